@@ -1,0 +1,230 @@
+//! Coordinate reference systems: recognising them (EPSG codes, WKT, ESRI .prj files that say
+//! "Gauss_Kruger" without a code) and transforming coordinates to longitude/latitude and Web
+//! Mercator for display. GDAL/PROJ does the work.
+
+use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+use serde::{Deserialize, Serialize};
+
+/// What we know of a layer's coordinate reference system.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Crs {
+    /// EPSG code where known (given by the file, or identified from its WKT).
+    pub epsg: Option<u32>,
+    /// The definition (WKT) where the file gave one.
+    pub wkt: Option<String>,
+    /// A readable name, e.g. "CGCS2000 / 3-degree Gauss-Kruger zone 40".
+    pub name: String,
+}
+
+impl Crs {
+    /// A CRS from an EPSG code.
+    pub fn epsg(code: u32) -> Crs {
+        let name = SpatialRef::from_epsg(code).ok().and_then(|s| s.name()).unwrap_or_default();
+        Crs { epsg: Some(code), wkt: None, name }
+    }
+
+    /// A CRS from a definition: WKT (OGC or ESRI), PROJ string or "EPSG:n". The EPSG code is
+    /// identified where PROJ finds a confident match.
+    pub fn from_definition(def: &str) -> Option<Crs> {
+        let def = def.trim();
+        if def.is_empty() || def.eq_ignore_ascii_case("undefined") {
+            return None;
+        }
+        let srs = SpatialRef::from_definition(def).ok()?;
+        Some(Crs::from_srs(&srs, Some(def.to_string())))
+    }
+
+    /// Describes a GDAL spatial reference.
+    pub fn from_srs(srs: &SpatialRef, wkt: Option<String>) -> Crs {
+        let epsg = identify_epsg(srs);
+        let name = srs.name().unwrap_or_default();
+        let wkt = wkt.or_else(|| srs.to_wkt().ok());
+        Crs { epsg, wkt, name }
+    }
+
+    /// Whether nothing at all is known.
+    pub fn is_unknown(&self) -> bool {
+        self.epsg.is_none() && self.wkt.is_none()
+    }
+
+    /// "EPSG:4528" or the name.
+    pub fn label(&self) -> String {
+        match self.epsg {
+            Some(c) => format!("EPSG:{c}"),
+            None if self.is_unknown() => "unknown".into(),
+            None => self.name.clone(),
+        }
+    }
+
+    /// The GDAL spatial reference, with x = easting / longitude axis order.
+    pub fn spatial_ref(&self) -> Option<SpatialRef> {
+        let mut srs = match (self.epsg, &self.wkt) {
+            (Some(c), _) => SpatialRef::from_epsg(c).ok(),
+            (None, Some(w)) => SpatialRef::from_definition(w).ok(),
+            _ => None,
+        }?;
+        srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        Some(srs)
+    }
+
+    /// Whether coordinates are longitude/latitude degrees.
+    pub fn is_geographic(&self) -> bool {
+        self.spatial_ref().map(|s| s.is_geographic()).unwrap_or(false)
+    }
+}
+
+/// Finds the EPSG code of a spatial reference: its own authority code, or PROJ's best match
+/// with confidence ≥ 70 % (this is what recognises ESRI "Gauss_Kruger" .prj files).
+pub fn identify_epsg(srs: &SpatialRef) -> Option<u32> {
+    if srs.auth_name().as_deref() == Some("EPSG") {
+        if let Ok(c) = srs.auth_code() {
+            return Some(c as u32);
+        }
+    }
+    unsafe {
+        let mut n: std::ffi::c_int = 0;
+        let mut conf: *mut std::ffi::c_int = std::ptr::null_mut();
+        let matches = gdal_sys::OSRFindMatches(srs.to_c_hsrs(), std::ptr::null_mut(), &mut n, &mut conf);
+        let mut best = None;
+        if !matches.is_null() && n > 0 {
+            let c = *conf;
+            if c >= 70 {
+                let m = *matches;
+                let auth = gdal_sys::OSRGetAuthorityName(m, std::ptr::null());
+                let code = gdal_sys::OSRGetAuthorityCode(m, std::ptr::null());
+                if !auth.is_null() && !code.is_null() {
+                    let auth = std::ffi::CStr::from_ptr(auth).to_string_lossy();
+                    let code = std::ffi::CStr::from_ptr(code).to_string_lossy();
+                    if auth == "EPSG" {
+                        best = code.parse().ok();
+                    }
+                }
+            }
+        }
+        if !matches.is_null() {
+            gdal_sys::OSRFreeSRSArray(matches);
+        }
+        if !conf.is_null() {
+            gdal_sys::VSIFree(conf as *mut std::ffi::c_void);
+        }
+        best
+    }
+}
+
+/// Radius of the Web Mercator sphere (EPSG:3857), metres.
+pub const MERCATOR_R: f64 = 6_378_137.0;
+/// Largest latitude Web Mercator shows.
+pub const MERCATOR_MAX_LAT: f64 = 85.051_128_78;
+
+/// Longitude/latitude (degrees) to Web Mercator metres.
+#[inline]
+pub fn lonlat_to_mercator(lon: f64, lat: f64) -> [f64; 2] {
+    let lat = lat.clamp(-MERCATOR_MAX_LAT, MERCATOR_MAX_LAT);
+    let x = MERCATOR_R * lon.to_radians();
+    let y = MERCATOR_R * ((std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0).tan()).ln();
+    [x, y]
+}
+
+/// Web Mercator metres to longitude/latitude (degrees).
+#[inline]
+pub fn mercator_to_lonlat(x: f64, y: f64) -> [f64; 2] {
+    let lon = (x / MERCATOR_R).to_degrees();
+    let lat = (2.0 * (y / MERCATOR_R).exp().atan() - std::f64::consts::FRAC_PI_2).to_degrees();
+    [lon, lat]
+}
+
+/// Converts coordinates of one CRS into another, in bulk.
+pub struct Transformer {
+    ct: Option<CoordTransform>,
+}
+
+impl Transformer {
+    /// A transformer from `from` to longitude/latitude on CGCS2000/WGS84 (EPSG:4326 axis order
+    /// lon, lat). `None` when the CRS is unknown or PROJ has no path.
+    pub fn to_lonlat(from: &Crs) -> Result<Transformer, String> {
+        if from.epsg == Some(4326) || from.epsg == Some(4490) {
+            return Ok(Transformer { ct: None });
+        }
+        let src = from.spatial_ref().ok_or_else(|| format!("unknown CRS {}", from.label()))?;
+        let mut dst = SpatialRef::from_epsg(4326).map_err(|e| e.to_string())?;
+        dst.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        let ct = CoordTransform::new(&src, &dst).map_err(|e| e.to_string())?;
+        Ok(Transformer { ct: Some(ct) })
+    }
+
+    /// A transformer between two CRSs.
+    pub fn between(from: &Crs, to: &Crs) -> Result<Transformer, String> {
+        if from.epsg.is_some() && from.epsg == to.epsg {
+            return Ok(Transformer { ct: None });
+        }
+        let src = from.spatial_ref().ok_or_else(|| format!("unknown CRS {}", from.label()))?;
+        let dst = to.spatial_ref().ok_or_else(|| format!("unknown CRS {}", to.label()))?;
+        let ct = CoordTransform::new(&src, &dst).map_err(|e| e.to_string())?;
+        Ok(Transformer { ct: Some(ct) })
+    }
+
+    /// Transforms `coords` in place. Points PROJ cannot transform become NaN.
+    pub fn transform(&self, coords: &mut [[f64; 2]]) -> Result<(), String> {
+        let Some(ct) = &self.ct else { return Ok(()) };
+        const CHUNK: usize = 1 << 16;
+        let mut xs = Vec::with_capacity(CHUNK.min(coords.len()));
+        let mut ys = Vec::with_capacity(CHUNK.min(coords.len()));
+        for chunk in coords.chunks_mut(CHUNK) {
+            xs.clear();
+            ys.clear();
+            xs.extend(chunk.iter().map(|c| c[0]));
+            ys.extend(chunk.iter().map(|c| c[1]));
+            if ct.transform_coords(&mut xs, &mut ys, &mut []).is_err() {
+                // Some points failed: GDAL marks them with HUGE_VAL.
+                for v in xs.iter_mut().chain(ys.iter_mut()) {
+                    if !v.is_finite() || v.abs() > 1e300 {
+                        *v = f64::NAN;
+                    }
+                }
+            }
+            for (c, (x, y)) in chunk.iter_mut().zip(xs.iter().zip(ys.iter())) {
+                *c = [*x, *y];
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Transforms `coords` in `crs` to Web Mercator metres in place. Coordinates outside the CRS's
+/// domain become NaN.
+pub fn to_mercator(crs: &Crs, coords: &mut [[f64; 2]]) -> Result<(), String> {
+    Transformer::to_lonlat(crs)?.transform(coords)?;
+    for c in coords.iter_mut() {
+        *c = lonlat_to_mercator(c[0], c[1]);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gauss_kruger_zone_40_to_lonlat() {
+        let t = Transformer::to_lonlat(&Crs::epsg(4528)).unwrap();
+        // The central meridian of zone 40 is 120°E; false easting 40 500 000 m.
+        let mut c = [[40_500_000.0, 2_800_000.0]];
+        t.transform(&mut c).unwrap();
+        assert!((c[0][0] - 120.0).abs() < 1e-9, "{:?}", c);
+        assert!(c[0][1] > 25.0 && c[0][1] < 25.4, "{:?}", c);
+    }
+
+    #[test]
+    fn esri_gauss_kruger_prj_is_recognised() {
+        let prj = r#"PROJCS["CGCS2000_3_Degree_GK_Zone_40",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",40500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",120.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#;
+        let crs = Crs::from_definition(prj).unwrap();
+        assert_eq!(crs.epsg, Some(4528), "{crs:?}");
+    }
+
+    #[test]
+    fn mercator_roundtrip() {
+        let m = lonlat_to_mercator(119.0, 25.4);
+        let ll = mercator_to_lonlat(m[0], m[1]);
+        assert!((ll[0] - 119.0).abs() < 1e-9 && (ll[1] - 25.4).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,262 @@
+//! YiTu's own GeoPackage reader: reads the catalogue and the geometry blobs straight from SQLite
+//! (the one system libsqlite3 that GDAL also links) and decodes them in bulk. Layers it cannot
+//! decode (curves, extended geometry types) are handed to GDAL by [`super::layer::load_layer`].
+
+use super::attrs::{AttributeTable, Field, FieldType};
+use super::crs::Crs;
+use super::error::YituError;
+use super::geom::{BBox, GeometryStore};
+use super::layer::{DatasetInfo, LayerInfo, LayerSource, VectorLayer};
+use super::progress::Progress;
+use super::wkb::{decode_gpkg_blob, WkbError};
+use rusqlite::{types::ValueRef, Connection, OpenFlags};
+use std::path::Path;
+
+fn corrupt(path: &Path, e: impl std::fmt::Display) -> YituError {
+    YituError::Corrupt { path: path.to_path_buf(), kind: "GeoPackage".into(), detail: e.to_string() }
+}
+
+/// Opens a GeoPackage read-only and checks it is an SQLite database with the GeoPackage catalogue.
+pub fn open(path: &Path) -> Result<Connection, YituError> {
+    let mut head = [0u8; 16];
+    {
+        use std::io::Read;
+        let mut f = std::fs::File::open(path).map_err(|e| corrupt(path, e))?;
+        let n = f.read(&mut head).map_err(|e| corrupt(path, e))?;
+        if n < 16 || &head != b"SQLite format 3\0" {
+            return Err(corrupt(path, "not an SQLite database"));
+        }
+    }
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|e| corrupt(path, e))?;
+    let ok: Result<i64, _> =
+        conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_contents'", [], |r| r.get(0));
+    match ok {
+        Ok(1) => Ok(conn),
+        Ok(_) => Err(corrupt(path, "gpkg_contents table is missing")),
+        Err(e) => Err(corrupt(path, e)),
+    }
+}
+
+struct Catalogue {
+    table: String,
+    data_type: String,
+    geom_col: Option<String>,
+    geom_type: Option<String>,
+    srs_id: Option<i64>,
+    extent: Option<BBox>,
+}
+
+fn catalogue(conn: &Connection, path: &Path) -> Result<Vec<Catalogue>, YituError> {
+    let has_gc: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_geometry_columns'", [], |r| r.get(0))
+        .map_err(|e| corrupt(path, e))?;
+    let sql = if has_gc == 1 {
+        "SELECT c.table_name, c.data_type, g.column_name, g.geometry_type_name, COALESCE(g.srs_id, c.srs_id), \
+         c.min_x, c.min_y, c.max_x, c.max_y \
+         FROM gpkg_contents c LEFT JOIN gpkg_geometry_columns g ON g.table_name = c.table_name ORDER BY c.rowid"
+    } else {
+        "SELECT table_name, data_type, NULL, NULL, srs_id, min_x, min_y, max_x, max_y FROM gpkg_contents ORDER BY rowid"
+    };
+    let mut st = conn.prepare(sql).map_err(|e| corrupt(path, e))?;
+    let rows = st
+        .query_map([], |r| {
+            let ext = match (r.get::<_, Option<f64>>(5)?, r.get::<_, Option<f64>>(6)?, r.get::<_, Option<f64>>(7)?, r.get::<_, Option<f64>>(8)?) {
+                (Some(a), Some(b), Some(c), Some(d)) => Some(BBox { min_x: a, min_y: b, max_x: c, max_y: d }),
+                _ => None,
+            };
+            Ok(Catalogue {
+                table: r.get(0)?,
+                data_type: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                geom_col: r.get(2)?,
+                geom_type: r.get(3)?,
+                srs_id: r.get(4)?,
+                extent: ext,
+            })
+        })
+        .map_err(|e| corrupt(path, e))?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(r.map_err(|e| corrupt(path, e))?);
+    }
+    Ok(out)
+}
+
+fn crs_of(conn: &Connection, srs_id: Option<i64>) -> Crs {
+    let Some(id) = srs_id else { return Crs::default() };
+    if id == 0 || id == -1 {
+        return Crs::default(); // "undefined geographic" / "undefined Cartesian"
+    }
+    let row: Result<(Option<String>, Option<i64>, Option<String>), _> = conn.query_row(
+        "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    );
+    match row {
+        Ok((org, code, def)) => {
+            if org.as_deref().map(|o| o.eq_ignore_ascii_case("EPSG")).unwrap_or(false) {
+                if let Some(c) = code.filter(|c| *c > 0) {
+                    let mut crs = Crs::epsg(c as u32);
+                    if crs.name.is_empty() {
+                        // EPSG code PROJ does not know: fall back to the definition.
+                        if let Some(d) = def.as_deref().and_then(Crs::from_definition) {
+                            crs = d;
+                        }
+                    }
+                    return crs;
+                }
+            }
+            def.as_deref().and_then(Crs::from_definition).unwrap_or_default()
+        }
+        Err(_) => Crs::default(),
+    }
+}
+
+fn fields_of(conn: &Connection, table: &str, geom_col: Option<&str>) -> Result<(Vec<Field>, Option<String>), rusqlite::Error> {
+    let mut st = conn.prepare(&format!("PRAGMA table_info(\"{}\")", table.replace('"', "\"\"")))?;
+    let mut fields = Vec::new();
+    let mut pk = None;
+    let rows = st.query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, i64>(5)?)))?;
+    for row in rows {
+        let (name, ty, is_pk) = row?;
+        let ty = ty.unwrap_or_default();
+        let upper = ty.to_ascii_uppercase();
+        if is_pk == 1 && upper.contains("INT") && pk.is_none() {
+            pk = Some(name);
+            continue;
+        }
+        if Some(name.as_str()) == geom_col {
+            continue;
+        }
+        let ftype = if upper.contains("INT") || upper == "BOOLEAN" {
+            FieldType::Integer
+        } else if upper.contains("REAL") || upper.contains("FLOAT") || upper.contains("DOUBLE") || upper.contains("NUMERIC") {
+            FieldType::Real
+        } else {
+            FieldType::Text
+        };
+        fields.push(Field { name, ftype, source_type: ty });
+    }
+    Ok((fields, pk))
+}
+
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// Lists the feature and attribute layers of a GeoPackage.
+pub fn inspect(path: &Path) -> Result<DatasetInfo, YituError> {
+    let conn = open(path)?;
+    let mut layers = Vec::new();
+    for c in catalogue(&conn, path)? {
+        if c.data_type != "features" && c.data_type != "attributes" {
+            continue; // tiles, gridded coverages: not vector layers
+        }
+        let (fields, _) = match fields_of(&conn, &c.table, c.geom_col.as_deref()) {
+            Ok(f) => f,
+            Err(_) => continue, // registered in gpkg_contents but the table is missing
+        };
+        let count: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM {}", quote(&c.table)), [], |r| r.get(0))
+            .map_err(|e| corrupt(path, e))?;
+        let crs = if c.data_type == "features" { crs_of(&conn, c.srs_id) } else { Crs::default() };
+        layers.push(LayerInfo {
+            name: c.table,
+            geometry_type: c.geom_type.map(|g| g.to_ascii_uppercase()).unwrap_or_else(|| "NONE".into()),
+            geometry_column: c.geom_col,
+            crs,
+            feature_count: count as u64,
+            fields,
+            extent: c.extent,
+        });
+    }
+    Ok(DatasetInfo { path: path.to_path_buf(), driver: "GPKG".into(), layers })
+}
+
+/// Loads one layer (the first feature layer when `layer` is `None`).
+pub fn load(path: &Path, layer: Option<&str>, progress: &Progress) -> Result<VectorLayer, YituError> {
+    let conn = open(path)?;
+    let cat = catalogue(&conn, path)?;
+    let c = match layer {
+        Some(name) => cat.into_iter().find(|c| c.table == name).ok_or_else(|| YituError::NoSuchLayer {
+            path: path.to_path_buf(),
+            layer: name.to_string(),
+        })?,
+        None => cat
+            .into_iter()
+            .find(|c| c.data_type == "features" && c.geom_col.is_some())
+            .ok_or_else(|| YituError::NoVectorLayer(path.to_path_buf()))?,
+    };
+    let (fields, pk) = fields_of(&conn, &c.table, c.geom_col.as_deref()).map_err(|e| corrupt(path, e))?;
+    let crs = crs_of(&conn, c.srs_id);
+    let count: i64 = conn
+        .query_row(&format!("SELECT count(*) FROM {}", quote(&c.table)), [], |r| r.get(0))
+        .map_err(|e| corrupt(path, e))?;
+    progress.stage("reading / 读取", count as u64);
+
+    let fid_expr = pk.as_deref().map(quote).unwrap_or_else(|| "rowid".into());
+    let geom_expr = c.geom_col.as_deref().map(quote).unwrap_or_else(|| "NULL".into());
+    let cols: Vec<String> = fields.iter().map(|f| quote(&f.name)).collect();
+    let sql = format!(
+        "SELECT {fid_expr}, {geom_expr}{}{} FROM {}",
+        if cols.is_empty() { "" } else { ", " },
+        cols.join(", "),
+        quote(&c.table)
+    );
+    let mut st = conn.prepare(&sql).map_err(|e| corrupt(path, e))?;
+    let mut rows = st.query([]).map_err(|e| corrupt(path, e))?;
+    let mut geoms = GeometryStore::with_capacity(count as usize, count as usize * 8);
+    let mut attrs = AttributeTable::new(fields);
+    let mut fids = Vec::with_capacity(count as usize);
+    let mut bad_geoms = 0usize;
+    let mut first_bad: Option<WkbError> = None;
+    let mut n = 0u64;
+    loop {
+        let row = match rows.next() {
+            Ok(Some(r)) => r,
+            Ok(None) => break,
+            Err(e) => return Err(corrupt(path, e)),
+        };
+        fids.push(row.get_ref(0).ok().and_then(|v| v.as_i64().ok()).unwrap_or(n as i64));
+        let blob = match row.get_ref(1) {
+            Ok(ValueRef::Blob(b)) => Some(b),
+            _ => None,
+        };
+        match decode_gpkg_blob(blob, &mut geoms) {
+            Ok(()) => {}
+            Err(WkbError::Curve) | Err(WkbError::Extended) => {
+                return Err(YituError::NeedsGdal(c.table.clone()));
+            }
+            Err(e) => {
+                bad_geoms += 1;
+                first_bad.get_or_insert(e);
+                geoms.push_empty();
+            }
+        }
+        for (i, col) in attrs.columns.iter_mut().enumerate() {
+            match row.get_ref(i + 2) {
+                Ok(ValueRef::Null) | Err(_) => col.push_null(),
+                Ok(ValueRef::Integer(v)) => col.push_int(v),
+                Ok(ValueRef::Real(v)) => col.push_real(v),
+                Ok(ValueRef::Text(t)) => col.push_text(&String::from_utf8_lossy(t)),
+                Ok(ValueRef::Blob(b)) => col.push_text(&format!("<blob {} bytes>", b.len())),
+            }
+        }
+        n += 1;
+        if n % 16384 == 0 {
+            progress.set(n)?;
+        }
+    }
+    let mut warnings = Vec::new();
+    if bad_geoms > 0 {
+        warnings.push(format!(
+            "{bad_geoms} 个要素的几何数据损坏，已作为空几何读入 / {bad_geoms} features have corrupt geometry and were read as empty ({})",
+            first_bad.map(|e| e.to_string()).unwrap_or_default()
+        ));
+    }
+    if c.geom_col.is_none() {
+        warnings.push("属性表（无几何）/ attribute table without geometry".into());
+    }
+    let source = LayerSource { path: path.to_path_buf(), layer: c.table.clone() };
+    VectorLayer::assemble(c.table, source, crs, fids, geoms, attrs, warnings, progress)
+}

@@ -1,0 +1,227 @@
+//! Writing GeoPackages (OGC 1.2) with rusqlite: layers of features with typed fields, with an
+//! R-tree spatial index. The file is written under a temporary name and renamed into place when
+//! complete, so an interrupted write never leaves a half-written file where the user's was.
+
+use super::attrs::FieldType;
+use super::geom::BBox;
+use rusqlite::{params_from_iter, Connection};
+use std::path::{Path, PathBuf};
+
+/// A value to write.
+#[derive(Debug, Clone)]
+pub enum OutValue {
+    /// NULL.
+    Null,
+    /// Integer.
+    Int(i64),
+    /// Real.
+    Real(f64),
+    /// Text.
+    Text(String),
+}
+
+/// A GeoPackage being written. Call [`GpkgWriter::finish`] to move it into place.
+pub struct GpkgWriter {
+    conn: Connection,
+    done: bool,
+    tmp: PathBuf,
+    dest: PathBuf,
+}
+
+/// A layer being written (see [`GpkgWriter::layer`]).
+pub struct LayerWriter<'a> {
+    w: &'a GpkgWriter,
+    table: String,
+    srs_id: i32,
+    extent: BBox,
+    sql: String,
+    nfields: usize,
+    geometry: bool,
+}
+
+fn q(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+impl GpkgWriter {
+    /// Starts a new GeoPackage that will replace `dest` when finished.
+    pub fn create(dest: &Path) -> rusqlite::Result<GpkgWriter> {
+        let tmp = dest.with_extension("gpkg.tmp");
+        let _ = std::fs::remove_file(&tmp);
+        let conn = Connection::open(&tmp)?;
+        conn.execute_batch(
+            "PRAGMA application_id = 1196444487; PRAGMA user_version = 10200; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+             CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
+               organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
+             CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
+               description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+               min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+               CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
+             CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+               srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+               CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name));
+             CREATE TABLE gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL,
+               scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
+             INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system');
+             INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system');
+             BEGIN;",
+        )?;
+        let w = GpkgWriter { conn, done: false, tmp, dest: dest.to_path_buf() };
+        w.add_srs(4326)?;
+        Ok(w)
+    }
+
+    /// Registers an EPSG CRS (its WKT from PROJ).
+    pub fn add_srs(&self, epsg: i32) -> rusqlite::Result<()> {
+        let srs = gdal::spatial_ref::SpatialRef::from_epsg(epsg as u32).ok();
+        let wkt = srs.as_ref().and_then(|s| s.to_wkt().ok()).unwrap_or_else(|| "undefined".into());
+        let name = srs.as_ref().and_then(|s| s.name()).unwrap_or_else(|| format!("EPSG:{epsg}"));
+        self.conn.execute(
+            "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?1, ?2, 'EPSG', ?2, ?3, '')",
+            rusqlite::params![name, epsg, wkt],
+        )?;
+        Ok(())
+    }
+
+    /// Starts a layer. `geometry_type` is e.g. "MULTIPOLYGON" or "POINT"; `None` makes an
+    /// attributes-only table.
+    pub fn layer(
+        &self,
+        table: &str,
+        identifier: &str,
+        geometry_type: Option<&str>,
+        srs_id: i32,
+        fields: &[(&str, FieldType)],
+    ) -> rusqlite::Result<LayerWriter<'_>> {
+        let mut cols = vec!["fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL".to_string()];
+        if geometry_type.is_some() {
+            cols.push("geom BLOB".into());
+        }
+        for (name, t) in fields {
+            let ty = match t {
+                FieldType::Integer => "INTEGER",
+                FieldType::Real => "REAL",
+                FieldType::Text => "TEXT",
+            };
+            cols.push(format!("{} {ty}", q(name)));
+        }
+        self.conn.execute_batch(&format!("CREATE TABLE {} ({});", q(table), cols.join(", ")))?;
+        let data_type = if geometry_type.is_some() { "features" } else { "attributes" };
+        self.conn.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![table, data_type, identifier, if geometry_type.is_some() { Some(srs_id) } else { None }],
+        )?;
+        if let Some(gt) = geometry_type {
+            self.conn.execute(
+                "INSERT INTO gpkg_geometry_columns VALUES (?1, 'geom', ?2, ?3, 0, 0)",
+                rusqlite::params![table, gt, srs_id],
+            )?;
+        }
+        let names: Vec<String> = fields.iter().map(|(n, _)| q(n)).collect();
+        let nfields = fields.len();
+        let g = geometry_type.is_some();
+        let placeholders: Vec<String> = (1..=nfields + g as usize).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "INSERT INTO {} ({}{}{}) VALUES ({})",
+            q(table),
+            if g { "geom" } else { "" },
+            if g && nfields > 0 { ", " } else { "" },
+            names.join(", "),
+            placeholders.join(", ")
+        );
+        Ok(LayerWriter { w: self, table: table.to_string(), srs_id, extent: BBox::EMPTY, sql, nfields, geometry: g })
+    }
+
+    /// Commits and moves the file into place (replacing any file at the destination).
+    pub fn finish(mut self) -> rusqlite::Result<PathBuf> {
+        self.conn.execute_batch("COMMIT;")?;
+        let conn = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
+        conn.close().map_err(|(_, e)| e)?;
+        std::fs::rename(&self.tmp, &self.dest).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        self.done = true;
+        Ok(self.dest.clone())
+    }
+}
+
+impl Drop for GpkgWriter {
+    fn drop(&mut self) {
+        // Not finished: remove the temporary file; the destination is untouched.
+        if !self.done {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+impl LayerWriter<'_> {
+    /// Appends a feature: a GeoPackage geometry blob (see [`super::wkb`]) with its bounding box,
+    /// and one value per field.
+    pub fn add(&mut self, geom: Option<(&[u8], BBox)>, values: &[OutValue]) -> rusqlite::Result<()> {
+        assert_eq!(values.len(), self.nfields);
+        let mut st = self.w.conn.prepare_cached(&self.sql)?;
+        let mut params: Vec<rusqlite::types::Value> = Vec::with_capacity(values.len() + 1);
+        if self.geometry {
+            match geom {
+                Some((b, bb)) => {
+                    self.extent.union(&bb);
+                    params.push(rusqlite::types::Value::Blob(b.to_vec()));
+                }
+                None => params.push(rusqlite::types::Value::Null),
+            }
+        }
+        for v in values {
+            params.push(match v {
+                OutValue::Null => rusqlite::types::Value::Null,
+                OutValue::Int(i) => rusqlite::types::Value::Integer(*i),
+                OutValue::Real(r) => rusqlite::types::Value::Real(*r),
+                OutValue::Text(t) => rusqlite::types::Value::Text(t.clone()),
+            });
+        }
+        st.execute(params_from_iter(params))?;
+        Ok(())
+    }
+
+    /// Records the extent and builds the R-tree spatial index (GeoPackage extension).
+    pub fn finish(self) -> rusqlite::Result<()> {
+        let c = &self.w.conn;
+        if self.geometry && !self.extent.is_empty() {
+            c.execute(
+                "UPDATE gpkg_contents SET min_x = ?1, min_y = ?2, max_x = ?3, max_y = ?4 WHERE table_name = ?5",
+                rusqlite::params![self.extent.min_x, self.extent.min_y, self.extent.max_x, self.extent.max_y, self.table],
+            )?;
+        }
+        if self.geometry {
+            let t = &self.table;
+            let rt = q(&format!("rtree_{t}_geom"));
+            c.execute_batch(&format!(
+                "CREATE VIRTUAL TABLE {rt} USING rtree(id, minx, maxx, miny, maxy);
+                 INSERT INTO gpkg_extensions VALUES ('{te}', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');",
+                te = t.replace('\'', "''")
+            ))?;
+            // Envelopes come from the blob headers ([minx, maxx, miny, maxy] after the 8-byte header).
+            let mut st = c.prepare(&format!("SELECT fid, geom FROM {}", q(t)))?;
+            let mut ins = c.prepare(&format!("INSERT INTO {rt} VALUES (?1, ?2, ?3, ?4, ?5)"))?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let fid: i64 = r.get(0)?;
+                if let Ok(rusqlite::types::ValueRef::Blob(b)) = r.get_ref(1) {
+                    if let Some(bb) = blob_bbox(b) {
+                        ins.execute(rusqlite::params![fid, bb.min_x, bb.max_x, bb.min_y, bb.max_y])?;
+                    }
+                }
+            }
+        }
+        let _ = self.srs_id;
+        Ok(())
+    }
+}
+
+/// The bounding box of a GeoPackage blob, from its envelope or by decoding it.
+pub fn blob_bbox(b: &[u8]) -> Option<BBox> {
+    if b.len() >= 40 && &b[0..2] == b"GP" && (b[3] >> 1) & 0b111 != 0 && b[3] & 1 == 1 {
+        let f = |i: usize| f64::from_le_bytes(b[8 + i * 8..16 + i * 8].try_into().unwrap());
+        return Some(BBox { min_x: f(0), max_x: f(1), min_y: f(2), max_y: f(3) });
+    }
+    let mut s = super::geom::GeometryStore::new();
+    super::wkb::decode_gpkg_blob(Some(b), &mut s).ok()?;
+    s.bboxes.first().copied().filter(|b| !b.is_empty())
+}

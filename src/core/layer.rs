@@ -1,0 +1,199 @@
+//! Vector layers in memory: geometry in the source CRS and in Web Mercator for display, the
+//! attribute table, and an R-tree over the display geometry.
+
+use super::attrs::AttributeTable;
+use super::crs::{self, Crs};
+use super::error::YituError;
+use super::geom::{BBox, GeomKind, GeometryStore};
+use super::progress::Progress;
+use rstar::{primitives::GeomWithData, primitives::Rectangle, RTree, AABB};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Entry of the spatial index: a feature's display bounding box and its row number.
+pub type IndexEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+
+/// What a file holds, layer by layer, without loading the features.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DatasetInfo {
+    /// The file.
+    pub path: PathBuf,
+    /// The reader that opened it ("GPKG" for YiTu's own GeoPackage reader, else the GDAL driver).
+    pub driver: String,
+    /// The layers.
+    pub layers: Vec<LayerInfo>,
+}
+
+/// One layer of a file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LayerInfo {
+    /// Layer (table) name.
+    pub name: String,
+    /// Geometry type as the source declares it ("MULTIPOLYGON", "POINT", "NONE" for tables).
+    pub geometry_type: String,
+    /// Geometry column, when there is one.
+    pub geometry_column: Option<String>,
+    /// CRS.
+    pub crs: Crs,
+    /// Number of features.
+    pub feature_count: u64,
+    /// Fields (without the FID and geometry columns).
+    pub fields: Vec<super::attrs::Field>,
+    /// Declared extent in the layer's CRS, where known.
+    pub extent: Option<BBox>,
+}
+
+/// Where a layer comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Hash)]
+pub struct LayerSource {
+    /// File path.
+    pub path: PathBuf,
+    /// Layer name inside the file.
+    pub layer: String,
+}
+
+/// A loaded vector layer.
+pub struct VectorLayer {
+    /// Display name.
+    pub name: String,
+    /// Source file and layer.
+    pub source: LayerSource,
+    /// CRS of `geoms`.
+    pub crs: Crs,
+    /// Feature IDs from the source.
+    pub fids: Vec<i64>,
+    /// Geometry in the source CRS.
+    pub geoms: GeometryStore,
+    /// Geometry in Web Mercator metres (same topology as `geoms`), for drawing and picking.
+    pub display: GeometryStore,
+    /// Attributes, one row per feature.
+    pub attrs: AttributeTable,
+    /// Spatial index over `display` bounding boxes.
+    pub index: RTree<IndexEntry>,
+    /// Things the user should know (features skipped, CRS assumed…), in Chinese and English.
+    pub warnings: Vec<String>,
+}
+
+impl VectorLayer {
+    /// Number of features.
+    pub fn len(&self) -> usize {
+        self.fids.len()
+    }
+
+    /// Whether the layer has no features.
+    pub fn is_empty(&self) -> bool {
+        self.fids.is_empty()
+    }
+
+    /// The dominant geometry kind (the most common non-empty kind).
+    pub fn kind(&self) -> GeomKind {
+        let mut counts = [0usize; 4];
+        for k in &self.geoms.kinds {
+            counts[*k as usize] += 1;
+        }
+        let best = (1..4).max_by_key(|i| counts[*i]).unwrap();
+        if counts[best] == 0 {
+            GeomKind::Empty
+        } else {
+            [GeomKind::Empty, GeomKind::Point, GeomKind::Line, GeomKind::Polygon][best]
+        }
+    }
+
+    /// Extent in Web Mercator.
+    pub fn display_extent(&self) -> BBox {
+        self.display.extent()
+    }
+
+    /// Features whose display bounding box meets `bb` (Web Mercator).
+    pub fn query(&self, bb: &BBox) -> impl Iterator<Item = u32> + '_ {
+        let env = AABB::from_corners([bb.min_x, bb.min_y], [bb.max_x, bb.max_y]);
+        self.index.locate_in_envelope_intersecting(&env).map(|e| e.data)
+    }
+
+    /// The topmost (last drawn) feature at Web Mercator point `(x, y)`, with `tol` metres of
+    /// tolerance for points and lines.
+    pub fn pick(&self, x: f64, y: f64, tol: f64) -> Option<u32> {
+        let bb = BBox { min_x: x - tol, min_y: y - tol, max_x: x + tol, max_y: y + tol };
+        self.query(&bb).filter(|&f| self.display.hit(f as usize, x, y, tol)).max()
+    }
+
+    /// Builds a layer from what a reader produced: transforms to Web Mercator and builds the index.
+    pub fn assemble(
+        name: String,
+        source: LayerSource,
+        crs: Crs,
+        fids: Vec<i64>,
+        geoms: GeometryStore,
+        attrs: AttributeTable,
+        mut warnings: Vec<String>,
+        progress: &Progress,
+    ) -> Result<VectorLayer, YituError> {
+        progress.stage("projecting / 投影变换", 1);
+        let mut display = geoms.clone();
+        let ext = geoms.extent();
+        let crs = if crs.is_unknown() && !ext.is_empty() && looks_geographic(&ext) {
+            warnings.push("坐标系未知，按经纬度 (EPSG:4326) 显示 / Unknown CRS: shown as longitude/latitude (EPSG:4326)".into());
+            Crs::epsg(4326)
+        } else {
+            crs
+        };
+        if !geoms.is_empty() && !ext.is_empty() {
+            if crs.is_unknown() {
+                return Err(YituError::UnknownCrs { layer: name });
+            }
+            crs::to_mercator(&crs, &mut display.coords).map_err(|e| YituError::Crs { layer: name.clone(), msg: e })?;
+            display.recompute_bboxes();
+            let bad = display.bboxes.iter().filter(|b| !b.is_empty() && !(b.min_x.is_finite() && b.max_y.is_finite())).count();
+            if bad > 0 {
+                warnings.push(format!("{bad} 个要素无法投影到底图，已隐藏 / {bad} features could not be projected and are hidden"));
+            }
+        }
+        progress.check().map_err(|_| YituError::Cancelled)?;
+        progress.stage("indexing / 建立空间索引", 1);
+        let entries: Vec<IndexEntry> = display
+            .bboxes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !b.is_empty() && b.min_x.is_finite() && b.max_x.is_finite() && b.min_y.is_finite() && b.max_y.is_finite())
+            .map(|(i, b)| GeomWithData::new(Rectangle::from_corners([b.min_x, b.min_y], [b.max_x, b.max_y]), i as u32))
+            .collect();
+        let index = RTree::bulk_load(entries);
+        Ok(VectorLayer { name, source, crs, fids, geoms, display, attrs, index, warnings })
+    }
+}
+
+fn looks_geographic(b: &BBox) -> bool {
+    b.min_x >= -180.0 && b.max_x <= 180.0 && b.min_y >= -90.0 && b.max_y <= 90.0
+}
+
+/// Whether YiTu reads this file with its own GeoPackage reader.
+pub fn is_geopackage(path: &Path) -> bool {
+    path.extension().map(|e| e.eq_ignore_ascii_case("gpkg")).unwrap_or(false)
+}
+
+/// Lists the layers of any file YiTu can read (GeoPackage natively, the rest through GDAL).
+pub fn inspect(path: &Path) -> Result<DatasetInfo, YituError> {
+    if !path.exists() {
+        return Err(YituError::NotFound(path.to_path_buf()));
+    }
+    if is_geopackage(path) {
+        super::gpkg::inspect(path)
+    } else {
+        super::ogr::inspect(path)
+    }
+}
+
+/// Loads one layer of a file (by name; `None` for the first layer with geometry).
+pub fn load_layer(path: &Path, layer: Option<&str>, progress: &Progress) -> Result<VectorLayer, YituError> {
+    if !path.exists() {
+        return Err(YituError::NotFound(path.to_path_buf()));
+    }
+    if is_geopackage(path) {
+        match super::gpkg::load(path, layer, progress) {
+            Err(YituError::NeedsGdal(_)) => super::ogr::load(path, layer, progress),
+            r => r,
+        }
+    } else {
+        super::ogr::load(path, layer, progress)
+    }
+}

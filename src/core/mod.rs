@@ -1,0 +1,16 @@
+//! The core: data model, readers, spatial index, styles and rendering for export.
+//! Nothing in here depends on egui; the GUI and the CLI are thin shells over it.
+
+pub mod attrs;
+pub mod crs;
+pub mod error;
+pub mod geom;
+pub mod gpkg;
+pub mod gpkg_write;
+pub mod landuse;
+pub mod layer;
+pub mod ogr;
+pub mod progress;
+pub mod sample;
+pub mod tiles;
+pub mod wkb;

@@ -1,0 +1,236 @@
+//! Reading everything that is not a plain GeoPackage through GDAL/OGR: Shapefile (including GBK
+//! `.dbf` files without a `.cpg`), GeoJSON, FileGDB, KML, and GeoPackage layers with curves.
+//!
+//! Text fields are read as raw bytes and decoded here: UTF-8 where the bytes are valid UTF-8,
+//! otherwise GB18030 (a superset of GBK), which is what Chinese shapefiles without a `.cpg` use.
+
+use super::attrs::{AttributeTable, Field, FieldType};
+use super::crs::Crs;
+use super::error::YituError;
+use super::geom::GeometryStore;
+use super::layer::{DatasetInfo, LayerInfo, LayerSource, VectorLayer};
+use super::progress::Progress;
+use super::wkb::decode_wkb;
+use gdal::vector::LayerAccess;
+use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
+use gdal_sys::OGRFieldType;
+use std::ffi::CStr;
+use std::path::Path;
+
+/// How text in the file is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextMode {
+    /// GDAL already recodes to UTF-8.
+    Gdal,
+    /// Raw bytes: UTF-8 if valid, else GB18030.
+    Sniff,
+}
+
+/// A shapefile whose `.dbf` has no `.cpg` and no language driver ID: GDAL would read it as
+/// Latin-1 and garble Chinese. We open those without recoding and decode the bytes ourselves.
+fn needs_sniffing(path: &Path) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if ext != "shp" && ext != "dbf" {
+        return false;
+    }
+    let has = |e: &str| {
+        let p = path.with_extension(e);
+        p.exists() || path.with_extension(e.to_ascii_uppercase()).exists()
+    };
+    if has("cpg") {
+        return false;
+    }
+    let dbf = if path.with_extension("dbf").exists() { path.with_extension("dbf") } else { path.with_extension("DBF") };
+    match std::fs::read(&dbf) {
+        Ok(b) if b.len() > 29 => b[29] == 0,
+        _ => false,
+    }
+}
+
+fn open_dataset(path: &Path) -> Result<(Dataset, TextMode), YituError> {
+    let sniff = needs_sniffing(path);
+    let oo = ["ENCODING="];
+    let opts = DatasetOptions {
+        open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
+        open_options: if sniff { Some(&oo) } else { None },
+        ..Default::default()
+    };
+    match Dataset::open_ex(path, opts) {
+        Ok(ds) => Ok((ds, if sniff { TextMode::Sniff } else { TextMode::Gdal })),
+        Err(e) => {
+            let detail = e.to_string();
+            let lower = detail.to_ascii_lowercase();
+            if lower.contains("malformed") || lower.contains("not a database") || lower.contains("corrupt") {
+                Err(YituError::Corrupt { path: path.to_path_buf(), kind: "GIS".into(), detail })
+            } else {
+                Err(YituError::Unsupported { path: path.to_path_buf(), detail })
+            }
+        }
+    }
+}
+
+fn decode_text(bytes: &[u8], mode: TextMode) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) if mode == TextMode::Sniff => encoding_rs::GB18030.decode(bytes).0.into_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
+fn field_type(t: OGRFieldType::Type) -> FieldType {
+    match t {
+        OGRFieldType::OFTInteger | OGRFieldType::OFTInteger64 => FieldType::Integer,
+        OGRFieldType::OFTReal => FieldType::Real,
+        _ => FieldType::Text,
+    }
+}
+
+fn layer_fields(layer: &gdal::vector::Layer) -> Vec<Field> {
+    layer
+        .defn()
+        .fields()
+        .map(|f| Field {
+            name: f.name(),
+            ftype: field_type(f.field_type()),
+            source_type: gdal::vector::field_type_to_name(f.field_type()),
+        })
+        .collect()
+}
+
+fn layer_crs(layer: &gdal::vector::Layer) -> Crs {
+    layer.spatial_ref().map(|s| Crs::from_srs(&s, None)).unwrap_or_default()
+}
+
+/// Lists the layers of a file through GDAL.
+pub fn inspect(path: &Path) -> Result<DatasetInfo, YituError> {
+    let (ds, _) = open_dataset(path)?;
+    let driver = ds.driver().short_name();
+    let mut layers = Vec::new();
+    for layer in ds.layers() {
+        let gt = layer.defn().geometry_type();
+        let has_geom = layer.defn().geom_fields().count() > 0;
+        let extent = layer.try_get_extent().ok().flatten().map(|e| super::geom::BBox {
+            min_x: e.MinX,
+            min_y: e.MinY,
+            max_x: e.MaxX,
+            max_y: e.MaxY,
+        });
+        layers.push(LayerInfo {
+            name: layer.name(),
+            geometry_type: if has_geom {
+                gdal::vector::geometry_type_to_name(gt).to_ascii_uppercase()
+            } else {
+                "NONE".into()
+            },
+            geometry_column: layer.defn().geom_fields().next().map(|g| g.name()),
+            crs: layer_crs(&layer),
+            feature_count: layer.feature_count(),
+            fields: layer_fields(&layer),
+            extent,
+        });
+    }
+    if layers.is_empty() {
+        return Err(YituError::NoVectorLayer(path.to_path_buf()));
+    }
+    Ok(DatasetInfo { path: path.to_path_buf(), driver, layers })
+}
+
+/// Loads one layer (the first when `layer` is `None`) through GDAL.
+pub fn load(path: &Path, layer_name: Option<&str>, progress: &Progress) -> Result<VectorLayer, YituError> {
+    let (ds, mode) = open_dataset(path)?;
+    if ds.layer_count() == 0 {
+        return Err(YituError::NoVectorLayer(path.to_path_buf()));
+    }
+    let layer = match layer_name {
+        Some(n) => ds.layer_by_name(n).map_err(|_| YituError::NoSuchLayer { path: path.to_path_buf(), layer: n.into() })?,
+        None => ds.layer(0).map_err(|e| YituError::Unsupported { path: path.to_path_buf(), detail: e.to_string() })?,
+    };
+    let name = layer.name();
+    let fields = layer_fields(&layer);
+    let crs = layer_crs(&layer);
+    let count = layer.try_feature_count().unwrap_or(0);
+    progress.stage("reading / 读取", count);
+
+    let mut geoms = GeometryStore::with_capacity(count as usize, count as usize * 8);
+    let mut attrs = AttributeTable::new(fields);
+    let mut fids = Vec::with_capacity(count as usize);
+    let mut bad = 0usize;
+    let mut wkb = Vec::new();
+    let ncols = attrs.columns.len();
+    unsafe {
+        let c_layer = layer.c_layer();
+        gdal_sys::OGR_L_ResetReading(c_layer);
+        let mut n = 0u64;
+        loop {
+            let f = gdal_sys::OGR_L_GetNextFeature(c_layer);
+            if f.is_null() {
+                break;
+            }
+            let fid = gdal_sys::OGR_F_GetFID(f);
+            fids.push(if fid >= 0 { fid } else { n as i64 });
+            let g = gdal_sys::OGR_F_GetGeometryRef(f);
+            if g.is_null() || gdal_sys::OGR_G_IsEmpty(g) != 0 {
+                geoms.push_empty();
+            } else {
+                let lin = if gdal_sys::OGR_G_HasCurveGeometry(g, 1) != 0 {
+                    gdal_sys::OGR_G_GetLinearGeometry(g, 0.0, std::ptr::null_mut())
+                } else {
+                    std::ptr::null_mut()
+                };
+                let gg = if lin.is_null() { g } else { lin };
+                let size = gdal_sys::OGR_G_WkbSizeEx(gg);
+                wkb.resize(size, 0);
+                let err = gdal_sys::OGR_G_ExportToIsoWkb(gg, gdal_sys::OGRwkbByteOrder::wkbNDR, wkb.as_mut_ptr());
+                if err != gdal_sys::OGRErr::OGRERR_NONE || decode_wkb(&wkb, &mut geoms).is_err() {
+                    bad += 1;
+                    geoms.push_empty();
+                }
+                if !lin.is_null() {
+                    gdal_sys::OGR_G_DestroyGeometry(lin);
+                }
+            }
+            for i in 0..ncols {
+                let col = &mut attrs.columns[i];
+                if gdal_sys::OGR_F_IsFieldSetAndNotNull(f, i as i32) == 0 {
+                    col.push_null();
+                    continue;
+                }
+                match attrs.fields[i].ftype {
+                    FieldType::Integer => col.push_int(gdal_sys::OGR_F_GetFieldAsInteger64(f, i as i32)),
+                    FieldType::Real => col.push_real(gdal_sys::OGR_F_GetFieldAsDouble(f, i as i32)),
+                    FieldType::Text => {
+                        let p = gdal_sys::OGR_F_GetFieldAsString(f, i as i32);
+                        let bytes = if p.is_null() { &b""[..] } else { CStr::from_ptr(p).to_bytes() };
+                        col.push_text(&decode_text(bytes, mode));
+                    }
+                }
+            }
+            gdal_sys::OGR_F_Destroy(f);
+            n += 1;
+            if n % 8192 == 0 {
+                progress.set(n)?;
+            }
+        }
+    }
+    let mut warnings = Vec::new();
+    if mode == TextMode::Sniff {
+        warnings.push("无 .cpg 编码文件：已自动识别文本编码（UTF-8 或 GBK）/ No .cpg: text encoding detected automatically (UTF-8 or GBK)".into());
+    }
+    if bad > 0 {
+        warnings.push(format!("{bad} 个要素的几何无法读取，已作为空几何 / {bad} features have unreadable geometry and were read as empty"));
+    }
+    let source = LayerSource { path: path.to_path_buf(), layer: name.clone() };
+    VectorLayer::assemble(name, source, crs, fids, geoms, attrs, warnings, progress)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gbk_bytes_decode() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("洋顶村");
+        assert_eq!(decode_text(&gbk, TextMode::Sniff), "洋顶村");
+        assert_eq!(decode_text("荔城区".as_bytes(), TextMode::Sniff), "荔城区");
+    }
+}
