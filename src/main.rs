@@ -6,7 +6,10 @@ fn main() {
     match cli.command {
         Some(cmd) => std::process::exit(run(cmd)),
         None => {
-            eprintln!("GUI not built yet");
+            if let Err(e) = yitu::gui::run(cli.open) {
+                eprintln!("无法打开窗口（需要图形界面）/ cannot open the window (a display is needed): {e}");
+                std::process::exit(1);
+            }
         }
     }
 }

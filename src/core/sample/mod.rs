@@ -4,6 +4,7 @@
 //!
 //! Deterministic for a seed. Parcels are streamed to the GeoPackage, so 10⁶ parcels need little memory.
 
+pub mod basemap;
 pub mod dept;
 pub mod terrain;
 pub mod world;
@@ -223,7 +224,7 @@ pub fn zldwdm(village_code: &str) -> String {
 pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<SampleSummary> {
     std::fs::create_dir_all(&opts.out_dir)?;
     progress.stage("placing towns and villages / 布设乡镇与村", 1);
-    let world = World::new(opts.seed, opts.towns);
+    let mut world = World::new(opts.seed, opts.towns);
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x5EED);
     let gpkg_path = opts.out_dir.join(GPKG_NAME);
     let w = GpkgWriter::create(&gpkg_path)?;
@@ -320,6 +321,8 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
     // Parcels (DLTB) on a rotated, jittered grid, split at village borders (some left crossing).
     let cells_wanted = (opts.parcels as f64 / 0.93).max(50.0);
     let s = (sample_area / cells_wanted).sqrt();
+    world.min_river_width = s * 1.1;
+    let world = world;
     let theta: f64 = 0.21;
     let (ct, st) = (theta.cos(), theta.sin());
     let sel_bb = geo::BoundingRect::bounding_rect(&county_sel).unwrap();
@@ -513,6 +516,13 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
     progress.stage("department tables / 部门数据", 1);
     let mut files = vec![gpkg_path.clone()];
     files.extend(dept::write_tables(&opts.out_dir, &world, &selected_villages, seed)?);
+
+    // Basemap and project.
+    if let Some(maxz) = opts.basemap_max_zoom {
+        progress.stage("basemap / 底图瓦片", 1);
+        files.push(basemap::render(&world, &county_sel, &opts.out_dir.join(BASEMAP_NAME), maxz, progress)?);
+    }
+    files.push(write_project(&opts.out_dir, opts.basemap_max_zoom.is_some(), progress)?);
 
     Ok(SampleSummary {
         towns: world.towns.iter().filter(|t| t.selected).count(),
@@ -720,4 +730,45 @@ pub(crate) fn point_blob(p: [f64; 2]) -> (Vec<u8>, BBox) {
 /// Path of the sample GeoPackage inside a folder.
 pub fn gpkg_in(dir: &Path) -> PathBuf {
     dir.join(GPKG_NAME)
+}
+
+/// Writes the sample project: every layer with its default style, the offline basemap, and a view
+/// of the whole sample area.
+fn write_project(dir: &Path, with_basemap: bool, progress: &Progress) -> anyhow::Result<PathBuf> {
+    use crate::core::project::{BasemapChoice, Project, ProjectLayer, ProjectView};
+    let gpkg = dir.join(GPKG_NAME);
+    let names = [
+        ("DLTB", "地类图斑"),
+        ("YJJBNTTB", "永久基本农田"),
+        ("STBHHX", "生态保护红线"),
+        ("CZKFBJ", "城镇开发边界"),
+        ("CJDCQ", "村界"),
+        ("XZQ", "乡镇界"),
+        ("enterprises", "企业"),
+    ];
+    let mut layers = Vec::new();
+    let mut extent = BBox::EMPTY;
+    for (i, (table, title)) in names.iter().enumerate() {
+        let l = crate::core::layer::load_layer(&gpkg, Some(table), progress)?;
+        if *table == "XZQ" {
+            extent = l.display_extent();
+        }
+        let style = crate::core::style::LayerStyle::default_for(table, l.kind(), &l.attrs, i);
+        layers.push(ProjectLayer { path: gpkg.clone(), layer: table.to_string(), name: title.to_string(), visible: *table != "YJJBNTTB", style });
+    }
+    let (cx, cy) = extent.center();
+    let ll = crate::core::crs::mercator_to_lonlat(cx, cy);
+    let world = 2.0 * std::f64::consts::PI * crate::core::crs::MERCATOR_R;
+    // Fit the area into a 1000 × 700 point map.
+    let zoom = ((world * 1000.0 / (256.0 * extent.width())).log2()).min((world * 700.0 / (256.0 * extent.height())).log2()) - 0.2;
+    let project = Project {
+        title: format!("{COUNTY_NAME}样例"),
+        layers,
+        basemap: if with_basemap { BasemapChoice::Offline { path: dir.join(BASEMAP_NAME) } } else { BasemapChoice::None },
+        view: Some(ProjectView { lon: ll[0], lat: ll[1], zoom }),
+        ..Default::default()
+    };
+    let path = dir.join(PROJECT_NAME);
+    project.save(&path).map_err(anyhow::Error::msg)?;
+    Ok(path)
 }

@@ -79,10 +79,16 @@ pub struct World {
     pub county: MultiPolygon<f64>,
     /// Seed for noise.
     pub seed: u64,
+    /// Narrowest river width, metres (at least a parcel across, so the river is continuous).
+    pub min_river_width: f64,
 }
 
 fn normalise_name(official: &str) -> String {
-    if let Some(s) = official.strip_suffix("社区居委会") {
+    if let Some(s) = official.strip_suffix("居民委员会") {
+        s.to_string()
+    } else if let Some(s) = official.strip_suffix("村民委员会") {
+        format!("{s}村")
+    } else if let Some(s) = official.strip_suffix("社区居委会") {
         format!("{s}社区")
     } else if let Some(s) = official.strip_suffix("村委会") {
         format!("{s}村")
@@ -209,7 +215,7 @@ impl World {
         }
         let seeds = RTree::bulk_load(villages.iter().enumerate().map(|(i, v)| GeomWithData::new(v.seed, i)).collect());
         let terrain = Terrain { seed, origin: seat, valley_halfwidth: 6500.0 };
-        World { terrain, towns, villages, seeds, county, seed }
+        World { terrain, towns, villages, seeds, county, seed, min_river_width: 0.0 }
     }
 
     /// Whether village `v` is part of the sample.
@@ -295,7 +301,7 @@ impl World {
         }
         let t = &self.terrain;
         let rd = t.river_distance(p[0], p[1]);
-        let river_w = 45.0 + 45.0 * value_noise(self.seed ^ 9, p[0] / 3000.0, 0.5);
+        let river_w = (45.0 + 45.0 * value_noise(self.seed ^ 9, p[0] / 3000.0, 0.5)).max(self.min_river_width / 2.0);
         if rd < river_w {
             return "1101";
         }

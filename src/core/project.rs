@@ -1,0 +1,228 @@
+//! Project files (`.yitu`, JSON): the layers with their styles, the view and the basemap choice.
+//! Paths are stored relative to the project file so a project folder can be copied to another
+//! laptop. Saving is atomic (temporary file, then rename). Keys (e.g. Tianditu) never go in here:
+//! they live in the user's settings.
+
+use super::style::LayerStyle;
+use serde::{Deserialize, Serialize};
+use std::path::{Component, Path, PathBuf};
+
+/// Current project file version.
+pub const PROJECT_VERSION: u32 = 1;
+
+/// Which basemap is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BasemapChoice {
+    /// No basemap.
+    None,
+    /// An offline package (MBTiles or PMTiles), path relative to the project.
+    Offline {
+        /// Package path.
+        path: PathBuf,
+    },
+    /// OpenStreetMap standard tiles.
+    OpenStreetMap,
+    /// Tianditu (天地图): "vec", "img" or "ter", with its annotation layer.
+    Tianditu {
+        /// Layer: vec / img / ter.
+        layer: String,
+    },
+    /// Any XYZ URL template with {z} {x} {y}.
+    Xyz {
+        /// URL template.
+        url: String,
+    },
+}
+
+/// One layer in a project.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectLayer {
+    /// Data file (relative to the project file where possible).
+    pub path: PathBuf,
+    /// Layer inside the file.
+    pub layer: String,
+    /// Display name.
+    pub name: String,
+    /// Shown or hidden.
+    pub visible: bool,
+    /// Style.
+    pub style: LayerStyle,
+}
+
+/// The map view.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ProjectView {
+    /// Centre longitude.
+    pub lon: f64,
+    /// Centre latitude.
+    pub lat: f64,
+    /// Web map zoom level.
+    pub zoom: f64,
+}
+
+/// A project.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Project {
+    /// File format version.
+    pub version: u32,
+    /// Title.
+    pub title: String,
+    /// Layers, bottom first.
+    pub layers: Vec<ProjectLayer>,
+    /// Basemap.
+    pub basemap: BasemapChoice,
+    /// View, if saved.
+    pub view: Option<ProjectView>,
+}
+
+impl Default for Project {
+    fn default() -> Self {
+        Project { version: PROJECT_VERSION, title: String::new(), layers: Vec::new(), basemap: BasemapChoice::None, view: None }
+    }
+}
+
+/// `path` relative to folder `base` where it lies below or beside it, else unchanged.
+pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let abs = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (p, b) = (abs(path), abs(base));
+    let pc: Vec<Component> = p.components().collect();
+    let bc: Vec<Component> = b.components().collect();
+    let common = pc.iter().zip(bc.iter()).take_while(|(a, b)| a == b).count();
+    if common == 0 || bc.len() - common > 3 {
+        return p;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..bc.len() {
+        out.push("..");
+    }
+    for c in &pc[common..] {
+        out.push(c.as_os_str());
+    }
+    out
+}
+
+impl Project {
+    /// Reads a project; relative paths are resolved against the project's folder.
+    pub fn load(path: &Path) -> Result<Project, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("无法读取项目文件 / cannot read project {}: {e}", path.display()))?;
+        let mut p: Project = serde_json::from_str(&text).map_err(|e| format!("项目文件格式错误 / invalid project file {}: {e}", path.display()))?;
+        if p.version > PROJECT_VERSION {
+            return Err(format!("项目文件版本 {} 过新 / project version {} is newer than this YiTu", p.version, p.version));
+        }
+        let dir = path.parent().unwrap_or(Path::new("."));
+        for l in &mut p.layers {
+            if l.path.is_relative() {
+                l.path = dir.join(&l.path);
+            }
+        }
+        if let BasemapChoice::Offline { path: bp } = &mut p.basemap {
+            if bp.is_relative() {
+                *bp = dir.join(&*bp);
+            }
+        }
+        Ok(p)
+    }
+
+    /// Writes the project atomically, with paths relative to its folder.
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let mut p = self.clone();
+        for l in &mut p.layers {
+            l.path = relative_to(&l.path, dir);
+        }
+        if let BasemapChoice::Offline { path: bp } = &mut p.basemap {
+            *bp = relative_to(bp, dir);
+        }
+        let text = serde_json::to_string_pretty(&p).map_err(|e| e.to_string())?;
+        let tmp = path.with_extension("yitu.tmp");
+        std::fs::write(&tmp, text).map_err(|e| format!("无法保存项目 / cannot save project {}: {e}", path.display()))?;
+        std::fs::rename(&tmp, path).map_err(|e| format!("无法保存项目 / cannot save project {}: {e}", path.display()))?;
+        Ok(())
+    }
+}
+
+/// Per-user settings (language, keys for online services, recent projects), kept in the
+/// user's config folder, never in project files.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// "zh" or "en".
+    pub language: String,
+    /// Tianditu key (tk).
+    pub tianditu_key: String,
+    /// Recently opened projects.
+    pub recent: Vec<PathBuf>,
+}
+
+impl Settings {
+    /// Where settings live: `$YITU_CONFIG_DIR`, else `$XDG_CONFIG_HOME/yitu`, else `~/.config/yitu`.
+    pub fn dir() -> PathBuf {
+        if let Some(d) = std::env::var_os("YITU_CONFIG_DIR") {
+            return PathBuf::from(d);
+        }
+        if let Some(d) = std::env::var_os("XDG_CONFIG_HOME") {
+            return PathBuf::from(d).join("yitu");
+        }
+        std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir).join(".config").join("yitu")
+    }
+
+    /// Loads settings (defaults when absent or unreadable).
+    pub fn load() -> Settings {
+        std::fs::read_to_string(Self::dir().join("settings.json")).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
+    }
+
+    /// Saves settings atomically.
+    pub fn save(&self) -> Result<(), String> {
+        let dir = Self::dir();
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let tmp = dir.join("settings.json.tmp");
+        std::fs::write(&tmp, serde_json::to_string_pretty(self).unwrap()).map_err(|e| e.to_string())?;
+        std::fs::rename(&tmp, dir.join("settings.json")).map_err(|e| e.to_string())
+    }
+
+    /// Where online tiles are cached.
+    pub fn tile_cache_dir() -> PathBuf {
+        if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
+            return PathBuf::from(d).join("yitu").join("tiles");
+        }
+        std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir).join(".cache").join("yitu").join("tiles")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::style::{LayerStyle, Rgba, Symbology};
+
+    #[test]
+    fn roundtrip_with_relative_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::write(data.join("a.gpkg"), b"x").unwrap();
+        let style = LayerStyle {
+            symbology: Symbology::Single { color: Rgba::rgb(1, 2, 3) },
+            stroke: Rgba::rgb(0, 0, 0),
+            stroke_width: 1.0,
+            point_radius: 3.0,
+            opacity: 0.5,
+            label_field: Some("ZLDWMC".into()),
+        };
+        let p = Project {
+            title: "测试".into(),
+            layers: vec![ProjectLayer { path: data.join("a.gpkg"), layer: "DLTB".into(), name: "地类图斑".into(), visible: true, style }],
+            basemap: BasemapChoice::Offline { path: data.join("b.mbtiles") },
+            view: Some(ProjectView { lon: 118.7, lat: 25.4, zoom: 11.0 }),
+            ..Default::default()
+        };
+        let f = dir.path().join("p.yitu");
+        p.save(&f).unwrap();
+        let text = std::fs::read_to_string(&f).unwrap();
+        assert!(text.contains("\"data/a.gpkg\""), "{text}");
+        let back = Project::load(&f).unwrap();
+        assert_eq!(back.layers[0].layer, "DLTB");
+        assert_eq!(std::fs::canonicalize(&back.layers[0].path).unwrap(), std::fs::canonicalize(data.join("a.gpkg")).unwrap());
+        assert_eq!(back.view, p.view);
+        assert!(Project::load(&dir.path().join("missing.yitu")).is_err());
+    }
+}

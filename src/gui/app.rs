@@ -1,0 +1,897 @@
+//! The application window: menus, the layer panel, the map, identify results, the attribute
+//! table and the status bar with background jobs (progress and cancel).
+
+use super::basemap::{check_tianditu_key, Basemap, KeyCheck};
+use super::layers::MapLayer;
+use super::map_view::{self, MapState};
+use super::table::{self, TableAction, TableState};
+use super::Lang;
+use crate::core::attrs::FieldType;
+use crate::core::crs::{Crs, Transformer};
+use crate::core::error::YituError;
+use crate::core::geom::BBox;
+use crate::core::layer::{inspect, load_layer, LayerInfo, VectorLayer};
+use crate::core::progress::Progress;
+use crate::core::project::{BasemapChoice, Project, ProjectLayer, ProjectView, Settings};
+use crate::core::style::{self, LayerStyle, Symbology};
+use egui::{Context, Ui};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{channel, Receiver};
+
+/// A layer loading in the background.
+struct LoadJob {
+    label: String,
+    progress: Progress,
+    rx: Receiver<Result<VectorLayer, YituError>>,
+    /// Style, visibility and position from a project, when the job restores one.
+    restore: Option<(ProjectLayer, usize)>,
+}
+
+/// Picking which layers of a multi-layer file to open.
+struct LayerChooser {
+    path: PathBuf,
+    layers: Vec<(LayerInfo, bool)>,
+}
+
+/// Identify result: attributes of the clicked feature.
+pub struct Identified {
+    /// Layer name.
+    pub layer: String,
+    /// Layer id.
+    pub layer_id: u64,
+    /// Feature index.
+    pub feature: u32,
+    /// (field, value) pairs.
+    pub rows: Vec<(String, String)>,
+}
+
+/// The whole application state.
+pub struct YituApp {
+    /// Layers, bottom first.
+    pub layers: Vec<MapLayer>,
+    /// The active layer (attribute table, styling).
+    pub active: Option<u64>,
+    /// Selected features (layer id, feature index).
+    pub selection: Vec<(u64, u32)>,
+    /// The last identify result.
+    pub identified: Option<Identified>,
+    /// Whether the attribute table is open.
+    pub show_table: bool,
+    /// Map state.
+    pub map: MapState,
+    /// UI language.
+    pub lang: Lang,
+    /// User settings.
+    pub settings: Settings,
+    /// Basemap choice and the live source.
+    pub basemap_choice: BasemapChoice,
+    basemap: Basemap,
+    /// Messages for the user (newest last).
+    pub messages: Vec<String>,
+    /// The project file, once saved or opened.
+    pub project_path: Option<PathBuf>,
+    table: TableState,
+    jobs: Vec<LoadJob>,
+    chooser: Option<LayerChooser>,
+    next_id: u64,
+    ctx: Context,
+    show_settings: bool,
+    key_check: Option<Receiver<KeyCheck>>,
+    xyz_input: String,
+    coord_crs: Option<(Crs, Transformer)>,
+    pending_view: Option<ProjectView>,
+    zoom_when_loaded: bool,
+    loaded_extent: BBox,
+    /// Project position of each layer in `layers` (usize::MAX for layers added by hand).
+    order_tags: Vec<usize>,
+}
+
+impl YituApp {
+    /// A new, empty app.
+    pub fn new(ctx: Context, settings: Settings) -> YituApp {
+        let lang = Lang::from_code(&settings.language);
+        YituApp {
+            layers: Vec::new(),
+            active: None,
+            selection: Vec::new(),
+            identified: None,
+            show_table: false,
+            map: MapState::default(),
+            lang,
+            settings,
+            basemap_choice: BasemapChoice::None,
+            basemap: Basemap::None,
+            messages: Vec::new(),
+            project_path: None,
+            table: TableState::default(),
+            jobs: Vec::new(),
+            chooser: None,
+            next_id: 1,
+            ctx,
+            show_settings: false,
+            key_check: None,
+            xyz_input: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
+            coord_crs: None,
+            pending_view: None,
+            zoom_when_loaded: true,
+            loaded_extent: BBox::EMPTY,
+            order_tags: Vec::new(),
+        }
+    }
+
+    fn msg(&mut self, m: impl Into<String>) {
+        let m = m.into();
+        eprintln!("{m}");
+        self.messages.push(m);
+        if self.messages.len() > 50 {
+            self.messages.remove(0);
+        }
+    }
+
+    /// Whether anything is loading.
+    pub fn busy(&self) -> bool {
+        !self.jobs.is_empty()
+    }
+
+    /// Opens a project (.yitu), a tile package (.mbtiles/.pmtiles, as the basemap) or a data
+    /// file (its layers load in the background; a multi-layer file asks which).
+    pub fn open_path(&mut self, path: &Path) {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        match ext.as_str() {
+            "yitu" => self.open_project(path),
+            "mbtiles" | "pmtiles" => self.set_basemap(BasemapChoice::Offline { path: path.to_path_buf() }),
+            _ => match inspect(path) {
+                Ok(info) => {
+                    let vector: Vec<LayerInfo> = info.layers.into_iter().collect();
+                    if vector.is_empty() {
+                        self.msg(YituError::NoVectorLayer(path.to_path_buf()).to_string());
+                    } else if vector.len() == 1 {
+                        self.load(path, Some(vector[0].name.clone()), None);
+                    } else {
+                        let layers = vector.into_iter().map(|l| {
+                            let on = l.geometry_type != "NONE";
+                            (l, on)
+                        });
+                        self.chooser = Some(LayerChooser { path: path.to_path_buf(), layers: layers.collect() });
+                    }
+                }
+                Err(e) => self.msg(e.to_string()),
+            },
+        }
+    }
+
+    /// Starts loading one layer in the background.
+    pub fn load(&mut self, path: &Path, layer: Option<String>, restore: Option<(ProjectLayer, usize)>) {
+        let progress = Progress::new();
+        let (tx, rx) = channel();
+        let (p, l, pr, ctx) = (path.to_path_buf(), layer.clone(), progress.clone(), self.ctx.clone());
+        let label = format!("{} {}", path.file_name().unwrap_or_default().to_string_lossy(), layer.clone().unwrap_or_default());
+        std::thread::spawn(move || {
+            let r = load_layer(&p, l.as_deref(), &pr);
+            let _ = tx.send(r);
+            ctx.request_repaint();
+        });
+        self.jobs.push(LoadJob { label, progress, rx, restore });
+    }
+
+    /// Opens a project: basemap, view, then each layer in the background.
+    pub fn open_project(&mut self, path: &Path) {
+        match Project::load(path) {
+            Ok(p) => {
+                self.layers.clear();
+                self.order_tags.clear();
+                self.loaded_extent = BBox::EMPTY;
+                self.selection.clear();
+                self.identified = None;
+                self.project_path = Some(path.to_path_buf());
+                self.set_basemap(p.basemap.clone());
+                self.pending_view = p.view;
+                self.zoom_when_loaded = p.view.is_none();
+                if let Some(v) = p.view {
+                    self.apply_view(v);
+                }
+                for (i, l) in p.layers.iter().enumerate() {
+                    self.load(&l.path.clone(), Some(l.layer.clone()), Some((l.clone(), i)));
+                }
+                if !self.settings.recent.contains(&path.to_path_buf()) {
+                    self.settings.recent.insert(0, path.to_path_buf());
+                    self.settings.recent.truncate(8);
+                    let _ = self.settings.save();
+                }
+            }
+            Err(e) => self.msg(e),
+        }
+    }
+
+    fn apply_view(&mut self, v: ProjectView) {
+        self.map.home = [v.lon, v.lat];
+        let _ = self.map.memory.set_zoom(v.zoom);
+        self.map.memory.center_at(walkers::lon_lat(v.lon, v.lat));
+    }
+
+    /// The project as it stands (layers, styles, view, basemap).
+    pub fn project(&self) -> Project {
+        let view = self.map.memory.detached().map(|c| ProjectView { lon: c.x(), lat: c.y(), zoom: self.map.memory.zoom() });
+        Project {
+            title: self.project_path.as_ref().and_then(|p| p.file_stem()).map(|s| s.to_string_lossy().into()).unwrap_or_default(),
+            layers: self
+                .layers
+                .iter()
+                .map(|l| ProjectLayer { path: l.data.source.path.clone(), layer: l.data.source.layer.clone(), name: l.name.clone(), visible: l.visible, style: l.style.clone() })
+                .collect(),
+            basemap: self.basemap_choice.clone(),
+            view,
+            ..Default::default()
+        }
+    }
+
+    /// Saves the project to `path`.
+    pub fn save_project(&mut self, path: &Path) {
+        match self.project().save(path) {
+            Ok(()) => {
+                self.project_path = Some(path.to_path_buf());
+                self.msg(format!("{} {}", self.lang.tr("项目已保存:", "Project saved:"), path.display()));
+            }
+            Err(e) => self.msg(e),
+        }
+    }
+
+    /// Switches the basemap; a failure leaves no basemap and says why.
+    pub fn set_basemap(&mut self, choice: BasemapChoice) {
+        match Basemap::build(&choice, &self.settings, &self.ctx) {
+            Ok(b) => {
+                self.basemap = b;
+                self.basemap_choice = choice.clone();
+                if let BasemapChoice::Tianditu { .. } = choice {
+                    self.start_key_check();
+                }
+            }
+            Err(e) => {
+                self.msg(format!("{}: {e}", self.lang.tr("底图无法使用", "Basemap unavailable")));
+            }
+        }
+    }
+
+    fn start_key_check(&mut self) {
+        let (tx, rx) = channel();
+        let key = self.settings.tianditu_key.clone();
+        let ctx = self.ctx.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(check_tianditu_key(&key, None));
+            ctx.request_repaint();
+        });
+        self.key_check = Some(rx);
+    }
+
+    fn poll_jobs(&mut self) {
+        let mut i = 0;
+        while i < self.jobs.len() {
+            match self.jobs[i].rx.try_recv() {
+                Ok(result) => {
+                    let job = self.jobs.remove(i);
+                    match result {
+                        Ok(layer) => self.add_layer(layer, job.restore),
+                        Err(YituError::Cancelled) => self.msg(format!("{} {}", self.lang.tr("已取消:", "Cancelled:"), job.label)),
+                        Err(e) => self.msg(e.to_string()),
+                    }
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => i += 1,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    let job = self.jobs.remove(i);
+                    self.msg(format!("{} {}", self.lang.tr("读取失败:", "Loading failed:"), job.label));
+                }
+            }
+        }
+        if let Some(rx) = &self.key_check {
+            if let Ok(r) = rx.try_recv() {
+                self.key_check = None;
+                if r != KeyCheck::Ok {
+                    self.msg(r.message());
+                }
+            }
+        }
+    }
+
+    /// Adds a loaded layer (with a project's style when restoring).
+    pub fn add_layer(&mut self, layer: VectorLayer, restore: Option<(ProjectLayer, usize)>) {
+        for w in &layer.warnings {
+            self.messages.push(format!("{}: {w}", layer.name));
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let ext = layer.display_extent();
+        if self.coord_crs.is_none() && !layer.crs.is_geographic() {
+            if let Ok(t) = Transformer::between(&Crs::epsg(4326), &layer.crs) {
+                self.coord_crs = Some((layer.crs.clone(), t));
+            }
+        }
+        let (style, visible, name, order) = match &restore {
+            Some((pl, order)) => (pl.style.clone(), pl.visible, pl.name.clone(), Some(*order)),
+            None => (LayerStyle::default_for(&layer.name, layer.kind(), &layer.attrs, self.layers.len()), true, layer.name.clone(), None),
+        };
+        let mut ml = MapLayer::new(id, layer, style);
+        ml.visible = visible;
+        ml.name = name;
+        // Keep project order: a layer goes below those with a higher project position.
+        let pos = match order {
+            Some(o) => self.layer_order_pos(o),
+            None => self.layers.len(),
+        };
+        self.layers.insert(pos, ml);
+        self.order_tags.insert(pos, order.unwrap_or(usize::MAX));
+        if self.active.is_none() {
+            self.active = Some(id);
+        }
+        if self.zoom_when_loaded && !ext.is_empty() && ext.min_x.is_finite() {
+            // The first layers opened (or a project without a saved view): show them all.
+            self.loaded_extent.union(&ext);
+            let all = self.loaded_extent;
+            self.map.zoom_to(&all);
+            if let Some(c) = self.map.memory.detached() {
+                self.map.home = [c.x(), c.y()];
+            }
+        }
+        if self.jobs.is_empty() {
+            self.zoom_when_loaded = false;
+        }
+    }
+
+    fn layer_order_pos(&self, order: usize) -> usize {
+        self.order_tags.iter().position(|t| *t > order).unwrap_or(self.layers.len())
+    }
+
+    fn layer(&self, id: u64) -> Option<&MapLayer> {
+        self.layers.iter().find(|l| l.id == id)
+    }
+
+    /// Identifies the topmost visible feature at a Web Mercator point.
+    pub fn identify(&mut self, m: [f64; 2], tol: f64, add: bool) {
+        let hit = self.layers.iter().rev().filter(|l| l.visible).find_map(|l| l.data.pick(m[0], m[1], tol).map(|f| (l, f)));
+        match hit {
+            Some((l, f)) => {
+                let rows = l
+                    .data
+                    .attrs
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .map(|(c, fd)| (fd.name.clone(), l.data.attrs.get(f as usize, c).to_string()))
+                    .collect();
+                let (lid, name) = (l.id, l.name.clone());
+                self.identified = Some(Identified { layer: name, layer_id: lid, feature: f, rows });
+                if !add {
+                    self.selection.clear();
+                }
+                self.selection.push((lid, f));
+                self.active = Some(lid);
+                if let Some(r) = self.table.rows.iter().position(|r| *r == f) {
+                    self.table.scroll_to = Some(r);
+                }
+            }
+            None => {
+                self.identified = None;
+                if !add {
+                    self.selection.clear();
+                }
+            }
+        }
+    }
+
+    /// Zooms to feature `f` of layer `id`.
+    pub fn zoom_to_feature(&mut self, id: u64, f: u32) {
+        if let Some(l) = self.layer(id) {
+            let mut bb = l.data.display.bboxes[f as usize];
+            let pad = (bb.width().max(bb.height()) * 0.3).max(30.0);
+            bb = BBox { min_x: bb.min_x - pad, min_y: bb.min_y - pad, max_x: bb.max_x + pad, max_y: bb.max_y + pad };
+            self.map.zoom_to(&bb);
+        }
+    }
+
+    /// Draws the whole window. (eframe calls this each frame; tests call it directly.)
+    pub fn ui(&mut self, ui: &mut Ui) {
+        self.poll_jobs();
+        self.handle_dropped_files(ui.ctx());
+        let lang = self.lang;
+        egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        egui::Panel::left("layers").resizable(true).default_size(270.0).show(ui, |ui| self.layer_panel(ui));
+        if self.identified.is_some() {
+            egui::Panel::right("identify").resizable(true).default_size(280.0).show(ui, |ui| self.identify_panel(ui));
+        }
+        if self.show_table {
+            if let Some(id) = self.active {
+                egui::Panel::bottom("table").resizable(true).default_size(260.0).show(ui, |ui| {
+                    let actions = match self.layers.iter().find(|l| l.id == id) {
+                        Some(l) => table::show(ui, &mut self.table, l, &self.selection, lang),
+                        None => Vec::new(),
+                    };
+                    for a in actions {
+                        match a {
+                            TableAction::Select { feature, add } => {
+                                if !add {
+                                    self.selection.clear();
+                                }
+                                self.selection.push((id, feature));
+                            }
+                            TableAction::ZoomTo(f) => self.zoom_to_feature(id, f),
+                        }
+                    }
+                });
+            }
+        }
+        egui::CentralPanel::default().frame(egui::Frame::NONE.fill(egui::Color32::from_rgb(238, 236, 228))).show(ui, |ui| {
+            let out = map_view::show(ui, &mut self.map, &mut self.basemap, &mut self.layers, &self.selection, lang);
+            if let Some((m, tol)) = out.clicked {
+                let add = ui.input(|i| i.modifiers.command);
+                self.identify(m, tol, add);
+            }
+        });
+        self.chooser_window(ui.ctx());
+        self.settings_window(ui.ctx());
+        if self.busy() {
+            ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+
+    fn handle_dropped_files(&mut self, ctx: &Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        for p in dropped {
+            self.open_path(&p);
+        }
+    }
+
+    fn menu_bar(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button(lang.tr("文件", "File"), |ui| {
+                if ui.button(lang.tr("打开数据/项目…", "Open data or project…")).clicked() {
+                    if let Some(p) = rfd::FileDialog::new()
+                        .add_filter(lang.tr("支持的文件", "Supported files"), &["yitu", "gpkg", "shp", "geojson", "json", "gdb", "kml", "mbtiles", "pmtiles", "dbf"])
+                        .add_filter(lang.tr("所有文件", "All files"), &["*"])
+                        .pick_file()
+                    {
+                        self.open_path(&p);
+                    }
+                    ui.close();
+                }
+                if ui.button(lang.tr("打开 FileGDB 文件夹…", "Open FileGDB folder…")).clicked() {
+                    if let Some(p) = rfd::FileDialog::new().pick_folder() {
+                        self.open_path(&p);
+                    }
+                    ui.close();
+                }
+                ui.separator();
+                if ui.button(lang.tr("保存项目", "Save project")).clicked() {
+                    match self.project_path.clone() {
+                        Some(p) => self.save_project(&p),
+                        None => {
+                            if let Some(p) = rfd::FileDialog::new().add_filter("YiTu", &["yitu"]).set_file_name("project.yitu").save_file() {
+                                self.save_project(&p);
+                            }
+                        }
+                    }
+                    ui.close();
+                }
+                if ui.button(lang.tr("项目另存为…", "Save project as…")).clicked() {
+                    if let Some(p) = rfd::FileDialog::new().add_filter("YiTu", &["yitu"]).set_file_name("project.yitu").save_file() {
+                        self.save_project(&p);
+                    }
+                    ui.close();
+                }
+                let recent = self.settings.recent.clone();
+                if !recent.is_empty() {
+                    ui.separator();
+                    for r in recent {
+                        if ui.button(r.display().to_string()).clicked() {
+                            self.open_project(&r);
+                            ui.close();
+                        }
+                    }
+                }
+            });
+            ui.menu_button(lang.tr("底图", "Basemap"), |ui| {
+                if ui.button(lang.tr("离线瓦片包…", "Offline tile package…")).clicked() {
+                    if let Some(p) = rfd::FileDialog::new().add_filter("MBTiles / PMTiles", &["mbtiles", "pmtiles"]).pick_file() {
+                        self.set_basemap(BasemapChoice::Offline { path: p });
+                    }
+                    ui.close();
+                }
+                if ui.button("OpenStreetMap").clicked() {
+                    self.set_basemap(BasemapChoice::OpenStreetMap);
+                    ui.close();
+                }
+                if ui.button(lang.tr("天地图 矢量", "Tianditu vector")).clicked() {
+                    self.set_basemap(BasemapChoice::Tianditu { layer: "vec".into() });
+                    ui.close();
+                }
+                if ui.button(lang.tr("天地图 影像", "Tianditu imagery")).clicked() {
+                    self.set_basemap(BasemapChoice::Tianditu { layer: "img".into() });
+                    ui.close();
+                }
+                ui.horizontal(|ui| {
+                    ui.add(egui::TextEdit::singleline(&mut self.xyz_input).desired_width(260.0));
+                    if ui.button(lang.tr("XYZ 地址", "XYZ URL")).clicked() {
+                        let url = self.xyz_input.clone();
+                        self.set_basemap(BasemapChoice::Xyz { url });
+                        ui.close();
+                    }
+                });
+                if ui.button(lang.tr("无底图", "No basemap")).clicked() {
+                    self.set_basemap(BasemapChoice::None);
+                    ui.close();
+                }
+            });
+            ui.menu_button(lang.tr("视图", "View"), |ui| {
+                if ui.checkbox(&mut self.show_table, lang.tr("属性表", "Attribute table")).clicked() {
+                    ui.close();
+                }
+                if ui.button(lang.tr("缩放到全部图层", "Zoom to all layers")).clicked() {
+                    self.zoom_to_all();
+                    ui.close();
+                }
+                ui.separator();
+                if ui.radio(self.lang == Lang::Zh, "中文").clicked() {
+                    self.set_lang(Lang::Zh);
+                    ui.close();
+                }
+                if ui.radio(self.lang == Lang::En, "English").clicked() {
+                    self.set_lang(Lang::En);
+                    ui.close();
+                }
+            });
+            if ui.button(lang.tr("设置", "Settings")).clicked() {
+                self.show_settings = true;
+            }
+        });
+    }
+
+    fn set_lang(&mut self, l: Lang) {
+        self.lang = l;
+        self.settings.language = l.code().into();
+        let _ = self.settings.save();
+    }
+
+    /// Zooms to the extent of every visible layer.
+    pub fn zoom_to_all(&mut self) {
+        let mut bb = BBox::EMPTY;
+        for l in self.layers.iter().filter(|l| l.visible) {
+            bb.union(&l.data.display_extent());
+        }
+        self.map.zoom_to(&bb);
+    }
+
+    fn status_bar(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        ui.horizontal(|ui| {
+            if let Some(c) = self.map.cursor {
+                ui.monospace(format!("{} {:.6}°E {:.6}°N", lang.tr("经纬度", "Lon/Lat"), c[0], c[1]));
+                if let Some((crs, t)) = &self.coord_crs {
+                    let mut p = [c];
+                    if t.transform(&mut p).is_ok() && p[0][0].is_finite() {
+                        ui.monospace(format!("{} X {:.2} Y {:.2}", crs.label(), p[0][0], p[0][1]));
+                    }
+                }
+            }
+            ui.monospace(format!("{} {:.1}", lang.tr("级别", "Zoom"), self.map.memory.zoom()));
+            let mut cancel = None;
+            for (i, j) in self.jobs.iter().enumerate() {
+                ui.separator();
+                ui.label(format!("{} {}", lang.tr("读取", "Loading"), j.label));
+                ui.add(egui::ProgressBar::new(j.progress.fraction()).desired_width(120.0).show_percentage());
+                if ui.button(lang.tr("取消", "Cancel")).clicked() {
+                    cancel = Some(i);
+                }
+            }
+            if let Some(i) = cancel {
+                self.jobs[i].progress.cancel();
+            }
+            if let Some(m) = self.messages.last() {
+                ui.separator();
+                ui.label(egui::RichText::new(m).color(egui::Color32::from_rgb(170, 60, 0))).on_hover_ui(|ui| {
+                    for m in self.messages.iter().rev().take(12) {
+                        ui.label(m);
+                    }
+                });
+            }
+        });
+    }
+
+    fn layer_panel(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        ui.horizontal(|ui| {
+            ui.heading(lang.tr("图层", "Layers"));
+            if ui.button(lang.tr("添加数据", "Add data")).clicked() {
+                if let Some(p) = rfd::FileDialog::new().pick_file() {
+                    self.open_path(&p);
+                }
+            }
+        });
+        ui.separator();
+        let mut action: Option<(usize, &str)> = None;
+        let n = self.layers.len();
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            for idx in (0..n).rev() {
+                let l = &mut self.layers[idx];
+                let active = self.active == Some(l.id);
+                ui.horizontal(|ui| {
+                    ui.checkbox(&mut l.visible, "").on_hover_text(lang.tr("显示/隐藏", "Show/hide"));
+                    let label = format!("{} ({})", l.name, l.data.len());
+                    if ui.selectable_label(active, label).clicked() {
+                        action = Some((idx, "activate"));
+                    }
+                });
+                if active {
+                    ui.indent(l.id, |ui| {
+                        ui.horizontal(|ui| {
+                            if ui.small_button(lang.tr("上移", "Up")).clicked() {
+                                action = Some((idx, "up"));
+                            }
+                            if ui.small_button(lang.tr("下移", "Down")).clicked() {
+                                action = Some((idx, "down"));
+                            }
+                            if ui.small_button(lang.tr("缩放至图层", "Zoom to layer")).clicked() {
+                                action = Some((idx, "zoom"));
+                            }
+                            if ui.small_button(lang.tr("属性表", "Table")).clicked() {
+                                action = Some((idx, "table"));
+                            }
+                            if ui.small_button(lang.tr("移除", "Remove")).clicked() {
+                                action = Some((idx, "remove"));
+                            }
+                        });
+                        ui.add(egui::Slider::new(&mut l.style.opacity, 0.0..=1.0).text(lang.tr("不透明度", "Opacity")));
+                        style_editor(ui, l, lang);
+                        ui.small(format!("{} · {}", l.data.crs.label(), l.data.source.path.file_name().unwrap_or_default().to_string_lossy()));
+                        for w in &l.data.warnings {
+                            ui.small(egui::RichText::new(w).color(egui::Color32::from_rgb(170, 80, 0)));
+                        }
+                    });
+                }
+            }
+        });
+        if let Some((idx, what)) = action {
+            match what {
+                "activate" => self.active = Some(self.layers[idx].id),
+                "up" if idx + 1 < self.layers.len() => {
+                    self.layers.swap(idx, idx + 1);
+                    self.order_tags.swap(idx, idx + 1);
+                }
+                "down" if idx > 0 => {
+                    self.layers.swap(idx, idx - 1);
+                    self.order_tags.swap(idx, idx - 1);
+                }
+                "zoom" => {
+                    let e = self.layers[idx].data.display_extent();
+                    self.map.zoom_to(&e);
+                }
+                "table" => {
+                    self.active = Some(self.layers[idx].id);
+                    self.show_table = true;
+                }
+                "remove" => {
+                    let id = self.layers[idx].id;
+                    self.layers.remove(idx);
+                    self.order_tags.remove(idx);
+                    self.selection.retain(|s| s.0 != id);
+                    if self.active == Some(id) {
+                        self.active = self.layers.last().map(|l| l.id);
+                    }
+                    if self.identified.as_ref().map(|i| i.layer_id) == Some(id) {
+                        self.identified = None;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if self.layers.is_empty() && self.jobs.is_empty() {
+            ui.label(lang.tr("把 GeoPackage、Shapefile、GeoJSON 等文件拖到窗口里，或用“文件 › 打开”。", "Drop GeoPackage, Shapefile, GeoJSON… files onto the window, or use File › Open."));
+        }
+    }
+
+    fn identify_panel(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        let mut close = false;
+        let mut zoom = None;
+        if let Some(id) = &self.identified {
+            ui.horizontal(|ui| {
+                ui.heading(lang.tr("要素属性", "Identify"));
+                if ui.small_button(lang.tr("关闭", "Close")).clicked() {
+                    close = true;
+                }
+            });
+            ui.label(format!("{}: {}", lang.tr("图层", "Layer"), id.layer));
+            if ui.button(lang.tr("缩放到要素", "Zoom to feature")).clicked() {
+                zoom = Some((id.layer_id, id.feature));
+            }
+            ui.separator();
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                egui::Grid::new("identify-grid").striped(true).num_columns(2).show(ui, |ui| {
+                    for (k, v) in &id.rows {
+                        ui.strong(k);
+                        ui.label(v);
+                        ui.end_row();
+                    }
+                });
+            });
+        }
+        if close {
+            self.identified = None;
+        }
+        if let Some((l, f)) = zoom {
+            self.zoom_to_feature(l, f);
+        }
+    }
+
+    fn chooser_window(&mut self, ctx: &Context) {
+        let lang = self.lang;
+        let mut open_now = None;
+        let mut keep = true;
+        if let Some(ch) = &mut self.chooser {
+            egui::Window::new(lang.tr("选择要打开的图层", "Choose layers to open")).collapsible(false).show(ctx, |ui| {
+                ui.label(ch.path.display().to_string());
+                egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
+                    for (info, on) in &mut ch.layers {
+                        ui.checkbox(on, format!("{} — {} ({} {})", info.name, info.geometry_type, info.feature_count, lang.tr("个要素", "features")));
+                    }
+                });
+                ui.horizontal(|ui| {
+                    if ui.button(lang.tr("打开", "Open")).clicked() {
+                        open_now = Some((ch.path.clone(), ch.layers.iter().filter(|l| l.1).map(|l| l.0.name.clone()).collect::<Vec<_>>()));
+                        keep = false;
+                    }
+                    if ui.button(lang.tr("取消", "Cancel")).clicked() {
+                        keep = false;
+                    }
+                });
+            });
+        }
+        if !keep {
+            self.chooser = None;
+        }
+        if let Some((p, names)) = open_now {
+            for n in names {
+                self.load(&p, Some(n), None);
+            }
+        }
+    }
+
+    /// Opens the layers chosen in the chooser (used by tests and drag and drop of one file).
+    pub fn choose_all_layers(&mut self) {
+        if let Some(ch) = self.chooser.take() {
+            for (info, on) in ch.layers {
+                if on {
+                    self.load(&ch.path, Some(info.name), None);
+                }
+            }
+        }
+    }
+
+    fn settings_window(&mut self, ctx: &Context) {
+        let lang = self.lang;
+        let mut open = self.show_settings;
+        let mut save = false;
+        egui::Window::new(lang.tr("设置", "Settings")).open(&mut open).collapsible(false).show(ctx, |ui| {
+            ui.label(lang.tr("天地图密钥 (tk)，只保存在本机用户设置中，不写入项目文件：", "Tianditu key (tk), kept in your user settings, never in project files:"));
+            ui.add(egui::TextEdit::singleline(&mut self.settings.tianditu_key).password(true).desired_width(320.0));
+            if ui.button(lang.tr("保存", "Save")).clicked() {
+                save = true;
+            }
+        });
+        self.show_settings = open;
+        if save {
+            match self.settings.save() {
+                Ok(()) => self.msg(lang.tr("设置已保存", "Settings saved")),
+                Err(e) => self.msg(e),
+            }
+        }
+    }
+}
+
+fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
+    let fields: Vec<(String, FieldType)> = l.data.attrs.fields.iter().map(|f| (f.name.clone(), f.ftype)).collect();
+    let mut new_style: Option<LayerStyle> = None;
+    let kind_now = match &l.style.symbology {
+        Symbology::Single { .. } => 0,
+        Symbology::Categorized { .. } => 1,
+        Symbology::Graduated { .. } => 2,
+    };
+    let field_now = match &l.style.symbology {
+        Symbology::Categorized { field, .. } | Symbology::Graduated { field, .. } => field.clone(),
+        _ => String::new(),
+    };
+    ui.horizontal(|ui| {
+        ui.label(lang.tr("样式", "Style"));
+        let names = [lang.tr("单一符号", "Single"), lang.tr("分类", "Categorized"), lang.tr("分级", "Graduated")];
+        egui::ComboBox::from_id_salt(("kind", l.id)).selected_text(names[kind_now]).show_ui(ui, |ui| {
+            for (i, n) in names.iter().enumerate() {
+                if ui.selectable_label(i == kind_now, *n).clicked() && i != kind_now {
+                    let mut s = l.style.clone();
+                    s.symbology = match i {
+                        0 => Symbology::Single { color: style::Rgba([100, 150, 220, 180]) },
+                        1 => {
+                            let f = fields.iter().find(|f| f.0.eq_ignore_ascii_case("DLBM")).or(fields.first()).map(|f| f.0.clone()).unwrap_or_default();
+                            style::categories_for(&l.data.attrs, &f)
+                        }
+                        _ => {
+                            let f = fields.iter().find(|f| f.1 != FieldType::Text).map(|f| f.0.clone()).unwrap_or_default();
+                            style::graduated_for(&l.data.attrs, &f, 5)
+                        }
+                    };
+                    new_style = Some(s);
+                }
+            }
+        });
+        if kind_now > 0 {
+            egui::ComboBox::from_id_salt(("field", l.id)).selected_text(field_now.clone()).show_ui(ui, |ui| {
+                for (f, t) in &fields {
+                    if kind_now == 2 && *t == FieldType::Text {
+                        continue;
+                    }
+                    if ui.selectable_label(*f == field_now, f).clicked() {
+                        let mut s = l.style.clone();
+                        s.symbology = if kind_now == 1 { style::categories_for(&l.data.attrs, f) } else { style::graduated_for(&l.data.attrs, f, 5) };
+                        new_style = Some(s);
+                    }
+                }
+            });
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.label(lang.tr("标注", "Labels"));
+        let current = l.style.label_field.clone().unwrap_or_else(|| lang.tr("（无）", "(none)").to_string());
+        egui::ComboBox::from_id_salt(("label", l.id)).selected_text(current).show_ui(ui, |ui| {
+            if ui.selectable_label(l.style.label_field.is_none(), lang.tr("（无）", "(none)")).clicked() {
+                let mut s = l.style.clone();
+                s.label_field = None;
+                new_style = Some(s);
+            }
+            for (f, _) in &fields {
+                if ui.selectable_label(l.style.label_field.as_deref() == Some(f), f).clicked() {
+                    let mut s = l.style.clone();
+                    s.label_field = Some(f.clone());
+                    new_style = Some(s);
+                }
+            }
+        });
+    });
+    // Legend (first entries), with toggles for categories.
+    let mut toggled = None;
+    if let Symbology::Categorized { categories, .. } = &l.style.symbology {
+        egui::CollapsingHeader::new(lang.tr("图例", "Legend")).id_salt(("legend", l.id)).default_open(categories.len() <= 12).show(ui, |ui| {
+            for (i, c) in categories.iter().enumerate().take(80) {
+                ui.horizontal(|ui| {
+                    let (r, _) = ui.allocate_exact_size(egui::vec2(18.0, 12.0), egui::Sense::hover());
+                    ui.painter().rect_filled(r, 2.0, egui::Color32::from_rgba_unmultiplied(c.color.0[0], c.color.0[1], c.color.0[2], c.color.0[3]));
+                    let mut vis = c.visible;
+                    if ui.checkbox(&mut vis, &c.label).changed() {
+                        toggled = Some(i);
+                    }
+                });
+            }
+        });
+    } else {
+        for (label, c) in style::legend(&l.style).into_iter().take(12) {
+            ui.horizontal(|ui| {
+                let (r, _) = ui.allocate_exact_size(egui::vec2(18.0, 12.0), egui::Sense::hover());
+                ui.painter().rect_filled(r, 2.0, egui::Color32::from_rgba_unmultiplied(c.0[0], c.0[1], c.0[2], c.0[3].max(60)));
+                ui.label(label);
+            });
+        }
+    }
+    if let Some(i) = toggled {
+        let mut s = l.style.clone();
+        if let Symbology::Categorized { categories, .. } = &mut s.symbology {
+            categories[i].visible = !categories[i].visible;
+        }
+        new_style = Some(s);
+    }
+    if let Some(s) = new_style {
+        l.set_style(s);
+    }
+}
+
+impl eframe::App for YituApp {
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        YituApp::ui(self, ui);
+    }
+}

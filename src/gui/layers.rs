@@ -1,0 +1,137 @@
+//! Layers on the map: each holds its data, style and the last image rendered for it. Rendering
+//! runs in a background thread (one per layer, cancelled when the view moves on); while it runs
+//! the previous image is shown moved and scaled, so panning and zooming never wait for it.
+
+use crate::core::layer::VectorLayer;
+use crate::core::render::{render_layer, ViewBox};
+use crate::core::style::{LayerStyle, StyleIndex};
+use egui::{ColorImage, Context, TextureHandle};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::Arc;
+
+/// A render in progress.
+struct RenderJob {
+    view: ViewBox,
+    version: u64,
+    cancel: Arc<AtomicBool>,
+    rx: Receiver<Option<ColorImage>>,
+}
+
+/// A layer shown on the map.
+pub struct MapLayer {
+    /// Unique id within the session.
+    pub id: u64,
+    /// The data.
+    pub data: Arc<VectorLayer>,
+    /// Display name.
+    pub name: String,
+    /// Style.
+    pub style: LayerStyle,
+    /// Colour per feature for `style`.
+    pub style_index: Arc<StyleIndex>,
+    /// Shown or hidden.
+    pub visible: bool,
+    /// Bumped whenever the style changes.
+    pub version: u64,
+    image: Option<(ViewBox, u64, TextureHandle)>,
+    job: Option<RenderJob>,
+}
+
+impl MapLayer {
+    /// Wraps loaded data with a style.
+    pub fn new(id: u64, data: VectorLayer, style: LayerStyle) -> MapLayer {
+        let index = StyleIndex::build(&style, &data.attrs, data.len());
+        MapLayer {
+            id,
+            name: data.name.clone(),
+            data: Arc::new(data),
+            style,
+            style_index: Arc::new(index),
+            visible: true,
+            version: 1,
+            image: None,
+            job: None,
+        }
+    }
+
+    /// Sets a new style (the layer re-renders).
+    pub fn set_style(&mut self, style: LayerStyle) {
+        let colors_changed = style.symbology != self.style.symbology;
+        self.style = style;
+        if colors_changed {
+            self.style_index = Arc::new(StyleIndex::build(&self.style, &self.data.attrs, self.data.len()));
+        }
+        self.version += 1;
+    }
+
+    /// The last finished image and the view it was drawn for.
+    pub fn image(&self) -> Option<(&ViewBox, &TextureHandle)> {
+        self.image.as_ref().map(|(v, _, t)| (v, t))
+    }
+
+    /// Whether a render is running.
+    pub fn rendering(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Collects a finished render, if any. Returns true when the image changed.
+    pub fn poll(&mut self, ctx: &Context) -> bool {
+        let Some(job) = &self.job else { return false };
+        match job.rx.try_recv() {
+            Ok(Some(img)) => {
+                let tex = ctx.load_texture(format!("layer-{}", self.id), img, egui::TextureOptions::LINEAR);
+                self.image = Some((job.view, job.version, tex));
+                self.job = None;
+                true
+            }
+            Ok(None) | Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                self.job = None;
+                false
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => false,
+        }
+    }
+
+    /// Whether the image is for `view` and the current style.
+    pub fn is_current(&self, view: &ViewBox) -> bool {
+        matches!(&self.image, Some((v, ver, _)) if v == view && *ver == self.version)
+    }
+
+    /// Starts rendering `view` in the background unless that render is done or running;
+    /// a running render of another view is cancelled.
+    pub fn request(&mut self, view: ViewBox, ctx: &Context) {
+        if self.is_current(&view) {
+            return;
+        }
+        if let Some(job) = &self.job {
+            if job.view == view && job.version == self.version {
+                return;
+            }
+            job.cancel.store(true, Ordering::Relaxed);
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = channel();
+        let (data, index, mut style, c2, ctx2) = (self.data.clone(), self.style_index.clone(), self.style.clone(), cancel.clone(), ctx.clone());
+        style.opacity = 1.0; // opacity is applied when the image is drawn
+        let spawned = std::thread::Builder::new().name("render".into()).spawn(move || {
+            let out = tiny_skia::Pixmap::new(view.width.max(1), view.height.max(1)).and_then(|mut pm| {
+                render_layer(&mut pm, &data, &style, &index, &view, &|| c2.load(Ordering::Relaxed)).ok()?;
+                Some(ColorImage::from_rgba_premultiplied([pm.width() as usize, pm.height() as usize], pm.data()))
+            });
+            let _ = tx.send(out);
+            ctx2.request_repaint();
+        });
+        if spawned.is_ok() {
+            self.job = Some(RenderJob { view, version: self.version, cancel, rx });
+        }
+    }
+}
+
+impl Drop for MapLayer {
+    fn drop(&mut self) {
+        if let Some(job) = &self.job {
+            job.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! The desktop app (eframe/egui + walkers): a thin shell over [`crate::core`].
+//! One module per view: the map, the layer panel, the attribute table, the basemap sources.
+
+pub mod app;
+pub mod basemap;
+pub mod layers;
+pub mod map_view;
+pub mod table;
+
+use std::path::PathBuf;
+
+/// The Simplified Chinese font shipped in assets (WenQuanYi Micro Hei, Apache-2.0).
+pub static CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
+
+/// Installs the shipped CJK font as a fallback after egui's own fonts, so Chinese renders on
+/// machines without CJK fonts (and in headless tests).
+pub fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    fonts.font_data.insert("wqy-microhei".into(), std::sync::Arc::new(egui::FontData::from_static(CJK_FONT)));
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        fonts.families.entry(family).or_default().push("wqy-microhei".into());
+    }
+    ctx.set_fonts(fonts);
+}
+
+/// UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// 中文 (default).
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Picks the Chinese or the English text.
+    #[inline]
+    pub fn tr<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// From a settings code ("en" → English, anything else Chinese).
+    pub fn from_code(code: &str) -> Lang {
+        if code.eq_ignore_ascii_case("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
+    }
+
+    /// Settings code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// Opens the desktop window, optionally with a project or data file.
+pub fn run(open: Option<PathBuf>) -> eframe::Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default().with_title("一图 YiTu").with_inner_size([1360.0, 860.0]).with_drag_and_drop(true),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "YiTu",
+        options,
+        Box::new(move |cc| {
+            install_fonts(&cc.egui_ctx);
+            let mut app = app::YituApp::new(cc.egui_ctx.clone(), crate::core::project::Settings::load());
+            if let Some(p) = open {
+                app.open_path(&p);
+            }
+            Ok(Box::new(app))
+        }),
+    )
+}
