@@ -172,7 +172,7 @@ pub fn load(path: &Path, layer_name: Option<&str>, progress: &Progress) -> Resul
             if g.is_null() || gdal_sys::OGR_G_IsEmpty(g) != 0 {
                 geoms.push_empty();
             } else {
-                let lin = if gdal_sys::OGR_G_HasCurveGeometry(g, 1) != 0 {
+                let lin = if gdal_sys::OGR_G_HasCurveGeometry(g, 0) != 0 {
                     gdal_sys::OGR_G_GetLinearGeometry(g, 0.0, std::ptr::null_mut())
                 } else {
                     std::ptr::null_mut()

@@ -119,6 +119,11 @@ impl YituApp {
         }
     }
 
+    /// Uses `ctx` for textures and repaint requests (tests build the app before their context).
+    pub fn set_context(&mut self, ctx: Context) {
+        self.ctx = ctx;
+    }
+
     fn msg(&mut self, m: impl Into<String>) {
         let m = m.into();
         eprintln!("{m}");

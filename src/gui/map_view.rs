@@ -23,6 +23,8 @@ pub struct MapState {
     pub cursor: Option<[f64; 2]>,
     /// Map size in points at the last frame.
     pub size: egui::Vec2,
+    /// Where the map was on screen at the last frame.
+    pub rect: Rect,
 }
 
 impl Default for MapState {
@@ -30,7 +32,7 @@ impl Default for MapState {
         let mut memory = MapMemory::default();
         let _ = memory.set_zoom(10.0);
         memory.center_at(lon_lat(118.69, 25.36));
-        MapState { memory, home: [118.69, 25.36], last_view: None, cursor: None, size: egui::vec2(1000.0, 700.0) }
+        MapState { memory, home: [118.69, 25.36], last_view: None, cursor: None, size: egui::vec2(1000.0, 700.0), rect: Rect::NOTHING }
     }
 }
 
@@ -107,9 +109,11 @@ pub fn show(ui: &mut Ui, state: &mut MapState, basemap: &mut Basemap, layers: &m
     let mut view_now = None;
     let mut cursor = None;
     let mut size = state.size;
+    let mut map_rect = state.rect;
     map.show(ui, |ui, response, projector, memory| {
         let rect = response.rect;
         size = rect.size();
+        map_rect = rect;
         let c = projector.unproject(rect.center().to_vec2());
         let m_center = lonlat_to_mercator(c.x(), c.y());
         let k = 256.0 * 2f64.powf(memory.zoom()) / (2.0 * std::f64::consts::PI * MERCATOR_R);
@@ -153,6 +157,7 @@ pub fn show(ui: &mut Ui, state: &mut MapState, basemap: &mut Basemap, layers: &m
         }
     });
     state.size = size;
+    state.rect = map_rect;
     state.cursor = cursor;
 
     // Re-render once the view has been still for a moment.

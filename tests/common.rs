@@ -1,0 +1,44 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// The project root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The committed sample GeoPackage.
+pub fn sample_gpkg() -> PathBuf {
+    root().join("sample-data").join("xianyou_sample.gpkg")
+}
+
+/// ../shared/realdata, when it is there.
+pub fn realdata() -> Option<PathBuf> {
+    let p = root().join("..").join("shared").join("realdata");
+    p.is_dir().then_some(p)
+}
+
+/// A small generated county (seed 7, ~3 000 parcels, 2 towns), made once per test binary.
+pub fn small_county() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("yitu-test-county-{}", std::process::id()));
+        let opts = yitu::core::sample::SampleOptions { seed: 7, parcels: 3000, towns: 2, out_dir: dir.clone(), basemap_max_zoom: None };
+        yitu::core::sample::generate(&opts, &yitu::core::progress::Progress::new()).expect("sample generation");
+        dir
+    })
+}
+
+/// Runs `f` in a thread and fails if it takes longer than `secs` (bad input must never hang).
+pub fn within<T: Send + 'static>(secs: u64, what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
+        Ok(v) => v,
+        Err(_) => panic!("{what} took longer than {secs} s (or panicked)"),
+    }
+}
