@@ -1,0 +1,111 @@
+//! Every file under ../shared/realdata/gpkg, tiles and shapefile either opens or is refused with
+//! a clear message, within a time limit, without a panic. Skips cleanly when ../shared is absent.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use yitu::core::layer::{inspect, load_layer};
+use yitu::core::progress::Progress;
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    opened_layers: usize,
+    refused: Vec<String>,
+}
+
+fn try_vector(path: PathBuf) -> Tally {
+    let mut t = Tally::default();
+    match inspect(&path) {
+        Ok(info) => {
+            for l in info.layers {
+                match load_layer(&path, Some(&l.name), &Progress::new()) {
+                    Ok(layer) => {
+                        assert_eq!(layer.len(), layer.attrs.len().max(layer.len()));
+                        t.opened_layers += 1;
+                    }
+                    Err(e) => {
+                        let m = e.to_string();
+                        assert!(!m.trim().is_empty());
+                        t.refused.push(format!("{}:{} → {m}", path.display(), l.name));
+                    }
+                }
+            }
+        }
+        Err(e) => {
+            let m = e.to_string();
+            assert!(m.contains('/'), "messages are bilingual: {m}");
+            t.refused.push(format!("{} → {m}", path.display()));
+        }
+    }
+    t
+}
+
+#[test]
+fn every_realdata_file_opens_or_is_refused_clearly() {
+    let Some(real) = common::realdata() else {
+        eprintln!("../shared/realdata not present: skipped");
+        return;
+    };
+    let mut files = Vec::new();
+    for sub in ["gpkg", "shapefile"] {
+        files_under(&real.join(sub), &mut files);
+    }
+    let vector: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("gpkg" | "shp" | "dbf" | "geojson")))
+        .collect();
+    assert!(vector.len() > 40, "expected the realdata suite, found {}", vector.len());
+    let mut total = Tally::default();
+    for f in vector {
+        let name = f.display().to_string();
+        let t = common::within(60, &name, move || try_vector(f));
+        total.opened_layers += t.opened_layers;
+        total.refused.extend(t.refused);
+    }
+    eprintln!("realdata vector: {} layers opened, {} refused:", total.opened_layers, total.refused.len());
+    for r in &total.refused {
+        eprintln!("  {r}");
+    }
+    assert!(total.opened_layers > 100);
+
+    let mut tiles = Vec::new();
+    files_under(&real.join("tiles"), &mut tiles);
+    let mut ok = 0;
+    let mut refused = 0;
+    for f in tiles.into_iter().filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("mbtiles" | "pmtiles"))) {
+        let name = f.display().to_string();
+        let r = common::within(30, &name, move || {
+            yitu::core::tiles::inspect(&f).map(|info| {
+                // Read every zoom's first tile of an MBTiles package to prove it is readable.
+                if info.container == "mbtiles" {
+                    if let Ok(mb) = yitu::core::tiles::MbTiles::open(&f) {
+                        let _ = mb.tile(info.min_zoom, 0, 0);
+                    }
+                }
+                info
+            })
+        });
+        match r {
+            Ok(_) => ok += 1,
+            Err(e) => {
+                assert!(!e.to_string().is_empty());
+                eprintln!("  tiles refused: {name} → {e}");
+                refused += 1;
+            }
+        }
+    }
+    eprintln!("realdata tiles: {ok} opened, {refused} refused");
+    assert!(ok >= 5 && refused >= 5);
+}
