@@ -133,9 +133,14 @@ impl YituApp {
         }
     }
 
-    /// Whether anything is loading.
+    /// Whether anything is loading (layers, or the attribute table sorting/filtering).
     pub fn busy(&self) -> bool {
-        !self.jobs.is_empty()
+        !self.jobs.is_empty() || self.table.busy()
+    }
+
+    /// The attribute table's rows (feature indices) in display order.
+    pub fn table_rows(&self) -> &[u32] {
+        &self.table.rows
     }
 
     /// Opens a project (.yitu), a tile package (.mbtiles/.pmtiles, as the basemap) or a data

@@ -1,0 +1,149 @@
+//! Headless UI tests with egui_kittest: the real app, driven through its widgets.
+
+mod common;
+
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use std::time::{Duration, Instant};
+use yitu::core::attrs::Value;
+use yitu::core::project::Settings;
+use yitu::gui::app::YituApp;
+
+fn settle(h: &mut Harness<'_, YituApp>, what: &str, done: impl Fn(&YituApp) -> bool) {
+    let t0 = Instant::now();
+    loop {
+        h.step();
+        if done(h.state()) {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(90), "timed out waiting for {what}: busy {} rows {} layers {} messages {:?}", h.state().busy(), h.state().table_rows().len(), h.state().layers.len(), h.state().messages);
+        std::thread::sleep(Duration::from_millis(15));
+    }
+    h.step();
+    h.step();
+}
+
+fn sample_app() -> Harness<'static, YituApp> {
+    let cfg = std::env::temp_dir().join(format!("yitu-gui-test-config-{}", std::process::id()));
+    std::env::set_var("YITU_CONFIG_DIR", &cfg);
+    let app = YituApp::new(egui::Context::default(), Settings::default());
+    // Glyphs missing from the fonts make kittest panic: this also proves the shipped CJK font covers the UI.
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .with_context_setup(|ctx| yitu::gui::install_fonts(ctx))
+        .build_ui_state(|ui, app: &mut YituApp| app.ui(ui), app);
+    let ctx = h.ctx.clone();
+    h.state_mut().set_context(ctx);
+    let project = common::root().join("sample-data").join("xianyou_sample.yitu");
+    h.state_mut().open_project(&project);
+    settle(&mut h, "the sample project to load", |a| !a.busy() && a.layers.len() == 7);
+    h
+}
+
+fn layer_index(h: &Harness<'_, YituApp>, name: &str) -> usize {
+    h.state().layers.iter().position(|l| l.name == name).unwrap()
+}
+
+fn click_at(h: &mut Harness<'_, YituApp>, pos: egui::Pos2) {
+    h.event(egui::Event::PointerMoved(pos));
+    h.step();
+    h.event(egui::Event::PointerButton { pos, button: egui::PointerButton::Primary, pressed: true, modifiers: Default::default() });
+    h.step();
+    h.event(egui::Event::PointerButton { pos, button: egui::PointerButton::Primary, pressed: false, modifiers: Default::default() });
+    h.step();
+}
+
+#[test]
+fn open_sample_project_toggle_layer_identify_parcel() {
+    let mut h = sample_app();
+    // The layer panel lists the project's layers in Chinese.
+    let label_rect = h.get_by_label_contains("地类图斑").rect();
+    assert!(h.query_by_label_contains("村界").is_some());
+    assert!(h.state().messages.iter().all(|m| !m.contains("底图无法使用")), "{:?}", h.state().messages);
+
+    // Toggle the parcels layer off with its checkbox (the checkbox on the same row as its name).
+    let i = layer_index(&h, "地类图斑");
+    assert!(h.state().layers[i].visible);
+    let boxes = h.get_all_by_role(egui::accesskit::Role::CheckBox);
+    let cb = boxes.into_iter().min_by(|a, b| (a.rect().center().y - label_rect.center().y).abs().total_cmp(&(b.rect().center().y - label_rect.center().y).abs())).unwrap();
+    cb.click();
+    h.step();
+    h.step();
+    assert!(!h.state().layers[i].visible, "clicking the checkbox hides the layer");
+    cb_click_again(&mut h, label_rect);
+    assert!(h.state().layers[i].visible);
+
+    // Identify: with only the parcels shown, click the middle of the map.
+    for l in h.state_mut().layers.iter_mut() {
+        l.visible = l.name == "地类图斑";
+    }
+    h.step();
+    let center = h.state().map.rect.center();
+    click_at(&mut h, center);
+    let id = h.state().identified.as_ref().expect("a parcel is identified");
+    assert_eq!(id.layer, "地类图斑");
+    let dlbm = id.rows.iter().find(|(k, _)| k == "DLBM").map(|r| r.1.clone()).unwrap();
+    assert!(yitu::core::landuse::class(&dlbm).is_some(), "DLBM {dlbm}");
+    assert_eq!(h.state().selection.len(), 1);
+    // The identify panel shows it.
+    h.step();
+    assert!(h.query_by_label_contains("要素属性").is_some());
+    assert!(h.query_by_label(&dlbm).is_some());
+}
+
+fn cb_click_again(h: &mut Harness<'_, YituApp>, label_rect: egui::Rect) {
+    let boxes = h.get_all_by_role(egui::accesskit::Role::CheckBox);
+    let cb = boxes.into_iter().min_by(|a, b| (a.rect().center().y - label_rect.center().y).abs().total_cmp(&(b.rect().center().y - label_rect.center().y).abs())).unwrap();
+    cb.click();
+    h.step();
+    h.step();
+}
+
+#[test]
+fn attribute_table_opens_and_sorts() {
+    let mut h = sample_app();
+    // Make the parcels the active layer and open its table from the layer panel.
+    h.get_by_label_contains("地类图斑").click();
+    h.step();
+    h.step();
+    h.get_by_label("属性表").click();
+    let n = h.state().layers[layer_index(&h, "地类图斑")].data.len();
+    settle(&mut h, "table rows", |a| a.table_rows().len() == n && !a.busy());
+    assert!(h.query_by_label_contains("属性表 — 地类图斑").is_some());
+    // Sort by TBMJ: ascending, then descending.
+    let data = h.state().layers[layer_index(&h, "地类图斑")].data.clone();
+    let col = data.attrs.field_index("TBMJ").unwrap();
+    let value = |r: u32| data.attrs.get(r as usize, col).as_f64().unwrap();
+    h.get_by_label("TBMJ").click_accesskit();
+    h.step();
+    settle(&mut h, "sorting", |a| !a.busy() && a.table_rows().len() == n && {
+        let r = a.table_rows();
+        r.len() > 2 && value(r[0]) <= value(r[r.len() - 1])
+    });
+    let rows = h.state().table_rows().to_vec();
+    assert!(rows.windows(2).all(|w| value(w[0]) <= value(w[1])), "ascending");
+    h.get_by_label("TBMJ ▲").click_accesskit();
+    h.step();
+    settle(&mut h, "sorting descending", |a| !a.busy() && {
+        let r = a.table_rows();
+        r.len() == n && value(r[0]) >= value(r[r.len() - 1])
+    });
+    let rows = h.state().table_rows().to_vec();
+    assert!(rows.windows(2).all(|w| value(w[0]) >= value(w[1])), "descending");
+    // The largest parcel's TBMJ is on screen in the first row.
+    let top = data.attrs.get(rows[0] as usize, col);
+    assert!(matches!(top, Value::Real(_)));
+    assert!(h.query_all_by_label(&top.to_string()).next().is_some(), "first row shows {top}");
+}
+
+#[test]
+fn english_switch() {
+    let mut h = sample_app();
+    h.get_by_label("视图").click();
+    h.run_steps(3);
+    h.get_by_label("English").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label("Layers").is_some());
+    assert!(h.query_by_label("File").is_some());
+}
