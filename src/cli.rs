@@ -43,6 +43,18 @@ pub enum Command {
         #[arg(long, default_value_t = 1200)]
         height: u32,
     },
+    /// Benchmark loading, drawing and querying a county of 10⁶ parcels (generated on first run).
+    Bench {
+        /// Folder of the benchmark county (generated there when missing; keep it outside git).
+        #[arg(long, default_value = "bench-data")]
+        data: PathBuf,
+        /// Parcels to generate when the folder is empty.
+        #[arg(long, default_value_t = 1_000_000)]
+        parcels: usize,
+        /// Write the measurements as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Generate the synthetic sample county (modelled on 仙游县, Putian) with 三调 layer and field names.
     SampleData {
         /// Random seed.
@@ -90,6 +102,31 @@ pub fn run(cmd: Command) -> i32 {
                 1
             }
         },
+        Command::Bench { data, parcels, json } => {
+            let gpkg = crate::core::sample::gpkg_in(&data);
+            if !gpkg.exists() {
+                eprintln!("generating the benchmark county ({parcels} parcels, all 18 towns) in {} …", data.display());
+                let t = std::time::Instant::now();
+                let opts = crate::core::sample::SampleOptions { seed: 2024, parcels, towns: 0, out_dir: data.clone(), basemap_max_zoom: None };
+                if let Err(e) = crate::core::sample::generate(&opts, &crate::core::progress::Progress::new()) {
+                    eprintln!("{e:#}");
+                    return 1;
+                }
+                eprintln!("generated in {:.1} s", t.elapsed().as_secs_f64());
+            }
+            match crate::core::bench::run(&gpkg) {
+                Ok(m) => {
+                    if let Some(j) = json {
+                        let _ = std::fs::write(j, serde_json::to_string_pretty(&m).unwrap());
+                    }
+                    0
+                }
+                Err(e) => {
+                    eprintln!("{e:#}");
+                    1
+                }
+            }
+        }
         Command::SampleData { seed, parcels, towns, out, basemap_zoom } => {
             let opts = crate::core::sample::SampleOptions {
                 seed,

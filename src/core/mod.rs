@@ -2,6 +2,7 @@
 //! Nothing in here depends on egui; the GUI and the CLI are thin shells over it.
 
 pub mod attrs;
+pub mod bench;
 pub mod crs;
 pub mod error;
 pub mod geom;
