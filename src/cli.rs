@@ -6,7 +6,11 @@ use std::path::PathBuf;
 
 /// YiTu (一图) — offline GIS workstation.
 #[derive(Parser, Debug)]
-#[command(name = "yitu", version, about = "YiTu (一图): offline GIS workstation for county planners / 县域规划离线工作站")]
+#[command(
+    name = "yitu",
+    version,
+    about = "YiTu (一图): offline GIS workstation for county planners / 县域规划离线工作站"
+)]
 pub struct Cli {
     /// A project (.yitu) or data file to open in the app.
     pub open: Option<PathBuf>,
@@ -92,7 +96,13 @@ pub fn run(cmd: Command) -> i32 {
                 1
             }
         },
-        Command::Render { file, layers, out, width, height } => match render_png(&file, &layers, &out, width, height) {
+        Command::Render {
+            file,
+            layers,
+            out,
+            width,
+            height,
+        } => match render_png(&file, &layers, &out, width, height) {
             Ok(n) => {
                 println!("{n} features drawn → {}", out.display());
                 0
@@ -102,13 +112,28 @@ pub fn run(cmd: Command) -> i32 {
                 1
             }
         },
-        Command::Bench { data, parcels, json } => {
+        Command::Bench {
+            data,
+            parcels,
+            json,
+        } => {
             let gpkg = crate::core::sample::gpkg_in(&data);
             if !gpkg.exists() {
-                eprintln!("generating the benchmark county ({parcels} parcels, all 18 towns) in {} …", data.display());
+                eprintln!(
+                    "generating the benchmark county ({parcels} parcels, all 18 towns) in {} …",
+                    data.display()
+                );
                 let t = std::time::Instant::now();
-                let opts = crate::core::sample::SampleOptions { seed: 2024, parcels, towns: 0, out_dir: data.clone(), basemap_max_zoom: None };
-                if let Err(e) = crate::core::sample::generate(&opts, &crate::core::progress::Progress::new()) {
+                let opts = crate::core::sample::SampleOptions {
+                    seed: 2024,
+                    parcels,
+                    towns: 0,
+                    out_dir: data.clone(),
+                    basemap_max_zoom: None,
+                };
+                if let Err(e) =
+                    crate::core::sample::generate(&opts, &crate::core::progress::Progress::new())
+                {
                     eprintln!("{e:#}");
                     return 1;
                 }
@@ -127,7 +152,13 @@ pub fn run(cmd: Command) -> i32 {
                 }
             }
         }
-        Command::SampleData { seed, parcels, towns, out, basemap_zoom } => {
+        Command::SampleData {
+            seed,
+            parcels,
+            towns,
+            out,
+            basemap_zoom,
+        } => {
             let opts = crate::core::sample::SampleOptions {
                 seed,
                 parcels,
@@ -158,11 +189,24 @@ pub fn format_info(info: &DatasetInfo) -> String {
     for (i, l) in info.layers.iter().enumerate() {
         let _ = writeln!(s, "{}: {} ({})", i + 1, l.name, l.geometry_type);
         if l.geometry_type != "NONE" {
-            let _ = writeln!(s, "  CRS: {}{}", l.crs.label(), if l.crs.name.is_empty() { String::new() } else { format!(" — {}", l.crs.name) });
+            let _ = writeln!(
+                s,
+                "  CRS: {}{}",
+                l.crs.label(),
+                if l.crs.name.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {}", l.crs.name)
+                }
+            );
         }
         let _ = writeln!(s, "  features: {}", l.feature_count);
         if let Some(e) = &l.extent {
-            let _ = writeln!(s, "  extent: ({:.6}, {:.6}) - ({:.6}, {:.6})", e.min_x, e.min_y, e.max_x, e.max_y);
+            let _ = writeln!(
+                s,
+                "  extent: ({:.6}, {:.6}) - ({:.6}, {:.6})",
+                e.min_x, e.min_y, e.max_x, e.max_y
+            );
         }
         for f in &l.fields {
             let _ = writeln!(s, "  {}: {:?} ({})", f.name, f.ftype, f.source_type);
@@ -172,10 +216,23 @@ pub fn format_info(info: &DatasetInfo) -> String {
 }
 
 /// Renders layers of `file` into a PNG (the `render` command).
-pub fn render_png(file: &std::path::Path, layers: &[String], out: &std::path::Path, width: u32, height: u32) -> Result<usize, crate::core::error::YituError> {
-    use crate::core::{error::YituError, geom::BBox, layer::load_layer, progress::Progress, render, style};
+pub fn render_png(
+    file: &std::path::Path,
+    layers: &[String],
+    out: &std::path::Path,
+    width: u32,
+    height: u32,
+) -> Result<usize, crate::core::error::YituError> {
+    use crate::core::{
+        error::YituError, geom::BBox, layer::load_layer, progress::Progress, render, style,
+    };
     let names: Vec<String> = if layers.is_empty() {
-        inspect(file)?.layers.into_iter().filter(|l| l.geometry_type != "NONE").map(|l| l.name).collect()
+        inspect(file)?
+            .layers
+            .into_iter()
+            .filter(|l| l.geometry_type != "NONE")
+            .map(|l| l.name)
+            .collect()
     } else {
         layers.to_vec()
     };
@@ -189,16 +246,20 @@ pub fn render_png(file: &std::path::Path, layers: &[String], out: &std::path::Pa
         loaded.push((l, st));
     }
     if extent.is_empty() {
-        return Err(YituError::Other("nothing to draw / 没有可绘制的要素".into()));
+        return Err(YituError::Other(
+            "nothing to draw / 没有可绘制的要素".into(),
+        ));
     }
     let view = render::ViewBox::fit(extent, width, height);
-    let mut pm = tiny_skia::Pixmap::new(width, height).ok_or_else(|| YituError::Other("bad image size".into()))?;
+    let mut pm = tiny_skia::Pixmap::new(width, height)
+        .ok_or_else(|| YituError::Other("bad image size".into()))?;
     pm.fill(tiny_skia::Color::WHITE);
     let mut n = 0;
     for (l, st) in &loaded {
         let idx = style::StyleIndex::build(st, &l.attrs, l.len());
         n += render::render_layer(&mut pm, l, st, &idx, &view, &|| false).unwrap_or(0);
     }
-    pm.save_png(out).map_err(|e| YituError::Other(e.to_string()))?;
+    pm.save_png(out)
+        .map_err(|e| YituError::Other(e.to_string()))?;
     Ok(n)
 }

@@ -2,7 +2,9 @@
 
 #[test]
 fn core_does_not_use_gui_crates() {
-    let core = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join("core");
+    let core = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src")
+        .join("core");
     let mut stack = vec![core];
     let mut checked = 0;
     while let Some(d) = stack.pop() {
@@ -15,7 +17,12 @@ fn core_does_not_use_gui_crates() {
                 for bad in ["egui", "eframe", "walkers", "rfd::"] {
                     for (i, line) in text.lines().enumerate() {
                         let code = line.split("//").next().unwrap();
-                        assert!(!code.contains(bad), "{}:{} uses {bad}: the core must not depend on the GUI", p.display(), i + 1);
+                        assert!(
+                            !code.contains(bad),
+                            "{}:{} uses {bad}: the core must not depend on the GUI",
+                            p.display(),
+                            i + 1
+                        );
                     }
                 }
                 checked += 1;

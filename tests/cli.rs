@@ -13,50 +13,109 @@ fn yitu() -> Command {
 fn info_json_matches_ogrinfo() {
     let gpkg = common::sample_gpkg();
     let out = yitu().args(["info", "--json"]).arg(&gpkg).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let layers = v["layers"].as_array().unwrap();
     let names: Vec<&str> = layers.iter().map(|l| l["name"].as_str().unwrap()).collect();
-    for n in ["CJDCQ", "XZQ", "DLTB", "YJJBNTTB", "STBHHX", "CZKFBJ", "enterprises"] {
+    for n in [
+        "CJDCQ",
+        "XZQ",
+        "DLTB",
+        "YJJBNTTB",
+        "STBHHX",
+        "CZKFBJ",
+        "enterprises",
+    ] {
         assert!(names.contains(&n), "{n} in {names:?}");
     }
     let dltb = layers.iter().find(|l| l["name"] == "DLTB").unwrap();
     assert_eq!(dltb["crs"]["epsg"], 4528);
     assert_eq!(dltb["geometry_type"], "MULTIPOLYGON");
-    let fields: Vec<&str> = dltb["fields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
-    for f in ["BSM", "TBBH", "DLBM", "DLMC", "QSDWDM", "ZLDWDM", "ZLDWMC", "TBMJ", "KCDLBM", "KCXS", "KCMJ", "TBDLMJ", "GDLX", "GDPDJB", "CZCSXM"] {
+    let fields: Vec<&str> = dltb["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    for f in [
+        "BSM", "TBBH", "DLBM", "DLMC", "QSDWDM", "ZLDWDM", "ZLDWMC", "TBMJ", "KCDLBM", "KCXS",
+        "KCMJ", "TBDLMJ", "GDLX", "GDPDJB", "CZCSXM",
+    ] {
         assert!(fields.contains(&f), "DLTB field {f}");
     }
     // ogrinfo (gdal-bin) on the same file, when installed.
-    let Ok(og) = Command::new("ogrinfo").args(["-so", "-al", "-ro"]).arg(&gpkg).output() else {
+    let Ok(og) = Command::new("ogrinfo")
+        .args(["-so", "-al", "-ro"])
+        .arg(&gpkg)
+        .output()
+    else {
         eprintln!("ogrinfo not installed: comparison skipped");
         return;
     };
     let text = String::from_utf8_lossy(&og.stdout);
     for l in layers {
         let name = l["name"].as_str().unwrap();
-        let block = text.split("Layer name: ").find(|b| b.starts_with(&format!("{name}\n"))).unwrap_or_else(|| panic!("ogrinfo lists {name}"));
-        let count: u64 = block.lines().find_map(|x| x.strip_prefix("Feature Count: ")).unwrap().trim().parse().unwrap();
+        let block = text
+            .split("Layer name: ")
+            .find(|b| b.starts_with(&format!("{name}\n")))
+            .unwrap_or_else(|| panic!("ogrinfo lists {name}"));
+        let count: u64 = block
+            .lines()
+            .find_map(|x| x.strip_prefix("Feature Count: "))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
         assert_eq!(l["feature_count"].as_u64().unwrap(), count, "{name}");
         if l["crs"]["epsg"] == 4528 {
-            assert!(block.contains("ID[\"EPSG\",4528]") || block.contains("Gauss-Kruger zone 40"), "{name}");
+            assert!(
+                block.contains("ID[\"EPSG\",4528]") || block.contains("Gauss-Kruger zone 40"),
+                "{name}"
+            );
         }
-        let field_lines = block.lines().filter(|x| x.contains(": ") && (x.contains("String") || x.contains("Real") || x.contains("Integer"))).count();
-        assert_eq!(l["fields"].as_array().unwrap().len(), field_lines, "{name} fields");
+        let field_lines = block
+            .lines()
+            .filter(|x| {
+                x.contains(": ")
+                    && (x.contains("String") || x.contains("Real") || x.contains("Integer"))
+            })
+            .count();
+        assert_eq!(
+            l["fields"].as_array().unwrap().len(),
+            field_lines,
+            "{name} fields"
+        );
     }
     // The plain-text form names the layers and CRS.
     let out = yitu().arg("info").arg(&gpkg).output().unwrap();
     let s = String::from_utf8_lossy(&out.stdout);
-    assert!(s.contains("DLTB (MULTIPOLYGON)") && s.contains("EPSG:4528"), "{s}");
+    assert!(
+        s.contains("DLTB (MULTIPOLYGON)") && s.contains("EPSG:4528"),
+        "{s}"
+    );
 }
 
 #[test]
 fn bad_input_exits_nonzero_with_a_clear_message() {
-    let out = yitu().args(["info", "/nonexistent/county.gpkg"]).output().unwrap();
+    let out = yitu()
+        .args(["info", "/nonexistent/county.gpkg"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let e = String::from_utf8_lossy(&out.stderr);
-    assert!(e.contains("文件不存在") && e.contains("File not found"), "{e}");
-    let out = yitu().arg("info").arg(common::root().join("tests/fixtures/broken_not_gpkg.gpkg")).output().unwrap();
+    assert!(
+        e.contains("文件不存在") && e.contains("File not found"),
+        "{e}"
+    );
+    let out = yitu()
+        .arg("info")
+        .arg(common::root().join("tests/fixtures/broken_not_gpkg.gpkg"))
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("GeoPackage"));
 }
@@ -65,13 +124,28 @@ fn bad_input_exits_nonzero_with_a_clear_message() {
 fn render_writes_a_png_map() {
     let dir = tempfile::tempdir().unwrap();
     let png = dir.path().join("map.png");
-    let out = yitu().arg("render").arg(common::sample_gpkg()).args(["--layer", "DLTB", "--layer", "CJDCQ", "--width", "800", "--height", "600", "--out"]).arg(&png).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = yitu()
+        .arg("render")
+        .arg(common::sample_gpkg())
+        .args([
+            "--layer", "DLTB", "--layer", "CJDCQ", "--width", "800", "--height", "600", "--out",
+        ])
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let bytes = std::fs::read(&png).unwrap();
     assert_eq!(&bytes[1..4], b"PNG");
     // The map is not blank: decode and count non-white pixels.
     let img = image::load_from_memory(&bytes).unwrap().to_rgba8();
-    let coloured = img.pixels().filter(|p| p.0[0] < 240 || p.0[1] < 240 || p.0[2] < 240).count();
+    let coloured = img
+        .pixels()
+        .filter(|p| p.0[0] < 240 || p.0[1] < 240 || p.0[2] < 240)
+        .count();
     assert!(coloured > 800 * 600 / 4, "{coloured} coloured pixels");
 }
 

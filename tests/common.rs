@@ -25,14 +25,25 @@ pub fn small_county() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("yitu-test-county-{}", std::process::id()));
-        let opts = yitu::core::sample::SampleOptions { seed: 7, parcels: 3000, towns: 2, out_dir: dir.clone(), basemap_max_zoom: None };
-        yitu::core::sample::generate(&opts, &yitu::core::progress::Progress::new()).expect("sample generation");
+        let opts = yitu::core::sample::SampleOptions {
+            seed: 7,
+            parcels: 3000,
+            towns: 2,
+            out_dir: dir.clone(),
+            basemap_max_zoom: None,
+        };
+        yitu::core::sample::generate(&opts, &yitu::core::progress::Progress::new())
+            .expect("sample generation");
         dir
     })
 }
 
 /// Runs `f` in a thread and fails if it takes longer than `secs` (bad input must never hang).
-pub fn within<T: Send + 'static>(secs: u64, what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+pub fn within<T: Send + 'static>(
+    secs: u64,
+    what: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let _ = tx.send(f());

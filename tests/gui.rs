@@ -16,7 +16,14 @@ fn settle(h: &mut Harness<'_, YituApp>, what: &str, done: impl Fn(&YituApp) -> b
         if done(h.state()) {
             break;
         }
-        assert!(t0.elapsed() < Duration::from_secs(90), "timed out waiting for {what}: busy {} rows {} layers {} messages {:?}", h.state().busy(), h.state().table_rows().len(), h.state().layers.len(), h.state().messages);
+        assert!(
+            t0.elapsed() < Duration::from_secs(90),
+            "timed out waiting for {what}: busy {} rows {} layers {} messages {:?}",
+            h.state().busy(),
+            h.state().table_rows().len(),
+            h.state().layers.len(),
+            h.state().messages
+        );
         std::thread::sleep(Duration::from_millis(15));
     }
     h.step();
@@ -34,22 +41,40 @@ fn sample_app() -> Harness<'static, YituApp> {
         .build_ui_state(|ui, app: &mut YituApp| app.ui(ui), app);
     let ctx = h.ctx.clone();
     h.state_mut().set_context(ctx);
-    let project = common::root().join("sample-data").join("xianyou_sample.yitu");
+    let project = common::root()
+        .join("sample-data")
+        .join("xianyou_sample.yitu");
     h.state_mut().open_project(&project);
-    settle(&mut h, "the sample project to load", |a| !a.busy() && a.layers.len() == 7);
+    settle(&mut h, "the sample project to load", |a| {
+        !a.busy() && a.layers.len() == 7
+    });
     h
 }
 
 fn layer_index(h: &Harness<'_, YituApp>, name: &str) -> usize {
-    h.state().layers.iter().position(|l| l.name == name).unwrap()
+    h.state()
+        .layers
+        .iter()
+        .position(|l| l.name == name)
+        .unwrap()
 }
 
 fn click_at(h: &mut Harness<'_, YituApp>, pos: egui::Pos2) {
     h.event(egui::Event::PointerMoved(pos));
     h.step();
-    h.event(egui::Event::PointerButton { pos, button: egui::PointerButton::Primary, pressed: true, modifiers: Default::default() });
+    h.event(egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Default::default(),
+    });
     h.step();
-    h.event(egui::Event::PointerButton { pos, button: egui::PointerButton::Primary, pressed: false, modifiers: Default::default() });
+    h.event(egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Default::default(),
+    });
     h.step();
 }
 
@@ -59,17 +84,34 @@ fn open_sample_project_toggle_layer_identify_parcel() {
     // The layer panel lists the project's layers in Chinese.
     let label_rect = h.get_by_label_contains("地类图斑").rect();
     assert!(h.query_by_label_contains("村界").is_some());
-    assert!(h.state().messages.iter().all(|m| !m.contains("底图无法使用")), "{:?}", h.state().messages);
+    assert!(
+        h.state()
+            .messages
+            .iter()
+            .all(|m| !m.contains("底图无法使用")),
+        "{:?}",
+        h.state().messages
+    );
 
     // Toggle the parcels layer off with its checkbox (the checkbox on the same row as its name).
     let i = layer_index(&h, "地类图斑");
     assert!(h.state().layers[i].visible);
     let boxes = h.get_all_by_role(egui::accesskit::Role::CheckBox);
-    let cb = boxes.into_iter().min_by(|a, b| (a.rect().center().y - label_rect.center().y).abs().total_cmp(&(b.rect().center().y - label_rect.center().y).abs())).unwrap();
+    let cb = boxes
+        .into_iter()
+        .min_by(|a, b| {
+            (a.rect().center().y - label_rect.center().y)
+                .abs()
+                .total_cmp(&(b.rect().center().y - label_rect.center().y).abs())
+        })
+        .unwrap();
     cb.click();
     h.step();
     h.step();
-    assert!(!h.state().layers[i].visible, "clicking the checkbox hides the layer");
+    assert!(
+        !h.state().layers[i].visible,
+        "clicking the checkbox hides the layer"
+    );
     cb_click_again(&mut h, label_rect);
     assert!(h.state().layers[i].visible);
 
@@ -80,9 +122,18 @@ fn open_sample_project_toggle_layer_identify_parcel() {
     h.step();
     let center = h.state().map.rect.center();
     click_at(&mut h, center);
-    let id = h.state().identified.as_ref().expect("a parcel is identified");
+    let id = h
+        .state()
+        .identified
+        .as_ref()
+        .expect("a parcel is identified");
     assert_eq!(id.layer, "地类图斑");
-    let dlbm = id.rows.iter().find(|(k, _)| k == "DLBM").map(|r| r.1.clone()).unwrap();
+    let dlbm = id
+        .rows
+        .iter()
+        .find(|(k, _)| k == "DLBM")
+        .map(|r| r.1.clone())
+        .unwrap();
     assert!(yitu::core::landuse::class(&dlbm).is_some(), "DLBM {dlbm}");
     assert_eq!(h.state().selection.len(), 1);
     // The identify panel shows it.
@@ -93,7 +144,14 @@ fn open_sample_project_toggle_layer_identify_parcel() {
 
 fn cb_click_again(h: &mut Harness<'_, YituApp>, label_rect: egui::Rect) {
     let boxes = h.get_all_by_role(egui::accesskit::Role::CheckBox);
-    let cb = boxes.into_iter().min_by(|a, b| (a.rect().center().y - label_rect.center().y).abs().total_cmp(&(b.rect().center().y - label_rect.center().y).abs())).unwrap();
+    let cb = boxes
+        .into_iter()
+        .min_by(|a, b| {
+            (a.rect().center().y - label_rect.center().y)
+                .abs()
+                .total_cmp(&(b.rect().center().y - label_rect.center().y).abs())
+        })
+        .unwrap();
     cb.click();
     h.step();
     h.step();
@@ -108,7 +166,9 @@ fn attribute_table_opens_and_sorts() {
     h.step();
     h.get_by_label("属性表").click();
     let n = h.state().layers[layer_index(&h, "地类图斑")].data.len();
-    settle(&mut h, "table rows", |a| a.table_rows().len() == n && !a.busy());
+    settle(&mut h, "table rows", |a| {
+        a.table_rows().len() == n && !a.busy()
+    });
     assert!(h.query_by_label_contains("属性表 — 地类图斑").is_some());
     // Sort by TBMJ: ascending, then descending.
     let data = h.state().layers[layer_index(&h, "地类图斑")].data.clone();
@@ -116,24 +176,37 @@ fn attribute_table_opens_and_sorts() {
     let value = |r: u32| data.attrs.get(r as usize, col).as_f64().unwrap();
     h.get_by_label("TBMJ").click_accesskit();
     h.step();
-    settle(&mut h, "sorting", |a| !a.busy() && a.table_rows().len() == n && {
-        let r = a.table_rows();
-        r.len() > 2 && value(r[0]) <= value(r[r.len() - 1])
+    settle(&mut h, "sorting", |a| {
+        !a.busy() && a.table_rows().len() == n && {
+            let r = a.table_rows();
+            r.len() > 2 && value(r[0]) <= value(r[r.len() - 1])
+        }
     });
     let rows = h.state().table_rows().to_vec();
-    assert!(rows.windows(2).all(|w| value(w[0]) <= value(w[1])), "ascending");
+    assert!(
+        rows.windows(2).all(|w| value(w[0]) <= value(w[1])),
+        "ascending"
+    );
     h.get_by_label("TBMJ ▲").click_accesskit();
     h.step();
-    settle(&mut h, "sorting descending", |a| !a.busy() && {
-        let r = a.table_rows();
-        r.len() == n && value(r[0]) >= value(r[r.len() - 1])
+    settle(&mut h, "sorting descending", |a| {
+        !a.busy() && {
+            let r = a.table_rows();
+            r.len() == n && value(r[0]) >= value(r[r.len() - 1])
+        }
     });
     let rows = h.state().table_rows().to_vec();
-    assert!(rows.windows(2).all(|w| value(w[0]) >= value(w[1])), "descending");
+    assert!(
+        rows.windows(2).all(|w| value(w[0]) >= value(w[1])),
+        "descending"
+    );
     // The largest parcel's TBMJ is on screen in the first row.
     let top = data.attrs.get(rows[0] as usize, col);
     assert!(matches!(top, Value::Real(_)));
-    assert!(h.query_all_by_label(&top.to_string()).next().is_some(), "first row shows {top}");
+    assert!(
+        h.query_all_by_label(&top.to_string()).next().is_some(),
+        "first row shows {top}"
+    );
 }
 
 #[test]

@@ -25,13 +25,23 @@ fn own_gpkg_reader_matches_gdal_feature_by_feature() {
         assert_eq!(ours.crs.epsg, Some(4528));
         for f in 0..ours.len() {
             let (a, b) = (ours.geoms.planar_area(f), gdal.geoms.planar_area(f));
-            assert!((a - b).abs() <= 1e-6 * a.max(1.0), "{table} feature {f}: {a} vs {b}");
+            assert!(
+                (a - b).abs() <= 1e-6 * a.max(1.0),
+                "{table} feature {f}: {a} vs {b}"
+            );
             assert_eq!(ours.geoms.coord_count(f), gdal.geoms.coord_count(f));
             for c in 0..ours.attrs.fields.len() {
                 let (x, y) = (ours.attrs.get(f, c), gdal.attrs.get(f, c));
                 match (x.as_f64(), y.as_f64()) {
-                    (Some(p), Some(q)) if !matches!(x, Value::Text(_)) => assert!((p - q).abs() < 1e-9),
-                    _ => assert_eq!(x.to_string(), y.to_string(), "{table} {f} {}", ours.attrs.fields[c].name),
+                    (Some(p), Some(q)) if !matches!(x, Value::Text(_)) => {
+                        assert!((p - q).abs() < 1e-9)
+                    }
+                    _ => assert_eq!(
+                        x.to_string(),
+                        y.to_string(),
+                        "{table} {f} {}",
+                        ours.attrs.fields[c].name
+                    ),
                 }
             }
         }
@@ -47,7 +57,10 @@ fn codes_stay_text() {
     for r in 0..l.len() {
         match (l.attrs.get(r, dlbm), l.attrs.get(r, zl)) {
             (Value::Text(d), Value::Text(z)) => {
-                assert!(d.len() >= 2 && d.starts_with('0') || d.starts_with('1'), "{d}");
+                assert!(
+                    d.len() >= 2 && d.starts_with('0') || d.starts_with('1'),
+                    "{d}"
+                );
                 assert_eq!(z.len(), 19);
                 assert!(z.starts_with("350322"));
             }
@@ -63,16 +76,36 @@ fn broken_and_odd_fixtures() {
     assert!(matches!(e, YituError::Corrupt { .. }), "{e}");
     assert!(e.to_string().contains("损坏") && e.to_string().contains("corrupt"));
     // NULL geometries load as empty features.
-    let l = load_layer(&fixture("null_geometry.gpkg"), Some("new_geopackage"), &Progress::new()).unwrap();
+    let l = load_layer(
+        &fixture("null_geometry.gpkg"),
+        Some("new_geopackage"),
+        &Progress::new(),
+    )
+    .unwrap();
     assert_eq!(l.len(), 3);
-    assert_eq!(l.geoms.kinds.iter().filter(|k| **k == GeomKind::Empty).count(), 2);
+    assert_eq!(
+        l.geoms
+            .kinds
+            .iter()
+            .filter(|k| **k == GeomKind::Empty)
+            .count(),
+        2
+    );
     // Curves: linearised through GDAL.
     let info = inspect(&fixture("curvepolygon.gpkg")).unwrap();
-    let l = load_layer(&fixture("curvepolygon.gpkg"), Some(&info.layers[0].name), &Progress::new()).unwrap();
+    let l = load_layer(
+        &fixture("curvepolygon.gpkg"),
+        Some(&info.layers[0].name),
+        &Progress::new(),
+    )
+    .unwrap();
     assert_eq!(l.kind(), GeomKind::Polygon);
     assert!(l.geoms.planar_area(0) > 0.0);
     // Not a file at all.
-    assert!(matches!(inspect(std::path::Path::new("/nonexistent/x.gpkg")), Err(YituError::NotFound(_))));
+    assert!(matches!(
+        inspect(std::path::Path::new("/nonexistent/x.gpkg")),
+        Err(YituError::NotFound(_))
+    ));
     // A truncated GeoPackage: the first 40% of the sample.
     let dir = tempfile::tempdir().unwrap();
     let bytes = std::fs::read(common::small_county().join("xianyou_sample.gpkg")).unwrap();
@@ -105,11 +138,21 @@ fn tile_packages_are_checked() {
     assert!(e.to_string().contains("version"), "{e}");
     let p = tiles(&fixture("png.pmtiles")).unwrap();
     assert!(p.is_raster());
-    let sample = tiles(&common::root().join("sample-data").join("xianyou_basemap.mbtiles")).unwrap();
+    let sample = tiles(
+        &common::root()
+            .join("sample-data")
+            .join("xianyou_basemap.mbtiles"),
+    )
+    .unwrap();
     assert_eq!((sample.min_zoom, sample.format.as_str()), (3, "png"));
     assert!(sample.max_zoom >= 13);
     // Reading a tile: the county seat at zoom 12.
-    let mb = yitu::core::tiles::MbTiles::open(&common::root().join("sample-data").join("xianyou_basemap.mbtiles")).unwrap();
+    let mb = yitu::core::tiles::MbTiles::open(
+        &common::root()
+            .join("sample-data")
+            .join("xianyou_basemap.mbtiles"),
+    )
+    .unwrap();
     let (x, y) = yitu::core::tiles::lonlat_to_tile(118.69, 25.36, 12);
     let t = mb.tile(12, x, y).unwrap().expect("tile at the county seat");
     assert_eq!(yitu::core::tiles::sniff_format(&t), "png");
@@ -123,9 +166,19 @@ fn gbk_shapefile(dir: &std::path::Path, prj: Option<&str>) -> std::path::PathBuf
         let drv = gdal::DriverManager::get_driver_by_name("ESRI Shapefile").unwrap();
         let mut ds = drv.create_vector_only(&shp).unwrap();
         let layer = ds
-            .create_layer(gdal::vector::LayerOptions { name: "parcels", srs: None, ty: gdal_sys::OGRwkbGeometryType::wkbPolygon, options: Some(&["ENCODING=UTF-8"]) })
+            .create_layer(gdal::vector::LayerOptions {
+                name: "parcels",
+                srs: None,
+                ty: gdal_sys::OGRwkbGeometryType::wkbPolygon,
+                options: Some(&["ENCODING=UTF-8"]),
+            })
             .unwrap();
-        layer.create_defn_fields(&[("ZLDWMC", gdal_sys::OGRFieldType::OFTString), ("DLBM", gdal_sys::OGRFieldType::OFTString)]).unwrap();
+        layer
+            .create_defn_fields(&[
+                ("ZLDWMC", gdal_sys::OGRFieldType::OFTString),
+                ("DLBM", gdal_sys::OGRFieldType::OFTString),
+            ])
+            .unwrap();
         let g = gdal::vector::Geometry::from_wkt("POLYGON((40380000 2805000,40380100 2805000,40380100 2805100,40380000 2805100,40380000 2805000))").unwrap();
         let mut f = gdal::vector::Feature::new(layer.defn()).unwrap();
         f.set_field_string(0, "洋顶村").unwrap();
@@ -172,9 +225,18 @@ fn gbk_shapefile_without_cpg_with_esri_gauss_kruger_prj() {
     let l = load_layer(&shp, None, &Progress::new()).unwrap();
     assert_eq!(l.attrs.get(0, 0), Value::Text("洋顶村"));
     assert_eq!(l.attrs.get(0, 1), Value::Text("0101"));
-    assert_eq!(l.crs.epsg, Some(4528), "ESRI Gauss_Kruger .prj must be recognised: {:?}", l.crs);
-    let ll = yitu::core::crs::mercator_to_lonlat(l.display.bboxes[0].min_x, l.display.bboxes[0].min_y);
-    assert!((ll[0] - 118.8).abs() < 0.3 && (ll[1] - 25.35).abs() < 0.2, "{ll:?}");
+    assert_eq!(
+        l.crs.epsg,
+        Some(4528),
+        "ESRI Gauss_Kruger .prj must be recognised: {:?}",
+        l.crs
+    );
+    let ll =
+        yitu::core::crs::mercator_to_lonlat(l.display.bboxes[0].min_x, l.display.bboxes[0].min_y);
+    assert!(
+        (ll[0] - 118.8).abs() < 0.3 && (ll[1] - 25.35).abs() < 0.2,
+        "{ll:?}"
+    );
     // GDAL on its own would have garbled the name; YiTu warns that it detected the encoding.
     assert!(l.warnings.iter().any(|w| w.contains("GBK")));
 }
@@ -183,7 +245,9 @@ fn gbk_shapefile_without_cpg_with_esri_gauss_kruger_prj() {
 fn unknown_crs_is_refused_clearly_unless_coordinates_are_degrees() {
     let dir = tempfile::tempdir().unwrap();
     let shp = gbk_shapefile(dir.path(), None);
-    let e = load_layer(&shp, None, &Progress::new()).err().expect("no .prj and projected coordinates");
+    let e = load_layer(&shp, None, &Progress::new())
+        .err()
+        .expect("no .prj and projected coordinates");
     assert!(matches!(e, YituError::UnknownCrs { .. }), "{e}");
     assert!(e.to_string().contains("坐标系未知"));
 }

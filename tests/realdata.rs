@@ -8,7 +8,9 @@ use yitu::core::layer::{inspect, load_layer};
 use yitu::core::progress::Progress;
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -38,7 +40,8 @@ fn try_vector(path: PathBuf) -> Tally {
                     Err(e) => {
                         let m = e.to_string();
                         assert!(!m.trim().is_empty());
-                        t.refused.push(format!("{}:{} → {m}", path.display(), l.name));
+                        t.refused
+                            .push(format!("{}:{} → {m}", path.display(), l.name));
                     }
                 }
             }
@@ -64,9 +67,18 @@ fn every_realdata_file_opens_or_is_refused_clearly() {
     }
     let vector: Vec<PathBuf> = files
         .into_iter()
-        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("gpkg" | "shp" | "dbf" | "geojson")))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("gpkg" | "shp" | "dbf" | "geojson")
+            )
+        })
         .collect();
-    assert!(vector.len() > 40, "expected the realdata suite, found {}", vector.len());
+    assert!(
+        vector.len() > 40,
+        "expected the realdata suite, found {}",
+        vector.len()
+    );
     let mut total = Tally::default();
     for f in vector {
         let name = f.display().to_string();
@@ -74,7 +86,11 @@ fn every_realdata_file_opens_or_is_refused_clearly() {
         total.opened_layers += t.opened_layers;
         total.refused.extend(t.refused);
     }
-    eprintln!("realdata vector: {} layers opened, {} refused:", total.opened_layers, total.refused.len());
+    eprintln!(
+        "realdata vector: {} layers opened, {} refused:",
+        total.opened_layers,
+        total.refused.len()
+    );
     for r in &total.refused {
         eprintln!("  {r}");
     }
@@ -84,7 +100,12 @@ fn every_realdata_file_opens_or_is_refused_clearly() {
     files_under(&real.join("tiles"), &mut tiles);
     let mut ok = 0;
     let mut refused = 0;
-    for f in tiles.into_iter().filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("mbtiles" | "pmtiles"))) {
+    for f in tiles.into_iter().filter(|p| {
+        matches!(
+            p.extension().and_then(|e| e.to_str()),
+            Some("mbtiles" | "pmtiles")
+        )
+    }) {
         let name = f.display().to_string();
         let r = common::within(30, &name, move || {
             yitu::core::tiles::inspect(&f).map(|info| {

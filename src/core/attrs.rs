@@ -106,7 +106,11 @@ impl Column {
         match t {
             FieldType::Integer => Column::Int(Vec::new()),
             FieldType::Real => Column::Real(Vec::new()),
-            FieldType::Text => Column::Text { data: String::new(), offsets: vec![0], nulls: Vec::new() },
+            FieldType::Text => Column::Text {
+                data: String::new(),
+                offsets: vec![0],
+                nulls: Vec::new(),
+            },
         }
     }
 
@@ -136,7 +140,11 @@ impl Column {
                     Value::Real(v[row])
                 }
             }
-            Column::Text { data, offsets, nulls } => {
+            Column::Text {
+                data,
+                offsets,
+                nulls,
+            } => {
                 if nulls[row] {
                     Value::Null
                 } else {
@@ -151,7 +159,11 @@ impl Column {
         match self {
             Column::Int(v) => v.push(None),
             Column::Real(v) => v.push(f64::NAN),
-            Column::Text { data, offsets, nulls } => {
+            Column::Text {
+                data,
+                offsets,
+                nulls,
+            } => {
                 offsets.push(data.len() as u32);
                 nulls.push(true);
             }
@@ -181,11 +193,41 @@ impl Column {
         match self {
             Column::Int(v) => v.push(s.trim().parse().ok()),
             Column::Real(v) => v.push(s.trim().parse().unwrap_or(f64::NAN)),
-            Column::Text { data, offsets, nulls } => {
+            Column::Text {
+                data,
+                offsets,
+                nulls,
+            } => {
                 data.push_str(s);
                 offsets.push(data.len() as u32);
                 nulls.push(false);
             }
+        }
+    }
+
+    /// Appends all rows of `other` (same type).
+    pub fn append(&mut self, other: Column) {
+        match (self, other) {
+            (Column::Int(a), Column::Int(b)) => a.extend(b),
+            (Column::Real(a), Column::Real(b)) => a.extend(b),
+            (
+                Column::Text {
+                    data,
+                    offsets,
+                    nulls,
+                },
+                Column::Text {
+                    data: d2,
+                    offsets: o2,
+                    nulls: n2,
+                },
+            ) => {
+                let base = data.len() as u32;
+                data.push_str(&d2);
+                offsets.extend(o2[1..].iter().map(|o| o + base));
+                nulls.extend(n2);
+            }
+            _ => panic!("appending columns of different types"),
         }
     }
 
@@ -194,7 +236,11 @@ impl Column {
         match self {
             Column::Int(v) => v.capacity() * 16,
             Column::Real(v) => v.capacity() * 8,
-            Column::Text { data, offsets, nulls } => data.capacity() + offsets.capacity() * 4 + nulls.capacity(),
+            Column::Text {
+                data,
+                offsets,
+                nulls,
+            } => data.capacity() + offsets.capacity() * 4 + nulls.capacity(),
         }
     }
 }
@@ -225,9 +271,18 @@ impl AttributeTable {
         self.len() == 0
     }
 
+    /// Appends the rows of `other` (same fields).
+    pub fn append(&mut self, other: AttributeTable) {
+        for (a, b) in self.columns.iter_mut().zip(other.columns) {
+            a.append(b);
+        }
+    }
+
     /// Index of the field called `name` (ASCII case-insensitive).
     pub fn field_index(&self, name: &str) -> Option<usize> {
-        self.fields.iter().position(|f| f.name.eq_ignore_ascii_case(name))
+        self.fields
+            .iter()
+            .position(|f| f.name.eq_ignore_ascii_case(name))
     }
 
     /// The value of field `col` at `row`.
@@ -240,7 +295,18 @@ impl AttributeTable {
         let c = &self.columns[col];
         let mut out = rows.to_vec();
         match c {
-            Column::Real(v) => out.sort_by(|a, b| v[*a as usize].total_cmp(&v[*b as usize])),
+            Column::Real(v) => {
+                // NULL (NaN) sorts first, like NULLs elsewhere.
+                let key = |r: u32| {
+                    let x = v[r as usize];
+                    if x.is_nan() {
+                        f64::NEG_INFINITY
+                    } else {
+                        x
+                    }
+                };
+                out.sort_by(|a, b| key(*a).total_cmp(&key(*b)))
+            }
             _ => out.sort_by(|a, b| c.get(*a as usize).cmp_total(&c.get(*b as usize))),
         }
         if descending {
@@ -281,10 +347,23 @@ mod tests {
     #[test]
     fn codes_stay_text_and_sort() {
         let mut t = AttributeTable::new(vec![
-            Field { name: "DLBM".into(), ftype: FieldType::Text, source_type: "TEXT".into() },
-            Field { name: "TBMJ".into(), ftype: FieldType::Real, source_type: "REAL".into() },
+            Field {
+                name: "DLBM".into(),
+                ftype: FieldType::Text,
+                source_type: "TEXT".into(),
+            },
+            Field {
+                name: "TBMJ".into(),
+                ftype: FieldType::Real,
+                source_type: "REAL".into(),
+            },
         ]);
-        for (code, a) in [("0101", 10.0), ("05H1", 2.0), ("0201K", f64::NAN), ("0103", 5.0)] {
+        for (code, a) in [
+            ("0101", 10.0),
+            ("05H1", 2.0),
+            ("0201K", f64::NAN),
+            ("0103", 5.0),
+        ] {
             t.columns[0].push_text(code);
             t.columns[1].push_real(a);
         }

@@ -45,7 +45,9 @@ pub enum YituError {
         layer: String,
     },
     /// The CRS cannot be transformed.
-    #[error("图层 {layer} 坐标转换失败 / Cannot transform the coordinates of layer {layer}: {msg}")]
+    #[error(
+        "图层 {layer} 坐标转换失败 / Cannot transform the coordinates of layer {layer}: {msg}"
+    )]
     Crs {
         /// Layer.
         layer: String,

@@ -67,7 +67,10 @@ impl BBox {
 
     /// Whether the two boxes overlap (touching counts).
     pub fn intersects(&self, o: &BBox) -> bool {
-        self.min_x <= o.max_x && o.min_x <= self.max_x && self.min_y <= o.max_y && o.min_y <= self.max_y
+        self.min_x <= o.max_x
+            && o.min_x <= self.max_x
+            && self.min_y <= o.max_y
+            && o.min_y <= self.max_y
     }
 
     /// Width.
@@ -82,7 +85,10 @@ impl BBox {
 
     /// Centre point.
     pub fn center(&self) -> (f64, f64) {
-        ((self.min_x + self.max_x) / 2.0, (self.min_y + self.max_y) / 2.0)
+        (
+            (self.min_x + self.max_x) / 2.0,
+            (self.min_y + self.max_y) / 2.0,
+        )
     }
 }
 
@@ -197,7 +203,10 @@ impl GeometryStore {
     pub fn parts(&self, f: usize) -> impl Iterator<Item = Part<'_>> + '_ {
         let p0 = self.feature_offsets[f] as usize;
         let p1 = self.feature_offsets[f + 1] as usize;
-        (p0..p1).map(move |p| Part { store: self, part: p })
+        (p0..p1).map(move |p| Part {
+            store: self,
+            part: p,
+        })
     }
 
     /// All rings of feature `f`, regardless of part.
@@ -226,9 +235,12 @@ impl GeometryStore {
         let r_base = (self.ring_offsets.len() - 1) as u32;
         let p_base = (self.part_offsets.len() - 1) as u32;
         self.coords.extend_from_slice(&other.coords);
-        self.ring_offsets.extend(other.ring_offsets[1..].iter().map(|o| o + c_base));
-        self.part_offsets.extend(other.part_offsets[1..].iter().map(|o| o + r_base));
-        self.feature_offsets.extend(other.feature_offsets[1..].iter().map(|o| o + p_base));
+        self.ring_offsets
+            .extend(other.ring_offsets[1..].iter().map(|o| o + c_base));
+        self.part_offsets
+            .extend(other.part_offsets[1..].iter().map(|o| o + r_base));
+        self.feature_offsets
+            .extend(other.feature_offsets[1..].iter().map(|o| o + p_base));
         self.kinds.extend_from_slice(&other.kinds);
         self.bboxes.extend_from_slice(&other.bboxes);
     }
@@ -282,7 +294,8 @@ impl GeometryStore {
                 inside
             }),
             GeomKind::Line => self.rings(f).any(|r| {
-                r.windows(2).any(|w| dist2_point_segment(x, y, w[0], w[1]) <= tol * tol)
+                r.windows(2)
+                    .any(|w| dist2_point_segment(x, y, w[0], w[1]) <= tol * tol)
             }),
             GeomKind::Point => self
                 .rings(f)
@@ -366,7 +379,11 @@ pub fn point_in_ring(r: &[[f64; 2]], x: f64, y: f64) -> bool {
 fn dist2_point_segment(x: f64, y: f64, a: [f64; 2], b: [f64; 2]) -> f64 {
     let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
     let len2 = dx * dx + dy * dy;
-    let t = if len2 > 0.0 { (((x - a[0]) * dx + (y - a[1]) * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
+    let t = if len2 > 0.0 {
+        (((x - a[0]) * dx + (y - a[1]) * dy) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let (px, py) = (a[0] + t * dx, a[1] + t * dy);
     (x - px).powi(2) + (y - py).powi(2)
 }

@@ -13,7 +13,11 @@ use rusqlite::{types::ValueRef, Connection, OpenFlags};
 use std::path::Path;
 
 fn corrupt(path: &Path, e: impl std::fmt::Display) -> YituError {
-    YituError::Corrupt { path: path.to_path_buf(), kind: "GeoPackage".into(), detail: e.to_string() }
+    YituError::Corrupt {
+        path: path.to_path_buf(),
+        kind: "GeoPackage".into(),
+        detail: e.to_string(),
+    }
 }
 
 /// Opens a GeoPackage read-only and checks it is an SQLite database with the GeoPackage catalogue.
@@ -27,10 +31,16 @@ pub fn open(path: &Path) -> Result<Connection, YituError> {
             return Err(corrupt(path, "not an SQLite database"));
         }
     }
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .map_err(|e| corrupt(path, e))?;
-    let ok: Result<i64, _> =
-        conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_contents'", [], |r| r.get(0));
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| corrupt(path, e))?;
+    let ok: Result<i64, _> = conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_contents'",
+        [],
+        |r| r.get(0),
+    );
     match ok {
         Ok(1) => Ok(conn),
         Ok(_) => Err(corrupt(path, "gpkg_contents table is missing")),
@@ -49,7 +59,11 @@ struct Catalogue {
 
 fn catalogue(conn: &Connection, path: &Path) -> Result<Vec<Catalogue>, YituError> {
     let has_gc: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_geometry_columns'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_geometry_columns'",
+            [],
+            |r| r.get(0),
+        )
         .map_err(|e| corrupt(path, e))?;
     let sql = if has_gc == 1 {
         "SELECT c.table_name, c.data_type, g.column_name, g.geometry_type_name, COALESCE(g.srs_id, c.srs_id), \
@@ -61,8 +75,18 @@ fn catalogue(conn: &Connection, path: &Path) -> Result<Vec<Catalogue>, YituError
     let mut st = conn.prepare(sql).map_err(|e| corrupt(path, e))?;
     let rows = st
         .query_map([], |r| {
-            let ext = match (r.get::<_, Option<f64>>(5)?, r.get::<_, Option<f64>>(6)?, r.get::<_, Option<f64>>(7)?, r.get::<_, Option<f64>>(8)?) {
-                (Some(a), Some(b), Some(c), Some(d)) => Some(BBox { min_x: a, min_y: b, max_x: c, max_y: d }),
+            let ext = match (
+                r.get::<_, Option<f64>>(5)?,
+                r.get::<_, Option<f64>>(6)?,
+                r.get::<_, Option<f64>>(7)?,
+                r.get::<_, Option<f64>>(8)?,
+            ) {
+                (Some(a), Some(b), Some(c), Some(d)) => Some(BBox {
+                    min_x: a,
+                    min_y: b,
+                    max_x: c,
+                    max_y: d,
+                }),
                 _ => None,
             };
             Ok(Catalogue {
@@ -83,7 +107,9 @@ fn catalogue(conn: &Connection, path: &Path) -> Result<Vec<Catalogue>, YituError
 }
 
 fn crs_of(conn: &Connection, srs_id: Option<i64>) -> Crs {
-    let Some(id) = srs_id else { return Crs::default() };
+    let Some(id) = srs_id else {
+        return Crs::default();
+    };
     if id == 0 || id == -1 {
         return Crs::default(); // "undefined geographic" / "undefined Cartesian"
     }
@@ -94,7 +120,11 @@ fn crs_of(conn: &Connection, srs_id: Option<i64>) -> Crs {
     );
     match row {
         Ok((org, code, def)) => {
-            if org.as_deref().map(|o| o.eq_ignore_ascii_case("EPSG")).unwrap_or(false) {
+            if org
+                .as_deref()
+                .map(|o| o.eq_ignore_ascii_case("EPSG"))
+                .unwrap_or(false)
+            {
                 if let Some(c) = code.filter(|c| *c > 0) {
                     let mut crs = Crs::epsg(c as u32);
                     if crs.name.is_empty() {
@@ -106,17 +136,32 @@ fn crs_of(conn: &Connection, srs_id: Option<i64>) -> Crs {
                     return crs;
                 }
             }
-            def.as_deref().and_then(Crs::from_definition).unwrap_or_default()
+            def.as_deref()
+                .and_then(Crs::from_definition)
+                .unwrap_or_default()
         }
         Err(_) => Crs::default(),
     }
 }
 
-fn fields_of(conn: &Connection, table: &str, geom_col: Option<&str>) -> Result<(Vec<Field>, Option<String>), rusqlite::Error> {
-    let mut st = conn.prepare(&format!("PRAGMA table_info(\"{}\")", table.replace('"', "\"\"")))?;
+fn fields_of(
+    conn: &Connection,
+    table: &str,
+    geom_col: Option<&str>,
+) -> Result<(Vec<Field>, Option<String>), rusqlite::Error> {
+    let mut st = conn.prepare(&format!(
+        "PRAGMA table_info(\"{}\")",
+        table.replace('"', "\"\"")
+    ))?;
     let mut fields = Vec::new();
     let mut pk = None;
-    let rows = st.query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, i64>(5)?)))?;
+    let rows = st.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, i64>(5)?,
+        ))
+    })?;
     for row in rows {
         let (name, ty, is_pk) = row?;
         let ty = ty.unwrap_or_default();
@@ -130,12 +175,20 @@ fn fields_of(conn: &Connection, table: &str, geom_col: Option<&str>) -> Result<(
         }
         let ftype = if upper.contains("INT") || upper == "BOOLEAN" {
             FieldType::Integer
-        } else if upper.contains("REAL") || upper.contains("FLOAT") || upper.contains("DOUBLE") || upper.contains("NUMERIC") {
+        } else if upper.contains("REAL")
+            || upper.contains("FLOAT")
+            || upper.contains("DOUBLE")
+            || upper.contains("NUMERIC")
+        {
             FieldType::Real
         } else {
             FieldType::Text
         };
-        fields.push(Field { name, ftype, source_type: ty });
+        fields.push(Field {
+            name,
+            ftype,
+            source_type: ty,
+        });
     }
     Ok((fields, pk))
 }
@@ -157,12 +210,23 @@ pub fn inspect(path: &Path) -> Result<DatasetInfo, YituError> {
             Err(_) => continue, // registered in gpkg_contents but the table is missing
         };
         let count: i64 = conn
-            .query_row(&format!("SELECT count(*) FROM {}", quote(&c.table)), [], |r| r.get(0))
+            .query_row(
+                &format!("SELECT count(*) FROM {}", quote(&c.table)),
+                [],
+                |r| r.get(0),
+            )
             .map_err(|e| corrupt(path, e))?;
-        let crs = if c.data_type == "features" { crs_of(&conn, c.srs_id) } else { Crs::default() };
+        let crs = if c.data_type == "features" {
+            crs_of(&conn, c.srs_id)
+        } else {
+            Crs::default()
+        };
         layers.push(LayerInfo {
             name: c.table,
-            geometry_type: c.geom_type.map(|g| g.to_ascii_uppercase()).unwrap_or_else(|| "NONE".into()),
+            geometry_type: c
+                .geom_type
+                .map(|g| g.to_ascii_uppercase())
+                .unwrap_or_else(|| "NONE".into()),
             geometry_column: c.geom_col,
             crs,
             feature_count: count as u64,
@@ -170,93 +234,248 @@ pub fn inspect(path: &Path) -> Result<DatasetInfo, YituError> {
             extent: c.extent,
         });
     }
-    Ok(DatasetInfo { path: path.to_path_buf(), driver: "GPKG".into(), layers })
+    Ok(DatasetInfo {
+        path: path.to_path_buf(),
+        driver: "GPKG".into(),
+        layers,
+    })
 }
 
 /// Loads one layer (the first feature layer when `layer` is `None`).
-pub fn load(path: &Path, layer: Option<&str>, progress: &Progress) -> Result<VectorLayer, YituError> {
+pub fn load(
+    path: &Path,
+    layer: Option<&str>,
+    progress: &Progress,
+) -> Result<VectorLayer, YituError> {
     let conn = open(path)?;
     let cat = catalogue(&conn, path)?;
     let c = match layer {
-        Some(name) => cat.into_iter().find(|c| c.table == name).ok_or_else(|| YituError::NoSuchLayer {
-            path: path.to_path_buf(),
-            layer: name.to_string(),
-        })?,
+        Some(name) => {
+            cat.into_iter()
+                .find(|c| c.table == name)
+                .ok_or_else(|| YituError::NoSuchLayer {
+                    path: path.to_path_buf(),
+                    layer: name.to_string(),
+                })?
+        }
         None => cat
             .into_iter()
             .find(|c| c.data_type == "features" && c.geom_col.is_some())
             .ok_or_else(|| YituError::NoVectorLayer(path.to_path_buf()))?,
     };
-    let (fields, pk) = fields_of(&conn, &c.table, c.geom_col.as_deref()).map_err(|e| corrupt(path, e))?;
+    let (fields, pk) =
+        fields_of(&conn, &c.table, c.geom_col.as_deref()).map_err(|e| corrupt(path, e))?;
     let crs = crs_of(&conn, c.srs_id);
     let count: i64 = conn
-        .query_row(&format!("SELECT count(*) FROM {}", quote(&c.table)), [], |r| r.get(0))
+        .query_row(
+            &format!("SELECT count(*) FROM {}", quote(&c.table)),
+            [],
+            |r| r.get(0),
+        )
         .map_err(|e| corrupt(path, e))?;
     progress.stage("reading / 读取", count as u64);
 
     let fid_expr = pk.as_deref().map(quote).unwrap_or_else(|| "rowid".into());
-    let geom_expr = c.geom_col.as_deref().map(quote).unwrap_or_else(|| "NULL".into());
+    let geom_expr = c
+        .geom_col
+        .as_deref()
+        .map(quote)
+        .unwrap_or_else(|| "NULL".into());
+    let table = quote(&c.table);
+    let geom_sql = format!("SELECT {fid_expr}, {geom_expr} FROM {table}");
+    let geom_sql_ordered = format!("{geom_sql} ORDER BY rowid");
     let cols: Vec<String> = fields.iter().map(|f| quote(&f.name)).collect();
-    let sql = format!(
-        "SELECT {fid_expr}, {geom_expr}{}{} FROM {}",
-        if cols.is_empty() { "" } else { ", " },
-        cols.join(", "),
-        quote(&c.table)
-    );
-    let mut st = conn.prepare(&sql).map_err(|e| corrupt(path, e))?;
-    let mut rows = st.query([]).map_err(|e| corrupt(path, e))?;
-    let mut geoms = GeometryStore::with_capacity(count as usize, count as usize * 8);
-    let mut attrs = AttributeTable::new(fields);
-    let mut fids = Vec::with_capacity(count as usize);
-    let mut bad_geoms = 0usize;
-    let mut first_bad: Option<WkbError> = None;
-    let mut n = 0u64;
-    loop {
-        let row = match rows.next() {
-            Ok(Some(r)) => r,
-            Ok(None) => break,
-            Err(e) => return Err(corrupt(path, e)),
+    let attr_sql = (!cols.is_empty()).then(|| format!("SELECT {} FROM {table}", cols.join(", ")));
+    let timing = std::env::var_os("YITU_TIMING").is_some();
+    let t_read = std::time::Instant::now();
+
+    // Attributes are read by a second thread (its own connection, the same scan order) while this
+    // one decodes, projects and indexes the geometry.
+    // Two attribute readers over halves of the rowid range (one for views, which have no rowid).
+    let range: Option<(i64, i64)> = conn
+        .query_row(
+            &format!("SELECT min(rowid), max(rowid) FROM {table}"),
+            [],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+        )
+        .ok()
+        .filter(|(a, b)| b > a && count > 50_000);
+    let parts: Vec<Option<(i64, i64)>> = match range {
+        Some((a, b)) => {
+            let mid = a + (b - a) / 2;
+            vec![Some((a, mid)), Some((mid + 1, b))]
+        }
+        None => vec![None],
+    };
+    let read_attrs = |part: Option<(i64, i64)>| -> Result<AttributeTable, YituError> {
+        let mut attrs = AttributeTable::new(fields.clone());
+        let Some(sql) = &attr_sql else {
+            return Ok(attrs);
         };
-        fids.push(row.get_ref(0).ok().and_then(|v| v.as_i64().ok()).unwrap_or(n as i64));
-        let blob = match row.get_ref(1) {
-            Ok(ValueRef::Blob(b)) => Some(b),
-            _ => None,
+        let sql = match part {
+            Some((a, b)) => format!("{sql} WHERE rowid BETWEEN {a} AND {b} ORDER BY rowid"),
+            None => sql.clone(),
         };
-        match decode_gpkg_blob(blob, &mut geoms) {
-            Ok(()) => {}
-            Err(WkbError::Curve) | Err(WkbError::Extended) => {
-                return Err(YituError::NeedsGdal(c.table.clone()));
+        let conn = open(path)?;
+        let mut st = conn.prepare(&sql).map_err(|e| corrupt(path, e))?;
+        let mut rows = st.query([]).map_err(|e| corrupt(path, e))?;
+        let mut n = 0u64;
+        loop {
+            let row = match rows.next() {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(e) => return Err(corrupt(path, e)),
+            };
+            for (i, col) in attrs.columns.iter_mut().enumerate() {
+                match row.get_ref(i) {
+                    Ok(ValueRef::Null) | Err(_) => col.push_null(),
+                    Ok(ValueRef::Integer(v)) => col.push_int(v),
+                    Ok(ValueRef::Real(v)) => col.push_real(v),
+                    Ok(ValueRef::Text(t)) => match std::str::from_utf8(t) {
+                        Ok(s) => col.push_text(s),
+                        Err(_) => col.push_text(&String::from_utf8_lossy(t)),
+                    },
+                    Ok(ValueRef::Blob(b)) => col.push_text(&format!("<blob {} bytes>", b.len())),
+                }
             }
-            Err(e) => {
-                bad_geoms += 1;
-                first_bad.get_or_insert(e);
-                geoms.push_empty();
+            n += 1;
+            if n % 16384 == 0 {
+                progress.check()?;
             }
         }
-        for (i, col) in attrs.columns.iter_mut().enumerate() {
-            match row.get_ref(i + 2) {
-                Ok(ValueRef::Null) | Err(_) => col.push_null(),
-                Ok(ValueRef::Integer(v)) => col.push_int(v),
-                Ok(ValueRef::Real(v)) => col.push_real(v),
-                Ok(ValueRef::Text(t)) => col.push_text(&String::from_utf8_lossy(t)),
-                Ok(ValueRef::Blob(b)) => col.push_text(&format!("<blob {} bytes>", b.len())),
+        if timing {
+            eprintln!(
+                "  attributes {part:?}: {:.3} s",
+                t_read.elapsed().as_secs_f64()
+            );
+        }
+        Ok(attrs)
+    };
+    let read_attrs = &read_attrs;
+    let (geometry, attributes) = std::thread::scope(|s| {
+        let attr_jobs: Vec<_> = parts
+            .into_iter()
+            .map(|p| s.spawn(move || read_attrs(p)))
+            .collect();
+        let attr_job = s.spawn(move || -> Result<AttributeTable, YituError> {
+            let mut all: Option<AttributeTable> = None;
+            for j in attr_jobs {
+                let t = j
+                    .join()
+                    .unwrap_or_else(|_| Err(YituError::Other("attribute reader failed".into())))?;
+                match &mut all {
+                    None => all = Some(t),
+                    Some(a) => a.append(t),
+                }
             }
+            Ok(all.unwrap_or_default())
+        });
+        let geometry = (|| -> Result<_, YituError> {
+            // Row order must match the attribute readers' (rowid order where there is a rowid).
+            let mut st = match conn.prepare(&geom_sql_ordered) {
+                Ok(st) => st,
+                Err(_) => conn.prepare(&geom_sql).map_err(|e| corrupt(path, e))?,
+            };
+            let mut rows = st.query([]).map_err(|e| corrupt(path, e))?;
+            let mut geoms = GeometryStore::with_capacity(count as usize, count as usize * 6);
+            let mut fids = Vec::with_capacity(count as usize);
+            let mut bad_geoms = 0usize;
+            let mut first_bad: Option<WkbError> = None;
+            let mut n = 0u64;
+            loop {
+                let row = match rows.next() {
+                    Ok(Some(r)) => r,
+                    Ok(None) => break,
+                    Err(e) => return Err(corrupt(path, e)),
+                };
+                fids.push(
+                    row.get_ref(0)
+                        .ok()
+                        .and_then(|v| v.as_i64().ok())
+                        .unwrap_or(n as i64),
+                );
+                let blob = match row.get_ref(1) {
+                    Ok(ValueRef::Blob(b)) => Some(b),
+                    _ => None,
+                };
+                match decode_gpkg_blob(blob, &mut geoms) {
+                    Ok(()) => {}
+                    Err(WkbError::Curve) | Err(WkbError::Extended) => {
+                        progress.cancel_quietly();
+                        return Err(YituError::NeedsGdal(c.table.clone()));
+                    }
+                    Err(e) => {
+                        bad_geoms += 1;
+                        first_bad.get_or_insert(e);
+                        geoms.push_empty();
+                    }
+                }
+                n += 1;
+                if n % 16384 == 0 {
+                    progress.set(n)?;
+                }
+            }
+            if timing {
+                eprintln!(
+                    "  read+decode geometry: {:.3} s",
+                    t_read.elapsed().as_secs_f64()
+                );
+            }
+            let mut warnings = Vec::new();
+            if bad_geoms > 0 {
+                warnings.push(format!(
+                    "{bad_geoms} 个要素的几何数据损坏，已作为空几何读入 / {bad_geoms} features have corrupt geometry and were read as empty ({})",
+                    first_bad.map(|e| e.to_string()).unwrap_or_default()
+                ));
+            }
+            if c.geom_col.is_none() {
+                warnings.push("属性表（无几何）/ attribute table without geometry".into());
+            }
+            let (crs, display, index) = super::layer::prepare_display(
+                &c.table,
+                crs.clone(),
+                &geoms,
+                &mut warnings,
+                progress,
+            )?;
+            Ok((fids, geoms, warnings, crs, display, index))
+        })();
+        if geometry.is_err() {
+            progress.cancel_quietly();
         }
-        n += 1;
-        if n % 16384 == 0 {
-            progress.set(n)?;
-        }
-    }
-    let mut warnings = Vec::new();
-    if bad_geoms > 0 {
-        warnings.push(format!(
-            "{bad_geoms} 个要素的几何数据损坏，已作为空几何读入 / {bad_geoms} features have corrupt geometry and were read as empty ({})",
-            first_bad.map(|e| e.to_string()).unwrap_or_default()
+        (
+            geometry,
+            attr_job
+                .join()
+                .unwrap_or_else(|_| Err(YituError::Other("attribute reader failed".into()))),
+        )
+    });
+    progress.uncancel_quiet();
+    let (fids, geoms, warnings, crs, display, index) = geometry?;
+    let attrs = attributes?;
+    if attrs.len() != fids.len() && !attrs.fields.is_empty() {
+        return Err(corrupt(
+            path,
+            format!(
+                "{} geometries but {} attribute rows",
+                fids.len(),
+                attrs.len()
+            ),
         ));
     }
-    if c.geom_col.is_none() {
-        warnings.push("属性表（无几何）/ attribute table without geometry".into());
-    }
-    let source = LayerSource { path: path.to_path_buf(), layer: c.table.clone() };
-    VectorLayer::assemble(c.table, source, crs, fids, geoms, attrs, warnings, progress)
+    let source = LayerSource {
+        path: path.to_path_buf(),
+        layer: c.table.clone(),
+    };
+    Ok(VectorLayer {
+        name: c.table,
+        source,
+        crs,
+        fids,
+        geoms,
+        display,
+        attrs,
+        index,
+        warnings,
+    })
 }

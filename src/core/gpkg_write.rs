@@ -66,7 +66,12 @@ impl GpkgWriter {
              INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system');
              BEGIN;",
         )?;
-        let w = GpkgWriter { conn, done: false, tmp, dest: dest.to_path_buf() };
+        let w = GpkgWriter {
+            conn,
+            done: false,
+            tmp,
+            dest: dest.to_path_buf(),
+        };
         w.add_srs(4326)?;
         Ok(w)
     }
@@ -74,8 +79,14 @@ impl GpkgWriter {
     /// Registers an EPSG CRS (its WKT from PROJ).
     pub fn add_srs(&self, epsg: i32) -> rusqlite::Result<()> {
         let srs = gdal::spatial_ref::SpatialRef::from_epsg(epsg as u32).ok();
-        let wkt = srs.as_ref().and_then(|s| s.to_wkt().ok()).unwrap_or_else(|| "undefined".into());
-        let name = srs.as_ref().and_then(|s| s.name()).unwrap_or_else(|| format!("EPSG:{epsg}"));
+        let wkt = srs
+            .as_ref()
+            .and_then(|s| s.to_wkt().ok())
+            .unwrap_or_else(|| "undefined".into());
+        let name = srs
+            .as_ref()
+            .and_then(|s| s.name())
+            .unwrap_or_else(|| format!("EPSG:{epsg}"));
         self.conn.execute(
             "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?1, ?2, 'EPSG', ?2, ?3, '')",
             rusqlite::params![name, epsg, wkt],
@@ -105,8 +116,13 @@ impl GpkgWriter {
             };
             cols.push(format!("{} {ty}", q(name)));
         }
-        self.conn.execute_batch(&format!("CREATE TABLE {} ({});", q(table), cols.join(", ")))?;
-        let data_type = if geometry_type.is_some() { "features" } else { "attributes" };
+        self.conn
+            .execute_batch(&format!("CREATE TABLE {} ({});", q(table), cols.join(", ")))?;
+        let data_type = if geometry_type.is_some() {
+            "features"
+        } else {
+            "attributes"
+        };
         self.conn.execute(
             "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES (?1, ?2, ?3, ?4)",
             rusqlite::params![table, data_type, identifier, if geometry_type.is_some() { Some(srs_id) } else { None }],
@@ -120,7 +136,9 @@ impl GpkgWriter {
         let names: Vec<String> = fields.iter().map(|(n, _)| q(n)).collect();
         let nfields = fields.len();
         let g = geometry_type.is_some();
-        let placeholders: Vec<String> = (1..=nfields + g as usize).map(|i| format!("?{i}")).collect();
+        let placeholders: Vec<String> = (1..=nfields + g as usize)
+            .map(|i| format!("?{i}"))
+            .collect();
         let sql = format!(
             "INSERT INTO {} ({}{}{}) VALUES ({})",
             q(table),
@@ -129,7 +147,15 @@ impl GpkgWriter {
             names.join(", "),
             placeholders.join(", ")
         );
-        Ok(LayerWriter { w: self, table: table.to_string(), srs_id, extent: BBox::EMPTY, sql, nfields, geometry: g })
+        Ok(LayerWriter {
+            w: self,
+            table: table.to_string(),
+            srs_id,
+            extent: BBox::EMPTY,
+            sql,
+            nfields,
+            geometry: g,
+        })
     }
 
     /// Commits and moves the file into place (replacing any file at the destination).
@@ -137,7 +163,8 @@ impl GpkgWriter {
         self.conn.execute_batch("COMMIT;")?;
         let conn = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
         conn.close().map_err(|(_, e)| e)?;
-        std::fs::rename(&self.tmp, &self.dest).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        std::fs::rename(&self.tmp, &self.dest)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         self.done = true;
         Ok(self.dest.clone())
     }
@@ -155,7 +182,11 @@ impl Drop for GpkgWriter {
 impl LayerWriter<'_> {
     /// Appends a feature: a GeoPackage geometry blob (see [`super::wkb`]) with its bounding box,
     /// and one value per field.
-    pub fn add(&mut self, geom: Option<(&[u8], BBox)>, values: &[OutValue]) -> rusqlite::Result<()> {
+    pub fn add(
+        &mut self,
+        geom: Option<(&[u8], BBox)>,
+        values: &[OutValue],
+    ) -> rusqlite::Result<()> {
         assert_eq!(values.len(), self.nfields);
         let mut st = self.w.conn.prepare_cached(&self.sql)?;
         let mut params: Vec<rusqlite::types::Value> = Vec::with_capacity(values.len() + 1);
@@ -205,7 +236,9 @@ impl LayerWriter<'_> {
                 let fid: i64 = r.get(0)?;
                 if let Ok(rusqlite::types::ValueRef::Blob(b)) = r.get_ref(1) {
                     if let Some(bb) = blob_bbox(b) {
-                        ins.execute(rusqlite::params![fid, bb.min_x, bb.max_x, bb.min_y, bb.max_y])?;
+                        ins.execute(rusqlite::params![
+                            fid, bb.min_x, bb.max_x, bb.min_y, bb.max_y
+                        ])?;
                     }
                 }
             }
@@ -219,7 +252,12 @@ impl LayerWriter<'_> {
 pub fn blob_bbox(b: &[u8]) -> Option<BBox> {
     if b.len() >= 40 && &b[0..2] == b"GP" && (b[3] >> 1) & 0b111 != 0 && b[3] & 1 == 1 {
         let f = |i: usize| f64::from_le_bytes(b[8 + i * 8..16 + i * 8].try_into().unwrap());
-        return Some(BBox { min_x: f(0), max_x: f(1), min_y: f(2), max_y: f(3) });
+        return Some(BBox {
+            min_x: f(0),
+            max_x: f(1),
+            min_y: f(2),
+            max_y: f(3),
+        });
     }
     let mut s = super::geom::GeometryStore::new();
     super::wkb::decode_gpkg_blob(Some(b), &mut s).ok()?;

@@ -6,12 +6,66 @@ use super::crs::{self, Crs};
 use super::error::YituError;
 use super::geom::{BBox, GeomKind, GeometryStore};
 use super::progress::Progress;
-use rstar::{primitives::GeomWithData, primitives::Rectangle, RTree, AABB};
 use serde::{Deserialize, Serialize};
+use static_aabb2d_index::{StaticAABB2DIndex, StaticAABB2DIndexBuilder};
 use std::path::{Path, PathBuf};
 
-/// Entry of the spatial index: a feature's display bounding box and its row number.
-pub type IndexEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+/// A static spatial index over features' bounding boxes: a packed Hilbert R-tree (flatbush),
+/// built in one pass, about 4× faster to build than a bulk-loaded R*-tree at 10⁶ boxes.
+pub struct SpatialIndex {
+    tree: Option<StaticAABB2DIndex<f64>>,
+    /// Feature number of each indexed box (features without geometry are left out).
+    ids: Vec<u32>,
+}
+
+impl SpatialIndex {
+    /// Indexes the (non-empty, finite) bounding boxes.
+    pub fn build(boxes: &[BBox]) -> SpatialIndex {
+        let ids: Vec<u32> = boxes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| {
+                !b.is_empty()
+                    && b.min_x.is_finite()
+                    && b.max_x.is_finite()
+                    && b.min_y.is_finite()
+                    && b.max_y.is_finite()
+            })
+            .map(|(i, _)| i as u32)
+            .collect();
+        if ids.is_empty() {
+            return SpatialIndex { tree: None, ids };
+        }
+        let mut b = StaticAABB2DIndexBuilder::new(ids.len());
+        for &i in &ids {
+            let bb = &boxes[i as usize];
+            b.add(bb.min_x, bb.min_y, bb.max_x, bb.max_y);
+        }
+        SpatialIndex {
+            tree: b.build().ok(),
+            ids,
+        }
+    }
+
+    /// Features whose box meets `bb`.
+    pub fn query<'a>(&'a self, bb: &BBox) -> impl Iterator<Item = u32> + 'a {
+        let hits: Vec<usize> = match &self.tree {
+            Some(t) => t.query(bb.min_x, bb.min_y, bb.max_x, bb.max_y),
+            None => Vec::new(),
+        };
+        hits.into_iter().map(move |i| self.ids[i])
+    }
+
+    /// Number of indexed features.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
 
 /// What a file holds, layer by layer, without loading the features.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,7 +123,7 @@ pub struct VectorLayer {
     /// Attributes, one row per feature.
     pub attrs: AttributeTable,
     /// Spatial index over `display` bounding boxes.
-    pub index: RTree<IndexEntry>,
+    pub index: SpatialIndex,
     /// Things the user should know (features skipped, CRS assumed…), in Chinese and English.
     pub warnings: Vec<String>,
 }
@@ -95,7 +149,12 @@ impl VectorLayer {
         if counts[best] == 0 {
             GeomKind::Empty
         } else {
-            [GeomKind::Empty, GeomKind::Point, GeomKind::Line, GeomKind::Polygon][best]
+            [
+                GeomKind::Empty,
+                GeomKind::Point,
+                GeomKind::Line,
+                GeomKind::Polygon,
+            ][best]
         }
     }
 
@@ -106,18 +165,25 @@ impl VectorLayer {
 
     /// Features whose display bounding box meets `bb` (Web Mercator).
     pub fn query(&self, bb: &BBox) -> impl Iterator<Item = u32> + '_ {
-        let env = AABB::from_corners([bb.min_x, bb.min_y], [bb.max_x, bb.max_y]);
-        self.index.locate_in_envelope_intersecting(&env).map(|e| e.data)
+        self.index.query(bb)
     }
 
     /// The topmost (last drawn) feature at Web Mercator point `(x, y)`, with `tol` metres of
     /// tolerance for points and lines.
     pub fn pick(&self, x: f64, y: f64, tol: f64) -> Option<u32> {
-        let bb = BBox { min_x: x - tol, min_y: y - tol, max_x: x + tol, max_y: y + tol };
-        self.query(&bb).filter(|&f| self.display.hit(f as usize, x, y, tol)).max()
+        let bb = BBox {
+            min_x: x - tol,
+            min_y: y - tol,
+            max_x: x + tol,
+            max_y: y + tol,
+        };
+        self.query(&bb)
+            .filter(|&f| self.display.hit(f as usize, x, y, tol))
+            .max()
     }
 
     /// Builds a layer from what a reader produced: transforms to Web Mercator and builds the index.
+    #[allow(clippy::too_many_arguments)]
     pub fn assemble(
         name: String,
         source: LayerSource,
@@ -128,38 +194,72 @@ impl VectorLayer {
         mut warnings: Vec<String>,
         progress: &Progress,
     ) -> Result<VectorLayer, YituError> {
-        progress.stage("projecting / 投影变换", 1);
-        let mut display = geoms.clone();
-        let ext = geoms.extent();
-        let crs = if crs.is_unknown() && !ext.is_empty() && looks_geographic(&ext) {
-            warnings.push("坐标系未知，按经纬度 (EPSG:4326) 显示 / Unknown CRS: shown as longitude/latitude (EPSG:4326)".into());
-            Crs::epsg(4326)
-        } else {
-            crs
-        };
-        if !geoms.is_empty() && !ext.is_empty() {
-            if crs.is_unknown() {
-                return Err(YituError::UnknownCrs { layer: name });
-            }
-            crs::to_mercator(&crs, &mut display.coords).map_err(|e| YituError::Crs { layer: name.clone(), msg: e })?;
-            display.recompute_bboxes();
-            let bad = display.bboxes.iter().filter(|b| !b.is_empty() && !(b.min_x.is_finite() && b.max_y.is_finite())).count();
-            if bad > 0 {
-                warnings.push(format!("{bad} 个要素无法投影到底图，已隐藏 / {bad} features could not be projected and are hidden"));
-            }
+        let (crs, display, index) = prepare_display(&name, crs, &geoms, &mut warnings, progress)?;
+        Ok(VectorLayer {
+            name,
+            source,
+            crs,
+            fids,
+            geoms,
+            display,
+            attrs,
+            index,
+            warnings,
+        })
+    }
+}
+
+/// Projects a layer's geometry to Web Mercator and builds its spatial index. Returns the CRS
+/// used (an unknown CRS with longitude/latitude-looking coordinates is taken as EPSG:4326).
+pub fn prepare_display(
+    name: &str,
+    crs: Crs,
+    geoms: &GeometryStore,
+    warnings: &mut Vec<String>,
+    progress: &Progress,
+) -> Result<(Crs, GeometryStore, SpatialIndex), YituError> {
+    let timing = std::env::var_os("YITU_TIMING").is_some();
+    let t0 = std::time::Instant::now();
+    progress.stage("projecting / 投影变换", 1);
+    let mut display = geoms.clone();
+    let ext = geoms.extent();
+    let crs = if crs.is_unknown() && !ext.is_empty() && looks_geographic(&ext) {
+        warnings.push("坐标系未知，按经纬度 (EPSG:4326) 显示 / Unknown CRS: shown as longitude/latitude (EPSG:4326)".into());
+        Crs::epsg(4326)
+    } else {
+        crs
+    };
+    if !geoms.is_empty() && !ext.is_empty() {
+        if crs.is_unknown() {
+            return Err(YituError::UnknownCrs {
+                layer: name.to_string(),
+            });
         }
-        progress.check().map_err(|_| YituError::Cancelled)?;
-        progress.stage("indexing / 建立空间索引", 1);
-        let entries: Vec<IndexEntry> = display
+        crs::to_mercator_grid(&crs, &mut display.coords, 250.0).map_err(|e| YituError::Crs {
+            layer: name.to_string(),
+            msg: e,
+        })?;
+        display.recompute_bboxes();
+        let bad = display
             .bboxes
             .iter()
-            .enumerate()
-            .filter(|(_, b)| !b.is_empty() && b.min_x.is_finite() && b.max_x.is_finite() && b.min_y.is_finite() && b.max_y.is_finite())
-            .map(|(i, b)| GeomWithData::new(Rectangle::from_corners([b.min_x, b.min_y], [b.max_x, b.max_y]), i as u32))
-            .collect();
-        let index = RTree::bulk_load(entries);
-        Ok(VectorLayer { name, source, crs, fids, geoms, display, attrs, index, warnings })
+            .filter(|b| !b.is_empty() && !(b.min_x.is_finite() && b.max_y.is_finite()))
+            .count();
+        if bad > 0 {
+            warnings.push(format!("{bad} 个要素无法投影到底图，已隐藏 / {bad} features could not be projected and are hidden"));
+        }
     }
+    if timing {
+        eprintln!("  project: {:.3} s", t0.elapsed().as_secs_f64());
+    }
+    let t0 = std::time::Instant::now();
+    progress.check().map_err(|_| YituError::Cancelled)?;
+    progress.stage("indexing / 建立空间索引", 1);
+    let index = SpatialIndex::build(&display.bboxes);
+    if timing {
+        eprintln!("  index: {:.3} s", t0.elapsed().as_secs_f64());
+    }
+    Ok((crs, display, index))
 }
 
 fn looks_geographic(b: &BBox) -> bool {
@@ -168,7 +268,9 @@ fn looks_geographic(b: &BBox) -> bool {
 
 /// Whether YiTu reads this file with its own GeoPackage reader.
 pub fn is_geopackage(path: &Path) -> bool {
-    path.extension().map(|e| e.eq_ignore_ascii_case("gpkg")).unwrap_or(false)
+    path.extension()
+        .map(|e| e.eq_ignore_ascii_case("gpkg"))
+        .unwrap_or(false)
 }
 
 /// Lists the layers of any file YiTu can read (GeoPackage natively, the rest through GDAL).
@@ -184,7 +286,11 @@ pub fn inspect(path: &Path) -> Result<DatasetInfo, YituError> {
 }
 
 /// Loads one layer of a file (by name; `None` for the first layer with geometry).
-pub fn load_layer(path: &Path, layer: Option<&str>, progress: &Progress) -> Result<VectorLayer, YituError> {
+pub fn load_layer(
+    path: &Path,
+    layer: Option<&str>,
+    progress: &Progress,
+) -> Result<VectorLayer, YituError> {
     if !path.exists() {
         return Err(YituError::NotFound(path.to_path_buf()));
     }

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod crs;
 pub mod error;
 pub mod geom;
+pub mod gk;
 pub mod gpkg;
 pub mod gpkg_write;
 pub mod landuse;

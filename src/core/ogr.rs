@@ -29,7 +29,11 @@ enum TextMode {
 /// A shapefile whose `.dbf` has no `.cpg` and no language driver ID: GDAL would read it as
 /// Latin-1 and garble Chinese. We open those without recoding and decode the bytes ourselves.
 fn needs_sniffing(path: &Path) -> bool {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if ext != "shp" && ext != "dbf" {
         return false;
     }
@@ -40,7 +44,11 @@ fn needs_sniffing(path: &Path) -> bool {
     if has("cpg") {
         return false;
     }
-    let dbf = if path.with_extension("dbf").exists() { path.with_extension("dbf") } else { path.with_extension("DBF") };
+    let dbf = if path.with_extension("dbf").exists() {
+        path.with_extension("dbf")
+    } else {
+        path.with_extension("DBF")
+    };
     match std::fs::read(&dbf) {
         Ok(b) if b.len() > 29 => b[29] == 0,
         _ => false,
@@ -56,14 +64,31 @@ fn open_dataset(path: &Path) -> Result<(Dataset, TextMode), YituError> {
         ..Default::default()
     };
     match Dataset::open_ex(path, opts) {
-        Ok(ds) => Ok((ds, if sniff { TextMode::Sniff } else { TextMode::Gdal })),
+        Ok(ds) => Ok((
+            ds,
+            if sniff {
+                TextMode::Sniff
+            } else {
+                TextMode::Gdal
+            },
+        )),
         Err(e) => {
             let detail = e.to_string();
             let lower = detail.to_ascii_lowercase();
-            if lower.contains("malformed") || lower.contains("not a database") || lower.contains("corrupt") {
-                Err(YituError::Corrupt { path: path.to_path_buf(), kind: "GIS".into(), detail })
+            if lower.contains("malformed")
+                || lower.contains("not a database")
+                || lower.contains("corrupt")
+            {
+                Err(YituError::Corrupt {
+                    path: path.to_path_buf(),
+                    kind: "GIS".into(),
+                    detail,
+                })
             } else {
-                Err(YituError::Unsupported { path: path.to_path_buf(), detail })
+                Err(YituError::Unsupported {
+                    path: path.to_path_buf(),
+                    detail,
+                })
             }
         }
     }
@@ -98,7 +123,10 @@ fn layer_fields(layer: &gdal::vector::Layer) -> Vec<Field> {
 }
 
 fn layer_crs(layer: &gdal::vector::Layer) -> Crs {
-    layer.spatial_ref().map(|s| Crs::from_srs(&s, None)).unwrap_or_default()
+    layer
+        .spatial_ref()
+        .map(|s| Crs::from_srs(&s, None))
+        .unwrap_or_default()
 }
 
 /// Lists the layers of a file through GDAL.
@@ -109,12 +137,16 @@ pub fn inspect(path: &Path) -> Result<DatasetInfo, YituError> {
     for layer in ds.layers() {
         let gt = layer.defn().geometry_type();
         let has_geom = layer.defn().geom_fields().count() > 0;
-        let extent = layer.try_get_extent().ok().flatten().map(|e| super::geom::BBox {
-            min_x: e.MinX,
-            min_y: e.MinY,
-            max_x: e.MaxX,
-            max_y: e.MaxY,
-        });
+        let extent = layer
+            .try_get_extent()
+            .ok()
+            .flatten()
+            .map(|e| super::geom::BBox {
+                min_x: e.MinX,
+                min_y: e.MinY,
+                max_x: e.MaxX,
+                max_y: e.MaxY,
+            });
         layers.push(LayerInfo {
             name: layer.name(),
             geometry_type: if has_geom {
@@ -132,18 +164,32 @@ pub fn inspect(path: &Path) -> Result<DatasetInfo, YituError> {
     if layers.is_empty() {
         return Err(YituError::NoVectorLayer(path.to_path_buf()));
     }
-    Ok(DatasetInfo { path: path.to_path_buf(), driver, layers })
+    Ok(DatasetInfo {
+        path: path.to_path_buf(),
+        driver,
+        layers,
+    })
 }
 
 /// Loads one layer (the first when `layer` is `None`) through GDAL.
-pub fn load(path: &Path, layer_name: Option<&str>, progress: &Progress) -> Result<VectorLayer, YituError> {
+pub fn load(
+    path: &Path,
+    layer_name: Option<&str>,
+    progress: &Progress,
+) -> Result<VectorLayer, YituError> {
     let (ds, mode) = open_dataset(path)?;
     if ds.layer_count() == 0 {
         return Err(YituError::NoVectorLayer(path.to_path_buf()));
     }
     let layer = match layer_name {
-        Some(n) => ds.layer_by_name(n).map_err(|_| YituError::NoSuchLayer { path: path.to_path_buf(), layer: n.into() })?,
-        None => ds.layer(0).map_err(|e| YituError::Unsupported { path: path.to_path_buf(), detail: e.to_string() })?,
+        Some(n) => ds.layer_by_name(n).map_err(|_| YituError::NoSuchLayer {
+            path: path.to_path_buf(),
+            layer: n.into(),
+        })?,
+        None => ds.layer(0).map_err(|e| YituError::Unsupported {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?,
     };
     let name = layer.name();
     let fields = layer_fields(&layer);
@@ -180,7 +226,11 @@ pub fn load(path: &Path, layer_name: Option<&str>, progress: &Progress) -> Resul
                 let gg = if lin.is_null() { g } else { lin };
                 let size = gdal_sys::OGR_G_WkbSizeEx(gg);
                 wkb.resize(size, 0);
-                let err = gdal_sys::OGR_G_ExportToIsoWkb(gg, gdal_sys::OGRwkbByteOrder::wkbNDR, wkb.as_mut_ptr());
+                let err = gdal_sys::OGR_G_ExportToIsoWkb(
+                    gg,
+                    gdal_sys::OGRwkbByteOrder::wkbNDR,
+                    wkb.as_mut_ptr(),
+                );
                 if err != gdal_sys::OGRErr::OGRERR_NONE || decode_wkb(&wkb, &mut geoms).is_err() {
                     bad += 1;
                     geoms.push_empty();
@@ -196,11 +246,17 @@ pub fn load(path: &Path, layer_name: Option<&str>, progress: &Progress) -> Resul
                     continue;
                 }
                 match attrs.fields[i].ftype {
-                    FieldType::Integer => col.push_int(gdal_sys::OGR_F_GetFieldAsInteger64(f, i as i32)),
+                    FieldType::Integer => {
+                        col.push_int(gdal_sys::OGR_F_GetFieldAsInteger64(f, i as i32))
+                    }
                     FieldType::Real => col.push_real(gdal_sys::OGR_F_GetFieldAsDouble(f, i as i32)),
                     FieldType::Text => {
                         let p = gdal_sys::OGR_F_GetFieldAsString(f, i as i32);
-                        let bytes = if p.is_null() { &b""[..] } else { CStr::from_ptr(p).to_bytes() };
+                        let bytes = if p.is_null() {
+                            &b""[..]
+                        } else {
+                            CStr::from_ptr(p).to_bytes()
+                        };
                         col.push_text(&decode_text(bytes, mode));
                     }
                 }
@@ -219,7 +275,10 @@ pub fn load(path: &Path, layer_name: Option<&str>, progress: &Progress) -> Resul
     if bad > 0 {
         warnings.push(format!("{bad} 个要素的几何无法读取，已作为空几何 / {bad} features have unreadable geometry and were read as empty"));
     }
-    let source = LayerSource { path: path.to_path_buf(), layer: name.clone() };
+    let source = LayerSource {
+        path: path.to_path_buf(),
+        layer: name.clone(),
+    };
     VectorLayer::assemble(name, source, crs, fids, geoms, attrs, warnings, progress)
 }
 

@@ -13,6 +13,8 @@ struct Inner {
     done: AtomicU64,
     total: AtomicU64,
     cancelled: AtomicBool,
+    /// Set internally to stop sibling threads of a failed job (not a user cancel).
+    quiet: AtomicBool,
     stage: Mutex<String>,
 }
 
@@ -48,7 +50,7 @@ impl Progress {
 
     /// `Err(Cancelled)` once cancel was asked for.
     pub fn check(&self) -> Result<(), Cancelled> {
-        if self.0.cancelled.load(Ordering::Relaxed) {
+        if self.0.cancelled.load(Ordering::Relaxed) || self.0.quiet.load(Ordering::Relaxed) {
             Err(Cancelled)
         } else {
             Ok(())
@@ -58,6 +60,16 @@ impl Progress {
     /// Asks the work to stop.
     pub fn cancel(&self) {
         self.0.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    /// Stops the other threads of a job that failed (without counting as a user cancel).
+    pub fn cancel_quietly(&self) {
+        self.0.quiet.store(true, Ordering::Relaxed);
+    }
+
+    /// Clears [`Progress::cancel_quietly`].
+    pub fn uncancel_quiet(&self) {
+        self.0.quiet.store(false, Ordering::Relaxed);
     }
 
     /// Whether cancel was asked for.

@@ -78,7 +78,13 @@ pub struct Project {
 
 impl Default for Project {
     fn default() -> Self {
-        Project { version: PROJECT_VERSION, title: String::new(), layers: Vec::new(), basemap: BasemapChoice::None, view: None }
+        Project {
+            version: PROJECT_VERSION,
+            title: String::new(),
+            layers: Vec::new(),
+            basemap: BasemapChoice::None,
+            view: None,
+        }
     }
 }
 
@@ -105,10 +111,23 @@ pub fn relative_to(path: &Path, base: &Path) -> PathBuf {
 impl Project {
     /// Reads a project; relative paths are resolved against the project's folder.
     pub fn load(path: &Path) -> Result<Project, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("无法读取项目文件 / cannot read project {}: {e}", path.display()))?;
-        let mut p: Project = serde_json::from_str(&text).map_err(|e| format!("项目文件格式错误 / invalid project file {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            format!(
+                "无法读取项目文件 / cannot read project {}: {e}",
+                path.display()
+            )
+        })?;
+        let mut p: Project = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "项目文件格式错误 / invalid project file {}: {e}",
+                path.display()
+            )
+        })?;
         if p.version > PROJECT_VERSION {
-            return Err(format!("项目文件版本 {} 过新 / project version {} is newer than this YiTu", p.version, p.version));
+            return Err(format!(
+                "项目文件版本 {} 过新 / project version {} is newer than this YiTu",
+                p.version, p.version
+            ));
         }
         let dir = path.parent().unwrap_or(Path::new("."));
         for l in &mut p.layers {
@@ -126,7 +145,10 @@ impl Project {
 
     /// Writes the project atomically, with paths relative to its folder.
     pub fn save(&self, path: &Path) -> Result<(), String> {
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let mut p = self.clone();
         for l in &mut p.layers {
             l.path = relative_to(&l.path, dir);
@@ -136,8 +158,10 @@ impl Project {
         }
         let text = serde_json::to_string_pretty(&p).map_err(|e| e.to_string())?;
         let tmp = path.with_extension("yitu.tmp");
-        std::fs::write(&tmp, text).map_err(|e| format!("无法保存项目 / cannot save project {}: {e}", path.display()))?;
-        std::fs::rename(&tmp, path).map_err(|e| format!("无法保存项目 / cannot save project {}: {e}", path.display()))?;
+        std::fs::write(&tmp, text)
+            .map_err(|e| format!("无法保存项目 / cannot save project {}: {e}", path.display()))?;
+        std::fs::rename(&tmp, path)
+            .map_err(|e| format!("无法保存项目 / cannot save project {}: {e}", path.display()))?;
         Ok(())
     }
 }
@@ -163,12 +187,19 @@ impl Settings {
         if let Some(d) = std::env::var_os("XDG_CONFIG_HOME") {
             return PathBuf::from(d).join("yitu");
         }
-        std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir).join(".config").join("yitu")
+        std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(std::env::temp_dir)
+            .join(".config")
+            .join("yitu")
     }
 
     /// Loads settings (defaults when absent or unreadable).
     pub fn load() -> Settings {
-        std::fs::read_to_string(Self::dir().join("settings.json")).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
+        std::fs::read_to_string(Self::dir().join("settings.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default()
     }
 
     /// Saves settings atomically.
@@ -176,7 +207,8 @@ impl Settings {
         let dir = Self::dir();
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let tmp = dir.join("settings.json.tmp");
-        std::fs::write(&tmp, serde_json::to_string_pretty(self).unwrap()).map_err(|e| e.to_string())?;
+        std::fs::write(&tmp, serde_json::to_string_pretty(self).unwrap())
+            .map_err(|e| e.to_string())?;
         std::fs::rename(&tmp, dir.join("settings.json")).map_err(|e| e.to_string())
     }
 
@@ -185,7 +217,12 @@ impl Settings {
         if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
             return PathBuf::from(d).join("yitu").join("tiles");
         }
-        std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir).join(".cache").join("yitu").join("tiles")
+        std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(std::env::temp_dir)
+            .join(".cache")
+            .join("yitu")
+            .join("tiles")
     }
 }
 
@@ -201,7 +238,9 @@ mod tests {
         std::fs::create_dir_all(&data).unwrap();
         std::fs::write(data.join("a.gpkg"), b"x").unwrap();
         let style = LayerStyle {
-            symbology: Symbology::Single { color: Rgba::rgb(1, 2, 3) },
+            symbology: Symbology::Single {
+                color: Rgba::rgb(1, 2, 3),
+            },
             stroke: Rgba::rgb(0, 0, 0),
             stroke_width: 1.0,
             point_radius: 3.0,
@@ -210,9 +249,21 @@ mod tests {
         };
         let p = Project {
             title: "测试".into(),
-            layers: vec![ProjectLayer { path: data.join("a.gpkg"), layer: "DLTB".into(), name: "地类图斑".into(), visible: true, style }],
-            basemap: BasemapChoice::Offline { path: data.join("b.mbtiles") },
-            view: Some(ProjectView { lon: 118.7, lat: 25.4, zoom: 11.0 }),
+            layers: vec![ProjectLayer {
+                path: data.join("a.gpkg"),
+                layer: "DLTB".into(),
+                name: "地类图斑".into(),
+                visible: true,
+                style,
+            }],
+            basemap: BasemapChoice::Offline {
+                path: data.join("b.mbtiles"),
+            },
+            view: Some(ProjectView {
+                lon: 118.7,
+                lat: 25.4,
+                zoom: 11.0,
+            }),
             ..Default::default()
         };
         let f = dir.path().join("p.yitu");
@@ -221,7 +272,10 @@ mod tests {
         assert!(text.contains("\"data/a.gpkg\""), "{text}");
         let back = Project::load(&f).unwrap();
         assert_eq!(back.layers[0].layer, "DLTB");
-        assert_eq!(std::fs::canonicalize(&back.layers[0].path).unwrap(), std::fs::canonicalize(data.join("a.gpkg")).unwrap());
+        assert_eq!(
+            std::fs::canonicalize(&back.layers[0].path).unwrap(),
+            std::fs::canonicalize(data.join("a.gpkg")).unwrap()
+        );
         assert_eq!(back.view, p.view);
         assert!(Project::load(&dir.path().join("missing.yitu")).is_err());
     }

@@ -30,20 +30,39 @@ impl ViewBox {
     #[inline]
     pub fn to_px(&self, x: f64, y: f64) -> (f32, f32) {
         let s = self.scale();
-        (((x - self.bbox.min_x) * s) as f32, ((self.bbox.max_y - y) * s) as f32)
+        (
+            ((x - self.bbox.min_x) * s) as f32,
+            ((self.bbox.max_y - y) * s) as f32,
+        )
     }
 
     /// A view of `bbox` fitted into `width × height` (keeping the aspect ratio; the box grows).
     pub fn fit(bbox: BBox, width: u32, height: u32) -> ViewBox {
         let (cx, cy) = bbox.center();
-        let s = (bbox.width() / width as f64).max(bbox.height() / height as f64).max(1e-9);
+        let s = (bbox.width() / width as f64)
+            .max(bbox.height() / height as f64)
+            .max(1e-9);
         let (hw, hh) = (s * width as f64 / 2.0, s * height as f64 / 2.0);
-        ViewBox { bbox: BBox { min_x: cx - hw, min_y: cy - hh, max_x: cx + hw, max_y: cy + hh }, width, height }
+        ViewBox {
+            bbox: BBox {
+                min_x: cx - hw,
+                min_y: cy - hh,
+                max_x: cx + hw,
+                max_y: cy + hh,
+            },
+            width,
+            height,
+        }
     }
 }
 
 fn color(c: Rgba, opacity: f32) -> tiny_skia::Color {
-    tiny_skia::Color::from_rgba8(c.0[0], c.0[1], c.0[2], (c.0[3] as f32 * opacity.clamp(0.0, 1.0)) as u8)
+    tiny_skia::Color::from_rgba8(
+        c.0[0],
+        c.0[1],
+        c.0[2],
+        (c.0[3] as f32 * opacity.clamp(0.0, 1.0)) as u8,
+    )
 }
 
 /// Blends one pixel (source-over) into the premultiplied pixmap.
@@ -83,13 +102,19 @@ pub fn render_layer(
         p.anti_alias = antialias;
         p
     };
-    let stroke = Stroke { width: style.stroke_width.max(0.1), ..Default::default() };
+    let stroke = Stroke {
+        width: style.stroke_width.max(0.1),
+        ..Default::default()
+    };
     let draw_stroke = style.stroke.0[3] > 0 && style.stroke_width > 0.0;
     let premul = |c: Rgba| -> [u8; 4] {
         let a = c.0[3] as f32 * opacity;
         [c.0[0], c.0[1], c.0[2], a as u8]
     };
-    let mut fill = Paint { anti_alias: antialias, ..Default::default() };
+    let mut fill = Paint {
+        anti_alias: antialias,
+        ..Default::default()
+    };
     let mut drawn = 0;
     let (w, h) = (pixmap.width(), pixmap.height());
     for (n, &f) in ids.iter().enumerate() {
@@ -109,7 +134,11 @@ pub fn render_layer(
         if kind != GeomKind::Point && bw < 1.0 && bh < 1.0 {
             // Level of detail: a sub-pixel feature is one pixel.
             let (x, y) = view.to_px((bb.min_x + bb.max_x) / 2.0, (bb.min_y + bb.max_y) / 2.0);
-            let pc = if c.0[3] == 0 || kind == GeomKind::Line { style.stroke } else { c };
+            let pc = if c.0[3] == 0 || kind == GeomKind::Line {
+                style.stroke
+            } else {
+                c
+            };
             plot(pixmap.data_mut(), w, h, x, y, premul(pc));
             continue;
         }
@@ -143,10 +172,22 @@ pub fn render_layer(
                 if kind == GeomKind::Polygon {
                     if c.0[3] > 0 {
                         fill.set_color(color(c, opacity));
-                        pixmap.fill_path(&path, &fill, FillRule::EvenOdd, Transform::identity(), None);
+                        pixmap.fill_path(
+                            &path,
+                            &fill,
+                            FillRule::EvenOdd,
+                            Transform::identity(),
+                            None,
+                        );
                     }
                     if draw_stroke && (bw > 3.0 || bh > 3.0) {
-                        pixmap.stroke_path(&path, &stroke_paint, &stroke, Transform::identity(), None);
+                        pixmap.stroke_path(
+                            &path,
+                            &stroke_paint,
+                            &stroke,
+                            Transform::identity(),
+                            None,
+                        );
                     }
                 } else {
                     let mut lp = stroke_paint.clone();
@@ -161,9 +202,21 @@ pub fn render_layer(
                         let (x, y) = view.to_px(c0[0], c0[1]);
                         if let Some(circle) = PathBuilder::from_circle(x, y, r) {
                             fill.set_color(color(c, opacity));
-                            pixmap.fill_path(&circle, &fill, FillRule::Winding, Transform::identity(), None);
+                            pixmap.fill_path(
+                                &circle,
+                                &fill,
+                                FillRule::Winding,
+                                Transform::identity(),
+                                None,
+                            );
                             if draw_stroke {
-                                pixmap.stroke_path(&circle, &stroke_paint, &stroke, Transform::identity(), None);
+                                pixmap.stroke_path(
+                                    &circle,
+                                    &stroke_paint,
+                                    &stroke,
+                                    Transform::identity(),
+                                    None,
+                                );
                             }
                         }
                     }
@@ -175,7 +228,14 @@ pub fn render_layer(
 }
 
 /// Draws the outline of feature `f` (for highlighting a selection in exports and tests).
-pub fn stroke_feature(pixmap: &mut Pixmap, layer: &VectorLayer, f: usize, view: &ViewBox, rgba: Rgba, width: f32) {
+pub fn stroke_feature(
+    pixmap: &mut Pixmap,
+    layer: &VectorLayer,
+    f: usize,
+    view: &ViewBox,
+    rgba: Rgba,
+    width: f32,
+) {
     let mut pb = PathBuilder::new();
     for ring in layer.display.rings(f) {
         for (i, c) in ring.iter().enumerate() {
@@ -191,6 +251,15 @@ pub fn stroke_feature(pixmap: &mut Pixmap, layer: &VectorLayer, f: usize, view: 
         let mut p = Paint::default();
         p.set_color(color(rgba, 1.0));
         p.anti_alias = true;
-        pixmap.stroke_path(&path, &p, &Stroke { width, ..Default::default() }, Transform::identity(), None);
+        pixmap.stroke_path(
+            &path,
+            &p,
+            &Stroke {
+                width,
+                ..Default::default()
+            },
+            Transform::identity(),
+            None,
+        );
     }
 }

@@ -90,7 +90,12 @@ pub struct LayerStyle {
 impl LayerStyle {
     /// A sensible default for a layer: 三调 colours for a DLBM field, outlines only for
     /// boundary layers (villages, towns, controls), a single colour otherwise.
-    pub fn default_for(name: &str, kind: GeomKind, attrs: &AttributeTable, seed: usize) -> LayerStyle {
+    pub fn default_for(
+        name: &str,
+        kind: GeomKind,
+        attrs: &AttributeTable,
+        seed: usize,
+    ) -> LayerStyle {
         let upper = name.to_ascii_uppercase();
         let palette = [
             Rgba::rgb(31, 120, 180),
@@ -116,17 +121,44 @@ impl LayerStyle {
                 s.stroke_width = 0.4;
             } else {
                 let (fill, stroke, width, label) = match upper.as_str() {
-                    "CJDCQ" => (Rgba::TRANSPARENT, Rgba([200, 40, 120, 255]), 1.6, Some("ZLDWMC")),
-                    "XZQ" => (Rgba::TRANSPARENT, Rgba([120, 30, 160, 255]), 2.6, Some("XZQMC")),
+                    "CJDCQ" => (
+                        Rgba::TRANSPARENT,
+                        Rgba([200, 40, 120, 255]),
+                        1.6,
+                        Some("ZLDWMC"),
+                    ),
+                    "XZQ" => (
+                        Rgba::TRANSPARENT,
+                        Rgba([120, 30, 160, 255]),
+                        2.6,
+                        Some("XZQMC"),
+                    ),
                     "YJJBNTTB" => (Rgba([255, 200, 0, 90]), Rgba([230, 150, 0, 255]), 1.0, None),
-                    "STBHHX" => (Rgba([40, 160, 60, 70]), Rgba([0, 120, 40, 255]), 1.8, Some("HXMC")),
-                    "CZKFBJ" => (Rgba([230, 60, 60, 40]), Rgba([220, 30, 30, 255]), 1.8, Some("BJMC")),
-                    _ => (Rgba([base.0[0], base.0[1], base.0[2], 150]), Rgba([40, 40, 40, 200]), 0.8, None),
+                    "STBHHX" => (
+                        Rgba([40, 160, 60, 70]),
+                        Rgba([0, 120, 40, 255]),
+                        1.8,
+                        Some("HXMC"),
+                    ),
+                    "CZKFBJ" => (
+                        Rgba([230, 60, 60, 40]),
+                        Rgba([220, 30, 30, 255]),
+                        1.8,
+                        Some("BJMC"),
+                    ),
+                    _ => (
+                        Rgba([base.0[0], base.0[1], base.0[2], 150]),
+                        Rgba([40, 40, 40, 200]),
+                        0.8,
+                        None,
+                    ),
                 };
                 s.symbology = Symbology::Single { color: fill };
                 s.stroke = stroke;
                 s.stroke_width = width;
-                s.label_field = label.filter(|f| attrs.field_index(f).is_some()).map(String::from);
+                s.label_field = label
+                    .filter(|f| attrs.field_index(f).is_some())
+                    .map(String::from);
             }
         } else if kind == GeomKind::Line {
             s.stroke_width = 1.5;
@@ -144,7 +176,9 @@ impl LayerStyle {
 /// The categorized DLBM style with the 三调 colours, for the codes present in the layer.
 pub fn dlbm_categories(attrs: &AttributeTable, field: &str) -> Symbology {
     let Some(col) = attrs.field_index(field) else {
-        return Symbology::Single { color: Rgba::rgb(200, 200, 200) };
+        return Symbology::Single {
+            color: Rgba::rgb(200, 200, 200),
+        };
     };
     let mut codes: Vec<String> = distinct_values(attrs, col, 500);
     codes.sort();
@@ -155,16 +189,27 @@ pub fn dlbm_categories(attrs: &AttributeTable, field: &str) -> Symbology {
                 Some(cl) => (format!("{} {}", cl.code, cl.name), cl.rgb),
                 None => (c.clone(), [190, 190, 190]),
             };
-            Category { value: c, label, color: Rgba([rgb[0], rgb[1], rgb[2], 255]), visible: true }
+            Category {
+                value: c,
+                label,
+                color: Rgba([rgb[0], rgb[1], rgb[2], 255]),
+                visible: true,
+            }
         })
         .collect();
-    Symbology::Categorized { field: field.into(), categories, other: Rgba::rgb(200, 200, 200) }
+    Symbology::Categorized {
+        field: field.into(),
+        categories,
+        other: Rgba::rgb(200, 200, 200),
+    }
 }
 
 /// A categorized style with a qualitative palette for the distinct values of `field`.
 pub fn categories_for(attrs: &AttributeTable, field: &str) -> Symbology {
     let Some(col) = attrs.field_index(field) else {
-        return Symbology::Single { color: Rgba::rgb(200, 200, 200) };
+        return Symbology::Single {
+            color: Rgba::rgb(200, 200, 200),
+        };
     };
     if field.eq_ignore_ascii_case("DLBM") {
         return dlbm_categories(attrs, field);
@@ -172,32 +217,69 @@ pub fn categories_for(attrs: &AttributeTable, field: &str) -> Symbology {
     let mut vals = distinct_values(attrs, col, 64);
     vals.sort();
     const Q: [[u8; 3]; 12] = [
-        [166, 206, 227], [31, 120, 180], [178, 223, 138], [51, 160, 44], [251, 154, 153], [227, 26, 28],
-        [253, 191, 111], [255, 127, 0], [202, 178, 214], [106, 61, 154], [255, 255, 153], [177, 89, 40],
+        [166, 206, 227],
+        [31, 120, 180],
+        [178, 223, 138],
+        [51, 160, 44],
+        [251, 154, 153],
+        [227, 26, 28],
+        [253, 191, 111],
+        [255, 127, 0],
+        [202, 178, 214],
+        [106, 61, 154],
+        [255, 255, 153],
+        [177, 89, 40],
     ];
     let categories = vals
         .into_iter()
         .enumerate()
         .map(|(i, v)| {
             let c = Q[(i * 5 + 1) % Q.len()];
-            Category { label: v.clone(), value: v, color: Rgba([c[0], c[1], c[2], 255]), visible: true }
+            Category {
+                label: v.clone(),
+                value: v,
+                color: Rgba([c[0], c[1], c[2], 255]),
+                visible: true,
+            }
         })
         .collect();
-    Symbology::Categorized { field: field.into(), categories, other: Rgba::rgb(200, 200, 200) }
+    Symbology::Categorized {
+        field: field.into(),
+        categories,
+        other: Rgba::rgb(200, 200, 200),
+    }
 }
 
 /// A graduated style in `n` equal-count (quantile) classes on a yellow–red ramp.
 pub fn graduated_for(attrs: &AttributeTable, field: &str, n: usize) -> Symbology {
     let Some(col) = attrs.field_index(field) else {
-        return Symbology::Single { color: Rgba::rgb(200, 200, 200) };
+        return Symbology::Single {
+            color: Rgba::rgb(200, 200, 200),
+        };
     };
-    let mut vals: Vec<f64> = (0..attrs.len()).filter_map(|r| attrs.get(r, col).as_f64()).filter(|v| v.is_finite()).collect();
+    let mut vals: Vec<f64> = (0..attrs.len())
+        .filter_map(|r| attrs.get(r, col).as_f64())
+        .filter(|v| v.is_finite())
+        .collect();
     vals.sort_by(f64::total_cmp);
     let n = n.clamp(2, 9);
-    let ramp = [[255, 255, 204], [255, 237, 160], [254, 217, 118], [254, 178, 76], [253, 141, 60], [252, 78, 42], [227, 26, 28], [189, 0, 38], [128, 0, 38]];
+    let ramp = [
+        [255, 255, 204],
+        [255, 237, 160],
+        [254, 217, 118],
+        [254, 178, 76],
+        [253, 141, 60],
+        [252, 78, 42],
+        [227, 26, 28],
+        [189, 0, 38],
+        [128, 0, 38],
+    ];
     let mut classes = Vec::new();
     if vals.is_empty() {
-        return Symbology::Graduated { field: field.into(), classes };
+        return Symbology::Graduated {
+            field: field.into(),
+            classes,
+        };
     }
     let mut bounds: Vec<f64> = (0..=n).map(|i| vals[((vals.len() - 1) * i) / n]).collect();
     bounds.dedup();
@@ -207,9 +289,16 @@ pub fn graduated_for(attrs: &AttributeTable, field: &str, n: usize) -> Symbology
     let k = bounds.len() - 1;
     for i in 0..k {
         let c = ramp[(i * (ramp.len() - 1)) / (k.max(2) - 1).max(1)];
-        classes.push(GradClass { min: bounds[i], max: bounds[i + 1], color: Rgba([c[0], c[1], c[2], 255]) });
+        classes.push(GradClass {
+            min: bounds[i],
+            max: bounds[i + 1],
+            color: Rgba([c[0], c[1], c[2], 255]),
+        });
     }
-    Symbology::Graduated { field: field.into(), classes }
+    Symbology::Graduated {
+        field: field.into(),
+        classes,
+    }
 }
 
 fn distinct_values(attrs: &AttributeTable, col: usize, limit: usize) -> Vec<String> {
@@ -240,15 +329,27 @@ impl StyleIndex {
     /// Resolves `style` for every row of `attrs`.
     pub fn build(style: &LayerStyle, attrs: &AttributeTable, n: usize) -> StyleIndex {
         match &style.symbology {
-            Symbology::Single { color } => StyleIndex { palette: vec![*color], feature_color: vec![0; n] },
-            Symbology::Categorized { field, categories, other } => {
+            Symbology::Single { color } => StyleIndex {
+                palette: vec![*color],
+                feature_color: vec![0; n],
+            },
+            Symbology::Categorized {
+                field,
+                categories,
+                other,
+            } => {
                 let mut palette: Vec<Rgba> = categories.iter().map(|c| c.color).collect();
                 palette.push(*other);
                 let other_i = (palette.len() - 1) as u16;
                 let map: std::collections::HashMap<&str, u16> = categories
                     .iter()
                     .enumerate()
-                    .map(|(i, c)| (c.value.as_str(), if c.visible { i as u16 } else { u16::MAX }))
+                    .map(|(i, c)| {
+                        (
+                            c.value.as_str(),
+                            if c.visible { i as u16 } else { u16::MAX },
+                        )
+                    })
                     .collect();
                 let col = attrs.field_index(field);
                 let mut buf = String::new();
@@ -267,7 +368,10 @@ impl StyleIndex {
                         None => other_i,
                     })
                     .collect();
-                StyleIndex { palette, feature_color }
+                StyleIndex {
+                    palette,
+                    feature_color,
+                }
             }
             Symbology::Graduated { field, classes } => {
                 let mut palette: Vec<Rgba> = classes.iter().map(|c| c.color).collect();
@@ -281,14 +385,22 @@ impl StyleIndex {
                             Some(v) => classes
                                 .iter()
                                 .position(|c| v >= c.min && v < c.max)
-                                .or_else(|| classes.last().filter(|c| v == c.max).map(|_| classes.len() - 1))
+                                .or_else(|| {
+                                    classes
+                                        .last()
+                                        .filter(|c| v == c.max)
+                                        .map(|_| classes.len() - 1)
+                                })
                                 .map(|i| i as u16)
                                 .unwrap_or(none),
                             None => none,
                         }
                     })
                     .collect();
-                StyleIndex { palette, feature_color }
+                StyleIndex {
+                    palette,
+                    feature_color,
+                }
             }
         }
     }
@@ -297,9 +409,23 @@ impl StyleIndex {
 /// Legend entries of a style: (label, colour).
 pub fn legend(style: &LayerStyle) -> Vec<(String, Rgba)> {
     match &style.symbology {
-        Symbology::Single { color } => vec![(String::new(), if color.0[3] == 0 { style.stroke } else { *color })],
-        Symbology::Categorized { categories, .. } => categories.iter().filter(|c| c.visible).map(|c| (c.label.clone(), c.color)).collect(),
-        Symbology::Graduated { classes, .. } => classes.iter().map(|c| (format!("{} – {}", fmt_num(c.min), fmt_num(c.max)), c.color)).collect(),
+        Symbology::Single { color } => vec![(
+            String::new(),
+            if color.0[3] == 0 {
+                style.stroke
+            } else {
+                *color
+            },
+        )],
+        Symbology::Categorized { categories, .. } => categories
+            .iter()
+            .filter(|c| c.visible)
+            .map(|c| (c.label.clone(), c.color))
+            .collect(),
+        Symbology::Graduated { classes, .. } => classes
+            .iter()
+            .map(|c| (format!("{} – {}", fmt_num(c.min), fmt_num(c.max)), c.color))
+            .collect(),
     }
 }
 

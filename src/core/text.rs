@@ -37,11 +37,31 @@ fn blend(pm: &mut Pixmap, x: i32, y: i32, rgba: [u8; 4], cov: f32) {
 
 /// Draws `text` with its top-left corner at `(x, y)`; with `halo`, a light outline first so it
 /// reads on any background.
-pub fn draw(pm: &mut Pixmap, text: &str, x: f32, y: f32, size: f32, rgba: [u8; 4], halo: Option<[u8; 4]>) {
+pub fn draw(
+    pm: &mut Pixmap,
+    text: &str,
+    x: f32,
+    y: f32,
+    size: f32,
+    rgba: [u8; 4],
+    halo: Option<[u8; 4]>,
+) {
     let f = font().as_scaled(PxScale::from(size));
     let passes: Vec<((f32, f32), [u8; 4])> = match halo {
         Some(h) => {
-            let mut v: Vec<((f32, f32), [u8; 4])> = [(-1.5, 0.0), (1.5, 0.0), (0.0, -1.5), (0.0, 1.5), (-1.0, -1.0), (1.0, 1.0), (-1.0, 1.0), (1.0, -1.0)].iter().map(|d| (*d, h)).collect();
+            let mut v: Vec<((f32, f32), [u8; 4])> = [
+                (-1.5, 0.0),
+                (1.5, 0.0),
+                (0.0, -1.5),
+                (0.0, 1.5),
+                (-1.0, -1.0),
+                (1.0, 1.0),
+                (-1.0, 1.0),
+                (1.0, -1.0),
+            ]
+            .iter()
+            .map(|d| (*d, h))
+            .collect();
             v.push(((0.0, 0.0), rgba));
             v
         }
@@ -51,18 +71,37 @@ pub fn draw(pm: &mut Pixmap, text: &str, x: f32, y: f32, size: f32, rgba: [u8; 4
         let mut cx = x + dx;
         for c in text.chars() {
             let id = f.glyph_id(c);
-            let g = id.with_scale_and_position(PxScale::from(size), ab_glyph::point(cx, y + dy + f.ascent()));
+            let g = id.with_scale_and_position(
+                PxScale::from(size),
+                ab_glyph::point(cx, y + dy + f.ascent()),
+            );
             cx += f.h_advance(id);
             if let Some(o) = font().outline_glyph(g) {
                 let b = o.px_bounds();
-                o.draw(|gx, gy, cov| blend(pm, b.min.x as i32 + gx as i32, b.min.y as i32 + gy as i32, color, cov));
+                o.draw(|gx, gy, cov| {
+                    blend(
+                        pm,
+                        b.min.x as i32 + gx as i32,
+                        b.min.y as i32 + gy as i32,
+                        color,
+                        cov,
+                    )
+                });
             }
         }
     }
 }
 
 /// Draws `text` centred on `(cx, cy)`; returns its pixel box (x0, y0, x1, y1).
-pub fn draw_centered(pm: &mut Pixmap, text: &str, cx: f32, cy: f32, size: f32, rgba: [u8; 4], halo: Option<[u8; 4]>) -> (f32, f32, f32, f32) {
+pub fn draw_centered(
+    pm: &mut Pixmap,
+    text: &str,
+    cx: f32,
+    cy: f32,
+    size: f32,
+    rgba: [u8; 4],
+    halo: Option<[u8; 4]>,
+) -> (f32, f32, f32, f32) {
     let (w, h) = measure(text, size);
     draw(pm, text, cx - w / 2.0, cy - h / 2.0, size, rgba, halo);
     (cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0)

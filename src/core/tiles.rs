@@ -34,7 +34,11 @@ impl TileInfo {
 }
 
 fn corrupt(path: &Path, kind: &str, e: impl std::fmt::Display) -> YituError {
-    YituError::Corrupt { path: path.to_path_buf(), kind: kind.into(), detail: e.to_string() }
+    YituError::Corrupt {
+        path: path.to_path_buf(),
+        kind: kind.into(),
+        detail: e.to_string(),
+    }
 }
 
 /// An open MBTiles file.
@@ -51,12 +55,17 @@ impl MbTiles {
     /// readable, with a known image format.
     pub fn open(path: &Path) -> Result<MbTiles, YituError> {
         let kind = "MBTiles";
-        let head = std::fs::read(path).map(|b| b.get(..16).map(|h| h.to_vec())).map_err(|e| corrupt(path, kind, e))?;
+        let head = std::fs::read(path)
+            .map(|b| b.get(..16).map(|h| h.to_vec()))
+            .map_err(|e| corrupt(path, kind, e))?;
         if head.as_deref() != Some(b"SQLite format 3\0") {
             return Err(corrupt(path, kind, "not an SQLite database"));
         }
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(|e| corrupt(path, kind, e))?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| corrupt(path, kind, e))?;
         let has_tiles: i64 = conn
             .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'tiles' AND type IN ('table', 'view')", [], |r| r.get(0))
             .map_err(|e| corrupt(path, kind, e))?;
@@ -66,25 +75,46 @@ impl MbTiles {
         let mut meta = std::collections::HashMap::new();
         if let Ok(mut st) = conn.prepare("SELECT name, value FROM metadata") {
             let rows = st
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default())))
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    ))
+                })
                 .map_err(|e| corrupt(path, kind, e))?;
             for r in rows.flatten() {
                 meta.insert(r.0, r.1);
             }
         }
         let zooms: (Option<i64>, Option<i64>) = conn
-            .query_row("SELECT min(zoom_level), max(zoom_level) FROM tiles", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(
+                "SELECT min(zoom_level), max(zoom_level) FROM tiles",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .map_err(|e| corrupt(path, kind, e))?;
         let (Some(zmin), Some(zmax)) = zooms else {
-            return Err(corrupt(path, kind, "the package holds no tiles / 瓦片包中没有瓦片"));
+            return Err(corrupt(
+                path,
+                kind,
+                "the package holds no tiles / 瓦片包中没有瓦片",
+            ));
         };
         // Read one tile to find the format when the metadata does not say, and to prove the data pages are readable.
         let sample: Option<Vec<u8>> = conn
-            .query_row("SELECT tile_data FROM tiles WHERE tile_data IS NOT NULL LIMIT 1", [], |r| r.get(0))
+            .query_row(
+                "SELECT tile_data FROM tiles WHERE tile_data IS NOT NULL LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(|e| corrupt(path, kind, e))?;
         let sniffed = sample.as_deref().map(sniff_format).unwrap_or("unknown");
-        let format = meta.get("format").map(|f| f.to_ascii_lowercase()).filter(|f| !f.is_empty()).unwrap_or_else(|| sniffed.to_string());
+        let format = meta
+            .get("format")
+            .map(|f| f.to_ascii_lowercase())
+            .filter(|f| !f.is_empty())
+            .unwrap_or_else(|| sniffed.to_string());
         let bounds = meta.get("bounds").and_then(|b| {
             let v: Vec<f64> = b.split(',').filter_map(|x| x.trim().parse().ok()).collect();
             (v.len() == 4).then(|| [v[0], v[1], v[2], v[3]])
@@ -92,7 +122,12 @@ impl MbTiles {
         let info = TileInfo {
             container: "mbtiles".into(),
             format,
-            name: meta.get("name").cloned().unwrap_or_else(|| path.file_stem().unwrap_or_default().to_string_lossy().into()),
+            name: meta.get("name").cloned().unwrap_or_else(|| {
+                path.file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into()
+            }),
             min_zoom: zmin.clamp(0, 30) as u8,
             max_zoom: zmax.clamp(0, 30) as u8,
             bounds,
@@ -106,7 +141,11 @@ impl MbTiles {
                 path.display()
             )));
         }
-        Ok(MbTiles { conn, path: path.to_path_buf(), info })
+        Ok(MbTiles {
+            conn,
+            path: path.to_path_buf(),
+            info,
+        })
     }
 
     /// The tile at XYZ `(z, x, y)` (y counted from the north, as web maps do), if present.
@@ -163,20 +202,31 @@ pub fn pmtiles_info(path: &Path) -> Result<TileInfo, YituError> {
     {
         use std::io::Read;
         let mut f = std::fs::File::open(path).map_err(|e| corrupt(path, kind, e))?;
-        f.read_exact(&mut h).map_err(|_| corrupt(path, kind, "file shorter than the 127-byte header"))?;
+        f.read_exact(&mut h)
+            .map_err(|_| corrupt(path, kind, "file shorter than the 127-byte header"))?;
     }
     if &h[0..7] != b"PMTiles" {
         return Err(corrupt(path, kind, "bad magic number"));
     }
     if h[7] != 3 {
-        return Err(corrupt(path, kind, format!("unsupported spec version {} (YiTu reads version 3)", h[7])));
+        return Err(corrupt(
+            path,
+            kind,
+            format!("unsupported spec version {} (YiTu reads version 3)", h[7]),
+        ));
     }
     let u64at = |o: usize| u64::from_le_bytes(h[o..o + 8].try_into().unwrap());
     let i32at = |o: usize| i32::from_le_bytes(h[o..o + 4].try_into().unwrap()) as f64 / 1e7;
-    let len = std::fs::metadata(path).map_err(|e| corrupt(path, kind, e))?.len();
+    let len = std::fs::metadata(path)
+        .map_err(|e| corrupt(path, kind, e))?
+        .len();
     let (root_off, root_len) = (u64at(8), u64at(16));
     if root_off.saturating_add(root_len) > len || root_len == 0 {
-        return Err(corrupt(path, kind, "root directory outside the file (truncated?)"));
+        return Err(corrupt(
+            path,
+            kind,
+            "root directory outside the file (truncated?)",
+        ));
     }
     let format = match h[99] {
         1 => "pbf",
@@ -190,7 +240,11 @@ pub fn pmtiles_info(path: &Path) -> Result<TileInfo, YituError> {
     let info = TileInfo {
         container: "pmtiles".into(),
         format: format.into(),
-        name: path.file_stem().unwrap_or_default().to_string_lossy().into(),
+        name: path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into(),
         min_zoom: h[100],
         max_zoom: h[101],
         bounds: Some([i32at(102), i32at(106), i32at(110), i32at(114)]),
@@ -210,7 +264,12 @@ pub fn inspect(path: &Path) -> Result<TileInfo, YituError> {
     if !path.exists() {
         return Err(YituError::NotFound(path.to_path_buf()));
     }
-    match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .as_deref()
+    {
         Some("pmtiles") => pmtiles_info(path),
         _ => MbTiles::open(path).map(|m| m.info),
     }
@@ -236,9 +295,16 @@ impl MbTilesWriter {
              BEGIN;",
         )?;
         for (k, v) in meta {
-            conn.execute("INSERT INTO metadata VALUES (?1, ?2)", rusqlite::params![k, v])?;
+            conn.execute(
+                "INSERT INTO metadata VALUES (?1, ?2)",
+                rusqlite::params![k, v],
+            )?;
         }
-        Ok(MbTilesWriter { conn, tmp, dest: dest.to_path_buf() })
+        Ok(MbTilesWriter {
+            conn,
+            tmp,
+            dest: dest.to_path_buf(),
+        })
     }
 
     /// Adds the tile at XYZ `(z, x, y)`.
@@ -254,7 +320,8 @@ impl MbTilesWriter {
     pub fn finish(self) -> rusqlite::Result<PathBuf> {
         self.conn.execute_batch("CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row); COMMIT; VACUUM;")?;
         drop(self.conn);
-        std::fs::rename(&self.tmp, &self.dest).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        std::fs::rename(&self.tmp, &self.dest)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         Ok(self.dest)
     }
 }
@@ -264,7 +331,9 @@ pub fn lonlat_to_tile(lon: f64, lat: f64, z: u8) -> (u32, u32) {
     let n = (1u64 << z) as f64;
     let x = ((lon + 180.0) / 360.0 * n).floor().clamp(0.0, n - 1.0);
     let lat_r = lat.clamp(-85.0511, 85.0511).to_radians();
-    let y = ((1.0 - (lat_r.tan() + 1.0 / lat_r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor().clamp(0.0, n - 1.0);
+    let y = ((1.0 - (lat_r.tan() + 1.0 / lat_r.cos()).ln() / std::f64::consts::PI) / 2.0 * n)
+        .floor()
+        .clamp(0.0, n - 1.0);
     (x as u32, y as u32)
 }
 

@@ -48,17 +48,31 @@ impl<'a> Reader<'a> {
     }
     #[inline]
     fn u32(&mut self) -> Result<u32, WkbError> {
-        let s = self.b.get(self.pos..self.pos + 4).ok_or(WkbError::Truncated)?;
+        let s = self
+            .b
+            .get(self.pos..self.pos + 4)
+            .ok_or(WkbError::Truncated)?;
         self.pos += 4;
         let a = [s[0], s[1], s[2], s[3]];
-        Ok(if self.le { u32::from_le_bytes(a) } else { u32::from_be_bytes(a) })
+        Ok(if self.le {
+            u32::from_le_bytes(a)
+        } else {
+            u32::from_be_bytes(a)
+        })
     }
     #[inline]
     fn f64(&mut self) -> Result<f64, WkbError> {
-        let s = self.b.get(self.pos..self.pos + 8).ok_or(WkbError::Truncated)?;
+        let s = self
+            .b
+            .get(self.pos..self.pos + 8)
+            .ok_or(WkbError::Truncated)?;
         self.pos += 8;
         let a: [u8; 8] = s.try_into().unwrap();
-        Ok(if self.le { f64::from_le_bytes(a) } else { f64::from_be_bytes(a) })
+        Ok(if self.le {
+            f64::from_le_bytes(a)
+        } else {
+            f64::from_be_bytes(a)
+        })
     }
 }
 
@@ -73,14 +87,22 @@ fn split_type(t: u32) -> (u32, usize) {
         3 => (t % 1000, 4), // ZM
         _ => (t % 1000, 2),
     };
-    let dims = if ewkb_z || ewkb_m { 2 + ewkb_z as usize + ewkb_m as usize } else { iso_dims };
+    let dims = if ewkb_z || ewkb_m {
+        2 + ewkb_z as usize + ewkb_m as usize
+    } else {
+        iso_dims
+    };
     (base, dims)
 }
 
 /// Decodes one WKB geometry as the next feature of `out`. On error the partial feature is
 /// rolled back and nothing is added.
 pub fn decode_wkb(b: &[u8], out: &mut GeometryStore) -> Result<(), WkbError> {
-    let mut r = Reader { b, pos: 0, le: true };
+    let mut r = Reader {
+        b,
+        pos: 0,
+        le: true,
+    };
     match decode_geom(&mut r, out, 0) {
         Ok(kind) => {
             out.end_feature(kind);
@@ -336,10 +358,16 @@ mod tests {
 
     #[test]
     fn truncated_blob_is_an_error_and_adds_nothing() {
-        let blob = gpkg_blob_multipolygon(0, &[vec![vec![[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]]]);
+        let blob = gpkg_blob_multipolygon(
+            0,
+            &[vec![vec![[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]]],
+        );
         let mut s = GeometryStore::new();
         for cut in [3, 10, 60, blob.len() - 1] {
-            assert!(decode_gpkg_blob(Some(&blob[..cut]), &mut s).is_err(), "cut {cut}");
+            assert!(
+                decode_gpkg_blob(Some(&blob[..cut]), &mut s).is_err(),
+                "cut {cut}"
+            );
         }
         assert_eq!(s.len(), 0);
         assert_eq!(s.coords.len(), 0);

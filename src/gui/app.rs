@@ -146,10 +146,16 @@ impl YituApp {
     /// Opens a project (.yitu), a tile package (.mbtiles/.pmtiles, as the basemap) or a data
     /// file (its layers load in the background; a multi-layer file asks which).
     pub fn open_path(&mut self, path: &Path) {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         match ext.as_str() {
             "yitu" => self.open_project(path),
-            "mbtiles" | "pmtiles" => self.set_basemap(BasemapChoice::Offline { path: path.to_path_buf() }),
+            "mbtiles" | "pmtiles" => self.set_basemap(BasemapChoice::Offline {
+                path: path.to_path_buf(),
+            }),
             _ => match inspect(path) {
                 Ok(info) => {
                     let vector: Vec<LayerInfo> = info.layers.into_iter().collect();
@@ -162,7 +168,10 @@ impl YituApp {
                             let on = l.geometry_type != "NONE";
                             (l, on)
                         });
-                        self.chooser = Some(LayerChooser { path: path.to_path_buf(), layers: layers.collect() });
+                        self.chooser = Some(LayerChooser {
+                            path: path.to_path_buf(),
+                            layers: layers.collect(),
+                        });
                     }
                 }
                 Err(e) => self.msg(e.to_string()),
@@ -171,17 +180,36 @@ impl YituApp {
     }
 
     /// Starts loading one layer in the background.
-    pub fn load(&mut self, path: &Path, layer: Option<String>, restore: Option<(ProjectLayer, usize)>) {
+    pub fn load(
+        &mut self,
+        path: &Path,
+        layer: Option<String>,
+        restore: Option<(ProjectLayer, usize)>,
+    ) {
         let progress = Progress::new();
         let (tx, rx) = channel();
-        let (p, l, pr, ctx) = (path.to_path_buf(), layer.clone(), progress.clone(), self.ctx.clone());
-        let label = format!("{} {}", path.file_name().unwrap_or_default().to_string_lossy(), layer.clone().unwrap_or_default());
+        let (p, l, pr, ctx) = (
+            path.to_path_buf(),
+            layer.clone(),
+            progress.clone(),
+            self.ctx.clone(),
+        );
+        let label = format!(
+            "{} {}",
+            path.file_name().unwrap_or_default().to_string_lossy(),
+            layer.clone().unwrap_or_default()
+        );
         std::thread::spawn(move || {
             let r = load_layer(&p, l.as_deref(), &pr);
             let _ = tx.send(r);
             ctx.request_repaint();
         });
-        self.jobs.push(LoadJob { label, progress, rx, restore });
+        self.jobs.push(LoadJob {
+            label,
+            progress,
+            rx,
+            restore,
+        });
     }
 
     /// Opens a project: basemap, view, then each layer in the background.
@@ -221,13 +249,28 @@ impl YituApp {
 
     /// The project as it stands (layers, styles, view, basemap).
     pub fn project(&self) -> Project {
-        let view = self.map.memory.detached().map(|c| ProjectView { lon: c.x(), lat: c.y(), zoom: self.map.memory.zoom() });
+        let view = self.map.memory.detached().map(|c| ProjectView {
+            lon: c.x(),
+            lat: c.y(),
+            zoom: self.map.memory.zoom(),
+        });
         Project {
-            title: self.project_path.as_ref().and_then(|p| p.file_stem()).map(|s| s.to_string_lossy().into()).unwrap_or_default(),
+            title: self
+                .project_path
+                .as_ref()
+                .and_then(|p| p.file_stem())
+                .map(|s| s.to_string_lossy().into())
+                .unwrap_or_default(),
             layers: self
                 .layers
                 .iter()
-                .map(|l| ProjectLayer { path: l.data.source.path.clone(), layer: l.data.source.layer.clone(), name: l.name.clone(), visible: l.visible, style: l.style.clone() })
+                .map(|l| ProjectLayer {
+                    path: l.data.source.path.clone(),
+                    layer: l.data.source.layer.clone(),
+                    name: l.name.clone(),
+                    visible: l.visible,
+                    style: l.style.clone(),
+                })
                 .collect(),
             basemap: self.basemap_choice.clone(),
             view,
@@ -240,7 +283,11 @@ impl YituApp {
         match self.project().save(path) {
             Ok(()) => {
                 self.project_path = Some(path.to_path_buf());
-                self.msg(format!("{} {}", self.lang.tr("项目已保存:", "Project saved:"), path.display()));
+                self.msg(format!(
+                    "{} {}",
+                    self.lang.tr("项目已保存:", "Project saved:"),
+                    path.display()
+                ));
             }
             Err(e) => self.msg(e),
         }
@@ -257,7 +304,10 @@ impl YituApp {
                 }
             }
             Err(e) => {
-                self.msg(format!("{}: {e}", self.lang.tr("底图无法使用", "Basemap unavailable")));
+                self.msg(format!(
+                    "{}: {e}",
+                    self.lang.tr("底图无法使用", "Basemap unavailable")
+                ));
             }
         }
     }
@@ -281,14 +331,22 @@ impl YituApp {
                     let job = self.jobs.remove(i);
                     match result {
                         Ok(layer) => self.add_layer(layer, job.restore),
-                        Err(YituError::Cancelled) => self.msg(format!("{} {}", self.lang.tr("已取消:", "Cancelled:"), job.label)),
+                        Err(YituError::Cancelled) => self.msg(format!(
+                            "{} {}",
+                            self.lang.tr("已取消:", "Cancelled:"),
+                            job.label
+                        )),
                         Err(e) => self.msg(e.to_string()),
                     }
                 }
                 Err(std::sync::mpsc::TryRecvError::Empty) => i += 1,
                 Err(std::sync::mpsc::TryRecvError::Disconnected) => {
                     let job = self.jobs.remove(i);
-                    self.msg(format!("{} {}", self.lang.tr("读取失败:", "Loading failed:"), job.label));
+                    self.msg(format!(
+                        "{} {}",
+                        self.lang.tr("读取失败:", "Loading failed:"),
+                        job.label
+                    ));
                 }
             }
         }
@@ -317,7 +375,12 @@ impl YituApp {
         }
         let (style, visible, name, order) = match &restore {
             Some((pl, order)) => (pl.style.clone(), pl.visible, pl.name.clone(), Some(*order)),
-            None => (LayerStyle::default_for(&layer.name, layer.kind(), &layer.attrs, self.layers.len()), true, layer.name.clone(), None),
+            None => (
+                LayerStyle::default_for(&layer.name, layer.kind(), &layer.attrs, self.layers.len()),
+                true,
+                layer.name.clone(),
+                None,
+            ),
         };
         let mut ml = MapLayer::new(id, layer, style);
         ml.visible = visible;
@@ -347,7 +410,10 @@ impl YituApp {
     }
 
     fn layer_order_pos(&self, order: usize) -> usize {
-        self.order_tags.iter().position(|t| *t > order).unwrap_or(self.layers.len())
+        self.order_tags
+            .iter()
+            .position(|t| *t > order)
+            .unwrap_or(self.layers.len())
     }
 
     fn layer(&self, id: u64) -> Option<&MapLayer> {
@@ -356,7 +422,12 @@ impl YituApp {
 
     /// Identifies the topmost visible feature at a Web Mercator point.
     pub fn identify(&mut self, m: [f64; 2], tol: f64, add: bool) {
-        let hit = self.layers.iter().rev().filter(|l| l.visible).find_map(|l| l.data.pick(m[0], m[1], tol).map(|f| (l, f)));
+        let hit = self
+            .layers
+            .iter()
+            .rev()
+            .filter(|l| l.visible)
+            .find_map(|l| l.data.pick(m[0], m[1], tol).map(|f| (l, f)));
         match hit {
             Some((l, f)) => {
                 let rows = l
@@ -368,7 +439,12 @@ impl YituApp {
                     .map(|(c, fd)| (fd.name.clone(), l.data.attrs.get(f as usize, c).to_string()))
                     .collect();
                 let (lid, name) = (l.id, l.name.clone());
-                self.identified = Some(Identified { layer: name, layer_id: lid, feature: f, rows });
+                self.identified = Some(Identified {
+                    layer: name,
+                    layer_id: lid,
+                    feature: f,
+                    rows,
+                });
                 if !add {
                     self.selection.clear();
                 }
@@ -392,7 +468,12 @@ impl YituApp {
         if let Some(l) = self.layer(id) {
             let mut bb = l.data.display.bboxes[f as usize];
             let pad = (bb.width().max(bb.height()) * 0.3).max(30.0);
-            bb = BBox { min_x: bb.min_x - pad, min_y: bb.min_y - pad, max_x: bb.max_x + pad, max_y: bb.max_y + pad };
+            bb = BBox {
+                min_x: bb.min_x - pad,
+                min_y: bb.min_y - pad,
+                max_x: bb.max_x + pad,
+                max_y: bb.max_y + pad,
+            };
             self.map.zoom_to(&bb);
         }
     }
@@ -404,47 +485,72 @@ impl YituApp {
         let lang = self.lang;
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
-        egui::Panel::left("layers").resizable(true).default_size(270.0).show(ui, |ui| self.layer_panel(ui));
+        egui::Panel::left("layers")
+            .resizable(true)
+            .default_size(270.0)
+            .show(ui, |ui| self.layer_panel(ui));
         if self.identified.is_some() {
-            egui::Panel::right("identify").resizable(true).default_size(280.0).show(ui, |ui| self.identify_panel(ui));
+            egui::Panel::right("identify")
+                .resizable(true)
+                .default_size(280.0)
+                .show(ui, |ui| self.identify_panel(ui));
         }
         if self.show_table {
             if let Some(id) = self.active {
-                egui::Panel::bottom("table").resizable(true).default_size(260.0).show(ui, |ui| {
-                    let actions = match self.layers.iter().find(|l| l.id == id) {
-                        Some(l) => table::show(ui, &mut self.table, l, &self.selection, lang),
-                        None => Vec::new(),
-                    };
-                    for a in actions {
-                        match a {
-                            TableAction::Select { feature, add } => {
-                                if !add {
-                                    self.selection.clear();
+                egui::Panel::bottom("table")
+                    .resizable(true)
+                    .default_size(260.0)
+                    .show(ui, |ui| {
+                        let actions = match self.layers.iter().find(|l| l.id == id) {
+                            Some(l) => table::show(ui, &mut self.table, l, &self.selection, lang),
+                            None => Vec::new(),
+                        };
+                        for a in actions {
+                            match a {
+                                TableAction::Select { feature, add } => {
+                                    if !add {
+                                        self.selection.clear();
+                                    }
+                                    self.selection.push((id, feature));
                                 }
-                                self.selection.push((id, feature));
+                                TableAction::ZoomTo(f) => self.zoom_to_feature(id, f),
                             }
-                            TableAction::ZoomTo(f) => self.zoom_to_feature(id, f),
                         }
-                    }
-                });
+                    });
             }
         }
-        egui::CentralPanel::default().frame(egui::Frame::NONE.fill(egui::Color32::from_rgb(238, 236, 228))).show(ui, |ui| {
-            let out = map_view::show(ui, &mut self.map, &mut self.basemap, &mut self.layers, &self.selection, lang);
-            if let Some((m, tol)) = out.clicked {
-                let add = ui.input(|i| i.modifiers.command);
-                self.identify(m, tol, add);
-            }
-        });
+        egui::CentralPanel::default()
+            .frame(egui::Frame::NONE.fill(egui::Color32::from_rgb(238, 236, 228)))
+            .show(ui, |ui| {
+                let out = map_view::show(
+                    ui,
+                    &mut self.map,
+                    &mut self.basemap,
+                    &mut self.layers,
+                    &self.selection,
+                    lang,
+                );
+                if let Some((m, tol)) = out.clicked {
+                    let add = ui.input(|i| i.modifiers.command);
+                    self.identify(m, tol, add);
+                }
+            });
         self.chooser_window(ui.ctx());
         self.settings_window(ui.ctx());
         if self.busy() {
-            ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(100));
         }
     }
 
     fn handle_dropped_files(&mut self, ctx: &Context) {
-        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect()
+        });
         for p in dropped {
             self.open_path(&p);
         }
@@ -454,9 +560,18 @@ impl YituApp {
         let lang = self.lang;
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button(lang.tr("文件", "File"), |ui| {
-                if ui.button(lang.tr("打开数据/项目…", "Open data or project…")).clicked() {
+                if ui
+                    .button(lang.tr("打开数据/项目…", "Open data or project…"))
+                    .clicked()
+                {
                     if let Some(p) = rfd::FileDialog::new()
-                        .add_filter(lang.tr("支持的文件", "Supported files"), &["yitu", "gpkg", "shp", "geojson", "json", "gdb", "kml", "mbtiles", "pmtiles", "dbf"])
+                        .add_filter(
+                            lang.tr("支持的文件", "Supported files"),
+                            &[
+                                "yitu", "gpkg", "shp", "geojson", "json", "gdb", "kml", "mbtiles",
+                                "pmtiles", "dbf",
+                            ],
+                        )
                         .add_filter(lang.tr("所有文件", "All files"), &["*"])
                         .pick_file()
                     {
@@ -464,7 +579,10 @@ impl YituApp {
                     }
                     ui.close();
                 }
-                if ui.button(lang.tr("打开 FileGDB 文件夹…", "Open FileGDB folder…")).clicked() {
+                if ui
+                    .button(lang.tr("打开 FileGDB 文件夹…", "Open FileGDB folder…"))
+                    .clicked()
+                {
                     if let Some(p) = rfd::FileDialog::new().pick_folder() {
                         self.open_path(&p);
                     }
@@ -475,15 +593,26 @@ impl YituApp {
                     match self.project_path.clone() {
                         Some(p) => self.save_project(&p),
                         None => {
-                            if let Some(p) = rfd::FileDialog::new().add_filter("YiTu", &["yitu"]).set_file_name("project.yitu").save_file() {
+                            if let Some(p) = rfd::FileDialog::new()
+                                .add_filter("YiTu", &["yitu"])
+                                .set_file_name("project.yitu")
+                                .save_file()
+                            {
                                 self.save_project(&p);
                             }
                         }
                     }
                     ui.close();
                 }
-                if ui.button(lang.tr("项目另存为…", "Save project as…")).clicked() {
-                    if let Some(p) = rfd::FileDialog::new().add_filter("YiTu", &["yitu"]).set_file_name("project.yitu").save_file() {
+                if ui
+                    .button(lang.tr("项目另存为…", "Save project as…"))
+                    .clicked()
+                {
+                    if let Some(p) = rfd::FileDialog::new()
+                        .add_filter("YiTu", &["yitu"])
+                        .set_file_name("project.yitu")
+                        .save_file()
+                    {
                         self.save_project(&p);
                     }
                     ui.close();
@@ -500,8 +629,14 @@ impl YituApp {
                 }
             });
             ui.menu_button(lang.tr("底图", "Basemap"), |ui| {
-                if ui.button(lang.tr("离线瓦片包…", "Offline tile package…")).clicked() {
-                    if let Some(p) = rfd::FileDialog::new().add_filter("MBTiles / PMTiles", &["mbtiles", "pmtiles"]).pick_file() {
+                if ui
+                    .button(lang.tr("离线瓦片包…", "Offline tile package…"))
+                    .clicked()
+                {
+                    if let Some(p) = rfd::FileDialog::new()
+                        .add_filter("MBTiles / PMTiles", &["mbtiles", "pmtiles"])
+                        .pick_file()
+                    {
                         self.set_basemap(BasemapChoice::Offline { path: p });
                     }
                     ui.close();
@@ -510,12 +645,22 @@ impl YituApp {
                     self.set_basemap(BasemapChoice::OpenStreetMap);
                     ui.close();
                 }
-                if ui.button(lang.tr("天地图 矢量", "Tianditu vector")).clicked() {
-                    self.set_basemap(BasemapChoice::Tianditu { layer: "vec".into() });
+                if ui
+                    .button(lang.tr("天地图 矢量", "Tianditu vector"))
+                    .clicked()
+                {
+                    self.set_basemap(BasemapChoice::Tianditu {
+                        layer: "vec".into(),
+                    });
                     ui.close();
                 }
-                if ui.button(lang.tr("天地图 影像", "Tianditu imagery")).clicked() {
-                    self.set_basemap(BasemapChoice::Tianditu { layer: "img".into() });
+                if ui
+                    .button(lang.tr("天地图 影像", "Tianditu imagery"))
+                    .clicked()
+                {
+                    self.set_basemap(BasemapChoice::Tianditu {
+                        layer: "img".into(),
+                    });
                     ui.close();
                 }
                 ui.horizontal(|ui| {
@@ -532,10 +677,16 @@ impl YituApp {
                 }
             });
             ui.menu_button(lang.tr("视图", "View"), |ui| {
-                if ui.checkbox(&mut self.show_table, lang.tr("属性表", "Attribute table")).clicked() {
+                if ui
+                    .checkbox(&mut self.show_table, lang.tr("属性表", "Attribute table"))
+                    .clicked()
+                {
                     ui.close();
                 }
-                if ui.button(lang.tr("缩放到全部图层", "Zoom to all layers")).clicked() {
+                if ui
+                    .button(lang.tr("缩放到全部图层", "Zoom to all layers"))
+                    .clicked()
+                {
                     self.zoom_to_all();
                     ui.close();
                 }
@@ -574,7 +725,12 @@ impl YituApp {
         let lang = self.lang;
         ui.horizontal(|ui| {
             if let Some(c) = self.map.cursor {
-                ui.monospace(format!("{} {:.6}°E {:.6}°N", lang.tr("经纬度", "Lon/Lat"), c[0], c[1]));
+                ui.monospace(format!(
+                    "{} {:.6}°E {:.6}°N",
+                    lang.tr("经纬度", "Lon/Lat"),
+                    c[0],
+                    c[1]
+                ));
                 if let Some((crs, t)) = &self.coord_crs {
                     let mut p = [c];
                     if t.transform(&mut p).is_ok() && p[0][0].is_finite() {
@@ -582,12 +738,20 @@ impl YituApp {
                     }
                 }
             }
-            ui.monospace(format!("{} {:.1}", lang.tr("级别", "Zoom"), self.map.memory.zoom()));
+            ui.monospace(format!(
+                "{} {:.1}",
+                lang.tr("级别", "Zoom"),
+                self.map.memory.zoom()
+            ));
             let mut cancel = None;
             for (i, j) in self.jobs.iter().enumerate() {
                 ui.separator();
                 ui.label(format!("{} {}", lang.tr("读取", "Loading"), j.label));
-                ui.add(egui::ProgressBar::new(j.progress.fraction()).desired_width(120.0).show_percentage());
+                ui.add(
+                    egui::ProgressBar::new(j.progress.fraction())
+                        .desired_width(120.0)
+                        .show_percentage(),
+                );
                 if ui.button(lang.tr("取消", "Cancel")).clicked() {
                     cancel = Some(i);
                 }
@@ -597,11 +761,12 @@ impl YituApp {
             }
             if let Some(m) = self.messages.last() {
                 ui.separator();
-                ui.label(egui::RichText::new(m).color(egui::Color32::from_rgb(170, 60, 0))).on_hover_ui(|ui| {
-                    for m in self.messages.iter().rev().take(12) {
-                        ui.label(m);
-                    }
-                });
+                ui.label(egui::RichText::new(m).color(egui::Color32::from_rgb(170, 60, 0)))
+                    .on_hover_ui(|ui| {
+                        for m in self.messages.iter().rev().take(12) {
+                            ui.label(m);
+                        }
+                    });
             }
         });
     }
@@ -624,7 +789,8 @@ impl YituApp {
                 let l = &mut self.layers[idx];
                 let active = self.active == Some(l.id);
                 ui.horizontal(|ui| {
-                    ui.checkbox(&mut l.visible, "").on_hover_text(lang.tr("显示/隐藏", "Show/hide"));
+                    ui.checkbox(&mut l.visible, "")
+                        .on_hover_text(lang.tr("显示/隐藏", "Show/hide"));
                     let label = format!("{} ({})", l.name, l.data.len());
                     if ui.selectable_label(active, label).clicked() {
                         action = Some((idx, "activate"));
@@ -639,7 +805,10 @@ impl YituApp {
                             if ui.small_button(lang.tr("下移", "Down")).clicked() {
                                 action = Some((idx, "down"));
                             }
-                            if ui.small_button(lang.tr("缩放至图层", "Zoom to layer")).clicked() {
+                            if ui
+                                .small_button(lang.tr("缩放至图层", "Zoom to layer"))
+                                .clicked()
+                            {
                                 action = Some((idx, "zoom"));
                             }
                             if ui.small_button(lang.tr("属性表", "Table")).clicked() {
@@ -649,11 +818,25 @@ impl YituApp {
                                 action = Some((idx, "remove"));
                             }
                         });
-                        ui.add(egui::Slider::new(&mut l.style.opacity, 0.0..=1.0).text(lang.tr("不透明度", "Opacity")));
+                        ui.add(
+                            egui::Slider::new(&mut l.style.opacity, 0.0..=1.0)
+                                .text(lang.tr("不透明度", "Opacity")),
+                        );
                         style_editor(ui, l, lang);
-                        ui.small(format!("{} · {}", l.data.crs.label(), l.data.source.path.file_name().unwrap_or_default().to_string_lossy()));
+                        ui.small(format!(
+                            "{} · {}",
+                            l.data.crs.label(),
+                            l.data
+                                .source
+                                .path
+                                .file_name()
+                                .unwrap_or_default()
+                                .to_string_lossy()
+                        ));
                         for w in &l.data.warnings {
-                            ui.small(egui::RichText::new(w).color(egui::Color32::from_rgb(170, 80, 0)));
+                            ui.small(
+                                egui::RichText::new(w).color(egui::Color32::from_rgb(170, 80, 0)),
+                            );
                         }
                     });
                 }
@@ -694,7 +877,10 @@ impl YituApp {
             }
         }
         if self.layers.is_empty() && self.jobs.is_empty() {
-            ui.label(lang.tr("把 GeoPackage、Shapefile、GeoJSON 等文件拖到窗口里，或用“文件 › 打开”。", "Drop GeoPackage, Shapefile, GeoJSON… files onto the window, or use File › Open."));
+            ui.label(lang.tr(
+                "把 GeoPackage、Shapefile、GeoJSON 等文件拖到窗口里，或用“文件 › 打开”。",
+                "Drop GeoPackage, Shapefile, GeoJSON… files onto the window, or use File › Open.",
+            ));
         }
     }
 
@@ -710,18 +896,24 @@ impl YituApp {
                 }
             });
             ui.label(format!("{}: {}", lang.tr("图层", "Layer"), id.layer));
-            if ui.button(lang.tr("缩放到要素", "Zoom to feature")).clicked() {
+            if ui
+                .button(lang.tr("缩放到要素", "Zoom to feature"))
+                .clicked()
+            {
                 zoom = Some((id.layer_id, id.feature));
             }
             ui.separator();
             egui::ScrollArea::vertical().show(ui, |ui| {
-                egui::Grid::new("identify-grid").striped(true).num_columns(2).show(ui, |ui| {
-                    for (k, v) in &id.rows {
-                        ui.strong(k);
-                        ui.label(v);
-                        ui.end_row();
-                    }
-                });
+                egui::Grid::new("identify-grid")
+                    .striped(true)
+                    .num_columns(2)
+                    .show(ui, |ui| {
+                        for (k, v) in &id.rows {
+                            ui.strong(k);
+                            ui.label(v);
+                            ui.end_row();
+                        }
+                    });
             });
         }
         if close {
@@ -737,23 +929,43 @@ impl YituApp {
         let mut open_now = None;
         let mut keep = true;
         if let Some(ch) = &mut self.chooser {
-            egui::Window::new(lang.tr("选择要打开的图层", "Choose layers to open")).collapsible(false).show(ctx, |ui| {
-                ui.label(ch.path.display().to_string());
-                egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
-                    for (info, on) in &mut ch.layers {
-                        ui.checkbox(on, format!("{} — {} ({} {})", info.name, info.geometry_type, info.feature_count, lang.tr("个要素", "features")));
-                    }
+            egui::Window::new(lang.tr("选择要打开的图层", "Choose layers to open"))
+                .collapsible(false)
+                .show(ctx, |ui| {
+                    ui.label(ch.path.display().to_string());
+                    egui::ScrollArea::vertical()
+                        .max_height(360.0)
+                        .show(ui, |ui| {
+                            for (info, on) in &mut ch.layers {
+                                ui.checkbox(
+                                    on,
+                                    format!(
+                                        "{} — {} ({} {})",
+                                        info.name,
+                                        info.geometry_type,
+                                        info.feature_count,
+                                        lang.tr("个要素", "features")
+                                    ),
+                                );
+                            }
+                        });
+                    ui.horizontal(|ui| {
+                        if ui.button(lang.tr("打开", "Open")).clicked() {
+                            open_now = Some((
+                                ch.path.clone(),
+                                ch.layers
+                                    .iter()
+                                    .filter(|l| l.1)
+                                    .map(|l| l.0.name.clone())
+                                    .collect::<Vec<_>>(),
+                            ));
+                            keep = false;
+                        }
+                        if ui.button(lang.tr("取消", "Cancel")).clicked() {
+                            keep = false;
+                        }
+                    });
                 });
-                ui.horizontal(|ui| {
-                    if ui.button(lang.tr("打开", "Open")).clicked() {
-                        open_now = Some((ch.path.clone(), ch.layers.iter().filter(|l| l.1).map(|l| l.0.name.clone()).collect::<Vec<_>>()));
-                        keep = false;
-                    }
-                    if ui.button(lang.tr("取消", "Cancel")).clicked() {
-                        keep = false;
-                    }
-                });
-            });
         }
         if !keep {
             self.chooser = None;
@@ -780,13 +992,23 @@ impl YituApp {
         let lang = self.lang;
         let mut open = self.show_settings;
         let mut save = false;
-        egui::Window::new(lang.tr("设置", "Settings")).open(&mut open).collapsible(false).show(ctx, |ui| {
-            ui.label(lang.tr("天地图密钥 (tk)，只保存在本机用户设置中，不写入项目文件：", "Tianditu key (tk), kept in your user settings, never in project files:"));
-            ui.add(egui::TextEdit::singleline(&mut self.settings.tianditu_key).password(true).desired_width(320.0));
-            if ui.button(lang.tr("保存", "Save")).clicked() {
-                save = true;
-            }
-        });
+        egui::Window::new(lang.tr("设置", "Settings"))
+            .open(&mut open)
+            .collapsible(false)
+            .show(ctx, |ui| {
+                ui.label(lang.tr(
+                    "天地图密钥 (tk)，只保存在本机用户设置中，不写入项目文件：",
+                    "Tianditu key (tk), kept in your user settings, never in project files:",
+                ));
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.settings.tianditu_key)
+                        .password(true)
+                        .desired_width(320.0),
+                );
+                if ui.button(lang.tr("保存", "Save")).clicked() {
+                    save = true;
+                }
+            });
         self.show_settings = open;
         if save {
             match self.settings.save() {
@@ -798,7 +1020,13 @@ impl YituApp {
 }
 
 fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
-    let fields: Vec<(String, FieldType)> = l.data.attrs.fields.iter().map(|f| (f.name.clone(), f.ftype)).collect();
+    let fields: Vec<(String, FieldType)> = l
+        .data
+        .attrs
+        .fields
+        .iter()
+        .map(|f| (f.name.clone(), f.ftype))
+        .collect();
     let mut new_style: Option<LayerStyle> = None;
     let kind_now = match &l.style.symbology {
         Symbology::Single { .. } => 0,
@@ -811,79 +1039,131 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
     };
     ui.horizontal(|ui| {
         ui.label(lang.tr("样式", "Style"));
-        let names = [lang.tr("单一符号", "Single"), lang.tr("分类", "Categorized"), lang.tr("分级", "Graduated")];
-        egui::ComboBox::from_id_salt(("kind", l.id)).selected_text(names[kind_now]).show_ui(ui, |ui| {
-            for (i, n) in names.iter().enumerate() {
-                if ui.selectable_label(i == kind_now, *n).clicked() && i != kind_now {
-                    let mut s = l.style.clone();
-                    s.symbology = match i {
-                        0 => Symbology::Single { color: style::Rgba([100, 150, 220, 180]) },
-                        1 => {
-                            let f = fields.iter().find(|f| f.0.eq_ignore_ascii_case("DLBM")).or(fields.first()).map(|f| f.0.clone()).unwrap_or_default();
-                            style::categories_for(&l.data.attrs, &f)
-                        }
-                        _ => {
-                            let f = fields.iter().find(|f| f.1 != FieldType::Text).map(|f| f.0.clone()).unwrap_or_default();
-                            style::graduated_for(&l.data.attrs, &f, 5)
-                        }
-                    };
-                    new_style = Some(s);
-                }
-            }
-        });
-        if kind_now > 0 {
-            egui::ComboBox::from_id_salt(("field", l.id)).selected_text(field_now.clone()).show_ui(ui, |ui| {
-                for (f, t) in &fields {
-                    if kind_now == 2 && *t == FieldType::Text {
-                        continue;
-                    }
-                    if ui.selectable_label(*f == field_now, f).clicked() {
+        let names = [
+            lang.tr("单一符号", "Single"),
+            lang.tr("分类", "Categorized"),
+            lang.tr("分级", "Graduated"),
+        ];
+        egui::ComboBox::from_id_salt(("kind", l.id))
+            .selected_text(names[kind_now])
+            .show_ui(ui, |ui| {
+                for (i, n) in names.iter().enumerate() {
+                    if ui.selectable_label(i == kind_now, *n).clicked() && i != kind_now {
                         let mut s = l.style.clone();
-                        s.symbology = if kind_now == 1 { style::categories_for(&l.data.attrs, f) } else { style::graduated_for(&l.data.attrs, f, 5) };
+                        s.symbology = match i {
+                            0 => Symbology::Single {
+                                color: style::Rgba([100, 150, 220, 180]),
+                            },
+                            1 => {
+                                let f = fields
+                                    .iter()
+                                    .find(|f| f.0.eq_ignore_ascii_case("DLBM"))
+                                    .or(fields.first())
+                                    .map(|f| f.0.clone())
+                                    .unwrap_or_default();
+                                style::categories_for(&l.data.attrs, &f)
+                            }
+                            _ => {
+                                let f = fields
+                                    .iter()
+                                    .find(|f| f.1 != FieldType::Text)
+                                    .map(|f| f.0.clone())
+                                    .unwrap_or_default();
+                                style::graduated_for(&l.data.attrs, &f, 5)
+                            }
+                        };
                         new_style = Some(s);
                     }
                 }
             });
+        if kind_now > 0 {
+            egui::ComboBox::from_id_salt(("field", l.id))
+                .selected_text(field_now.clone())
+                .show_ui(ui, |ui| {
+                    for (f, t) in &fields {
+                        if kind_now == 2 && *t == FieldType::Text {
+                            continue;
+                        }
+                        if ui.selectable_label(*f == field_now, f).clicked() {
+                            let mut s = l.style.clone();
+                            s.symbology = if kind_now == 1 {
+                                style::categories_for(&l.data.attrs, f)
+                            } else {
+                                style::graduated_for(&l.data.attrs, f, 5)
+                            };
+                            new_style = Some(s);
+                        }
+                    }
+                });
         }
     });
     ui.horizontal(|ui| {
         ui.label(lang.tr("标注", "Labels"));
-        let current = l.style.label_field.clone().unwrap_or_else(|| lang.tr("（无）", "(none)").to_string());
-        egui::ComboBox::from_id_salt(("label", l.id)).selected_text(current).show_ui(ui, |ui| {
-            if ui.selectable_label(l.style.label_field.is_none(), lang.tr("（无）", "(none)")).clicked() {
-                let mut s = l.style.clone();
-                s.label_field = None;
-                new_style = Some(s);
-            }
-            for (f, _) in &fields {
-                if ui.selectable_label(l.style.label_field.as_deref() == Some(f), f).clicked() {
+        let current = l
+            .style
+            .label_field
+            .clone()
+            .unwrap_or_else(|| lang.tr("（无）", "(none)").to_string());
+        egui::ComboBox::from_id_salt(("label", l.id))
+            .selected_text(current)
+            .show_ui(ui, |ui| {
+                if ui
+                    .selectable_label(l.style.label_field.is_none(), lang.tr("（无）", "(none)"))
+                    .clicked()
+                {
                     let mut s = l.style.clone();
-                    s.label_field = Some(f.clone());
+                    s.label_field = None;
                     new_style = Some(s);
                 }
-            }
-        });
+                for (f, _) in &fields {
+                    if ui
+                        .selectable_label(l.style.label_field.as_deref() == Some(f), f)
+                        .clicked()
+                    {
+                        let mut s = l.style.clone();
+                        s.label_field = Some(f.clone());
+                        new_style = Some(s);
+                    }
+                }
+            });
     });
     // Legend (first entries), with toggles for categories.
     let mut toggled = None;
     if let Symbology::Categorized { categories, .. } = &l.style.symbology {
-        egui::CollapsingHeader::new(lang.tr("图例", "Legend")).id_salt(("legend", l.id)).default_open(categories.len() <= 12).show(ui, |ui| {
-            for (i, c) in categories.iter().enumerate().take(80) {
-                ui.horizontal(|ui| {
-                    let (r, _) = ui.allocate_exact_size(egui::vec2(18.0, 12.0), egui::Sense::hover());
-                    ui.painter().rect_filled(r, 2.0, egui::Color32::from_rgba_unmultiplied(c.color.0[0], c.color.0[1], c.color.0[2], c.color.0[3]));
-                    let mut vis = c.visible;
-                    if ui.checkbox(&mut vis, &c.label).changed() {
-                        toggled = Some(i);
-                    }
-                });
-            }
-        });
+        egui::CollapsingHeader::new(lang.tr("图例", "Legend"))
+            .id_salt(("legend", l.id))
+            .default_open(categories.len() <= 12)
+            .show(ui, |ui| {
+                for (i, c) in categories.iter().enumerate().take(80) {
+                    ui.horizontal(|ui| {
+                        let (r, _) =
+                            ui.allocate_exact_size(egui::vec2(18.0, 12.0), egui::Sense::hover());
+                        ui.painter().rect_filled(
+                            r,
+                            2.0,
+                            egui::Color32::from_rgba_unmultiplied(
+                                c.color.0[0],
+                                c.color.0[1],
+                                c.color.0[2],
+                                c.color.0[3],
+                            ),
+                        );
+                        let mut vis = c.visible;
+                        if ui.checkbox(&mut vis, &c.label).changed() {
+                            toggled = Some(i);
+                        }
+                    });
+                }
+            });
     } else {
         for (label, c) in style::legend(&l.style).into_iter().take(12) {
             ui.horizontal(|ui| {
                 let (r, _) = ui.allocate_exact_size(egui::vec2(18.0, 12.0), egui::Sense::hover());
-                ui.painter().rect_filled(r, 2.0, egui::Color32::from_rgba_unmultiplied(c.0[0], c.0[1], c.0[2], c.0[3].max(60)));
+                ui.painter().rect_filled(
+                    r,
+                    2.0,
+                    egui::Color32::from_rgba_unmultiplied(c.0[0], c.0[1], c.0[2], c.0[3].max(60)),
+                );
                 ui.label(label);
             });
         }

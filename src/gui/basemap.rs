@@ -14,7 +14,10 @@ use walkers::{HttpOptions, HttpTiles, Tile, TileId, TilePiece, Tiles};
 /// Decodes PNG/JPEG/WebP tile bytes into an egui image.
 pub fn decode_tile(bytes: &[u8]) -> Option<ColorImage> {
     let img = image::load_from_memory(bytes).ok()?.to_rgba8();
-    Some(ColorImage::from_rgba_unmultiplied([img.width() as usize, img.height() as usize], img.as_raw()))
+    Some(ColorImage::from_rgba_unmultiplied(
+        [img.width() as usize, img.height() as usize],
+        img.as_raw(),
+    ))
 }
 
 /// Tiles from an MBTiles package, read and decoded in a background thread. Above the package's
@@ -42,7 +45,11 @@ impl MbTilesTiles {
             .name("mbtiles".into())
             .spawn(move || {
                 while let Ok(id) = req_rx.recv() {
-                    let img = mb.tile(id.zoom, id.x, id.y).ok().flatten().and_then(|b| decode_tile(&b));
+                    let img = mb
+                        .tile(id.zoom, id.x, id.y)
+                        .ok()
+                        .flatten()
+                        .and_then(|b| decode_tile(&b));
                     if res_tx.send((id, img)).is_err() {
                         break;
                     }
@@ -50,13 +57,34 @@ impl MbTilesTiles {
                 }
             })
             .map_err(|e| e.to_string())?;
-        let attribution = Box::leak(if info.attribution.is_empty() { info.name.clone() } else { info.attribution.clone() }.into_boxed_str());
-        Ok(MbTilesTiles { req: req_tx, res: res_rx, cache: HashMap::new(), requested: HashSet::new(), ctx, info, attribution })
+        let attribution = Box::leak(
+            if info.attribution.is_empty() {
+                info.name.clone()
+            } else {
+                info.attribution.clone()
+            }
+            .into_boxed_str(),
+        );
+        Ok(MbTilesTiles {
+            req: req_tx,
+            res: res_rx,
+            cache: HashMap::new(),
+            requested: HashSet::new(),
+            ctx,
+            info,
+            attribution,
+        })
     }
 
     fn drain(&mut self) {
         while let Ok((id, img)) = self.res.try_recv() {
-            let tex = img.map(|i| self.ctx.load_texture(format!("mbtile-{}-{}-{}", id.zoom, id.x, id.y), i, egui::TextureOptions::LINEAR));
+            let tex = img.map(|i| {
+                self.ctx.load_texture(
+                    format!("mbtile-{}-{}-{}", id.zoom, id.x, id.y),
+                    i,
+                    egui::TextureOptions::LINEAR,
+                )
+            });
             self.cache.insert(id, tex);
         }
         if self.cache.len() > 1500 {
@@ -72,11 +100,19 @@ impl MbTilesTiles {
         let mut z = id.zoom;
         loop {
             let d = id.zoom - z;
-            let anc = TileId { x: id.x >> d, y: id.y >> d, zoom: z };
+            let anc = TileId {
+                x: id.x >> d,
+                y: id.y >> d,
+                zoom: z,
+            };
             if let Some(Some(tex)) = self.cache.get(&anc) {
                 let n = (1u32 << d) as f32;
-                let (fx, fy) = ((id.x - (anc.x << d)) as f32 / n, (id.y - (anc.y << d)) as f32 / n);
-                let uv = Rect::from_min_max(egui::pos2(fx, fy), egui::pos2(fx + 1.0 / n, fy + 1.0 / n));
+                let (fx, fy) = (
+                    (id.x - (anc.x << d)) as f32 / n,
+                    (id.y - (anc.y << d)) as f32 / n,
+                );
+                let uv =
+                    Rect::from_min_max(egui::pos2(fx, fy), egui::pos2(fx + 1.0 / n, fy + 1.0 / n));
                 return Some(TilePiece::new(Tile::Raster(tex.clone()), uv));
             }
             if z == 0 || z <= self.info.min_zoom {
@@ -95,7 +131,11 @@ impl Tiles for MbTilesTiles {
         }
         let fetch = if id.zoom > self.info.max_zoom {
             let d = id.zoom - self.info.max_zoom;
-            TileId { x: id.x >> d, y: id.y >> d, zoom: self.info.max_zoom }
+            TileId {
+                x: id.x >> d,
+                y: id.y >> d,
+                zoom: self.info.max_zoom,
+            }
         } else {
             id
         };
@@ -106,7 +146,12 @@ impl Tiles for MbTilesTiles {
     }
 
     fn attribution(&self) -> Attribution {
-        Attribution { text: self.attribution, url: "", logo_light: None, logo_dark: None }
+        Attribution {
+            text: self.attribution,
+            url: "",
+            logo_light: None,
+            logo_dark: None,
+        }
     }
 
     fn tile_size(&self) -> u32 {
@@ -135,7 +180,12 @@ impl TileSource for TiandituSource {
         tianditu_url(&self.layer, &self.key, t.zoom, t.x, t.y)
     }
     fn attribution(&self) -> Attribution {
-        Attribution { text: "© 天地图 Tianditu (国家地理信息公共服务平台)", url: "https://www.tianditu.gov.cn", logo_light: None, logo_dark: None }
+        Attribution {
+            text: "© 天地图 Tianditu (国家地理信息公共服务平台)",
+            url: "https://www.tianditu.gov.cn",
+            logo_light: None,
+            logo_dark: None,
+        }
     }
     fn max_zoom(&self) -> u8 {
         18
@@ -152,14 +202,28 @@ pub struct XyzSource {
 impl XyzSource {
     /// A source for `template`.
     pub fn new(template: &str) -> Self {
-        XyzSource { template: template.to_string(), attribution: Box::leak(template.split('/').nth(2).unwrap_or("XYZ").to_string().into_boxed_str()) }
+        XyzSource {
+            template: template.to_string(),
+            attribution: Box::leak(
+                template
+                    .split('/')
+                    .nth(2)
+                    .unwrap_or("XYZ")
+                    .to_string()
+                    .into_boxed_str(),
+            ),
+        }
     }
 }
 
 /// Fills in an XYZ template.
 pub fn xyz_url(template: &str, z: u8, x: u32, y: u32) -> String {
     let s = ["a", "b", "c"][((x + y) % 3) as usize];
-    template.replace("{z}", &z.to_string()).replace("{x}", &x.to_string()).replace("{y}", &y.to_string()).replace("{s}", s)
+    template
+        .replace("{z}", &z.to_string())
+        .replace("{x}", &x.to_string())
+        .replace("{y}", &y.to_string())
+        .replace("{s}", s)
 }
 
 impl TileSource for XyzSource {
@@ -167,14 +231,25 @@ impl TileSource for XyzSource {
         xyz_url(&self.template, t.zoom, t.x, t.y)
     }
     fn attribution(&self) -> Attribution {
-        Attribution { text: self.attribution, url: "", logo_light: None, logo_dark: None }
+        Attribution {
+            text: self.attribution,
+            url: "",
+            logo_light: None,
+            logo_dark: None,
+        }
     }
 }
 
 fn http_options() -> HttpOptions {
     let cache = Settings::tile_cache_dir();
     let _ = std::fs::create_dir_all(&cache);
-    HttpOptions { cache: Some(cache), user_agent: Some(walkers::HeaderValue::from_static("YiTu/0.1 (offline GIS workstation)")), ..Default::default() }
+    HttpOptions {
+        cache: Some(cache),
+        user_agent: Some(walkers::HeaderValue::from_static(
+            "YiTu/0.1 (offline GIS workstation)",
+        )),
+        ..Default::default()
+    }
 }
 
 /// The basemap being shown.
@@ -191,11 +266,22 @@ pub enum Basemap {
 
 impl Basemap {
     /// Builds the basemap for a choice. Errors are messages for the user.
-    pub fn build(choice: &BasemapChoice, settings: &Settings, ctx: &Context) -> Result<Basemap, String> {
+    pub fn build(
+        choice: &BasemapChoice,
+        settings: &Settings,
+        ctx: &Context,
+    ) -> Result<Basemap, String> {
         Ok(match choice {
             BasemapChoice::None => Basemap::None,
             BasemapChoice::Offline { path } => open_offline(path, ctx)?,
-            BasemapChoice::OpenStreetMap => Basemap::Http(Box::new(HttpTiles::with_options(walkers::sources::OpenStreetMap, http_options(), ctx.clone())), None),
+            BasemapChoice::OpenStreetMap => Basemap::Http(
+                Box::new(HttpTiles::with_options(
+                    walkers::sources::OpenStreetMap,
+                    http_options(),
+                    ctx.clone(),
+                )),
+                None,
+            ),
             BasemapChoice::Tianditu { layer } => {
                 if settings.tianditu_key.trim().is_empty() {
                     return Err("请先在“设置”中填写天地图密钥 (tk) / Enter your Tianditu key (tk) in Settings first".into());
@@ -207,15 +293,39 @@ impl Basemap {
                 };
                 let key = settings.tianditu_key.trim().to_string();
                 Basemap::Http(
-                    Box::new(HttpTiles::with_options(TiandituSource { layer: layer.clone(), key: key.clone() }, http_options(), ctx.clone())),
-                    Some(Box::new(HttpTiles::with_options(TiandituSource { layer: label.into(), key }, http_options(), ctx.clone()))),
+                    Box::new(HttpTiles::with_options(
+                        TiandituSource {
+                            layer: layer.clone(),
+                            key: key.clone(),
+                        },
+                        http_options(),
+                        ctx.clone(),
+                    )),
+                    Some(Box::new(HttpTiles::with_options(
+                        TiandituSource {
+                            layer: label.into(),
+                            key,
+                        },
+                        http_options(),
+                        ctx.clone(),
+                    ))),
                 )
             }
             BasemapChoice::Xyz { url } => {
                 if !(url.contains("{z}") && url.contains("{x}") && url.contains("{y}")) {
-                    return Err("XYZ 地址需包含 {z} {x} {y} / The XYZ template needs {z}, {x} and {y}".into());
+                    return Err(
+                        "XYZ 地址需包含 {z} {x} {y} / The XYZ template needs {z}, {x} and {y}"
+                            .into(),
+                    );
                 }
-                Basemap::Http(Box::new(HttpTiles::with_options(XyzSource::new(url), http_options(), ctx.clone())), None)
+                Basemap::Http(
+                    Box::new(HttpTiles::with_options(
+                        XyzSource::new(url),
+                        http_options(),
+                        ctx.clone(),
+                    )),
+                    None,
+                )
             }
         })
     }
@@ -225,7 +335,10 @@ impl Basemap {
 pub fn open_offline(path: &PathBuf, ctx: &Context) -> Result<Basemap, String> {
     let info = tiles::inspect(path).map_err(|e| e.to_string())?;
     if info.container == "pmtiles" {
-        Ok(Basemap::PmTiles(Box::new(walkers::PmTiles::new(path, ctx.clone()))))
+        Ok(Basemap::PmTiles(Box::new(walkers::PmTiles::new(
+            path,
+            ctx.clone(),
+        ))))
     } else {
         Ok(Basemap::MbTiles(MbTilesTiles::open(path, ctx.clone())?))
     }
@@ -272,11 +385,19 @@ pub fn check_tianditu_key(key: &str, base: Option<&str>) -> KeyCheck {
         Some(b) => format!("{b}/vec_w/wmts?tk={key}"),
         None => tianditu_url("vec", key, 1, 1, 0),
     };
-    let client = match reqwest::blocking::Client::builder().timeout(std::time::Duration::from_secs(8)).user_agent("YiTu/0.1").build() {
+    let client = match reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(8))
+        .user_agent("YiTu/0.1")
+        .build()
+    {
         Ok(c) => c,
         Err(e) => return KeyCheck::Offline(e.to_string()),
     };
-    match client.get(url).header("Referer", "https://www.tianditu.gov.cn/").send() {
+    match client
+        .get(url)
+        .header("Referer", "https://www.tianditu.gov.cn/")
+        .send()
+    {
         Ok(r) => classify_status(r.status().as_u16()),
         Err(e) => KeyCheck::Offline(e.to_string()),
     }

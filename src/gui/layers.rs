@@ -60,7 +60,11 @@ impl MapLayer {
         let colors_changed = style.symbology != self.style.symbology;
         self.style = style;
         if colors_changed {
-            self.style_index = Arc::new(StyleIndex::build(&self.style, &self.data.attrs, self.data.len()));
+            self.style_index = Arc::new(StyleIndex::build(
+                &self.style,
+                &self.data.attrs,
+                self.data.len(),
+            ));
         }
         self.version += 1;
     }
@@ -80,7 +84,11 @@ impl MapLayer {
         let Some(job) = &self.job else { return false };
         match job.rx.try_recv() {
             Ok(Some(img)) => {
-                let tex = ctx.load_texture(format!("layer-{}", self.id), img, egui::TextureOptions::LINEAR);
+                let tex = ctx.load_texture(
+                    format!("layer-{}", self.id),
+                    img,
+                    egui::TextureOptions::LINEAR,
+                );
                 self.image = Some((job.view, job.version, tex));
                 self.job = None;
                 true
@@ -112,18 +120,39 @@ impl MapLayer {
         }
         let cancel = Arc::new(AtomicBool::new(false));
         let (tx, rx) = channel();
-        let (data, index, mut style, c2, ctx2) = (self.data.clone(), self.style_index.clone(), self.style.clone(), cancel.clone(), ctx.clone());
+        let (data, index, mut style, c2, ctx2) = (
+            self.data.clone(),
+            self.style_index.clone(),
+            self.style.clone(),
+            cancel.clone(),
+            ctx.clone(),
+        );
         style.opacity = 1.0; // opacity is applied when the image is drawn
-        let spawned = std::thread::Builder::new().name("render".into()).spawn(move || {
-            let out = tiny_skia::Pixmap::new(view.width.max(1), view.height.max(1)).and_then(|mut pm| {
-                render_layer(&mut pm, &data, &style, &index, &view, &|| c2.load(Ordering::Relaxed)).ok()?;
-                Some(ColorImage::from_rgba_premultiplied([pm.width() as usize, pm.height() as usize], pm.data()))
+        let spawned = std::thread::Builder::new()
+            .name("render".into())
+            .spawn(move || {
+                let out = tiny_skia::Pixmap::new(view.width.max(1), view.height.max(1)).and_then(
+                    |mut pm| {
+                        render_layer(&mut pm, &data, &style, &index, &view, &|| {
+                            c2.load(Ordering::Relaxed)
+                        })
+                        .ok()?;
+                        Some(ColorImage::from_rgba_premultiplied(
+                            [pm.width() as usize, pm.height() as usize],
+                            pm.data(),
+                        ))
+                    },
+                );
+                let _ = tx.send(out);
+                ctx2.request_repaint();
             });
-            let _ = tx.send(out);
-            ctx2.request_repaint();
-        });
         if spawned.is_ok() {
-            self.job = Some(RenderJob { view, version: self.version, cancel, rx });
+            self.job = Some(RenderJob {
+                view,
+                version: self.version,
+                cancel,
+                rx,
+            });
         }
     }
 }

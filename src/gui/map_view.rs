@@ -32,7 +32,14 @@ impl Default for MapState {
         let mut memory = MapMemory::default();
         let _ = memory.set_zoom(10.0);
         memory.center_at(lon_lat(118.69, 25.36));
-        MapState { memory, home: [118.69, 25.36], last_view: None, cursor: None, size: egui::vec2(1000.0, 700.0), rect: Rect::NOTHING }
+        MapState {
+            memory,
+            home: [118.69, 25.36],
+            last_view: None,
+            cursor: None,
+            size: egui::vec2(1000.0, 700.0),
+            rect: Rect::NOTHING,
+        }
     }
 }
 
@@ -52,7 +59,9 @@ impl MapState {
         }
         let (cx, cy) = bb.center();
         let ll = mercator_to_lonlat(cx, cy);
-        let _ = self.memory.set_zoom(zoom_to_fit(bb.width(), bb.height(), self.size));
+        let _ = self
+            .memory
+            .set_zoom(zoom_to_fit(bb.width(), bb.height(), self.size));
         self.memory.center_at(lon_lat(ll[0], ll[1]));
     }
 }
@@ -72,11 +81,17 @@ impl ScreenMap {
     /// Screen point of a Web Mercator point.
     #[inline]
     pub fn to_screen(&self, x: f64, y: f64) -> Pos2 {
-        Pos2::new(self.center.x + ((x - self.m_center[0]) * self.k) as f32, self.center.y - ((y - self.m_center[1]) * self.k) as f32)
+        Pos2::new(
+            self.center.x + ((x - self.m_center[0]) * self.k) as f32,
+            self.center.y - ((y - self.m_center[1]) * self.k) as f32,
+        )
     }
     /// Web Mercator point of a screen point.
     pub fn to_mercator(&self, p: Pos2) -> [f64; 2] {
-        [self.m_center[0] + (p.x - self.center.x) as f64 / self.k, self.m_center[1] - (p.y - self.center.y) as f64 / self.k]
+        [
+            self.m_center[0] + (p.x - self.center.x) as f64 / self.k,
+            self.m_center[1] - (p.y - self.center.y) as f64 / self.k,
+        ]
     }
 }
 
@@ -88,20 +103,31 @@ pub struct MapOutput {
 }
 
 /// Shows the map filling `ui`.
-pub fn show(ui: &mut Ui, state: &mut MapState, basemap: &mut Basemap, layers: &mut [MapLayer], selection: &[(u64, u32)], lang: Lang) -> MapOutput {
+pub fn show(
+    ui: &mut Ui,
+    state: &mut MapState,
+    basemap: &mut Basemap,
+    layers: &mut [MapLayer],
+    selection: &[(u64, u32)],
+    lang: Lang,
+) -> MapOutput {
     let mut out = MapOutput::default();
     let home = lon_lat(state.home[0], state.home[1]);
     let ctx = ui.ctx().clone();
     for l in layers.iter_mut() {
         l.poll(&ctx);
     }
-    let (base, annotation): (Option<&mut dyn Tiles>, Option<&mut walkers::HttpTiles>) = match basemap {
-        Basemap::None => (None, None),
-        Basemap::MbTiles(t) => (Some(t as &mut dyn Tiles), None),
-        Basemap::PmTiles(t) => (Some(t.as_mut() as &mut dyn Tiles), None),
-        Basemap::Http(t, a) => (Some(t.as_mut() as &mut dyn Tiles), a.as_deref_mut()),
-    };
-    let attribution = base.as_ref().map(|t| t.attribution().text.to_string()).unwrap_or_default();
+    let (base, annotation): (Option<&mut dyn Tiles>, Option<&mut walkers::HttpTiles>) =
+        match basemap {
+            Basemap::None => (None, None),
+            Basemap::MbTiles(t) => (Some(t as &mut dyn Tiles), None),
+            Basemap::PmTiles(t) => (Some(t.as_mut() as &mut dyn Tiles), None),
+            Basemap::Http(t, a) => (Some(t.as_mut() as &mut dyn Tiles), a.as_deref_mut()),
+        };
+    let attribution = base
+        .as_ref()
+        .map(|t| t.attribution().text.to_string())
+        .unwrap_or_default();
     let mut map = walkers::Map::new(base, &mut state.memory, home).double_click_to_zoom(true);
     if let Some(a) = annotation {
         map = map.with_layer(a, 1.0);
@@ -117,12 +143,21 @@ pub fn show(ui: &mut Ui, state: &mut MapState, basemap: &mut Basemap, layers: &m
         let c = projector.unproject(rect.center().to_vec2());
         let m_center = lonlat_to_mercator(c.x(), c.y());
         let k = 256.0 * 2f64.powf(memory.zoom()) / (2.0 * std::f64::consts::PI * MERCATOR_R);
-        let sm = ScreenMap { center: rect.center(), m_center, k };
+        let sm = ScreenMap {
+            center: rect.center(),
+            m_center,
+            k,
+        };
         let ppp = ui.ctx().pixels_per_point();
         let tl = sm.to_mercator(rect.min);
         let br = sm.to_mercator(rect.max);
         let view = ViewBox {
-            bbox: BBox { min_x: tl[0], min_y: br[1], max_x: br[0], max_y: tl[1] },
+            bbox: BBox {
+                min_x: tl[0],
+                min_y: br[1],
+                max_x: br[0],
+                max_y: tl[1],
+            },
             width: (rect.width() * ppp).round().max(1.0) as u32,
             height: (rect.height() * ppp).round().max(1.0) as u32,
         };
@@ -132,16 +167,30 @@ pub fn show(ui: &mut Ui, state: &mut MapState, basemap: &mut Basemap, layers: &m
         // Layer images (bottom first), placed where their view lies now.
         for l in layers.iter().filter(|l| l.visible) {
             if let Some((v, tex)) = l.image() {
-                let r = Rect::from_min_max(sm.to_screen(v.bbox.min_x, v.bbox.max_y), sm.to_screen(v.bbox.max_x, v.bbox.min_y));
+                let r = Rect::from_min_max(
+                    sm.to_screen(v.bbox.min_x, v.bbox.max_y),
+                    sm.to_screen(v.bbox.max_x, v.bbox.min_y),
+                );
                 let tint = Color32::WHITE.gamma_multiply(l.style.opacity.clamp(0.0, 1.0));
-                painter.image(tex.id(), r, Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)), tint);
+                painter.image(
+                    tex.id(),
+                    r,
+                    Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+                    tint,
+                );
             }
         }
         draw_labels(&painter, layers, &view, &sm);
         draw_selection(&painter, layers, selection, &view, &sm);
         draw_scale_bar(&painter, rect, &sm, lang);
         if !attribution.is_empty() {
-            painter.text(rect.right_bottom() + egui::vec2(-6.0, -4.0), egui::Align2::RIGHT_BOTTOM, &attribution, egui::FontId::proportional(11.0), Color32::from_gray(60));
+            painter.text(
+                rect.right_bottom() + egui::vec2(-6.0, -4.0),
+                egui::Align2::RIGHT_BOTTOM,
+                &attribution,
+                egui::FontId::proportional(11.0),
+                Color32::from_gray(60),
+            );
         }
         if let Some(p) = response.hover_pos() {
             let m = sm.to_mercator(p);
@@ -153,7 +202,13 @@ pub fn show(ui: &mut Ui, state: &mut MapState, basemap: &mut Basemap, layers: &m
             }
         }
         if layers.iter().any(|l| l.visible && l.rendering()) {
-            painter.text(rect.left_top() + egui::vec2(8.0, 8.0), egui::Align2::LEFT_TOP, lang.tr("正在绘制…", "Drawing…"), egui::FontId::proportional(12.0), Color32::from_gray(80));
+            painter.text(
+                rect.left_top() + egui::vec2(8.0, 8.0),
+                egui::Align2::LEFT_TOP,
+                lang.tr("正在绘制…", "Drawing…"),
+                egui::FontId::proportional(12.0),
+                Color32::from_gray(80),
+            );
         }
     });
     state.size = size;
@@ -183,8 +238,12 @@ pub fn show(ui: &mut Ui, state: &mut MapState, basemap: &mut Basemap, layers: &m
 fn draw_labels(painter: &egui::Painter, layers: &[MapLayer], view: &ViewBox, sm: &ScreenMap) {
     let mut placed: Vec<Rect> = Vec::new();
     for l in layers.iter().rev().filter(|l| l.visible) {
-        let Some(field) = &l.style.label_field else { continue };
-        let Some(col) = l.data.attrs.field_index(field) else { continue };
+        let Some(field) = &l.style.label_field else {
+            continue;
+        };
+        let Some(col) = l.data.attrs.field_index(field) else {
+            continue;
+        };
         let ids: Vec<u32> = l.data.query(&view.bbox).take(401).collect();
         if ids.len() > 400 {
             continue;
@@ -209,10 +268,27 @@ fn draw_labels(painter: &egui::Painter, layers: &[MapLayer], view: &ViewBox, sm:
                 continue;
             }
             placed.push(r);
-            for d in [egui::vec2(-1.0, 0.0), egui::vec2(1.0, 0.0), egui::vec2(0.0, -1.0), egui::vec2(0.0, 1.0)] {
-                painter.text(p + d, egui::Align2::CENTER_CENTER, &text, font.clone(), Color32::from_white_alpha(230));
+            for d in [
+                egui::vec2(-1.0, 0.0),
+                egui::vec2(1.0, 0.0),
+                egui::vec2(0.0, -1.0),
+                egui::vec2(0.0, 1.0),
+            ] {
+                painter.text(
+                    p + d,
+                    egui::Align2::CENTER_CENTER,
+                    &text,
+                    font.clone(),
+                    Color32::from_white_alpha(230),
+                );
             }
-            painter.text(p, egui::Align2::CENTER_CENTER, &text, font, Color32::from_rgb(40, 30, 60));
+            painter.text(
+                p,
+                egui::Align2::CENTER_CENTER,
+                &text,
+                font,
+                Color32::from_rgb(40, 30, 60),
+            );
         }
     }
 }
@@ -236,18 +312,29 @@ pub fn label_point(layer: &crate::core::layer::VectorLayer, f: usize) -> (f64, f
         }
     }
     xs.sort_by(f64::total_cmp);
-    let best = xs.chunks(2).filter(|c| c.len() == 2).max_by(|a, b| (a[1] - a[0]).total_cmp(&(b[1] - b[0])));
+    let best = xs
+        .chunks(2)
+        .filter(|c| c.len() == 2)
+        .max_by(|a, b| (a[1] - a[0]).total_cmp(&(b[1] - b[0])));
     match best {
         Some(c) => ((c[0] + c[1]) / 2.0, cy),
         None => (cx, cy),
     }
 }
 
-fn draw_selection(painter: &egui::Painter, layers: &[MapLayer], selection: &[(u64, u32)], view: &ViewBox, sm: &ScreenMap) {
+fn draw_selection(
+    painter: &egui::Painter,
+    layers: &[MapLayer],
+    selection: &[(u64, u32)],
+    view: &ViewBox,
+    sm: &ScreenMap,
+) {
     let stroke = Stroke::new(2.5, Color32::from_rgb(0, 200, 255));
     let mut budget = 300_000usize;
     for &(lid, f) in selection {
-        let Some(l) = layers.iter().find(|l| l.id == lid && l.visible) else { continue };
+        let Some(l) = layers.iter().find(|l| l.id == lid && l.visible) else {
+            continue;
+        };
         let f = f as usize;
         if f >= l.data.len() || !l.data.display.bboxes[f].intersects(&view.bbox) {
             continue;
@@ -281,15 +368,38 @@ fn draw_scale_bar(painter: &egui::Painter, rect: Rect, sm: &ScreenMap, lang: Lan
     let m_per_pt = ll[1].to_radians().cos() / sm.k;
     let target = 120.0 * m_per_pt;
     let pow = 10f64.powf(target.log10().floor());
-    let nice = [1.0, 2.0, 5.0].iter().map(|f| f * pow).filter(|d| *d <= target).fold(pow, f64::max);
+    let nice = [1.0, 2.0, 5.0]
+        .iter()
+        .map(|f| f * pow)
+        .filter(|d| *d <= target)
+        .fold(pow, f64::max);
     let len = (nice / m_per_pt) as f32;
     let origin = rect.left_bottom() + egui::vec2(14.0, -16.0);
-    let bg = Rect::from_min_max(origin + egui::vec2(-6.0, -22.0), origin + egui::vec2(len + 8.0, 8.0));
+    let bg = Rect::from_min_max(
+        origin + egui::vec2(-6.0, -22.0),
+        origin + egui::vec2(len + 8.0, 8.0),
+    );
     painter.rect_filled(bg, 3.0, Color32::from_white_alpha(200));
     let stroke = Stroke::new(2.0, Color32::from_gray(30));
     painter.line_segment([origin, origin + egui::vec2(len, 0.0)], stroke);
     painter.line_segment([origin, origin + egui::vec2(0.0, -6.0)], stroke);
-    painter.line_segment([origin + egui::vec2(len, 0.0), origin + egui::vec2(len, -6.0)], stroke);
-    let label = if nice >= 1000.0 { format!("{} {}", nice / 1000.0, lang.tr("公里", "km")) } else { format!("{nice} {}", lang.tr("米", "m")) };
-    painter.text(origin + egui::vec2(len / 2.0, -8.0), egui::Align2::CENTER_BOTTOM, label, egui::FontId::proportional(12.0), Color32::from_gray(20));
+    painter.line_segment(
+        [
+            origin + egui::vec2(len, 0.0),
+            origin + egui::vec2(len, -6.0),
+        ],
+        stroke,
+    );
+    let label = if nice >= 1000.0 {
+        format!("{} {}", nice / 1000.0, lang.tr("公里", "km"))
+    } else {
+        format!("{nice} {}", lang.tr("米", "m"))
+    };
+    painter.text(
+        origin + egui::vec2(len / 2.0, -8.0),
+        egui::Align2::CENTER_BOTTOM,
+        label,
+        egui::FontId::proportional(12.0),
+        Color32::from_gray(20),
+    );
 }

@@ -16,9 +16,16 @@ pub static CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc
 /// machines without CJK fonts (and in headless tests).
 pub fn install_fonts(ctx: &egui::Context) {
     let mut fonts = egui::FontDefinitions::default();
-    fonts.font_data.insert("wqy-microhei".into(), std::sync::Arc::new(egui::FontData::from_static(CJK_FONT)));
+    fonts.font_data.insert(
+        "wqy-microhei".into(),
+        std::sync::Arc::new(egui::FontData::from_static(CJK_FONT)),
+    );
     for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
-        fonts.families.entry(family).or_default().push("wqy-microhei".into());
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .push("wqy-microhei".into());
     }
     ctx.set_fonts(fonts);
 }
@@ -64,7 +71,10 @@ impl Lang {
 /// Opens the desktop window, optionally with a project or data file.
 pub fn run(open: Option<PathBuf>) -> eframe::Result<()> {
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default().with_title("一图 YiTu").with_inner_size([1360.0, 860.0]).with_drag_and_drop(true),
+        viewport: egui::ViewportBuilder::default()
+            .with_title("一图 YiTu")
+            .with_inner_size([1360.0, 860.0])
+            .with_drag_and_drop(true),
         ..Default::default()
     };
     eframe::run_native(
@@ -72,7 +82,8 @@ pub fn run(open: Option<PathBuf>) -> eframe::Result<()> {
         options,
         Box::new(move |cc| {
             install_fonts(&cc.egui_ctx);
-            let mut app = app::YituApp::new(cc.egui_ctx.clone(), crate::core::project::Settings::load());
+            let mut app =
+                app::YituApp::new(cc.egui_ctx.clone(), crate::core::project::Settings::load());
             if let Some(p) = open {
                 app.open_path(&p);
             }

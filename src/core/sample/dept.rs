@@ -22,51 +22,147 @@ const CHAINS: &[(&str, &[Link])] = &[
     (
         "鞋服",
         &[
-            Link { tier: "上游", name: "面料与皮革", industries: &[("1751", "化纤织造加工"), ("1910", "皮革鞣制加工"), ("2929", "塑料零件及其他塑料制品制造")] },
-            Link { tier: "中游", name: "鞋服制造", industries: &[("1951", "纺织面料鞋制造"), ("1952", "皮鞋制造"), ("1953", "塑料鞋制造"), ("1811", "运动机织服装制造")] },
-            Link { tier: "下游", name: "批发零售", industries: &[("5132", "服装批发"), ("5133", "鞋帽批发"), ("5233", "鞋帽零售")] },
+            Link {
+                tier: "上游",
+                name: "面料与皮革",
+                industries: &[
+                    ("1751", "化纤织造加工"),
+                    ("1910", "皮革鞣制加工"),
+                    ("2929", "塑料零件及其他塑料制品制造"),
+                ],
+            },
+            Link {
+                tier: "中游",
+                name: "鞋服制造",
+                industries: &[
+                    ("1951", "纺织面料鞋制造"),
+                    ("1952", "皮鞋制造"),
+                    ("1953", "塑料鞋制造"),
+                    ("1811", "运动机织服装制造"),
+                ],
+            },
+            Link {
+                tier: "下游",
+                name: "批发零售",
+                industries: &[
+                    ("5132", "服装批发"),
+                    ("5133", "鞋帽批发"),
+                    ("5233", "鞋帽零售"),
+                ],
+            },
         ],
     ),
     (
         "工艺美术",
         &[
-            Link { tier: "上游", name: "原料与配件", industries: &[("2439", "其他工艺美术及礼仪用品制造")] },
-            Link { tier: "中游", name: "工艺品制造", industries: &[("2431", "雕塑工艺品制造"), ("2438", "珠宝首饰及有关物品制造"), ("2110", "木质家具制造")] },
-            Link { tier: "下游", name: "流通与零售", industries: &[("5146", "首饰、工艺品及收藏品批发"), ("5245", "珠宝首饰零售")] },
+            Link {
+                tier: "上游",
+                name: "原料与配件",
+                industries: &[("2439", "其他工艺美术及礼仪用品制造")],
+            },
+            Link {
+                tier: "中游",
+                name: "工艺品制造",
+                industries: &[
+                    ("2431", "雕塑工艺品制造"),
+                    ("2438", "珠宝首饰及有关物品制造"),
+                    ("2110", "木质家具制造"),
+                ],
+            },
+            Link {
+                tier: "下游",
+                name: "流通与零售",
+                industries: &[
+                    ("5146", "首饰、工艺品及收藏品批发"),
+                    ("5245", "珠宝首饰零售"),
+                ],
+            },
         ],
     ),
     (
         "食品",
         &[
-            Link { tier: "上游", name: "原料与辅料", industries: &[("1391", "淀粉及淀粉制品制造"), ("1495", "食品及饲料添加剂制造")] },
-            Link { tier: "中游", name: "食品饮料制造", industries: &[("1513", "啤酒制造"), ("1431", "米、面制品制造"), ("1399", "其他未列明农副食品加工")] },
-            Link { tier: "下游", name: "批发流通", industries: &[("5124", "肉、禽、蛋、奶及水产品批发"), ("5126", "营养和保健品批发")] },
+            Link {
+                tier: "上游",
+                name: "原料与辅料",
+                industries: &[
+                    ("1391", "淀粉及淀粉制品制造"),
+                    ("1495", "食品及饲料添加剂制造"),
+                ],
+            },
+            Link {
+                tier: "中游",
+                name: "食品饮料制造",
+                industries: &[
+                    ("1513", "啤酒制造"),
+                    ("1431", "米、面制品制造"),
+                    ("1399", "其他未列明农副食品加工"),
+                ],
+            },
+            Link {
+                tier: "下游",
+                name: "批发流通",
+                industries: &[
+                    ("5124", "肉、禽、蛋、奶及水产品批发"),
+                    ("5126", "营养和保健品批发"),
+                ],
+            },
         ],
     ),
     (
         "电子信息",
         &[
-            Link { tier: "上游", name: "材料", industries: &[("3091", "石墨及碳素制品制造"), ("2662", "专项化学用品制造")] },
-            Link { tier: "中游", name: "器件制造", industries: &[("3974", "显示器件制造"), ("3982", "电子电路制造"), ("3969", "其他智能消费设备制造")] },
-            Link { tier: "下游", name: "销售服务", industries: &[("5137", "家用视听设备批发"), ("5176", "计算机、软件及辅助设备批发")] },
+            Link {
+                tier: "上游",
+                name: "材料",
+                industries: &[("3091", "石墨及碳素制品制造"), ("2662", "专项化学用品制造")],
+            },
+            Link {
+                tier: "中游",
+                name: "器件制造",
+                industries: &[
+                    ("3974", "显示器件制造"),
+                    ("3982", "电子电路制造"),
+                    ("3969", "其他智能消费设备制造"),
+                ],
+            },
+            Link {
+                tier: "下游",
+                name: "销售服务",
+                industries: &[
+                    ("5137", "家用视听设备批发"),
+                    ("5176", "计算机、软件及辅助设备批发"),
+                ],
+            },
         ],
     ),
 ];
 
-const NAME_WORDS: &[&str] = &["鸿", "兴", "泰", "源", "华", "盛", "隆", "达", "新", "宏", "永", "祥", "瑞", "丰", "信", "恒", "嘉", "荣", "福", "仙", "木兰", "九鲤", "鲤", "湄", "兰", "金", "宝", "天", "远", "创"];
+const NAME_WORDS: &[&str] = &[
+    "鸿", "兴", "泰", "源", "华", "盛", "隆", "达", "新", "宏", "永", "祥", "瑞", "丰", "信", "恒",
+    "嘉", "荣", "福", "仙", "木兰", "九鲤", "鲤", "湄", "兰", "金", "宝", "天", "远", "创",
+];
 
 /// The check character of an 18-character unified social credit code (GB 32100-2015).
 pub fn credit_check_char(first17: &str) -> char {
     const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const W: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
-    let sum: u32 = first17.chars().zip(W.iter()).map(|(c, w)| CHARS.find(c).unwrap_or(0) as u32 * w).sum();
+    const W: [u32; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
+    let sum: u32 = first17
+        .chars()
+        .zip(W.iter())
+        .map(|(c, w)| CHARS.find(c).unwrap_or(0) as u32 * w)
+        .sum();
     let c = (31 - sum % 31) % 31;
     CHARS.chars().nth(c as usize).unwrap()
 }
 
 /// Whether an 18-character unified social credit code has a valid check character.
 pub fn credit_code_valid(code: &str) -> bool {
-    code.len() == 18 && code.is_ascii() && credit_check_char(&code[..17]) == code.chars().nth(17).unwrap()
+    code.len() == 18
+        && code.is_ascii()
+        && credit_check_char(&code[..17]) == code.chars().nth(17).unwrap()
 }
 
 fn credit_code(rng: &mut ChaCha8Rng, region6: &str) -> String {
@@ -81,9 +177,18 @@ fn credit_code(rng: &mut ChaCha8Rng, region6: &str) -> String {
 }
 
 /// Writes the `enterprises` point layer; returns how many were written.
-pub fn write_enterprises(w: &GpkgWriter, world: &World, candidates: &[([f64; 2], usize, &str)], seed: u64) -> anyhow::Result<usize> {
+pub fn write_enterprises(
+    w: &GpkgWriter,
+    world: &World,
+    candidates: &[([f64; 2], usize, &str)],
+    seed: u64,
+) -> anyhow::Result<usize> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xE17);
-    let villages = candidates.iter().map(|c| c.1).collect::<std::collections::HashSet<_>>().len();
+    let villages = candidates
+        .iter()
+        .map(|c| c.1)
+        .collect::<std::collections::HashSet<_>>()
+        .len();
     let n = (villages * 3).clamp(40, 1500).min(candidates.len());
     let mut lw = w.layer(
         "enterprises",
@@ -110,7 +215,8 @@ pub fn write_enterprises(w: &GpkgWriter, world: &World, candidates: &[([f64; 2],
     let mut rows = Vec::new();
     for k in 0..n {
         let (p, v, _) = candidates[(k * candidates.len()) / n.max(1)];
-        let (chain, links) = CHAINS[(hash01(seed ^ 50, k as i64, 0) * CHAINS.len() as f64) as usize % CHAINS.len()];
+        let (chain, links) =
+            CHAINS[(hash01(seed ^ 50, k as i64, 0) * CHAINS.len() as f64) as usize % CHAINS.len()];
         // Some links stay thin or empty on purpose: the chain analysis must find the gaps.
         let li = match rng.random::<f64>() {
             x if x < 0.2 => 0,
@@ -129,9 +235,35 @@ pub fn write_enterprises(w: &GpkgWriter, world: &World, candidates: &[([f64; 2],
             "食品" => "食品",
             _ => "电子",
         };
-        let name = format!("莆田市{}{}{}{}有限公司", word(&mut rng), word(&mut rng), kind, if rng.random::<bool>() { "科技" } else { "制品" });
-        let jitter = [p[0] + rng.random_range(-15.0..15.0), p[1] + rng.random_range(-15.0..15.0)];
-        rows.push((jitter, v, name, credit_code(&mut rng, "350322"), code, iname, chain, link.tier, link.name, output, tax, employees));
+        let name = format!(
+            "莆田市{}{}{}{}有限公司",
+            word(&mut rng),
+            word(&mut rng),
+            kind,
+            if rng.random::<bool>() {
+                "科技"
+            } else {
+                "制品"
+            }
+        );
+        let jitter = [
+            p[0] + rng.random_range(-15.0..15.0),
+            p[1] + rng.random_range(-15.0..15.0),
+        ];
+        rows.push((
+            jitter,
+            v,
+            name,
+            credit_code(&mut rng, "350322"),
+            code,
+            iname,
+            chain,
+            link.tier,
+            link.name,
+            output,
+            tax,
+            employees,
+        ));
     }
     let mut lead: std::collections::HashMap<&str, (usize, f64)> = Default::default();
     for (i, r) in rows.iter().enumerate() {
@@ -171,15 +303,29 @@ pub fn write_enterprises(w: &GpkgWriter, world: &World, candidates: &[([f64; 2],
 
 /// Full-width digits (as typed by some departments): ０１２…
 fn full_width(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_digit() { char::from_u32(c as u32 - '0' as u32 + 0xFF10).unwrap() } else { c }).collect()
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_digit() {
+                char::from_u32(c as u32 - '0' as u32 + 0xFF10).unwrap()
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// Writes the department tables; returns the files written.
-pub fn write_tables(dir: &Path, world: &World, villages: &[usize], seed: u64) -> anyhow::Result<Vec<PathBuf>> {
+pub fn write_tables(
+    dir: &Path,
+    world: &World,
+    villages: &[usize],
+    seed: u64,
+) -> anyhow::Result<Vec<PathBuf>> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xDE97);
     let mut files = Vec::new();
     // 1. Population (UTF-8 CSV): code and name, some names as the 村委会, a few codes in full width.
-    let mut csv = String::from("村代码,村名称,所属乡镇,户籍人口,常住人口,户数,60岁以上人口,统计年度\n");
+    let mut csv =
+        String::from("村代码,村名称,所属乡镇,户籍人口,常住人口,户数,60岁以上人口,统计年度\n");
     let mut pops = Vec::new();
     for &i in villages {
         let v = &world.villages[i];
@@ -193,15 +339,24 @@ pub fn write_tables(dir: &Path, world: &World, villages: &[usize], seed: u64) ->
             2 => format!(" {} ", v.name),
             _ => v.name.clone(),
         };
-        let code = if rng.random_range(0..40) == 0 { full_width(&v.code) } else { v.code.clone() };
-        csv.push_str(&format!("{code},{name},{},{reg},{res},{hh},{old},2024\n", world.towns[v.town].name));
+        let code = if rng.random_range(0..40) == 0 {
+            full_width(&v.code)
+        } else {
+            v.code.clone()
+        };
+        csv.push_str(&format!(
+            "{code},{name},{},{reg},{res},{hh},{old},2024\n",
+            world.towns[v.town].name
+        ));
     }
     let p = dir.join("population_2024.csv");
     std::fs::write(&p, csv)?;
     files.push(p);
 
     // 2. Collective income (GBK CSV), keyed by name only; some villages missing, some 村民委员会.
-    let mut csv = String::from("乡镇（街道）,村（居）委会名称,村集体经济收入（万元）,其中经营性收入（万元）,年份\r\n");
+    let mut csv = String::from(
+        "乡镇（街道）,村（居）委会名称,村集体经济收入（万元）,其中经营性收入（万元）,年份\r\n",
+    );
     for &i in villages {
         let v = &world.villages[i];
         if rng.random_range(0..25) == 0 {
@@ -214,8 +369,15 @@ pub fn write_tables(dir: &Path, world: &World, villages: &[usize], seed: u64) ->
             1 => v.official_name.clone(),
             _ => v.name.clone(),
         };
-        let income_cell = if rng.random_range(0..30) == 0 { String::new() } else { format!("{income}") };
-        csv.push_str(&format!("{},{name},{income_cell},{op},2024\r\n", world.towns[v.town].name));
+        let income_cell = if rng.random_range(0..30) == 0 {
+            String::new()
+        } else {
+            format!("{income}")
+        };
+        csv.push_str(&format!(
+            "{},{name},{income_cell},{op},2024\r\n",
+            world.towns[v.town].name
+        ));
     }
     let (gbk, _, _) = encoding_rs::GBK.encode(&csv);
     let p = dir.join("collective_income_2024_gbk.csv");
@@ -226,21 +388,43 @@ pub fn write_tables(dir: &Path, world: &World, villages: &[usize], seed: u64) ->
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name("合作社")?;
-    sheet.write_string(0, 0, format!("{COUNTY_NAME}农民专业合作社和家庭农场统计表（2024年）"))?;
+    sheet.write_string(
+        0,
+        0,
+        format!("{COUNTY_NAME}农民专业合作社和家庭农场统计表（2024年）"),
+    )?;
     sheet.write_string(1, 0, "填报单位：县农业农村局")?;
-    for (c, h) in ["序号", "乡镇", "村名", "合作社数量", "家庭农场数量", "带动农户数（户）"].iter().enumerate() {
+    for (c, h) in [
+        "序号",
+        "乡镇",
+        "村名",
+        "合作社数量",
+        "家庭农场数量",
+        "带动农户数（户）",
+    ]
+    .iter()
+    .enumerate()
+    {
         sheet.write_string(2, c as u16, *h)?;
     }
     for (r, &i) in villages.iter().enumerate() {
         let v = &world.villages[i];
         let row = r as u32 + 3;
-        let name = if rng.random_range(0..3) == 0 { v.official_name.clone() } else { v.name.clone() };
+        let name = if rng.random_range(0..3) == 0 {
+            v.official_name.clone()
+        } else {
+            v.name.clone()
+        };
         sheet.write_number(row, 0, (r + 1) as f64)?;
         sheet.write_string(row, 1, &world.towns[v.town].name)?;
         sheet.write_string(row, 2, &name)?;
         sheet.write_number(row, 3, rng.random_range(0..7) as f64)?;
         sheet.write_number(row, 4, rng.random_range(0..12) as f64)?;
-        sheet.write_number(row, 5, (pops[r] as f64 * rng.random_range(0.02..0.2)).round())?;
+        sheet.write_number(
+            row,
+            5,
+            (pops[r] as f64 * rng.random_range(0.02..0.2)).round(),
+        )?;
     }
     let p = dir.join("cooperatives_2024.xlsx");
     let tmp = dir.join("cooperatives_2024.xlsx.tmp");

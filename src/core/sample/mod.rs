@@ -93,8 +93,16 @@ fn clip_halfplane(poly: &[[f64; 2]], n: [f64; 2], c: f64) -> Vec<[f64; 2]> {
 
 /// The part of convex `poly` (open ring) nearer to seed `v` than to every other seed in `others`.
 /// Computed around `origin` to keep precision with 8-digit eastings.
-fn voronoi_clip(poly: &[[f64; 2]], origin: [f64; 2], v: [f64; 2], others: &[[f64; 2]]) -> Vec<[f64; 2]> {
-    let mut p: Vec<[f64; 2]> = poly.iter().map(|c| [c[0] - origin[0], c[1] - origin[1]]).collect();
+fn voronoi_clip(
+    poly: &[[f64; 2]],
+    origin: [f64; 2],
+    v: [f64; 2],
+    others: &[[f64; 2]],
+) -> Vec<[f64; 2]> {
+    let mut p: Vec<[f64; 2]> = poly
+        .iter()
+        .map(|c| [c[0] - origin[0], c[1] - origin[1]])
+        .collect();
     let sv = [v[0] - origin[0], v[1] - origin[1]];
     for w in others {
         let sw = [w[0] - origin[0], w[1] - origin[1]];
@@ -108,7 +116,9 @@ fn voronoi_clip(poly: &[[f64; 2]], origin: [f64; 2], v: [f64; 2], others: &[[f64
             return Vec::new();
         }
     }
-    p.iter().map(|c| [c[0] + origin[0], c[1] + origin[1]]).collect()
+    p.iter()
+        .map(|c| [c[0] + origin[0], c[1] + origin[1]])
+        .collect()
 }
 
 fn close(mut r: Ring) -> Ring {
@@ -138,7 +148,11 @@ fn from_geo(mp: &MultiPolygon<f64>) -> Vec<Poly> {
     mp.0.iter()
         .map(|p| {
             let mut rings = vec![p.exterior().coords().map(|c| [c.x, c.y]).collect::<Ring>()];
-            rings.extend(p.interiors().iter().map(|r| r.coords().map(|c| [c.x, c.y]).collect::<Ring>()));
+            rings.extend(
+                p.interiors()
+                    .iter()
+                    .map(|r| r.coords().map(|c| [c.x, c.y]).collect::<Ring>()),
+            );
             orient(rings)
         })
         .filter(|p| p[0].len() >= 4)
@@ -148,7 +162,18 @@ fn from_geo(mp: &MultiPolygon<f64>) -> Vec<Poly> {
 fn planar_area(polys: &[Poly]) -> f64 {
     polys
         .iter()
-        .map(|p| p.iter().enumerate().map(|(i, r)| if i == 0 { ring_signed_area(r).abs() } else { -ring_signed_area(r).abs() }).sum::<f64>())
+        .map(|p| {
+            p.iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    if i == 0 {
+                        ring_signed_area(r).abs()
+                    } else {
+                        -ring_signed_area(r).abs()
+                    }
+                })
+                .sum::<f64>()
+        })
         .sum()
 }
 
@@ -245,7 +270,11 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
         if !world.selected(i) {
             continue;
         }
-        let others: Vec<[f64; 2]> = world.nearest_villages(v.seed, 60).iter().map(|j| world.villages[*j].seed).collect();
+        let others: Vec<[f64; 2]> = world
+            .nearest_villages(v.seed, 60)
+            .iter()
+            .map(|j| world.villages[*j].seed)
+            .collect();
         let cell = voronoi_clip(&big, v.seed, v.seed, &others);
         if cell.len() < 3 {
             continue;
@@ -254,7 +283,9 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
         village_polys[i] = Some(mp);
         progress.set(i as u64)?;
     }
-    let selected_villages: Vec<usize> = (0..world.villages.len()).filter(|i| village_polys[*i].is_some()).collect();
+    let selected_villages: Vec<usize> = (0..world.villages.len())
+        .filter(|i| village_polys[*i].is_some())
+        .collect();
     let mut sample_area = 0.0;
     {
         let mut lw = w.layer(
@@ -262,7 +293,15 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
             "村级调查区",
             Some("MULTIPOLYGON"),
             SRS,
-            &[("BSM", FieldType::Integer), ("YSDM", FieldType::Text), ("ZLDWDM", FieldType::Text), ("ZLDWMC", FieldType::Text), ("XZQDM", FieldType::Text), ("XZQMC", FieldType::Text), ("DCMJ", FieldType::Real)],
+            &[
+                ("BSM", FieldType::Integer),
+                ("YSDM", FieldType::Text),
+                ("ZLDWDM", FieldType::Text),
+                ("ZLDWMC", FieldType::Text),
+                ("XZQDM", FieldType::Text),
+                ("XZQMC", FieldType::Text),
+                ("DCMJ", FieldType::Real),
+            ],
         )?;
         for (k, &i) in selected_villages.iter().enumerate() {
             let v = &world.villages[i];
@@ -296,15 +335,26 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
             "行政区（乡镇）",
             Some("MULTIPOLYGON"),
             SRS,
-            &[("BSM", FieldType::Integer), ("YSDM", FieldType::Text), ("XZQDM", FieldType::Text), ("XZQMC", FieldType::Text), ("DCMJ", FieldType::Real)],
+            &[
+                ("BSM", FieldType::Integer),
+                ("YSDM", FieldType::Text),
+                ("XZQDM", FieldType::Text),
+                ("XZQMC", FieldType::Text),
+                ("DCMJ", FieldType::Real),
+            ],
         )?;
         let mut n = 0;
         for (ti, t) in world.towns.iter().enumerate() {
             if !t.selected {
                 continue;
             }
-            let parts: Vec<&MultiPolygon<f64>> = selected_villages.iter().filter(|i| world.villages[**i].town == ti).map(|i| village_polys[*i].as_ref().unwrap()).collect();
-            let polys: Vec<geo::Polygon<f64>> = parts.iter().flat_map(|m| m.0.iter().cloned()).collect();
+            let parts: Vec<&MultiPolygon<f64>> = selected_villages
+                .iter()
+                .filter(|i| world.villages[**i].town == ti)
+                .map(|i| village_polys[*i].as_ref().unwrap())
+                .collect();
+            let polys: Vec<geo::Polygon<f64>> =
+                parts.iter().flat_map(|m| m.0.iter().cloned()).collect();
             let u = geo::unary_union(polys.iter());
             county_sel = county_sel.union(&u);
             let pp = from_geo(&u);
@@ -312,7 +362,13 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
             n += 1;
             lw.add(
                 Some((&blob, bbox_of(&pp))),
-                &[OutValue::Int(n), OutValue::Text("1000600100".into()), OutValue::Text(t.code.clone()), OutValue::Text(t.name.clone()), OutValue::Real(round2(ellipsoidal_area(&pp, planar_area(&pp))))],
+                &[
+                    OutValue::Int(n),
+                    OutValue::Text("1000600100".into()),
+                    OutValue::Text(t.code.clone()),
+                    OutValue::Text(t.name.clone()),
+                    OutValue::Real(round2(ellipsoidal_area(&pp, planar_area(&pp)))),
+                ],
             )?;
         }
         lw.finish()?;
@@ -332,7 +388,12 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
         (dx * ct + dy * st, -dx * st + dy * ct)
     };
     let (mut umin, mut umax, mut vmin, mut vmax) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for c in [[sel_bb.min().x, sel_bb.min().y], [sel_bb.max().x, sel_bb.min().y], [sel_bb.max().x, sel_bb.max().y], [sel_bb.min().x, sel_bb.max().y]] {
+    for c in [
+        [sel_bb.min().x, sel_bb.min().y],
+        [sel_bb.max().x, sel_bb.min().y],
+        [sel_bb.max().x, sel_bb.max().y],
+        [sel_bb.min().x, sel_bb.max().y],
+    ] {
         let (u, v) = to_uv(c);
         umin = umin.min(u);
         umax = umax.max(u);
@@ -352,13 +413,17 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
     for p in &county_sel.0 {
         for r in std::iter::once(p.exterior()).chain(p.interiors().iter()) {
             for l in r.lines() {
-                seg_boxes.push(rstar::primitives::Rectangle::from_corners([l.start.x, l.start.y], [l.end.x, l.end.y]));
+                seg_boxes.push(rstar::primitives::Rectangle::from_corners(
+                    [l.start.x, l.start.y],
+                    [l.end.x, l.end.y],
+                ));
             }
         }
     }
     let seg_index = rstar::RTree::bulk_load(seg_boxes);
     let county_sel_ref = &county_sel;
-    let in_sample = |p: [f64; 2]| geo::Contains::contains(county_sel_ref, &geo::Point::new(p[0], p[1]));
+    let in_sample =
+        |p: [f64; 2]| geo::Contains::contains(county_sel_ref, &geo::Point::new(p[0], p[1]));
 
     // Crossing share: keep whole (crossing) enough straddling cells to reach ~7.5% of parcels.
     let straddle_estimate = {
@@ -368,7 +433,12 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
         for _ in 0..4000 {
             let i = r2.random_range(i0..i1);
             let j = r2.random_range(j0..j1);
-            let c = [vertex(i, j), vertex(i + 1, j), vertex(i + 1, j + 1), vertex(i, j + 1)];
+            let c = [
+                vertex(i, j),
+                vertex(i + 1, j),
+                vertex(i + 1, j + 1),
+                vertex(i, j + 1),
+            ];
             let ctr = centre(&c);
             if !in_sample(ctr) {
                 continue;
@@ -389,7 +459,16 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
         "永久基本农田图斑",
         Some("MULTIPOLYGON"),
         SRS,
-        &[("BSM", FieldType::Integer), ("YSDM", FieldType::Text), ("JBNTTBBH", FieldType::Text), ("DLBM", FieldType::Text), ("DLMC", FieldType::Text), ("ZLDWDM", FieldType::Text), ("ZLDWMC", FieldType::Text), ("TBMJ", FieldType::Real)],
+        &[
+            ("BSM", FieldType::Integer),
+            ("YSDM", FieldType::Text),
+            ("JBNTTBBH", FieldType::Text),
+            ("DLBM", FieldType::Text),
+            ("DLMC", FieldType::Text),
+            ("ZLDWDM", FieldType::Text),
+            ("ZLDWMC", FieldType::Text),
+            ("TBMJ", FieldType::Real),
+        ],
     )?;
     let mut tbbh_counter = vec![0u32; world.villages.len()];
     let mut stats = Stats::default();
@@ -399,13 +478,21 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
         progress.set((j - j0) as u64)?;
         let mut i = i0;
         while i < i1 {
-            let corners = [vertex(i, j), vertex(i + 1, j), vertex(i + 1, j + 1), vertex(i, j + 1)];
+            let corners = [
+                vertex(i, j),
+                vertex(i + 1, j),
+                vertex(i + 1, j + 1),
+                vertex(i, j + 1),
+            ];
             let mut cbox = BBox::EMPTY;
             for c in &corners {
                 cbox.add(c[0], c[1]);
             }
             let env = rstar::AABB::from_corners([cbox.min_x, cbox.min_y], [cbox.max_x, cbox.max_y]);
-            let on_edge = seg_index.locate_in_envelope_intersecting(&env).next().is_some();
+            let on_edge = seg_index
+                .locate_in_envelope_intersecting(&env)
+                .next()
+                .is_some();
             let ctr = centre(&corners);
             if !on_edge && !in_sample(ctr) {
                 i += 1;
@@ -425,12 +512,23 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
                 let mut ring = corners.to_vec();
                 // Merge with the right-hand neighbour now and then: concave six-sided fields.
                 if !on_edge && hash01(seed ^ 14, i, j) < 0.22 && i + 1 < i1 {
-                    let n = [vertex(i + 1, j), vertex(i + 2, j), vertex(i + 2, j + 1), vertex(i + 1, j + 1)];
+                    let n = [
+                        vertex(i + 1, j),
+                        vertex(i + 2, j),
+                        vertex(i + 2, j + 1),
+                        vertex(i + 1, j + 1),
+                    ];
                     let nc = centre(&n);
                     let n_edge = seg_index
                         .locate_in_envelope_intersecting(&rstar::AABB::from_corners(
-                            [n.iter().map(|c| c[0]).fold(f64::MAX, f64::min), n.iter().map(|c| c[1]).fold(f64::MAX, f64::min)],
-                            [n.iter().map(|c| c[0]).fold(f64::MIN, f64::max), n.iter().map(|c| c[1]).fold(f64::MIN, f64::max)],
+                            [
+                                n.iter().map(|c| c[0]).fold(f64::MAX, f64::min),
+                                n.iter().map(|c| c[1]).fold(f64::MAX, f64::min),
+                            ],
+                            [
+                                n.iter().map(|c| c[0]).fold(f64::MIN, f64::max),
+                                n.iter().map(|c| c[1]).fold(f64::MIN, f64::max),
+                            ],
                         ))
                         .next()
                         .is_some();
@@ -444,11 +542,26 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
                 }
                 let mut poly = vec![close(ring)];
                 // A house plot or pond inside a field now and then: a polygon with a hole.
-                if consumed == 1 && !on_edge && hash01(seed ^ 15, i, j) < 0.025 && !matches!(settlement, Settlement::Seat | Settlement::Town) {
+                if consumed == 1
+                    && !on_edge
+                    && hash01(seed ^ 15, i, j) < 0.025
+                    && !matches!(settlement, Settlement::Seat | Settlement::Town)
+                {
                     let k = 0.28 + 0.1 * hash01(seed ^ 16, i, j);
-                    let hole: Ring = corners.iter().map(|c| [ctr[0] + (c[0] - ctr[0]) * k, ctr[1] + (c[1] - ctr[1]) * k]).collect();
-                    let inner_class = if hash01(seed ^ 17, i, j) < 0.5 { "0702" } else { "1104" };
-                    pieces.push((cv[0], vec![orient(vec![close(hole.clone())])], Some(inner_class)));
+                    let hole: Ring = corners
+                        .iter()
+                        .map(|c| [ctr[0] + (c[0] - ctr[0]) * k, ctr[1] + (c[1] - ctr[1]) * k])
+                        .collect();
+                    let inner_class = if hash01(seed ^ 17, i, j) < 0.5 {
+                        "0702"
+                    } else {
+                        "1104"
+                    };
+                    pieces.push((
+                        cv[0],
+                        vec![orient(vec![close(hole.clone())])],
+                        Some(inner_class),
+                    ));
                     poly.push(close(hole));
                 }
                 pieces.insert(0, (cv[0], vec![orient(poly)], None));
@@ -467,7 +580,10 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
                 let all_selected = pieces.iter().all(|(v, _, _)| world.selected(*v));
                 if all_selected && pieces.len() > 1 && rng.random::<f64>() < p_cross {
                     // Keep it whole: it crosses the border; it is located in the village holding most of it.
-                    let (v, _, _) = pieces.iter().max_by(|a, b| planar_area(&a.1).total_cmp(&planar_area(&b.1))).unwrap();
+                    let (v, _, _) = pieces
+                        .iter()
+                        .max_by(|a, b| planar_area(&a.1).total_cmp(&planar_area(&b.1)))
+                        .unwrap();
                     pieces = vec![(*v, vec![orient(vec![close(corners.to_vec())])], None)];
                     crossing = true;
                 }
@@ -489,9 +605,27 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
                     Some(c) => (c, (i, j * 7 + 3)),
                     None => (class, (i, j)),
                 };
-                let p = Parcel { polys, village: v, class: cls, settlement, slope, crossing, key };
-                write_parcel(&p, &world, &mut dltb, &mut yjjbnt, &mut tbbh_counter, &mut stats, seed)?;
-                if matches!(cls, "0601" | "05H1" | "0508") || (cls == "0702" && hash01(seed ^ 18, i, j) < 0.02) {
+                let p = Parcel {
+                    polys,
+                    village: v,
+                    class: cls,
+                    settlement,
+                    slope,
+                    crossing,
+                    key,
+                };
+                write_parcel(
+                    &p,
+                    &world,
+                    &mut dltb,
+                    &mut yjjbnt,
+                    &mut tbbh_counter,
+                    &mut stats,
+                    seed,
+                )?;
+                if matches!(cls, "0601" | "05H1" | "0508")
+                    || (cls == "0702" && hash01(seed ^ 18, i, j) < 0.02)
+                {
                     ent_candidates.push((centre_of(&p.polys), v, cls));
                 }
             }
@@ -504,8 +638,24 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
     // Planning controls.
     progress.stage("planning controls / 三区三线", 1);
     let mut ctl_rng = ChaCha8Rng::seed_from_u64(seed ^ 0xC7);
-    write_blobs(&w, "STBHHX", "生态保护红线", &world, &county_sel, &mut ctl_rng, true)?;
-    write_blobs(&w, "CZKFBJ", "城镇开发边界", &world, &county_sel, &mut ctl_rng, false)?;
+    write_blobs(
+        &w,
+        "STBHHX",
+        "生态保护红线",
+        &world,
+        &county_sel,
+        &mut ctl_rng,
+        true,
+    )?;
+    write_blobs(
+        &w,
+        "CZKFBJ",
+        "城镇开发边界",
+        &world,
+        &county_sel,
+        &mut ctl_rng,
+        false,
+    )?;
 
     // Enterprises.
     progress.stage("enterprises / 企业", 1);
@@ -515,14 +665,29 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
     // Department tables.
     progress.stage("department tables / 部门数据", 1);
     let mut files = vec![gpkg_path.clone()];
-    files.extend(dept::write_tables(&opts.out_dir, &world, &selected_villages, seed)?);
+    files.extend(dept::write_tables(
+        &opts.out_dir,
+        &world,
+        &selected_villages,
+        seed,
+    )?);
 
     // Basemap and project.
     if let Some(maxz) = opts.basemap_max_zoom {
         progress.stage("basemap / 底图瓦片", 1);
-        files.push(basemap::render(&world, &county_sel, &opts.out_dir.join(BASEMAP_NAME), maxz, progress)?);
+        files.push(basemap::render(
+            &world,
+            &county_sel,
+            &opts.out_dir.join(BASEMAP_NAME),
+            maxz,
+            progress,
+        )?);
     }
-    files.push(write_project(&opts.out_dir, opts.basemap_max_zoom.is_some(), progress)?);
+    files.push(write_project(
+        &opts.out_dir,
+        opts.basemap_max_zoom.is_some(),
+        progress,
+    )?);
 
     Ok(SampleSummary {
         towns: world.towns.iter().filter(|t| t.selected).count(),
@@ -547,7 +712,10 @@ struct Stats {
 
 fn centre(c: &[[f64; 2]]) -> [f64; 2] {
     let n = c.len() as f64;
-    [c.iter().map(|p| p[0]).sum::<f64>() / n, c.iter().map(|p| p[1]).sum::<f64>() / n]
+    [
+        c.iter().map(|p| p[0]).sum::<f64>() / n,
+        c.iter().map(|p| p[1]).sum::<f64>() / n,
+    ]
 }
 
 fn centre_of(polys: &[Poly]) -> [f64; 2] {
@@ -570,16 +738,27 @@ fn write_parcel(
     let tbmj = round2(ellipsoidal_area(&p.polys, planar));
     let farmland = landuse::is_farmland(p.class);
     let h = |salt: u64| hash01(seed ^ salt, p.key.0, p.key.1);
-    let kcxs = if farmland { ridge_coefficient(p.slope) } else { 0.0 };
+    let kcxs = if farmland {
+        ridge_coefficient(p.slope)
+    } else {
+        0.0
+    };
     let kcmj = round2(tbmj * kcxs);
     let tbdlmj = round2(tbmj - kcmj);
     tbbh[p.village] += 1;
     stats.parcels += 1;
     stats.crossing += p.crossing as usize;
     stats.tbmj += tbmj;
-    let state_owned = matches!(p.class, "1003" | "1004" | "1101" | "1103" | "08H1" | "09" | "1001") || p.settlement == Settlement::Seat;
+    let state_owned = matches!(
+        p.class,
+        "1003" | "1004" | "1101" | "1103" | "08H1" | "09" | "1001"
+    ) || p.settlement == Settlement::Seat;
     let (qsxz, qsdwdm, qsdwmc) = if state_owned {
-        ("10", format!("{COUNTY_CODE}0000000000000"), COUNTY_NAME.to_string())
+        (
+            "10",
+            format!("{COUNTY_CODE}0000000000000"),
+            COUNTY_NAME.to_string(),
+        )
     } else {
         ("30", zldwdm(&v.code), v.name.clone())
     };
@@ -600,7 +779,9 @@ fn write_parcel(
         ("", "")
     };
     let czcs = match (landuse::group(p.class), p.settlement) {
-        (Some(landuse::LandGroup::Construction), Settlement::Seat | Settlement::Industrial) => "201",
+        (Some(landuse::LandGroup::Construction), Settlement::Seat | Settlement::Industrial) => {
+            "201"
+        }
         (Some(landuse::LandGroup::Construction), Settlement::Town) => "202",
         (Some(landuse::LandGroup::Construction), Settlement::Village) => "203",
         _ => "",
@@ -622,13 +803,29 @@ fn write_parcel(
             t(&zldwdm(&v.code)),
             t(&v.name),
             OutValue::Real(tbmj),
-            if kcxs > 0.0 { t("1203") } else { OutValue::Null },
+            if kcxs > 0.0 {
+                t("1203")
+            } else {
+                OutValue::Null
+            },
             OutValue::Real(kcxs),
             OutValue::Real(kcmj),
             OutValue::Real(tbdlmj),
-            if farmland && p.slope >= 2 { t(if h(41) < 0.6 { "TT" } else { "PD" }) } else { OutValue::Null },
-            if farmland { t(&p.slope.to_string()) } else { OutValue::Null },
-            if farmland { OutValue::Int((4 + p.slope as i64 + (h(42) * 4.0) as i64).min(15)) } else { OutValue::Null },
+            if farmland && p.slope >= 2 {
+                t(if h(41) < 0.6 { "TT" } else { "PD" })
+            } else {
+                OutValue::Null
+            },
+            if farmland {
+                t(&p.slope.to_string())
+            } else {
+                OutValue::Null
+            },
+            if farmland {
+                OutValue::Int((4 + p.slope as i64 + (h(42) * 4.0) as i64).min(15))
+            } else {
+                OutValue::Null
+            },
             opt(zzsxdm),
             opt(zzsxmc),
             opt(czcs),
@@ -663,7 +860,15 @@ fn write_parcel(
 
 /// Star-shaped blobs: ecological red line patches in high hills, or urban development
 /// boundaries around the seats; clipped to the sample area.
-fn write_blobs(w: &GpkgWriter, table: &str, title: &str, world: &World, area: &MultiPolygon<f64>, rng: &mut ChaCha8Rng, red_line: bool) -> anyhow::Result<()> {
+fn write_blobs(
+    w: &GpkgWriter,
+    table: &str,
+    title: &str,
+    world: &World,
+    area: &MultiPolygon<f64>,
+    rng: &mut ChaCha8Rng,
+    red_line: bool,
+) -> anyhow::Result<()> {
     let bb = geo::BoundingRect::bounding_rect(area).unwrap();
     let span = (bb.width() * bb.height()).sqrt();
     let mut centres: Vec<([f64; 2], f64, String)> = Vec::new();
@@ -672,14 +877,23 @@ fn write_blobs(w: &GpkgWriter, table: &str, title: &str, world: &World, area: &M
         let mut tries = 0;
         while centres.len() < 5 && tries < 4000 {
             tries += 1;
-            let p = [rng.random_range(bb.min().x..bb.max().x), rng.random_range(bb.min().y..bb.max().y)];
-            if world.terrain.elevation(p[0], p[1]) < 0.62 || centres.iter().any(|c| dist2(c.0, p).sqrt() < span * 0.25) {
+            let p = [
+                rng.random_range(bb.min().x..bb.max().x),
+                rng.random_range(bb.min().y..bb.max().y),
+            ];
+            if world.terrain.elevation(p[0], p[1]) < 0.62
+                || centres.iter().any(|c| dist2(c.0, p).sqrt() < span * 0.25)
+            {
                 continue;
             }
             if !geo::Contains::contains(area, &geo::Point::new(p[0], p[1])) {
                 continue;
             }
-            centres.push((p, span * rng.random_range(0.06..0.13), format!("{COUNTY_NAME}{}生态保护红线", kinds[centres.len() % 3])));
+            centres.push((
+                p,
+                span * rng.random_range(0.06..0.13),
+                format!("{COUNTY_NAME}{}生态保护红线", kinds[centres.len() % 3]),
+            ));
         }
     } else {
         let seat = &world.towns[0];
@@ -691,9 +905,21 @@ fn write_blobs(w: &GpkgWriter, table: &str, title: &str, world: &World, area: &M
         }
     }
     let fields: &[(&str, FieldType)] = if red_line {
-        &[("BSM", FieldType::Integer), ("HXMC", FieldType::Text), ("HXLX", FieldType::Text), ("XZQDM", FieldType::Text), ("MJ", FieldType::Real)]
+        &[
+            ("BSM", FieldType::Integer),
+            ("HXMC", FieldType::Text),
+            ("HXLX", FieldType::Text),
+            ("XZQDM", FieldType::Text),
+            ("MJ", FieldType::Real),
+        ]
     } else {
-        &[("BSM", FieldType::Integer), ("BJMC", FieldType::Text), ("BJLX", FieldType::Text), ("XZQDM", FieldType::Text), ("MJ", FieldType::Real)]
+        &[
+            ("BSM", FieldType::Integer),
+            ("BJMC", FieldType::Text),
+            ("BJLX", FieldType::Text),
+            ("XZQDM", FieldType::Text),
+            ("MJ", FieldType::Real),
+        ]
     };
     let mut lw = w.layer(table, title, Some("MULTIPOLYGON"), SRS, fields)?;
     let mut n = 0;
@@ -701,7 +927,14 @@ fn write_blobs(w: &GpkgWriter, table: &str, title: &str, world: &World, area: &M
         let ring: Ring = (0..64)
             .map(|i| {
                 let a = i as f64 / 64.0 * std::f64::consts::TAU;
-                let rr = r * (0.7 + 0.6 * terrain::fbm(world.seed ^ (200 + k as u64), a.cos() * 1.3 + 5.0, a.sin() * 1.3 + 5.0));
+                let rr = r
+                    * (0.7
+                        + 0.6
+                            * terrain::fbm(
+                                world.seed ^ (200 + k as u64),
+                                a.cos() * 1.3 + 5.0,
+                                a.sin() * 1.3 + 5.0,
+                            ));
                 [c[0] + rr * a.cos(), c[1] + rr * a.sin()]
             })
             .collect();
@@ -712,10 +945,20 @@ fn write_blobs(w: &GpkgWriter, table: &str, title: &str, world: &World, area: &M
         }
         n += 1;
         let blob = gpkg_blob_multipolygon(SRS, &polys);
-        let kind = if red_line { name.replace(COUNTY_NAME, "").replace("生态保护红线", "") } else { "城镇开发边界".into() };
+        let kind = if red_line {
+            name.replace(COUNTY_NAME, "").replace("生态保护红线", "")
+        } else {
+            "城镇开发边界".into()
+        };
         lw.add(
             Some((&blob, bbox_of(&polys))),
-            &[OutValue::Int(n), OutValue::Text(name.clone()), OutValue::Text(kind), OutValue::Text(COUNTY_CODE.into()), OutValue::Real(round2(ellipsoidal_area(&polys, planar_area(&polys))))],
+            &[
+                OutValue::Int(n),
+                OutValue::Text(name.clone()),
+                OutValue::Text(kind),
+                OutValue::Text(COUNTY_CODE.into()),
+                OutValue::Real(round2(ellipsoidal_area(&polys, planar_area(&polys)))),
+            ],
         )?;
     }
     lw.finish()?;
@@ -724,7 +967,15 @@ fn write_blobs(w: &GpkgWriter, table: &str, title: &str, world: &World, area: &M
 
 /// Writes a point layer helper used by [`dept`].
 pub(crate) fn point_blob(p: [f64; 2]) -> (Vec<u8>, BBox) {
-    (gpkg_blob_point(SRS, p[0], p[1]), BBox { min_x: p[0], min_y: p[1], max_x: p[0], max_y: p[1] })
+    (
+        gpkg_blob_point(SRS, p[0], p[1]),
+        BBox {
+            min_x: p[0],
+            min_y: p[1],
+            max_x: p[0],
+            max_y: p[1],
+        },
+    )
 }
 
 /// Path of the sample GeoPackage inside a folder.
@@ -754,18 +1005,36 @@ fn write_project(dir: &Path, with_basemap: bool, progress: &Progress) -> anyhow:
             extent = l.display_extent();
         }
         let style = crate::core::style::LayerStyle::default_for(table, l.kind(), &l.attrs, i);
-        layers.push(ProjectLayer { path: gpkg.clone(), layer: table.to_string(), name: title.to_string(), visible: *table != "YJJBNTTB", style });
+        layers.push(ProjectLayer {
+            path: gpkg.clone(),
+            layer: table.to_string(),
+            name: title.to_string(),
+            visible: *table != "YJJBNTTB",
+            style,
+        });
     }
     let (cx, cy) = extent.center();
     let ll = crate::core::crs::mercator_to_lonlat(cx, cy);
     let world = 2.0 * std::f64::consts::PI * crate::core::crs::MERCATOR_R;
     // Fit the area into a 1000 × 700 point map.
-    let zoom = ((world * 1000.0 / (256.0 * extent.width())).log2()).min((world * 700.0 / (256.0 * extent.height())).log2()) - 0.2;
+    let zoom = ((world * 1000.0 / (256.0 * extent.width())).log2())
+        .min((world * 700.0 / (256.0 * extent.height())).log2())
+        - 0.2;
     let project = Project {
         title: format!("{COUNTY_NAME}样例"),
         layers,
-        basemap: if with_basemap { BasemapChoice::Offline { path: dir.join(BASEMAP_NAME) } } else { BasemapChoice::None },
-        view: Some(ProjectView { lon: ll[0], lat: ll[1], zoom }),
+        basemap: if with_basemap {
+            BasemapChoice::Offline {
+                path: dir.join(BASEMAP_NAME),
+            }
+        } else {
+            BasemapChoice::None
+        },
+        view: Some(ProjectView {
+            lon: ll[0],
+            lat: ll[1],
+            zoom,
+        }),
         ..Default::default()
     };
     let path = dir.join(PROJECT_NAME);

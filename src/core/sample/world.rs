@@ -18,7 +18,8 @@ pub const COUNTY_NAME: &str = "仙游县";
 
 const TOWNS_CSV: &str = include_str!("../../../sample-data/sources/xianyou_towns.csv");
 const VILLAGES_CSV: &str = include_str!("../../../sample-data/sources/xianyou_villages.csv");
-const BOUNDARY_GEOJSON: &str = include_str!("../../../sample-data/sources/xianyou_boundary.geojson");
+const BOUNDARY_GEOJSON: &str =
+    include_str!("../../../sample-data/sources/xianyou_boundary.geojson");
 
 /// A town (乡镇/街道).
 #[derive(Debug, Clone)]
@@ -103,7 +104,11 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
     text.lines()
         .skip(1)
         .filter(|l| !l.trim().is_empty())
-        .map(|l| l.split(',').map(|f| f.trim().trim_matches('"').to_string()).collect())
+        .map(|l| {
+            l.split(',')
+                .map(|f| f.trim().trim_matches('"').to_string())
+                .collect()
+        })
         .collect()
 }
 
@@ -111,7 +116,8 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
 pub fn county_outline() -> MultiPolygon<f64> {
     let v: serde_json::Value = serde_json::from_str(BOUNDARY_GEOJSON).expect("embedded boundary");
     let coords = &v["features"][0]["geometry"]["coordinates"];
-    let t = Transformer::between(&Crs::epsg(4490), &Crs::epsg(SRS as u32)).expect("PROJ knows EPSG:4528");
+    let t = Transformer::between(&Crs::epsg(4490), &Crs::epsg(SRS as u32))
+        .expect("PROJ knows EPSG:4528");
     let mut polys = Vec::new();
     for poly in coords.as_array().unwrap() {
         let mut rings = Vec::new();
@@ -123,7 +129,9 @@ pub fn county_outline() -> MultiPolygon<f64> {
                 .map(|c| [c[0].as_f64().unwrap(), c[1].as_f64().unwrap()])
                 .collect();
             t.transform(&mut pts).unwrap();
-            rings.push(geo::LineString::from(pts.iter().map(|c| (c[0], c[1])).collect::<Vec<_>>()));
+            rings.push(geo::LineString::from(
+                pts.iter().map(|c| (c[0], c[1])).collect::<Vec<_>>(),
+            ));
         }
         let ext = rings.remove(0);
         polys.push(geo::Polygon::new(ext, rings));
@@ -141,14 +149,20 @@ impl World {
         let bb = geo::BoundingRect::bounding_rect(&county).unwrap();
         let inside = |p: [f64; 2]| county.contains(&Point::new(p[0], p[1]));
         let random_inside = |rng: &mut ChaCha8Rng| loop {
-            let p = [rng.random_range(bb.min().x..bb.max().x), rng.random_range(bb.min().y..bb.max().y)];
+            let p = [
+                rng.random_range(bb.min().x..bb.max().x),
+                rng.random_range(bb.min().y..bb.max().y),
+            ];
             if inside(p) {
                 return p;
             }
         };
         // County seat of 仙游县 (鲤城街道), about 118.69°E 25.36°N.
         let mut seat = [[118.69, 25.362]];
-        Transformer::between(&Crs::epsg(4490), &Crs::epsg(SRS as u32)).unwrap().transform(&mut seat).unwrap();
+        Transformer::between(&Crs::epsg(4490), &Crs::epsg(SRS as u32))
+            .unwrap()
+            .transform(&mut seat)
+            .unwrap();
         let seat = seat[0];
 
         let town_rows = parse_csv(TOWNS_CSV);
@@ -161,22 +175,37 @@ impl World {
                 (0..12)
                     .map(|_| random_inside(&mut rng))
                     .max_by(|a, b| {
-                        let da = towns.iter().map(|t| dist2(*a, t.seat)).fold(f64::INFINITY, f64::min);
-                        let db = towns.iter().map(|t| dist2(*b, t.seat)).fold(f64::INFINITY, f64::min);
+                        let da = towns
+                            .iter()
+                            .map(|t| dist2(*a, t.seat))
+                            .fold(f64::INFINITY, f64::min);
+                        let db = towns
+                            .iter()
+                            .map(|t| dist2(*b, t.seat))
+                            .fold(f64::INFINITY, f64::min);
                         da.total_cmp(&db)
                     })
                     .unwrap()
             };
-            towns.push(Town { code: r[0].clone(), name: r[1].clone(), seat: p, selected: true });
+            towns.push(Town {
+                code: r[0].clone(),
+                name: r[1].clone(),
+                seat: p,
+                selected: true,
+            });
         }
         let nearest_town = |p: [f64; 2], towns: &[Town]| {
-            (0..towns.len()).min_by(|a, b| dist2(p, towns[*a].seat).total_cmp(&dist2(p, towns[*b].seat))).unwrap()
+            (0..towns.len())
+                .min_by(|a, b| dist2(p, towns[*a].seat).total_cmp(&dist2(p, towns[*b].seat)))
+                .unwrap()
         };
         // Villages, placed inside the region nearest their town's seat.
         let mut villages: Vec<Village> = Vec::new();
         for r in parse_csv(VILLAGES_CSV) {
             let town_code = &r[2];
-            let Some(t) = towns.iter().position(|t| &t.code == town_code) else { continue };
+            let Some(t) = towns.iter().position(|t| &t.code == town_code) else {
+                continue;
+            };
             let mut best = None;
             let mut best_d = -1.0;
             let mut tries = 0;
@@ -186,7 +215,10 @@ impl World {
                 if nearest_town(p, &towns) != t {
                     continue;
                 }
-                let d = villages.iter().map(|v| dist2(p, v.seed)).fold(f64::INFINITY, f64::min);
+                let d = villages
+                    .iter()
+                    .map(|v| dist2(p, v.seed))
+                    .fold(f64::INFINITY, f64::min);
                 if d > best_d {
                     best_d = d;
                     best = Some(p);
@@ -208,14 +240,34 @@ impl World {
         }
         if towns_wanted > 0 && towns_wanted < towns.len() {
             let mut order: Vec<usize> = (0..towns.len()).collect();
-            order.sort_by(|a, b| dist2(towns[*a].seat, seat).total_cmp(&dist2(towns[*b].seat, seat)));
+            order.sort_by(|a, b| {
+                dist2(towns[*a].seat, seat).total_cmp(&dist2(towns[*b].seat, seat))
+            });
             for (rank, i) in order.iter().enumerate() {
                 towns[*i].selected = rank < towns_wanted;
             }
         }
-        let seeds = RTree::bulk_load(villages.iter().enumerate().map(|(i, v)| GeomWithData::new(v.seed, i)).collect());
-        let terrain = Terrain { seed, origin: seat, valley_halfwidth: 6500.0 };
-        World { terrain, towns, villages, seeds, county, seed, min_river_width: 0.0 }
+        let seeds = RTree::bulk_load(
+            villages
+                .iter()
+                .enumerate()
+                .map(|(i, v)| GeomWithData::new(v.seed, i))
+                .collect(),
+        );
+        let terrain = Terrain {
+            seed,
+            origin: seat,
+            valley_halfwidth: 6500.0,
+        };
+        World {
+            terrain,
+            towns,
+            villages,
+            seeds,
+            county,
+            seed,
+            min_river_width: 0.0,
+        }
     }
 
     /// Whether village `v` is part of the sample.
@@ -230,7 +282,11 @@ impl World {
 
     /// The `k` village seeds nearest `p`.
     pub fn nearest_villages(&self, p: [f64; 2], k: usize) -> Vec<usize> {
-        self.seeds.nearest_neighbor_iter(&p).take(k).map(|g| g.data).collect()
+        self.seeds
+            .nearest_neighbor_iter(&p)
+            .take(k)
+            .map(|g| g.data)
+            .collect()
     }
 
     /// The settlement type at `p`.
@@ -288,20 +344,65 @@ impl World {
         match s {
             Settlement::Seat => {
                 return pick(
-                    &[("0701", 42), ("1004", 8), ("05H1", 15), ("08H1", 5), ("08H2", 8), ("0810", 4), ("0810A", 1), ("0809", 2), ("0601", 6), ("1005", 1), ("09", 1), ("0508", 2), ("1201", 2), ("0702", 3)],
+                    &[
+                        ("0701", 42),
+                        ("1004", 8),
+                        ("05H1", 15),
+                        ("08H1", 5),
+                        ("08H2", 8),
+                        ("0810", 4),
+                        ("0810A", 1),
+                        ("0809", 2),
+                        ("0601", 6),
+                        ("1005", 1),
+                        ("09", 1),
+                        ("0508", 2),
+                        ("1201", 2),
+                        ("0702", 3),
+                    ],
                     u(500.0, 21),
                 )
             }
-            Settlement::Industrial => return pick(&[("0601", 78), ("0508", 10), ("05H1", 8), ("1004", 4)], jitter),
-            Settlement::Town => {
-                return pick(&[("0702", 40), ("0701", 20), ("05H1", 12), ("0601", 12), ("08H2", 6), ("1004", 6), ("08H1", 2), ("1201", 2)], u(400.0, 22))
+            Settlement::Industrial => {
+                return pick(
+                    &[("0601", 78), ("0508", 10), ("05H1", 8), ("1004", 4)],
+                    jitter,
+                )
             }
-            Settlement::Village => return pick(&[("0702", 82), ("08H2", 3), ("1202", 5), ("0601", 5), ("1006", 3), ("1201", 2)], jitter),
+            Settlement::Town => {
+                return pick(
+                    &[
+                        ("0702", 40),
+                        ("0701", 20),
+                        ("05H1", 12),
+                        ("0601", 12),
+                        ("08H2", 6),
+                        ("1004", 6),
+                        ("08H1", 2),
+                        ("1201", 2),
+                    ],
+                    u(400.0, 22),
+                )
+            }
+            Settlement::Village => {
+                return pick(
+                    &[
+                        ("0702", 82),
+                        ("08H2", 3),
+                        ("1202", 5),
+                        ("0601", 5),
+                        ("1006", 3),
+                        ("1201", 2),
+                    ],
+                    jitter,
+                )
+            }
             Settlement::None => {}
         }
         let t = &self.terrain;
         let rd = t.river_distance(p[0], p[1]);
-        let river_w = (45.0 + 45.0 * value_noise(self.seed ^ 9, p[0] / 3000.0, 0.5)).max(self.min_river_width / 2.0);
+        let river_w = (45.0 + 45.0 * value_noise(self.seed ^ 9, p[0] / 3000.0, 0.5))
+            .max(self.min_river_width / 2.0);
         if rd < river_w {
             return "1101";
         }
@@ -312,17 +413,59 @@ impl World {
         let x = u(1400.0, 31);
         if e < 0.22 {
             pick(
-                &[("0101", 55), ("0102", 4), ("1107", 3), ("0103", 6), ("1006", 4), ("0201", 5), ("0201K", 2), ("0204", 2), ("1104", 4), ("1104A", 3), ("1104K", 1), ("1202", 2), ("0301K", 1), ("0404", 2), ("0307", 3)],
+                &[
+                    ("0101", 55),
+                    ("0102", 4),
+                    ("1107", 3),
+                    ("0103", 6),
+                    ("1006", 4),
+                    ("0201", 5),
+                    ("0201K", 2),
+                    ("0204", 2),
+                    ("1104", 4),
+                    ("1104A", 3),
+                    ("1104K", 1),
+                    ("1202", 2),
+                    ("0301K", 1),
+                    ("0404", 2),
+                    ("0307", 3),
+                ],
                 x,
             )
         } else if e < 0.5 {
             pick(
-                &[("0101", 14), ("0103", 18), ("1006", 3), ("0201", 14), ("0202", 10), ("0202K", 2), ("0204", 3), ("0302", 3), ("0301", 14), ("0305", 6), ("0307", 6), ("0404", 4), ("1103", 1), ("1206", 2)],
+                &[
+                    ("0101", 14),
+                    ("0103", 18),
+                    ("1006", 3),
+                    ("0201", 14),
+                    ("0202", 10),
+                    ("0202K", 2),
+                    ("0204", 3),
+                    ("0302", 3),
+                    ("0301", 14),
+                    ("0305", 6),
+                    ("0307", 6),
+                    ("0404", 4),
+                    ("1103", 1),
+                    ("1206", 2),
+                ],
                 x,
             )
         } else {
             pick(
-                &[("0103", 4), ("0202", 6), ("0302", 18), ("0301", 40), ("0305", 12), ("0307", 8), ("0404", 6), ("0401", 2), ("0403", 2), ("1207", 2)],
+                &[
+                    ("0103", 4),
+                    ("0202", 6),
+                    ("0302", 18),
+                    ("0301", 40),
+                    ("0305", 12),
+                    ("0307", 8),
+                    ("0404", 6),
+                    ("0401", 2),
+                    ("0403", 2),
+                    ("1207", 2),
+                ],
                 x,
             )
         }
@@ -330,7 +473,11 @@ impl World {
 
     /// Deterministic jitter for a position (for the basemap).
     pub fn jitter_at(&self, p: [f64; 2], cell: f64) -> f64 {
-        hash01(self.seed ^ 77, (p[0] / cell).floor() as i64, (p[1] / cell).floor() as i64)
+        hash01(
+            self.seed ^ 77,
+            (p[0] / cell).floor() as i64,
+            (p[1] / cell).floor() as i64,
+        )
     }
 }
 
