@@ -46,7 +46,7 @@ fn sample_app() -> Harness<'static, YituApp> {
         .join("xianyou_sample.yitu");
     h.state_mut().open_project(&project);
     settle(&mut h, "the sample project to load", |a| {
-        !a.busy() && a.layers.len() == 7
+        !a.busy() && a.layers.len() == 8
     });
     h
 }

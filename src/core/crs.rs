@@ -143,6 +143,51 @@ pub fn mercator_to_lonlat(x: f64, y: f64) -> [f64; 2] {
     [lon, lat]
 }
 
+/// GCJ-02 ("火星坐标", used by Gaode/AutoNavi and Tencent) to WGS84/CGCS2000 longitude/latitude.
+/// Iterates the published forward offset; accurate to well under a metre inside China. Points
+/// outside China are returned unchanged (GCJ-02 does not offset them).
+pub fn gcj02_to_wgs84(lon: f64, lat: f64) -> (f64, f64) {
+    if !in_china(lon, lat) {
+        return (lon, lat);
+    }
+    let (mut x, mut y) = (lon, lat);
+    for _ in 0..8 {
+        let (fx, fy) = wgs84_to_gcj02(x, y);
+        x -= fx - lon;
+        y -= fy - lat;
+    }
+    (x, y)
+}
+
+/// WGS84 to GCJ-02 (the published forward transform).
+pub fn wgs84_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
+    if !in_china(lon, lat) {
+        return (lon, lat);
+    }
+    const A: f64 = 6_378_245.0;
+    const EE: f64 = 0.006_693_421_622_965_943;
+    let pi = std::f64::consts::PI;
+    let (x, y) = (lon - 105.0, lat - 35.0);
+    let mut dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * x.abs().sqrt();
+    dlat += (20.0 * (6.0 * x * pi).sin() + 20.0 * (2.0 * x * pi).sin()) * 2.0 / 3.0;
+    dlat += (20.0 * (y * pi).sin() + 40.0 * (y / 3.0 * pi).sin()) * 2.0 / 3.0;
+    dlat += (160.0 * (y / 12.0 * pi).sin() + 320.0 * (y * pi / 30.0).sin()) * 2.0 / 3.0;
+    let mut dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * x.abs().sqrt();
+    dlon += (20.0 * (6.0 * x * pi).sin() + 20.0 * (2.0 * x * pi).sin()) * 2.0 / 3.0;
+    dlon += (20.0 * (x * pi).sin() + 40.0 * (x / 3.0 * pi).sin()) * 2.0 / 3.0;
+    dlon += (150.0 * (x / 12.0 * pi).sin() + 300.0 * (x / 30.0 * pi).sin()) * 2.0 / 3.0;
+    let rad = lat.to_radians();
+    let magic = 1.0 - EE * rad.sin() * rad.sin();
+    let sq = magic.sqrt();
+    let dlat = (dlat * 180.0) / ((A * (1.0 - EE)) / (magic * sq) * pi);
+    let dlon = (dlon * 180.0) / (A / sq * rad.cos() * pi);
+    (lon + dlon, lat + dlat)
+}
+
+fn in_china(lon: f64, lat: f64) -> bool {
+    (72.004..=137.8347).contains(&lon) && (0.8293..=55.8271).contains(&lat)
+}
+
 /// Converts coordinates of one CRS into another, in bulk.
 pub struct Transformer {
     ct: Option<CoordTransform>,
@@ -334,6 +379,18 @@ mod tests {
             .map(|(p, e)| (p[0] - e[0]).abs().max((p[1] - e[1]).abs()))
             .fold(0.0, f64::max);
         assert!(worst < 0.005, "worst error {worst} m");
+    }
+
+    #[test]
+    fn gcj02_roundtrip_and_offset() {
+        // 莆田学院 main campus, as Tencent geocodes it (GCJ-02).
+        let (lon, lat) = gcj02_to_wgs84(119.009575, 25.444261);
+        let (back_lon, back_lat) = wgs84_to_gcj02(lon, lat);
+        assert!((back_lon - 119.009575).abs() < 1e-7 && (back_lat - 25.444261).abs() < 1e-7);
+        // The offset in Fujian is a few hundred metres.
+        let d = ((lon - 119.009575) * 100_000.0).hypot((lat - 25.444261) * 111_000.0);
+        assert!(d > 200.0 && d < 900.0, "{d} m");
+        assert_eq!(gcj02_to_wgs84(10.0, 50.0), (10.0, 50.0));
     }
 
     #[test]

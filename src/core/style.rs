@@ -163,6 +163,12 @@ impl LayerStyle {
         } else if kind == GeomKind::Line {
             s.stroke_width = 1.5;
         }
+        if upper == "TALENT_SOURCES" && attrs.field_index("kind").is_some() {
+            s.symbology = categories_for(attrs, "kind");
+            s.point_radius = 4.0;
+            s.stroke = Rgba([255, 255, 255, 230]);
+            s.stroke_width = 1.0;
+        }
         if upper == "ENTERPRISES" && attrs.field_index("chain").is_some() {
             s.symbology = categories_for(attrs, "chain");
             s.point_radius = 4.5;

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod basemap;
+pub mod bench;
 pub mod layers;
 pub mod map_view;
 pub mod table;

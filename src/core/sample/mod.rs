@@ -6,6 +6,7 @@
 
 pub mod basemap;
 pub mod dept;
+pub mod talent;
 pub mod terrain;
 pub mod world;
 
@@ -53,6 +54,8 @@ pub struct SampleSummary {
     pub permanent_farmland_patches: usize,
     /// Enterprises.
     pub enterprises: usize,
+    /// Universities, research institutes and training bases.
+    pub talent_sources: usize,
     /// Total TBMJ, m².
     pub total_tbmj_m2: f64,
     /// Grid cell size, m.
@@ -660,6 +663,8 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
     // Enterprises.
     progress.stage("enterprises / 企业", 1);
     let n_ent = dept::write_enterprises(&w, &world, &ent_candidates, seed)?;
+    progress.stage("talent sources / 人才资源", 1);
+    let n_talent = talent::write(&w, &world)?;
     w.finish()?;
 
     // Department tables.
@@ -696,6 +701,7 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
         crossing_parcels: stats.crossing,
         permanent_farmland_patches: stats.pbf,
         enterprises: n_ent,
+        talent_sources: n_talent,
         total_tbmj_m2: stats.tbmj,
         cell_size_m: s,
         files,
@@ -996,6 +1002,7 @@ fn write_project(dir: &Path, with_basemap: bool, progress: &Progress) -> anyhow:
         ("CJDCQ", "村界"),
         ("XZQ", "乡镇界"),
         ("enterprises", "企业"),
+        ("talent_sources", "人才资源"),
     ];
     let mut layers = Vec::new();
     let mut extent = BBox::EMPTY;

@@ -1,0 +1,95 @@
+//! Frame-time benchmark of the map (`yitu bench --frames`): the real app in a headless egui
+//! context with a county of parcels loaded, panning and zooming frame after frame. Measures the
+//! CPU time of each frame (UI pass and tessellation) and the time to the first complete picture.
+
+use super::app::YituApp;
+use crate::core::layer::load_layer;
+use crate::core::progress::Progress;
+use crate::core::project::Settings;
+use serde::Serialize;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Frame statistics.
+#[derive(Debug, Clone, Serialize)]
+pub struct FrameStats {
+    /// Frames measured while panning and zooming.
+    pub frames: usize,
+    /// Mean CPU time per frame, ms.
+    pub mean_ms: f64,
+    /// 95th percentile, ms.
+    pub p95_ms: f64,
+    /// Slowest frame, ms.
+    pub max_ms: f64,
+    /// From the start of loading to the first frame showing every parcel, s.
+    pub first_picture_s: f64,
+    /// Parcels shown.
+    pub features: usize,
+}
+
+fn frame(ctx: &egui::Context, app: &mut YituApp, size: egui::Vec2) -> Duration {
+    let input = egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, size)),
+        ..Default::default()
+    };
+    let t = Instant::now();
+    let out = ctx.run_ui(input, |ui| app.ui(ui));
+    let _meshes = ctx.tessellate(out.shapes, out.pixels_per_point);
+    t.elapsed()
+}
+
+/// Runs the benchmark on layer DLTB of `gpkg`.
+pub fn frames(gpkg: &Path) -> anyhow::Result<FrameStats> {
+    let ctx = egui::Context::default();
+    super::install_fonts(&ctx);
+    let size = egui::vec2(1600.0, 1000.0);
+    let mut app = YituApp::new(ctx.clone(), Settings::default());
+    let t0 = Instant::now();
+    let layer = load_layer(gpkg, Some("DLTB"), &Progress::new())?;
+    let n = layer.len();
+    app.add_layer(layer, None);
+    app.zoom_to_all();
+    // Frames until the parcels' image is on screen.
+    loop {
+        frame(&ctx, &mut app, size);
+        if app.layers.iter().all(|l| l.image().is_some()) {
+            break;
+        }
+        if t0.elapsed() > Duration::from_secs(60) {
+            anyhow::bail!("the map did not draw within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let first_picture_s = t0.elapsed().as_secs_f64();
+    // Pan and zoom around the county for 300 frames.
+    let home = app
+        .map
+        .memory
+        .detached()
+        .map(|p| (p.x(), p.y()))
+        .unwrap_or((118.7, 25.4));
+    let z0 = app.map.memory.zoom();
+    let mut times = Vec::new();
+    for i in 0..300 {
+        let t = i as f64 / 300.0 * std::f64::consts::TAU;
+        app.map.memory.center_at(walkers::lon_lat(
+            home.0 + 0.08 * t.cos(),
+            home.1 + 0.05 * t.sin(),
+        ));
+        let _ = app
+            .map
+            .memory
+            .set_zoom(z0 + 1.5 * (0.5 - 0.5 * (2.0 * t).cos()));
+        times.push(frame(&ctx, &mut app, size).as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    let mean = times.iter().sum::<f64>() / times.len() as f64;
+    Ok(FrameStats {
+        frames: times.len(),
+        mean_ms: mean,
+        p95_ms: times[times.len() * 95 / 100],
+        max_ms: *times.last().unwrap(),
+        first_picture_s,
+        features: n,
+    })
+}
