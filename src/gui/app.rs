@@ -1098,6 +1098,41 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
         }
     });
     ui.horizontal(|ui| {
+        let to32 = |c: style::Rgba| c.0;
+        if let Symbology::Single { color } = &l.style.symbology {
+            let mut c = to32(*color);
+            ui.label(lang.tr("填充", "Fill"));
+            if ui.color_edit_button_srgba_unmultiplied(&mut c).changed() {
+                let mut s = l.style.clone();
+                s.symbology = Symbology::Single {
+                    color: style::Rgba(c),
+                };
+                new_style = Some(s);
+            }
+        }
+        let mut sc = to32(l.style.stroke);
+        ui.label(lang.tr("边线", "Outline"));
+        if ui.color_edit_button_srgba_unmultiplied(&mut sc).changed() {
+            let mut s = l.style.clone();
+            s.stroke = style::Rgba(sc);
+            new_style = Some(s);
+        }
+        let mut w = l.style.stroke_width;
+        if ui
+            .add(
+                egui::DragValue::new(&mut w)
+                    .range(0.0..=8.0)
+                    .speed(0.05)
+                    .suffix(" px"),
+            )
+            .changed()
+        {
+            let mut s = l.style.clone();
+            s.stroke_width = w;
+            new_style = Some(s);
+        }
+    });
+    ui.horizontal(|ui| {
         ui.label(lang.tr("标注", "Labels"));
         let current = l
             .style
