@@ -115,6 +115,16 @@ fn open_sample_project_toggle_layer_identify_parcel() {
     cb_click_again(&mut h, label_rect);
     assert!(h.state().layers[i].visible);
 
+    // Identify prefers the active layer (the project's first layer, the parcels) over the
+    // village and town boundaries drawn above it.
+    assert_eq!(h.state().active, Some(h.state().layers[i].id));
+    let center = h.state().map.rect.center();
+    click_at(&mut h, center + egui::vec2(37.0, 21.0));
+    assert_eq!(
+        h.state().identified.as_ref().map(|x| x.layer.as_str()),
+        Some("地类图斑")
+    );
+
     // Identify: with only the parcels shown, click the middle of the map.
     for l in h.state_mut().layers.iter_mut() {
         l.visible = l.name == "地类图斑";

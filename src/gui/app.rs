@@ -392,7 +392,8 @@ impl YituApp {
         };
         self.layers.insert(pos, ml);
         self.order_tags.insert(pos, order.unwrap_or(usize::MAX));
-        if self.active.is_none() {
+        // The first layer of a project (the parcels in the sample) becomes the active one.
+        if self.active.is_none() || order == Some(0) {
             self.active = Some(id);
         }
         if self.zoom_when_loaded && !ext.is_empty() && ext.min_x.is_finite() {
@@ -420,13 +421,15 @@ impl YituApp {
         self.layers.iter().find(|l| l.id == id)
     }
 
-    /// Identifies the topmost visible feature at a Web Mercator point.
+    /// Identifies the feature at a Web Mercator point: in the active layer when it has one there
+    /// (QGIS's "current layer" mode), else the topmost visible layer's.
     pub fn identify(&mut self, m: [f64; 2], tol: f64, add: bool) {
+        let active = self.active;
         let hit = self
             .layers
             .iter()
-            .rev()
-            .filter(|l| l.visible)
+            .filter(|l| l.visible && Some(l.id) == active)
+            .chain(self.layers.iter().rev().filter(|l| l.visible))
             .find_map(|l| l.data.pick(m[0], m[1], tol).map(|f| (l, f)));
         match hit {
             Some((l, f)) => {
@@ -499,7 +502,8 @@ impl YituApp {
             if let Some(id) = self.active {
                 egui::Panel::bottom("table")
                     .resizable(true)
-                    .default_size(260.0)
+                    .default_size(300.0)
+                    .min_size(180.0)
                     .show(ui, |ui| {
                         let actions = match self.layers.iter().find(|l| l.id == id) {
                             Some(l) => table::show(ui, &mut self.table, l, &self.selection, lang),

@@ -145,7 +145,8 @@ pub fn show(
             Column::initial(110.0).at_least(40.0).clip(true),
             fields.len(),
         )
-        .min_scrolled_height(0.0);
+        .auto_shrink([false, false])
+        .min_scrolled_height(120.0);
     if let Some(r) = state.scroll_to.take() {
         table = table.scroll_to_row(r, Some(egui::Align::Center));
     }
