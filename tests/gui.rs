@@ -96,23 +96,12 @@ fn open_sample_project_toggle_layer_identify_parcel() {
     // Toggle the parcels layer off with its checkbox (the checkbox on the same row as its name).
     let i = layer_index(&h, "地类图斑");
     assert!(h.state().layers[i].visible);
-    let boxes = h.get_all_by_role(egui::accesskit::Role::CheckBox);
-    let cb = boxes
-        .into_iter()
-        .min_by(|a, b| {
-            (a.rect().center().y - label_rect.center().y)
-                .abs()
-                .total_cmp(&(b.rect().center().y - label_rect.center().y).abs())
-        })
-        .unwrap();
-    cb.click();
-    h.step();
-    h.step();
+    click_checkbox_beside(&mut h, label_rect);
     assert!(
         !h.state().layers[i].visible,
         "clicking the checkbox hides the layer"
     );
-    cb_click_again(&mut h, label_rect);
+    click_checkbox_beside(&mut h, label_rect);
     assert!(h.state().layers[i].visible);
 
     // Identify prefers the active layer (the project's first layer, the parcels) over the
@@ -152,15 +141,13 @@ fn open_sample_project_toggle_layer_identify_parcel() {
     assert!(h.query_by_label(&dlbm).is_some());
 }
 
-fn cb_click_again(h: &mut Harness<'_, YituApp>, label_rect: egui::Rect) {
+/// Clicks the checkbox on the same row as `label_rect` (the layer panel's visibility box).
+fn click_checkbox_beside(h: &mut Harness<'_, YituApp>, label_rect: egui::Rect) {
+    let dist = |r: egui::Rect| (r.center().y - label_rect.center().y).abs();
     let boxes = h.get_all_by_role(egui::accesskit::Role::CheckBox);
     let cb = boxes
         .into_iter()
-        .min_by(|a, b| {
-            (a.rect().center().y - label_rect.center().y)
-                .abs()
-                .total_cmp(&(b.rect().center().y - label_rect.center().y).abs())
-        })
+        .min_by(|a, b| dist(a.rect()).total_cmp(&dist(b.rect())))
         .unwrap();
     cb.click();
     h.step();

@@ -39,7 +39,8 @@ impl Tile {
     }
 }
 
-fn lonlat_path(tile: &Tile, rings: &[Vec<[f64; 2]>]) -> Option<tiny_skia::Path> {
+/// A path through longitude/latitude rings (closed) or lines (open) in tile pixels.
+fn lonlat_path(tile: &Tile, rings: &[Vec<[f64; 2]>], close: bool) -> Option<tiny_skia::Path> {
     let mut pb = PathBuilder::new();
     for r in rings {
         for (i, c) in r.iter().enumerate() {
@@ -51,7 +52,9 @@ fn lonlat_path(tile: &Tile, rings: &[Vec<[f64; 2]>]) -> Option<tiny_skia::Path> 
                 pb.line_to(x, y);
             }
         }
-        pb.close();
+        if close {
+            pb.close();
+        }
     }
     pb.finish()
 }
@@ -206,7 +209,7 @@ pub fn render(
             {
                 continue;
             }
-            if let Some(path) = lonlat_path(t, rings) {
+            if let Some(path) = lonlat_path(t, rings, true) {
                 pm.fill_path(
                     &path,
                     &paint(OUTSIDE, 255),
@@ -225,7 +228,7 @@ pub fn render(
             {
                 continue;
             }
-            if let Some(path) = lonlat_path(t, rings) {
+            if let Some(path) = lonlat_path(t, rings, true) {
                 let fill = if name.contains("福建") {
                     [246, 240, 222]
                 } else {
@@ -291,7 +294,7 @@ pub fn render(
                     r
                 })
                 .collect();
-            if let Some(path) = lonlat_path(t, &county_rings) {
+            if let Some(path) = lonlat_path(t, &county_rings, true) {
                 pm.stroke_path(
                     &path,
                     &paint([150, 90, 160], 220),
@@ -305,17 +308,7 @@ pub fn render(
             }
             // Rivers and roads.
             let m_per_px = (t.b[2] - t.b[0]) / 256.0;
-            let mut river_path = PathBuilder::new();
-            for (i, c) in river.iter().enumerate() {
-                let m = crate::core::crs::lonlat_to_mercator(c[0], c[1]);
-                let (x, y) = t.px(m[0], m[1]);
-                if i == 0 {
-                    river_path.move_to(x, y);
-                } else {
-                    river_path.line_to(x, y);
-                }
-            }
-            if let Some(rp) = river_path.finish() {
+            if let Some(rp) = lonlat_path(t, std::slice::from_ref(&river), false) {
                 pm.stroke_path(
                     &rp,
                     &paint([120, 175, 225], 255),
@@ -331,17 +324,7 @@ pub fn render(
                 if !main && t.z < 12 {
                     continue;
                 }
-                let mut pb = PathBuilder::new();
-                for (i, c) in line.iter().enumerate() {
-                    let m = crate::core::crs::lonlat_to_mercator(c[0], c[1]);
-                    let (x, y) = t.px(m[0], m[1]);
-                    if i == 0 {
-                        pb.move_to(x, y);
-                    } else {
-                        pb.line_to(x, y);
-                    }
-                }
-                if let Some(p) = pb.finish() {
+                if let Some(p) = lonlat_path(t, std::slice::from_ref(line), false) {
                     let (w_case, w_fill, col) = if *main {
                         (4.5, 3.0, [250, 200, 90])
                     } else {
