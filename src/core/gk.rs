@@ -3,8 +3,6 @@
 //! order in n (Karney 2011), accurate to well under a millimetre within a zone; PROJ gives the same
 //! numbers (see the test) but per point through GDAL it costs 4–5× more, and this runs on every core.
 
-use super::crs::MERCATOR_R;
-
 /// Parameters of one transverse Mercator zone on the CGCS2000 ellipsoid.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GaussKruger {
@@ -88,7 +86,6 @@ impl GaussKruger {
             let (lon, lat) = self.inverse(c[0], c[1]);
             *c = super::crs::lonlat_to_mercator(lon, lat);
         }
-        let _ = MERCATOR_R;
     }
 }
 

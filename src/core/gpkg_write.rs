@@ -32,7 +32,6 @@ pub struct GpkgWriter {
 pub struct LayerWriter<'a> {
     w: &'a GpkgWriter,
     table: String,
-    srs_id: i32,
     extent: BBox,
     sql: String,
     nfields: usize,
@@ -150,7 +149,6 @@ impl GpkgWriter {
         Ok(LayerWriter {
             w: self,
             table: table.to_string(),
-            srs_id,
             extent: BBox::EMPTY,
             sql,
             nfields,
@@ -243,7 +241,6 @@ impl LayerWriter<'_> {
                 }
             }
         }
-        let _ = self.srs_id;
         Ok(())
     }
 }

@@ -293,6 +293,17 @@ impl YituApp {
         }
     }
 
+    /// Asks where to save the project (native dialog), then saves it.
+    fn save_project_as(&mut self) {
+        if let Some(p) = rfd::FileDialog::new()
+            .add_filter("YiTu", &["yitu"])
+            .set_file_name("project.yitu")
+            .save_file()
+        {
+            self.save_project(&p);
+        }
+    }
+
     /// Switches the basemap; a failure leaves no basemap and says why.
     pub fn set_basemap(&mut self, choice: BasemapChoice) {
         match Basemap::build(&choice, &self.settings, &self.ctx) {
@@ -596,15 +607,7 @@ impl YituApp {
                 if ui.button(lang.tr("保存项目", "Save project")).clicked() {
                     match self.project_path.clone() {
                         Some(p) => self.save_project(&p),
-                        None => {
-                            if let Some(p) = rfd::FileDialog::new()
-                                .add_filter("YiTu", &["yitu"])
-                                .set_file_name("project.yitu")
-                                .save_file()
-                            {
-                                self.save_project(&p);
-                            }
-                        }
+                        None => self.save_project_as(),
                     }
                     ui.close();
                 }
@@ -612,13 +615,7 @@ impl YituApp {
                     .button(lang.tr("项目另存为…", "Save project as…"))
                     .clicked()
                 {
-                    if let Some(p) = rfd::FileDialog::new()
-                        .add_filter("YiTu", &["yitu"])
-                        .set_file_name("project.yitu")
-                        .save_file()
-                    {
-                        self.save_project(&p);
-                    }
+                    self.save_project_as();
                     ui.close();
                 }
                 let recent = self.settings.recent.clone();

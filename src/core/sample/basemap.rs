@@ -202,11 +202,7 @@ pub fn render(
         let ll1 = mercator_to_lonlat(t.b[2], t.b[3]);
         let tile_ll = [ll0[0], ll0[1], ll1[0], ll1[1]];
         for (_, rings, pbb) in &countries {
-            if pbb[2] < tile_ll[0]
-                || pbb[0] > tile_ll[2]
-                || pbb[3] < tile_ll[1]
-                || pbb[1] > tile_ll[3]
-            {
+            if disjoint(pbb, &tile_ll) {
                 continue;
             }
             if let Some(path) = lonlat_path(t, rings, true) {
@@ -221,11 +217,7 @@ pub fn render(
         }
         // Provinces (land) under everything.
         for (name, rings, pbb) in &provinces {
-            if pbb[2] < tile_ll[0]
-                || pbb[0] > tile_ll[2]
-                || pbb[3] < tile_ll[1]
-                || pbb[1] > tile_ll[3]
-            {
+            if disjoint(pbb, &tile_ll) {
                 continue;
             }
             if let Some(path) = lonlat_path(t, rings, true) {
@@ -266,14 +258,12 @@ pub fn render(
                 }
             }
             to_gk.transform(&mut pts).map_err(anyhow::Error::msg)?;
-            let cell = (t.b[2] - t.b[0]) / 256.0 * step as f64;
             let data = pm.data_mut();
             for (idx, p) in pts.iter().enumerate() {
                 let inside = geo::Contains::contains(&world.county, &geo::Point::new(p[0], p[1]));
                 if !inside {
                     continue;
                 }
-                let _ = cell;
                 let c = muted(world.land_class(*p, 0.5));
                 let (i, j) = (idx % nside, idx / nside);
                 for yy in j * step..(j + 1) * step {
@@ -463,4 +453,9 @@ fn polygons_of(text: &str) -> anyhow::Result<Vec<Named>> {
     }
 
     Ok(out)
+}
+
+/// Whether two (west, south, east, north) boxes do not meet.
+fn disjoint(a: &[f64; 4], b: &[f64; 4]) -> bool {
+    a[2] < b[0] || a[0] > b[2] || a[3] < b[1] || a[1] > b[3]
 }
