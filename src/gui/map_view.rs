@@ -128,7 +128,11 @@ pub fn show(
         .as_ref()
         .map(|t| t.attribution().text.to_string())
         .unwrap_or_default();
-    let mut map = walkers::Map::new(base, &mut state.memory, home).double_click_to_zoom(true);
+    let mut map = walkers::Map::new(base, &mut state.memory, home)
+        .double_click_to_zoom(true)
+        // As in every desktop GIS: the wheel zooms, dragging pans.
+        .zoom_with_ctrl(false)
+        .zoom_speed(0.8);
     if let Some(a) = annotation {
         map = map.with_layer(a, 1.0);
     }
