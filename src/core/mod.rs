@@ -17,6 +17,7 @@ pub mod project;
 pub mod render;
 pub mod sample;
 pub mod style;
+pub mod table_import;
 pub mod text;
 pub mod tiles;
 pub mod wkb;

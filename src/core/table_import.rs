@@ -1,0 +1,456 @@
+//! Reading department tables (CSV/TSV in UTF-8, GBK or GB18030; XLSX and XLS): encoding and
+//! delimiter detection, title rows above the header skipped, header chosen, ragged rows and
+//! quoted newlines handled, and column types inferred with code-like columns (division codes,
+//! DLBM, credit codes, anything with leading zeros or letters) kept as text.
+//!
+//! CSV is streamed (the file is decoded and parsed as it is read), so memory stays bounded.
+
+use super::attrs::FieldType;
+use encoding_rs::Encoding;
+use serde::Serialize;
+use std::io::Read;
+use std::path::Path;
+
+/// How to read a table; `None` fields are detected.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Text encoding of a CSV (e.g. "GBK", "UTF-8").
+    pub encoding: Option<String>,
+    /// Field delimiter of a CSV.
+    pub delimiter: Option<u8>,
+    /// Worksheet of a spreadsheet (name).
+    pub sheet: Option<String>,
+    /// Row (0-based) holding the column names; `Some(usize::MAX)` for "no header row".
+    pub header_row: Option<usize>,
+}
+
+/// A column of an imported table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ColumnSpec {
+    /// Column name (deduplicated; empty names become 列N).
+    pub name: String,
+    /// Inferred type.
+    pub ftype: FieldType,
+    /// Whether the values look like codes (kept as text even when they are digits).
+    pub code_like: bool,
+}
+
+/// What the import wizard shows before importing.
+#[derive(Debug, Clone, Serialize)]
+pub struct TablePreview {
+    /// Encoding used ("UTF-8", "GB18030", …; spreadsheets: "xlsx"/"xls").
+    pub encoding: String,
+    /// Delimiter of a CSV.
+    pub delimiter: Option<char>,
+    /// Worksheets of a spreadsheet.
+    pub sheets: Vec<String>,
+    /// The worksheet read.
+    pub sheet: Option<String>,
+    /// Row (0-based) of the header, or `None` when the table has none.
+    pub header_row: Option<usize>,
+    /// Columns with inferred types.
+    pub columns: Vec<ColumnSpec>,
+    /// The first rows as read (title rows included), for the wizard.
+    pub raw_rows: Vec<Vec<String>>,
+    /// The first data rows (after the header).
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Import problems, in Chinese and English.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// Cannot read the file.
+    #[error("无法读取文件 / cannot read {0}: {1}")]
+    Io(String, String),
+    /// The file is empty or has no rows.
+    #[error("文件为空或没有数据行 / the file is empty or has no rows: {0}")]
+    Empty(String),
+    /// The file is binary, not text.
+    #[error("文件不是文本表格（可能是二进制文件）/ not a text table (binary file?): {0}")]
+    Binary(String),
+    /// A spreadsheet that cannot be opened.
+    #[error("无法打开电子表格 / cannot open the spreadsheet {0}: {1}")]
+    Spreadsheet(String, String),
+    /// Unknown encoding name.
+    #[error("未知编码 / unknown encoding: {0}")]
+    Encoding(String),
+}
+
+/// Detects the encoding of CSV bytes: a BOM, else UTF-8 if the bytes are valid UTF-8 (a
+/// multi-byte character cut at the end of the sample is allowed), else GB18030 (GBK's superset).
+pub fn detect_encoding(sample: &[u8]) -> &'static Encoding {
+    if let Some((enc, _)) = Encoding::for_bom(sample) {
+        return enc;
+    }
+    match std::str::from_utf8(sample) {
+        Ok(_) => encoding_rs::UTF_8,
+        Err(e) if e.error_len().is_none() => encoding_rs::UTF_8, // truncated at the end of the sample
+        Err(_) => encoding_rs::GB18030,
+    }
+}
+
+/// Picks the delimiter (comma, tab, semicolon, bar) that splits the first lines most consistently.
+pub fn sniff_delimiter(text: &str) -> u8 {
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(30)
+        .collect();
+    let mut best = (b',', 0.0f64);
+    for d in [b',', b'\t', b';', b'|'] {
+        let counts: Vec<usize> = lines
+            .iter()
+            .map(|l| l.bytes().filter(|b| *b == d).count())
+            .collect();
+        if counts.is_empty() {
+            continue;
+        }
+        let mut sorted = counts.clone();
+        sorted.sort();
+        let modal = sorted[sorted.len() / 2];
+        if modal == 0 {
+            continue;
+        }
+        let agree = counts.iter().filter(|c| **c == modal).count() as f64 / counts.len() as f64;
+        let score = agree * (modal as f64).sqrt();
+        if score > best.1 {
+            best = (d, score);
+        }
+    }
+    best.0
+}
+
+fn is_number(s: &str) -> bool {
+    let t = s.trim().replace(',', "");
+    !t.is_empty() && t.parse::<f64>().is_ok()
+}
+
+/// The header row among the first rows: the first row with at least 60% of the usual width
+/// filled, all text (no numbers); `None` when the first such candidate is data (e.g. a
+/// headerless file whose first row has numbers).
+pub fn detect_header(rows: &[Vec<String>]) -> Option<usize> {
+    let filled = |r: &Vec<String>| r.iter().filter(|c| !c.trim().is_empty()).count();
+    let mut widths: Vec<usize> = rows.iter().map(filled).filter(|w| *w > 0).collect();
+    if widths.is_empty() {
+        return None;
+    }
+    widths.sort();
+    let usual = widths[widths.len() * 3 / 4];
+    for (i, r) in rows.iter().enumerate().take(30) {
+        let n = filled(r);
+        if n == 0 || (n as f64) < (usual as f64 * 0.6).max(2.0_f64.min(usual as f64)) {
+            continue; // a title or blank row
+        }
+        let numeric = r.iter().filter(|c| is_number(c)).count();
+        return if numeric == 0 { Some(i) } else { None };
+    }
+    None
+}
+
+/// Whether a column holds codes rather than quantities: by its name (代码, 编码, 标识码, DM, BM,
+/// code, 编号) or its values (leading zeros, letters mixed with digits, long digit strings).
+pub fn is_code_like(name: &str, values: &[&str]) -> bool {
+    let n = name.trim();
+    let upper = n.to_ascii_uppercase();
+    if ["代码", "编码", "标识码", "编号", "信用代码", "邮编", "电话"]
+        .iter()
+        .any(|k| n.contains(k))
+        || upper.ends_with("DM")
+        || upper.ends_with("BM")
+        || upper.ends_with("BH")
+        || upper.contains("CODE")
+    {
+        return true;
+    }
+    let vals: Vec<&str> = values
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .collect();
+    if vals.is_empty() {
+        return false;
+    }
+    vals.iter().any(|v| {
+        let digits = v.chars().filter(|c| c.is_ascii_digit()).count();
+        let wide_digits = v.chars().filter(|c| ('０'..='９').contains(c)).count();
+        (v.len() > 1 && v.starts_with('0') && !v.starts_with("0.") && digits == v.len())
+            || wide_digits > 0
+            || (digits > 0
+                && v.chars().any(|c| c.is_ascii_alphabetic())
+                && !v.contains('.')
+                && !v.contains(' '))
+            || (digits == v.len() && digits >= 9)
+    })
+}
+
+/// Column names from a header row (deduplicated, empty ones named 列N), or 列1… without header.
+pub fn column_names(header: Option<&Vec<String>>, width: usize) -> Vec<String> {
+    let mut names: Vec<String> = Vec::with_capacity(width);
+    for i in 0..width {
+        let raw = header
+            .and_then(|h| h.get(i))
+            .map(|s| s.trim().replace('\n', ""))
+            .unwrap_or_default();
+        let base = if raw.is_empty() {
+            format!("列{}", i + 1)
+        } else {
+            raw
+        };
+        let mut name = base.clone();
+        let mut k = 2;
+        while names.contains(&name) {
+            name = format!("{base}_{k}");
+            k += 1;
+        }
+        names.push(name);
+    }
+    names
+}
+
+/// Infers column types from sample rows.
+pub fn infer_columns(names: &[String], rows: &[Vec<String>]) -> Vec<ColumnSpec> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let vals: Vec<&str> = rows
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|s| s.as_str())
+                .collect();
+            let code_like = is_code_like(name, &vals);
+            let present: Vec<&str> = vals
+                .iter()
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+                .collect();
+            let ftype = if code_like || present.is_empty() {
+                FieldType::Text
+            } else if present
+                .iter()
+                .all(|v| v.replace(',', "").parse::<i64>().is_ok())
+            {
+                FieldType::Integer
+            } else if present.iter().all(|v| is_number(v)) {
+                FieldType::Real
+            } else {
+                FieldType::Text
+            };
+            ColumnSpec {
+                name: name.clone(),
+                ftype,
+                code_like,
+            }
+        })
+        .collect()
+}
+
+fn is_spreadsheet(path: &Path) -> bool {
+    matches!(
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .as_deref(),
+        Some("xlsx" | "xls" | "xlsm" | "xlsb" | "ods")
+    )
+}
+
+fn cell_text(c: &calamine::Data) -> String {
+    use calamine::Data;
+    match c {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{}", *f as i64)
+            } else {
+                f.to_string()
+            }
+        }
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => {
+            let (y, mo, da, h, mi, se, _) = d.to_ymd_hms_milli();
+            if (h, mi, se) == (0, 0, 0) {
+                format!("{y:04}-{mo:02}-{da:02}")
+            } else {
+                format!("{y:04}-{mo:02}-{da:02} {h:02}:{mi:02}:{se:02}")
+            }
+        }
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// Reads every row of the table (title and header rows included) and hands each to `f`, with
+/// the encoding, delimiter and sheet used. CSV is streamed.
+pub fn for_each_row(
+    path: &Path,
+    opts: &ImportOptions,
+    mut f: impl FnMut(Vec<String>) -> bool,
+) -> Result<TablePreview, ImportError> {
+    let name = path.display().to_string();
+    let mut info = TablePreview {
+        encoding: String::new(),
+        delimiter: None,
+        sheets: vec![],
+        sheet: None,
+        header_row: None,
+        columns: vec![],
+        raw_rows: vec![],
+        rows: vec![],
+    };
+    if is_spreadsheet(path) {
+        use calamine::Reader;
+        let mut wb = calamine::open_workbook_auto(path)
+            .map_err(|e| ImportError::Spreadsheet(name.clone(), e.to_string()))?;
+        info.sheets = wb.sheet_names();
+        let sheet = match &opts.sheet {
+            Some(s) => s.clone(),
+            None => info
+                .sheets
+                .first()
+                .cloned()
+                .ok_or_else(|| ImportError::Empty(name.clone()))?,
+        };
+        let range = wb
+            .worksheet_range(&sheet)
+            .map_err(|e| ImportError::Spreadsheet(name.clone(), e.to_string()))?;
+        info.encoding = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        info.sheet = Some(sheet);
+        for r in range.rows() {
+            if !f(r.iter().map(cell_text).collect()) {
+                break;
+            }
+        }
+        return Ok(info);
+    }
+    let mut file =
+        std::fs::File::open(path).map_err(|e| ImportError::Io(name.clone(), e.to_string()))?;
+    let mut head = vec![0u8; 64 * 1024];
+    let n = file
+        .read(&mut head)
+        .map_err(|e| ImportError::Io(name.clone(), e.to_string()))?;
+    head.truncate(n);
+    if n == 0 {
+        return Err(ImportError::Empty(name));
+    }
+    if head.iter().take(8192).filter(|b| **b == 0).count() > 0
+        && Encoding::for_bom(&head)
+            .map(|e| e.0 == encoding_rs::UTF_8)
+            .unwrap_or(true)
+    {
+        return Err(ImportError::Binary(name));
+    }
+    let enc = match &opts.encoding {
+        Some(label) => Encoding::for_label(label.as_bytes())
+            .ok_or_else(|| ImportError::Encoding(label.clone()))?,
+        None => detect_encoding(&head),
+    };
+    info.encoding = enc.name().to_string();
+    let (sample_text, _, _) = enc.decode(&head);
+    let delim = opts
+        .delimiter
+        .unwrap_or_else(|| sniff_delimiter(&sample_text));
+    info.delimiter = Some(delim as char);
+    let file =
+        std::fs::File::open(path).map_err(|e| ImportError::Io(name.clone(), e.to_string()))?;
+    let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
+        .encoding(Some(enc))
+        .bom_override(true)
+        .build(std::io::BufReader::with_capacity(1 << 20, file));
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(decoded);
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {
+                if !f(rec.iter().map(|s| s.to_string()).collect()) {
+                    break;
+                }
+            }
+            Ok(false) => break,
+            Err(e) => return Err(ImportError::Io(name.clone(), e.to_string())),
+        }
+    }
+    Ok(info)
+}
+
+/// Reads the start of a table and works out its layout: encoding, delimiter, header row, columns.
+pub fn preview(
+    path: &Path,
+    opts: &ImportOptions,
+    rows_wanted: usize,
+) -> Result<TablePreview, ImportError> {
+    let mut raw: Vec<Vec<String>> = Vec::new();
+    let mut info = for_each_row(path, opts, |r| {
+        raw.push(r);
+        raw.len() < rows_wanted.max(40) + 40
+    })?;
+    if raw.iter().all(|r| r.iter().all(|c| c.trim().is_empty())) {
+        return Err(ImportError::Empty(path.display().to_string()));
+    }
+    let header = match opts.header_row {
+        Some(usize::MAX) => None,
+        Some(h) => Some(h),
+        None => detect_header(&raw),
+    };
+    let first_data = header.map(|h| h + 1).unwrap_or(0);
+    let data: Vec<Vec<String>> = raw
+        .iter()
+        .skip(first_data)
+        .filter(|r| r.iter().any(|c| !c.trim().is_empty()))
+        .cloned()
+        .collect();
+    let width = raw
+        .iter()
+        .skip(header.unwrap_or(0))
+        .map(|r| r.len())
+        .max()
+        .unwrap_or(0);
+    let names = column_names(header.and_then(|h| raw.get(h)), width);
+    info.columns = infer_columns(&names, &data);
+    info.header_row = header;
+    info.rows = data.into_iter().take(rows_wanted).collect();
+    info.raw_rows = raw.into_iter().take(rows_wanted.max(10)).collect();
+    Ok(info)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_headers() {
+        assert!(is_code_like("村代码", &["350322100201"]));
+        assert!(is_code_like("x", &["0101", "0102"]));
+        assert!(is_code_like("x", &["05H1"]));
+        assert!(is_code_like("x", &["３５０３"]));
+        assert!(!is_code_like("户籍人口", &["1200", "3400"]));
+        assert!(!is_code_like("收入", &["12.5", "0.5"]));
+        let rows = vec![
+            vec!["仙游县统计表".to_string(), "".into(), "".into()],
+            vec!["单位：户".to_string()],
+            vec!["村名".to_string(), "代码".into(), "户数".into()],
+            vec!["洋顶村".to_string(), "350322100201".into(), "320".into()],
+        ];
+        assert_eq!(detect_header(&rows), Some(2));
+        let headless = vec![vec!["北京大学".to_string(), "39.99".into(), "116.3".into()]];
+        assert_eq!(detect_header(&headless), None);
+        let names = column_names(Some(&vec!["名称".into(), "名称".into(), "".into()]), 4);
+        assert_eq!(names, vec!["名称", "名称_2", "列3", "列4"]);
+        assert_eq!(sniff_delimiter("a;b;c\n1;2;3\n"), b';');
+        assert_eq!(sniff_delimiter("a\tb\n1\t2\n"), b'\t');
+        let (gbk, _, _) = encoding_rs::GBK.encode("村名,户数\n洋顶村,320\n");
+        assert_eq!(detect_encoding(&gbk), encoding_rs::GB18030);
+        assert_eq!(detect_encoding("村名".as_bytes()), encoding_rs::UTF_8);
+        assert_eq!(detect_encoding(&"村名".as_bytes()[..4]), encoding_rs::UTF_8);
+    }
+}
