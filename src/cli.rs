@@ -62,6 +62,15 @@ pub enum Command {
         #[arg(long)]
         frames: bool,
     },
+    /// Department data in the local cache: import, list, history, roll back.
+    Data {
+        /// The cache database (default: cache.sqlite in the user's settings folder).
+        #[arg(long, global = true)]
+        cache: Option<PathBuf>,
+        /// What to do.
+        #[command(subcommand)]
+        action: DataAction,
+    },
     /// Generate the synthetic sample county (modelled on 仙游县, Putian) with 三调 layer and field names.
     SampleData {
         /// Random seed.
@@ -80,6 +89,127 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         basemap_zoom: u8,
     },
+}
+
+/// Cache actions.
+#[derive(Subcommand, Debug)]
+pub enum DataAction {
+    /// Import a CSV/TSV/XLSX/XLS file as a new version of a dataset.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// Dataset name.
+        #[arg(long)]
+        name: String,
+        /// Department (部门).
+        #[arg(long)]
+        dept: String,
+        /// Text encoding (detected when absent): UTF-8, GBK, GB18030…
+        #[arg(long)]
+        encoding: Option<String>,
+        /// Worksheet name.
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Header row, counting from 1 (0 = no header; detected when absent).
+        #[arg(long)]
+        header_row: Option<usize>,
+    },
+    /// List the datasets (active versions).
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every version of a dataset.
+    History {
+        /// Dataset name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a version the active one.
+    Rollback {
+        /// Dataset name.
+        name: String,
+        /// Version number.
+        version: i64,
+    },
+}
+
+fn run_data(cache: Option<PathBuf>, action: DataAction) -> Result<String, String> {
+    use crate::core::cache::Cache;
+    let path = cache.unwrap_or_else(Cache::default_path);
+    let mut c = Cache::open(&path).map_err(|e| e.to_string())?;
+    let show = |v: &crate::core::cache::VersionInfo| {
+        format!(
+            "{}{} v{}  {}  {} 行/rows  {}  {}  {}\n",
+            if v.active { "* " } else { "  " },
+            v.dataset,
+            v.version,
+            v.department,
+            v.row_count,
+            v.imported_at,
+            v.encoding,
+            v.source
+        )
+    };
+    match action {
+        DataAction::Import {
+            file,
+            name,
+            dept,
+            encoding,
+            sheet,
+            header_row,
+        } => {
+            let opts = crate::core::table_import::ImportOptions {
+                encoding,
+                delimiter: None,
+                sheet,
+                header_row: header_row.map(|h| if h == 0 { usize::MAX } else { h - 1 }),
+            };
+            let v = c
+                .import_file(
+                    &name,
+                    &dept,
+                    &file,
+                    &opts,
+                    &crate::core::progress::Progress::new(),
+                )
+                .map_err(|e| e.to_string())?;
+            let cols: Vec<String> = v
+                .columns
+                .iter()
+                .map(|k| format!("{}:{:?}", k.name, k.ftype))
+                .collect();
+            Ok(format!(
+                "{}  columns: {}\n",
+                show(&v).trim_end(),
+                cols.join(", ")
+            ))
+        }
+        DataAction::List { json } => {
+            let l = c.list().map_err(|e| e.to_string())?;
+            Ok(if json {
+                serde_json::to_string_pretty(&l).unwrap() + "\n"
+            } else {
+                l.iter().map(show).collect()
+            })
+        }
+        DataAction::History { name, json } => {
+            let l = c.history(&name).map_err(|e| e.to_string())?;
+            Ok(if json {
+                serde_json::to_string_pretty(&l).unwrap() + "\n"
+            } else {
+                l.iter().map(show).collect()
+            })
+        }
+        DataAction::Rollback { name, version } => {
+            c.rollback(&name, version).map_err(|e| e.to_string())?;
+            Ok(format!("{name}: v{version} 已启用 / is now active\n"))
+        }
+    }
 }
 
 /// Runs a headless command; returns the process exit code.
@@ -172,6 +302,16 @@ pub fn run(cmd: Command) -> i32 {
                 }
             }
         }
+        Command::Data { cache, action } => match run_data(cache, action) {
+            Ok(out) => {
+                print!("{out}");
+                0
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                1
+            }
+        },
         Command::SampleData {
             seed,
             parcels,

@@ -3,6 +3,7 @@
 
 pub mod attrs;
 pub mod bench;
+pub mod cache;
 pub mod crs;
 pub mod error;
 pub mod geom;

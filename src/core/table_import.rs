@@ -25,7 +25,7 @@ pub struct ImportOptions {
 }
 
 /// A column of an imported table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ColumnSpec {
     /// Column name (deduplicated; empty names become 列N).
     pub name: String,
