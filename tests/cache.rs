@@ -83,30 +83,26 @@ fn killing_an_import_keeps_the_previous_version() {
     assert_eq!(c.stored_rows("户籍人口", 1).unwrap(), 400_000);
 }
 
+/// Imports the sample's GBK collective-income table as a new version of 集体收入.
+fn import_income(c: &mut Cache, sample: &std::path::Path) -> yitu::core::cache::VersionInfo {
+    c.import_file(
+        "集体收入",
+        "农业农村局",
+        &sample.join("collective_income_2024_gbk.csv"),
+        &ImportOptions::default(),
+        &Progress::new(),
+    )
+    .unwrap()
+}
+
 #[test]
 fn versions_rollback_cancel_and_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cache.sqlite");
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
     let mut c = Cache::open(&db).unwrap();
-    let a = c
-        .import_file(
-            "集体收入",
-            "农业农村局",
-            &sample.join("collective_income_2024_gbk.csv"),
-            &ImportOptions::default(),
-            &Progress::new(),
-        )
-        .unwrap();
-    let b = c
-        .import_file(
-            "集体收入",
-            "农业农村局",
-            &sample.join("collective_income_2024_gbk.csv"),
-            &ImportOptions::default(),
-            &Progress::new(),
-        )
-        .unwrap();
+    let a = import_income(&mut c, &sample);
+    let b = import_income(&mut c, &sample);
     assert_eq!((a.version, b.version), (1, 2));
     assert_eq!(a.content_hash, b.content_hash, "same content, same hash");
     let x = c

@@ -203,6 +203,11 @@ pub fn dlbm_categories(attrs: &AttributeTable, field: &str) -> Symbology {
             }
         })
         .collect();
+    categorized(field, categories)
+}
+
+/// A categorized symbology on `field`, grey for values not listed.
+fn categorized(field: &str, categories: Vec<Category>) -> Symbology {
     Symbology::Categorized {
         field: field.into(),
         categories,
@@ -249,11 +254,7 @@ pub fn categories_for(attrs: &AttributeTable, field: &str) -> Symbology {
             }
         })
         .collect();
-    Symbology::Categorized {
-        field: field.into(),
-        categories,
-        other: Rgba::rgb(200, 200, 200),
-    }
+    categorized(field, categories)
 }
 
 /// A graduated style in `n` equal-count (quantile) classes on a yellow–red ramp.

@@ -146,16 +146,21 @@ impl Tiles for MbTilesTiles {
     }
 
     fn attribution(&self) -> Attribution {
-        Attribution {
-            text: self.attribution,
-            url: "",
-            logo_light: None,
-            logo_dark: None,
-        }
+        text_attribution(self.attribution)
     }
 
     fn tile_size(&self) -> u32 {
         256
+    }
+}
+
+/// An attribution that is just text.
+fn text_attribution(text: &'static str) -> Attribution {
+    Attribution {
+        text,
+        url: "",
+        logo_light: None,
+        logo_dark: None,
     }
 }
 
@@ -231,12 +236,7 @@ impl TileSource for XyzSource {
         xyz_url(&self.template, t.zoom, t.x, t.y)
     }
     fn attribution(&self) -> Attribution {
-        Attribution {
-            text: self.attribution,
-            url: "",
-            logo_light: None,
-            logo_dark: None,
-        }
+        text_attribution(self.attribution)
     }
 }
 
