@@ -71,6 +71,44 @@ pub enum Command {
         #[command(subcommand)]
         action: DataAction,
     },
+    /// Join a cached dataset to a layer by code or village name and report what matched.
+    Join {
+        /// The data file (GeoPackage, Shapefile…).
+        file: PathBuf,
+        /// Layer in the file.
+        #[arg(long)]
+        layer: String,
+        /// Key field of the layer (e.g. ZLDWDM, ZLDWMC).
+        #[arg(long)]
+        key: String,
+        /// Dataset in the cache.
+        #[arg(long)]
+        dataset: String,
+        /// Key column of the dataset.
+        #[arg(long)]
+        column: String,
+        /// Key matching: auto, exact, code or name.
+        #[arg(long, default_value = "auto")]
+        mode: String,
+        /// Aggregation when a key has several rows: sum, mean, min, max, count, first.
+        #[arg(long, default_value = "sum")]
+        agg: String,
+        /// Columns to join (comma-separated; default all).
+        #[arg(long, value_delimiter = ',')]
+        fields: Vec<String>,
+        /// List every unmatched and duplicate key.
+        #[arg(long)]
+        report: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Write the layer's attributes with the joined fields as CSV (UTF-8).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The cache database (default: cache.sqlite in the user's settings folder).
+        #[arg(long)]
+        cache: Option<PathBuf>,
+    },
     /// Generate the synthetic sample county (modelled on 仙游县, Putian) with 三调 layer and field names.
     SampleData {
         /// Random seed.
@@ -113,6 +151,45 @@ pub enum DataAction {
         /// Header row, counting from 1 (0 = no header; detected when absent).
         #[arg(long)]
         header_row: Option<usize>,
+        /// Column type overriding the inferred one: NAME=text|integer|real (repeatable).
+        #[arg(long = "type", value_parser = parse_column_type)]
+        types: Vec<(String, crate::core::attrs::FieldType)>,
+    },
+    /// Set the data service (HTTP JSON or CSV) of a dataset; `fetch` then refreshes from it.
+    Service {
+        /// Dataset name.
+        name: String,
+        /// URL (http/https) answering a JSON array of objects or CSV.
+        #[arg(long)]
+        url: String,
+        /// Department (部门).
+        #[arg(long)]
+        dept: String,
+        /// Body format: auto, json or csv.
+        #[arg(long, default_value = "auto")]
+        format: String,
+        /// Name of the token header (e.g. Authorization, X-Token).
+        #[arg(long)]
+        token_header: Option<String>,
+        /// Token value.
+        #[arg(long)]
+        token: Option<String>,
+        /// Seconds allowed per attempt.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+        /// Further attempts after a failure (with backoff).
+        #[arg(long, default_value_t = 2)]
+        retries: u32,
+    },
+    /// Refresh a dataset from its data service (a new version only when the content changed).
+    Fetch {
+        /// Dataset name.
+        name: String,
+    },
+    /// Remove a dataset with all its versions.
+    Remove {
+        /// Dataset name.
+        name: String,
     },
     /// List the datasets (active versions).
     List {
@@ -135,6 +212,20 @@ pub enum DataAction {
         /// Version number.
         version: i64,
     },
+}
+
+fn parse_column_type(s: &str) -> Result<(String, crate::core::attrs::FieldType), String> {
+    use crate::core::attrs::FieldType;
+    let (name, t) = s
+        .rsplit_once('=')
+        .ok_or_else(|| format!("expected NAME=TYPE, got {s}"))?;
+    let t = match t.trim().to_ascii_lowercase().as_str() {
+        "text" | "文本" => FieldType::Text,
+        "integer" | "int" | "整数" => FieldType::Integer,
+        "real" | "float" | "number" | "小数" => FieldType::Real,
+        other => return Err(format!("unknown type {other}: text, integer or real")),
+    };
+    Ok((name.trim().to_string(), t))
 }
 
 fn run_data(cache: Option<PathBuf>, action: DataAction) -> Result<String, String> {
@@ -162,12 +253,14 @@ fn run_data(cache: Option<PathBuf>, action: DataAction) -> Result<String, String
             encoding,
             sheet,
             header_row,
+            types,
         } => {
             let opts = crate::core::table_import::ImportOptions {
                 encoding,
                 delimiter: None,
                 sheet,
                 header_row: header_row.map(|h| if h == 0 { usize::MAX } else { h - 1 }),
+                column_types: types,
             };
             let v = c
                 .import_file(
@@ -209,7 +302,114 @@ fn run_data(cache: Option<PathBuf>, action: DataAction) -> Result<String, String
             c.rollback(&name, version).map_err(|e| e.to_string())?;
             Ok(format!("{name}: v{version} 已启用 / is now active\n"))
         }
+        DataAction::Service {
+            name,
+            url,
+            dept,
+            format,
+            token_header,
+            token,
+            timeout,
+            retries,
+        } => {
+            use crate::core::service::{ServiceFormat, ServiceSpec};
+            let format = match format.to_ascii_lowercase().as_str() {
+                "json" => ServiceFormat::Json,
+                "csv" => ServiceFormat::Csv,
+                _ => ServiceFormat::Auto,
+            };
+            let spec = ServiceSpec {
+                url,
+                format,
+                token_header,
+                token,
+                timeout_secs: timeout,
+                retries,
+            };
+            c.set_service(&name, &dept, &spec)
+                .map_err(|e| e.to_string())?;
+            Ok(format!(
+                "{name}: 数据服务已设置 / data service set: {}\n",
+                spec.url
+            ))
+        }
+        DataAction::Fetch { name } => {
+            use crate::core::cache::FetchOutcome;
+            match c
+                .fetch(&name, &crate::core::progress::Progress::new())
+                .map_err(|e| e.to_string())?
+            {
+                FetchOutcome::Updated(v) => Ok(format!(
+                    "新版本 / new version: {}",
+                    show(&v).trim_start_matches("* ")
+                )),
+                FetchOutcome::NotModified => Ok(format!(
+                    "{name}: 服务端未修改（304），缓存为最新 / not modified (304), the cache is current\n"
+                )),
+                FetchOutcome::Unchanged => Ok(format!(
+                    "{name}: 内容未变，未建新版本 / same content, no new version\n"
+                )),
+            }
+        }
+        DataAction::Remove { name } => {
+            c.remove(&name).map_err(|e| e.to_string())?;
+            Ok(format!("{name}: 已删除 / removed\n"))
+        }
     }
+}
+
+/// `yitu join`: the report text (or JSON).
+#[allow(clippy::too_many_arguments)]
+fn run_join(
+    file: &std::path::Path,
+    layer: &str,
+    spec: crate::core::join::JoinSpec,
+    report: bool,
+    json: bool,
+    out: Option<&std::path::Path>,
+    cache: Option<PathBuf>,
+) -> Result<String, String> {
+    use crate::core::{cache::Cache, join, layer::load_layer, progress::Progress};
+    let c = Cache::open(&cache.unwrap_or_else(Cache::default_path)).map_err(|e| e.to_string())?;
+    let table = c
+        .load_table(&spec.dataset, None)
+        .map_err(|e| e.to_string())?;
+    let l = load_layer(file, Some(layer), &Progress::new()).map_err(|e| e.to_string())?;
+    let t = std::time::Instant::now();
+    let r = join::join(&l.attrs, &table.attrs, &spec).map_err(|e| e.to_string())?;
+    let secs = t.elapsed().as_secs_f64();
+    if let Some(out) = out {
+        join::with_joins(&l.attrs, std::slice::from_ref(&r))
+            .write_csv(out)
+            .map_err(|e| format!("{}: {e}", out.display()))?;
+    }
+    if json {
+        let v = serde_json::json!({
+            "dataset": spec.dataset,
+            "version": table.info.version,
+            "imported_at": table.info.imported_at,
+            "fields": r.fields.iter().map(|f| &f.name).collect::<Vec<_>>(),
+            "report": r.report,
+            "seconds": secs,
+        });
+        return Ok(serde_json::to_string_pretty(&v).unwrap() + "\n");
+    }
+    Ok(format!(
+        "{} v{}（{}）→ {} / {}: {} 个字段 / fields: {}\n{}用时 / time: {:.3} s\n",
+        spec.dataset,
+        table.info.version,
+        table.info.imported_at,
+        layer,
+        spec.layer_field,
+        r.fields.len(),
+        r.fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        r.report.text(report),
+        secs
+    ))
 }
 
 /// Runs a headless command; returns the process exit code.
@@ -298,6 +498,44 @@ pub fn run(cmd: Command) -> i32 {
                 }
                 Err(e) => {
                     eprintln!("{e:#}");
+                    1
+                }
+            }
+        }
+        Command::Join {
+            file,
+            layer,
+            key,
+            dataset,
+            column,
+            mode,
+            agg,
+            fields,
+            report,
+            json,
+            out,
+            cache,
+        } => {
+            use crate::core::join::{Aggregate, JoinSpec, KeyMatch};
+            let mut spec = JoinSpec::new(&dataset, &key, &column);
+            spec.key = match mode.as_str() {
+                "exact" => KeyMatch::Exact,
+                "code" => KeyMatch::Code,
+                "name" => KeyMatch::Name,
+                _ => KeyMatch::Auto,
+            };
+            spec.aggregate = Aggregate::ALL
+                .into_iter()
+                .find(|a| a.label().1 == agg)
+                .unwrap_or_default();
+            spec.fields = fields;
+            match run_join(&file, &layer, spec, report, json, out.as_deref(), cache) {
+                Ok(s) => {
+                    print!("{s}");
+                    0
+                }
+                Err(e) => {
+                    eprintln!("{e}");
                     1
                 }
             }

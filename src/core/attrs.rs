@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 /// The type of a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -250,14 +251,17 @@ impl Column {
 pub struct AttributeTable {
     /// Fields, in source order.
     pub fields: Vec<Field>,
-    /// One column per field.
-    pub columns: Vec<Column>,
+    /// One column per field, shared: cloning a table (e.g. to add joined fields) copies no data.
+    pub columns: Vec<Arc<Column>>,
 }
 
 impl AttributeTable {
     /// An empty table with the given fields.
     pub fn new(fields: Vec<Field>) -> Self {
-        let columns = fields.iter().map(|f| Column::new(f.ftype)).collect();
+        let columns = fields
+            .iter()
+            .map(|f| Arc::new(Column::new(f.ftype)))
+            .collect();
         AttributeTable { fields, columns }
     }
 
@@ -274,8 +278,34 @@ impl AttributeTable {
     /// Appends the rows of `other` (same fields).
     pub fn append(&mut self, other: AttributeTable) {
         for (a, b) in self.columns.iter_mut().zip(other.columns) {
-            a.append(b);
+            Arc::make_mut(a).append(Arc::try_unwrap(b).unwrap_or_else(|b| (*b).clone()));
         }
+    }
+
+    /// Writes the table as CSV in UTF-8 with a BOM (so spreadsheet programs read the Chinese
+    /// text), atomically: a temporary file renamed over `path` when complete.
+    pub fn write_csv(&self, path: &std::path::Path) -> std::io::Result<()> {
+        use std::io::Write;
+        let tmp = path.with_extension("csv.tmp");
+        {
+            let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+            f.write_all("\u{feff}".as_bytes())?;
+            let mut w = csv::Writer::from_writer(f);
+            w.write_record(self.fields.iter().map(|f| f.name.as_str()))?;
+            let mut rec: Vec<String> = Vec::with_capacity(self.fields.len());
+            for r in 0..self.len() {
+                rec.clear();
+                for c in &self.columns {
+                    rec.push(match c.get(r) {
+                        Value::Null => String::new(),
+                        v => v.to_string(),
+                    });
+                }
+                w.write_record(&rec)?;
+            }
+            w.flush()?;
+        }
+        std::fs::rename(&tmp, path)
     }
 
     /// Index of the field called `name` (ASCII case-insensitive).
@@ -292,7 +322,7 @@ impl AttributeTable {
 
     /// Row indices sorted by column `col` (stable; NULLs first).
     pub fn sorted_rows(&self, col: usize, rows: &[u32], descending: bool) -> Vec<u32> {
-        let c = &self.columns[col];
+        let c = &*self.columns[col];
         let mut out = rows.to_vec();
         match c {
             Column::Real(v) => {
@@ -364,11 +394,11 @@ mod tests {
             ("0201K", f64::NAN),
             ("0103", 5.0),
         ] {
-            t.columns[0].push_text(code);
-            t.columns[1].push_real(a);
+            Arc::make_mut(&mut t.columns[0]).push_text(code);
+            Arc::make_mut(&mut t.columns[1]).push_real(a);
         }
-        t.columns[0].push_null();
-        t.columns[1].push_real(1.0);
+        Arc::make_mut(&mut t.columns[0]).push_null();
+        Arc::make_mut(&mut t.columns[1]).push_real(1.0);
         assert_eq!(t.get(0, 0), Value::Text("0101"));
         assert_eq!(t.get(2, 1), Value::Null);
         let rows: Vec<u32> = (0..5).collect();

@@ -4,8 +4,9 @@
 //! one transaction: killing the process half-way leaves the previous version active and the
 //! database healthy.
 
-use super::attrs::FieldType;
+use super::attrs::{AttributeTable, Field, FieldType};
 use super::progress::Progress;
+use super::service::{download, Download, ServiceError, ServiceSpec};
 use super::table_import::{for_each_row, preview, ColumnSpec, ImportError, ImportOptions};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -29,6 +30,49 @@ pub enum CacheError {
     /// Cancelled.
     #[error("已取消，缓存未改变 / cancelled, the cache is unchanged")]
     Cancelled,
+    /// A dataset without a data service.
+    #[error("数据集 {0} 没有数据服务地址 / dataset {0} has no data service")]
+    NoService(String),
+    /// A refresh failed; the last good version stays in use.
+    #[error("{error}\n{kept}")]
+    Fetch {
+        /// What went wrong.
+        error: ServiceError,
+        /// Which version stays in use and how old it is.
+        kept: String,
+    },
+}
+
+/// What a refresh from a data service did.
+#[derive(Debug, Clone, Serialize)]
+pub enum FetchOutcome {
+    /// New content: a new version.
+    Updated(VersionInfo),
+    /// The service answered 304 Not Modified.
+    NotModified,
+    /// The service sent the same content as the active version: no new version.
+    Unchanged,
+}
+
+/// The data service of a dataset and what its last refresh did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceState {
+    /// Dataset name.
+    pub dataset: String,
+    /// How to call it.
+    pub spec: ServiceSpec,
+    /// When the service last answered successfully (UTC), if ever.
+    pub checked_at: Option<String>,
+    /// The last failure, if the last refresh failed.
+    pub last_error: Option<String>,
+}
+
+/// A dataset version read back from the cache, as a columnar table.
+pub struct DataTable {
+    /// The version.
+    pub info: VersionInfo,
+    /// Its rows.
+    pub attrs: AttributeTable,
 }
 
 /// One version of a dataset.
@@ -94,6 +138,53 @@ fn now_utc() -> String {
     )
 }
 
+/// Seconds since the Unix epoch of an ISO 8601 UTC time written by this module.
+fn parse_utc(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 19 {
+        return None;
+    }
+    let n = |a: usize, e: usize| s.get(a..e)?.parse::<i64>().ok();
+    let (y, m, d) = (n(0, 4)?, n(5, 7)?, n(8, 10)?);
+    let (hh, mm, ss) = (n(11, 13)?, n(14, 16)?, n(17, 19)?);
+    // Days from civil (Howard Hinnant).
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86400 + hh * 3600 + mm * 60 + ss)
+}
+
+/// How long ago an ISO 8601 UTC time was, in Chinese and English ("3 天前", "3 days ago").
+pub fn age_text(iso: &str) -> (String, String) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let Some(t) = parse_utc(iso) else {
+        return ("时间未知".into(), "unknown age".into());
+    };
+    let s = (now - t).max(0);
+    if s < 60 {
+        ("刚刚".into(), "just now".into())
+    } else if s < 3600 {
+        (format!("{} 分钟前", s / 60), format!("{} min ago", s / 60))
+    } else if s < 86400 {
+        (
+            format!("{} 小时前", s / 3600),
+            format!("{} h ago", s / 3600),
+        )
+    } else {
+        (
+            format!("{} 天前", s / 86400),
+            format!("{} days ago", s / 86400),
+        )
+    }
+}
+
 impl Cache {
     /// The user's cache: `cache.sqlite` in the settings folder.
     pub fn default_path() -> PathBuf {
@@ -113,7 +204,9 @@ impl Cache {
              CREATE TABLE IF NOT EXISTS versions (id INTEGER PRIMARY KEY, dataset TEXT NOT NULL, version INTEGER NOT NULL,
                department TEXT NOT NULL, source TEXT NOT NULL, imported_at TEXT NOT NULL, row_count INTEGER NOT NULL,
                content_hash TEXT NOT NULL, encoding TEXT, schema_json TEXT NOT NULL, table_name TEXT NOT NULL,
-               UNIQUE (dataset, version));",
+               UNIQUE (dataset, version));
+             CREATE TABLE IF NOT EXISTS services (dataset TEXT PRIMARY KEY, department TEXT NOT NULL, spec_json TEXT NOT NULL,
+               etag TEXT, last_modified TEXT, checked_at TEXT, last_error TEXT);",
         )?;
         Ok(Cache {
             conn,
@@ -130,6 +223,27 @@ impl Cache {
         opts: &ImportOptions,
         progress: &Progress,
     ) -> Result<VersionInfo, CacheError> {
+        let source = std::fs::canonicalize(file)
+            .unwrap_or_else(|_| file.to_path_buf())
+            .display()
+            .to_string();
+        self.import_as(name, department, file, &source, opts, progress, false)
+            .map(|v| v.expect("a plain import always makes a version"))
+    }
+
+    /// Imports `file` recorded as coming from `source`. With `skip_unchanged`, content equal to
+    /// the active version's is rolled back and `None` returned (a refresh that found nothing new).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn import_as(
+        &mut self,
+        name: &str,
+        department: &str,
+        file: &Path,
+        source: &str,
+        opts: &ImportOptions,
+        progress: &Progress,
+        skip_unchanged: bool,
+    ) -> Result<Option<VersionInfo>, CacheError> {
         let pv = preview(file, opts, 200)?;
         let header = pv.header_row;
         let columns = pv.columns.clone();
@@ -224,17 +338,28 @@ impl Cache {
         if let Some(e) = failure {
             return Err(e); // the transaction is dropped: rolled back, nothing changed
         }
+        let content_hash = format!("{hash:016x}");
+        if skip_unchanged {
+            let active: Option<String> = tx
+                .query_row(
+                    "SELECT v.content_hash FROM versions v JOIN datasets d
+                     ON d.name = v.dataset AND d.active_version = v.version WHERE d.name = ?1",
+                    [name],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if active.as_deref() == Some(content_hash.as_str()) {
+                return Ok(None); // dropped: rolled back
+            }
+        }
         let info = VersionInfo {
             dataset: name.into(),
             version,
             department: department.into(),
-            source: std::fs::canonicalize(file)
-                .unwrap_or_else(|_| file.to_path_buf())
-                .display()
-                .to_string(),
+            source: source.to_string(),
             imported_at: now_utc(),
             row_count: rows,
-            content_hash: format!("{hash:016x}"),
+            content_hash,
             columns,
             active: true,
             encoding: pv.encoding.clone(),
@@ -250,7 +375,7 @@ impl Cache {
             params![name, department, version],
         )?;
         tx.commit()?;
-        Ok(info)
+        Ok(Some(info))
     }
 
     fn versions_where(&self, clause: &str, arg: &str) -> Result<Vec<VersionInfo>, CacheError> {
@@ -325,6 +450,216 @@ impl Cache {
         Ok(self
             .conn
             .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+    }
+
+    /// Reads a version (the active one when `version` is `None`) back as a columnar table.
+    pub fn load_table(&self, name: &str, version: Option<i64>) -> Result<DataTable, CacheError> {
+        let hist = self.history(name)?;
+        let info = match version {
+            Some(v) => hist.into_iter().find(|i| i.version == v),
+            None => hist.into_iter().find(|i| i.active),
+        }
+        .ok_or_else(|| CacheError::NoVersion(name.into(), version.unwrap_or(0)))?;
+        let table: String = self.conn.query_row(
+            "SELECT table_name FROM versions WHERE dataset = ?1 AND version = ?2",
+            params![name, info.version],
+            |r| r.get(0),
+        )?;
+        let fields: Vec<Field> = info
+            .columns
+            .iter()
+            .map(|c| Field {
+                name: c.name.clone(),
+                ftype: c.ftype,
+                source_type: format!("{:?}", c.ftype),
+            })
+            .collect();
+        let mut attrs = AttributeTable::new(fields);
+        let cols_sql: Vec<String> = info
+            .columns
+            .iter()
+            .map(|c| format!("\"{}\"", c.name.replace('"', "\"\"")))
+            .collect();
+        if !cols_sql.is_empty() {
+            let mut st = self.conn.prepare(&format!(
+                "SELECT {} FROM {table} ORDER BY row",
+                cols_sql.join(", ")
+            ))?;
+            let mut rows = st.query([])?;
+            let mut cols: Vec<&mut super::attrs::Column> = attrs
+                .columns
+                .iter_mut()
+                .map(std::sync::Arc::make_mut)
+                .collect();
+            while let Some(r) = rows.next()? {
+                for (i, col) in cols.iter_mut().enumerate() {
+                    use rusqlite::types::ValueRef;
+                    match r.get_ref(i)? {
+                        ValueRef::Null => col.push_null(),
+                        ValueRef::Integer(v) => col.push_int(v),
+                        ValueRef::Real(v) => col.push_real(v),
+                        ValueRef::Text(t) => col.push_text(&String::from_utf8_lossy(t)),
+                        ValueRef::Blob(_) => col.push_null(),
+                    }
+                }
+            }
+        }
+        Ok(DataTable { info, attrs })
+    }
+
+    /// Removes a dataset: every version, its data and its service.
+    pub fn remove(&mut self, name: &str) -> Result<(), CacheError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tables: Vec<String> = {
+            let mut st = tx.prepare("SELECT table_name FROM versions WHERE dataset = ?1")?;
+            let v = st
+                .query_map([name], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()?;
+            v
+        };
+        let known: i64 = tx.query_row(
+            "SELECT (SELECT count(*) FROM datasets WHERE name = ?1) + (SELECT count(*) FROM services WHERE dataset = ?1)",
+            [name],
+            |r| r.get(0),
+        )?;
+        if known == 0 {
+            return Err(CacheError::NoDataset(name.into()));
+        }
+        for t in tables {
+            tx.execute_batch(&format!("DROP TABLE IF EXISTS {t}"))?;
+        }
+        tx.execute("DELETE FROM versions WHERE dataset = ?1", [name])?;
+        tx.execute("DELETE FROM datasets WHERE name = ?1", [name])?;
+        tx.execute("DELETE FROM services WHERE dataset = ?1", [name])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sets (or replaces) the data service of a dataset. Its conditional-request state is reset.
+    pub fn set_service(
+        &mut self,
+        name: &str,
+        department: &str,
+        spec: &ServiceSpec,
+    ) -> Result<(), CacheError> {
+        self.conn.execute(
+            "INSERT INTO services (dataset, department, spec_json) VALUES (?1, ?2, ?3)
+             ON CONFLICT(dataset) DO UPDATE SET department = excluded.department, spec_json = excluded.spec_json,
+               etag = NULL, last_modified = NULL",
+            params![name, department, serde_json::to_string(spec).unwrap()],
+        )?;
+        Ok(())
+    }
+
+    /// Every dataset's data service.
+    pub fn services(&self) -> Result<Vec<ServiceState>, CacheError> {
+        let mut st = self.conn.prepare(
+            "SELECT dataset, spec_json, checked_at, last_error FROM services ORDER BY dataset",
+        )?;
+        let v = st
+            .query_map([], |r| {
+                let spec: String = r.get(1)?;
+                Ok(ServiceState {
+                    dataset: r.get(0)?,
+                    spec: serde_json::from_str(&spec).unwrap_or_else(|_| ServiceSpec::new("")),
+                    checked_at: r.get(2)?,
+                    last_error: r.get(3)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(v)
+    }
+
+    /// Refreshes a dataset from its data service. A failure (offline, HTTP error, HTML page,
+    /// malformed or truncated body) changes nothing but the recorded error: the last good
+    /// version stays active, and the error says which one and how old it is.
+    pub fn fetch(&mut self, name: &str, progress: &Progress) -> Result<FetchOutcome, CacheError> {
+        let row: Option<(String, String, Option<String>, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT department, spec_json, etag, last_modified FROM services WHERE dataset = ?1",
+                [name],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let (dept, spec_json, etag, lm) = row.ok_or_else(|| CacheError::NoService(name.into()))?;
+        let spec: ServiceSpec = serde_json::from_str(&spec_json)
+            .map_err(|e| CacheError::NoService(format!("{name}: {e}")))?;
+        let has_active = self.list()?.iter().any(|v| v.dataset == name);
+        // Without a version in the cache, an unconditional request.
+        let (etag, lm) = if has_active { (etag, lm) } else { (None, None) };
+        let tmp = self
+            .path
+            .parent()
+            .map(|p| p.join("fetch-tmp"))
+            .unwrap_or_else(|| PathBuf::from("fetch-tmp"));
+        let result = download(&spec, etag.as_deref(), lm.as_deref(), &tmp, progress);
+        let fail = |c: &mut Cache, e: ServiceError| -> CacheError {
+            let _ = c.conn.execute(
+                "UPDATE services SET last_error = ?2 WHERE dataset = ?1",
+                params![name, e.to_string()],
+            );
+            CacheError::Fetch {
+                kept: c.kept_text(name),
+                error: e,
+            }
+        };
+        match result {
+            Err(e) => Err(fail(self, e)),
+            Ok(Download::NotModified) => {
+                self.conn.execute(
+                    "UPDATE services SET checked_at = ?2, last_error = NULL WHERE dataset = ?1",
+                    params![name, now_utc()],
+                )?;
+                Ok(FetchOutcome::NotModified)
+            }
+            Ok(Download::Table {
+                file,
+                etag,
+                last_modified,
+            }) => {
+                let opts = ImportOptions::default();
+                let r = self.import_as(name, &dept, &file, &spec.url, &opts, progress, true);
+                let _ = std::fs::remove_file(&file);
+                match r {
+                    Err(CacheError::Import(e)) => {
+                        Err(fail(self, ServiceError::Malformed(e.to_string())))
+                    }
+                    Err(e) => Err(e),
+                    Ok(v) => {
+                        self.conn.execute(
+                            "UPDATE services SET checked_at = ?2, last_error = NULL, etag = ?3, last_modified = ?4
+                             WHERE dataset = ?1",
+                            params![name, now_utc(), etag, last_modified],
+                        )?;
+                        Ok(match v {
+                            Some(v) => FetchOutcome::Updated(v),
+                            None => FetchOutcome::Unchanged,
+                        })
+                    }
+                }
+            }
+        }
+    }
+
+    /// "Still using version N of <date> (<age>)" for a dataset, in Chinese and English.
+    pub fn kept_text(&self, name: &str) -> String {
+        match self
+            .list()
+            .ok()
+            .and_then(|l| l.into_iter().find(|v| v.dataset == name))
+        {
+            Some(v) => {
+                let (zh, en) = age_text(&v.imported_at);
+                format!(
+                    "仍使用第 {} 版（{}，{zh}）/ still using version {} ({}, {en})",
+                    v.version, v.imported_at, v.version, v.imported_at
+                )
+            }
+            None => "缓存中还没有可用版本 / no version in the cache yet".into(),
+        }
     }
 
     /// SQLite's own integrity check ("ok" when healthy).

@@ -320,13 +320,18 @@ pub fn load(
         let mut st = conn.prepare(&sql).map_err(|e| corrupt(path, e))?;
         let mut rows = st.query([]).map_err(|e| corrupt(path, e))?;
         let mut n = 0u64;
+        let mut cols: Vec<&mut super::attrs::Column> = attrs
+            .columns
+            .iter_mut()
+            .map(std::sync::Arc::make_mut)
+            .collect();
         loop {
             let row = match rows.next() {
                 Ok(Some(r)) => r,
                 Ok(None) => break,
                 Err(e) => return Err(corrupt(path, e)),
             };
-            for (i, col) in attrs.columns.iter_mut().enumerate() {
+            for (i, col) in cols.iter_mut().enumerate() {
                 match row.get_ref(i) {
                     Ok(ValueRef::Null) | Err(_) => col.push_null(),
                     Ok(ValueRef::Integer(v)) => col.push_int(v),

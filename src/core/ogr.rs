@@ -240,7 +240,7 @@ pub fn load(
                 }
             }
             for i in 0..ncols {
-                let col = &mut attrs.columns[i];
+                let col = std::sync::Arc::make_mut(&mut attrs.columns[i]);
                 if gdal_sys::OGR_F_IsFieldSetAndNotNull(f, i as i32) == 0 {
                     col.push_null();
                     continue;

@@ -22,6 +22,8 @@ pub struct ImportOptions {
     pub sheet: Option<String>,
     /// Row (0-based) holding the column names; `Some(usize::MAX)` for "no header row".
     pub header_row: Option<usize>,
+    /// Column types chosen by the user, overriding the inferred ones (column name → type).
+    pub column_types: Vec<(String, FieldType)>,
 }
 
 /// A column of an imported table.
@@ -417,6 +419,14 @@ pub fn preview(
         .unwrap_or(0);
     let names = column_names(header.and_then(|h| raw.get(h)), width);
     info.columns = infer_columns(&names, &data);
+    for (name, t) in &opts.column_types {
+        if let Some(c) = info.columns.iter_mut().find(|c| &c.name == name) {
+            c.ftype = *t;
+            if *t != FieldType::Text {
+                c.code_like = false;
+            }
+        }
+    }
     info.header_row = header;
     info.rows = data.into_iter().take(rows_wanted).collect();
     info.raw_rows = raw.into_iter().take(rows_wanted.max(10)).collect();
