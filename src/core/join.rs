@@ -679,7 +679,7 @@ mod tests {
     #[test]
     fn normalisation() {
         assert_eq!(
-            normalize_code(" ３５０３２２１０００２０１ "),
+            normalize_code(" ３５０３２２１００２０１ "),
             "350322100201"
         );
         assert_eq!(normalize_code("3503221000200000000"), "350322100020");
