@@ -678,10 +678,7 @@ mod tests {
 
     #[test]
     fn normalisation() {
-        assert_eq!(
-            normalize_code(" ３５０３２２１００２０１ "),
-            "350322100201"
-        );
+        assert_eq!(normalize_code(" ３５０３２２１００２０１ "), "350322100201");
         assert_eq!(normalize_code("3503221000200000000"), "350322100020");
         assert_eq!(normalize_code("350322100201.0"), "350322100201");
         assert_eq!(normalize_code("05h1"), "05H1");
