@@ -83,7 +83,7 @@ fn open_sample_project_toggle_layer_identify_parcel() {
     let mut h = sample_app();
     // The layer panel lists the project's layers in Chinese.
     let label_rect = h.get_by_label_contains("地类图斑").rect();
-    assert!(h.query_by_label_contains("村界").is_some());
+    assert!(h.query_by_label("村界 (62)").is_some());
     assert!(
         h.state()
             .messages

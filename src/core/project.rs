@@ -48,6 +48,9 @@ pub struct ProjectLayer {
     pub visible: bool,
     /// Style.
     pub style: LayerStyle,
+    /// Department data joined to the layer (recomputed from the cache when the project opens).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joins: Vec<crate::core::join::JoinSpec>,
 }
 
 /// The map view.
@@ -74,6 +77,24 @@ pub struct Project {
     pub basemap: BasemapChoice,
     /// View, if saved.
     pub view: Option<ProjectView>,
+    /// Department tables the project's joins use, with the file each came from: imported into
+    /// the user's cache when it does not hold them yet (so a project travels with its data).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub datasets: Vec<ProjectDataset>,
+}
+
+/// A department table a project uses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectDataset {
+    /// Dataset name in the cache.
+    pub name: String,
+    /// Department.
+    pub department: String,
+    /// The file it is imported from when missing (relative to the project where possible).
+    pub path: PathBuf,
+    /// Header row (0-based) if not detected.
+    #[serde(default)]
+    pub header_row: Option<usize>,
 }
 
 impl Default for Project {
@@ -84,6 +105,7 @@ impl Default for Project {
             layers: Vec::new(),
             basemap: BasemapChoice::None,
             view: None,
+            datasets: Vec::new(),
         }
     }
 }
@@ -135,6 +157,11 @@ impl Project {
                 l.path = dir.join(&l.path);
             }
         }
+        for d in &mut p.datasets {
+            if d.path.is_relative() {
+                d.path = dir.join(&d.path);
+            }
+        }
         if let BasemapChoice::Offline { path: bp } = &mut p.basemap {
             if bp.is_relative() {
                 *bp = dir.join(&*bp);
@@ -152,6 +179,9 @@ impl Project {
         let mut p = self.clone();
         for l in &mut p.layers {
             l.path = relative_to(&l.path, dir);
+        }
+        for d in &mut p.datasets {
+            d.path = relative_to(&d.path, dir);
         }
         if let BasemapChoice::Offline { path: bp } = &mut p.basemap {
             *bp = relative_to(bp, dir);

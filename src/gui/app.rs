@@ -2,6 +2,7 @@
 //! table and the status bar with background jobs (progress and cancel).
 
 use super::basemap::{check_tianditu_key, Basemap, KeyCheck};
+use super::data::DataUi;
 use super::layers::MapLayer;
 use super::map_view::{self, MapState};
 use super::table::{self, TableAction, TableState};
@@ -70,6 +71,9 @@ pub struct YituApp {
     pub messages: Vec<String>,
     /// The project file, once saved or opened.
     pub project_path: Option<PathBuf>,
+    /// Department data: cache, manager, import wizard, joins.
+    pub data: DataUi,
+    project_datasets: Vec<crate::core::project::ProjectDataset>,
     table: TableState,
     jobs: Vec<LoadJob>,
     chooser: Option<LayerChooser>,
@@ -103,6 +107,8 @@ impl YituApp {
             basemap: Basemap::None,
             messages: Vec::new(),
             project_path: None,
+            data: DataUi::default(),
+            project_datasets: Vec::new(),
             table: TableState::default(),
             jobs: Vec::new(),
             chooser: None,
@@ -135,7 +141,7 @@ impl YituApp {
 
     /// Whether anything is loading (layers, or the attribute table sorting/filtering).
     pub fn busy(&self) -> bool {
-        !self.jobs.is_empty() || self.table.busy()
+        !self.jobs.is_empty() || self.table.busy() || self.data.busy()
     }
 
     /// The attribute table's rows (feature indices) in display order.
@@ -231,6 +237,11 @@ impl YituApp {
                 for (i, l) in p.layers.iter().enumerate() {
                     self.load(&l.path.clone(), Some(l.layer.clone()), Some((l.clone(), i)));
                 }
+                self.project_datasets = p.datasets.clone();
+                if !p.datasets.is_empty() {
+                    let ctx = self.ctx.clone();
+                    self.data.ensure_datasets(p.datasets.clone(), &ctx);
+                }
                 if !self.settings.recent.contains(&path.to_path_buf()) {
                     self.settings.recent.insert(0, path.to_path_buf());
                     self.settings.recent.truncate(8);
@@ -270,12 +281,39 @@ impl YituApp {
                     name: l.name.clone(),
                     visible: l.visible,
                     style: l.style.clone(),
+                    joins: l.joins.iter().map(|(s, _)| s.clone()).collect(),
                 })
                 .collect(),
             basemap: self.basemap_choice.clone(),
             view,
+            datasets: self.datasets_for_project(),
             ..Default::default()
         }
+    }
+
+    /// The datasets the joins use, with the files they came from (so the project opens with its
+    /// data on another machine): those of the opened project, plus any joined dataset imported
+    /// from a file that still exists.
+    fn datasets_for_project(&self) -> Vec<crate::core::project::ProjectDataset> {
+        let mut out = self.project_datasets.clone();
+        for l in &self.layers {
+            for (s, _) in &l.joins {
+                if out.iter().any(|d| d.name == s.dataset) {
+                    continue;
+                }
+                if let Some(v) = self.data.datasets.iter().find(|v| v.dataset == s.dataset) {
+                    if Path::new(&v.source).is_file() {
+                        out.push(crate::core::project::ProjectDataset {
+                            name: v.dataset.clone(),
+                            department: v.department.clone(),
+                            path: PathBuf::from(&v.source),
+                            header_row: None,
+                        });
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Saves the project to `path`.
@@ -393,6 +431,9 @@ impl YituApp {
                 None,
             ),
         };
+        if let Some((pl, _)) = &restore {
+            self.data.join_when_ready(id, pl.joins.clone());
+        }
         let mut ml = MapLayer::new(id, layer, style);
         ml.visible = visible;
         ml.name = name;
@@ -445,12 +486,11 @@ impl YituApp {
         match hit {
             Some((l, f)) => {
                 let rows = l
-                    .data
                     .attrs
                     .fields
                     .iter()
                     .enumerate()
-                    .map(|(c, fd)| (fd.name.clone(), l.data.attrs.get(f as usize, c).to_string()))
+                    .map(|(c, fd)| (fd.name.clone(), l.attrs.get(f as usize, c).to_string()))
                     .collect();
                 let (lid, name) = (l.id, l.name.clone());
                 self.identified = Some(Identified {
@@ -495,6 +535,10 @@ impl YituApp {
     /// Draws the whole window. (eframe calls this each frame; tests call it directly.)
     pub fn ui(&mut self, ui: &mut Ui) {
         self.poll_jobs();
+        let ctx = ui.ctx().clone();
+        for m in self.data.poll(&mut self.layers, self.lang, &ctx) {
+            self.msg(m);
+        }
         self.handle_dropped_files(ui.ctx());
         let lang = self.lang;
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
@@ -552,6 +596,12 @@ impl YituApp {
             });
         self.chooser_window(ui.ctx());
         self.settings_window(ui.ctx());
+        for m in self
+            .data
+            .windows(ui.ctx(), &mut self.layers, self.active, lang)
+        {
+            self.msg(m);
+        }
         if self.busy() {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(100));
@@ -701,10 +751,41 @@ impl YituApp {
                     ui.close();
                 }
             });
+            ui.menu_button(lang.tr("数据", "Data"), |ui| {
+                if ui
+                    .button(lang.tr("部门数据管理…", "Department data…"))
+                    .clicked()
+                {
+                    self.data.open = true;
+                    ui.close();
+                }
+                if ui.button(lang.tr("导入表格…", "Import table…")).clicked() {
+                    let path = rfd::FileDialog::new()
+                        .add_filter("CSV / Excel", &["csv", "tsv", "txt", "xlsx", "xls"])
+                        .pick_file()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default();
+                    self.data.wizard = Some(super::data::ImportWizard::new(&path));
+                    ui.close();
+                }
+                if ui
+                    .button(lang.tr("连接到图层…", "Join to layer…"))
+                    .clicked()
+                {
+                    self.open_join_dialog();
+                    ui.close();
+                }
+            });
             if ui.button(lang.tr("设置", "Settings")).clicked() {
                 self.show_settings = true;
             }
         });
+    }
+
+    /// Opens the join dialog for the active layer.
+    pub fn open_join_dialog(&mut self) {
+        let layer = self.active.or(self.layers.last().map(|l| l.id));
+        self.data.open_join(layer);
     }
 
     fn set_lang(&mut self, l: Lang) {
@@ -1022,7 +1103,6 @@ impl YituApp {
 
 fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
     let fields: Vec<(String, FieldType)> = l
-        .data
         .attrs
         .fields
         .iter()
@@ -1062,7 +1142,7 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
                                     .or(fields.first())
                                     .map(|f| f.0.clone())
                                     .unwrap_or_default();
-                                style::categories_for(&l.data.attrs, &f)
+                                style::categories_for(&l.attrs, &f)
                             }
                             _ => {
                                 let f = fields
@@ -1070,7 +1150,7 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
                                     .find(|f| f.1 != FieldType::Text)
                                     .map(|f| f.0.clone())
                                     .unwrap_or_default();
-                                style::graduated_for(&l.data.attrs, &f, 5)
+                                style::graduated_for(&l.attrs, &f, 5)
                             }
                         };
                         new_style = Some(s);
@@ -1088,9 +1168,9 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
                         if ui.selectable_label(*f == field_now, f).clicked() {
                             let mut s = l.style.clone();
                             s.symbology = if kind_now == 1 {
-                                style::categories_for(&l.data.attrs, f)
+                                style::categories_for(&l.attrs, f)
                             } else {
-                                style::graduated_for(&l.data.attrs, f, 5)
+                                style::graduated_for(&l.attrs, f, 5)
                             };
                             new_style = Some(s);
                         }

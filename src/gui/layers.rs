@@ -2,6 +2,8 @@
 //! runs in a background thread (one per layer, cancelled when the view moves on); while it runs
 //! the previous image is shown moved and scaled, so panning and zooming never wait for it.
 
+use crate::core::attrs::AttributeTable;
+use crate::core::join::{with_joins, JoinReport, JoinResult, JoinSpec};
 use crate::core::layer::VectorLayer;
 use crate::core::render::{render_layer, ViewBox};
 use crate::core::style::{LayerStyle, StyleIndex};
@@ -34,6 +36,12 @@ pub struct MapLayer {
     pub visible: bool,
     /// Bumped whenever the style changes.
     pub version: u64,
+    /// The attributes shown: the layer's own fields followed by joined ones.
+    pub attrs: Arc<AttributeTable>,
+    /// Joins of department data, with what each matched.
+    pub joins: Vec<(JoinSpec, JoinReport)>,
+    /// Bumped whenever `attrs` changes.
+    pub attrs_version: u64,
     image: Option<(ViewBox, u64, TextureHandle)>,
     job: Option<RenderJob>,
 }
@@ -44,6 +52,9 @@ impl MapLayer {
         let index = StyleIndex::build(&style, &data.attrs, data.len());
         MapLayer {
             id,
+            attrs: Arc::new(data.attrs.clone()),
+            joins: Vec::new(),
+            attrs_version: 1,
             name: data.name.clone(),
             data: Arc::new(data),
             style,
@@ -60,12 +71,19 @@ impl MapLayer {
         let colors_changed = style.symbology != self.style.symbology;
         self.style = style;
         if colors_changed {
-            self.style_index = Arc::new(StyleIndex::build(
-                &self.style,
-                &self.data.attrs,
-                self.data.len(),
-            ));
+            self.style_index =
+                Arc::new(StyleIndex::build(&self.style, &self.attrs, self.data.len()));
         }
+        self.version += 1;
+    }
+
+    /// Replaces the joined fields with `joins` (the layer's own fields stay; the style is
+    /// rebuilt, so a choropleth of a joined field follows new data).
+    pub fn set_joins(&mut self, joins: Vec<JoinResult>) {
+        self.attrs = Arc::new(with_joins(&self.data.attrs, &joins));
+        self.joins = joins.into_iter().map(|j| (j.spec, j.report)).collect();
+        self.attrs_version += 1;
+        self.style_index = Arc::new(StyleIndex::build(&self.style, &self.attrs, self.data.len()));
         self.version += 1;
     }
 

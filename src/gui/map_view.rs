@@ -245,7 +245,7 @@ fn draw_labels(painter: &egui::Painter, layers: &[MapLayer], view: &ViewBox, sm:
         let Some(field) = &l.style.label_field else {
             continue;
         };
-        let Some(col) = l.data.attrs.field_index(field) else {
+        let Some(col) = l.attrs.field_index(field) else {
             continue;
         };
         let ids: Vec<u32> = l.data.query(&view.bbox).take(401).collect();
@@ -254,7 +254,7 @@ fn draw_labels(painter: &egui::Painter, layers: &[MapLayer], view: &ViewBox, sm:
         }
         for f in ids {
             let f = f as usize;
-            let v = l.data.attrs.get(f, col);
+            let v = l.attrs.get(f, col);
             if v == Value::Null {
                 continue;
             }

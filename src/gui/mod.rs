@@ -4,6 +4,7 @@
 pub mod app;
 pub mod basemap;
 pub mod bench;
+pub mod data;
 pub mod layers;
 pub mod map_view;
 pub mod table;

@@ -4,11 +4,9 @@
 
 use super::layers::MapLayer;
 use super::Lang;
-use crate::core::layer::VectorLayer;
 use egui::Ui;
 use egui_extras::{Column, TableBuilder};
 use std::sync::mpsc::{channel, Receiver};
-use std::sync::Arc;
 
 /// What the user did in the table.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +36,7 @@ pub struct TableState {
     /// Scroll so that this display row is visible.
     pub scroll_to: Option<usize>,
     job: Option<Receiver<Vec<u32>>>,
-    computed_for: Option<(u64, String, Option<(usize, bool)>)>,
+    computed_for: Option<(u64, u64, String, Option<(usize, bool)>)>,
 }
 
 impl TableState {
@@ -47,22 +45,34 @@ impl TableState {
         self.job.is_some()
     }
 
-    fn refresh(&mut self, layer: &Arc<VectorLayer>, id: u64, ctx: &egui::Context) {
-        let key = (id, self.filter.clone(), self.sort);
+    fn refresh(&mut self, layer: &MapLayer, ctx: &egui::Context) {
+        let key = (
+            layer.id,
+            layer.attrs_version,
+            self.filter.clone(),
+            self.sort,
+        );
         if self.computed_for.as_ref() == Some(&key) {
             return;
         }
         self.computed_for = Some(key);
         let (tx, rx) = channel();
-        let (data, filter, sort, ctx) =
-            (layer.clone(), self.filter.clone(), self.sort, ctx.clone());
+        let (attrs, n, filter, sort, ctx) = (
+            layer.attrs.clone(),
+            layer.data.len(),
+            self.filter.clone(),
+            self.sort,
+            ctx.clone(),
+        );
         std::thread::spawn(move || {
-            let mut rows = data.attrs.filter_rows(&filter, None);
-            if data.attrs.fields.is_empty() {
-                rows = (0..data.len() as u32).collect();
+            let mut rows = attrs.filter_rows(&filter, None);
+            if attrs.fields.is_empty() {
+                rows = (0..n as u32).collect();
             }
             if let Some((col, desc)) = sort {
-                rows = data.attrs.sorted_rows(col, &rows, desc);
+                if col < attrs.fields.len() {
+                    rows = attrs.sorted_rows(col, &rows, desc);
+                }
             }
             let _ = tx.send(rows);
             ctx.request_repaint();
@@ -86,7 +96,7 @@ pub fn show(
             ..Default::default()
         };
     }
-    state.refresh(&layer.data, layer.id, ui.ctx());
+    state.refresh(layer, ui.ctx());
     if let Some(rx) = &state.job {
         if let Ok(rows) = rx.try_recv() {
             state.rows = rows;
@@ -134,7 +144,8 @@ pub fn show(
             ui.spinner();
         }
     });
-    let fields = &data.attrs.fields;
+    let attrs = &layer.attrs;
+    let fields = &attrs.fields;
     let row_h = 20.0;
     let mut table = TableBuilder::new(ui)
         .striped(true)
@@ -188,7 +199,7 @@ pub fn show(
                 });
                 for c in 0..fields.len() {
                     row.col(|ui| {
-                        ui.label(data.attrs.get(f as usize, c).to_string());
+                        ui.label(attrs.get(f as usize, c).to_string());
                     });
                 }
                 let resp = row.response();

@@ -1018,6 +1018,12 @@ fn write_project(dir: &Path, with_basemap: bool, progress: &Progress) -> anyhow:
             name: title.to_string(),
             visible: *table != "YJJBNTTB",
             style,
+            // The village boundaries carry the population table, joined by village code.
+            joins: if *table == "CJDCQ" {
+                vec![crate::core::join::JoinSpec::new("人口", "ZLDWDM", "村代码")]
+            } else {
+                vec![]
+            },
         });
     }
     let (cx, cy) = extent.center();
@@ -1042,6 +1048,19 @@ fn write_project(dir: &Path, with_basemap: bool, progress: &Progress) -> anyhow:
             lat: ll[1],
             zoom,
         }),
+        datasets: [
+            ("人口", "公安局", "population_2024.csv"),
+            ("集体收入", "农业农村局", "collective_income_2024_gbk.csv"),
+            ("合作社", "农业农村局", "cooperatives_2024.xlsx"),
+        ]
+        .iter()
+        .map(|(n, d, f)| crate::core::project::ProjectDataset {
+            name: n.to_string(),
+            department: d.to_string(),
+            path: dir.join(f),
+            header_row: None,
+        })
+        .collect(),
         ..Default::default()
     };
     let path = dir.join(PROJECT_NAME);
