@@ -31,9 +31,17 @@ fn settle(h: &mut Harness<'_, YituApp>, what: &str, done: impl Fn(&YituApp) -> b
 }
 
 fn sample_app() -> Harness<'static, YituApp> {
+    sample_app_with_cache(None)
+}
+
+/// The sample project, with the department-data cache at `cache` when given.
+fn sample_app_with_cache(cache: Option<&std::path::Path>) -> Harness<'static, YituApp> {
     let cfg = std::env::temp_dir().join(format!("yitu-gui-test-config-{}", std::process::id()));
     std::env::set_var("YITU_CONFIG_DIR", &cfg);
-    let app = YituApp::new(egui::Context::default(), Settings::default());
+    let mut app = YituApp::new(egui::Context::default(), Settings::default());
+    if let Some(c) = cache {
+        app.data = yitu::gui::data::DataUi::new(c.to_path_buf());
+    }
     // Glyphs missing from the fonts make kittest panic: this also proves the shipped CJK font covers the UI.
     let mut h = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
@@ -216,4 +224,190 @@ fn english_switch() {
     h.step();
     assert!(h.query_by_label("Layers").is_some());
     assert!(h.query_by_label("File").is_some());
+}
+
+#[test]
+fn import_wizard_and_join_dialog() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = sample_app_with_cache(Some(&dir.path().join("cache.sqlite")));
+    // Opening the project imported its three department tables into the empty cache and joined
+    // the population table to the villages.
+    settle(&mut h, "the project's datasets and joins", |a| {
+        !a.busy() && a.data.datasets.len() == 3
+    });
+    let v = layer_index(&h, "村界");
+    let villages = &h.state().layers[v];
+    assert_eq!(villages.joins.len(), 1);
+    assert_eq!(villages.joins[0].1.matched_features, 62);
+    assert!(villages.attrs.field_index("人口_户籍人口").is_some());
+
+    // The data manager, from the menu.
+    h.get_by_label("数据").click();
+    h.step();
+    h.step();
+    h.get_by_label("部门数据管理…").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label("集体收入").is_some());
+    assert_eq!(h.get_all_by_label("农业农村局").count(), 2);
+
+    // The import wizard on a spreadsheet with title rows (the file dialog's choice set directly).
+    h.get_by_label("导入表格…").click();
+    h.step();
+    let xlsx = common::root()
+        .join("sample-data")
+        .join("cooperatives_2024.xlsx");
+    {
+        let w = h
+            .state_mut()
+            .data
+            .wizard
+            .as_mut()
+            .expect("the wizard opened");
+        w.path = xlsx.display().to_string();
+        w.name = "合作社2025".into();
+        w.department = "农业农村局".into();
+    }
+    h.step();
+    h.step();
+    assert!(h.query_by_label_contains("检测到编码: xlsx").is_some());
+    assert!(
+        h.query_by_label_contains("表头在第 3").is_some(),
+        "title rows skipped"
+    );
+    assert!(
+        h.get_all_by_label("序号").count() >= 2,
+        "column heading and the header row"
+    );
+    // Change a column's type in the preview: 序号 (integer) becomes text.
+    h.state_mut().data.wizard.as_mut().unwrap().types =
+        vec![("序号".into(), yitu::core::attrs::FieldType::Text)];
+    h.step();
+    let cols = h
+        .state()
+        .data
+        .wizard
+        .as_ref()
+        .unwrap()
+        .preview
+        .as_ref()
+        .unwrap()
+        .as_ref()
+        .unwrap()
+        .columns
+        .clone();
+    assert_eq!(cols[0].ftype, yitu::core::attrs::FieldType::Text);
+    h.get_by_label("导入").click();
+    h.step();
+    settle(&mut h, "the import", |a| {
+        !a.busy() && a.data.datasets.len() == 4
+    });
+    let d = h
+        .state()
+        .data
+        .datasets
+        .iter()
+        .find(|d| d.dataset == "合作社2025")
+        .unwrap()
+        .clone();
+    assert_eq!(d.row_count, 62);
+    assert_eq!(d.columns[0].ftype, yitu::core::attrs::FieldType::Text);
+    assert!(
+        h.state().data.wizard.is_none(),
+        "the wizard closes after importing"
+    );
+
+    // The join dialog: villages by name to the new table.
+    h.get_by_label("数据").click();
+    h.step();
+    h.step();
+    h.get_by_label("连接到图层…").click();
+    h.step();
+    let vid = h.state().layers[v].id;
+    {
+        let j = h
+            .state_mut()
+            .data
+            .join
+            .as_mut()
+            .expect("the join dialog opened");
+        j.layer_id = Some(vid);
+        j.spec.layer_field = "ZLDWMC".into();
+        j.spec.dataset = "合作社2025".into();
+        j.spec.column = "村名".into();
+    }
+    h.step();
+    h.get_by_label("预览匹配").click();
+    h.step();
+    settle(&mut h, "the preview", |a| {
+        !a.busy()
+            && a.data
+                .join
+                .as_ref()
+                .map(|j| j.report.is_some())
+                .unwrap_or(false)
+    });
+    assert!(h.query_by_label_contains("匹配 / matched 62").is_some());
+    assert_eq!(
+        h.state().layers[v].joins.len(),
+        1,
+        "a preview joins nothing"
+    );
+    h.get_by_label("连接").click();
+    h.step();
+    settle(&mut h, "the join", |a| {
+        !a.busy() && a.layers[v].joins.len() == 2
+    });
+    let l = &h.state().layers[v];
+    let col = l
+        .attrs
+        .field_index("合作社2025_合作社数量")
+        .expect("joined field");
+    assert!(
+        l.attrs.field_index("人口_户籍人口").is_some(),
+        "earlier joins stay"
+    );
+    assert!((0..l.data.len()).all(|r| l.attrs.get(r, col) != Value::Null));
+
+    // Joined fields behave like the layer's own: a choropleth, and identify.
+    let sym = yitu::core::style::graduated_for(&l.attrs, "人口_户籍人口", 5);
+    assert!(
+        matches!(sym, yitu::core::style::Symbology::Graduated { .. }),
+        "{sym:?}"
+    );
+    let mut st = l.style.clone();
+    st.symbology = sym;
+    h.state_mut().layers[v].set_style(st);
+    for l in h.state_mut().layers.iter_mut() {
+        l.visible = l.name == "村界";
+    }
+    h.state_mut().active = Some(vid);
+    h.step();
+    let center = h.state().map.rect.center();
+    click_at(&mut h, center);
+    let id = h
+        .state()
+        .identified
+        .as_ref()
+        .expect("a village is identified");
+    assert_eq!(id.layer, "村界");
+    assert!(id
+        .rows
+        .iter()
+        .any(|(k, v)| k == "合作社2025_合作社数量" && !v.is_empty()));
+    assert!(id
+        .rows
+        .iter()
+        .any(|(k, v)| k == "人口_户籍人口" && v.parse::<i64>().is_ok()));
+
+    // Saved in the project, with the datasets' files.
+    let saved = dir.path().join("p.yitu");
+    h.state_mut().save_project(&saved);
+    let p = yitu::core::project::Project::load(&saved).unwrap();
+    let pl = p.layers.iter().find(|l| l.layer == "CJDCQ").unwrap();
+    assert_eq!(pl.joins.len(), 2);
+    assert!(p
+        .datasets
+        .iter()
+        .any(|d| d.name == "合作社2025" && d.path.is_file()));
 }

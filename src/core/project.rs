@@ -285,6 +285,13 @@ mod tests {
                 name: "地类图斑".into(),
                 visible: true,
                 style,
+                joins: vec![crate::core::join::JoinSpec::new("人口", "ZLDWDM", "村代码")],
+            }],
+            datasets: vec![ProjectDataset {
+                name: "人口".into(),
+                department: "公安局".into(),
+                path: data.join("人口.csv"),
+                header_row: Some(2),
             }],
             basemap: BasemapChoice::Offline {
                 path: data.join("b.mbtiles"),
@@ -307,6 +314,10 @@ mod tests {
             std::fs::canonicalize(data.join("a.gpkg")).unwrap()
         );
         assert_eq!(back.view, p.view);
+        assert!(text.contains("\"data/人口.csv\""), "{text}");
+        assert_eq!(back.layers[0].joins, p.layers[0].joins);
+        assert_eq!(back.datasets[0].header_row, Some(2));
+        assert!(back.datasets[0].path.ends_with("data/人口.csv"));
         assert!(Project::load(&dir.path().join("missing.yitu")).is_err());
     }
 }

@@ -760,12 +760,7 @@ impl YituApp {
                     ui.close();
                 }
                 if ui.button(lang.tr("导入表格…", "Import table…")).clicked() {
-                    let path = rfd::FileDialog::new()
-                        .add_filter("CSV / Excel", &["csv", "tsv", "txt", "xlsx", "xls"])
-                        .pick_file()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default();
-                    self.data.wizard = Some(super::data::ImportWizard::new(&path));
+                    self.data.wizard = Some(super::data::ImportWizard::new(""));
                     ui.close();
                 }
                 if ui

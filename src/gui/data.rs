@@ -491,12 +491,8 @@ impl DataUi {
         let ctx = ui.ctx().clone();
         ui.horizontal(|ui| {
             if ui.button(lang.tr("导入表格…", "Import table…")).clicked() {
-                let path = rfd::FileDialog::new()
-                    .add_filter("CSV / Excel", &["csv", "tsv", "txt", "xlsx", "xls"])
-                    .pick_file()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default();
-                self.wizard = Some(ImportWizard::new(&path));
+                // The wizard opens first; its 浏览… button picks the file.
+                self.wizard = Some(ImportWizard::new(""));
             }
             if ui
                 .button(lang.tr("添加数据服务…", "Add data service…"))
