@@ -8,7 +8,8 @@
 //! 社区 dropped, so 洋顶村, 洋顶村委会 and 洋顶村民委员会 match.
 //!
 //! Several table rows with one key make a 1:N join: numeric columns are aggregated (count, sum,
-//! mean, min, max), text columns take the first value, and a count column is added. The report
+//! mean, min, max), text columns list their distinct values (or take the first row with
+//! `First`), and a count column is added. The report
 //! says what matched, what did not (on each side, listed) and which keys repeat.
 
 use super::attrs::{AttributeTable, Column, Field, FieldType, Value};
@@ -191,7 +192,7 @@ impl JoinReport {
             }
             let shown: Vec<&str> = v.iter().take(limit).map(|x| x.as_str()).collect();
             let more = if v.len() > shown.len() {
-                format!(" …（共 {} / {} in all）", v.len(), v.len())
+                format!(" …（共 {} 个 / {} in all）", v.len(), v.len())
             } else {
                 String::new()
             };
@@ -539,12 +540,16 @@ pub fn join(
     for &c in &wanted {
         let f = &table.fields[c];
         let numeric = f.ftype != FieldType::Text;
-        let agg = if !one_to_many || !numeric {
+        let agg = if !one_to_many || (!numeric && spec.aggregate == Aggregate::First) {
             Aggregate::First
+        } else if !numeric {
+            Aggregate::Count // placeholder: text columns list their distinct values below
         } else {
             spec.aggregate
         };
+        let list_text = one_to_many && !numeric && agg != Aggregate::First;
         let out_type = match (agg, f.ftype) {
+            _ if list_text => FieldType::Text,
             (Aggregate::First, t) => t,
             (Aggregate::Count, _) => FieldType::Integer,
             (Aggregate::Mean, _) => FieldType::Real,
@@ -554,6 +559,22 @@ pub fn join(
         let mut per_group = Column::new(out_type);
         for rows in &group_rows {
             let vals = rows.iter().map(|r| table.get(*r as usize, c));
+            if list_text {
+                // Several rows: their distinct values, so an ambiguous match shows as such.
+                let mut seen: Vec<&str> = Vec::new();
+                for v in vals {
+                    if let Value::Text(t) = v {
+                        if !seen.contains(&t) {
+                            seen.push(t);
+                        }
+                    }
+                }
+                match seen.len() {
+                    0 => per_group.push_null(),
+                    _ => per_group.push_text(&seen.join("；")),
+                }
+                continue;
+            }
             match agg {
                 Aggregate::First => match rows.iter().map(|r| table.get(*r as usize, c)).next() {
                     Some(Value::Int(i)) => per_group.push_int(i),
@@ -593,7 +614,7 @@ pub fn join(
                 _ => col.push_null(),
             }
         }
-        let suffix = if agg == Aggregate::First || !numeric {
+        let suffix = if agg == Aggregate::First || list_text {
             String::new()
         } else {
             format!("_{}", agg.label().1)
@@ -731,12 +752,16 @@ mod tests {
         // 1:N with sum, mean and count; leading zeros restored.
         let codes = table(&[("DLBM", t)], &[&["0101"], &["0201"], &["0301"]]);
         let rows = table(
-            &[("dlbm", FieldType::Integer), ("面积", FieldType::Real)],
             &[
-                &["101", "1.5"],
-                &["101", "2.5"],
-                &["201", "4"],
-                &["999", "1"],
+                ("dlbm", FieldType::Integer),
+                ("面积", FieldType::Real),
+                ("名称", t),
+            ],
+            &[
+                &["101", "1.5", "水田"],
+                &["101", "2.5", "水田一"],
+                &["201", "4", "旱地"],
+                &["999", "1", "x"],
             ],
         );
         let mut spec = JoinSpec::new("a", "DLBM", "dlbm");
@@ -746,6 +771,10 @@ mod tests {
         assert_eq!(r.report.duplicate_table_keys, vec![("0101".to_string(), 2)]);
         let j = with_joins(&codes, &[r]);
         let s = j.field_index("a_面积_sum").unwrap();
+        assert_eq!(
+            j.field_index("a_名称").map(|c| j.get(0, c)),
+            Some(Value::Text("水田；水田一"))
+        );
         let n = j.field_index("a_记录数").unwrap();
         assert_eq!(j.get(0, s), Value::Real(4.0));
         assert_eq!(j.get(0, n), Value::Int(2));
