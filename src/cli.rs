@@ -276,8 +276,13 @@ fn run_data(cache: Option<PathBuf>, action: DataAction) -> Result<String, String
                 .iter()
                 .map(|k| format!("{}:{:?}", k.name, k.ftype))
                 .collect();
+            let notes: String = v
+                .notes
+                .iter()
+                .map(|n| format!("注意 / note: {n}\n"))
+                .collect();
             Ok(format!(
-                "{}  columns: {}\n",
+                "{}  columns: {}\n{notes}",
                 show(&v).trim_end(),
                 cols.join(", ")
             ))

@@ -162,3 +162,141 @@ fn versions_rollback_cancel_and_bad_input() {
     assert!(h[0].active && !h[1].active);
     assert_eq!(c.integrity().unwrap(), "ok");
 }
+
+fn import(
+    c: &mut Cache,
+    file: &std::path::Path,
+) -> Result<yitu::core::cache::VersionInfo, CacheError> {
+    c.import_file(
+        "表",
+        "部门",
+        file,
+        &ImportOptions::default(),
+        &Progress::new(),
+    )
+}
+
+#[test]
+fn repairs_are_reported_and_bad_tables_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Cache::open(&dir.path().join("cache.sqlite")).unwrap();
+
+    // A UTF-8 file with two broken bytes stays UTF-8 (not garbled as GBK); the cells are marked.
+    let mut bytes = "村名,户数,备注\n".as_bytes().to_vec();
+    for i in 0..30 {
+        bytes.extend_from_slice(format!("洋顶{i}村,{},正常\n", 300 + i).as_bytes());
+    }
+    bytes.extend_from_slice("坏村,12,".as_bytes());
+    bytes.extend_from_slice(&[0xff, 0xfe]);
+    bytes.extend_from_slice("\n".as_bytes());
+    let f = dir.path().join("broken-utf8.csv");
+    std::fs::write(&f, &bytes).unwrap();
+    let v = import(&mut c, &f).unwrap();
+    assert_eq!(v.encoding, "UTF-8");
+    assert_eq!(v.row_count, 31);
+    assert!(
+        v.notes.iter().any(|n| n.contains("invalid bytes")),
+        "{:?}",
+        v.notes
+    );
+    let t = c.load_table("表", None).unwrap();
+    assert_eq!(t.attrs.get(0, 0).to_string(), "洋顶0村");
+
+    // Text in a numeric column after the rows used to infer types: stored empty and said so.
+    let mut s = String::from("村名,户数\n");
+    for i in 0..400 {
+        s.push_str(&format!("村{i},{i}\n"));
+    }
+    s.push_str("末村,暂无\n");
+    let f = dir.path().join("late-text.csv");
+    std::fs::write(&f, s).unwrap();
+    let v = import(&mut c, &f).unwrap();
+    assert_eq!(v.columns[1].ftype, yitu::core::attrs::FieldType::Integer);
+    assert!(
+        v.notes.iter().any(|n| n.contains("not numbers")),
+        "{:?}",
+        v.notes
+    );
+    // The user makes the column text: nothing is lost.
+    let opts = ImportOptions {
+        column_types: vec![("户数".into(), yitu::core::attrs::FieldType::Text)],
+        ..Default::default()
+    };
+    let v = c
+        .import_file("表", "部门", &f, &opts, &Progress::new())
+        .unwrap();
+    assert!(v.notes.is_empty());
+    let t = c.load_table("表", None).unwrap();
+    assert_eq!(t.attrs.get(400, 1).to_string(), "暂无");
+
+    // Excel error cells (#DIV/0!, #N/A) are read as empty and counted.
+    let xlsx = dir.path().join("errors.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "村名").unwrap();
+    ws.write_string(0, 1, "人均收入").unwrap();
+    for r in 1..6u32 {
+        ws.write_string(r, 0, format!("村{r}")).unwrap();
+        ws.write_number(r, 1, 1000.0 * r as f64).unwrap();
+    }
+    ws.write_formula(
+        6,
+        0,
+        rust_xlsxwriter::Formula::new("=\"末村\"").set_result("末村"),
+    )
+    .unwrap();
+    ws.write_formula(
+        6,
+        1,
+        rust_xlsxwriter::Formula::new("=1/0").set_result("#DIV/0!"),
+    )
+    .unwrap();
+    wb.save(&xlsx).unwrap();
+    let v = import(&mut c, &xlsx).unwrap();
+    let t = c.load_table("表", None).unwrap();
+    let last = t.attrs.len() - 1;
+    assert_eq!(t.attrs.get(last, 0).to_string(), "末村");
+    assert_eq!(
+        t.attrs.get(last, 1),
+        yitu::core::attrs::Value::Null,
+        "{:?}",
+        v.notes
+    );
+    assert_eq!(
+        t.attrs.fields[1].ftype,
+        yitu::core::attrs::FieldType::Integer
+    );
+    assert!(
+        v.notes.iter().any(|n| n.contains("1 Excel error cells")),
+        "{:?}",
+        v.notes
+    );
+    // The same in a CSV exported from Excel.
+    let f = dir.path().join("export.csv");
+    std::fs::write(&f, "村名,人均收入\n村1,1000\n村2,#N/A\n村3,#DIV/0!\n").unwrap();
+    let v = import(&mut c, &f).unwrap();
+    assert_eq!(v.columns[1].ftype, yitu::core::attrs::FieldType::Integer);
+    assert!(
+        v.notes.iter().any(|n| n.contains("2 Excel error cells")),
+        "{:?}",
+        v.notes
+    );
+    let versions = c.history("表").unwrap().len();
+
+    // A header-only table, an empty file, a binary file named .csv: refused, nothing changes.
+    for (name, content) in [
+        ("header-only.csv", "村名,户数\n".as_bytes().to_vec()),
+        ("empty.csv", vec![]),
+        ("binary.csv", [0u8, 159, 146, 150, 0, 0, 1, 2].repeat(64)),
+    ] {
+        let f = dir.path().join(name);
+        std::fs::write(&f, content).unwrap();
+        let e = import(&mut c, &f).unwrap_err().to_string();
+        assert!(
+            e.contains("没有数据行") || e.contains("二进制"),
+            "{name}: {e}"
+        );
+    }
+    assert_eq!(c.history("表").unwrap().len(), versions);
+    assert_eq!(c.integrity().unwrap(), "ok");
+}

@@ -98,6 +98,9 @@ pub struct VersionInfo {
     pub active: bool,
     /// Encoding / format read.
     pub encoding: String,
+    /// What the import had to repair (error cells, invalid bytes), in Chinese and English.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// The cache.
@@ -277,6 +280,8 @@ impl Cache {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         let mut rows = 0i64;
         let mut failure: Option<CacheError> = None;
+        let (mut replaced, mut not_numbers) = (0usize, 0usize);
+        let read;
         {
             let placeholders: Vec<String> =
                 (0..columns.len()).map(|i| format!("?{}", i + 1)).collect();
@@ -293,7 +298,7 @@ impl Cache {
             let first_data = header.map(|h| h + 1).unwrap_or(0);
             let ncols = columns.len();
             let mut vals: Vec<rusqlite::types::Value> = Vec::with_capacity(ncols);
-            for_each_row(file, opts, |r| {
+            read = for_each_row(file, opts, |r| {
                 i += 1;
                 if i <= first_data || r.iter().all(|c| c.trim().is_empty()) {
                     return true;
@@ -304,6 +309,9 @@ impl Cache {
                     fnv(&mut hash, cell.as_bytes());
                     fnv(&mut hash, &[0x1f]);
                     let t = cell.trim();
+                    if cell.contains('\u{FFFD}') {
+                        replaced += 1;
+                    }
                     vals.push(if t.is_empty() {
                         rusqlite::types::Value::Null
                     } else {
@@ -312,12 +320,18 @@ impl Cache {
                                 .replace(',', "")
                                 .parse::<i64>()
                                 .map(rusqlite::types::Value::Integer)
-                                .unwrap_or_else(|_| rusqlite::types::Value::Text(cell.to_string())),
+                                .unwrap_or_else(|_| {
+                                    not_numbers += 1;
+                                    rusqlite::types::Value::Null
+                                }),
                             FieldType::Real => t
                                 .replace(',', "")
                                 .parse::<f64>()
                                 .map(rusqlite::types::Value::Real)
-                                .unwrap_or_else(|_| rusqlite::types::Value::Text(cell.to_string())),
+                                .unwrap_or_else(|_| {
+                                    not_numbers += 1;
+                                    rusqlite::types::Value::Null
+                                }),
                             FieldType::Text => rusqlite::types::Value::Text(cell.to_string()),
                         }
                     });
@@ -337,6 +351,27 @@ impl Cache {
         }
         if let Some(e) = failure {
             return Err(e); // the transaction is dropped: rolled back, nothing changed
+        }
+        if rows == 0 {
+            // A header-only table would replace real data with nothing.
+            return Err(ImportError::Empty(file.display().to_string()).into());
+        }
+        let mut notes = Vec::new();
+        if read.error_cells > 0 {
+            notes.push(format!(
+                "{} 个单元格是 Excel 错误值（#DIV/0!、#N/A 等），已存为空 / {} Excel error cells (#DIV/0!, #N/A…) stored as empty",
+                read.error_cells, read.error_cells
+            ));
+        }
+        if replaced > 0 {
+            notes.push(format!(
+                "{replaced} 个单元格含无效字节，已替换为 � / {replaced} cells had invalid bytes, replaced by �"
+            ));
+        }
+        if not_numbers > 0 {
+            notes.push(format!(
+                "数值列中有 {not_numbers} 个值不是数字，已存为空（可把该列改为文本后重新导入）/ {not_numbers} values in numeric columns were not numbers and are stored as empty (re-import with the column as text to keep them)"
+            ));
         }
         let content_hash = format!("{hash:016x}");
         if skip_unchanged {
@@ -363,6 +398,7 @@ impl Cache {
             columns,
             active: true,
             encoding: pv.encoding.clone(),
+            notes,
         };
         tx.execute(
             "INSERT INTO versions (id, dataset, version, department, source, imported_at, row_count, content_hash, encoding, schema_json, table_name)
@@ -397,6 +433,7 @@ impl Cache {
                 columns: serde_json::from_str(&schema).unwrap_or_default(),
                 encoding: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
                 active: r.get::<_, Option<bool>>(9)?.unwrap_or(false),
+                notes: vec![],
             })
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)

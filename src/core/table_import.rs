@@ -56,6 +56,8 @@ pub struct TablePreview {
     pub raw_rows: Vec<Vec<String>>,
     /// The first data rows (after the header).
     pub rows: Vec<Vec<String>>,
+    /// Spreadsheet error cells (#DIV/0!, #N/A…) read as empty.
+    pub error_cells: usize,
 }
 
 /// Import problems, in Chinese and English.
@@ -87,7 +89,21 @@ pub fn detect_encoding(sample: &[u8]) -> &'static Encoding {
     match std::str::from_utf8(sample) {
         Ok(_) => encoding_rs::UTF_8,
         Err(e) if e.error_len().is_none() => encoding_rs::UTF_8, // truncated at the end of the sample
-        Err(_) => encoding_rs::GB18030,
+        Err(_) => {
+            // A UTF-8 file with a few broken bytes (a bad copy, a cut) stays UTF-8: decoding it
+            // as GBK would garble every line. GBK text has almost no valid UTF-8 sequences.
+            let text = String::from_utf8_lossy(sample);
+            let bad = text.chars().filter(|c| *c == '\u{FFFD}').count();
+            let wide = text
+                .chars()
+                .filter(|c| !c.is_ascii() && *c != '\u{FFFD}')
+                .count();
+            if wide >= 8 && bad * 20 < wide {
+                encoding_rs::UTF_8
+            } else {
+                encoding_rs::GB18030
+            }
+        }
     }
 }
 
@@ -257,6 +273,30 @@ fn is_spreadsheet(path: &Path) -> bool {
     )
 }
 
+/// Spreadsheet error values, as Excel shows them (and writes them into CSV exports).
+const ERROR_VALUES: [&str; 8] = [
+    "#DIV/0!",
+    "#N/A",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#GETTING_DATA",
+];
+
+/// Empties cells holding spreadsheet error values; returns how many.
+fn blank_errors(row: &mut [String]) -> usize {
+    let mut n = 0;
+    for c in row.iter_mut() {
+        if c.starts_with('#') && ERROR_VALUES.contains(&c.trim()) {
+            c.clear();
+            n += 1;
+        }
+    }
+    n
+}
+
 fn cell_text(c: &calamine::Data) -> String {
     use calamine::Data;
     match c {
@@ -280,7 +320,7 @@ fn cell_text(c: &calamine::Data) -> String {
             }
         }
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
+        Data::Error(_) => String::new(), // counted in `error_cells`, stored as NULL
     }
 }
 
@@ -301,6 +341,7 @@ pub fn for_each_row(
         columns: vec![],
         raw_rows: vec![],
         rows: vec![],
+        error_cells: 0,
     };
     if is_spreadsheet(path) {
         use calamine::Reader;
@@ -325,7 +366,13 @@ pub fn for_each_row(
             .to_ascii_lowercase();
         info.sheet = Some(sheet);
         for r in range.rows() {
-            if !f(r.iter().map(cell_text).collect()) {
+            info.error_cells += r
+                .iter()
+                .filter(|c| matches!(c, calamine::Data::Error(_)))
+                .count();
+            let mut row: Vec<String> = r.iter().map(cell_text).collect();
+            info.error_cells += blank_errors(&mut row);
+            if !f(row) {
                 break;
             }
         }
@@ -374,7 +421,9 @@ pub fn for_each_row(
     loop {
         match rdr.read_record(&mut rec) {
             Ok(true) => {
-                if !f(rec.iter().map(|s| s.to_string()).collect()) {
+                let mut row: Vec<String> = rec.iter().map(|s| s.to_string()).collect();
+                info.error_cells += blank_errors(&mut row);
+                if !f(row) {
                     break;
                 }
             }

@@ -370,6 +370,7 @@ impl DataUi {
                         v.row_count,
                         lang.tr("行", "rows")
                     ));
+                    msgs.extend(v.notes.iter().map(|n| format!("{}: {n}", v.dataset)));
                     refreshed.push(v.dataset.clone());
                     self.wizard = None;
                 }
