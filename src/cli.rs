@@ -62,6 +62,19 @@ pub enum Command {
         #[arg(long)]
         frames: bool,
     },
+    /// Benchmark department data: import a generated 10⁶-row GBK table into the cache against
+    /// pandas on the same file, and join the benchmark county's parcels to a village table.
+    BenchTables {
+        /// Folder of the benchmark county (generated there when missing) and of the table.
+        #[arg(long, default_value = "bench-data")]
+        data: PathBuf,
+        /// Rows of the generated table.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+        /// Write the measurements as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Department data in the local cache: import, list, history, roll back.
     Data {
         /// The cache database (default: cache.sqlite in the user's settings folder).
@@ -417,6 +430,28 @@ fn run_join(
     ))
 }
 
+/// The benchmark county's GeoPackage in `data`, generated there first when missing.
+fn ensure_bench_county(data: &std::path::Path, parcels: usize) -> anyhow::Result<PathBuf> {
+    let gpkg = crate::core::sample::gpkg_in(data);
+    if !gpkg.exists() {
+        eprintln!(
+            "generating the benchmark county ({parcels} parcels, all 18 towns) in {} …",
+            data.display()
+        );
+        let t = std::time::Instant::now();
+        let opts = crate::core::sample::SampleOptions {
+            seed: 2024,
+            parcels,
+            towns: 0,
+            out_dir: data.to_path_buf(),
+            basemap_max_zoom: None,
+        };
+        crate::core::sample::generate(&opts, &crate::core::progress::Progress::new())?;
+        eprintln!("generated in {:.1} s", t.elapsed().as_secs_f64());
+    }
+    Ok(gpkg)
+}
+
 /// Runs a headless command; returns the process exit code.
 pub fn run(cmd: Command) -> i32 {
     match cmd {
@@ -450,34 +485,40 @@ pub fn run(cmd: Command) -> i32 {
                 1
             }
         },
+        Command::BenchTables { data, rows, json } => {
+            let gpkg = match ensure_bench_county(&data, 1_000_000) {
+                Ok(g) => g,
+                Err(e) => {
+                    eprintln!("{e:#}");
+                    return 1;
+                }
+            };
+            match crate::core::bench::department_data(&data, rows, &gpkg) {
+                Ok(m) => {
+                    if let Some(j) = json {
+                        let _ = std::fs::write(j, serde_json::to_string_pretty(&m).unwrap());
+                    }
+                    0
+                }
+                Err(e) => {
+                    eprintln!("{e:#}");
+                    1
+                }
+            }
+        }
         Command::Bench {
             data,
             parcels,
             json,
             frames,
         } => {
-            let gpkg = crate::core::sample::gpkg_in(&data);
-            if !gpkg.exists() {
-                eprintln!(
-                    "generating the benchmark county ({parcels} parcels, all 18 towns) in {} …",
-                    data.display()
-                );
-                let t = std::time::Instant::now();
-                let opts = crate::core::sample::SampleOptions {
-                    seed: 2024,
-                    parcels,
-                    towns: 0,
-                    out_dir: data.clone(),
-                    basemap_max_zoom: None,
-                };
-                if let Err(e) =
-                    crate::core::sample::generate(&opts, &crate::core::progress::Progress::new())
-                {
+            let gpkg = match ensure_bench_county(&data, parcels) {
+                Ok(g) => g,
+                Err(e) => {
                     eprintln!("{e:#}");
                     return 1;
                 }
-                eprintln!("generated in {:.1} s", t.elapsed().as_secs_f64());
-            }
+            };
             match crate::core::bench::run(&gpkg) {
                 Ok(m) => {
                     let mut report = serde_json::json!({ "measures": m });

@@ -60,12 +60,21 @@ fn killing_an_import_keeps_the_previous_version() {
         .args(["--name", "户籍人口", "--dept", "公安局"])
         .spawn()
         .unwrap();
-    let wal = dir.path().join("cache.sqlite-wal");
+    // Wait until it has written a good part of its data file, then kill it.
+    let data_dir = dir.path().join("cache-data");
+    let written = || -> u64 {
+        std::fs::read_dir(&data_dir)
+            .map(|d| {
+                d.flatten()
+                    .filter_map(|e| e.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    let before = written();
     let t0 = std::time::Instant::now();
-    // Wait until it has written into the WAL, then kill it.
-    while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 2_000_000
-        && t0.elapsed().as_secs() < 60
-    {
+    while written() < before + 2_000_000 && t0.elapsed().as_secs() < 60 {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     assert!(
@@ -81,6 +90,14 @@ fn killing_an_import_keeps_the_previous_version() {
     assert_eq!(h.len(), 1, "the killed import left no version");
     assert!(h[0].active);
     assert_eq!(c.stored_rows("户籍人口", 1).unwrap(), 400_000);
+    // The killed import's unfinished data file is not part of the cache and is cleaned up.
+    assert!(
+        written() > before,
+        "the killed import left its partial file"
+    );
+    assert_eq!(c.remove_orphans(std::time::Duration::ZERO), 1);
+    assert_eq!(written(), before);
+    assert_eq!(c.load_table("户籍人口", None).unwrap().attrs.len(), 400_000);
 }
 
 /// Imports the sample's GBK collective-income table as a new version of 集体收入.

@@ -7,7 +7,7 @@
 use super::attrs::{AttributeTable, Field, FieldType};
 use super::progress::Progress;
 use super::service::{download, Download, ServiceError, ServiceSpec};
-use super::table_import::{for_each_row, preview, ColumnSpec, ImportError, ImportOptions};
+use super::table_import::{for_each_record, preview, ColumnSpec, ImportError, ImportOptions};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -101,6 +101,31 @@ pub struct VersionInfo {
     /// What the import had to repair (error cells, invalid bytes), in Chinese and English.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+}
+
+/// One parsed value, text as a range in the batch's buffer.
+#[derive(Clone, Copy)]
+enum Cell {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(u32, u32),
+}
+
+/// Rows passed from the reader thread to the writer.
+#[derive(Default)]
+struct Batch {
+    rows: usize,
+    text: String,
+    cells: Vec<Cell>,
+}
+
+/// What the reader thread found.
+struct ParseOutcome {
+    hash: u64,
+    replaced: usize,
+    not_numbers: usize,
+    error_cells: usize,
 }
 
 /// The cache.
@@ -211,10 +236,13 @@ impl Cache {
              CREATE TABLE IF NOT EXISTS services (dataset TEXT PRIMARY KEY, department TEXT NOT NULL, spec_json TEXT NOT NULL,
                etag TEXT, last_modified TEXT, checked_at TEXT, last_error TEXT);",
         )?;
-        Ok(Cache {
+        let c = Cache {
             conn,
             path: path.to_path_buf(),
-        })
+        };
+        // Data files of imports killed half-way (untouched for an hour: not still running).
+        c.remove_orphans(std::time::Duration::from_secs(3600));
+        Ok(c)
     }
 
     /// Imports a file as a new version of dataset `name`, in one transaction.
@@ -247,120 +275,65 @@ impl Cache {
         progress: &Progress,
         skip_unchanged: bool,
     ) -> Result<Option<VersionInfo>, CacheError> {
+        let t_import = std::time::Instant::now();
         let pv = preview(file, opts, 200)?;
         let header = pv.header_row;
         let columns = pv.columns.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let version: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(version), 0) + 1 FROM versions WHERE dataset = ?1",
-            [name],
-            |r| r.get(0),
-        )?;
-        let id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM versions", [], |r| {
-            r.get(0)
-        })?;
-        let table = format!("data_{id}");
-        let cols: Vec<String> = columns
-            .iter()
-            .map(|c| {
-                let ty = match c.ftype {
-                    FieldType::Integer => "INTEGER",
-                    FieldType::Real => "REAL",
-                    FieldType::Text => "TEXT",
-                };
-                format!("\"{}\" {ty}", c.name.replace('"', "\"\""))
-            })
-            .collect();
-        tx.execute_batch(&format!(
-            "CREATE TABLE {table} (row INTEGER PRIMARY KEY, {});",
-            cols.join(", ")
-        ))?;
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut rows = 0i64;
-        let mut failure: Option<CacheError> = None;
-        let (mut replaced, mut not_numbers) = (0usize, 0usize);
-        let read;
-        {
-            let placeholders: Vec<String> =
-                (0..columns.len()).map(|i| format!("?{}", i + 1)).collect();
-            let mut st = tx.prepare(&format!(
-                "INSERT INTO {table} ({}) VALUES ({})",
-                columns
-                    .iter()
-                    .map(|c| format!("\"{}\"", c.name.replace('"', "\"\"")))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                placeholders.join(", ")
-            ))?;
-            let mut i = 0usize;
-            let first_data = header.map(|h| h + 1).unwrap_or(0);
-            let ncols = columns.len();
-            let mut vals: Vec<rusqlite::types::Value> = Vec::with_capacity(ncols);
-            read = for_each_row(file, opts, |r| {
-                i += 1;
-                if i <= first_data || r.iter().all(|c| c.trim().is_empty()) {
-                    return true;
-                }
-                vals.clear();
-                for (k, c) in columns.iter().enumerate() {
-                    let cell = r.get(k).map(|s| s.as_str()).unwrap_or("");
-                    fnv(&mut hash, cell.as_bytes());
-                    fnv(&mut hash, &[0x1f]);
-                    let t = cell.trim();
-                    if cell.contains('\u{FFFD}') {
-                        replaced += 1;
-                    }
-                    vals.push(if t.is_empty() {
-                        rusqlite::types::Value::Null
-                    } else {
-                        match c.ftype {
-                            FieldType::Integer => t
-                                .replace(',', "")
-                                .parse::<i64>()
-                                .map(rusqlite::types::Value::Integer)
-                                .unwrap_or_else(|_| {
-                                    not_numbers += 1;
-                                    rusqlite::types::Value::Null
-                                }),
-                            FieldType::Real => t
-                                .replace(',', "")
-                                .parse::<f64>()
-                                .map(rusqlite::types::Value::Real)
-                                .unwrap_or_else(|_| {
-                                    not_numbers += 1;
-                                    rusqlite::types::Value::Null
-                                }),
-                            FieldType::Text => rusqlite::types::Value::Text(cell.to_string()),
-                        }
-                    });
-                }
-                fnv(&mut hash, &[0x1e]);
-                if let Err(e) = st.execute(rusqlite::params_from_iter(vals.iter())) {
-                    failure = Some(e.into());
-                    return false;
-                }
-                rows += 1;
-                if rows % 8192 == 0 && progress.set(rows as u64).is_err() {
-                    failure = Some(CacheError::Cancelled);
-                    return false;
-                }
-                true
-            })?;
-        }
-        if let Some(e) = failure {
-            return Err(e); // the transaction is dropped: rolled back, nothing changed
-        }
+        // The rows go into a new data file of their own (no journal: it is not in use until it
+        // is complete); one catalog transaction then registers it. A crash before that leaves
+        // an unregistered file that `open` removes later, and the catalog as it was.
+        let data_dir = self.data_dir();
+        std::fs::create_dir_all(&data_dir)
+            .map_err(|e| ImportError::Io(data_dir.display().to_string(), e.to_string()))?;
+        let data_name = format!(
+            "v-{}-{:x}.sqlite",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        );
+        let data_path = data_dir.join(&data_name);
+        let result = self.write_data_file(&data_path, &columns, header, file, opts, progress);
+        let (rows, parsed) = match result {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = std::fs::remove_file(&data_path);
+                return Err(e);
+            }
+        };
+        let discard = |e: CacheError| {
+            let _ = std::fs::remove_file(&data_path);
+            e
+        };
+        let (hash, replaced, not_numbers) = (parsed.hash, parsed.replaced, parsed.not_numbers);
         if rows == 0 {
             // A header-only table would replace real data with nothing.
-            return Err(ImportError::Empty(file.display().to_string()).into());
+            return Err(discard(
+                ImportError::Empty(file.display().to_string()).into(),
+            ));
         }
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| discard(e.into()))?;
+        let version: i64 = tx
+            .query_row(
+                "SELECT COALESCE(MAX(version), 0) + 1 FROM versions WHERE dataset = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .map_err(|e| discard(e.into()))?;
+        let id: i64 = tx
+            .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM versions", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| discard(e.into()))?;
         let mut notes = Vec::new();
-        if read.error_cells > 0 {
+        if parsed.error_cells > 0 {
             notes.push(format!(
                 "{} 个单元格是 Excel 错误值（#DIV/0!、#N/A 等），已存为空 / {} Excel error cells (#DIV/0!, #N/A…) stored as empty",
-                read.error_cells, read.error_cells
+                parsed.error_cells, parsed.error_cells
             ));
         }
         if replaced > 0 {
@@ -382,9 +355,11 @@ impl Cache {
                     [name],
                     |r| r.get(0),
                 )
-                .optional()?;
+                .optional()
+                .map_err(|e| discard(e.into()))?;
             if active.as_deref() == Some(content_hash.as_str()) {
-                return Ok(None); // dropped: rolled back
+                let _ = std::fs::remove_file(&data_path);
+                return Ok(None); // the transaction is dropped: nothing changed
             }
         }
         let info = VersionInfo {
@@ -400,18 +375,291 @@ impl Cache {
             encoding: pv.encoding.clone(),
             notes,
         };
-        tx.execute(
-            "INSERT INTO versions (id, dataset, version, department, source, imported_at, row_count, content_hash, encoding, schema_json, table_name)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![id, name, version, department, info.source, info.imported_at, rows, info.content_hash, info.encoding, serde_json::to_string(&info.columns).unwrap(), table],
-        )?;
-        tx.execute(
-            "INSERT INTO datasets (name, department, active_version) VALUES (?1, ?2, ?3)
-             ON CONFLICT(name) DO UPDATE SET department = excluded.department, active_version = excluded.active_version",
-            params![name, department, version],
-        )?;
-        tx.commit()?;
+        let register = (|| -> Result<(), CacheError> {
+            tx.execute(
+                "INSERT INTO versions (id, dataset, version, department, source, imported_at, row_count, content_hash, encoding, schema_json, table_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![id, name, version, department, info.source, info.imported_at, rows, info.content_hash, info.encoding, serde_json::to_string(&info.columns).unwrap(), data_name],
+            )?;
+            tx.execute(
+                "INSERT INTO datasets (name, department, active_version) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(name) DO UPDATE SET department = excluded.department, active_version = excluded.active_version",
+                params![name, department, version],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })();
+        register.map_err(discard)?;
+        if std::env::var_os("YITU_TIMING").is_some() {
+            eprintln!("  import: {:.3} s", t_import.elapsed().as_secs_f64());
+        }
         Ok(Some(info))
+    }
+
+    /// Writes the rows of `file` into a new SQLite file `path` (table `data`); returns the row
+    /// count and what the reader found. Reading/parsing and inserting run in two threads.
+    fn write_data_file(
+        &self,
+        path: &Path,
+        columns: &[ColumnSpec],
+        header: Option<usize>,
+        file: &Path,
+        opts: &ImportOptions,
+        progress: &Progress,
+    ) -> Result<(i64, ParseOutcome), CacheError> {
+        let mut conn = Connection::open(path)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 8192; PRAGMA cache_size = -32768;",
+        )?;
+        let tx = conn.transaction()?;
+        let table = "data";
+        let cols: Vec<String> = columns
+            .iter()
+            .map(|c| {
+                let ty = match c.ftype {
+                    FieldType::Integer => "INTEGER",
+                    FieldType::Real => "REAL",
+                    FieldType::Text => "TEXT",
+                };
+                format!("\"{}\" {ty}", c.name.replace('"', "\"\""))
+            })
+            .collect();
+        tx.execute_batch(&format!(
+            "CREATE TABLE {table} (row INTEGER PRIMARY KEY, {});",
+            cols.join(", ")
+        ))?;
+        let first_data = header.map(|h| h + 1).unwrap_or(0);
+        let ncols = columns.len();
+        let types: Vec<FieldType> = columns.iter().map(|c| c.ftype).collect();
+        let mut rows = 0i64;
+        let mut failure: Option<CacheError> = None;
+        // Two threads: this one inserts into SQLite while a reader decodes, parses, converts
+        // and hashes the next rows (batches through a bounded channel: memory stays bounded).
+        let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+        let reader = |tx: std::sync::mpsc::SyncSender<Batch>| -> Result<ParseOutcome, ImportError> {
+            let mut out = ParseOutcome {
+                hash: 0xcbf2_9ce4_8422_2325,
+                replaced: 0,
+                not_numbers: 0,
+                error_cells: 0,
+            };
+            let mut batch = Batch::default();
+            let mut i = 0usize;
+            let mut stopped = false;
+            let info = for_each_record(file, opts, |r| {
+                i += 1;
+                if i <= first_data || r.iter().all(|c| c.trim().is_empty()) {
+                    return true;
+                }
+                for (k, ty) in types.iter().enumerate() {
+                    let cell = r.get(k).copied().unwrap_or("");
+                    fnv(&mut out.hash, cell.as_bytes());
+                    fnv(&mut out.hash, &[0x1f]);
+                    if cell.contains('\u{FFFD}') {
+                        out.replaced += 1;
+                    }
+                    let t = cell.trim();
+                    let v = if t.is_empty() {
+                        Cell::Null
+                    } else {
+                        let num = |t: &str| -> Option<String> {
+                            t.contains(',').then(|| t.replace(',', ""))
+                        };
+                        match ty {
+                            FieldType::Integer => {
+                                let n = num(t);
+                                match n.as_deref().unwrap_or(t).parse::<i64>() {
+                                    Ok(v) => Cell::Int(v),
+                                    Err(_) => {
+                                        out.not_numbers += 1;
+                                        Cell::Null
+                                    }
+                                }
+                            }
+                            FieldType::Real => {
+                                let n = num(t);
+                                match n.as_deref().unwrap_or(t).parse::<f64>() {
+                                    Ok(v) => Cell::Real(v),
+                                    Err(_) => {
+                                        out.not_numbers += 1;
+                                        Cell::Null
+                                    }
+                                }
+                            }
+                            FieldType::Text => {
+                                let a = batch.text.len() as u32;
+                                batch.text.push_str(cell);
+                                Cell::Text(a, batch.text.len() as u32)
+                            }
+                        }
+                    };
+                    batch.cells.push(v);
+                }
+                fnv(&mut out.hash, &[0x1e]);
+                batch.rows += 1;
+                if batch.rows == 4096 {
+                    if tx.send(std::mem::take(&mut batch)).is_err() {
+                        stopped = true;
+                        return false; // the writer stopped (error or cancel)
+                    }
+                }
+                true
+            })?;
+            if !stopped && batch.rows > 0 {
+                let _ = tx.send(batch);
+            }
+            out.error_cells = info.error_cells;
+            Ok(out)
+        };
+        let parsed = std::thread::scope(|s| -> Result<ParseOutcome, CacheError> {
+            let job = s.spawn(move || reader(batch_tx));
+            let write = (|| -> Result<(), CacheError> {
+                // Several rows per INSERT statement: less work per row in SQLite.
+                let per = (960 / ncols.max(1)).clamp(1, 64);
+                let names = columns
+                    .iter()
+                    .map(|c| format!("\"{}\"", c.name.replace('"', "\"\"")))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let one = format!("({})", vec!["?"; ncols].join(", "));
+                let sql = |n: usize| {
+                    format!(
+                        "INSERT INTO {table} ({names}) VALUES {}",
+                        vec![one.as_str(); n].join(", ")
+                    )
+                };
+                let mut many = tx.prepare(&sql(per))?;
+                let mut single = tx.prepare(&sql(1))?;
+                for b in batch_rx.iter() {
+                    let w = ncols.max(1);
+                    for chunk in b.cells.chunks(w * per) {
+                        let full = chunk.len() == w * per;
+                        let st = if full { &mut many } else { &mut single };
+                        for (r, row) in chunk.chunks_exact(w).enumerate() {
+                            let base = if full { r * ncols } else { 0 };
+                            for (k, c) in row.iter().enumerate() {
+                                let i = base + k + 1;
+                                match *c {
+                                    Cell::Null => {
+                                        st.raw_bind_parameter(i, rusqlite::types::Null)?
+                                    }
+                                    Cell::Int(v) => st.raw_bind_parameter(i, v)?,
+                                    Cell::Real(v) => st.raw_bind_parameter(i, v)?,
+                                    Cell::Text(a, e) => {
+                                        st.raw_bind_parameter(i, &b.text[a as usize..e as usize])?
+                                    }
+                                }
+                            }
+                            if !full {
+                                st.raw_execute()?;
+                            }
+                        }
+                        if full {
+                            st.raw_execute()?;
+                        }
+                    }
+                    rows += b.rows as i64;
+                    if progress.set(rows as u64).is_err() {
+                        return Err(CacheError::Cancelled);
+                    }
+                }
+                Ok(())
+            })();
+            if let Err(e) = write {
+                failure = Some(e);
+            }
+            // Unblocks a reader waiting to send more rows: its send fails and it stops.
+            drop(batch_rx);
+            // The reader stops at its next send once the receiver is gone.
+            match job.join() {
+                Ok(r) => Ok(r?),
+                Err(_) => Err(CacheError::Import(ImportError::Io(
+                    file.display().to_string(),
+                    "reader thread failed".into(),
+                ))),
+            }
+        });
+        let parsed = match (parsed, failure.take()) {
+            (_, Some(e)) => return Err(e),
+            (Err(e), None) => return Err(e),
+            (Ok(p), None) => p,
+        };
+        tx.commit()?;
+        drop(conn);
+        // On disk before the catalog points at it.
+        std::fs::File::open(path)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| ImportError::Io(path.display().to_string(), e.to_string()))?;
+        Ok((rows, parsed))
+    }
+
+    /// Folder of the version data files, beside the catalog.
+    fn data_dir(&self) -> PathBuf {
+        let stem = self
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_else(|| "cache".into());
+        self.path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(format!("{stem}-data"))
+    }
+
+    /// Connection to a version's data file.
+    fn data_conn(&self, name: &str, version: i64) -> Result<Connection, CacheError> {
+        let file: String = self
+            .conn
+            .query_row(
+                "SELECT table_name FROM versions WHERE dataset = ?1 AND version = ?2",
+                params![name, version],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| CacheError::NoVersion(name.into(), version))?;
+        let p = self.data_dir().join(file);
+        if !p.is_file() {
+            return Err(CacheError::Import(ImportError::Io(
+                p.display().to_string(),
+                "缓存数据文件缺失 / the cached data file is missing".into(),
+            )));
+        }
+        Ok(Connection::open_with_flags(
+            &p,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?)
+    }
+
+    /// Removes data files no version refers to (left by an import that was killed) once they
+    /// have not changed for `min_age` (a running import keeps writing to its file).
+    pub fn remove_orphans(&self, min_age: std::time::Duration) -> usize {
+        let known: std::collections::HashSet<String> = self
+            .conn
+            .prepare("SELECT table_name FROM versions")
+            .and_then(|mut st| {
+                st.query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<Result<_, _>>()
+            })
+            .unwrap_or_default();
+        let mut n = 0;
+        if let Ok(d) = std::fs::read_dir(self.data_dir()) {
+            for e in d.flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                let old = e
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .map(|a| a >= min_age)
+                    .unwrap_or(false);
+                if name.starts_with("v-") && !known.contains(&name) && old {
+                    if std::fs::remove_file(e.path()).is_ok() {
+                        n += 1;
+                    }
+                }
+            }
+        }
+        n
     }
 
     fn versions_where(&self, clause: &str, arg: &str) -> Result<Vec<VersionInfo>, CacheError> {
@@ -475,18 +723,9 @@ impl Cache {
 
     /// Number of rows stored for a version (checks the data table itself).
     pub fn stored_rows(&self, name: &str, version: i64) -> Result<i64, CacheError> {
-        let table: String = self
-            .conn
-            .query_row(
-                "SELECT table_name FROM versions WHERE dataset = ?1 AND version = ?2",
-                params![name, version],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| CacheError::NoVersion(name.into(), version))?;
         Ok(self
-            .conn
-            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+            .data_conn(name, version)?
+            .query_row("SELECT count(*) FROM data", [], |r| r.get(0))?)
     }
 
     /// Reads a version (the active one when `version` is `None`) back as a columnar table.
@@ -497,11 +736,7 @@ impl Cache {
             None => hist.into_iter().find(|i| i.active),
         }
         .ok_or_else(|| CacheError::NoVersion(name.into(), version.unwrap_or(0)))?;
-        let table: String = self.conn.query_row(
-            "SELECT table_name FROM versions WHERE dataset = ?1 AND version = ?2",
-            params![name, info.version],
-            |r| r.get(0),
-        )?;
+        let data = self.data_conn(name, info.version)?;
         let fields: Vec<Field> = info
             .columns
             .iter()
@@ -518,8 +753,8 @@ impl Cache {
             .map(|c| format!("\"{}\"", c.name.replace('"', "\"\"")))
             .collect();
         if !cols_sql.is_empty() {
-            let mut st = self.conn.prepare(&format!(
-                "SELECT {} FROM {table} ORDER BY row",
+            let mut st = data.prepare(&format!(
+                "SELECT {} FROM data ORDER BY row",
                 cols_sql.join(", ")
             ))?;
             let mut rows = st.query([])?;
@@ -564,13 +799,15 @@ impl Cache {
         if known == 0 {
             return Err(CacheError::NoDataset(name.into()));
         }
-        for t in tables {
-            tx.execute_batch(&format!("DROP TABLE IF EXISTS {t}"))?;
-        }
         tx.execute("DELETE FROM versions WHERE dataset = ?1", [name])?;
         tx.execute("DELETE FROM datasets WHERE name = ?1", [name])?;
         tx.execute("DELETE FROM services WHERE dataset = ?1", [name])?;
         tx.commit()?;
+        // The data files go once the catalog no longer refers to them.
+        let dir = self.data_dir();
+        for t in tables {
+            let _ = std::fs::remove_file(dir.join(t));
+        }
         Ok(())
     }
 
@@ -699,10 +936,30 @@ impl Cache {
         }
     }
 
-    /// SQLite's own integrity check ("ok" when healthy).
+    /// SQLite's own integrity check of the catalog and of every version's data file ("ok" when
+    /// all are healthy).
     pub fn integrity(&self) -> Result<String, CacheError> {
-        Ok(self
+        let catalog: String = self
             .conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if catalog != "ok" {
+            return Ok(catalog);
+        }
+        let versions: Vec<(String, i64)> = {
+            let mut st = self.conn.prepare("SELECT dataset, version FROM versions")?;
+            let v = st
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            v
+        };
+        for (d, v) in versions {
+            let r: String = self
+                .data_conn(&d, v)?
+                .query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+            if r != "ok" {
+                return Ok(format!("{d} v{v}: {r}"));
+            }
+        }
+        Ok("ok".into())
     }
 }

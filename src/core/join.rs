@@ -267,26 +267,31 @@ pub fn normalize_code(s: &str) -> String {
 /// A village or community name as compared: half-width, no spaces, without the suffixes
 /// 村民委员会 / 村委会 / 村 / 居民委员会 / 社区居委会 / 居委会 / 社区.
 pub fn normalize_name(s: &str) -> String {
-    let t: String = s
+    let mut t: String = s
         .chars()
         .map(half_width)
         .filter(|c| !c.is_whitespace())
         .collect();
-    for suffix in [
-        "村民委员会",
-        "社区居民委员会",
-        "居民委员会",
-        "社区居委会",
-        "村委会",
-        "居委会",
-        "社区",
-        "村",
-    ] {
-        if let Some(base) = t.strip_suffix(suffix) {
-            if base.chars().count() >= 1 {
-                return base.to_string();
+    // Repeatedly: official names often say 横塘村村民委员会 (village + committee).
+    'strip: loop {
+        for suffix in [
+            "村民委员会",
+            "社区居民委员会",
+            "居民委员会",
+            "社区居委会",
+            "村委会",
+            "居委会",
+            "社区",
+            "村",
+        ] {
+            if let Some(base) = t.strip_suffix(suffix) {
+                if !base.is_empty() {
+                    t.truncate(base.len());
+                    continue 'strip;
+                }
             }
         }
+        break;
     }
     t
 }
@@ -710,6 +715,9 @@ mod tests {
         assert_eq!(normalize_name("城东居委会"), "城东");
         assert_eq!(normalize_name("城东社区"), "城东");
         assert_eq!(normalize_name("村"), "村");
+        assert_eq!(normalize_name("横塘村村民委员会"), "横塘");
+        assert_eq!(normalize_name("横塘村"), "横塘");
+        assert_eq!(normalize_name("城东社区社区居委会"), "城东");
     }
 
     #[test]

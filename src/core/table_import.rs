@@ -331,6 +331,16 @@ pub fn for_each_row(
     opts: &ImportOptions,
     mut f: impl FnMut(Vec<String>) -> bool,
 ) -> Result<TablePreview, ImportError> {
+    for_each_record(path, opts, |r| f(r.iter().map(|s| s.to_string()).collect()))
+}
+
+/// Like [`for_each_row`], lending each row's cells instead of allocating them (the import's
+/// hot path). Spreadsheet error values arrive as empty cells, counted in `error_cells`.
+pub fn for_each_record(
+    path: &Path,
+    opts: &ImportOptions,
+    mut f: impl FnMut(&[&str]) -> bool,
+) -> Result<TablePreview, ImportError> {
     let name = path.display().to_string();
     let mut info = TablePreview {
         encoding: String::new(),
@@ -372,7 +382,8 @@ pub fn for_each_row(
                 .count();
             let mut row: Vec<String> = r.iter().map(cell_text).collect();
             info.error_cells += blank_errors(&mut row);
-            if !f(row) {
+            let refs: Vec<&str> = row.iter().map(|s| s.as_str()).collect();
+            if !f(&refs) {
                 break;
             }
         }
@@ -421,9 +432,18 @@ pub fn for_each_row(
     loop {
         match rdr.read_record(&mut rec) {
             Ok(true) => {
-                let mut row: Vec<String> = rec.iter().map(|s| s.to_string()).collect();
-                info.error_cells += blank_errors(&mut row);
-                if !f(row) {
+                let row: Vec<&str> = rec
+                    .iter()
+                    .map(|c| {
+                        if c.starts_with('#') && ERROR_VALUES.contains(&c.trim()) {
+                            info.error_cells += 1;
+                            ""
+                        } else {
+                            c
+                        }
+                    })
+                    .collect();
+                if !f(&row) {
                     break;
                 }
             }
