@@ -85,6 +85,13 @@ impl ImportWizard {
             return;
         }
         self.previewed_for = Some(key);
+        if self.name.trim().is_empty() {
+            // Named after the file until the user names it.
+            self.name = Path::new(self.path.trim())
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default();
+        }
         self.preview = if self.path.trim().is_empty() {
             None
         } else {
@@ -886,7 +893,7 @@ impl DataUi {
                                                         ""
                                                     }
                                                 ))
-                                                .width(90.0)
+                                                .width(118.0)
                                                 .show_ui(ui, |ui| {
                                                     for o in [
                                                         FieldType::Text,
@@ -969,6 +976,14 @@ impl DataUi {
         let mut open = true;
         let mut run: Option<bool> = None;
         let mut remove: Option<usize> = None;
+        let code_columns: Vec<(String, String)> = self
+            .datasets
+            .iter()
+            .filter_map(|v| {
+                let c = v.columns.iter().find(|c| c.code_like)?;
+                Some((v.dataset.clone(), c.name.clone()))
+            })
+            .collect();
         let tables: Vec<(String, Vec<String>)> = self
             .datasets
             .iter()
@@ -1004,6 +1019,15 @@ impl DataUi {
                         .find(|l| Some(l.id) == d.layer_id)
                         .map(|l| l.data.attrs.fields.iter().map(|f| f.name.clone()).collect())
                         .unwrap_or_default();
+                    if !fields.contains(&d.spec.layer_field) {
+                        // The village code of 三调 layers when there is one.
+                        d.spec.layer_field = ["ZLDWDM", "XZQDM", "ZLDWMC", "XZQMC"]
+                            .iter()
+                            .find(|f| fields.iter().any(|x| x == *f))
+                            .map(|f| f.to_string())
+                            .or_else(|| fields.first().cloned())
+                            .unwrap_or_default();
+                    }
                     egui::ComboBox::from_id_salt("join-field")
                         .selected_text(d.spec.layer_field.clone())
                         .show_ui(ui, |ui| {
@@ -1027,6 +1051,15 @@ impl DataUi {
                         .find(|t| t.0 == d.spec.dataset)
                         .map(|t| t.1.clone())
                         .unwrap_or_default();
+                    if !cols.contains(&d.spec.column) {
+                        // The dataset's first code column, else its first column.
+                        d.spec.column = code_columns
+                            .iter()
+                            .find(|(t, _)| *t == d.spec.dataset)
+                            .map(|(_, c)| c.clone())
+                            .or_else(|| cols.first().cloned())
+                            .unwrap_or_default();
+                    }
                     egui::ComboBox::from_id_salt("join-column")
                         .selected_text(d.spec.column.clone())
                         .show_ui(ui, |ui| {
