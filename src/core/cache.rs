@@ -285,14 +285,7 @@ impl Cache {
         let data_dir = self.data_dir();
         std::fs::create_dir_all(&data_dir)
             .map_err(|e| ImportError::Io(data_dir.display().to_string(), e.to_string()))?;
-        let data_name = format!(
-            "v-{}-{:x}.sqlite",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0)
-        );
+        let data_name = super::service::unique_file_name("v-", "sqlite");
         let data_path = data_dir.join(&data_name);
         let result = self.write_data_file(&data_path, &columns, header, file, opts, progress);
         let (rows, parsed) = match result {

@@ -110,6 +110,18 @@ pub enum Download {
     },
 }
 
+/// A file name unique to this process and moment: `{prefix}{pid}-{nanoseconds}.{ext}`.
+pub(crate) fn unique_file_name(prefix: &str, ext: &str) -> String {
+    format!(
+        "{prefix}{}-{:x}.{ext}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    )
+}
+
 fn retryable(status: u16) -> bool {
     status == 408 || status == 429 || status >= 500
 }
@@ -204,14 +216,7 @@ fn attempt_once(
         .to_ascii_lowercase();
     // Stream the body to a file.
     std::fs::create_dir_all(tmp_dir).map_err(|e| (ServiceError::Network(e.to_string()), false))?;
-    let body_path = tmp_dir.join(format!(
-        "fetch-{}-{:x}.body",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    ));
+    let body_path = tmp_dir.join(unique_file_name("fetch-", "body"));
     let cleanup = |e: ServiceError, retry: bool, p: &Path| {
         let _ = std::fs::remove_file(p);
         (e, retry)

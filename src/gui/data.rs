@@ -1028,22 +1028,11 @@ impl DataUi {
                             .or_else(|| fields.first().cloned())
                             .unwrap_or_default();
                     }
-                    egui::ComboBox::from_id_salt("join-field")
-                        .selected_text(d.spec.layer_field.clone())
-                        .show_ui(ui, |ui| {
-                            for f in &fields {
-                                ui.selectable_value(&mut d.spec.layer_field, f.clone(), f);
-                            }
-                        });
+                    choose(ui, "join-field", &mut d.spec.layer_field, &fields);
                     ui.end_row();
                     ui.label(lang.tr("数据集", "Dataset"));
-                    egui::ComboBox::from_id_salt("join-dataset")
-                        .selected_text(d.spec.dataset.clone())
-                        .show_ui(ui, |ui| {
-                            for (t, _) in &tables {
-                                ui.selectable_value(&mut d.spec.dataset, t.clone(), t);
-                            }
-                        });
+                    let names: Vec<String> = tables.iter().map(|t| t.0.clone()).collect();
+                    choose(ui, "join-dataset", &mut d.spec.dataset, &names);
                     ui.end_row();
                     ui.label(lang.tr("数据集列", "Dataset column"));
                     let cols = tables
@@ -1060,13 +1049,7 @@ impl DataUi {
                             .or_else(|| cols.first().cloned())
                             .unwrap_or_default();
                     }
-                    egui::ComboBox::from_id_salt("join-column")
-                        .selected_text(d.spec.column.clone())
-                        .show_ui(ui, |ui| {
-                            for c in &cols {
-                                ui.selectable_value(&mut d.spec.column, c.clone(), c);
-                            }
-                        });
+                    choose(ui, "join-column", &mut d.spec.column, &cols);
                     ui.end_row();
                     ui.label(lang.tr("匹配方式", "Key matching"));
                     ui.horizontal(|ui| {
@@ -1270,4 +1253,15 @@ impl DataUi {
             self.service_form = None;
         }
     }
+}
+
+/// A drop-down choosing one of `options` into `value`.
+fn choose(ui: &mut Ui, id: &str, value: &mut String, options: &[String]) {
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(value.clone())
+        .show_ui(ui, |ui| {
+            for o in options {
+                ui.selectable_value(value, o.clone(), o);
+            }
+        });
 }
