@@ -400,6 +400,38 @@ fn import_wizard_and_join_dialog() {
         .iter()
         .any(|(k, v)| k == "人口_户籍人口" && v.parse::<i64>().is_ok()));
 
+    // A new version of the population table: the join follows it.
+    let csv = dir.path().join("population_2025.csv");
+    let text =
+        std::fs::read_to_string(common::root().join("sample-data/population_2024.csv")).unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut cells: Vec<&str> = line.split(',').collect();
+        if i > 0 {
+            cells[3] = "7"; // 户籍人口
+        }
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    std::fs::write(&csv, out).unwrap();
+    {
+        let mut w = yitu::gui::data::ImportWizard::new(csv.to_str().unwrap());
+        w.name = "人口".into();
+        w.department = "公安局".into();
+        h.state_mut().data.wizard = Some(w);
+    }
+    h.step();
+    h.get_by_label("导入").click();
+    h.step();
+    settle(&mut h, "the new version and the recomputed join", |a| {
+        !a.busy() && {
+            let l = &a.layers[v];
+            let c = l.attrs.field_index("人口_户籍人口").unwrap();
+            (0..l.data.len()).all(|r| l.attrs.get(r, c) == Value::Int(7))
+        }
+    });
+    assert_eq!(h.state().layers[v].joins.len(), 2, "both joins kept");
+
     // Saved in the project, with the datasets' files.
     let saved = dir.path().join("p.yitu");
     h.state_mut().save_project(&saved);
