@@ -122,6 +122,32 @@ pub enum Command {
         #[arg(long)]
         cache: Option<PathBuf>,
     },
+    /// The land-use and farmland ledger of villages (一村一档: 耕地一本账), as JSON or CSV.
+    Profile {
+        /// The data file (GeoPackage with the 三调 layers).
+        file: PathBuf,
+        /// Village boundary layer.
+        #[arg(long, default_value = "CJDCQ")]
+        villages: String,
+        /// Parcel layer.
+        #[arg(long, default_value = "DLTB")]
+        parcels: String,
+        /// One village (12-digit code).
+        #[arg(long)]
+        village: Option<String>,
+        /// The villages of one town (9-digit code).
+        #[arg(long)]
+        town: Option<String>,
+        /// Every village.
+        #[arg(long)]
+        all: bool,
+        /// Output format: json or csv.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Output file (printed when absent).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Generate the synthetic sample county (modelled on 仙游县, Putian) with 三调 layer and field names.
     SampleData {
         /// Random seed.
@@ -452,6 +478,57 @@ fn ensure_bench_county(data: &std::path::Path, parcels: usize) -> anyhow::Result
     Ok(gpkg)
 }
 
+/// `yitu profile`: the ledgers as JSON or CSV text.
+fn run_profile(
+    file: &std::path::Path,
+    opts: &crate::core::profile::ProfileOptions,
+    village: Option<&str>,
+    town: Option<&str>,
+    all: bool,
+    format: &str,
+) -> Result<String, String> {
+    if !all && village.is_none() && town.is_none() {
+        return Err("需要 --village、--town 或 --all / give --village, --town or --all".into());
+    }
+    let p = crate::core::profile::profile(file, opts, &crate::core::progress::Progress::new())
+        .map_err(|e| format!("{e:#}"))?;
+    for w in &p.warnings {
+        eprintln!("注意 / note: {w}");
+    }
+    let chosen: Vec<&crate::core::profile::VillageProfile> = p
+        .villages
+        .iter()
+        .filter(|v| village.is_none_or(|c| v.code == c) && town.is_none_or(|t| v.town_code == t))
+        .collect();
+    if chosen.is_empty() {
+        return Err("没有符合条件的村 / no village matches".into());
+    }
+    Ok(match format {
+        "csv" => {
+            let mut s = String::from("\u{feff}code,name,town_code,area_mu,farmland_mu,paddy_mu,irrigated_mu,dry_mu,ridge_mu,permanent_farmland_mu,enterprises\n");
+            for v in chosen {
+                s.push_str(&format!(
+                    "{},{},{},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{}\n",
+                    v.code,
+                    v.name,
+                    v.town_code,
+                    v.area_mu,
+                    v.farmland_mu,
+                    v.paddy_mu,
+                    v.irrigated_mu,
+                    v.dry_mu,
+                    v.ridge_mu,
+                    v.permanent_farmland_mu,
+                    v.enterprises
+                ));
+            }
+            s
+        }
+        "json" => serde_json::to_string_pretty(&chosen).unwrap() + "\n",
+        other => return Err(format!("未知格式 / unknown format {other}: json or csv")),
+    })
+}
+
 /// Runs a headless command; returns the process exit code.
 pub fn run(cmd: Command) -> i32 {
     match cmd {
@@ -580,6 +657,54 @@ pub fn run(cmd: Command) -> i32 {
                     print!("{s}");
                     0
                 }
+                Err(e) => {
+                    eprintln!("{e}");
+                    1
+                }
+            }
+        }
+        Command::Profile {
+            file,
+            villages,
+            parcels,
+            village,
+            town,
+            all,
+            format,
+            out,
+        } => {
+            let opts = crate::core::profile::ProfileOptions {
+                villages,
+                parcels,
+                ..Default::default()
+            };
+            match run_profile(
+                &file,
+                &opts,
+                village.as_deref(),
+                town.as_deref(),
+                all,
+                &format,
+            ) {
+                Ok(text) => match out {
+                    Some(o) => {
+                        let tmp = o.with_extension("tmp");
+                        match std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &o)) {
+                            Ok(()) => {
+                                println!("→ {}", o.display());
+                                0
+                            }
+                            Err(e) => {
+                                eprintln!("{}: {e}", o.display());
+                                1
+                            }
+                        }
+                    }
+                    None => {
+                        print!("{text}");
+                        0
+                    }
+                },
                 Err(e) => {
                     eprintln!("{e}");
                     1

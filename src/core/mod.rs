@@ -14,6 +14,8 @@ pub mod join;
 pub mod landuse;
 pub mod layer;
 pub mod ogr;
+pub mod overlay;
+pub mod profile;
 pub mod progress;
 pub mod project;
 pub mod render;

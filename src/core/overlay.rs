@@ -1,0 +1,329 @@
+//! Overlaying polygons on zones (parcels on villages): for every polygon, the share of its area
+//! lying in each zone. This is what apportioning needs ("a parcel lying in several villages
+//! contributes to each the share of its TBDLMJ equal to the share of its area inside that
+//! village").
+//!
+//! Most parcels lie inside one village: an index of the zones' boundary segments tells, without
+//! any clipping, that no boundary crosses a parcel's bounding box; the parcel then belongs wholly
+//! to the zone containing one of its points. Only parcels a boundary crosses are clipped: the
+//! zone is first cut to the parcel's box (Sutherland–Hodgman against a rectangle, which is
+//! exact for area), then intersected with the parcel (geo's boolean operations). Work is split
+//! over the cores.
+
+use super::geom::{BBox, GeomKind, GeometryStore};
+use super::layer::SpatialIndex;
+use super::progress::{Cancelled, Progress};
+use geo::{Area, BooleanOps, Coord, LineString, MultiPolygon, Polygon};
+
+/// Shares of one polygon's area per zone: (zone index, share in 0..=1).
+pub type Shares = Vec<(u32, f64)>;
+
+/// Feature `f` of a store as a geo multipolygon (exterior ring first in each part).
+pub fn to_multipolygon(store: &GeometryStore, f: usize) -> MultiPolygon<f64> {
+    if store.kinds[f] != GeomKind::Polygon {
+        return MultiPolygon(vec![]);
+    }
+    let ring = |r: &[[f64; 2]]| LineString(r.iter().map(|c| Coord { x: c[0], y: c[1] }).collect());
+    MultiPolygon(
+        store
+            .parts(f)
+            .map(|p| {
+                let mut rings = p.rings();
+                let ext = rings.next().map(ring).unwrap_or(LineString(vec![]));
+                Polygon::new(ext, rings.map(ring).collect())
+            })
+            .collect(),
+    )
+}
+
+/// Clips a ring to a rectangle (Sutherland–Hodgman; the result has the same area inside the
+/// rectangle, possibly with zero-width spikes along its edges).
+fn clip_ring(ring: &[Coord<f64>], b: &BBox) -> Vec<Coord<f64>> {
+    let mut pts: Vec<Coord<f64>> = ring.to_vec();
+    if pts.len() > 1 && pts.first() == pts.last() {
+        pts.pop();
+    }
+    type Inside = fn(&Coord<f64>, f64) -> bool;
+    type Cut = fn(&Coord<f64>, &Coord<f64>, f64) -> Coord<f64>;
+    let cut_x = |a: &Coord<f64>, c: &Coord<f64>, x: f64| {
+        let t = (x - a.x) / (c.x - a.x);
+        Coord {
+            x,
+            y: a.y + t * (c.y - a.y),
+        }
+    };
+    let cut_y = |a: &Coord<f64>, c: &Coord<f64>, y: f64| {
+        let t = (y - a.y) / (c.y - a.y);
+        Coord {
+            x: a.x + t * (c.x - a.x),
+            y,
+        }
+    };
+    let edges: [(Inside, Cut, f64); 4] = [
+        (|p, v| p.x >= v, cut_x, b.min_x),
+        (|p, v| p.x <= v, cut_x, b.max_x),
+        (|p, v| p.y >= v, cut_y, b.min_y),
+        (|p, v| p.y <= v, cut_y, b.max_y),
+    ];
+    for (inside, cut, v) in edges {
+        if pts.is_empty() {
+            break;
+        }
+        let mut out = Vec::with_capacity(pts.len() + 4);
+        for i in 0..pts.len() {
+            let cur = pts[i];
+            let prev = pts[(i + pts.len() - 1) % pts.len()];
+            match (inside(&prev, v), inside(&cur, v)) {
+                (true, true) => out.push(cur),
+                (true, false) => out.push(cut(&prev, &cur, v)),
+                (false, true) => {
+                    out.push(cut(&prev, &cur, v));
+                    out.push(cur);
+                }
+                (false, false) => {}
+            }
+        }
+        pts = out;
+    }
+    if pts.len() >= 3 {
+        pts.push(pts[0]);
+    }
+    pts
+}
+
+/// A zone cut to a rectangle.
+fn clip_zone(zone: &MultiPolygon<f64>, b: &BBox) -> MultiPolygon<f64> {
+    MultiPolygon(
+        zone.0
+            .iter()
+            .filter_map(|p| {
+                let ext = clip_ring(&p.exterior().0, b);
+                if ext.len() < 4 {
+                    return None;
+                }
+                let holes = p
+                    .interiors()
+                    .iter()
+                    .map(|h| clip_ring(&h.0, b))
+                    .filter(|h| h.len() >= 4)
+                    .map(LineString)
+                    .collect();
+                Some(Polygon::new(LineString(ext), holes))
+            })
+            .collect(),
+    )
+}
+
+/// Even–odd point in multipolygon.
+fn contains(zone: &MultiPolygon<f64>, x: f64, y: f64) -> bool {
+    let mut inside = false;
+    for p in &zone.0 {
+        for r in std::iter::once(p.exterior()).chain(p.interiors()) {
+            let c = &r.0;
+            let n = c.len();
+            if n < 3 {
+                continue;
+            }
+            let mut j = n - 1;
+            for i in 0..n {
+                let (a, b) = (c[i], c[j]);
+                if (a.y > y) != (b.y > y) && x < (b.x - a.x) * (y - a.y) / (b.y - a.y) + a.x {
+                    inside = !inside;
+                }
+                j = i;
+            }
+        }
+    }
+    inside
+}
+
+/// The zones prepared for overlaying: geometry, bounding-box index and boundary-segment index.
+pub struct Zones {
+    polys: Vec<MultiPolygon<f64>>,
+    index: SpatialIndex,
+    segments: SpatialIndex,
+}
+
+impl Zones {
+    /// Prepares the polygons of `store` (in the same CRS as what will be overlaid).
+    pub fn new(store: &GeometryStore) -> Zones {
+        let polys: Vec<MultiPolygon<f64>> = (0..store.len())
+            .map(|f| to_multipolygon(store, f))
+            .collect();
+        let mut seg_boxes = Vec::new();
+        for f in 0..store.len() {
+            if store.kinds[f] != GeomKind::Polygon {
+                continue;
+            }
+            for r in store.rings(f) {
+                for w in r.windows(2) {
+                    let mut b = BBox::EMPTY;
+                    b.add(w[0][0], w[0][1]);
+                    b.add(w[1][0], w[1][1]);
+                    seg_boxes.push(b);
+                }
+            }
+        }
+        Zones {
+            polys,
+            index: SpatialIndex::build(&store.bboxes),
+            segments: SpatialIndex::build(&seg_boxes),
+        }
+    }
+
+    /// Number of zones.
+    pub fn len(&self) -> usize {
+        self.polys.len()
+    }
+
+    /// Whether there are no zones.
+    pub fn is_empty(&self) -> bool {
+        self.polys.is_empty()
+    }
+
+    /// Area of zone `z` (planar, CRS units²).
+    pub fn area(&self, z: usize) -> f64 {
+        self.polys[z].unsigned_area()
+    }
+
+    /// The shares of feature `f` of `store` in each zone (empty outside every zone).
+    pub fn shares(&self, store: &GeometryStore, f: usize) -> Shares {
+        if store.kinds[f] != GeomKind::Polygon {
+            return vec![];
+        }
+        let bb = store.bboxes[f];
+        let cands: Vec<u32> = self.index.query(&bb).collect();
+        if cands.is_empty() {
+            return vec![];
+        }
+        let crossed = self.segments.query(&bb).next().is_some();
+        if !crossed {
+            // No zone boundary comes near: the parcel lies wholly in the zone holding its first point.
+            let p = store.ring(store.part_offsets[store.feature_offsets[f] as usize] as usize)[0];
+            return cands
+                .into_iter()
+                .find(|z| contains(&self.polys[*z as usize], p[0], p[1]))
+                .map(|z| vec![(z, 1.0)])
+                .unwrap_or_default();
+        }
+        let poly = to_multipolygon(store, f);
+        let total = poly.unsigned_area();
+        if total <= 0.0 {
+            return vec![];
+        }
+        let mut out = Vec::new();
+        for z in cands {
+            let zone = clip_zone(&self.polys[z as usize], &bb);
+            if zone.0.is_empty() {
+                continue;
+            }
+            let a = poly.intersection(&zone).unsigned_area();
+            if a > total * 1e-9 {
+                out.push((z, (a / total).min(1.0)));
+            }
+        }
+        out
+    }
+
+    /// The zone holding point feature `f` of `store` (its first point), if any.
+    pub fn zone_of_point(&self, store: &GeometryStore, f: usize) -> Option<usize> {
+        if store.kinds[f] != GeomKind::Point {
+            return None;
+        }
+        let p = store.rings(f).next()?.first().copied()?;
+        let b = BBox {
+            min_x: p[0],
+            min_y: p[1],
+            max_x: p[0],
+            max_y: p[1],
+        };
+        self.index
+            .query(&b)
+            .find(|z| contains(&self.polys[*z as usize], p[0], p[1]))
+            .map(|z| z as usize)
+    }
+
+    /// The shares of every feature of `store`, computed on all cores.
+    pub fn overlay(
+        &self,
+        store: &GeometryStore,
+        progress: &Progress,
+    ) -> Result<Vec<Shares>, Cancelled> {
+        let n = store.len();
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .max(1);
+        let chunk = n.div_ceil(threads).max(1);
+        let done = std::sync::atomic::AtomicU64::new(0);
+        let parts: Vec<Result<Vec<Shares>, Cancelled>> = std::thread::scope(|s| {
+            let jobs: Vec<_> = (0..n)
+                .step_by(chunk)
+                .map(|start| {
+                    let done = &done;
+                    s.spawn(move || {
+                        let end = (start + chunk).min(n);
+                        let mut v = Vec::with_capacity(end - start);
+                        for f in start..end {
+                            v.push(self.shares(store, f));
+                            if (f - start) % 4096 == 4095 {
+                                let d = done.fetch_add(4096, std::sync::atomic::Ordering::Relaxed);
+                                progress.set(d + 4096)?;
+                            }
+                        }
+                        Ok(v)
+                    })
+                })
+                .collect();
+            jobs.into_iter()
+                .map(|j| j.join().unwrap_or(Err(Cancelled)))
+                .collect()
+        });
+        let mut out = Vec::with_capacity(n);
+        for p in parts {
+            out.extend(p?);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn square(store: &mut GeometryStore, x0: f64, y0: f64, s: f64) {
+        for (x, y) in [
+            (x0, y0),
+            (x0 + s, y0),
+            (x0 + s, y0 + s),
+            (x0, y0 + s),
+            (x0, y0),
+        ] {
+            store.push_coord(x, y);
+        }
+        store.end_ring();
+        store.end_part();
+        store.end_feature(GeomKind::Polygon);
+    }
+
+    #[test]
+    fn shares_of_split_and_inner_parcels() {
+        // Two zones side by side: [0,10]x[0,10] and [10,20]x[0,10].
+        let mut zones = GeometryStore::new();
+        square(&mut zones, 0.0, 0.0, 10.0);
+        square(&mut zones, 10.0, 0.0, 10.0);
+        let z = Zones::new(&zones);
+        let mut parcels = GeometryStore::new();
+        square(&mut parcels, 8.0, 2.0, 4.0); // half in each
+        square(&mut parcels, 2.0, 2.0, 2.0); // inside zone 0
+        square(&mut parcels, 30.0, 30.0, 1.0); // outside
+        square(&mut parcels, 17.0, 8.0, 4.0); // 3x2 of 16 inside zone 1
+        let s = z.overlay(&parcels, &Progress::new()).unwrap();
+        let get = |v: &Shares, k: u32| v.iter().find(|x| x.0 == k).map(|x| x.1).unwrap_or(0.0);
+        assert!((get(&s[0], 0) - 0.5).abs() < 1e-9 && (get(&s[0], 1) - 0.5).abs() < 1e-9);
+        assert_eq!(s[1], vec![(0, 1.0)]);
+        assert!(s[2].is_empty());
+        assert!((get(&s[3], 1) - 6.0 / 16.0).abs() < 1e-9, "{:?}", s[3]);
+        assert!((z.area(0) - 100.0).abs() < 1e-9);
+    }
+}

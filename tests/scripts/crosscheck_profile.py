@@ -1,0 +1,54 @@
+"""Independent check of `yitu profile`: GeoPandas overlay of parcels (DLTB) and villages (CJDCQ)
+with the same apportioning (a split parcel gives each village the share of its TBDLMJ equal to
+the share of its area inside it; 田坎 = KCMJ of KCDLBM 1203 as class 1203), compared per village
+and class with YiTu's JSON. Usage: crosscheck_profile.py GPKG YITU_JSON [TOLERANCE]
+Exits 0 when every village/class agrees within TOLERANCE (relative, default 0.001) or 0.01 亩."""
+import json
+import sys
+
+import geopandas as gpd
+
+MU = 10000.0 / 15.0
+
+
+def main():
+    gpkg, yitu_json = sys.argv[1], sys.argv[2]
+    tol = float(sys.argv[3]) if len(sys.argv) > 3 else 0.001
+    parcels = gpd.read_file(gpkg, layer="DLTB")
+    villages = gpd.read_file(gpkg, layer="CJDCQ")[["ZLDWDM", "geometry"]]
+    villages["vcode"] = villages["ZLDWDM"].str[:12]
+    parcels["parcel_area"] = parcels.geometry.area
+    parcels["pid"] = range(len(parcels))
+    pieces = gpd.overlay(parcels, villages[["vcode", "geometry"]], how="intersection", keep_geom_type=True)
+    share = pieces.geometry.area / pieces["parcel_area"]
+    pieces["land"] = pieces["TBDLMJ"] * share
+    pieces["ridge"] = pieces["KCMJ"].where(pieces["KCDLBM"] == "1203", 0.0).fillna(0.0) * share
+    expected = {}
+    for (v, code), a in pieces.groupby(["vcode", "DLBM"])["land"].sum().items():
+        expected.setdefault(v, {})[code] = a / MU
+    for v, a in pieces.groupby("vcode")["ridge"].sum().items():
+        if a > 0:
+            expected.setdefault(v, {})
+            expected[v]["1203"] = expected[v].get("1203", 0.0) + a / MU
+    got = {v["code"]: v["landuse_mu"] for v in json.load(open(yitu_json))}
+    bad = 0
+    checked = 0
+    for v, classes in expected.items():
+        for code, a in classes.items():
+            b = got.get(v, {}).get(code, 0.0)
+            checked += 1
+            if abs(a - b) > max(tol * abs(a), 0.01):
+                bad += 1
+                if bad <= 20:
+                    print(f"{v} {code}: geopandas {a:.4f} 亩, yitu {b:.4f} 亩")
+    for v, classes in got.items():
+        for code, b in classes.items():
+            if code not in expected.get(v, {}) and b > 0.01:
+                bad += 1
+                print(f"{v} {code}: only in yitu ({b:.4f} 亩)")
+    print(f"{checked} village/class values compared, {bad} differ by more than {tol:.2%}")
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
