@@ -78,12 +78,6 @@ pub struct Profiles {
     pub warnings: Vec<String>,
 }
 
-fn has_layer(path: &Path, name: &str) -> bool {
-    super::layer::inspect(path)
-        .map(|i| i.layers.iter().any(|l| l.name.eq_ignore_ascii_case(name)))
-        .unwrap_or(false)
-}
-
 fn text(l: &VectorLayer, col: Option<usize>, r: usize) -> String {
     col.map(|c| l.attrs.get(r, c).to_string())
         .unwrap_or_default()
@@ -100,6 +94,12 @@ pub fn profile(
     progress: &Progress,
 ) -> anyhow::Result<Profiles> {
     let mut warnings = Vec::new();
+    let layers: Vec<String> = super::layer::inspect(path)?
+        .layers
+        .into_iter()
+        .map(|l| l.name)
+        .collect();
+    let has_layer = |name: &str| layers.iter().any(|l| l.eq_ignore_ascii_case(name));
     let villages = load_layer(path, Some(&opts.villages), progress)?;
     let parcels = load_layer(path, Some(&opts.parcels), progress)?;
     anyhow::ensure!(
@@ -182,7 +182,7 @@ pub fn profile(
             }
         }
     }
-    if has_layer(path, &opts.permanent_farmland) {
+    if has_layer(&opts.permanent_farmland) {
         let pf = load_layer(path, Some(&opts.permanent_farmland), progress)?;
         let s = zones
             .overlay(&pf.geoms, progress)
@@ -199,7 +199,7 @@ pub fn profile(
             opts.permanent_farmland, opts.permanent_farmland
         ));
     }
-    if has_layer(path, &opts.enterprises) {
+    if has_layer(&opts.enterprises) {
         let e = load_layer(path, Some(&opts.enterprises), progress)?;
         if e.crs.epsg == villages.crs.epsg {
             for f in 0..e.len() {

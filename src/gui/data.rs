@@ -769,23 +769,13 @@ impl DataUi {
                                     )
                                     .pick_file()
                                 {
+                                    // (the preview names the dataset after the file)
                                     w.path = p.display().to_string();
-                                    if w.name.is_empty() {
-                                        w.name = p
-                                            .file_stem()
-                                            .map(|s| s.to_string_lossy().to_string())
-                                            .unwrap_or_default();
-                                    }
                                 }
                             }
                         });
                         ui.end_row();
-                        ui.label(lang.tr("数据集名称", "Dataset name"));
-                        ui.text_edit_singleline(&mut w.name);
-                        ui.end_row();
-                        ui.label(lang.tr("部门", "Department"));
-                        ui.text_edit_singleline(&mut w.department);
-                        ui.end_row();
+                        name_and_department(ui, lang, &mut w.name, &mut w.department);
                         ui.label(lang.tr("编码", "Encoding"));
                         ui.horizontal(|ui| {
                             for (label, v) in [
@@ -1184,12 +1174,7 @@ impl DataUi {
                 egui::Grid::new("service-form")
                     .num_columns(2)
                     .show(ui, |ui| {
-                        ui.label(lang.tr("数据集名称", "Dataset name"));
-                        ui.text_edit_singleline(&mut f.name);
-                        ui.end_row();
-                        ui.label(lang.tr("部门", "Department"));
-                        ui.text_edit_singleline(&mut f.department);
-                        ui.end_row();
+                        name_and_department(ui, lang, &mut f.name, &mut f.department);
                         ui.label(lang.tr("地址", "URL"));
                         ui.add(egui::TextEdit::singleline(&mut f.spec.url).desired_width(380.0));
                         ui.end_row();
@@ -1264,4 +1249,14 @@ fn choose(ui: &mut Ui, id: &str, value: &mut String, options: &[String]) {
                 ui.selectable_value(value, o.clone(), o);
             }
         });
+}
+
+/// The dataset name and department rows of a form grid.
+fn name_and_department(ui: &mut Ui, lang: Lang, name: &mut String, department: &mut String) {
+    ui.label(lang.tr("数据集名称", "Dataset name"));
+    ui.text_edit_singleline(name);
+    ui.end_row();
+    ui.label(lang.tr("部门", "Department"));
+    ui.text_edit_singleline(department);
+    ui.end_row();
 }
