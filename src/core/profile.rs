@@ -94,6 +94,16 @@ pub fn profile(
     progress: &Progress,
 ) -> anyhow::Result<Profiles> {
     let mut warnings = Vec::new();
+    let timing = std::env::var_os("YITU_TIMING").is_some();
+    let t0 = std::time::Instant::now();
+    let stage = |what: &str| {
+        if timing {
+            eprintln!(
+                "  profile: {what} after {:.3} s",
+                t0.elapsed().as_secs_f64()
+            );
+        }
+    };
     let layers: Vec<String> = super::layer::inspect(path)?
         .layers
         .into_iter()
@@ -108,11 +118,13 @@ pub fn profile(
         villages.crs.label(),
         parcels.crs.label()
     );
+    stage("villages and parcels loaded");
     let zones = Zones::new(&villages.geoms);
     progress.stage("overlay", parcels.len() as u64);
     let shares = zones
         .overlay(&parcels.geoms, progress)
         .map_err(|_| anyhow::anyhow!("已取消 / cancelled"))?;
+    stage("parcels overlaid on villages");
     let f = |n: &str| parcels.attrs.field_index(n);
     let (dlbm, tbmj, tbdlmj, kcmj, kcdlbm) =
         (f("DLBM"), f("TBMJ"), f("TBDLMJ"), f("KCMJ"), f("KCDLBM"));
@@ -182,6 +194,7 @@ pub fn profile(
             }
         }
     }
+    stage("land use summed");
     if has_layer(&opts.permanent_farmland) {
         let pf = load_layer(path, Some(&opts.permanent_farmland), progress)?;
         let s = zones
@@ -213,6 +226,7 @@ pub fn profile(
             );
         }
     }
+    stage("permanent farmland and enterprises");
     for v in &mut out {
         v.farmland_mu = (v.paddy_mu + v.irrigated_mu + v.dry_mu) / M2_PER_MU;
         v.paddy_mu /= M2_PER_MU;
