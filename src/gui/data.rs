@@ -222,6 +222,16 @@ impl DataUi {
         });
     }
 
+    /// Queues the joins of every layer that uses `dataset` to be recomputed.
+    fn rejoin(&mut self, layers: &[MapLayer], dataset: &str) {
+        for l in layers {
+            if l.joins.iter().any(|(s, _)| s.dataset == dataset) {
+                let specs = l.joins.iter().map(|(s, _)| s.clone()).collect();
+                self.pending_joins.push((l.id, specs));
+            }
+        }
+    }
+
     /// Whether a job runs.
     pub fn busy(&self) -> bool {
         !self.jobs.is_empty()
@@ -448,12 +458,7 @@ impl DataUi {
         }
         // Joins recomputed when their dataset changed.
         for name in refreshed {
-            let todo: Vec<(u64, Vec<JoinSpec>)> = layers
-                .iter()
-                .filter(|l| l.joins.iter().any(|(s, _)| s.dataset == name))
-                .map(|l| (l.id, l.joins.iter().map(|(s, _)| s.clone()).collect()))
-                .collect();
-            self.pending_joins.extend(todo);
+            self.rejoin(layers, &name);
         }
         if !self.ensuring && !self.pending_joins.is_empty() {
             for (id, specs) in std::mem::take(&mut self.pending_joins) {
@@ -729,12 +734,7 @@ impl DataUi {
                                 lang.tr("已设为当前版本", "is now active")
                             ));
                             // Joins follow the active version.
-                            let todo: Vec<(u64, Vec<JoinSpec>)> = layers
-                                .iter()
-                                .filter(|l| l.joins.iter().any(|(s, _)| s.dataset == name))
-                                .map(|l| (l.id, l.joins.iter().map(|(s, _)| s.clone()).collect()))
-                                .collect();
-                            self.pending_joins.extend(todo);
+                            self.rejoin(layers, &name);
                         }
                         Err(e) => msgs.push(e.to_string()),
                     }
