@@ -122,9 +122,11 @@ pub enum Command {
         #[arg(long)]
         cache: Option<PathBuf>,
     },
-    /// The land-use and farmland ledger of villages (一村一档: 耕地一本账), as JSON or CSV.
+    /// 一村一档: the file of villages (land use, farmland ledger, controls, industry, department
+    /// indicators, ranks, flags) as JSON, CSV, XLSX or a PDF report / atlas.
     Profile {
-        /// The data file (GeoPackage with the 三调 layers).
+        /// The data file (GeoPackage with the 三调 layers), or a project (.yitu): then the
+        /// department tables joined to its village layer become indicators.
         file: PathBuf,
         /// Village boundary layer.
         #[arg(long, default_value = "CJDCQ")]
@@ -141,12 +143,28 @@ pub enum Command {
         /// Every village.
         #[arg(long)]
         all: bool,
-        /// Output format: json or csv.
+        /// Output format: json, csv, xlsx or pdf.
         #[arg(long, default_value = "json")]
         format: String,
-        /// Output file (printed when absent).
+        /// Output file (printed when absent; required for xlsx and pdf). With --per-village, a
+        /// folder.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Only the farmland ledger (faster: farmland parcels and permanent farmland only).
+        #[arg(long)]
+        ledger: bool,
+        /// Area unit of XLSX and PDF: mu (亩) or ha (公顷). JSON and CSV are always in 亩.
+        #[arg(long, default_value = "mu")]
+        unit: String,
+        /// Basemap package (MBTiles) under the report maps (default: the project's).
+        #[arg(long)]
+        basemap: Option<PathBuf>,
+        /// PDF: one file per village in the folder --out instead of one bound atlas.
+        #[arg(long)]
+        per_village: bool,
+        /// The cache database (default: cache.sqlite in the user's settings folder).
+        #[arg(long)]
+        cache: Option<PathBuf>,
     },
     /// Generate the synthetic sample county (modelled on 仙游县, Putian) with 三调 layer and field names.
     SampleData {
@@ -478,55 +496,171 @@ fn ensure_bench_county(data: &std::path::Path, parcels: usize) -> anyhow::Result
     Ok(gpkg)
 }
 
-/// `yitu profile`: the ledgers as JSON or CSV text.
-fn run_profile(
-    file: &std::path::Path,
-    opts: &crate::core::profile::ProfileOptions,
-    village: Option<&str>,
-    town: Option<&str>,
-    all: bool,
-    format: &str,
-) -> Result<String, String> {
-    if !all && village.is_none() && town.is_none() {
-        return Err("需要 --village、--town 或 --all / give --village, --town or --all".into());
+/// What `yitu profile` was asked for.
+pub struct ProfileRequest {
+    /// Data file or project.
+    pub file: PathBuf,
+    /// Layers and what to compute.
+    pub opts: crate::core::profile::ProfileOptions,
+    /// Villages in the output.
+    pub scope: crate::core::profile::Scope,
+    /// json, csv, xlsx or pdf.
+    pub format: String,
+    /// Output path.
+    pub out: Option<PathBuf>,
+    /// Area unit for XLSX/PDF.
+    pub unit: crate::core::charts::AreaUnit,
+    /// Basemap package for the PDF maps.
+    pub basemap: Option<PathBuf>,
+    /// One PDF per village.
+    pub per_village: bool,
+    /// Cache database.
+    pub cache: Option<PathBuf>,
+}
+
+/// `yitu profile`: computes the files and writes them; returns text for stdout.
+fn run_profile(mut r: ProfileRequest) -> Result<String, String> {
+    use crate::core::{charts::AreaUnit, profile, report};
+    let progress = crate::core::progress::Progress::new();
+    let mut data = r.file.clone();
+    let mut basemap = r.basemap.clone();
+    let is_project = r
+        .file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yitu"));
+    if is_project {
+        let db = r
+            .cache
+            .clone()
+            .unwrap_or_else(crate::core::cache::Cache::default_path);
+        let mut cache = crate::core::cache::Cache::open(&db).map_err(|e| e.to_string())?;
+        let (path, msgs) = profile::project_inputs(&r.file, &mut cache, &mut r.opts, &progress)
+            .map_err(|e| format!("{e:#}"))?;
+        for m in msgs {
+            eprintln!("{m}");
+        }
+        data = path;
+        if basemap.is_none() {
+            if let Ok(p) = crate::core::project::Project::load(&r.file) {
+                if let crate::core::project::BasemapChoice::Offline { path } = p.basemap {
+                    basemap = Some(path);
+                }
+            }
+        }
     }
-    let p = crate::core::profile::profile(file, opts, &crate::core::progress::Progress::new())
-        .map_err(|e| format!("{e:#}"))?;
+    let t = std::time::Instant::now();
+    let p = profile::profile(&data, &r.opts, &progress).map_err(|e| format!("{e:#}"))?;
+    eprintln!(
+        "{} 个村，{:.2} 秒 / {} villages in {:.2} s",
+        p.villages.len(),
+        t.elapsed().as_secs_f64(),
+        p.villages.len(),
+        t.elapsed().as_secs_f64()
+    );
     for w in &p.warnings {
         eprintln!("注意 / note: {w}");
     }
-    let chosen: Vec<&crate::core::profile::VillageProfile> = p
-        .villages
-        .iter()
-        .filter(|v| village.is_none_or(|c| v.code == c) && town.is_none_or(|t| v.town_code == t))
-        .collect();
+    let chosen: Vec<&profile::VillageProfile> = p.in_scope(&r.scope).collect();
     if chosen.is_empty() {
         return Err("没有符合条件的村 / no village matches".into());
     }
-    Ok(match format {
+    let need_out = || {
+        r.out
+            .clone()
+            .ok_or_else(|| format!("{} 需要 --out / {} needs --out", r.format, r.format))
+    };
+    match r.format.as_str() {
         "csv" => {
-            let mut s = String::from("\u{feff}code,name,town_code,area_mu,farmland_mu,paddy_mu,irrigated_mu,dry_mu,ridge_mu,permanent_farmland_mu,enterprises\n");
+            let mut s = String::from("\u{feff}code,name,town_code,town_name,area_mu,area_ha,farmland_mu,paddy_mu,irrigated_mu,dry_mu,ridge_mu,farmland_ridge_mu,permanent_farmland_mu,farmland_outside_permanent_mu,recoverable_total_mu,agricultural_mu,construction_mu,unused_mu,eco_redline_mu,dev_boundary_mu,enterprises,enterprise_output_wan,population,farmland_per_head_mu,flags\n");
+            let opt = |x: Option<f64>| x.map(|x| format!("{x:.4}")).unwrap_or_default();
             for v in chosen {
+                let flags: Vec<&str> = v
+                    .flags
+                    .iter()
+                    .map(|f| f.split(" / ").next().unwrap_or(f))
+                    .collect();
                 s.push_str(&format!(
-                    "{},{},{},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{}\n",
+                    "{},{},{},{},{:.2},{:.4},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{},{:.1},{},{},\"{}\"\n",
                     v.code,
                     v.name,
                     v.town_code,
+                    v.town_name,
                     v.area_mu,
+                    v.area_ha,
                     v.farmland_mu,
                     v.paddy_mu,
                     v.irrigated_mu,
                     v.dry_mu,
                     v.ridge_mu,
+                    v.farmland_ridge_mu,
                     v.permanent_farmland_mu,
-                    v.enterprises
+                    v.farmland_outside_permanent_mu,
+                    v.recoverable_total_mu,
+                    v.agricultural_mu,
+                    v.construction_mu,
+                    v.unused_mu,
+                    v.eco_redline_mu,
+                    v.dev_boundary_mu,
+                    v.enterprises,
+                    v.enterprise_output_wan,
+                    opt(v.population),
+                    opt(v.farmland_per_head_mu),
+                    flags.join("；").replace('"', "'")
                 ));
             }
-            s
+            Ok(s)
         }
-        "json" => serde_json::to_string_pretty(&chosen).unwrap() + "\n",
-        other => return Err(format!("未知格式 / unknown format {other}: json or csv")),
-    })
+        "json" => Ok(serde_json::to_string_pretty(&chosen).unwrap() + "\n"),
+        "xlsx" => {
+            let out = need_out()?;
+            report::write_xlsx(&p, &r.scope, r.unit, &out)
+                .map_err(|e| format!("{}: {e:#}", out.display()))?;
+            Ok(format!(
+                "{} 个村 / villages → {}\n",
+                chosen.len(),
+                out.display()
+            ))
+        }
+        "pdf" => {
+            let out = need_out()?;
+            let t = std::time::Instant::now();
+            let mut maps = report::ReportMaps::load(
+                &data,
+                &r.opts.villages,
+                &r.opts.parcels,
+                basemap.as_deref(),
+                &progress,
+            )
+            .map_err(|e| format!("{e:#}"))?;
+            maps.title = String::new();
+            let load = t.elapsed().as_secs_f64();
+            let output = if r.per_village {
+                report::AtlasOutput::PerVillage(out.clone())
+            } else {
+                report::AtlasOutput::Bound(out.clone())
+            };
+            let a = report::atlas(&maps, &p, &r.scope, r.unit, &output, &progress)
+                .map_err(|e| format!("{e:#}"))?;
+            let _ = AreaUnit::Mu;
+            Ok(format!(
+                "{} 个村，{} 页，{:.2} 秒（{:.1} 页/秒；读取地图 {:.2} 秒）/ {} villages, {} pages in {:.2} s ({:.1} pages/s; maps loaded in {:.2} s) → {}\n",
+                a.villages,
+                a.pages,
+                a.seconds,
+                a.pages as f64 / a.seconds.max(1e-9),
+                load,
+                a.villages,
+                a.pages,
+                a.seconds,
+                a.pages as f64 / a.seconds.max(1e-9),
+                load,
+                a.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")
+            ))
+        }
+        other => Err(format!(
+            "未知格式 / unknown format {other}: json, csv, xlsx or pdf"
+        )),
+    }
 }
 
 /// Runs a headless command; returns the process exit code.
@@ -672,39 +806,63 @@ pub fn run(cmd: Command) -> i32 {
             all,
             format,
             out,
+            ledger,
+            unit,
+            basemap,
+            per_village,
+            cache,
         } => {
-            let opts = crate::core::profile::ProfileOptions {
-                villages,
-                parcels,
-                ..Default::default()
+            use crate::core::profile::Scope;
+            let scope = match (village, town, all) {
+                (Some(v), _, _) => Scope::Village(v),
+                (None, Some(t), _) => Scope::Town(t),
+                (None, None, true) => Scope::County,
+                _ => {
+                    eprintln!("需要 --village、--town 或 --all / give --village, --town or --all");
+                    return 2;
+                }
             };
-            match run_profile(
-                &file,
-                &opts,
-                village.as_deref(),
-                town.as_deref(),
-                all,
-                &format,
-            ) {
-                Ok(text) => match out {
-                    Some(o) => {
-                        let tmp = o.with_extension("tmp");
-                        match std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &o)) {
-                            Ok(()) => {
-                                println!("→ {}", o.display());
-                                0
-                            }
-                            Err(e) => {
-                                eprintln!("{}: {e}", o.display());
-                                1
-                            }
+            let unit = match unit.as_str() {
+                "ha" | "公顷" => crate::core::charts::AreaUnit::Hectare,
+                _ => crate::core::charts::AreaUnit::Mu,
+            };
+            let printed = out.is_none() || matches!(format.as_str(), "xlsx" | "pdf");
+            let out_text = out.clone();
+            let req = ProfileRequest {
+                file,
+                opts: crate::core::profile::ProfileOptions {
+                    villages,
+                    parcels,
+                    ledger_only: ledger,
+                    ..Default::default()
+                },
+                scope,
+                format,
+                out,
+                unit,
+                basemap,
+                per_village,
+                cache,
+            };
+            match run_profile(req) {
+                Ok(text) if printed => {
+                    print!("{text}");
+                    0
+                }
+                Ok(text) => {
+                    let o = out_text.expect("out given");
+                    let tmp = o.with_extension("tmp");
+                    match std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &o)) {
+                        Ok(()) => {
+                            println!("→ {}", o.display());
+                            0
+                        }
+                        Err(e) => {
+                            eprintln!("{}: {e}", o.display());
+                            1
                         }
                     }
-                    None => {
-                        print!("{text}");
-                        0
-                    }
-                },
+                }
                 Err(e) => {
                     eprintln!("{e}");
                     1

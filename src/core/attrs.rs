@@ -16,6 +16,13 @@ pub enum FieldType {
     Text,
 }
 
+impl FieldType {
+    /// Whether values are numbers.
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, FieldType::Integer | FieldType::Real)
+    }
+}
+
 /// A field (column) of a layer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Field {

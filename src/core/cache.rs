@@ -262,6 +262,34 @@ impl Cache {
             .map(|v| v.expect("a plain import always makes a version"))
     }
 
+    /// Imports the datasets of a project that the cache does not hold yet (a project travels
+    /// with its data). Returns one message per dataset imported or failed.
+    pub fn ensure(
+        &mut self,
+        datasets: &[crate::core::project::ProjectDataset],
+        progress: &Progress,
+    ) -> Vec<String> {
+        let have: Vec<String> = self
+            .list()
+            .map(|l| l.into_iter().map(|v| v.dataset).collect())
+            .unwrap_or_default();
+        let mut msgs = Vec::new();
+        for d in datasets.iter().filter(|d| !have.contains(&d.name)) {
+            let opts = ImportOptions {
+                header_row: d.header_row,
+                ..Default::default()
+            };
+            match self.import_file(&d.name, &d.department, &d.path, &opts, progress) {
+                Ok(v) => msgs.push(format!(
+                    "已导入 / imported {} ({} 行/rows)",
+                    v.dataset, v.row_count
+                )),
+                Err(e) => msgs.push(format!("{}: {e}", d.name)),
+            }
+        }
+        msgs
+    }
+
     /// Imports `file` recorded as coming from `source`. With `skip_unchanged`, content equal to
     /// the active version's is rolled back and `None` returned (a refresh that found nothing new).
     #[allow(clippy::too_many_arguments)]

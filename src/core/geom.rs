@@ -245,6 +245,21 @@ impl GeometryStore {
         self.bboxes.extend_from_slice(&other.bboxes);
     }
 
+    /// Appends a copy of feature `f` of `other`.
+    pub fn extend_feature(&mut self, other: &GeometryStore, f: usize) {
+        for part in other.feature_offsets[f]..other.feature_offsets[f + 1] {
+            for r in other.part_offsets[part as usize]..other.part_offsets[part as usize + 1] {
+                self.coords.extend_from_slice(other.ring(r as usize));
+                self.ring_offsets.push(self.coords.len() as u32);
+            }
+            self.part_offsets.push((self.ring_offsets.len() - 1) as u32);
+        }
+        self.feature_offsets
+            .push((self.part_offsets.len() - 1) as u32);
+        self.kinds.push(other.kinds[f]);
+        self.bboxes.push(other.bboxes[f]);
+    }
+
     /// The bounding box of every feature.
     pub fn extent(&self) -> BBox {
         let mut bb = BBox::EMPTY;

@@ -247,6 +247,70 @@ pub fn load(
     layer: Option<&str>,
     progress: &Progress,
 ) -> Result<VectorLayer, YituError> {
+    let r = read(path, layer, &ReadOptions::default(), progress)?;
+    let (display, index) = r.display.expect("display requested");
+    Ok(VectorLayer {
+        name: r.name.clone(),
+        source: LayerSource {
+            path: path.to_path_buf(),
+            layer: r.name,
+        },
+        crs: r.crs,
+        fids: r.fids,
+        geoms: r.geoms,
+        display,
+        attrs: r.attrs,
+        index,
+        warnings: r.warnings,
+    })
+}
+
+/// What to read of a layer: all of it for the map, less for an analysis.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Only these attribute fields (matched without regard to case; absent ones are skipped).
+    pub fields: Option<Vec<String>>,
+    /// Only the features matching this SQL condition (on the layer's own columns).
+    pub filter: Option<String>,
+    /// Project to Web Mercator and build the spatial index (needed for drawing, not analysis).
+    pub display: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            fields: None,
+            filter: None,
+            display: true,
+        }
+    }
+}
+
+/// The features a [`read`] produced.
+pub struct FeatureRead {
+    /// Layer (table) name.
+    pub name: String,
+    /// CRS of `geoms` (EPSG:4326 where an unknown CRS looked geographic and display was built).
+    pub crs: Crs,
+    /// Feature IDs.
+    pub fids: Vec<i64>,
+    /// Geometry in the layer's CRS.
+    pub geoms: GeometryStore,
+    /// The requested attributes.
+    pub attrs: AttributeTable,
+    /// Web Mercator geometry and its index, when requested.
+    pub display: Option<(GeometryStore, super::layer::SpatialIndex)>,
+    /// Things the user should know.
+    pub warnings: Vec<String>,
+}
+
+/// Reads a layer (the first feature layer when `layer` is `None`) as `opts` says.
+pub fn read(
+    path: &Path,
+    layer: Option<&str>,
+    opts: &ReadOptions,
+    progress: &Progress,
+) -> Result<FeatureRead, YituError> {
     let conn = open(path)?;
     let cat = catalogue(&conn, path)?;
     let c = match layer {
@@ -263,12 +327,20 @@ pub fn load(
             .find(|c| c.data_type == "features" && c.geom_col.is_some())
             .ok_or_else(|| YituError::NoVectorLayer(path.to_path_buf()))?,
     };
-    let (fields, pk) =
+    let (mut fields, pk) =
         fields_of(&conn, &c.table, c.geom_col.as_deref()).map_err(|e| corrupt(path, e))?;
+    if let Some(want) = &opts.fields {
+        fields.retain(|f| want.iter().any(|w| w.eq_ignore_ascii_case(&f.name)));
+    }
     let crs = crs_of(&conn, c.srs_id);
+    let cond = opts
+        .filter
+        .as_deref()
+        .map(|f| format!(" WHERE ({f})"))
+        .unwrap_or_default();
     let count: i64 = conn
         .query_row(
-            &format!("SELECT count(*) FROM {}", quote(&c.table)),
+            &format!("SELECT count(*) FROM {}{cond}", quote(&c.table)),
             [],
             |r| r.get(0),
         )
@@ -282,10 +354,11 @@ pub fn load(
         .map(quote)
         .unwrap_or_else(|| "NULL".into());
     let table = quote(&c.table);
-    let geom_sql = format!("SELECT {fid_expr}, {geom_expr} FROM {table}");
+    let geom_sql = format!("SELECT {fid_expr}, {geom_expr} FROM {table}{cond}");
     let geom_sql_ordered = format!("{geom_sql} ORDER BY rowid");
     let cols: Vec<String> = fields.iter().map(|f| quote(&f.name)).collect();
-    let attr_sql = (!cols.is_empty()).then(|| format!("SELECT {} FROM {table}", cols.join(", ")));
+    let attr_sql =
+        (!cols.is_empty()).then(|| format!("SELECT {} FROM {table}{cond}", cols.join(", ")));
     let timing = std::env::var_os("YITU_TIMING").is_some();
     let t_read = std::time::Instant::now();
 
@@ -313,7 +386,10 @@ pub fn load(
             return Ok(attrs);
         };
         let sql = match part {
-            Some((a, b)) => format!("{sql} WHERE rowid BETWEEN {a} AND {b} ORDER BY rowid"),
+            Some((a, b)) if cond.is_empty() => {
+                format!("{sql} WHERE rowid BETWEEN {a} AND {b} ORDER BY rowid")
+            }
+            Some((a, b)) => format!("{sql} AND rowid BETWEEN {a} AND {b} ORDER BY rowid"),
             None => sql.clone(),
         };
         let conn = open(path)?;
@@ -436,6 +512,9 @@ pub fn load(
             if c.geom_col.is_none() {
                 warnings.push("属性表（无几何）/ attribute table without geometry".into());
             }
+            if !opts.display {
+                return Ok((fids, geoms, warnings, crs.clone(), None));
+            }
             let (crs, display, index) = super::layer::prepare_display(
                 &c.table,
                 crs.clone(),
@@ -443,7 +522,7 @@ pub fn load(
                 &mut warnings,
                 progress,
             )?;
-            Ok((fids, geoms, warnings, crs, display, index))
+            Ok((fids, geoms, warnings, crs, Some((display, index))))
         })();
         if geometry.is_err() {
             progress.cancel_quietly();
@@ -456,7 +535,7 @@ pub fn load(
         )
     });
     progress.uncancel_quiet();
-    let (fids, geoms, warnings, crs, display, index) = geometry?;
+    let (fids, geoms, warnings, crs, display) = geometry?;
     let attrs = attributes?;
     if attrs.len() != fids.len() && !attrs.fields.is_empty() {
         return Err(corrupt(
@@ -468,19 +547,13 @@ pub fn load(
             ),
         ));
     }
-    let source = LayerSource {
-        path: path.to_path_buf(),
-        layer: c.table.clone(),
-    };
-    Ok(VectorLayer {
+    Ok(FeatureRead {
         name: c.table,
-        source,
         crs,
         fids,
         geoms,
-        display,
         attrs,
-        index,
+        display,
         warnings,
     })
 }

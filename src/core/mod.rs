@@ -4,6 +4,7 @@
 pub mod attrs;
 pub mod bench;
 pub mod cache;
+pub mod charts;
 pub mod crs;
 pub mod error;
 pub mod geom;
@@ -19,6 +20,7 @@ pub mod profile;
 pub mod progress;
 pub mod project;
 pub mod render;
+pub mod report;
 pub mod sample;
 pub mod service;
 pub mod style;

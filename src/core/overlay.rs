@@ -140,6 +140,7 @@ fn contains(zone: &MultiPolygon<f64>, x: f64, y: f64) -> bool {
 /// The zones prepared for overlaying: geometry, bounding-box index and boundary-segment index.
 pub struct Zones {
     polys: Vec<MultiPolygon<f64>>,
+    boxes: Vec<BBox>,
     index: SpatialIndex,
     segments: SpatialIndex,
 }
@@ -166,6 +167,7 @@ impl Zones {
         }
         Zones {
             polys,
+            boxes: store.bboxes.clone(),
             index: SpatialIndex::build(&store.bboxes),
             segments: SpatialIndex::build(&seg_boxes),
         }
@@ -210,6 +212,14 @@ impl Zones {
         let total = poly.unsigned_area();
         if total <= 0.0 {
             return vec![];
+        }
+        // A feature drawn exactly as one zone (permanent farmland drawn from the parcels) lies
+        // wholly in it: no boolean operation needed.
+        if let Some(&z) = cands
+            .iter()
+            .find(|&&z| self.boxes[z as usize] == bb && self.polys[z as usize] == poly)
+        {
+            return vec![(z, 1.0)];
         }
         let mut out = Vec::new();
         for z in cands {

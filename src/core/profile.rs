@@ -1,21 +1,56 @@
-//! 一村一档, first part: the land-use ledger of every village — land use by DLBM class with
-//! parcels split between villages apportioned by area share, 田坎 (KCMJ of KCDLBM 1203) as its
-//! own class, the farmland ledger (耕地一本账: 水田 / 水浇地 / 旱地 from TBDLMJ, never TBMJ),
-//! permanent basic farmland inside the village (geometric area of YJJBNTTB ∩ village) and the
-//! enterprises located in it. Areas are summed in m² and given in 亩 (1 亩 = 10000/15 m²).
+//! 一村一档: the file of every village, computed as one algorithm for the app, the CLI and the
+//! tests.
+//!
+//! - Identity: 12-digit code, name, town, area (ellipsoidal, CGCS2000).
+//! - Land use by DLBM class and by group (农用地 / 建设用地 / 未利用地). A parcel lying in several
+//!   villages gives each the share of its TBDLMJ equal to the share of its area inside it. 田坎
+//!   (KCMJ where KCDLBM = 1203) is its own class.
+//! - The farmland ledger 耕地一本账: 水田 / 水浇地 / 旱地 from TBDLMJ (never TBMJ), ridge
+//!   deductions, permanent basic farmland (geometric area of YJJBNTTB ∩ village), farmland inside
+//!   and outside it, slope grades (GDPDJB), recovery potential (K codes), farmland per head.
+//! - Planning controls: village area inside the ecological red line (STBHHX) and the urban
+//!   development boundary (CZKFBJ).
+//! - Industry: enterprises located in the village, by chain and link, output, tax, employees.
+//! - Department indicators joined to the village, with their source.
+//! - Ranks within the town and the county, and flags.
+//!
+//! Areas are summed in m² and converted to 亩 once (1 亩 = 10000/15 m²).
 
-use super::layer::{load_layer, VectorLayer};
-use super::overlay::Zones;
+use super::cache::DataTable;
+use super::crs::{Crs, Transformer};
+use super::gpkg::{FeatureRead, ReadOptions};
+use super::join::{join, JoinSpec};
+use super::landuse::{self, LandGroup};
+use super::overlay::{Shares, Zones};
 use super::progress::Progress;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 /// m² per 亩.
 pub const M2_PER_MU: f64 = 10_000.0 / 15.0;
 
-/// Which layers to use (三调 names by default).
-#[derive(Debug, Clone)]
+/// 亩 per 公顷.
+pub const MU_PER_HA: f64 = 15.0;
+
+/// Slope grades of farmland (GDPDJB), in order.
+pub const SLOPE_GRADES: [(&str, &str); 5] = [
+    ("1", "≤2°"),
+    ("2", "2°–6°"),
+    ("3", "6°–15°"),
+    ("4", "15°–25°"),
+    ("5", ">25°"),
+];
+
+/// A department table to join to the villages as indicators.
+pub struct IndicatorSource {
+    /// How it is joined (layer field of the village layer ↔ table column).
+    pub spec: JoinSpec,
+    /// The table (a cached dataset version).
+    pub table: DataTable,
+}
+
+/// Which layers to use (三调 names by default) and what to compute.
 pub struct ProfileOptions {
     /// Village boundaries.
     pub villages: String,
@@ -23,8 +58,17 @@ pub struct ProfileOptions {
     pub parcels: String,
     /// Permanent basic farmland (skipped when the file has no such layer).
     pub permanent_farmland: String,
+    /// Ecological protection red line.
+    pub eco_redline: String,
+    /// Urban development boundary.
+    pub dev_boundary: String,
     /// Enterprises (points; skipped when absent).
     pub enterprises: String,
+    /// Only the farmland ledger: farmland parcels, permanent farmland; no other classes,
+    /// controls or enterprises.
+    pub ledger_only: bool,
+    /// Department tables joined to the villages.
+    pub indicators: Vec<IndicatorSource>,
 }
 
 impl Default for ProfileOptions {
@@ -33,12 +77,80 @@ impl Default for ProfileOptions {
             villages: "CJDCQ".into(),
             parcels: "DLTB".into(),
             permanent_farmland: "YJJBNTTB".into(),
+            eco_redline: "STBHHX".into(),
+            dev_boundary: "CZKFBJ".into(),
             enterprises: "enterprises".into(),
+            ledger_only: false,
+            indicators: vec![],
         }
     }
 }
 
-/// The ledger of one village (areas in 亩).
+/// Which villages a profile, a map or an export covers.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+pub enum Scope {
+    /// Every village.
+    #[default]
+    County,
+    /// The villages of one town (9-digit code).
+    Town(String),
+    /// One village (12-digit code).
+    Village(String),
+}
+
+impl Scope {
+    /// Whether the village with this code is in scope.
+    pub fn contains(&self, village_code: &str) -> bool {
+        match self {
+            Scope::County => true,
+            Scope::Town(t) => village_code.starts_with(t.as_str()),
+            Scope::Village(v) => village_code == v,
+        }
+    }
+}
+
+/// One enterprise chain inside a village.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ChainInVillage {
+    /// Enterprises.
+    pub enterprises: usize,
+    /// Output value, 万元.
+    pub output_wan: f64,
+    /// Tax, 万元.
+    pub tax_wan: f64,
+    /// Employees.
+    pub employees: f64,
+    /// Lead firms (链主).
+    pub lead_firms: usize,
+    /// Enterprises per link (环节: tier and name, e.g. "中游 鞋服制造").
+    pub links: BTreeMap<String, usize>,
+}
+
+/// A department indicator of a village.
+#[derive(Debug, Clone, Serialize)]
+pub struct Indicator {
+    /// Name (the dataset column).
+    pub name: String,
+    /// Value; `None` when the table has no row for the village.
+    pub value: Option<f64>,
+    /// Where it comes from: dataset, department, version, import date.
+    pub source: String,
+}
+
+/// A village's rank for one indicator (1 = largest).
+#[derive(Debug, Clone, Serialize)]
+pub struct Rank {
+    /// Rank within its town.
+    pub town: usize,
+    /// Villages in the town with a value.
+    pub town_of: usize,
+    /// Rank within the county (all villages of the run).
+    pub county: usize,
+    /// Villages with a value.
+    pub county_of: usize,
+}
+
+/// The file of one village. Areas in 亩.
 #[derive(Debug, Clone, Serialize)]
 pub struct VillageProfile {
     /// 12-digit village code.
@@ -47,8 +159,14 @@ pub struct VillageProfile {
     pub name: String,
     /// 9-digit town code.
     pub town_code: String,
-    /// Area of the village polygon (planar, in the data's projected CRS).
+    /// Town name (where the village layer has one).
+    pub town_name: String,
+    /// Area of the village polygon on the CGCS2000 ellipsoid.
     pub area_mu: f64,
+    /// Area in 公顷.
+    pub area_ha: f64,
+    /// Planar area in the analysis CRS (what the land classes are apportioned against).
+    pub planar_area_mu: f64,
     /// Farmland (耕地) = 水田 + 水浇地 + 旱地, from TBDLMJ.
     pub farmland_mu: f64,
     /// 水田 0101.
@@ -59,35 +177,323 @@ pub struct VillageProfile {
     pub dry_mu: f64,
     /// 田坎: KCMJ of parcels whose KCDLBM is 1203.
     pub ridge_mu: f64,
+    /// Ridge deductions of the farmland parcels (their KCMJ).
+    pub farmland_ridge_mu: f64,
     /// Permanent basic farmland inside the village (geometric area).
     pub permanent_farmland_mu: f64,
+    /// Farmland (TBDLMJ) lying inside permanent basic farmland.
+    pub farmland_in_permanent_mu: f64,
+    /// Farmland (TBDLMJ) outside permanent basic farmland.
+    pub farmland_outside_permanent_mu: f64,
+    /// Farmland by slope grade (GDPDJB "1"–"5"; "" where the grade is missing).
+    pub slope_mu: BTreeMap<String, f64>,
+    /// Recovery potential: land with a K code, by code.
+    pub recoverable_mu: BTreeMap<String, f64>,
+    /// Recovery potential in all.
+    pub recoverable_total_mu: f64,
     /// Land use by DLBM (1203 includes the ridges), 亩.
     pub landuse_mu: BTreeMap<String, f64>,
+    /// 农用地.
+    pub agricultural_mu: f64,
+    /// 建设用地.
+    pub construction_mu: f64,
+    /// 未利用地.
+    pub unused_mu: f64,
+    /// Village area inside the ecological protection red line.
+    pub eco_redline_mu: f64,
+    /// Village area inside the urban development boundary.
+    pub dev_boundary_mu: f64,
     /// Enterprises located in the village.
     pub enterprises: usize,
+    /// Their output value, 万元.
+    pub enterprise_output_wan: f64,
+    /// Their tax, 万元.
+    pub enterprise_tax_wan: f64,
+    /// Their employees.
+    pub enterprise_employees: f64,
+    /// By industry chain.
+    pub chains: BTreeMap<String, ChainInVillage>,
+    /// Department indicators.
+    pub indicators: Vec<Indicator>,
+    /// Registered population used for the per-head figure (where a population table is joined).
+    pub population: Option<f64>,
+    /// Farmland per head, 亩.
+    pub farmland_per_head_mu: Option<f64>,
+    /// Ranks of the main indicators (key: field name of this struct or indicator name).
+    pub ranks: BTreeMap<String, Rank>,
+    /// Things a cadre should look at, in Chinese and English.
+    pub flags: Vec<String>,
     /// Parcels wholly or partly in the village.
     pub parcels: usize,
+    /// Share of the village's area covered by parcels (TBMJ), 0–1.
+    pub parcel_coverage: f64,
 }
 
-/// The ledgers and what the user should know about the data.
+impl VillageProfile {
+    fn new(code: String, name: String, town_name: String, area_m2: f64, planar_m2: f64) -> Self {
+        VillageProfile {
+            town_code: code.chars().take(9).collect(),
+            code,
+            name,
+            town_name,
+            area_mu: area_m2 / M2_PER_MU,
+            area_ha: area_m2 / 10_000.0,
+            planar_area_mu: planar_m2 / M2_PER_MU,
+            farmland_mu: 0.0,
+            paddy_mu: 0.0,
+            irrigated_mu: 0.0,
+            dry_mu: 0.0,
+            ridge_mu: 0.0,
+            farmland_ridge_mu: 0.0,
+            permanent_farmland_mu: 0.0,
+            farmland_in_permanent_mu: 0.0,
+            farmland_outside_permanent_mu: 0.0,
+            slope_mu: BTreeMap::new(),
+            recoverable_mu: BTreeMap::new(),
+            recoverable_total_mu: 0.0,
+            landuse_mu: BTreeMap::new(),
+            agricultural_mu: 0.0,
+            construction_mu: 0.0,
+            unused_mu: 0.0,
+            eco_redline_mu: 0.0,
+            dev_boundary_mu: 0.0,
+            enterprises: 0,
+            enterprise_output_wan: 0.0,
+            enterprise_tax_wan: 0.0,
+            enterprise_employees: 0.0,
+            chains: BTreeMap::new(),
+            indicators: vec![],
+            population: None,
+            farmland_per_head_mu: None,
+            ranks: BTreeMap::new(),
+            flags: vec![],
+            parcels: 0,
+            parcel_coverage: 0.0,
+        }
+    }
+
+    /// The value of a main indicator by key (see [`RANKED`]).
+    pub fn metric(&self, key: &str) -> Option<f64> {
+        Some(match key {
+            "area_mu" => self.area_mu,
+            "farmland_mu" => self.farmland_mu,
+            "permanent_farmland_mu" => self.permanent_farmland_mu,
+            "construction_mu" => self.construction_mu,
+            "recoverable_total_mu" => self.recoverable_total_mu,
+            "enterprises" => self.enterprises as f64,
+            "enterprise_output_wan" => self.enterprise_output_wan,
+            "population" => return self.population,
+            "farmland_per_head_mu" => return self.farmland_per_head_mu,
+            other => {
+                return self
+                    .indicators
+                    .iter()
+                    .find(|i| i.name == other)
+                    .and_then(|i| i.value)
+            }
+        })
+    }
+}
+
+/// The main indicators ranked for every village: key, Chinese label, English label.
+pub const RANKED: [(&str, &str, &str); 9] = [
+    ("area_mu", "村域面积", "area"),
+    ("farmland_mu", "耕地", "farmland"),
+    (
+        "permanent_farmland_mu",
+        "永久基本农田",
+        "permanent farmland",
+    ),
+    ("construction_mu", "建设用地", "construction land"),
+    ("recoverable_total_mu", "可恢复耕地", "recovery potential"),
+    ("enterprises", "企业数", "enterprises"),
+    ("enterprise_output_wan", "企业产值", "enterprise output"),
+    ("population", "户籍人口", "population"),
+    ("farmland_per_head_mu", "人均耕地", "farmland per head"),
+];
+
+/// What the data looked like: the checks behind the warnings.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DataQuality {
+    /// Parcels read.
+    pub parcels: usize,
+    /// Parcels without geometry (not counted; their TBDLMJ in 亩 below).
+    pub empty_parcels: usize,
+    /// TBDLMJ of the parcels without geometry, 亩.
+    pub empty_parcels_mu: f64,
+    /// Parcels whose drawn area differs from TBMJ by more than 5 % (self-intersecting or
+    /// otherwise broken polygons, or wrong TBMJ).
+    pub area_mismatch_parcels: usize,
+    /// Parcels outside every village.
+    pub parcels_outside: usize,
+    /// Their TBDLMJ, 亩.
+    pub parcels_outside_mu: f64,
+    /// Pairs of villages that overlap, with the overlap in 亩.
+    pub overlaps: Vec<(String, String, f64)>,
+    /// Villages without any parcel.
+    pub villages_without_parcels: Vec<String>,
+    /// Parcels whose TBDLMJ ≠ TBMJ − KCMJ (beyond 0.01 m²).
+    pub tbdlmj_mismatch: usize,
+}
+
+/// The files of every village and what the user should know about the data.
 #[derive(Debug, Clone, Serialize)]
 pub struct Profiles {
-    /// One per village.
+    /// One per village (every village of the layer; filter with [`Scope`]).
     pub villages: Vec<VillageProfile>,
-    /// Warnings (missing fields, fallbacks), in Chinese and English.
+    /// Warnings (missing fields, fallbacks, data problems), in Chinese and English.
     pub warnings: Vec<String>,
+    /// The checks behind the warnings.
+    pub quality: DataQuality,
+    /// Data sources: file, layers, department tables.
+    pub sources: Vec<String>,
+    /// CRS the areas were computed in.
+    pub crs: String,
+    /// Whether only the farmland ledger was computed.
+    pub ledger_only: bool,
 }
 
-fn text(l: &VectorLayer, col: Option<usize>, r: usize) -> String {
-    col.map(|c| l.attrs.get(r, c).to_string())
+impl Profiles {
+    /// The villages in `scope`.
+    pub fn in_scope<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = &'a VillageProfile> {
+        self.villages
+            .iter()
+            .filter(move |v| scope.contains(&v.code))
+    }
+
+    /// The average of a main indicator over the villages of a town (those with a value).
+    pub fn town_average(&self, town_code: &str, key: &str) -> Option<f64> {
+        let vals: Vec<f64> = self
+            .villages
+            .iter()
+            .filter(|v| v.town_code == town_code)
+            .filter_map(|v| v.metric(key))
+            .collect();
+        (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64)
+    }
+}
+
+fn cancelled<T>(_: T) -> anyhow::Error {
+    anyhow::anyhow!("已取消 / cancelled")
+}
+
+/// Reads a layer for analysis (no display projection), through GDAL where the file is not a
+/// GeoPackage.
+fn read_layer(
+    path: &Path,
+    layer: &str,
+    opts: ReadOptions,
+    progress: &Progress,
+) -> anyhow::Result<FeatureRead> {
+    if super::layer::is_geopackage(path) {
+        match super::gpkg::read(path, Some(layer), &opts, progress) {
+            Err(super::error::YituError::NeedsGdal(_)) => {}
+            r => return Ok(r?),
+        }
+    }
+    let l = super::layer::load_layer(path, Some(layer), progress)?;
+    Ok(FeatureRead {
+        name: l.name,
+        crs: l.crs,
+        fids: l.fids,
+        geoms: l.geoms,
+        attrs: l.attrs,
+        display: None,
+        warnings: l.warnings,
+    })
+}
+
+/// The projected CRS the analysis runs in: the villages' own, or for geographic villages the
+/// CGCS2000 3-degree Gauss-Krüger zone (EPSG:4534–4554) at their centre.
+fn analysis_crs(villages: &FeatureRead) -> anyhow::Result<Crs> {
+    anyhow::ensure!(
+        !villages.crs.is_unknown(),
+        "村界图层坐标系未知 / the village layer has no known CRS"
+    );
+    if !villages.crs.is_geographic() {
+        return Ok(villages.crs.clone());
+    }
+    let (lon, _) = villages.geoms.extent().center();
+    let cm = ((lon / 3.0).round() * 3.0).clamp(75.0, 135.0);
+    Ok(Crs::epsg(4534 + ((cm - 75.0) / 3.0) as u32))
+}
+
+/// Brings `layer` into `crs`; says so in `warnings`.
+fn reproject(layer: &mut FeatureRead, crs: &Crs, warnings: &mut Vec<String>) -> anyhow::Result<()> {
+    if layer.crs.epsg.is_some() && layer.crs.epsg == crs.epsg {
+        return Ok(());
+    }
+    anyhow::ensure!(
+        !layer.crs.is_unknown(),
+        "图层 {} 坐标系未知，无法与村界叠加 / layer {} has no known CRS and cannot be overlaid",
+        layer.name,
+        layer.name
+    );
+    let t = Transformer::between(&layer.crs, crs).map_err(|e| anyhow::anyhow!("{e}"))?;
+    t.transform(&mut layer.geoms.coords)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    layer.geoms.recompute_bboxes();
+    if crs != &layer.crs {
+        warnings.push(format!(
+            "图层 {} 由 {} 投影到 {} 后计算 / layer {} reprojected from {} to {}",
+            layer.name,
+            layer.crs.label(),
+            crs.label(),
+            layer.name,
+            layer.crs.label(),
+            crs.label()
+        ));
+    }
+    layer.crs = crs.clone();
+    Ok(())
+}
+
+/// Ellipsoidal area (m²) of polygon `f`, given in `crs`, on the CGCS2000 ellipsoid (GRS80; geo
+/// uses WGS84, whose flattening differs by 1e-11: no difference at this precision).
+fn ellipsoidal_areas(geoms: &super::geom::GeometryStore, crs: &Crs) -> Option<Vec<f64>> {
+    use geo::GeodesicArea;
+    let t = Transformer::to_lonlat(crs).ok()?;
+    let mut ll = geoms.clone();
+    t.transform(&mut ll.coords).ok()?;
+    Some(
+        (0..ll.len())
+            .map(|f| {
+                super::overlay::to_multipolygon(&ll, f)
+                    .geodesic_area_unsigned()
+                    .abs()
+            })
+            .collect(),
+    )
+}
+
+fn field(read: &FeatureRead, names: &[&str]) -> Option<usize> {
+    names.iter().find_map(|n| read.attrs.field_index(n))
+}
+
+fn text_of(read: &FeatureRead, col: Option<usize>, r: usize) -> String {
+    col.map(|c| read.attrs.get(r, c).to_string())
         .unwrap_or_default()
 }
 
-fn num(l: &VectorLayer, col: Option<usize>, r: usize) -> f64 {
-    col.and_then(|c| l.attrs.get(r, c).as_f64()).unwrap_or(0.0)
+fn num_of(read: &FeatureRead, col: Option<usize>, r: usize) -> f64 {
+    col.and_then(|c| read.attrs.get(r, c).as_f64())
+        .unwrap_or(0.0)
 }
 
-/// Computes the ledger of every village of `path`.
+/// Σ over features of (geometric area × share) per zone, in m².
+fn zone_areas(zones: &Zones, layer: &FeatureRead, progress: &Progress) -> anyhow::Result<Vec<f64>> {
+    let shares = zones.overlay(&layer.geoms, progress).map_err(cancelled)?;
+    let mut out = vec![0.0; zones.len()];
+    for (f, sh) in shares.iter().enumerate() {
+        let a = layer.geoms.planar_area(f);
+        for &(z, s) in sh {
+            out[z as usize] += a * s;
+        }
+    }
+    Ok(out)
+}
+
+/// Computes the file of every village of `path`.
 pub fn profile(
     path: &Path,
     opts: &ProfileOptions,
@@ -104,142 +510,653 @@ pub fn profile(
             );
         }
     };
-    let layers: Vec<String> = super::layer::inspect(path)?
-        .layers
-        .into_iter()
-        .map(|l| l.name)
-        .collect();
-    let has_layer = |name: &str| layers.iter().any(|l| l.eq_ignore_ascii_case(name));
-    let villages = load_layer(path, Some(&opts.villages), progress)?;
-    let parcels = load_layer(path, Some(&opts.parcels), progress)?;
-    anyhow::ensure!(
-        villages.crs.epsg == parcels.crs.epsg,
-        "村界与图斑坐标系不同（{} / {}）/ villages and parcels are in different CRS",
-        villages.crs.label(),
-        parcels.crs.label()
-    );
-    stage("villages and parcels loaded");
+    let info = super::layer::inspect(path)?;
+    let find = |name: &str| {
+        info.layers
+            .iter()
+            .find(|l| l.name.eq_ignore_ascii_case(name))
+            .map(|l| l.name.clone())
+    };
+    let village_layer = find(&opts.villages).ok_or_else(|| {
+        anyhow::anyhow!(
+            "没有村界图层 {} / no village layer {}",
+            opts.villages,
+            opts.villages
+        )
+    })?;
+    let parcel_layer = find(&opts.parcels).ok_or_else(|| {
+        anyhow::anyhow!(
+            "没有地类图斑图层 {} / no parcel layer {}",
+            opts.parcels,
+            opts.parcels
+        )
+    })?;
+    let mut sources = vec![
+        format!("数据 / data: {}", path.display()),
+        format!("村界 / villages: {village_layer}; 图斑 / parcels: {parcel_layer}"),
+    ];
+    progress.stage("villages / 村界", 1);
+    let mut villages = read_layer(
+        path,
+        &village_layer,
+        ReadOptions {
+            display: false,
+            ..Default::default()
+        },
+        progress,
+    )?;
+    let crs = analysis_crs(&villages)?;
+    reproject(&mut villages, &crs, &mut warnings)?;
+    const PARCEL_FIELDS: [&str; 7] = ["DLBM", "TBMJ", "TBDLMJ", "KCMJ", "KCDLBM", "GDPDJB", "DLMC"];
+    let parcel_opts = ReadOptions {
+        fields: Some(PARCEL_FIELDS.iter().map(|s| s.to_string()).collect()),
+        filter: opts
+            .ledger_only
+            .then(|| "trim(DLBM) IN ('0101','0102','0103')".to_string()),
+        display: false,
+    };
+    progress.stage("parcels / 图斑", 1);
+    let mut parcels = read_layer(path, &parcel_layer, parcel_opts, progress)?;
+    reproject(&mut parcels, &crs, &mut warnings)?;
+    stage("villages and parcels read");
+
     let zones = Zones::new(&villages.geoms);
-    progress.stage("overlay", parcels.len() as u64);
-    let shares = zones
-        .overlay(&parcels.geoms, progress)
-        .map_err(|_| anyhow::anyhow!("已取消 / cancelled"))?;
+    progress.stage("overlay / 叠加分析", parcels.geoms.len() as u64);
+    let shares = zones.overlay(&parcels.geoms, progress).map_err(cancelled)?;
     stage("parcels overlaid on villages");
-    let f = |n: &str| parcels.attrs.field_index(n);
-    let (dlbm, tbmj, tbdlmj, kcmj, kcdlbm) =
-        (f("DLBM"), f("TBMJ"), f("TBDLMJ"), f("KCMJ"), f("KCDLBM"));
+
+    let pf = |n: &str| parcels.attrs.field_index(n);
+    let (dlbm, tbmj, tbdlmj, kcmj, kcdlbm, slope) = (
+        pf("DLBM"),
+        pf("TBMJ"),
+        pf("TBDLMJ"),
+        pf("KCMJ"),
+        pf("KCDLBM"),
+        pf("GDPDJB"),
+    );
     anyhow::ensure!(
         dlbm.is_some(),
         "图斑层没有 DLBM 字段 / the parcel layer has no DLBM field"
     );
     if tbdlmj.is_none() {
+        warnings.push(if kcmj.is_some() && tbmj.is_some() {
+            "图斑层没有 TBDLMJ 字段，按 TBMJ − KCMJ 计算 / no TBDLMJ field: TBMJ − KCMJ used".into()
+        } else {
+            "图斑层没有 TBDLMJ 字段，按 TBMJ 计算（未扣除田坎）/ no TBDLMJ field: TBMJ used (ridges not deducted)".into()
+        });
+    }
+    if kcmj.is_none() {
+        warnings
+            .push("图斑层没有 KCMJ 字段，田坎按 0 计 / no KCMJ field: ridges counted as 0".into());
+    }
+    if tbdlmj.is_none() && tbmj.is_none() {
         warnings.push(
-            "图斑层没有 TBDLMJ 字段，按 TBMJ 计算（未扣除田坎）/ no TBDLMJ field: TBMJ used (ridges not deducted)"
+            "图斑层没有 TBDLMJ 和 TBMJ 字段，按图形面积计算 / no TBDLMJ or TBMJ: drawn areas used"
                 .into(),
         );
     }
-    let vf = |n: &str| villages.attrs.field_index(n);
-    let (vcode, vname) = (
-        vf("ZLDWDM").or(vf("XZQDM")).or(vf("DM")),
-        vf("ZLDWMC").or(vf("XZQMC")).or(vf("MC")),
+
+    let vf = |names: &[&str]| field(&villages, names);
+    let (vcode, vname, vtown) = (
+        vf(&["ZLDWDM", "CJDM", "XZQDM", "DM", "村代码"]),
+        vf(&["ZLDWMC", "CJMC", "XZQMC", "MC", "村名称"]),
+        vf(&["XZQMC", "XZMC", "乡镇"]),
     );
-    let mut out: Vec<VillageProfile> = (0..villages.len())
+    let ellipsoidal = ellipsoidal_areas(&villages.geoms, &crs);
+    if ellipsoidal.is_none() {
+        warnings.push(
+            "无法计算椭球面积，村域面积为平面面积 / ellipsoidal area unavailable: planar area used"
+                .into(),
+        );
+    }
+    let mut out: Vec<VillageProfile> = (0..villages.geoms.len())
         .map(|v| {
-            let code: String = text(&villages, vcode, v).chars().take(12).collect();
-            VillageProfile {
-                town_code: code.chars().take(9).collect(),
+            let code: String = text_of(&villages, vcode, v).chars().take(12).collect();
+            let town = if vtown != vname {
+                text_of(&villages, vtown, v)
+            } else {
+                String::new()
+            };
+            let planar = zones.area(v);
+            VillageProfile::new(
                 code,
-                name: text(&villages, vname, v),
-                area_mu: zones.area(v) / M2_PER_MU,
-                farmland_mu: 0.0,
-                paddy_mu: 0.0,
-                irrigated_mu: 0.0,
-                dry_mu: 0.0,
-                ridge_mu: 0.0,
-                permanent_farmland_mu: 0.0,
-                landuse_mu: BTreeMap::new(),
-                enterprises: 0,
-                parcels: 0,
-            }
+                text_of(&villages, vname, v),
+                town,
+                ellipsoidal.as_ref().map(|e| e[v]).unwrap_or(planar),
+                planar,
+            )
         })
         .collect();
-    // Sum in m², convert once.
+
+    // Land use, summed in m².
+    let mut q = DataQuality {
+        parcels: parcels.geoms.len(),
+        ..Default::default()
+    };
+    let mut covered = vec![0.0f64; out.len()];
+    let mut farmland_parcels: Vec<(u32, f64)> = Vec::new();
     for (p, sh) in shares.iter().enumerate() {
-        if sh.is_empty() {
+        let code_v = parcels.attrs.get(p, dlbm.unwrap());
+        let code = code_v.to_string();
+        let code = code.trim();
+        let gross = match tbmj {
+            Some(_) => num_of(&parcels, tbmj, p),
+            None => parcels.geoms.planar_area(p),
+        };
+        let deduct = num_of(&parcels, kcmj, p);
+        let land = match tbdlmj {
+            Some(_) => num_of(&parcels, tbdlmj, p),
+            None => gross - deduct,
+        };
+        if tbdlmj.is_some()
+            && tbmj.is_some()
+            && kcmj.is_some()
+            && (gross - deduct - land).abs() > 0.01
+        {
+            q.tbdlmj_mismatch += 1;
+        }
+        if parcels.geoms.kinds[p] != super::geom::GeomKind::Polygon
+            || parcels.geoms.bboxes[p].is_empty()
+        {
+            q.empty_parcels += 1;
+            q.empty_parcels_mu += land / M2_PER_MU;
             continue;
         }
-        let code = text(&parcels, dlbm, p);
-        let land = match tbdlmj {
-            Some(_) => num(&parcels, tbdlmj, p),
-            None => num(&parcels, tbmj, p),
-        };
-        let ridge = if text(&parcels, kcdlbm, p) == "1203" {
-            num(&parcels, kcmj, p)
+        if tbmj.is_some() && gross > 0.0 {
+            let drawn = parcels.geoms.planar_area(p);
+            if (drawn - gross).abs() > 0.05 * gross {
+                q.area_mismatch_parcels += 1;
+            }
+        }
+        if sh.is_empty() {
+            q.parcels_outside += 1;
+            q.parcels_outside_mu += land / M2_PER_MU;
+            continue;
+        }
+        let ridge = if text_of(&parcels, kcdlbm, p).trim() == "1203" {
+            deduct
         } else {
             0.0
+        };
+        let farmland = landuse::is_farmland(code);
+        if farmland {
+            farmland_parcels.push((p as u32, land));
+        }
+        let group = landuse::group(code);
+        let grade = if farmland {
+            text_of(&parcels, slope, p).trim().to_string()
+        } else {
+            String::new()
         };
         for &(v, s) in sh {
             let vp = &mut out[v as usize];
             vp.parcels += 1;
-            *vp.landuse_mu.entry(code.clone()).or_default() += land * s;
+            covered[v as usize] += gross * s;
+            *vp.landuse_mu.entry(code.to_string()).or_default() += land * s;
+            match group {
+                Some(LandGroup::Agricultural) => vp.agricultural_mu += land * s,
+                Some(LandGroup::Construction) => vp.construction_mu += land * s,
+                Some(LandGroup::Unused) => vp.unused_mu += land * s,
+                None => {}
+            }
             if ridge > 0.0 {
                 *vp.landuse_mu.entry("1203".into()).or_default() += ridge * s;
                 vp.ridge_mu += ridge * s;
+                vp.agricultural_mu += ridge * s;
             }
-            match code.as_str() {
-                "0101" => vp.paddy_mu += land * s,
-                "0102" => vp.irrigated_mu += land * s,
-                "0103" => vp.dry_mu += land * s,
-                _ => {}
+            if farmland {
+                vp.farmland_ridge_mu += deduct * s;
+                *vp.slope_mu.entry(grade.clone()).or_default() += land * s;
+                match code {
+                    "0101" => vp.paddy_mu += land * s,
+                    "0102" => vp.irrigated_mu += land * s,
+                    _ => vp.dry_mu += land * s,
+                }
+            }
+            if landuse::is_recoverable(code) {
+                *vp.recoverable_mu.entry(code.to_string()).or_default() += land * s;
+                vp.recoverable_total_mu += land * s;
             }
         }
     }
     stage("land use summed");
-    if has_layer(&opts.permanent_farmland) {
-        let pf = load_layer(path, Some(&opts.permanent_farmland), progress)?;
-        let s = zones
-            .overlay(&pf.geoms, progress)
-            .map_err(|_| anyhow::anyhow!("已取消 / cancelled"))?;
-        for (p, sh) in s.iter().enumerate() {
-            let a = pf.geoms.planar_area(p);
-            for &(v, share) in sh {
-                out[v as usize].permanent_farmland_mu += a * share;
-            }
+
+    // Permanent basic farmland: inside each village, and the farmland inside it.
+    let mut in_pf_share: Option<Vec<f64>> = None;
+    if let Some(name) = find(&opts.permanent_farmland) {
+        let mut pfl = read_layer(
+            path,
+            &name,
+            ReadOptions {
+                fields: Some(vec![]),
+                filter: None,
+                display: false,
+            },
+            progress,
+        )?;
+        reproject(&mut pfl, &crs, &mut warnings)?;
+        progress.stage("permanent farmland / 永久基本农田", pfl.geoms.len() as u64);
+        stage("permanent farmland read");
+        let per_village = zone_areas(&zones, &pfl, progress)?;
+        stage("permanent farmland in villages");
+        for (v, a) in per_village.into_iter().enumerate() {
+            out[v].permanent_farmland_mu = a;
         }
+        // The share of each farmland parcel inside permanent farmland.
+        let pf_zones = Zones::new(&pfl.geoms);
+        stage("permanent farmland zones");
+        let mut farm = super::geom::GeometryStore::with_capacity(farmland_parcels.len(), 0);
+        for &(p, _) in &farmland_parcels {
+            farm.extend_feature(&parcels.geoms, p as usize);
+        }
+        progress.stage(
+            "farmland in permanent farmland / 耕地与永农叠加",
+            farm.len() as u64,
+        );
+        let fs: Vec<Shares> = pf_zones.overlay(&farm, progress).map_err(cancelled)?;
+        let mut share = vec![0.0; parcels.geoms.len()];
+        for (i, sh) in fs.iter().enumerate() {
+            share[farmland_parcels[i].0 as usize] =
+                sh.iter().map(|&(_, s)| s as f64).sum::<f64>().min(1.0);
+        }
+        in_pf_share = Some(share);
+        sources.push(format!("永久基本农田 / permanent farmland: {name}"));
     } else {
         warnings.push(format!(
             "没有永久基本农田图层 {} / no permanent farmland layer {}",
             opts.permanent_farmland, opts.permanent_farmland
         ));
     }
-    if has_layer(&opts.enterprises) {
-        let e = load_layer(path, Some(&opts.enterprises), progress)?;
-        if e.crs.epsg == villages.crs.epsg {
-            for f in 0..e.len() {
-                if let Some(v) = zones.zone_of_point(&e.geoms, f) {
-                    out[v].enterprises += 1;
+    if let Some(share) = &in_pf_share {
+        for &(p, land) in &farmland_parcels {
+            for &(v, s) in &shares[p as usize] {
+                out[v as usize].farmland_in_permanent_mu += land * s * share[p as usize];
+            }
+        }
+    }
+    stage("permanent farmland");
+
+    if !opts.ledger_only {
+        for (layer, what, set) in [
+            (&opts.eco_redline, "生态保护红线 / ecological red line", 0),
+            (
+                &opts.dev_boundary,
+                "城镇开发边界 / urban development boundary",
+                1,
+            ),
+        ] {
+            let Some(name) = find(layer) else {
+                warnings.push(format!("没有{what}图层 {layer} / no layer {layer}"));
+                continue;
+            };
+            let mut l = read_layer(
+                path,
+                &name,
+                ReadOptions {
+                    fields: Some(vec![]),
+                    filter: None,
+                    display: false,
+                },
+                progress,
+            )?;
+            reproject(&mut l, &crs, &mut warnings)?;
+            for (v, a) in zone_areas(&zones, &l, progress)?.into_iter().enumerate() {
+                if set == 0 {
+                    out[v].eco_redline_mu = a;
+                } else {
+                    out[v].dev_boundary_mu = a;
                 }
             }
-        } else {
-            warnings.push(
-                "企业图层坐标系与村界不同，未统计 / enterprises in another CRS: not counted".into(),
+            sources.push(format!("{what}: {name}"));
+        }
+        if let Some(name) = find(&opts.enterprises) {
+            let mut e = read_layer(
+                path,
+                &name,
+                ReadOptions {
+                    display: false,
+                    ..Default::default()
+                },
+                progress,
+            )?;
+            reproject(&mut e, &crs, &mut warnings)?;
+            let ef = |names: &[&str]| field(&e, names);
+            let (chain, tier, link, output, tax, staff, lead) = (
+                ef(&["chain", "产业链"]),
+                ef(&["link", "环节"]),
+                ef(&["link_name", "环节名称"]),
+                ef(&["output_wan", "产值"]),
+                ef(&["tax_wan", "税收"]),
+                ef(&["employees", "从业人员"]),
+                ef(&["is_lead", "链主"]),
             );
+            for f in 0..e.geoms.len() {
+                let Some(v) = zones.zone_of_point(&e.geoms, f) else {
+                    continue;
+                };
+                let vp = &mut out[v];
+                vp.enterprises += 1;
+                vp.enterprise_output_wan += num_of(&e, output, f);
+                vp.enterprise_tax_wan += num_of(&e, tax, f);
+                vp.enterprise_employees += num_of(&e, staff, f);
+                let c = text_of(&e, chain, f);
+                let c = if c.is_empty() {
+                    "其他".to_string()
+                } else {
+                    c
+                };
+                let ch = vp.chains.entry(c).or_default();
+                ch.enterprises += 1;
+                ch.output_wan += num_of(&e, output, f);
+                ch.tax_wan += num_of(&e, tax, f);
+                ch.employees += num_of(&e, staff, f);
+                if num_of(&e, lead, f) > 0.0 {
+                    ch.lead_firms += 1;
+                }
+                let l = format!("{} {}", text_of(&e, tier, f), text_of(&e, link, f));
+                *ch.links.entry(l.trim().to_string()).or_default() += 1;
+            }
+            sources.push(format!("企业 / enterprises: {name}"));
+        }
+        // Villages overlapping each other.
+        let self_shares = zones
+            .overlay(&villages.geoms, progress)
+            .map_err(cancelled)?;
+        for (v, sh) in self_shares.iter().enumerate() {
+            for &(w, s) in sh {
+                let w = w as usize;
+                let a = s as f64 * zones.area(v) / M2_PER_MU;
+                if w > v && a > 0.01 {
+                    q.overlaps
+                        .push((out[v].code.clone(), out[w].code.clone(), a));
+                }
+            }
         }
     }
-    stage("permanent farmland and enterprises");
-    for v in &mut out {
-        v.farmland_mu = (v.paddy_mu + v.irrigated_mu + v.dry_mu) / M2_PER_MU;
-        v.paddy_mu /= M2_PER_MU;
-        v.irrigated_mu /= M2_PER_MU;
-        v.dry_mu /= M2_PER_MU;
-        v.ridge_mu /= M2_PER_MU;
-        v.permanent_farmland_mu /= M2_PER_MU;
-        for a in v.landuse_mu.values_mut() {
-            *a /= M2_PER_MU;
+    stage("controls, enterprises, overlaps");
+
+    // Department indicators.
+    for src in &opts.indicators {
+        match join(&villages.attrs, &src.table.attrs, &src.spec) {
+            Ok(j) => {
+                let i = &src.table.info;
+                let source = format!(
+                    "{}（{}，第 {} 版，{}）",
+                    i.dataset,
+                    if i.department.is_empty() {
+                        "—"
+                    } else {
+                        &i.department
+                    },
+                    i.version,
+                    i.imported_at.get(..10).unwrap_or(&i.imported_at)
+                );
+                let prefix = src.spec.prefix();
+                for (f, c) in j.fields.iter().zip(&j.columns) {
+                    if !f.ftype.is_numeric() {
+                        continue;
+                    }
+                    let name = f.name.strip_prefix(&prefix).unwrap_or(&f.name).to_string();
+                    if name == "count" {
+                        continue;
+                    }
+                    for (v, vp) in out.iter_mut().enumerate() {
+                        vp.indicators.push(Indicator {
+                            name: name.clone(),
+                            value: c.get(v).as_f64(),
+                            source: source.clone(),
+                        });
+                    }
+                }
+                sources.push(format!("部门数据 / department data: {source}"));
+            }
+            Err(e) => warnings.push(format!("{}: {e}", src.spec.dataset)),
         }
     }
+
+    // Convert, derive, check.
+    for (v, vp) in out.iter_mut().enumerate() {
+        let mu = |a: &mut f64| *a /= M2_PER_MU;
+        mu(&mut vp.paddy_mu);
+        mu(&mut vp.irrigated_mu);
+        mu(&mut vp.dry_mu);
+        mu(&mut vp.ridge_mu);
+        mu(&mut vp.farmland_ridge_mu);
+        mu(&mut vp.permanent_farmland_mu);
+        mu(&mut vp.farmland_in_permanent_mu);
+        mu(&mut vp.recoverable_total_mu);
+        mu(&mut vp.agricultural_mu);
+        mu(&mut vp.construction_mu);
+        mu(&mut vp.unused_mu);
+        mu(&mut vp.eco_redline_mu);
+        mu(&mut vp.dev_boundary_mu);
+        for m in [&mut vp.landuse_mu, &mut vp.slope_mu, &mut vp.recoverable_mu] {
+            for a in m.values_mut() {
+                *a /= M2_PER_MU;
+            }
+        }
+        vp.farmland_mu = vp.paddy_mu + vp.irrigated_mu + vp.dry_mu;
+        vp.farmland_outside_permanent_mu = if in_pf_share.is_some() {
+            (vp.farmland_mu - vp.farmland_in_permanent_mu).max(0.0)
+        } else {
+            vp.farmland_mu
+        };
+        vp.parcel_coverage = if vp.planar_area_mu > 0.0 {
+            covered[v] / M2_PER_MU / vp.planar_area_mu
+        } else {
+            0.0
+        };
+        vp.population = ["户籍人口", "常住人口", "人口"].iter().find_map(|k| {
+            vp.indicators
+                .iter()
+                .find(|i| i.name.contains(k))
+                .and_then(|i| i.value)
+        });
+        vp.farmland_per_head_mu = vp
+            .population
+            .filter(|p| *p > 0.0)
+            .map(|p| vp.farmland_mu / p);
+    }
+    rank(&mut out);
+    flag(&mut out, &q, opts, in_pf_share.is_some());
+    q.villages_without_parcels = out
+        .iter()
+        .filter(|v| v.parcels == 0)
+        .map(|v| format!("{} {}", v.code, v.name))
+        .collect();
+    quality_warnings(&q, &mut warnings);
+    stage("indicators, ranks and flags");
     Ok(Profiles {
         villages: out,
         warnings,
+        quality: q,
+        sources,
+        crs: crs.label(),
+        ledger_only: opts.ledger_only,
     })
+}
+
+fn quality_warnings(q: &DataQuality, w: &mut Vec<String>) {
+    if q.empty_parcels > 0 {
+        w.push(format!(
+            "{} 个图斑没有几何，未计入任何村（TBDLMJ 合计 {:.2} 亩）/ {} parcels have no geometry and are not counted ({:.2} mu)",
+            q.empty_parcels, q.empty_parcels_mu, q.empty_parcels, q.empty_parcels_mu
+        ));
+    }
+    if q.area_mismatch_parcels > 0 {
+        w.push(format!(
+            "{} 个图斑的图形面积与 TBMJ 相差超过 5%（可能自相交或面积字段有误）/ {} parcels' drawn area differs from TBMJ by more than 5% (self-intersecting polygon or wrong TBMJ)",
+            q.area_mismatch_parcels, q.area_mismatch_parcels
+        ));
+    }
+    if q.tbdlmj_mismatch > 0 {
+        w.push(format!(
+            "{} 个图斑 TBDLMJ ≠ TBMJ − KCMJ / {} parcels where TBDLMJ ≠ TBMJ − KCMJ",
+            q.tbdlmj_mismatch, q.tbdlmj_mismatch
+        ));
+    }
+    if q.parcels_outside > 0 {
+        w.push(format!(
+            "{} 个图斑（{:.2} 亩）不在任何村界内（村界有缺口或图层范围不同）/ {} parcels ({:.2} mu) lie outside every village (gaps between villages or different extents)",
+            q.parcels_outside, q.parcels_outside_mu, q.parcels_outside, q.parcels_outside_mu
+        ));
+    }
+    for (a, b, mu) in q.overlaps.iter().take(20) {
+        w.push(format!(
+            "村界重叠 {a} 与 {b}：{mu:.2} 亩（重叠部分的图斑分给两个村）/ villages {a} and {b} overlap by {mu:.2} mu"
+        ));
+    }
+    if q.overlaps.len() > 20 {
+        w.push(format!(
+            "…另有 {} 处村界重叠 / … and {} more overlaps",
+            q.overlaps.len() - 20,
+            q.overlaps.len() - 20
+        ));
+    }
+    if !q.villages_without_parcels.is_empty() {
+        w.push(format!(
+            "{} 个村没有图斑：{} / {} villages have no parcels",
+            q.villages_without_parcels.len(),
+            q.villages_without_parcels.join("、"),
+            q.villages_without_parcels.len()
+        ));
+    }
+}
+
+/// Ranks every village within its town and the county for [`RANKED`] and the indicators.
+fn rank(out: &mut [VillageProfile]) {
+    let mut keys: Vec<String> = RANKED.iter().map(|r| r.0.to_string()).collect();
+    if let Some(v) = out.first() {
+        for i in &v.indicators {
+            if !keys.contains(&i.name) {
+                keys.push(i.name.clone());
+            }
+        }
+    }
+    for key in keys {
+        let vals: Vec<Option<f64>> = out.iter().map(|v| v.metric(&key)).collect();
+        if vals.iter().all(|v| v.is_none()) {
+            continue;
+        }
+        let mut by_town: HashMap<&str, Vec<f64>> = HashMap::new();
+        let mut all = Vec::new();
+        for (v, x) in out.iter().zip(&vals) {
+            if let Some(x) = x {
+                by_town.entry(v.town_code.as_str()).or_default().push(*x);
+                all.push(*x);
+            }
+        }
+        let position = |list: &[f64], x: f64| 1 + list.iter().filter(|&&y| y > x).count();
+        let ranks: Vec<Option<Rank>> = out
+            .iter()
+            .zip(&vals)
+            .map(|(v, x)| {
+                let x = (*x)?;
+                let town = &by_town[v.town_code.as_str()];
+                Some(Rank {
+                    town: position(town, x),
+                    town_of: town.len(),
+                    county: position(&all, x),
+                    county_of: all.len(),
+                })
+            })
+            .collect();
+        for (v, r) in out.iter_mut().zip(ranks) {
+            if let Some(r) = r {
+                v.ranks.insert(key.clone(), r);
+            }
+        }
+    }
+}
+
+/// The flags a cadre would want to see.
+fn flag(out: &mut [VillageProfile], q: &DataQuality, opts: &ProfileOptions, has_pf: bool) {
+    for v in out.iter_mut() {
+        let mut f = Vec::new();
+        if v.parcels == 0 {
+            f.push("村内没有图斑 / no parcels in the village".to_string());
+        } else if v.parcel_coverage < 0.98 {
+            f.push(format!(
+                "图斑只覆盖村域的 {:.1}%（图斑层有缺口）/ parcels cover only {:.1}% of the village",
+                v.parcel_coverage * 100.0,
+                v.parcel_coverage * 100.0
+            ));
+        }
+        if has_pf && v.permanent_farmland_mu > v.farmland_mu + 0.01 {
+            f.push(format!(
+                "耕地 {:.2} 亩少于永久基本农田 {:.2} 亩 / farmland below the permanent farmland area",
+                v.farmland_mu, v.permanent_farmland_mu
+            ));
+        }
+        let steep = v.slope_mu.get("5").copied().unwrap_or(0.0);
+        if steep > 0.005 {
+            f.push(format!(
+                "25° 以上坡耕地 {steep:.2} 亩 / {steep:.2} mu of farmland steeper than 25°"
+            ));
+        }
+        if !opts.ledger_only && v.construction_mu > 0.0 && v.eco_redline_mu > 0.0 {
+            // Not a violation by itself; the red line must be checked for any new proposal.
+            f.push(format!(
+                "村域 {:.2} 亩在生态保护红线内，新项目须避让 / {:.2} mu of the village lies inside the ecological red line",
+                v.eco_redline_mu, v.eco_redline_mu
+            ));
+        }
+        let income: Vec<&Indicator> = v
+            .indicators
+            .iter()
+            .filter(|i| i.name.contains("收入"))
+            .collect();
+        if !income.is_empty() && income.iter().all(|i| i.value.is_none_or(|x| x == 0.0)) {
+            f.push("无集体收入记录 / no collective income recorded".into());
+        }
+        if !v.indicators.is_empty()
+            && v.indicators.iter().any(|i| i.name.contains("人口"))
+            && v.population.is_none()
+        {
+            f.push("无人口数据 / no population record".into());
+        }
+        for (a, b, mu) in &q.overlaps {
+            if *a == v.code || *b == v.code {
+                let other = if *a == v.code { b } else { a };
+                f.push(format!(
+                    "与 {other} 村界重叠 {mu:.2} 亩 / overlaps village {other} by {mu:.2} mu"
+                ));
+            }
+        }
+        v.flags = f;
+    }
+}
+
+/// Where a profile's inputs come from when it is run on a project (`.yitu`): the data file of
+/// its village layer, and the department tables joined to that layer (imported into `cache`
+/// first when missing). Returns the data file and messages for the user.
+pub fn project_inputs(
+    project_path: &Path,
+    cache: &mut super::cache::Cache,
+    opts: &mut ProfileOptions,
+    progress: &Progress,
+) -> anyhow::Result<(std::path::PathBuf, Vec<String>)> {
+    let project = super::project::Project::load(project_path).map_err(|e| anyhow::anyhow!(e))?;
+    let layer = project
+        .layers
+        .iter()
+        .find(|l| l.layer.eq_ignore_ascii_case(&opts.villages))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "项目中没有村界图层 {} / the project has no village layer {}",
+                opts.villages,
+                opts.villages
+            )
+        })?;
+    let mut msgs = cache.ensure(&project.datasets, progress);
+    for spec in &layer.joins {
+        match cache.load_table(&spec.dataset, None) {
+            Ok(table) => opts.indicators.push(IndicatorSource {
+                spec: spec.clone(),
+                table,
+            }),
+            Err(e) => msgs.push(format!("{}: {e}", spec.dataset)),
+        }
+    }
+    Ok((layer.path.clone(), msgs))
 }

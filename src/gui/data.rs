@@ -324,29 +324,10 @@ impl DataUi {
         let db = self.cache_path.clone();
         self.ensuring = true;
         self.spawn("准备部门数据".into(), ctx, move |p| {
-            let mut msgs = Vec::new();
-            match Cache::open(&db) {
-                Ok(mut c) => {
-                    let have: Vec<String> = c
-                        .list()
-                        .map(|l| l.into_iter().map(|v| v.dataset).collect())
-                        .unwrap_or_default();
-                    for d in datasets.iter().filter(|d| !have.contains(&d.name)) {
-                        let opts = ImportOptions {
-                            header_row: d.header_row,
-                            ..Default::default()
-                        };
-                        match c.import_file(&d.name, &d.department, &d.path, &opts, p) {
-                            Ok(v) => msgs.push(format!(
-                                "已导入 / imported {} ({} 行/rows)",
-                                v.dataset, v.row_count
-                            )),
-                            Err(e) => msgs.push(format!("{}: {e}", d.name)),
-                        }
-                    }
-                }
-                Err(e) => msgs.push(e.to_string()),
-            }
+            let msgs = match Cache::open(&db) {
+                Ok(mut c) => c.ensure(&datasets, p),
+                Err(e) => vec![e.to_string()],
+            };
             JobResult::Ensured(msgs)
         });
     }
