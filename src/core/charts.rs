@@ -71,7 +71,9 @@ pub fn bar_chart(
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
         let _ = root.fill(&WHITE);
-        let s = (height as f64 / 300.0).clamp(0.6, 3.0);
+        let s = (width as f64 / 480.0)
+            .min(height as f64 / 320.0)
+            .clamp(0.7, 2.5);
         let font = |px: f64| (FAMILY, (px * s) as u32);
         let max = bars
             .iter()
@@ -83,7 +85,7 @@ pub fn bar_chart(
         let n = bars.len().max(1);
         let label_w = (width as f64 * 0.30) as u32;
         let built = ChartBuilder::on(&root)
-            .caption(title, font(15.0))
+            .caption(title, font(18.0))
             .margin((8.0 * s) as u32)
             .y_label_area_size(label_w)
             .x_label_area_size((18.0 * s) as u32)
@@ -95,7 +97,7 @@ pub fn bar_chart(
                 .disable_y_axis()
                 .x_labels(5)
                 .x_label_formatter(&|v| value_fmt(*v))
-                .label_style(font(10.0))
+                .label_style(font(12.5))
                 .light_line_style(RGBColor(235, 235, 235))
                 .draw();
             let _ = chart.draw_series(bars.iter().enumerate().map(|(i, (_, v, c))| {
@@ -115,13 +117,13 @@ pub fn bar_chart(
                 let _ = root.draw(&Text::new(
                     label.clone(),
                     (px - (6.0 * s) as i32, py),
-                    TextStyle::from(font(11.0).into_font())
+                    TextStyle::from(font(14.0).into_font())
                         .pos(Pos::new(HPos::Right, VPos::Center)),
                 ));
                 let _ = root.draw(&Text::new(
                     value_fmt(*v),
                     (vx + (4.0 * s) as i32, py),
-                    TextStyle::from(font(10.0).into_font())
+                    TextStyle::from(font(12.5).into_font())
                         .color(&RGBColor(60, 60, 60))
                         .pos(Pos::new(HPos::Left, VPos::Center)),
                 ));

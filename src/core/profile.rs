@@ -533,7 +533,8 @@ pub fn profile(
     })?;
     let mut sources = vec![
         format!("数据 / data: {}", path.display()),
-        format!("村界 / villages: {village_layer}; 图斑 / parcels: {parcel_layer}"),
+        format!("村界 / villages: {village_layer}"),
+        format!("地类图斑 / parcels: {parcel_layer}"),
     ];
     progress.stage("villages / 村界", 1);
     let mut villages = read_layer(
@@ -880,8 +881,18 @@ pub fn profile(
         match join(&villages.attrs, &src.table.attrs, &src.spec) {
             Ok(j) => {
                 let i = &src.table.info;
+                let prefix = src.spec.prefix();
+                // A year column dates the table rather than being an indicator.
+                let year = j
+                    .fields
+                    .iter()
+                    .zip(&j.columns)
+                    .find(|(f, _)| is_year_column(&f.name))
+                    .and_then(|(_, c)| (0..c.len()).find_map(|r| c.get(r).as_f64()))
+                    .map(|y| format!("{y:.0} 年度，"))
+                    .unwrap_or_default();
                 let source = format!(
-                    "{}（{}，第 {} 版，{}）",
+                    "{}（{}，{year}第 {} 版，导入于 {}）",
                     i.dataset,
                     if i.department.is_empty() {
                         "—"
@@ -891,13 +902,12 @@ pub fn profile(
                     i.version,
                     i.imported_at.get(..10).unwrap_or(&i.imported_at)
                 );
-                let prefix = src.spec.prefix();
                 for (f, c) in j.fields.iter().zip(&j.columns) {
                     if !f.ftype.is_numeric() {
                         continue;
                     }
                     let name = f.name.strip_prefix(&prefix).unwrap_or(&f.name).to_string();
-                    if name == "count" {
+                    if name == "count" || is_year_column(&name) {
                         continue;
                     }
                     for (v, vp) in out.iter_mut().enumerate() {
@@ -974,6 +984,13 @@ pub fn profile(
         crs: crs.label(),
         ledger_only: opts.ledger_only,
     })
+}
+
+fn is_year_column(name: &str) -> bool {
+    ["统计年度", "年度", "年份"]
+        .iter()
+        .any(|k| name.ends_with(k))
+        || name.eq_ignore_ascii_case("year")
 }
 
 fn quality_warnings(q: &DataQuality, w: &mut Vec<String>) {

@@ -517,7 +517,7 @@ pub fn village_pages(
     // Page 1: the map, key figures, flags.
     let mut p1 = Pixmap::new(PAGE_W, PAGE_H).expect("page");
     page_frame(&mut p1, &title, v, 1, 2, generated);
-    let (map_w, map_h) = (760u32, 780u32);
+    let (map_w, map_h) = (760u32, 720u32);
     let (mx, my) = (MARGIN, 165.0);
     if let Some((map, view)) = maps.village_map(&v.code, map_w, map_h) {
         paste(&mut p1, &map, mx, my);
@@ -718,6 +718,13 @@ pub fn village_pages(
         }
     }
 
+    let y = y + 10.0;
+    if y < PAGE_H as f32 - 300.0 {
+        let h = (PAGE_H as f32 - 90.0 - y).min(360.0);
+        let chart = charts::town_chart(all, v, (w * 0.8) as u32, h as u32);
+        paste(&mut p1, &chart_pixmap(&chart), MARGIN, y);
+    }
+
     // Page 2: the ledger, land use, industry, indicators, sources.
     let mut p2 = Pixmap::new(PAGE_W, PAGE_H).expect("page");
     page_frame(&mut p2, &title, v, 2, 2, generated);
@@ -746,25 +753,8 @@ pub fn village_pages(
         ]);
     }
     let ledger_end = table(&mut p2, MARGIN, y, &[col * 0.62, col * 0.38], &rows, 17.0);
-    let chart = charts::ledger_chart(v, unit, col as u32, 360);
-    paste(
-        &mut p2,
-        &chart_pixmap(&chart),
-        MARGIN + col + 30.0,
-        y0 + 10.0,
-    );
-    let chart = charts::town_chart(
-        all,
-        v,
-        col as u32,
-        (ledger_end - y0 - 380.0).max(200.0) as u32,
-    );
-    paste(
-        &mut p2,
-        &chart_pixmap(&chart),
-        MARGIN + col + 30.0,
-        y0 + 380.0,
-    );
+    let chart = charts::ledger_chart(v, unit, col as u32, (ledger_end - y0).max(300.0) as u32);
+    paste(&mut p2, &chart_pixmap(&chart), MARGIN + col + 30.0, y0);
     y = ledger_end + 24.0;
 
     y = heading(&mut p2, "土地利用（三调）", MARGIN, y);
@@ -867,20 +857,15 @@ pub fn village_pages(
     }
     let _ = RANKED;
     let mut notes = String::from("数据来源：");
-    notes.push_str(
-        &all.sources
-            .iter()
-            .map(|s| {
-                s.split(" / ").next().unwrap_or(s).to_string()
-                    + s.split_once(": ")
-                        .map(|x| x.1)
-                        .map(|t| format!("：{t}"))
-                        .unwrap_or_default()
-                        .as_str()
-            })
-            .collect::<Vec<_>>()
-            .join("；"),
-    );
+    let zh: Vec<String> = all
+        .sources
+        .iter()
+        .map(|s| {
+            let (label, value) = s.split_once(": ").unwrap_or(("", s));
+            format!("{}：{value}", label.split(" / ").next().unwrap_or(label))
+        })
+        .collect();
+    notes.push_str(&zh.join("；"));
     notes.push_str(&format!(
         "。面积按 TBDLMJ 统计，跨村图斑按面积比例分摊；永久基本农田、管控区为图形面积（{}）。",
         all.crs
