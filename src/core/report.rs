@@ -18,6 +18,7 @@ use super::tiles::MbTiles;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tiny_skia::{Color, FillRule, Paint, PathBuilder, Pixmap, PixmapPaint, Rect, Transform};
 
 /// Resolution of report pages.
@@ -33,8 +34,8 @@ const ACCENT: [u8; 4] = [160, 30, 30, 255];
 
 /// What the map of a village report is drawn from, loaded once for a whole atlas.
 pub struct ReportMaps {
-    parcels: Option<(VectorLayer, LayerStyle, StyleIndex)>,
-    villages: VectorLayer,
+    parcels: Option<(Arc<VectorLayer>, LayerStyle, StyleIndex)>,
+    villages: Arc<VectorLayer>,
     by_code: HashMap<String, usize>,
     basemap: Option<std::sync::Mutex<MbTiles>>,
     /// Title prefix (e.g. the county name), from the town layer or empty.
@@ -51,6 +52,20 @@ impl ReportMaps {
         progress: &Progress,
     ) -> anyhow::Result<ReportMaps> {
         let v = load_layer(path, Some(villages), progress)?;
+        let p = load_layer(path, Some(parcels), progress).ok().map(|p| {
+            let style = LayerStyle::default_for(&p.name, p.kind(), &p.attrs, 0);
+            (Arc::new(p), style)
+        });
+        Ok(ReportMaps::from_layers(Arc::new(v), p, basemap))
+    }
+
+    /// Uses layers already loaded (the app's), drawing the parcels with `style`.
+    pub fn from_layers(
+        villages: Arc<VectorLayer>,
+        parcels: Option<(Arc<VectorLayer>, LayerStyle)>,
+        basemap: Option<&Path>,
+    ) -> ReportMaps {
+        let v = villages;
         let code = ["ZLDWDM", "CJDM", "XZQDM", "DM"]
             .iter()
             .find_map(|f| v.attrs.field_index(f));
@@ -65,24 +80,20 @@ impl ReportMaps {
                 (c, i)
             })
             .collect();
-        let parcels = match load_layer(path, Some(parcels), progress) {
-            Ok(p) => {
-                let style = LayerStyle::default_for(&p.name, p.kind(), &p.attrs, 0);
-                let idx = StyleIndex::build(&style, &p.attrs, p.len());
-                Some((p, style, idx))
-            }
-            Err(_) => None,
-        };
+        let parcels = parcels.map(|(p, style)| {
+            let idx = StyleIndex::build(&style, &p.attrs, p.len());
+            (p, style, idx)
+        });
         let basemap = basemap
             .and_then(|b| MbTiles::open(b).ok())
             .map(std::sync::Mutex::new);
-        Ok(ReportMaps {
+        ReportMaps {
             parcels,
             villages: v,
             by_code,
             basemap,
             title: String::new(),
-        })
+        }
     }
 
     /// Draws the map of village `code` into a `w × h` image; returns it and the view.

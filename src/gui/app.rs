@@ -73,6 +73,8 @@ pub struct YituApp {
     pub project_path: Option<PathBuf>,
     /// Department data: cache, manager, import wizard, joins.
     pub data: DataUi,
+    /// 一村一档: village files, their window and exports.
+    pub profile: super::profile::ProfileUi,
     project_datasets: Vec<crate::core::project::ProjectDataset>,
     table: TableState,
     jobs: Vec<LoadJob>,
@@ -108,6 +110,7 @@ impl YituApp {
             messages: Vec::new(),
             project_path: None,
             data: DataUi::default(),
+            profile: Default::default(),
             project_datasets: Vec::new(),
             table: TableState::default(),
             jobs: Vec::new(),
@@ -141,7 +144,7 @@ impl YituApp {
 
     /// Whether anything is loading (layers, or the attribute table sorting/filtering).
     pub fn busy(&self) -> bool {
-        !self.jobs.is_empty() || self.table.busy() || self.data.busy()
+        !self.jobs.is_empty() || self.table.busy() || self.data.busy() || self.profile.busy()
     }
 
     /// The attribute table's rows (feature indices) in display order.
@@ -493,6 +496,11 @@ impl YituApp {
                     .map(|(c, fd)| (fd.name.clone(), l.attrs.get(f as usize, c).to_string()))
                     .collect();
                 let (lid, name) = (l.id, l.name.clone());
+                if Some(lid) == self.profile.village_layer && self.profile.open {
+                    if let Some(c) = l.attrs.field_index("ZLDWDM") {
+                        self.profile.select(&l.attrs.get(f as usize, c).to_string());
+                    }
+                }
                 self.identified = Some(Identified {
                     layer: name,
                     layer_id: lid,
@@ -601,6 +609,29 @@ impl YituApp {
             .windows(ui.ctx(), &mut self.layers, self.active, lang)
         {
             self.msg(m);
+        }
+        let basemap = match &self.basemap_choice {
+            BasemapChoice::Offline { path } => Some(path.clone()),
+            _ => None,
+        };
+        match self.profile.window(ui.ctx(), &self.layers, basemap, lang) {
+            Some(super::profile::MapRequest::Village(id, f)) => {
+                self.selection = vec![(id, f)];
+                self.active = Some(id);
+                self.zoom_to_feature(id, f);
+            }
+            Some(super::profile::MapRequest::Town(id, feats)) => {
+                if let Some(l) = self.layer(id) {
+                    let mut bb = BBox::EMPTY;
+                    for f in &feats {
+                        bb.union(&l.data.display.bboxes[*f as usize]);
+                    }
+                    self.map.zoom_to(&bb);
+                }
+                self.selection = feats.into_iter().map(|f| (id, f)).collect();
+                self.active = Some(id);
+            }
+            None => {}
         }
         if self.busy() {
             ui.ctx()
@@ -771,10 +802,26 @@ impl YituApp {
                     ui.close();
                 }
             });
+            ui.menu_button(lang.tr("分析", "Analysis"), |ui| {
+                if ui
+                    .button(lang.tr("一村一档（村档案）…", "Village files…"))
+                    .clicked()
+                {
+                    self.open_profiles();
+                    ui.close();
+                }
+            });
             if ui.button(lang.tr("设置", "Settings")).clicked() {
                 self.show_settings = true;
             }
         });
+    }
+
+    /// Opens the 一村一档 window and computes the village files in the background.
+    pub fn open_profiles(&mut self) {
+        let ctx = self.ctx.clone();
+        let cache = self.data.cache_path.clone();
+        self.profile.start(&self.layers, cache, &ctx, self.lang);
     }
 
     /// Opens the join dialog for the active layer.
@@ -965,6 +1012,7 @@ impl YituApp {
         let lang = self.lang;
         let mut close = false;
         let mut zoom = None;
+        let mut open_profile = None;
         if let Some(id) = &self.identified {
             ui.horizontal(|ui| {
                 ui.heading(lang.tr("要素属性", "Identify"));
@@ -978,6 +1026,21 @@ impl YituApp {
                 .clicked()
             {
                 zoom = Some((id.layer_id, id.feature));
+            }
+            let village = super::profile::village_layer(&self.layers)
+                .filter(|l| l.id == id.layer_id)
+                .and_then(|l| {
+                    l.attrs
+                        .field_index("ZLDWDM")
+                        .map(|c| l.attrs.get(id.feature as usize, c).to_string())
+                });
+            if let Some(code) = village {
+                if ui
+                    .button(lang.tr("打开村档案（一村一档）", "Open village file"))
+                    .clicked()
+                {
+                    open_profile = Some(code);
+                }
             }
             ui.separator();
             egui::ScrollArea::vertical().show(ui, |ui| {
@@ -998,6 +1061,13 @@ impl YituApp {
         }
         if let Some((l, f)) = zoom {
             self.zoom_to_feature(l, f);
+        }
+        if let Some(code) = open_profile {
+            self.profile.select(&code);
+            if self.profile.profiles.is_none() && !self.profile.busy() {
+                self.open_profiles();
+            }
+            self.profile.open = true;
         }
     }
 

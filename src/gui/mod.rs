@@ -7,6 +7,7 @@ pub mod bench;
 pub mod data;
 pub mod layers;
 pub mod map_view;
+pub mod profile;
 pub mod table;
 
 use std::path::PathBuf;
