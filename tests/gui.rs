@@ -443,3 +443,66 @@ fn import_wizard_and_join_dialog() {
         .iter()
         .any(|d| d.name == "合作社2025" && d.path.is_file()));
 }
+
+/// 一村一档 in the app: from the menu, the files are computed in the background; the tree finds
+/// a village, its profile shows the ledger, flags, the joined population and charts; the unit
+/// switch and the scope act on the panel and the map.
+#[test]
+fn village_file_window_opens_a_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = sample_app_with_cache(Some(&dir.path().join("cache.sqlite")));
+    settle(&mut h, "the project's datasets and joins", |a| {
+        !a.busy() && a.data.datasets.len() == 3
+    });
+    h.get_by_label("分析").click();
+    h.step();
+    h.step();
+    h.get_by_label("一村一档（村档案）…").click();
+    settle(&mut h, "the village files", |a| {
+        !a.busy() && a.profile.profiles.is_some()
+    });
+    let p = h.state().profile.profiles.clone().unwrap();
+    assert_eq!(p.villages.len(), 62);
+    // Search, then pick the village in the town → village tree.
+    h.state_mut().profile.search = "横塘".into();
+    h.step();
+    h.step();
+    h.get_by_label("横塘村 215").click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().profile.selected.as_deref(), Some("350322104215"));
+    assert!(h.query_by_label("横塘村 · 鲤南镇").is_some());
+    let v = p
+        .villages
+        .iter()
+        .find(|v| v.code == "350322104215")
+        .unwrap();
+    // The map selected the village.
+    let vl = layer_index(&h, "村界");
+    let vid = h.state().layers[vl].id;
+    assert_eq!(h.state().selection.len(), 1);
+    assert_eq!(h.state().selection[0].0, vid);
+    // Key figures in 亩, the joined population, the farmland-below-protection flag.
+    assert!(h.get_all_by_label(&format!("{:.2}", v.farmland_mu)).count() >= 2);
+    assert!(
+        h.get_all_by_label(&format!("{:.0}", v.population.unwrap()))
+            .count()
+            >= 1
+    );
+    assert!(h.query_by_label_contains("少于永久基本农田").is_some());
+    // 公顷.
+    h.get_by_label("公顷").click();
+    h.step();
+    h.step();
+    assert_eq!(
+        h.get_all_by_label(&format!("{:.2}", v.area_mu / 15.0))
+            .count(),
+        1
+    );
+    // Scope: the town; the map selects its 18 villages.
+    h.get_by_label("本镇").click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().selection.len(), 18);
+    assert!(h.query_by_label("18 个村").is_some());
+}

@@ -479,6 +479,17 @@ impl YituApp {
     /// Identifies the feature at a Web Mercator point: in the active layer when it has one there
     /// (QGIS's "current layer" mode), else the topmost visible layer's.
     pub fn identify(&mut self, m: [f64; 2], tol: f64, add: bool) {
+        // With the village files open, a click on the map picks the village there.
+        if self.profile.open {
+            if let Some(v) = super::profile::village_layer(&self.layers) {
+                if let (Some(f), Some(c)) =
+                    (v.data.pick(m[0], m[1], tol), v.attrs.field_index("ZLDWDM"))
+                {
+                    let code = v.attrs.get(f as usize, c).to_string();
+                    self.profile.select(&code);
+                }
+            }
+        }
         let active = self.active;
         let hit = self
             .layers
@@ -496,11 +507,7 @@ impl YituApp {
                     .map(|(c, fd)| (fd.name.clone(), l.attrs.get(f as usize, c).to_string()))
                     .collect();
                 let (lid, name) = (l.id, l.name.clone());
-                if Some(lid) == self.profile.village_layer && self.profile.open {
-                    if let Some(c) = l.attrs.field_index("ZLDWDM") {
-                        self.profile.select(&l.attrs.get(f as usize, c).to_string());
-                    }
-                }
+
                 self.identified = Some(Identified {
                     layer: name,
                     layer_id: lid,

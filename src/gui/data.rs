@@ -603,7 +603,7 @@ impl DataUi {
                                     let failed = svc.and_then(|s| s.last_error.as_ref()).is_some();
                                     let b = ui.small_button(lang.tr("刷新", "Refresh"));
                                     if failed {
-                                        ui.colored_label(egui::Color32::from_rgb(190, 60, 0), "⚠")
+                                        ui.colored_label(egui::Color32::from_rgb(190, 60, 0), "！")
                                             .on_hover_text(
                                                 svc.and_then(|s| s.last_error.clone())
                                                     .unwrap_or_default(),

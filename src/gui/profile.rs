@@ -348,7 +348,7 @@ impl ProfileUi {
             .default_size(230.0)
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
-                    ui.label("🔍");
+                    ui.label(lang.tr("查找", "Find"));
                     ui.add(
                         egui::TextEdit::singleline(&mut self.search)
                             .hint_text(lang.tr("村名或代码", "name or code"))
@@ -413,7 +413,8 @@ impl ProfileUi {
             let title = format!("{} {} ({})", name, code, vs.len());
             egui::CollapsingHeader::new(title)
                 .id_salt(code)
-                .default_open(!q.is_empty() || towns.len() == 1)
+                .default_open(towns.len() == 1)
+                .open((!q.is_empty()).then_some(true))
                 .show(ui, |ui| {
                     for v in vs {
                         let sel = self.selected.as_deref() == Some(v.code.as_str());
@@ -461,7 +462,7 @@ impl ProfileUi {
                 Lang::En => f.split(" / ").nth(1).unwrap_or(f),
             };
             ui.label(
-                egui::RichText::new(format!("⚠ {text}"))
+                egui::RichText::new(format!("！{text}"))
                     .color(egui::Color32::from_rgb(170, 40, 30)),
             );
         }
