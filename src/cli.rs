@@ -62,6 +62,23 @@ pub enum Command {
         #[arg(long)]
         frames: bool,
     },
+    /// Benchmark 一村一档 on the benchmark county: the farmland ledger and the full file of every
+    /// village (load included), and the village atlas (PDF pages per second); each run in its
+    /// own process, with its peak memory.
+    BenchProfile {
+        /// Folder of the benchmark county (generated there when missing).
+        #[arg(long, default_value = "bench-data")]
+        data: PathBuf,
+        /// Parcels to generate when the folder is empty.
+        #[arg(long, default_value_t = 1_000_000)]
+        parcels: usize,
+        /// Runs of each measurement.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// The town whose atlas is timed (9-digit code; default: the first town).
+        #[arg(long)]
+        town: Option<String>,
+    },
     /// Benchmark department data: import a generated 10⁶-row GBK table into the cache against
     /// pandas on the same file, and join the benchmark county's parcels to a village table.
     BenchTables {
@@ -518,6 +535,95 @@ pub struct ProfileRequest {
     pub cache: Option<PathBuf>,
 }
 
+/// `yitu bench-profile`: times `yitu profile` in child processes.
+fn run_bench_profile(
+    data: &std::path::Path,
+    parcels: usize,
+    runs: usize,
+    town: Option<String>,
+) -> anyhow::Result<String> {
+    let gpkg = ensure_bench_county(data, parcels)?;
+    let exe = std::env::current_exe()?;
+    let tmp = tempfile_dir()?;
+    let run = |args: &[&str]| -> anyhow::Result<(f64, f64, String)> {
+        let t = std::time::Instant::now();
+        let o = std::process::Command::new(&exe)
+            .arg("profile")
+            .arg(&gpkg)
+            .args(args)
+            .env("YITU_PEAK", "1")
+            .output()?;
+        let secs = t.elapsed().as_secs_f64();
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        anyhow::ensure!(o.status.success(), "{err}");
+        let peak = err
+            .lines()
+            .find_map(|l| l.strip_prefix("peak MB: "))
+            .and_then(|x| x.trim().parse().ok())
+            .unwrap_or(f64::NAN);
+        Ok((secs, peak, String::from_utf8_lossy(&o.stdout).to_string()))
+    };
+    let csv = tmp.join("p.csv");
+    let csv = csv.to_str().unwrap_or("p.csv");
+    let mut out = format!("{}\n", gpkg.display());
+    let town = match town {
+        Some(t) => t,
+        None => {
+            let (_, _, text) = run(&["--all", "--ledger", "--format", "csv"])?;
+            text.lines()
+                .nth(1)
+                .and_then(|l| l.split(',').nth(2))
+                .unwrap_or("")
+                .to_string()
+        }
+    };
+    let pdf = tmp.join("atlas.pdf");
+    let pdf = pdf.to_str().unwrap_or("atlas.pdf");
+    let cases: [(&str, Vec<&str>); 3] = [
+        (
+            "farmland ledger, all villages / 耕地一本账",
+            vec!["--all", "--ledger", "--format", "csv", "--out", csv],
+        ),
+        (
+            "full file, all villages / 一村一档全部",
+            vec!["--all", "--format", "csv", "--out", csv],
+        ),
+        (
+            "atlas of one town / 一镇图集",
+            vec!["--town", &town, "--format", "pdf", "--out", pdf],
+        ),
+    ];
+    for (name, args) in cases {
+        let mut times = Vec::new();
+        let mut peaks = Vec::new();
+        let mut last = String::new();
+        for _ in 0..runs.max(1) {
+            let (t, p, text) = run(&args)?;
+            times.push(t);
+            peaks.push(p);
+            last = text;
+        }
+        times.sort_by(f64::total_cmp);
+        out.push_str(&format!(
+            "{name}: min {:.2} s, median {:.2} s, peak {:.0} MB\n",
+            times[0],
+            times[times.len() / 2],
+            peaks.iter().cloned().fold(0.0, f64::max)
+        ));
+        if name.starts_with("atlas") {
+            out.push_str(&format!("  {}", last));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(out)
+}
+
+fn tempfile_dir() -> std::io::Result<PathBuf> {
+    let d = std::env::temp_dir().join(format!("yitu-bench-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&d)?;
+    Ok(d)
+}
+
 /// `yitu profile`: computes the files and writes them; returns text for stdout.
 fn run_profile(mut r: ProfileRequest) -> Result<String, String> {
     use crate::core::{charts::AreaUnit, profile, report};
@@ -844,7 +950,13 @@ pub fn run(cmd: Command) -> i32 {
                 per_village,
                 cache,
             };
-            match run_profile(req) {
+            let result = run_profile(req);
+            if std::env::var_os("YITU_PEAK").is_some() {
+                if let Some(mb) = crate::core::bench::peak_mb() {
+                    eprintln!("peak MB: {mb:.0}");
+                }
+            }
+            match result {
                 Ok(text) if printed => {
                     print!("{text}");
                     0
@@ -869,6 +981,21 @@ pub fn run(cmd: Command) -> i32 {
                 }
             }
         }
+        Command::BenchProfile {
+            data,
+            parcels,
+            runs,
+            town,
+        } => match run_bench_profile(&data, parcels, runs, town) {
+            Ok(text) => {
+                print!("{text}");
+                0
+            }
+            Err(e) => {
+                eprintln!("{e:#}");
+                1
+            }
+        },
         Command::Data { cache, action } => match run_data(cache, action) {
             Ok(out) => {
                 print!("{out}");
