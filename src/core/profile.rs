@@ -403,6 +403,24 @@ fn read_layer(
     })
 }
 
+/// Reads only the geometry of a layer, in `crs`.
+fn read_shapes(
+    path: &Path,
+    layer: &str,
+    crs: &Crs,
+    warnings: &mut Vec<String>,
+    progress: &Progress,
+) -> anyhow::Result<FeatureRead> {
+    let opts = ReadOptions {
+        fields: Some(vec![]),
+        filter: None,
+        display: false,
+    };
+    let mut l = read_layer(path, layer, opts, progress)?;
+    reproject(&mut l, crs, warnings)?;
+    Ok(l)
+}
+
 /// The projected CRS the analysis runs in: the villages' own, or for geographic villages the
 /// CGCS2000 3-degree Gauss-Krüger zone (EPSG:4534–4554) at their centre.
 fn analysis_crs(villages: &FeatureRead) -> anyhow::Result<Crs> {
@@ -725,17 +743,7 @@ pub fn profile(
     // Permanent basic farmland: inside each village, and the farmland inside it.
     let mut in_pf_share: Option<Vec<f64>> = None;
     if let Some(name) = find(&opts.permanent_farmland) {
-        let mut pfl = read_layer(
-            path,
-            &name,
-            ReadOptions {
-                fields: Some(vec![]),
-                filter: None,
-                display: false,
-            },
-            progress,
-        )?;
-        reproject(&mut pfl, &crs, &mut warnings)?;
+        let pfl = read_shapes(path, &name, &crs, &mut warnings, progress)?;
         progress.stage("permanent farmland / 永久基本农田", pfl.geoms.len() as u64);
         stage("permanent farmland read");
         let per_village = zone_areas(&zones, &pfl, progress)?;
@@ -790,17 +798,7 @@ pub fn profile(
                 warnings.push(format!("没有{what}图层 {layer} / no layer {layer}"));
                 continue;
             };
-            let mut l = read_layer(
-                path,
-                &name,
-                ReadOptions {
-                    fields: Some(vec![]),
-                    filter: None,
-                    display: false,
-                },
-                progress,
-            )?;
-            reproject(&mut l, &crs, &mut warnings)?;
+            let l = read_shapes(path, &name, &crs, &mut warnings, progress)?;
             for (v, a) in zone_areas(&zones, &l, progress)?.into_iter().enumerate() {
                 if set == 0 {
                     out[v].eco_redline_mu = a;

@@ -630,6 +630,17 @@ pub fn village_pages(
     };
     let opt =
         |x: Option<f64>, d: usize| x.map(|x| format!("{x:.d$}")).unwrap_or_else(|| "—".into());
+    let area_row = |label: &str, key: &str, mu: f64| -> Vec<String> {
+        vec![
+            label.into(),
+            area(unit, mu),
+            opt(
+                all.town_average(&v.town_code, key).map(|x| unit.from_mu(x)),
+                2,
+            ),
+            rank(key),
+        ]
+    };
     let rows = vec![
         vec![
             "指标".into(),
@@ -637,46 +648,14 @@ pub fn village_pages(
             "本镇村均".into(),
             "排名".into(),
         ],
-        vec![
-            "村域面积（椭球面积）".into(),
-            area(unit, v.area_mu),
-            opt(
-                all.town_average(&v.town_code, "area_mu")
-                    .map(|x| unit.from_mu(x)),
-                2,
-            ),
-            rank("area_mu"),
-        ],
-        vec![
-            "耕地".into(),
-            area(unit, v.farmland_mu),
-            opt(
-                all.town_average(&v.town_code, "farmland_mu")
-                    .map(|x| unit.from_mu(x)),
-                2,
-            ),
-            rank("farmland_mu"),
-        ],
-        vec![
-            "永久基本农田".into(),
-            area(unit, v.permanent_farmland_mu),
-            opt(
-                all.town_average(&v.town_code, "permanent_farmland_mu")
-                    .map(|x| unit.from_mu(x)),
-                2,
-            ),
-            rank("permanent_farmland_mu"),
-        ],
-        vec![
-            "建设用地".into(),
-            area(unit, v.construction_mu),
-            opt(
-                all.town_average(&v.town_code, "construction_mu")
-                    .map(|x| unit.from_mu(x)),
-                2,
-            ),
-            rank("construction_mu"),
-        ],
+        area_row("村域面积（椭球面积）", "area_mu", v.area_mu),
+        area_row("耕地", "farmland_mu", v.farmland_mu),
+        area_row(
+            "永久基本农田",
+            "permanent_farmland_mu",
+            v.permanent_farmland_mu,
+        ),
+        area_row("建设用地", "construction_mu", v.construction_mu),
         vec![
             "户籍人口（人）".into(),
             opt(v.population, 0),

@@ -46,6 +46,23 @@ def main():
             if code not in expected.get(v, {}) and b > 0.01:
                 bad += 1
                 print(f"{v} {code}: only in yitu ({b:.4f} 亩)")
+    # Geometric areas of the control layers inside each village (permanent farmland, red line,
+    # development boundary), where the file has them.
+    yitu = {v["code"]: v for v in json.load(open(yitu_json))}
+    layers = set(gpd.list_layers(gpkg)["name"])
+    for layer, key in [("YJJBNTTB", "permanent_farmland_mu"), ("STBHHX", "eco_redline_mu"), ("CZKFBJ", "dev_boundary_mu")]:
+        if layer not in layers or not any(key in v for v in yitu.values()):
+            continue
+        ctrl = gpd.read_file(gpkg, layer=layer)[["geometry"]]
+        inside = gpd.overlay(ctrl, villages[["vcode", "geometry"]], how="intersection", keep_geom_type=True)
+        areas = (inside.geometry.area / MU).groupby(inside["vcode"]).sum()
+        for v, y in yitu.items():
+            a = float(areas.get(v, 0.0))
+            checked += 1
+            if abs(a - y[key]) > max(tol * abs(a), 0.01):
+                bad += 1
+                if bad <= 20:
+                    print(f"{v} {key}: geopandas {a:.4f} 亩, yitu {y[key]:.4f} 亩")
     print(f"{checked} village/class values compared, {bad} differ by more than {tol:.2%}")
     sys.exit(1 if bad else 0)
 
