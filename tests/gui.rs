@@ -499,6 +499,25 @@ fn village_file_window_opens_a_profile() {
             .count(),
         1
     );
+    // A click on the map picks the village there.
+    let (m, code) = {
+        let l = &h.state().layers[vl];
+        let c = l.attrs.field_index("ZLDWDM").unwrap();
+        let f = (0..l.data.len())
+            .find(|&f| l.attrs.get(f, c).to_string().starts_with("350322104211"))
+            .unwrap();
+        let ring = l.data.display.rings(f).next().unwrap();
+        // A point just inside the first vertex, towards the ring's centroid.
+        let n = ring.len() as f64;
+        let (cx, cy) = ring.iter().fold((0.0, 0.0), |a, p| (a.0 + p[0] / n, a.1 + p[1] / n));
+        let p = [ring[0][0] * 0.5 + cx * 0.5, ring[0][1] * 0.5 + cy * 0.5];
+        (p, l.attrs.get(f, c).to_string())
+    };
+    h.state_mut().identify(m, 1.0, false);
+    h.step();
+    h.step();
+    assert_eq!(h.state().profile.selected.as_deref(), Some(&code[..12]));
+    assert!(h.query_by_label("温泉村 · 鲤南镇").is_some());
     // Scope: the town; the map selects its 18 villages.
     h.get_by_label("本镇").click();
     h.step();
