@@ -626,7 +626,7 @@ fn tempfile_dir() -> std::io::Result<PathBuf> {
 
 /// `yitu profile`: computes the files and writes them; returns text for stdout.
 fn run_profile(mut r: ProfileRequest) -> Result<String, String> {
-    use crate::core::{charts::AreaUnit, profile, report};
+    use crate::core::{profile, report};
     let progress = crate::core::progress::Progress::new();
     let mut data = r.file.clone();
     let mut basemap = r.basemap.clone();
@@ -747,7 +747,6 @@ fn run_profile(mut r: ProfileRequest) -> Result<String, String> {
             };
             let a = report::atlas(&maps, &p, &r.scope, r.unit, &output, &progress)
                 .map_err(|e| format!("{e:#}"))?;
-            let _ = AreaUnit::Mu;
             Ok(format!(
                 "{} 个村，{} 页，{:.2} 秒（{:.1} 页/秒；读取地图 {:.2} 秒）/ {} villages, {} pages in {:.2} s ({:.1} pages/s; maps loaded in {:.2} s) → {}\n",
                 a.villages,

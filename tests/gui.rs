@@ -509,7 +509,9 @@ fn village_file_window_opens_a_profile() {
         let ring = l.data.display.rings(f).next().unwrap();
         // A point just inside the first vertex, towards the ring's centroid.
         let n = ring.len() as f64;
-        let (cx, cy) = ring.iter().fold((0.0, 0.0), |a, p| (a.0 + p[0] / n, a.1 + p[1] / n));
+        let (cx, cy) = ring
+            .iter()
+            .fold((0.0, 0.0), |a, p| (a.0 + p[0] / n, a.1 + p[1] / n));
         let p = [ring[0][0] * 0.5 + cx * 0.5, ring[0][1] * 0.5 + cy * 0.5];
         (p, l.attrs.get(f, c).to_string())
     };

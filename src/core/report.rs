@@ -9,7 +9,7 @@
 use super::charts::{self, AreaUnit, Chart};
 use super::geom::BBox;
 use super::layer::{load_layer, VectorLayer};
-use super::profile::{Profiles, Scope, VillageProfile, M2_PER_MU, RANKED, SLOPE_GRADES};
+use super::profile::{Profiles, Scope, VillageProfile, M2_PER_MU, SLOPE_GRADES};
 use super::progress::Progress;
 use super::render::{self, ViewBox};
 use super::style::{LayerStyle, Rgba, StyleIndex, Symbology};
@@ -845,7 +845,6 @@ pub fn village_pages(
         }
         y = table(&mut p2, MARGIN, y, &[260.0, 180.0, w - 440.0], &rows, 16.0) + 16.0;
     }
-    let _ = RANKED;
     let mut notes = String::from("数据来源：");
     let zh: Vec<String> = all
         .sources
