@@ -17,7 +17,7 @@ use crate::core::service::{ServiceFormat, ServiceSpec};
 use crate::core::table_import::{preview, ImportOptions, TablePreview};
 use egui::{Context, Ui};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::Receiver;
 
 /// The import wizard's state.
 pub struct ImportWizard {
@@ -243,13 +243,7 @@ impl DataUi {
         ctx: &Context,
         f: impl FnOnce(&Progress) -> JobResult + Send + 'static,
     ) {
-        let (tx, rx) = channel();
-        let progress = Progress::new();
-        let (p, ctx) = (progress.clone(), ctx.clone());
-        std::thread::spawn(move || {
-            let _ = tx.send(f(&p));
-            ctx.request_repaint();
-        });
+        let (progress, rx) = super::spawn_job(ctx, f);
         self.jobs.push(DataJob {
             label,
             progress,

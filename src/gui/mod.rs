@@ -33,6 +33,25 @@ pub fn install_fonts(ctx: &egui::Context) {
     ctx.set_fonts(fonts);
 }
 
+/// Runs `f` on its own thread with a fresh [`crate::core::progress::Progress`] (for the progress
+/// bar and cancel); its result arrives on the receiver and wakes the UI.
+pub fn spawn_job<T: Send + 'static>(
+    ctx: &egui::Context,
+    f: impl FnOnce(&crate::core::progress::Progress) -> T + Send + 'static,
+) -> (
+    crate::core::progress::Progress,
+    std::sync::mpsc::Receiver<T>,
+) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let progress = crate::core::progress::Progress::new();
+    let (p, ctx) = (progress.clone(), ctx.clone());
+    std::thread::spawn(move || {
+        let _ = tx.send(f(&p));
+        ctx.request_repaint();
+    });
+    (progress, rx)
+}
+
 /// UI language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {

@@ -15,7 +15,7 @@ use crate::core::progress::Progress;
 use crate::core::report;
 use egui::{Context, TextureHandle, Ui};
 use std::path::PathBuf;
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 
 enum JobOut {
@@ -102,13 +102,7 @@ impl ProfileUi {
         ctx: &Context,
         f: impl FnOnce(&Progress) -> Result<JobOut, String> + Send + 'static,
     ) {
-        let (tx, rx) = channel();
-        let progress = Progress::new();
-        let (p, ctx) = (progress.clone(), ctx.clone());
-        std::thread::spawn(move || {
-            let _ = tx.send(f(&p));
-            ctx.request_repaint();
-        });
+        let (progress, rx) = super::spawn_job(ctx, f);
         self.jobs.push(ProfileJob {
             label,
             progress,
