@@ -962,8 +962,7 @@ pub fn run(cmd: Command) -> i32 {
                 }
                 Ok(text) => {
                     let o = out_text.expect("out given");
-                    let tmp = o.with_extension("tmp");
-                    match std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &o)) {
+                    match crate::core::files::write_atomic(&o, text) {
                         Ok(()) => {
                             println!("→ {}", o.display());
                             0

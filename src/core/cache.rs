@@ -142,7 +142,8 @@ fn fnv(hash: &mut u64, bytes: &[u8]) {
     }
 }
 
-fn now_utc() -> String {
+/// The current UTC time as ISO 8601 (`2026-11-23T08:00:00Z`).
+pub fn now_utc() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())

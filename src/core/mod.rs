@@ -7,6 +7,7 @@ pub mod cache;
 pub mod charts;
 pub mod crs;
 pub mod error;
+pub mod files;
 pub mod geom;
 pub mod gk;
 pub mod gpkg;

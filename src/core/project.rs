@@ -187,12 +187,8 @@ impl Project {
             *bp = relative_to(bp, dir);
         }
         let text = serde_json::to_string_pretty(&p).map_err(|e| e.to_string())?;
-        let tmp = path.with_extension("yitu.tmp");
-        std::fs::write(&tmp, text)
-            .map_err(|e| format!("无法保存项目 / cannot save project {}: {e}", path.display()))?;
-        std::fs::rename(&tmp, path)
-            .map_err(|e| format!("无法保存项目 / cannot save project {}: {e}", path.display()))?;
-        Ok(())
+        super::files::write_atomic(path, text)
+            .map_err(|e| format!("无法保存项目 / cannot save project {}: {e}", path.display()))
     }
 }
 
@@ -236,10 +232,11 @@ impl Settings {
     pub fn save(&self) -> Result<(), String> {
         let dir = Self::dir();
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        let tmp = dir.join("settings.json.tmp");
-        std::fs::write(&tmp, serde_json::to_string_pretty(self).unwrap())
-            .map_err(|e| e.to_string())?;
-        std::fs::rename(&tmp, dir.join("settings.json")).map_err(|e| e.to_string())
+        super::files::write_atomic(
+            &dir.join("settings.json"),
+            serde_json::to_string_pretty(self).unwrap(),
+        )
+        .map_err(|e| e.to_string())
     }
 
     /// Where online tiles are cached.

@@ -377,18 +377,6 @@ fn paragraph(pm: &mut Pixmap, s: &str, x: f32, y: f32, size: f32, width: f32, in
     yy
 }
 
-/// A temporary file name next to `path` (same folder, so the final rename is atomic).
-fn temp_beside(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    path.with_file_name(super::service::unique_file_name(
-        &format!(".{name}-"),
-        "tmp",
-    ))
-}
-
 /// Formats an area in `unit` (from 亩) with two decimals.
 pub fn area(unit: AreaUnit, mu: f64) -> String {
     format!("{:.2}", unit.from_mu(mu))
@@ -933,7 +921,7 @@ fn pdf_text(s: &str) -> String {
 impl PdfWriter {
     /// Starts a PDF at `path`.
     pub fn create(path: &Path, title: &str) -> std::io::Result<PdfWriter> {
-        let tmp = temp_beside(path);
+        let tmp = super::files::temp_beside(path);
         let f = std::fs::File::create(&tmp)?;
         let mut w = PdfWriter {
             out: std::io::BufWriter::new(f),
@@ -1058,22 +1046,7 @@ pub struct AtlasResult {
 
 /// Today's date (UTC) as YYYY-MM-DD.
 pub fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let days = secs.div_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    format!("{:04}-{:02}-{:02}", if m <= 2 { y + 1 } else { y }, m, d)
+    super::cache::now_utc()[..10].to_string()
 }
 
 /// Renders the reports of every village in `scope`, on all cores, with progress and cancel.
@@ -1408,7 +1381,7 @@ pub fn write_xlsx(
         ),
     )?;
     ws.autofit();
-    let tmp = temp_beside(path);
+    let tmp = super::files::temp_beside(path);
     wb.save(&tmp)?;
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);

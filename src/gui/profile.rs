@@ -326,10 +326,7 @@ impl ProfileUi {
                 {
                     let list: Vec<&VillageProfile> = all.in_scope(&self.scope).collect();
                     let text = serde_json::to_string_pretty(&list).unwrap_or_default();
-                    let tmp = out.with_extension("json-tmp");
-                    self.status = match std::fs::write(&tmp, text)
-                        .and_then(|_| std::fs::rename(&tmp, &out))
-                    {
+                    self.status = match crate::core::files::write_atomic(&out, text) {
                         Ok(()) => format!("→ {}", out.display()),
                         Err(e) => format!("{}: {e}", out.display()),
                     };
