@@ -247,7 +247,21 @@ pub fn load(
     layer: Option<&str>,
     progress: &Progress,
 ) -> Result<VectorLayer, YituError> {
-    let r = read(path, layer, &ReadOptions::default(), progress)?;
+    load_with(path, layer, &ReadOptions::default(), progress)
+}
+
+/// Loads one layer for the map with only some of its fields (`opts.display` is implied).
+pub fn load_with(
+    path: &Path,
+    layer: Option<&str>,
+    opts: &ReadOptions,
+    progress: &Progress,
+) -> Result<VectorLayer, YituError> {
+    let opts = ReadOptions {
+        display: true,
+        ..opts.clone()
+    };
+    let r = read(path, layer, &opts, progress)?;
     let (display, index) = r.display.expect("display requested");
     Ok(VectorLayer {
         name: r.name.clone(),

@@ -51,8 +51,25 @@ impl ReportMaps {
         basemap: Option<&Path>,
         progress: &Progress,
     ) -> anyhow::Result<ReportMaps> {
-        let v = load_layer(path, Some(villages), progress)?;
-        let p = load_layer(path, Some(parcels), progress).ok().map(|p| {
+        // The maps need the parcels' class and the villages' codes and names, nothing else.
+        let load = |layer: &str, fields: &[&str]| {
+            if super::layer::is_geopackage(path) {
+                let opts = super::gpkg::ReadOptions {
+                    fields: Some(fields.iter().map(|f| f.to_string()).collect()),
+                    ..Default::default()
+                };
+                match super::gpkg::load_with(path, Some(layer), &opts, progress) {
+                    Err(super::error::YituError::NeedsGdal(_)) => {}
+                    r => return r,
+                }
+            }
+            load_layer(path, Some(layer), progress)
+        };
+        let v = load(
+            villages,
+            &["ZLDWDM", "CJDM", "XZQDM", "DM", "ZLDWMC", "CJMC", "MC"],
+        )?;
+        let p = load(parcels, &["DLBM"]).ok().map(|p| {
             let style = LayerStyle::default_for(&p.name, p.kind(), &p.attrs, 0);
             (Arc::new(p), style)
         });

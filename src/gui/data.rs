@@ -17,7 +17,6 @@ use crate::core::service::{ServiceFormat, ServiceSpec};
 use crate::core::table_import::{preview, ImportOptions, TablePreview};
 use egui::{Context, Ui};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::Receiver;
 
 /// The import wizard's state.
 pub struct ImportWizard {
@@ -135,13 +134,7 @@ enum JobResult {
 }
 
 /// A background job of the data manager.
-pub struct DataJob {
-    /// What it does.
-    pub label: String,
-    /// Its progress (and cancel).
-    pub progress: Progress,
-    rx: Receiver<JobResult>,
-}
+type DataJob = super::Job<JobResult>;
 
 /// Department data state of the app.
 pub struct DataUi {
@@ -163,7 +156,7 @@ pub struct DataUi {
     pub service_form: Option<ServiceForm>,
     confirm_remove: Option<String>,
     /// Running jobs.
-    pub jobs: Vec<DataJob>,
+    jobs: Vec<DataJob>,
     /// Joins waiting for their datasets (layer id, joins).
     pending_joins: Vec<(u64, Vec<JoinSpec>)>,
     ensuring: bool,
@@ -243,12 +236,7 @@ impl DataUi {
         ctx: &Context,
         f: impl FnOnce(&Progress) -> JobResult + Send + 'static,
     ) {
-        let (progress, rx) = super::spawn_job(ctx, f);
-        self.jobs.push(DataJob {
-            label,
-            progress,
-            rx,
-        });
+        self.jobs.push(super::Job::spawn(label, ctx, f));
     }
 
     /// Imports the wizard's file in the background.
@@ -339,7 +327,7 @@ impl DataUi {
         let mut refreshed: Vec<String> = Vec::new();
         let mut i = 0;
         while i < self.jobs.len() {
-            let r = match self.jobs[i].rx.try_recv() {
+            let r = match self.jobs[i].try_result() {
                 Ok(r) => r,
                 Err(std::sync::mpsc::TryRecvError::Empty) => {
                     i += 1;
@@ -667,19 +655,7 @@ impl DataUi {
                 }
             });
         }
-        let mut cancel = None;
-        for (i, j) in self.jobs.iter().enumerate() {
-            ui.horizontal(|ui| {
-                ui.label(&j.label);
-                ui.add(egui::ProgressBar::new(j.progress.fraction()).desired_width(160.0));
-                if ui.small_button(lang.tr("取消", "Cancel")).clicked() {
-                    cancel = Some(i);
-                }
-            });
-        }
-        if let Some(i) = cancel {
-            self.jobs[i].progress.cancel();
-        }
+        super::job_rows(ui, &self.jobs, lang);
         if let Some((what, name, version)) = action {
             let db = self.cache_path.clone();
             match what {

@@ -33,23 +33,59 @@ pub fn install_fonts(ctx: &egui::Context) {
     ctx.set_fonts(fonts);
 }
 
-/// Runs `f` on its own thread with a fresh [`crate::core::progress::Progress`] (for the progress
-/// bar and cancel); its result arrives on the receiver and wakes the UI.
-pub fn spawn_job<T: Send + 'static>(
-    ctx: &egui::Context,
-    f: impl FnOnce(&crate::core::progress::Progress) -> T + Send + 'static,
-) -> (
-    crate::core::progress::Progress,
-    std::sync::mpsc::Receiver<T>,
-) {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let progress = crate::core::progress::Progress::new();
-    let (p, ctx) = (progress.clone(), ctx.clone());
-    std::thread::spawn(move || {
-        let _ = tx.send(f(&p));
-        ctx.request_repaint();
-    });
-    (progress, rx)
+/// Work running on its own thread: its label, its [`crate::core::progress::Progress`] (progress
+/// bar and cancel) and, once done, its result.
+pub struct Job<T> {
+    /// What it does.
+    pub label: String,
+    /// Its progress (and cancel).
+    pub progress: crate::core::progress::Progress,
+    rx: std::sync::mpsc::Receiver<T>,
+}
+
+impl<T: Send + 'static> Job<T> {
+    /// Runs `f` on its own thread; its result wakes the UI.
+    pub fn spawn(
+        label: String,
+        ctx: &egui::Context,
+        f: impl FnOnce(&crate::core::progress::Progress) -> T + Send + 'static,
+    ) -> Job<T> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let progress = crate::core::progress::Progress::new();
+        let (p, ctx) = (progress.clone(), ctx.clone());
+        std::thread::spawn(move || {
+            let _ = tx.send(f(&p));
+            ctx.request_repaint();
+        });
+        Job {
+            label,
+            progress,
+            rx,
+        }
+    }
+
+    /// The result, if the job has finished (`Disconnected` if its thread died).
+    pub fn try_result(&self) -> Result<T, std::sync::mpsc::TryRecvError> {
+        self.rx.try_recv()
+    }
+}
+
+/// One row per job: label and stage, progress bar, a cancel button (which cancels it).
+pub fn job_rows<T>(ui: &mut egui::Ui, jobs: &[Job<T>], lang: Lang) {
+    for j in jobs {
+        ui.horizontal(|ui| {
+            let stage = j.progress.stage_name();
+            if stage.is_empty() {
+                ui.label(&j.label);
+            } else {
+                ui.label(format!("{} · {stage}", j.label));
+            }
+            ui.add(egui::ProgressBar::new(j.progress.fraction()).desired_width(200.0));
+            if ui.small_button(lang.tr("取消", "Cancel")).clicked() {
+                j.progress.cancel();
+            }
+        });
+    }
 }
 
 /// UI language.

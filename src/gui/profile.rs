@@ -15,22 +15,16 @@ use crate::core::progress::Progress;
 use crate::core::report;
 use egui::{Context, TextureHandle, Ui};
 use std::path::PathBuf;
-use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 
-enum JobOut {
+/// What a job of the profile window produced.
+pub enum JobOut {
     Profiles(Box<Profiles>),
     Done(String),
 }
 
 /// A background job of the profile window.
-pub struct ProfileJob {
-    /// What it does.
-    pub label: String,
-    /// Progress and cancel.
-    pub progress: Progress,
-    rx: Receiver<Result<JobOut, String>>,
-}
+pub type ProfileJob = super::Job<Result<JobOut, String>>;
 
 /// What the map should do after the profile window acted.
 pub enum MapRequest {
@@ -102,12 +96,7 @@ impl ProfileUi {
         ctx: &Context,
         f: impl FnOnce(&Progress) -> Result<JobOut, String> + Send + 'static,
     ) {
-        let (progress, rx) = super::spawn_job(ctx, f);
-        self.jobs.push(ProfileJob {
-            label,
-            progress,
-            rx,
-        });
+        self.jobs.push(super::Job::spawn(label, ctx, f));
     }
 
     /// Opens the window and computes the files of every village of the project's village layer
@@ -161,7 +150,7 @@ impl ProfileUi {
     pub fn poll(&mut self) {
         let mut i = 0;
         while i < self.jobs.len() {
-            match self.jobs[i].rx.try_recv() {
+            match self.jobs[i].try_result() {
                 Ok(r) => {
                     let j = self.jobs.remove(i);
                     match r {
@@ -227,19 +216,7 @@ impl ProfileUi {
         basemap: Option<PathBuf>,
         lang: Lang,
     ) -> Option<MapRequest> {
-        let mut cancel = None;
-        for (i, j) in self.jobs.iter().enumerate() {
-            ui.horizontal(|ui| {
-                ui.label(format!("{} · {}", j.label, j.progress.stage_name()));
-                ui.add(egui::ProgressBar::new(j.progress.fraction()).desired_width(220.0));
-                if ui.small_button(lang.tr("取消", "Cancel")).clicked() {
-                    cancel = Some(i);
-                }
-            });
-        }
-        if let Some(i) = cancel {
-            self.jobs[i].progress.cancel();
-        }
+        super::job_rows(ui, &self.jobs, lang);
         if !self.status.is_empty() {
             ui.label(egui::RichText::new(&self.status).color(egui::Color32::from_rgb(150, 90, 0)));
         }
@@ -313,10 +290,12 @@ impl ProfileUi {
                     .set_file_name("一村一档.xlsx")
                     .save_file()
                 {
-                    self.status = match report::write_xlsx(&all, &self.scope, self.unit, &out) {
-                        Ok(()) => format!("→ {}", out.display()),
-                        Err(e) => format!("{e:#}"),
-                    };
+                    let (all, scope, unit) = (all.clone(), self.scope.clone(), self.unit);
+                    self.spawn("XLSX".into(), ui.ctx(), move |_| {
+                        report::write_xlsx(&all, &scope, unit, &out)
+                            .map(|()| JobOut::Done(format!("→ {}", out.display())))
+                            .map_err(|e| format!("{e:#}"))
+                    });
                 }
             }
             if ui.add_enabled(!busy, egui::Button::new("JSON…")).clicked() {
