@@ -75,6 +75,22 @@ pub fn bar_chart(
             .min(height as f64 / 320.0)
             .clamp(0.7, 2.5);
         let font = |px: f64| (FAMILY, (px * s) as u32);
+        if bars.iter().all(|b| b.1 <= 0.0) {
+            // Nothing to compare (a village without farmland): say so instead of an empty axis.
+            let centre = |dy: f64| (width as i32 / 2, (height as f64 / 2.0 + dy * s) as i32);
+            let style = |px| {
+                TextStyle::from(font(px).into_font()).pos(Pos::new(HPos::Center, VPos::Center))
+            };
+            let _ = root.draw(&Text::new(title.to_string(), centre(-16.0), style(18.0)));
+            let _ = root.draw(&Text::new(
+                "（均为 0，无可比较的数据）".to_string(),
+                centre(14.0),
+                style(14.0).color(&RGBColor(110, 110, 110)),
+            ));
+            let _ = root.present();
+            drop(root);
+            return Chart { width, height, rgb };
+        }
         let max = bars
             .iter()
             .map(|b| b.1)
