@@ -183,6 +183,32 @@ pub enum Command {
         #[arg(long)]
         cache: Option<PathBuf>,
     },
+    /// Export a scope (a town or a village) as a GeoPackage data package for its cadres: every
+    /// layer cut to the scope (features copied whole and unchanged), the department tables of its
+    /// villages and a description of the package.
+    Package {
+        /// The data file (GeoPackage, …), or a project (.yitu): then its layers and the department
+        /// tables joined to its village layer.
+        file: PathBuf,
+        /// Village boundary layer.
+        #[arg(long, default_value = "CJDCQ")]
+        villages: String,
+        /// One village (12-digit code).
+        #[arg(long)]
+        village: Option<String>,
+        /// The villages of one town (9-digit code).
+        #[arg(long)]
+        town: Option<String>,
+        /// The whole county.
+        #[arg(long)]
+        all: bool,
+        /// The GeoPackage to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The cache database (default: cache.sqlite in the user's settings folder).
+        #[arg(long)]
+        cache: Option<PathBuf>,
+    },
     /// Generate the synthetic sample county (modelled on 仙游县, Putian) with 三调 layer and field names.
     SampleData {
         /// Random seed.
@@ -975,6 +1001,41 @@ pub fn run(cmd: Command) -> i32 {
                 }
                 Err(e) => {
                     eprintln!("{e}");
+                    1
+                }
+            }
+        }
+        Command::Package {
+            file,
+            villages,
+            village,
+            town,
+            all,
+            out,
+            cache,
+        } => {
+            use crate::core::profile::Scope;
+            let scope = match (village, town, all) {
+                (Some(v), _, _) => Scope::Village(v),
+                (None, Some(t), _) => Scope::Town(t),
+                (None, None, true) => Scope::County,
+                _ => {
+                    eprintln!("需要 --village、--town 或 --all / give --village, --town or --all");
+                    return 2;
+                }
+            };
+            let db = cache.unwrap_or_else(crate::core::cache::Cache::default_path);
+            let t = std::time::Instant::now();
+            let progress = crate::core::progress::Progress::new();
+            match crate::core::package::package_file(&file, &villages, &scope, &db, &out, &progress)
+            {
+                Ok(summary) => {
+                    print!("{}", summary.text());
+                    eprintln!("{:.2} 秒 / s", t.elapsed().as_secs_f64());
+                    0
+                }
+                Err(e) => {
+                    eprintln!("{e:#}");
                     1
                 }
             }

@@ -458,3 +458,253 @@ fn bad_input_is_reported_not_miscounted() {
     assert!(text.contains("相差超过 5%"), "{text}");
     assert!(!text.contains("NaN") && !text.contains("inf"), "{text}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The data package of a scope (`yitu package`).
+
+fn yitu(args: &[&str]) -> (bool, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_yitu"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr),
+    )
+}
+
+/// The fids of `layer` in `src` in the village `code`, computed by GDAL/GEOS
+/// (independently of YiTu's overlay).
+fn fids_in_village_by_gdal(src: &std::path::Path, layer: &str, code: &str) -> Vec<i64> {
+    use gdal::vector::LayerAccess;
+    let ds = gdal::Dataset::open(src).unwrap();
+    let mut villages = ds.layer_by_name("CJDCQ").unwrap();
+    let village = villages
+        .features()
+        .find(|f| {
+            f.field_as_string(f.field_index("ZLDWDM").unwrap())
+                .unwrap()
+                .unwrap_or_default()
+                .starts_with(code)
+        })
+        .unwrap()
+        .geometry()
+        .unwrap()
+        .clone();
+    let mut l = ds.layer_by_name(layer).unwrap();
+    let mut fids = Vec::new();
+    for f in l.features() {
+        let Some(g) = f.geometry() else { continue };
+        let hit = match g.geometry_type() {
+            gdal_sys::OGRwkbGeometryType::wkbPoint
+            | gdal_sys::OGRwkbGeometryType::wkbMultiPoint => g.intersects(&village),
+            // In scope: at least 1 m² inside, or half of a smaller polygon (slivers of a few mm²
+            // along boundaries digitised twice are not).
+            _ => g
+                .intersection(&village)
+                .is_some_and(|i| i.area() > 0.0 && i.area() >= (0.5 * g.area()).min(1.0)),
+        };
+        if hit {
+            fids.push(f.fid().unwrap() as i64);
+        }
+    }
+    fids.sort();
+    fids
+}
+
+#[test]
+fn data_package_of_a_village_holds_what_lies_in_it_unchanged() {
+    let sample = sample();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("村数据包.gpkg");
+    let code = "350322001002";
+    // A failed export leaves what was at --out alone.
+    std::fs::write(&out, "the user's file").unwrap();
+    let (ok, text) = yitu(&[
+        "package",
+        sample.to_str().unwrap(),
+        "--village",
+        "350322001999",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!ok && text.contains("没有村"), "{text}");
+    assert_eq!(std::fs::read(&out).unwrap(), b"the user's file");
+
+    let (ok, text) = yitu(&[
+        "package",
+        sample.to_str().unwrap(),
+        "--village",
+        code,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{text}");
+    let pkg = rusqlite::Connection::open(&out).unwrap();
+    let src = rusqlite::Connection::open(&sample).unwrap();
+    for layer in ["DLTB", "YJJBNTTB", "CJDCQ", "enterprises"] {
+        let expected = fids_in_village_by_gdal(&sample, layer, code);
+        let mut got: Vec<i64> = pkg
+            .prepare(&format!("SELECT fid FROM {layer}"))
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        got.sort();
+        assert_eq!(
+            got, expected,
+            "{layer}: YiTu's scope differs from GDAL/GEOS"
+        );
+        if layer == "DLTB" {
+            assert!(got.len() > 100, "{}", got.len());
+        }
+        // Every copied row is the source row, value for value (geometry bytes included).
+        let mut st_p = pkg
+            .prepare(&format!("SELECT * FROM {layer} ORDER BY fid"))
+            .unwrap();
+        let n = st_p.column_count();
+        let mut rows = st_p.query([]).unwrap();
+        while let Some(r) = rows.next().unwrap() {
+            let fid: i64 = r.get("fid").unwrap();
+            let mut st_s = src
+                .prepare_cached(&format!("SELECT * FROM {layer} WHERE fid = ?1"))
+                .unwrap();
+            let same = st_s
+                .query_row([fid], |s| {
+                    Ok((0..n).all(|i| {
+                        s.get::<_, rusqlite::types::Value>(i).unwrap()
+                            == r.get::<_, rusqlite::types::Value>(i).unwrap()
+                    }))
+                })
+                .unwrap();
+            assert!(same, "{layer} fid {fid} changed");
+        }
+    }
+    // Codes stay text.
+    let not_text: i64 = pkg
+        .query_row(
+            "SELECT count(*) FROM DLTB WHERE typeof(DLBM) != 'text' OR typeof(ZLDWDM) != 'text'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(not_text, 0);
+    let about: String = pkg
+        .query_row(
+            "SELECT value FROM yitu_package WHERE item LIKE '范围%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(about.contains(code), "{about}");
+    drop(pkg);
+
+    // The village's file from the package is the one from the county (to 0.01 亩: the county's
+    // also counts the mm² slivers of its neighbours' parcels, which the package leaves out).
+    let from_county = json_of(&[sample.to_str().unwrap(), "--village", code]);
+    let from_package = json_of(&[out.to_str().unwrap(), "--village", code]);
+    for k in [
+        "area_mu",
+        "farmland_mu",
+        "paddy_mu",
+        "dry_mu",
+        "ridge_mu",
+        "permanent_farmland_mu",
+    ] {
+        assert!(
+            (f(&from_county[0], k) - f(&from_package[0], k)).abs() < 0.01,
+            "{k}: {} vs {}",
+            from_county[0][k],
+            from_package[0][k]
+        );
+    }
+    let (a, b) = (
+        from_county[0]["landuse_mu"].as_object().unwrap(),
+        from_package[0]["landuse_mu"].as_object().unwrap(),
+    );
+    for (k, v) in a {
+        let w = b.get(k).and_then(|w| w.as_f64()).unwrap_or(0.0);
+        assert!((v.as_f64().unwrap() - w).abs() < 0.01, "{k}: {v} vs {w}");
+    }
+
+    // GDAL opens it, and its R-tree follows an edit made through GDAL (the triggers work).
+    let ds = gdal::Dataset::open_ex(
+        &out,
+        gdal::DatasetOptions {
+            open_flags: gdal::GdalOpenFlags::GDAL_OF_UPDATE | gdal::GdalOpenFlags::GDAL_OF_VECTOR,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let before: i64 = rusqlite::Connection::open(&out)
+        .unwrap()
+        .query_row("SELECT count(*) FROM rtree_DLTB_geom", [], |r| r.get(0))
+        .unwrap();
+    let first: i64 = rusqlite::Connection::open(&out)
+        .unwrap()
+        .query_row("SELECT min(fid) FROM DLTB", [], |r| r.get(0))
+        .unwrap();
+    ds.execute_sql(
+        format!("DELETE FROM DLTB WHERE fid = {first}"),
+        None,
+        gdal::vector::sql::Dialect::DEFAULT,
+    )
+    .unwrap();
+    drop(ds);
+    let after: i64 = rusqlite::Connection::open(&out)
+        .unwrap()
+        .query_row("SELECT count(*) FROM rtree_DLTB_geom", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(after, before - 1);
+}
+
+#[test]
+fn data_package_of_a_town_has_its_department_rows() {
+    let project = common::root()
+        .join("sample-data")
+        .join("xianyou_sample.yitu");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("town.gpkg");
+    let cache = dir.path().join("cache.sqlite");
+    let town = "350322001";
+    let (ok, text) = yitu(&[
+        "package",
+        project.to_str().unwrap(),
+        "--town",
+        town,
+        "--out",
+        out.to_str().unwrap(),
+        "--cache",
+        cache.to_str().unwrap(),
+    ]);
+    assert!(ok, "{text}");
+    let pkg = rusqlite::Connection::open(&out).unwrap();
+    let villages: i64 = pkg
+        .query_row(
+            "SELECT count(*) FROM CJDCQ WHERE ZLDWDM LIKE ?1",
+            [format!("{town}%")],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let all: i64 = pkg
+        .query_row("SELECT count(*) FROM CJDCQ", [], |r| r.get(0))
+        .unwrap();
+    assert!(villages > 5 && villages == all, "{villages} of {all}");
+    // The population table joined to the villages: one row per village of the town, codes text.
+    // (The table keeps its codes as the department wrote them; they match once normalised.)
+    let codes: Vec<String> = pkg
+        .prepare("SELECT 村代码 FROM 人口")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(codes.len() as i64, villages, "{text}");
+    for c in &codes {
+        assert!(
+            yitu::core::join::normalize_code(c).starts_with(town),
+            "{c} is not in {town}"
+        );
+    }
+}

@@ -156,6 +156,130 @@ impl GpkgWriter {
         })
     }
 
+    /// Copies the features of `table` in the GeoPackage `src` whose primary key is in `keep`
+    /// into a new table `name`, unchanged: the table's own definition (column names, types,
+    /// constraints), every value as stored, its CRS definition and an R-tree index with the
+    /// GeoPackage triggers that keep it current when the package is edited (in QGIS, GDAL).
+    /// Returns the number of features copied.
+    pub fn copy_features(
+        &self,
+        src: &Connection,
+        table: &str,
+        name: &str,
+        keep: &std::collections::HashSet<i64>,
+    ) -> rusqlite::Result<usize> {
+        let c = &self.conn;
+        let sql: String = src.query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND lower(name) = lower(?1)",
+            [table],
+            |r| r.get(0),
+        )?;
+        let table: String = src.query_row(
+            "SELECT table_name FROM gpkg_contents WHERE lower(table_name) = lower(?1)",
+            [table],
+            |r| r.get(0),
+        )?;
+        // The statement names the table right after CREATE TABLE; put the new name there.
+        let body = &sql[sql.find('(').unwrap_or(sql.len())..];
+        c.execute_batch(&format!("CREATE TABLE {} {body}", q(name)))?;
+        let mut pk = None;
+        let mut ncols = 0;
+        {
+            let mut st = src.prepare(&format!("PRAGMA table_info({})", q(&table)))?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let col: String = r.get(1)?;
+                let is_pk: i64 = r.get(5)?;
+                if is_pk == 1 {
+                    pk = Some((ncols, col));
+                }
+                ncols += 1;
+            }
+        }
+        let (pk_index, pk_col) = pk.unwrap_or((usize::MAX, "rowid".into()));
+        let geom: Option<(String, String, i32, i64, i64)> = src
+            .query_row(
+                "SELECT column_name, geometry_type_name, srs_id, z, m FROM gpkg_geometry_columns WHERE table_name = ?1",
+                [&table],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .ok();
+        let (data_type, identifier, description): (String, Option<String>, Option<String>) = src
+            .query_row(
+            "SELECT data_type, identifier, description FROM gpkg_contents WHERE table_name = ?1",
+            [&table],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let srs_id = geom.as_ref().map(|g| g.2);
+        if let Some(id) = srs_id {
+            let row: Option<(String, String, i64, String, Option<String>)> = src
+                .query_row(
+                    "SELECT srs_name, organization, organization_coordsys_id, definition, description FROM gpkg_spatial_ref_sys WHERE srs_id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                )
+                .ok();
+            if let Some((sname, org, org_id, def, desc)) = row {
+                c.execute(
+                    "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    rusqlite::params![sname, id, org, org_id, def, desc.unwrap_or_default()],
+                )?;
+            }
+        }
+        // Identifiers are unique in a GeoPackage: the copy of a layer gets its new name.
+        let identifier = match identifier {
+            Some(i) if i != table => format!("{i} ({name})"),
+            _ => name.to_string(),
+        };
+        c.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![name, data_type, identifier, description.unwrap_or_default(), srs_id],
+        )?;
+        if let Some((col, gtype, id, z, m)) = &geom {
+            c.execute(
+                "INSERT INTO gpkg_geometry_columns VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                rusqlite::params![name, col, gtype, id, z, m],
+            )?;
+        }
+        let placeholders: Vec<String> = (1..=ncols).map(|i| format!("?{i}")).collect();
+        let mut ins = c.prepare(&format!(
+            "INSERT INTO {} VALUES ({})",
+            q(name),
+            placeholders.join(", ")
+        ))?;
+        let select = if pk_index == usize::MAX {
+            format!("SELECT rowid, * FROM {}", q(&table))
+        } else {
+            format!("SELECT {}, * FROM {}", q(&pk_col), q(&table))
+        };
+        let mut st = src.prepare(&select)?;
+        let mut rows = st.query([])?;
+        let mut n = 0;
+        let mut vals: Vec<rusqlite::types::Value> = Vec::with_capacity(ncols);
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            if !keep.contains(&id) {
+                continue;
+            }
+            vals.clear();
+            for i in 0..ncols {
+                vals.push(r.get::<_, rusqlite::types::Value>(i + 1)?);
+            }
+            ins.execute(params_from_iter(vals.iter()))?;
+            n += 1;
+        }
+        if let Some((col, ..)) = &geom {
+            let extent = build_rtree(c, name, col, &pk_col, true)?;
+            if !extent.is_empty() {
+                c.execute(
+                    "UPDATE gpkg_contents SET min_x = ?1, min_y = ?2, max_x = ?3, max_y = ?4 WHERE table_name = ?5",
+                    rusqlite::params![extent.min_x, extent.min_y, extent.max_x, extent.max_y, name],
+                )?;
+            }
+        }
+        Ok(n)
+    }
+
     /// Commits and moves the file into place (replacing any file at the destination).
     pub fn finish(mut self) -> rusqlite::Result<PathBuf> {
         self.conn.execute_batch("COMMIT;")?;
@@ -219,30 +343,70 @@ impl LayerWriter<'_> {
             )?;
         }
         if self.geometry {
-            let t = &self.table;
-            let rt = q(&format!("rtree_{t}_geom"));
-            c.execute_batch(&format!(
-                "CREATE VIRTUAL TABLE {rt} USING rtree(id, minx, maxx, miny, maxy);
-                 INSERT INTO gpkg_extensions VALUES ('{te}', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');",
-                te = t.replace('\'', "''")
-            ))?;
-            // Envelopes come from the blob headers ([minx, maxx, miny, maxy] after the 8-byte header).
-            let mut st = c.prepare(&format!("SELECT fid, geom FROM {}", q(t)))?;
-            let mut ins = c.prepare(&format!("INSERT INTO {rt} VALUES (?1, ?2, ?3, ?4, ?5)"))?;
-            let mut rows = st.query([])?;
-            while let Some(r) = rows.next()? {
-                let fid: i64 = r.get(0)?;
-                if let Ok(rusqlite::types::ValueRef::Blob(b)) = r.get_ref(1) {
-                    if let Some(bb) = blob_bbox(b) {
-                        ins.execute(rusqlite::params![
-                            fid, bb.min_x, bb.max_x, bb.min_y, bb.max_y
-                        ])?;
-                    }
-                }
-            }
+            build_rtree(c, &self.table, "geom", "fid", false)?;
         }
         Ok(())
     }
+}
+
+/// Builds the R-tree spatial index of `table`'s geometry column `col` (GeoPackage extension) and
+/// returns the extent. With `triggers`, adds the triggers of the specification that keep the
+/// index current under edits (they call ST_* functions that GDAL provides, so plain SQLite can no
+/// longer edit the geometry column).
+fn build_rtree(
+    c: &Connection,
+    table: &str,
+    col: &str,
+    pk: &str,
+    triggers: bool,
+) -> rusqlite::Result<BBox> {
+    let rt_name = format!("rtree_{table}_{col}");
+    let rt = q(&rt_name);
+    let lit = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    c.execute_batch(&format!(
+        "CREATE VIRTUAL TABLE {rt} USING rtree(id, minx, maxx, miny, maxy);
+         INSERT INTO gpkg_extensions VALUES ({}, {}, 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');",
+        lit(table),
+        lit(col)
+    ))?;
+    // Envelopes come from the blob headers ([minx, maxx, miny, maxy] after the 8-byte header).
+    let mut extent = BBox::EMPTY;
+    let mut st = c.prepare(&format!("SELECT {}, {} FROM {}", q(pk), q(col), q(table)))?;
+    let mut ins = c.prepare(&format!("INSERT INTO {rt} VALUES (?1, ?2, ?3, ?4, ?5)"))?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let fid: i64 = r.get(0)?;
+        if let Ok(rusqlite::types::ValueRef::Blob(b)) = r.get_ref(1) {
+            if let Some(bb) = blob_bbox(b) {
+                extent.union(&bb);
+                ins.execute(rusqlite::params![
+                    fid, bb.min_x, bb.max_x, bb.min_y, bb.max_y
+                ])?;
+            }
+        }
+    }
+    if triggers {
+        let (t, c_, i) = (q(table), q(col), q(pk));
+        let trig = |suffix: &str| q(&format!("{rt_name}_{suffix}"));
+        let ins_new = format!(
+            "INSERT OR REPLACE INTO {rt} VALUES (NEW.{i}, ST_MinX(NEW.{c_}), ST_MaxX(NEW.{c_}), ST_MinY(NEW.{c_}), ST_MaxY(NEW.{c_}));"
+        );
+        c.execute_batch(&format!(
+            "CREATE TRIGGER {} AFTER INSERT ON {t} WHEN (NEW.{c_} NOT NULL AND NOT ST_IsEmpty(NEW.{c_})) BEGIN {ins_new} END;
+             CREATE TRIGGER {} AFTER UPDATE OF {c_} ON {t} WHEN OLD.{i} = NEW.{i} AND (NEW.{c_} NOTNULL AND NOT ST_IsEmpty(NEW.{c_})) BEGIN {ins_new} END;
+             CREATE TRIGGER {} AFTER UPDATE OF {c_} ON {t} WHEN OLD.{i} = NEW.{i} AND (NEW.{c_} ISNULL OR ST_IsEmpty(NEW.{c_})) BEGIN DELETE FROM {rt} WHERE id = OLD.{i}; END;
+             CREATE TRIGGER {} AFTER UPDATE ON {t} WHEN OLD.{i} != NEW.{i} AND (NEW.{c_} NOTNULL AND NOT ST_IsEmpty(NEW.{c_})) BEGIN DELETE FROM {rt} WHERE id = OLD.{i}; {ins_new} END;
+             CREATE TRIGGER {} AFTER UPDATE ON {t} WHEN OLD.{i} != NEW.{i} AND (NEW.{c_} ISNULL OR ST_IsEmpty(NEW.{c_})) BEGIN DELETE FROM {rt} WHERE id IN (OLD.{i}, NEW.{i}); END;
+             CREATE TRIGGER {} AFTER DELETE ON {t} WHEN OLD.{c_} NOT NULL BEGIN DELETE FROM {rt} WHERE id = OLD.{i}; END;",
+            trig("insert"),
+            trig("update1"),
+            trig("update2"),
+            trig("update3"),
+            trig("update4"),
+            trig("delete"),
+        ))?;
+    }
+    Ok(extent)
 }
 
 /// The bounding box of a GeoPackage blob, from its envelope or by decoding it.

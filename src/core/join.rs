@@ -358,6 +358,31 @@ pub struct JoinResult {
     pub columns: Vec<Column>,
     /// What matched.
     pub report: JoinReport,
+    /// The table rows matched by each layer row (empty when none).
+    pub matches: RowMatches,
+}
+
+/// Which table rows each layer row matched: rows sharing a key form a group.
+#[derive(Debug, Clone, Default)]
+pub struct RowMatches {
+    /// Group of each layer row.
+    pub feature_group: Vec<Option<u32>>,
+    /// Table rows of each group.
+    pub groups: Vec<Vec<u32>>,
+}
+
+impl RowMatches {
+    /// The table rows matched by any of `features` (layer rows), in table order, each once.
+    pub fn table_rows(&self, features: &[u32]) -> Vec<u32> {
+        let mut rows: Vec<u32> = features
+            .iter()
+            .filter_map(|&f| self.feature_group.get(f as usize).copied().flatten())
+            .flat_map(|g| self.groups[g as usize].iter().copied())
+            .collect();
+        rows.sort_unstable();
+        rows.dedup();
+        rows
+    }
 }
 
 /// Joins `table` to `layer` as `spec` says.
@@ -646,11 +671,16 @@ pub fn join(
         });
         columns.push(col);
     }
+    let groups = order.iter().map(|k| groups[k].clone()).collect();
     Ok(JoinResult {
         spec: spec.clone(),
         fields,
         columns,
         report,
+        matches: RowMatches {
+            feature_group,
+            groups,
+        },
     })
 }
 

@@ -253,48 +253,94 @@ impl Zones {
             .map(|z| z as usize)
     }
 
+    /// Whether feature `f` of `store` (any kind) lies at least partly in some zone: a polygon
+    /// sharing area with a zone (touching a boundary is not enough), a point inside one, a line
+    /// crossing or inside one.
+    pub fn meets(&self, store: &GeometryStore, f: usize) -> bool {
+        match store.kinds[f] {
+            GeomKind::Polygon => !self.shares(store, f).is_empty(),
+            GeomKind::Point => store.rings(f).any(|r| {
+                r.iter().any(|p| {
+                    let b = BBox {
+                        min_x: p[0],
+                        min_y: p[1],
+                        max_x: p[0],
+                        max_y: p[1],
+                    };
+                    self.index
+                        .query(&b)
+                        .any(|z| contains(&self.polys[z as usize], p[0], p[1]))
+                })
+            }),
+            GeomKind::Line => {
+                let bb = store.bboxes[f];
+                let cands: Vec<u32> = self.index.query(&bb).collect();
+                if cands.is_empty() {
+                    return false;
+                }
+                store.rings(f).any(|r| {
+                    let line =
+                        geo::LineString::from(r.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>());
+                    cands
+                        .iter()
+                        .any(|&z| geo::Intersects::intersects(&line, &self.polys[z as usize]))
+                })
+            }
+            _ => false,
+        }
+    }
+
     /// The shares of every feature of `store`, computed on all cores.
     pub fn overlay(
         &self,
         store: &GeometryStore,
         progress: &Progress,
     ) -> Result<Vec<Shares>, Cancelled> {
-        let n = store.len();
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2)
-            .max(1);
-        let chunk = n.div_ceil(threads).max(1);
-        let done = std::sync::atomic::AtomicU64::new(0);
-        let parts: Vec<Result<Vec<Shares>, Cancelled>> = std::thread::scope(|s| {
-            let jobs: Vec<_> = (0..n)
-                .step_by(chunk)
-                .map(|start| {
-                    let done = &done;
-                    s.spawn(move || {
-                        let end = (start + chunk).min(n);
-                        let mut v = Vec::with_capacity(end - start);
-                        for f in start..end {
-                            v.push(self.shares(store, f));
-                            if (f - start) % 4096 == 4095 {
-                                let d = done.fetch_add(4096, std::sync::atomic::Ordering::Relaxed);
-                                progress.set(d + 4096)?;
-                            }
-                        }
-                        Ok(v)
-                    })
-                })
-                .collect();
-            jobs.into_iter()
-                .map(|j| j.join().unwrap_or(Err(Cancelled)))
-                .collect()
-        });
-        let mut out = Vec::with_capacity(n);
-        for p in parts {
-            out.extend(p?);
-        }
-        Ok(out)
+        par_map(store.len(), progress, |f| self.shares(store, f))
     }
+}
+
+/// `f(0..n)` computed on all cores, in order; `progress` counts the items done and can cancel.
+pub fn par_map<T: Send>(
+    n: usize,
+    progress: &Progress,
+    f: impl Fn(usize) -> T + Sync,
+) -> Result<Vec<T>, Cancelled> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .max(1);
+    let chunk = n.div_ceil(threads).max(1);
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let f = &f;
+    let parts: Vec<Result<Vec<T>, Cancelled>> = std::thread::scope(|s| {
+        let jobs: Vec<_> = (0..n)
+            .step_by(chunk)
+            .map(|start| {
+                let done = &done;
+                s.spawn(move || {
+                    let end = (start + chunk).min(n);
+                    let mut v = Vec::with_capacity(end - start);
+                    for i in start..end {
+                        v.push(f(i));
+                        if (i - start) % 4096 == 4095 {
+                            let d = done.fetch_add(4096, std::sync::atomic::Ordering::Relaxed);
+                            progress.set(d + 4096)?;
+                        }
+                    }
+                    Ok(v)
+                })
+            })
+            .collect();
+        jobs.into_iter()
+            .map(|j| j.join().unwrap_or(Err(Cancelled)))
+            .collect()
+    });
+    let mut out = Vec::with_capacity(n);
+    for p in parts {
+        out.extend(p?);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

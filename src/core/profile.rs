@@ -86,6 +86,12 @@ impl Default for ProfileOptions {
     }
 }
 
+/// Fields that hold a village's code, in order of preference (the first 12 characters are the
+/// code: a 19-digit ZLDWDM is cut to its village).
+pub const VILLAGE_CODE_FIELDS: &[&str] = &["ZLDWDM", "CJDM", "XZQDM", "DM", "村代码"];
+/// Fields that hold a village's name, in order of preference.
+pub const VILLAGE_NAME_FIELDS: &[&str] = &["ZLDWMC", "CJMC", "XZQMC", "MC", "村名称"];
+
 /// Which villages a profile, a map or an export covers.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 pub enum Scope {
@@ -424,14 +430,19 @@ fn read_shapes(
 /// The projected CRS the analysis runs in: the villages' own, or for geographic villages the
 /// CGCS2000 3-degree Gauss-Krüger zone (EPSG:4534–4554) at their centre.
 fn analysis_crs(villages: &FeatureRead) -> anyhow::Result<Crs> {
+    analysis_crs_of(&villages.crs, &villages.geoms)
+}
+
+/// The projected CRS an analysis of villages given in `crs` runs in (see [`analysis_crs`]).
+pub fn analysis_crs_of(crs: &Crs, geoms: &super::geom::GeometryStore) -> anyhow::Result<Crs> {
     anyhow::ensure!(
-        !villages.crs.is_unknown(),
+        !crs.is_unknown(),
         "村界图层坐标系未知 / the village layer has no known CRS"
     );
-    if !villages.crs.is_geographic() {
-        return Ok(villages.crs.clone());
+    if !crs.is_geographic() {
+        return Ok(crs.clone());
     }
-    let (lon, _) = villages.geoms.extent().center();
+    let (lon, _) = geoms.extent().center();
     let cm = ((lon / 3.0).round() * 3.0).clamp(75.0, 135.0);
     Ok(Crs::epsg(4534 + ((cm - 75.0) / 3.0) as u32))
 }
@@ -617,8 +628,8 @@ pub fn profile(
 
     let vf = |names: &[&str]| field(&villages, names);
     let (vcode, vname, vtown) = (
-        vf(&["ZLDWDM", "CJDM", "XZQDM", "DM", "村代码"]),
-        vf(&["ZLDWMC", "CJMC", "XZQMC", "MC", "村名称"]),
+        vf(VILLAGE_CODE_FIELDS),
+        vf(VILLAGE_NAME_FIELDS),
         vf(&["XZQMC", "XZMC", "乡镇"]),
     );
     let ellipsoidal = ellipsoidal_areas(&villages.geoms, &crs);

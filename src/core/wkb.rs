@@ -326,6 +326,25 @@ pub fn gpkg_blob_multilinestring(srs_id: i32, lines: &[Vec<[f64; 2]>]) -> Vec<u8
     v
 }
 
+/// Encodes points as a GeoPackage MULTIPOINT blob.
+pub fn gpkg_blob_multipoint(srs_id: i32, points: &[[f64; 2]]) -> Vec<u8> {
+    let mut bb = super::geom::BBox::EMPTY;
+    for c in points {
+        bb.add(c[0], c[1]);
+    }
+    let mut v = gpkg_header(srs_id, &bb);
+    v.push(1);
+    v.extend_from_slice(&4u32.to_le_bytes());
+    v.extend_from_slice(&(points.len() as u32).to_le_bytes());
+    for c in points {
+        v.push(1);
+        v.extend_from_slice(&1u32.to_le_bytes());
+        v.extend_from_slice(&c[0].to_le_bytes());
+        v.extend_from_slice(&c[1].to_le_bytes());
+    }
+    v
+}
+
 fn gpkg_header(srs_id: i32, bb: &super::geom::BBox) -> Vec<u8> {
     let mut v = Vec::with_capacity(64);
     v.extend_from_slice(b"GP");

@@ -1,0 +1,449 @@
+//! The data package of a scope: one GeoPackage a town or village cadre takes away, holding
+//! every layer cut to the scope, the department tables of its villages and where all of it came
+//! from. It opens in YiTu, QGIS and ArcGIS.
+//!
+//! - Layers: every feature in scope ([`super::scope`]) is copied whole and unchanged — the
+//!   geometry bytes and every column as stored, so codes stay text and areas stay what the
+//!   survey recorded (a parcel is never cut: its TBDLMJ would no longer match its shape). From a
+//!   GeoPackage the table is copied row by row with its own definition and CRS; other formats
+//!   are written from what YiTu read.
+//! - Department tables (the joins of the village layer): the rows matching the scope's villages.
+//! - `yitu_package`: what the package is (scope, date, YiTu version, sources, counts).
+//!
+//! The file is written under a temporary name and moved into place when complete.
+
+use super::attrs::{AttributeTable, FieldType, Value};
+use super::cache::{Cache, VersionInfo};
+use super::geom::{GeomKind, GeometryStore};
+use super::gpkg_write::{GpkgWriter, OutValue};
+use super::join::{join, JoinSpec, RowMatches};
+use super::layer::{is_geopackage, VectorLayer};
+use super::profile::Scope;
+use super::progress::Progress;
+use super::scope::ScopeArea;
+use anyhow::Context as _;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// A department table joined to the village layer: the package keeps the rows matching the
+/// scope's villages (all rows for the county).
+pub struct PackageTable {
+    /// Dataset name (the table's name in the package).
+    pub name: String,
+    /// The version used, for the sources table.
+    pub info: Option<VersionInfo>,
+    /// All its rows.
+    pub attrs: AttributeTable,
+    /// Which rows each village matched.
+    pub matches: RowMatches,
+}
+
+/// The department tables joined to the village layer by `specs`, loaded from `cache` and
+/// matched again. A table that cannot be loaded or joined is left out with a message.
+pub fn department_tables(
+    cache: &Cache,
+    villages: &VectorLayer,
+    specs: &[JoinSpec],
+) -> (Vec<PackageTable>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut msgs = Vec::new();
+    for spec in specs {
+        let table = match cache.load_table(&spec.dataset, None) {
+            Ok(t) => t,
+            Err(e) => {
+                msgs.push(format!("{}: {e}", spec.dataset));
+                continue;
+            }
+        };
+        match join(&villages.attrs, &table.attrs, spec) {
+            Ok(j) => out.push(PackageTable {
+                name: spec.dataset.clone(),
+                info: Some(table.info),
+                attrs: table.attrs,
+                matches: j.matches,
+            }),
+            Err(e) => msgs.push(format!("{}: {e}", spec.dataset)),
+        }
+    }
+    (out, msgs)
+}
+
+/// What went into a package.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PackageSummary {
+    /// The file written.
+    pub path: PathBuf,
+    /// Villages in scope.
+    pub villages: usize,
+    /// Per layer: table name in the package, features written, features in the source layer.
+    pub layers: Vec<(String, usize, usize)>,
+    /// Per department table: name, rows written.
+    pub tables: Vec<(String, usize)>,
+    /// What was done on the way (department tables imported into the cache…).
+    pub notes: Vec<String>,
+    /// Things the user should know (layers that could not be read, tables left out…).
+    pub warnings: Vec<String>,
+}
+
+impl PackageSummary {
+    /// One line per layer and table, Chinese / English.
+    pub fn text(&self) -> String {
+        let mut s = format!(
+            "{}：{} 个村 / {} villages\n",
+            self.path.display(),
+            self.villages,
+            self.villages
+        );
+        for (name, kept, total) in &self.layers {
+            s += &format!("  {name}: {kept} / {total} 个要素 / features\n");
+        }
+        for (name, rows) in &self.tables {
+            s += &format!("  {name}: {rows} 行 / rows\n");
+        }
+        for n in &self.notes {
+            s += &format!("  · {n}\n");
+        }
+        for w in &self.warnings {
+            s += &format!("  ！{w}\n");
+        }
+        s
+    }
+}
+
+/// Writes the package of `scope` to `out`: the features of `layers` in scope (the scope's
+/// villages are taken from `villages`, one of `layers` or not) and the given table rows.
+pub fn write_package(
+    layers: &[&VectorLayer],
+    villages: &VectorLayer,
+    scope: &Scope,
+    tables: &[PackageTable],
+    out: &Path,
+    progress: &Progress,
+) -> anyhow::Result<PackageSummary> {
+    let area = ScopeArea::new(villages, scope)?;
+    let mut summary = PackageSummary {
+        path: out.to_path_buf(),
+        villages: area
+            .as_ref()
+            .map(|a| a.villages.len())
+            .unwrap_or(villages.len()),
+        ..Default::default()
+    };
+    let mut keep: Vec<Vec<bool>> = Vec::with_capacity(layers.len());
+    for l in layers {
+        progress.stage(
+            &format!("按范围选取 {} / selecting {} in scope", l.name, l.name),
+            l.len() as u64,
+        );
+        keep.push(match &area {
+            Some(a) => a.members(l, progress)?,
+            None => vec![true; l.len()],
+        });
+    }
+    progress.stage("写入数据包 / writing the package", layers.len() as u64 + 1);
+    let w = GpkgWriter::create(out)
+        .with_context(|| format!("无法创建 / cannot create {}", out.display()))?;
+    let mut used_names: HashSet<String> = HashSet::new();
+    for (i, l) in layers.iter().enumerate() {
+        let mut name = l.source.layer.clone();
+        let mut k = 2;
+        while !used_names.insert(name.to_ascii_lowercase()) {
+            name = format!("{}_{k}", l.source.layer);
+            k += 1;
+        }
+        let fids: HashSet<i64> = keep[i]
+            .iter()
+            .zip(&l.fids)
+            .filter(|(k, _)| **k)
+            .map(|(_, f)| *f)
+            .collect();
+        let n = if is_geopackage(&l.source.path) {
+            let src = super::gpkg::open(&l.source.path)?;
+            w.copy_features(&src, &l.source.layer, &name, &fids)
+                .with_context(|| {
+                    format!("复制图层 {} 失败 / copying layer {} failed", l.name, l.name)
+                })?
+        } else {
+            write_loaded(&w, l, &name, &keep[i])?
+        };
+        if n != fids.len() {
+            summary.warnings.push(format!(
+                "{name}: 源文件中有 {} 个要素已找不到（文件已更改？）/ {} features no longer found in the source (file changed?)",
+                fids.len() - n,
+                fids.len() - n
+            ));
+        }
+        summary.layers.push((name, n, l.len()));
+        progress.set(i as u64 + 1)?;
+    }
+    for t in tables {
+        let mut name = t.name.clone();
+        while !used_names.insert(name.to_ascii_lowercase()) {
+            name.push('_');
+        }
+        let rows: Vec<u32> = match &area {
+            Some(a) => t.matches.table_rows(&a.villages),
+            None => (0..t.attrs.len() as u32).collect(),
+        };
+        write_table(&w, &name, &t.attrs, &rows)?;
+        summary.tables.push((name, rows.len()));
+    }
+    write_about(&w, scope, villages, &area, layers, tables, &summary)?;
+    w.finish()?;
+    progress.set(layers.len() as u64 + 1)?;
+    Ok(summary)
+}
+
+fn out_value(v: Value) -> OutValue {
+    match v {
+        Value::Null => OutValue::Null,
+        Value::Int(i) => OutValue::Int(i),
+        Value::Real(r) if r.is_nan() => OutValue::Null,
+        Value::Real(r) => OutValue::Real(r),
+        Value::Text(t) => OutValue::Text(t.to_string()),
+    }
+}
+
+fn write_table(
+    w: &GpkgWriter,
+    name: &str,
+    attrs: &AttributeTable,
+    rows: &[u32],
+) -> anyhow::Result<()> {
+    let fields: Vec<(&str, FieldType)> = attrs
+        .fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.ftype))
+        .collect();
+    let mut lw = w.layer(name, name, None, 0, &fields)?;
+    let mut vals = Vec::with_capacity(fields.len());
+    for &r in rows {
+        vals.clear();
+        vals.extend((0..fields.len()).map(|c| out_value(attrs.get(r as usize, c))));
+        lw.add(None, &vals)?;
+    }
+    lw.finish()?;
+    Ok(())
+}
+
+/// The GeoPackage blob of feature `f` (in the store's CRS), or `None` for an empty geometry.
+fn feature_blob(store: &GeometryStore, f: usize, srs: i32) -> Option<Vec<u8>> {
+    match store.kinds[f] {
+        GeomKind::Polygon => {
+            let polys: Vec<Vec<Vec<[f64; 2]>>> = store
+                .parts(f)
+                .map(|p| p.rings().map(|r| r.to_vec()).collect())
+                .collect();
+            Some(super::wkb::gpkg_blob_multipolygon(srs, &polys))
+        }
+        GeomKind::Line => {
+            let lines: Vec<Vec<[f64; 2]>> = store.rings(f).map(|r| r.to_vec()).collect();
+            Some(super::wkb::gpkg_blob_multilinestring(srs, &lines))
+        }
+        GeomKind::Point => {
+            let pts: Vec<[f64; 2]> = store.rings(f).flatten().copied().collect();
+            Some(super::wkb::gpkg_blob_multipoint(srs, &pts))
+        }
+        GeomKind::Empty => None,
+    }
+}
+
+/// Writes a layer read from a format other than GeoPackage, from its loaded data.
+fn write_loaded(
+    w: &GpkgWriter,
+    l: &VectorLayer,
+    name: &str,
+    keep: &[bool],
+) -> anyhow::Result<usize> {
+    let srs = match l.crs.epsg {
+        Some(e) => {
+            w.add_srs(e as i32)?;
+            e as i32
+        }
+        None => -1,
+    };
+    let kind = l.kind();
+    let gtype = match kind {
+        GeomKind::Polygon => "MULTIPOLYGON",
+        GeomKind::Line => "MULTILINESTRING",
+        GeomKind::Point => "MULTIPOINT",
+        GeomKind::Empty => "GEOMETRY",
+    };
+    let fields: Vec<(&str, FieldType)> = l
+        .attrs
+        .fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.ftype))
+        .collect();
+    let mut lw = w.layer(name, name, Some(gtype), srs, &fields)?;
+    let mut n = 0;
+    let mut vals = Vec::with_capacity(fields.len());
+    for f in (0..l.len()).filter(|&f| keep[f]) {
+        vals.clear();
+        vals.extend((0..fields.len()).map(|c| out_value(l.attrs.get(f, c))));
+        let blob = feature_blob(&l.geoms, f, srs);
+        lw.add(blob.as_deref().map(|b| (b, l.geoms.bboxes[f])), &vals)?;
+        n += 1;
+    }
+    lw.finish()?;
+    Ok(n)
+}
+
+/// The `yitu_package` table: what this package is and where its data came from.
+fn write_about(
+    w: &GpkgWriter,
+    scope: &Scope,
+    villages: &VectorLayer,
+    area: &Option<ScopeArea>,
+    layers: &[&VectorLayer],
+    tables: &[PackageTable],
+    summary: &PackageSummary,
+) -> anyhow::Result<()> {
+    let mut lw = w.layer(
+        "yitu_package",
+        "数据包说明 / about this package",
+        None,
+        0,
+        &[("item", FieldType::Text), ("value", FieldType::Text)],
+    )?;
+    let (kind, code) = match scope {
+        Scope::County => ("全县 / county", String::new()),
+        Scope::Town(c) => ("乡镇 / town", c.clone()),
+        Scope::Village(c) => ("村 / village", c.clone()),
+    };
+    let mut names: Vec<String> = Vec::new();
+    if let (Some(a), Some(col)) = (area, super::scope::village_name_field(&villages.attrs)) {
+        for &f in a.villages.iter().take(50) {
+            names.push(villages.attrs.get(f as usize, col).to_string());
+        }
+        if a.villages.len() > 50 {
+            names.push(format!(
+                "… 共 {} 个 / {} in all",
+                a.villages.len(),
+                a.villages.len()
+            ));
+        }
+    }
+    let mut rows: Vec<(String, String)> = vec![
+        ("范围 / scope".into(), format!("{kind} {code}").trim().to_string()),
+        ("村 / villages".into(), names.join("、")),
+        ("生成时间 / created (UTC)".into(), super::cache::now_utc()),
+        (
+            "生成软件 / written by".into(),
+            format!("YiTu 一图 {}", env!("CARGO_PKG_VERSION")),
+        ),
+        (
+            "规则 / rule".into(),
+            "范围内（与所选村有重叠面积）的要素整体复制，属性与图形不变 / features sharing area with the scope copied whole and unchanged".into(),
+        ),
+    ];
+    for (l, (name, kept, total)) in layers.iter().zip(&summary.layers) {
+        rows.push((
+            format!("图层 / layer {name}"),
+            format!(
+                "{kept} / {total}，来源 / from {} ({})",
+                l.source.path.display(),
+                l.source.layer
+            ),
+        ));
+    }
+    for (t, (name, n)) in tables.iter().zip(&summary.tables) {
+        let src = t
+            .info
+            .as_ref()
+            .map(|i| {
+                format!(
+                    "{}，第 {} 版 / version {}，{}，{}",
+                    i.department, i.version, i.version, i.imported_at, i.source
+                )
+            })
+            .unwrap_or_default();
+        rows.push((
+            format!("部门数据 / table {name}"),
+            format!("{n} 行 / rows；{src}"),
+        ));
+    }
+    for (k, v) in rows {
+        lw.add(None, &[OutValue::Text(k), OutValue::Text(v)])?;
+    }
+    lw.finish()?;
+    Ok(())
+}
+
+/// The village layer among `layers`: the one named `name` (ASCII case ignored), or else a polygon
+/// layer with a village code field and no DLBM.
+pub fn find_village_layer(layers: &[&VectorLayer], name: &str) -> Option<usize> {
+    layers
+        .iter()
+        .position(|l| l.source.layer.eq_ignore_ascii_case(name))
+        .or_else(|| {
+            layers.iter().position(|l| {
+                super::scope::village_code_field(&l.attrs).is_some()
+                    && l.attrs.field_index("DLBM").is_none()
+                    && l.kind() == GeomKind::Polygon
+            })
+        })
+}
+
+/// Packages a data file (every layer with geometry) or a project (its layers, and the
+/// department tables joined to its village layer, from the cache at `cache_path`).
+pub fn package_file(
+    input: &Path,
+    village_layer: &str,
+    scope: &Scope,
+    cache_path: &Path,
+    out: &Path,
+    progress: &Progress,
+) -> anyhow::Result<PackageSummary> {
+    let is_project = input
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yitu"));
+    let mut warnings = Vec::new();
+    let mut notes = Vec::new();
+    let mut sources: Vec<(PathBuf, String, Vec<JoinSpec>)> = Vec::new();
+    let mut cache = None;
+    if is_project {
+        let project = super::project::Project::load(input).map_err(anyhow::Error::msg)?;
+        let mut c = Cache::open(cache_path)?;
+        notes = c.ensure(&project.datasets, progress);
+        cache = Some(c);
+        for l in project.layers {
+            sources.push((l.path, l.layer, l.joins));
+        }
+    } else {
+        let info = super::layer::inspect(input)?;
+        for l in info.layers {
+            if l.geometry_type != "NONE" {
+                sources.push((input.to_path_buf(), l.name, vec![]));
+            }
+        }
+    }
+    let mut loaded: Vec<(VectorLayer, Vec<JoinSpec>)> = Vec::new();
+    for (path, layer, joins) in sources {
+        progress.check()?;
+        match super::layer::load_layer(&path, Some(&layer), progress) {
+            Ok(l) => loaded.push((l, joins)),
+            Err(e) => warnings.push(format!("{layer}: {e}")),
+        }
+    }
+    let layers: Vec<&VectorLayer> = loaded.iter().map(|(l, _)| l).collect();
+    let v = find_village_layer(&layers, village_layer).ok_or_else(|| {
+        anyhow::anyhow!(
+            "没有村界图层 {village_layer} / no village layer {village_layer} in {}",
+            input.display()
+        )
+    })?;
+    let tables = match &cache {
+        Some(c) => {
+            let (t, msgs) = department_tables(c, layers[v], &loaded[v].1);
+            warnings.extend(msgs);
+            t
+        }
+        None => Vec::new(),
+    };
+    let mut summary = write_package(&layers, layers[v], scope, &tables, out, progress)?;
+    warnings.append(&mut summary.warnings);
+    summary.warnings = warnings;
+    summary.notes = notes;
+    Ok(summary)
+}
