@@ -526,4 +526,76 @@ fn village_file_window_opens_a_profile() {
     h.step();
     assert_eq!(h.state().selection.len(), 18);
     assert!(h.query_by_label("18 个村").is_some());
+    // The map and the attribute table follow the scope: every layer is cut to the town.
+    settle(&mut h, "the scope", |a| {
+        !a.busy() && a.scope.shown == yitu::core::profile::Scope::Town("350322104".into())
+    });
+    let in_scope = |h: &Harness<'_, YituApp>, i: usize| {
+        let l = &h.state().layers[i];
+        (0..l.data.len()).filter(|&f| l.in_scope(f)).count()
+    };
+    assert_eq!(in_scope(&h, vl), 18);
+    let parcels = layer_index(&h, "地类图斑");
+    let n = in_scope(&h, parcels);
+    assert!(
+        n > 100 && n < h.state().layers[parcels].data.len() / 2,
+        "{n}"
+    );
+    assert!(h
+        .query_by_label_contains("范围：鲤南镇 350322104")
+        .is_some());
+    h.state_mut().active = Some(vid);
+    h.state_mut().show_table = true;
+    settle(&mut h, "the village table cut to the town", |a| {
+        !a.busy() && a.table_rows().len() == 18
+    });
+    assert!(h.query_by_label("（仅范围内）").is_some());
+    // A village outside the town can no longer be picked on the map.
+    let outside = {
+        let l = &h.state().layers[vl];
+        let c = l.attrs.field_index("ZLDWDM").unwrap();
+        let f = (0..l.data.len())
+            .find(|&f| !l.attrs.get(f, c).to_string().starts_with("350322104"))
+            .unwrap();
+        let bb = l.data.display.bboxes[f];
+        (f, bb.center())
+    };
+    assert!(!h.state().layers[vl].in_scope(outside.0));
+
+    // The town's data package, as the window's button writes it.
+    let out = dir.path().join("鲤南镇.gpkg");
+    {
+        let ctx = h.ctx.clone();
+        let YituApp {
+            profile, layers, ..
+        } = h.state_mut();
+        profile.export_package(
+            &ctx,
+            layers,
+            yitu::core::profile::Scope::Town("350322104".into()),
+            out.clone(),
+            yitu::gui::Lang::Zh,
+        );
+    }
+    settle(&mut h, "the data package", |a| !a.busy());
+    assert!(
+        h.state().profile.status.contains("18 个村"),
+        "{}",
+        h.state().profile.status
+    );
+    let pkg = rusqlite::Connection::open(&out).unwrap();
+    let count = |sql: &str| -> i64 { pkg.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM CJDCQ"), 18);
+    assert_eq!(count("SELECT count(*) FROM DLTB"), n as i64);
+    assert_eq!(count("SELECT count(*) FROM 人口"), 18);
+
+    // Back to the whole county from the status bar.
+    h.get_by_label("显示全县").click();
+    settle(&mut h, "the whole county", |a| {
+        !a.busy() && a.scope.shown == yitu::core::profile::Scope::County
+    });
+    assert_eq!(in_scope(&h, vl), h.state().layers[vl].data.len());
+    settle(&mut h, "the whole village table", |a| {
+        a.table_rows().len() == 62
+    });
 }

@@ -75,6 +75,8 @@ pub struct YituApp {
     pub data: DataUi,
     /// 一村一档: village files, their window and exports.
     pub profile: super::profile::ProfileUi,
+    /// The scope (town, village) the map and the attribute table follow.
+    pub scope: super::scope::ScopeView,
     project_datasets: Vec<crate::core::project::ProjectDataset>,
     table: TableState,
     jobs: Vec<LoadJob>,
@@ -111,6 +113,7 @@ impl YituApp {
             project_path: None,
             data: DataUi::default(),
             profile: Default::default(),
+            scope: Default::default(),
             project_datasets: Vec::new(),
             table: TableState::default(),
             jobs: Vec::new(),
@@ -144,7 +147,11 @@ impl YituApp {
 
     /// Whether anything is loading (layers, or the attribute table sorting/filtering).
     pub fn busy(&self) -> bool {
-        !self.jobs.is_empty() || self.table.busy() || self.data.busy() || self.profile.busy()
+        !self.jobs.is_empty()
+            || self.table.busy()
+            || self.data.busy()
+            || self.profile.busy()
+            || self.scope.busy()
     }
 
     /// The attribute table's rows (feature indices) in display order.
@@ -482,8 +489,7 @@ impl YituApp {
         // With the village files open, a click on the map picks the village there.
         if self.profile.open {
             if let Some(v) = super::profile::village_layer(&self.layers) {
-                if let (Some(f), Some(c)) =
-                    (v.data.pick(m[0], m[1], tol), v.attrs.field_index("ZLDWDM"))
+                if let (Some(f), Some(c)) = (v.pick(m[0], m[1], tol), v.attrs.field_index("ZLDWDM"))
                 {
                     let code = v.attrs.get(f as usize, c).to_string();
                     self.profile.select(&code);
@@ -496,7 +502,7 @@ impl YituApp {
             .iter()
             .filter(|l| l.visible && Some(l.id) == active)
             .chain(self.layers.iter().rev().filter(|l| l.visible))
-            .find_map(|l| l.data.pick(m[0], m[1], tol).map(|f| (l, f)));
+            .find_map(|l| l.pick(m[0], m[1], tol).map(|f| (l, f)));
         match hit {
             Some((l, f)) => {
                 let rows = l
@@ -639,6 +645,23 @@ impl YituApp {
                 self.active = Some(id);
             }
             None => {}
+        }
+        if self.profile.scope != self.scope.wanted {
+            let label = self.profile.scope_label(lang);
+            self.scope.request(
+                self.profile.scope.clone(),
+                label,
+                &mut self.layers,
+                self.profile.village_layer,
+                ui.ctx(),
+            );
+        }
+        if let Some(Err(e)) =
+            self.scope
+                .poll(&mut self.layers, self.profile.village_layer, ui.ctx())
+        {
+            self.profile.scope = self.scope.shown.clone();
+            self.msg(e);
         }
         if self.busy() {
             ui.ctx()
@@ -889,6 +912,9 @@ impl YituApp {
             }
             if let Some(i) = cancel {
                 self.jobs[i].progress.cancel();
+            }
+            if self.scope.status_ui(ui, lang) {
+                self.profile.scope = crate::core::profile::Scope::County;
             }
             if let Some(m) = self.messages.last() {
                 ui.separator();

@@ -42,6 +42,9 @@ pub struct MapLayer {
     pub joins: Vec<(JoinSpec, JoinReport)>,
     /// Bumped whenever `attrs` changes.
     pub attrs_version: u64,
+    /// Which features are in the scope shown (county, town, village); `None`: all of them.
+    /// Features out of scope are not drawn, picked, labelled or listed in the table.
+    pub scope: Option<Arc<Vec<bool>>>,
     image: Option<(ViewBox, u64, TextureHandle)>,
     job: Option<RenderJob>,
 }
@@ -55,6 +58,7 @@ impl MapLayer {
             attrs: Arc::new(data.attrs.clone()),
             joins: Vec::new(),
             attrs_version: 1,
+            scope: None,
             name: data.name.clone(),
             data: Arc::new(data),
             style,
@@ -71,10 +75,52 @@ impl MapLayer {
         let colors_changed = style.symbology != self.style.symbology;
         self.style = style;
         if colors_changed {
-            self.style_index =
-                Arc::new(StyleIndex::build(&self.style, &self.attrs, self.data.len()));
+            self.rebuild_style_index();
         }
         self.version += 1;
+    }
+
+    /// Shows only the features in `scope` (`None`: all). The layer re-renders and its table
+    /// refilters.
+    pub fn set_scope(&mut self, scope: Option<Arc<Vec<bool>>>) {
+        self.scope = scope;
+        self.rebuild_style_index();
+        self.attrs_version += 1;
+        self.version += 1;
+    }
+
+    /// Whether feature `f` is in the scope shown.
+    pub fn in_scope(&self, f: usize) -> bool {
+        self.scope
+            .as_ref()
+            .is_none_or(|m| m.get(f).copied().unwrap_or(false))
+    }
+
+    /// The topmost feature in scope within `tol` of a Web Mercator point.
+    pub fn pick(&self, x: f64, y: f64, tol: f64) -> Option<u32> {
+        let bb = crate::core::geom::BBox {
+            min_x: x - tol,
+            min_y: y - tol,
+            max_x: x + tol,
+            max_y: y + tol,
+        };
+        self.data
+            .query(&bb)
+            .filter(|&f| self.in_scope(f as usize) && self.data.display.hit(f as usize, x, y, tol))
+            .max()
+    }
+
+    /// Colours per feature for the style, with features out of scope hidden.
+    fn rebuild_style_index(&mut self) {
+        let mut index = StyleIndex::build(&self.style, &self.attrs, self.data.len());
+        if let Some(m) = &self.scope {
+            for (c, &inside) in index.feature_color.iter_mut().zip(m.iter()) {
+                if !inside {
+                    *c = u16::MAX;
+                }
+            }
+        }
+        self.style_index = Arc::new(index);
     }
 
     /// Replaces the joined fields with `joins` (the layer's own fields stay; the style is
@@ -83,7 +129,7 @@ impl MapLayer {
         self.attrs = Arc::new(with_joins(&self.data.attrs, &joins));
         self.joins = joins.into_iter().map(|j| (j.spec, j.report)).collect();
         self.attrs_version += 1;
-        self.style_index = Arc::new(StyleIndex::build(&self.style, &self.attrs, self.data.len()));
+        self.rebuild_style_index();
         self.version += 1;
     }
 

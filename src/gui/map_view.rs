@@ -254,6 +254,9 @@ fn draw_labels(painter: &egui::Painter, layers: &[MapLayer], view: &ViewBox, sm:
         }
         for f in ids {
             let f = f as usize;
+            if !l.in_scope(f) {
+                continue;
+            }
             let v = l.attrs.get(f, col);
             if v == Value::Null {
                 continue;

@@ -8,6 +8,7 @@ pub mod data;
 pub mod layers;
 pub mod map_view;
 pub mod profile;
+pub mod scope;
 pub mod table;
 
 use std::path::PathBuf;

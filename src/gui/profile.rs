@@ -8,6 +8,7 @@ use super::layers::MapLayer;
 use super::Lang;
 use crate::core::cache::Cache;
 use crate::core::charts::{self, AreaUnit};
+use crate::core::package;
 use crate::core::profile::{
     self, IndicatorSource, ProfileOptions, Profiles, Scope, VillageProfile,
 };
@@ -55,6 +56,8 @@ pub struct ProfileUi {
     pub status: String,
     /// Village layer id in the app.
     pub village_layer: Option<u64>,
+    /// The department-data cache (for the tables of a data package).
+    pub cache_path: Option<PathBuf>,
     charts: Option<(String, AreaUnit, Vec<TextureHandle>)>,
 }
 
@@ -103,6 +106,7 @@ impl ProfileUi {
     /// (in the background), with the department tables joined to it as indicators.
     pub fn start(&mut self, layers: &[MapLayer], cache_path: PathBuf, ctx: &Context, lang: Lang) {
         self.open = true;
+        self.cache_path = Some(cache_path.clone());
         let Some(v) = village_layer(layers) else {
             self.status = lang
                 .tr(
@@ -171,6 +175,35 @@ impl ProfileUi {
                     let j = self.jobs.remove(i);
                     self.status = format!("{}: 失败 / failed", j.label);
                 }
+            }
+        }
+    }
+
+    /// How the current scope reads: "鲤城街道 350322001（17 个村）", "城内社区 350322001002".
+    pub fn scope_label(&self, lang: Lang) -> String {
+        let Some(all) = &self.profiles else {
+            return String::new();
+        };
+        let n = all.in_scope(&self.scope).count();
+        match &self.scope {
+            Scope::County => lang.tr("全县", "County").into(),
+            Scope::Town(t) => {
+                let name = all
+                    .villages
+                    .iter()
+                    .find(|v| &v.town_code == t)
+                    .map(|v| v.town_name.as_str())
+                    .unwrap_or("");
+                format!("{name} {t}（{n} {}）", lang.tr("个村", "villages"))
+            }
+            Scope::Village(c) => {
+                let name = all
+                    .villages
+                    .iter()
+                    .find(|v| &v.code == c)
+                    .map(|v| v.name.as_str())
+                    .unwrap_or("");
+                format!("{name} {c}")
             }
         }
     }
@@ -296,6 +329,27 @@ impl ProfileUi {
                             .map(|()| JobOut::Done(format!("→ {}", out.display())))
                             .map_err(|e| format!("{e:#}"))
                     });
+                }
+            }
+            if ui
+                .add_enabled(
+                    !busy,
+                    egui::Button::new(lang.tr("数据包 GeoPackage…", "Data package (GeoPackage)…")),
+                )
+                .on_hover_text(lang.tr(
+                    "范围内的全部图层（要素整体、属性不变）与各村的部门数据，交给镇村干部",
+                    "Every layer cut to the scope (features whole and unchanged) and the villages' department data, for town or village cadres",
+                ))
+                .clicked()
+            {
+                let name = format!("{}_数据包.gpkg", self.scope_label(Lang::Zh).split('（').next().unwrap_or("").replace(' ', "_"));
+                if let Some(out) = rfd::FileDialog::new()
+                    .set_file_name(name)
+                    .add_filter("GeoPackage", &["gpkg"])
+                    .save_file()
+                {
+                    let scope = self.scope.clone();
+                    self.export_package(ui.ctx(), layers, scope, out, lang);
                 }
             }
             if ui.add_enabled(!busy, egui::Button::new("JSON…")).clicked() {
@@ -627,6 +681,41 @@ impl ProfileUi {
                     ));
                 }
             });
+    }
+
+    /// Writes the data package of `scope` in the background: the app's layers and the tables
+    /// joined to its village layer.
+    pub fn export_package(
+        &mut self,
+        ctx: &Context,
+        layers: &[MapLayer],
+        scope: Scope,
+        out: PathBuf,
+        lang: Lang,
+    ) {
+        let Some(v) = village_layer(layers) else {
+            return;
+        };
+        let villages = v.data.clone();
+        let specs: Vec<_> = v.joins.iter().map(|(s, _)| s.clone()).collect();
+        let all: Vec<_> = layers.iter().map(|l| l.data.clone()).collect();
+        let cache_path = self.cache_path.clone();
+        let label = lang.tr("导出数据包", "Exporting data package").to_string();
+        self.spawn(label, ctx, move |p| {
+            let (tables, mut msgs) = match cache_path.map(|c| Cache::open(&c)) {
+                Some(Ok(cache)) if !specs.is_empty() => {
+                    package::department_tables(&cache, &villages, &specs)
+                }
+                Some(Err(e)) => (Vec::new(), vec![e.to_string()]),
+                _ => (Vec::new(), Vec::new()),
+            };
+            let refs: Vec<&crate::core::layer::VectorLayer> = all.iter().map(|l| &**l).collect();
+            let mut s = package::write_package(&refs, &villages, &scope, &tables, &out, p)
+                .map_err(|e| format!("{e:#}"))?;
+            msgs.append(&mut s.warnings);
+            s.warnings = msgs;
+            Ok(JobOut::Done(s.text()))
+        });
     }
 
     fn export_pdf(

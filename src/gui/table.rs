@@ -57,17 +57,21 @@ impl TableState {
         }
         self.computed_for = Some(key);
         let (tx, rx) = channel();
-        let (attrs, n, filter, sort, ctx) = (
+        let (attrs, n, filter, sort, ctx, scope) = (
             layer.attrs.clone(),
             layer.data.len(),
             self.filter.clone(),
             self.sort,
             ctx.clone(),
+            layer.scope.clone(),
         );
         std::thread::spawn(move || {
             let mut rows = attrs.filter_rows(&filter, None);
             if attrs.fields.is_empty() {
                 rows = (0..n as u32).collect();
+            }
+            if let Some(m) = scope {
+                rows.retain(|&r| m.get(r as usize).copied().unwrap_or(false));
             }
             if let Some((col, desc)) = sort {
                 if col < attrs.fields.len() {
@@ -122,6 +126,12 @@ pub fn show(
             data.len(),
             lang.tr("行", "rows")
         ));
+        if layer.scope.is_some() {
+            ui.label(
+                egui::RichText::new(lang.tr("（仅范围内）", "(in scope only)"))
+                    .color(egui::Color32::from_rgb(180, 60, 40)),
+            );
+        }
         let selected_here: Vec<u32> = selection
             .iter()
             .filter(|s| s.0 == layer.id)
