@@ -14,6 +14,12 @@ use std::path::PathBuf;
 pub struct Cli {
     /// A project (.yitu) or data file to open in the app.
     pub open: Option<PathBuf>,
+    /// Open the app on this town's villages (9-digit code): the map and tables cut to it.
+    #[arg(long)]
+    pub town: Option<String>,
+    /// Open the app on this village (12-digit code).
+    #[arg(long)]
+    pub village: Option<String>,
     /// What to run headless.
     #[command(subcommand)]
     pub command: Option<Command>,

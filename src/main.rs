@@ -6,7 +6,13 @@ fn main() {
     match cli.command {
         Some(cmd) => std::process::exit(run(cmd)),
         None => {
-            if let Err(e) = yitu::gui::run(cli.open) {
+            use yitu::core::profile::Scope;
+            let scope = match (cli.village, cli.town) {
+                (Some(v), _) => Some(Scope::Village(v)),
+                (None, Some(t)) => Some(Scope::Town(t)),
+                _ => None,
+            };
+            if let Err(e) = yitu::gui::run(cli.open, scope) {
                 eprintln!("无法打开窗口（需要图形界面）/ cannot open the window (a display is needed): {e}");
                 std::process::exit(1);
             }

@@ -77,6 +77,8 @@ pub struct YituApp {
     pub profile: super::profile::ProfileUi,
     /// The scope (town, village) the map and the attribute table follow.
     pub scope: super::scope::ScopeView,
+    /// A scope to show once the data has loaded (`yitu PROJECT --town CODE`).
+    pub start_scope: Option<crate::core::profile::Scope>,
     project_datasets: Vec<crate::core::project::ProjectDataset>,
     table: TableState,
     jobs: Vec<LoadJob>,
@@ -114,6 +116,7 @@ impl YituApp {
             data: DataUi::default(),
             profile: Default::default(),
             scope: Default::default(),
+            start_scope: None,
             project_datasets: Vec::new(),
             table: TableState::default(),
             jobs: Vec::new(),
@@ -599,6 +602,11 @@ impl YituApp {
                     });
             }
         }
+        let basemap = match &self.basemap_choice {
+            BasemapChoice::Offline { path } => Some(path.clone()),
+            _ => None,
+        };
+        let profile_request = self.profile.panel(ui, &self.layers, basemap, lang);
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE.fill(egui::Color32::from_rgb(238, 236, 228)))
             .show(ui, |ui| {
@@ -623,11 +631,7 @@ impl YituApp {
         {
             self.msg(m);
         }
-        let basemap = match &self.basemap_choice {
-            BasemapChoice::Offline { path } => Some(path.clone()),
-            _ => None,
-        };
-        match self.profile.window(ui.ctx(), &self.layers, basemap, lang) {
+        match profile_request {
             Some(super::profile::MapRequest::Village(id, f)) => {
                 self.selection = vec![(id, f)];
                 self.active = Some(id);
@@ -646,6 +650,7 @@ impl YituApp {
             }
             None => {}
         }
+        self.apply_start_scope();
         if self.profile.scope != self.scope.wanted {
             let label = self.profile.scope_label(lang);
             self.scope.request(
@@ -656,12 +661,16 @@ impl YituApp {
                 ui.ctx(),
             );
         }
-        if let Some(Err(e)) =
-            self.scope
-                .poll(&mut self.layers, self.profile.village_layer, ui.ctx())
+        match self
+            .scope
+            .poll(&mut self.layers, self.profile.village_layer, ui.ctx())
         {
-            self.profile.scope = self.scope.shown.clone();
-            self.msg(e);
+            Some(Ok(bb)) => self.map.zoom_to(&bb),
+            Some(Err(e)) => {
+                self.profile.scope = self.scope.shown.clone();
+                self.msg(e);
+            }
+            None => {}
         }
         if self.busy() {
             ui.ctx()
@@ -852,6 +861,50 @@ impl YituApp {
         let ctx = self.ctx.clone();
         let cache = self.data.cache_path.clone();
         self.profile.start(&self.layers, cache, &ctx, self.lang);
+    }
+
+    /// Once the layers have loaded, computes the village files and shows `start_scope`.
+    fn apply_start_scope(&mut self) {
+        use crate::core::profile::Scope;
+        let Some(scope) = &self.start_scope else {
+            return;
+        };
+        if !self.jobs.is_empty() || self.layers.is_empty() || self.data.busy() {
+            return;
+        }
+        if self.profile.profiles.is_none() {
+            if !self.profile.busy() {
+                if super::profile::village_layer(&self.layers).is_none() {
+                    self.start_scope = None;
+                    self.msg(
+                        "没有村界图层，无法按范围显示 / no village layer: the scope cannot be shown",
+                    );
+                    return;
+                }
+                self.open_profiles();
+            }
+            return;
+        }
+        // Show a village of the scope, so the window's scope choice reads right.
+        let first_of_town = |t: &str| {
+            self.profile.profiles.as_ref().and_then(|p| {
+                p.villages
+                    .iter()
+                    .find(|v| v.town_code == t)
+                    .map(|v| v.code.clone())
+            })
+        };
+        match scope {
+            Scope::Village(c) => self.profile.select(c),
+            Scope::Town(t) => {
+                if let Some(c) = first_of_town(t) {
+                    self.profile.select(&c);
+                }
+            }
+            Scope::County => {}
+        }
+        self.profile.scope = scope.clone();
+        self.start_scope = None;
     }
 
     /// Opens the join dialog for the active layer.

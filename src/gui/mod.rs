@@ -127,8 +127,12 @@ impl Lang {
     }
 }
 
-/// Opens the desktop window, optionally with a project or data file.
-pub fn run(open: Option<PathBuf>) -> eframe::Result<()> {
+/// Opens the desktop window, optionally with a project or data file, and cut to a scope (a town
+/// or a village of its village layer).
+pub fn run(
+    open: Option<PathBuf>,
+    scope: Option<crate::core::profile::Scope>,
+) -> eframe::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("一图 YiTu")
@@ -146,6 +150,7 @@ pub fn run(open: Option<PathBuf>) -> eframe::Result<()> {
             if let Some(p) = open {
                 app.open_path(&p);
             }
+            app.start_scope = scope;
             Ok(Box::new(app))
         }),
     )

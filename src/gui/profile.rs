@@ -214,10 +214,11 @@ impl ProfileUi {
         p.villages.iter().find(|v| &v.code == code)
     }
 
-    /// The window. Returns what the map should do.
-    pub fn window(
+    /// The panel at the right of the map (docked, so the map beside it still shows the whole
+    /// scope). Returns what the map should do.
+    pub fn panel(
         &mut self,
-        ctx: &Context,
+        ui: &mut Ui,
         layers: &[MapLayer],
         basemap: Option<PathBuf>,
         lang: Lang,
@@ -226,18 +227,30 @@ impl ProfileUi {
         if !self.open {
             return None;
         }
-        let mut open = self.open;
         let mut request = None;
-        egui::Window::new(lang.tr("一村一档", "Village files"))
-            .open(&mut open)
-            .default_size([900.0, 640.0])
+        egui::Panel::right("village-files")
             .resizable(true)
-            .show(ctx, |ui| {
+            .default_size(660.0)
+            .min_size(420.0)
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.heading(lang.tr("一村一档", "Village files"));
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if ui
+                            .small_button("×")
+                            .on_hover_text(lang.tr("关闭", "Close"))
+                            .clicked()
+                        {
+                            self.open = false;
+                        }
+                    });
+                });
+                ui.separator();
                 request = self.contents(ui, layers, basemap, lang);
             });
-        self.open = open;
         if self.busy() {
-            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(100));
         }
         request
     }
