@@ -577,10 +577,10 @@ fn run_bench_profile(
     let gpkg = ensure_bench_county(data, parcels)?;
     let exe = std::env::current_exe()?;
     let tmp = tempfile_dir()?;
-    let run = |args: &[&str]| -> anyhow::Result<(f64, f64, String)> {
+    let run = |command: &str, args: &[&str]| -> anyhow::Result<(f64, f64, String)> {
         let t = std::time::Instant::now();
         let o = std::process::Command::new(&exe)
-            .arg("profile")
+            .arg(command)
             .arg(&gpkg)
             .args(args)
             .env("YITU_PEAK", "1")
@@ -598,39 +598,53 @@ fn run_bench_profile(
     let csv = tmp.join("p.csv");
     let csv = csv.to_str().unwrap_or("p.csv");
     let mut out = format!("{}\n", gpkg.display());
-    let town = match town {
-        Some(t) => t,
-        None => {
-            let (_, _, text) = run(&["--all", "--ledger", "--format", "csv"])?;
-            text.lines()
-                .nth(1)
-                .and_then(|l| l.split(',').nth(2))
-                .unwrap_or("")
-                .to_string()
-        }
+    let (_, _, text) = run("profile", &["--all", "--ledger", "--format", "csv"])?;
+    let first = |col: usize| {
+        text.lines()
+            .nth(1)
+            .and_then(|l| l.split(',').nth(col))
+            .unwrap_or("")
+            .to_string()
     };
+    let town = town.unwrap_or_else(|| first(2));
+    let village = first(0);
     let pdf = tmp.join("atlas.pdf");
     let pdf = pdf.to_str().unwrap_or("atlas.pdf");
-    let cases: [(&str, Vec<&str>); 3] = [
+    let package = tmp.join("package.gpkg");
+    let package = package.to_str().unwrap_or("package.gpkg");
+    let cases: [(&str, &str, Vec<&str>); 5] = [
         (
             "farmland ledger, all villages / 耕地一本账",
+            "profile",
             vec!["--all", "--ledger", "--format", "csv", "--out", csv],
         ),
         (
             "full file, all villages / 一村一档全部",
+            "profile",
             vec!["--all", "--format", "csv", "--out", csv],
         ),
         (
             "atlas of one town / 一镇图集",
+            "profile",
             vec!["--town", &town, "--format", "pdf", "--out", pdf],
         ),
+        (
+            "data package of one town / 一镇数据包",
+            "package",
+            vec!["--town", &town, "--out", package],
+        ),
+        (
+            "data package of one village / 一村数据包",
+            "package",
+            vec!["--village", &village, "--out", package],
+        ),
     ];
-    for (name, args) in cases {
+    for (name, command, args) in cases {
         let mut times = Vec::new();
         let mut peaks = Vec::new();
         let mut last = String::new();
         for _ in 0..runs.max(1) {
-            let (t, p, text) = run(&args)?;
+            let (t, p, text) = run(command, &args)?;
             times.push(t);
             peaks.push(p);
             last = text;
@@ -644,6 +658,11 @@ fn run_bench_profile(
         ));
         if name.starts_with("atlas") {
             out.push_str(&format!("  {}", last));
+        }
+        if command == "package" {
+            if let Some(l) = last.lines().find(|l| l.trim_start().starts_with("DLTB")) {
+                out.push_str(&format!("  {}\n", l.trim()));
+            }
         }
     }
     let _ = std::fs::remove_dir_all(&tmp);
@@ -1033,8 +1052,14 @@ pub fn run(cmd: Command) -> i32 {
             let db = cache.unwrap_or_else(crate::core::cache::Cache::default_path);
             let t = std::time::Instant::now();
             let progress = crate::core::progress::Progress::new();
-            match crate::core::package::package_file(&file, &villages, &scope, &db, &out, &progress)
-            {
+            let result =
+                crate::core::package::package_file(&file, &villages, &scope, &db, &out, &progress);
+            if std::env::var_os("YITU_PEAK").is_some() {
+                if let Some(mb) = crate::core::bench::peak_mb() {
+                    eprintln!("peak MB: {mb:.0}");
+                }
+            }
+            match result {
                 Ok(summary) => {
                     print!("{}", summary.text());
                     eprintln!("{:.2} 秒 / s", t.elapsed().as_secs_f64());

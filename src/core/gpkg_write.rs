@@ -247,26 +247,49 @@ impl GpkgWriter {
             q(name),
             placeholders.join(", ")
         ))?;
-        let select = if pk_index == usize::MAX {
-            format!("SELECT rowid, * FROM {}", q(&table))
+        let key = if pk_index == usize::MAX {
+            "rowid".to_string()
         } else {
-            format!("SELECT {}, * FROM {}", q(&pk_col), q(&table))
+            q(&pk_col)
         };
-        let mut st = src.prepare(&select)?;
-        let mut rows = st.query([])?;
+        let total: i64 =
+            src.query_row(&format!("SELECT count(*) FROM {}", q(&table)), [], |r| {
+                r.get(0)
+            })?;
         let mut n = 0;
         let mut vals: Vec<rusqlite::types::Value> = Vec::with_capacity(ncols);
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            if !keep.contains(&id) {
-                continue;
-            }
+        let mut copy_row = |r: &rusqlite::Row| -> rusqlite::Result<()> {
             vals.clear();
             for i in 0..ncols {
                 vals.push(r.get::<_, rusqlite::types::Value>(i + 1)?);
             }
             ins.execute(params_from_iter(vals.iter()))?;
             n += 1;
+            Ok(())
+        };
+        if (keep.len() as i64) * 8 < total {
+            // A small part (a village of a county): look the rows up by key.
+            let mut ids: Vec<i64> = keep.iter().copied().collect();
+            ids.sort_unstable();
+            let mut st = src.prepare(&format!(
+                "SELECT {key}, * FROM {} WHERE {key} = ?1",
+                q(&table)
+            ))?;
+            for id in ids {
+                let mut rows = st.query([id])?;
+                if let Some(r) = rows.next()? {
+                    copy_row(r)?;
+                }
+            }
+        } else {
+            let mut st = src.prepare(&format!("SELECT {key}, * FROM {}", q(&table)))?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let id: i64 = r.get(0)?;
+                if keep.contains(&id) {
+                    copy_row(r)?;
+                }
+            }
         }
         if let Some((col, ..)) = &geom {
             let extent = build_rtree(c, name, col, &pk_col, true)?;

@@ -370,21 +370,6 @@ fn write_about(
     Ok(())
 }
 
-/// The village layer among `layers`: the one named `name` (ASCII case ignored), or else a polygon
-/// layer with a village code field and no DLBM.
-pub fn find_village_layer(layers: &[&VectorLayer], name: &str) -> Option<usize> {
-    layers
-        .iter()
-        .position(|l| l.source.layer.eq_ignore_ascii_case(name))
-        .or_else(|| {
-            layers.iter().position(|l| {
-                super::scope::village_code_field(&l.attrs).is_some()
-                    && l.attrs.field_index("DLBM").is_none()
-                    && l.kind() == GeomKind::Polygon
-            })
-        })
-}
-
 /// Packages a data file (every layer with geometry) or a project (its layers, and the
 /// department tables joined to its village layer, from the cache at `cache_path`).
 pub fn package_file(
@@ -418,32 +403,118 @@ pub fn package_file(
             }
         }
     }
-    let mut loaded: Vec<(VectorLayer, Vec<JoinSpec>)> = Vec::new();
-    for (path, layer, joins) in sources {
-        progress.check()?;
-        match super::layer::load_layer(&path, Some(&layer), progress) {
-            Ok(l) => loaded.push((l, joins)),
-            Err(e) => warnings.push(format!("{layer}: {e}")),
-        }
-    }
-    let layers: Vec<&VectorLayer> = loaded.iter().map(|(l, _)| l).collect();
-    let v = find_village_layer(&layers, village_layer).ok_or_else(|| {
+    let v = village_source(&sources, village_layer).ok_or_else(|| {
         anyhow::anyhow!(
             "没有村界图层 {village_layer} / no village layer {village_layer} in {}",
             input.display()
         )
     })?;
+    let mut loaded: Vec<VectorLayer> = Vec::new();
+    let mut village = None;
+    for (i, (path, layer, joins)) in sources.iter().enumerate() {
+        progress.check()?;
+        // Cutting needs the geometry only; the village layer its codes, names and join keys.
+        let fields: Vec<String> = if i == v {
+            let mut f: Vec<String> = super::profile::VILLAGE_CODE_FIELDS
+                .iter()
+                .chain(super::profile::VILLAGE_NAME_FIELDS)
+                .map(|s| s.to_string())
+                .collect();
+            f.extend(joins.iter().map(|j| j.layer_field.clone()));
+            f
+        } else {
+            Vec::new()
+        };
+        match read_for_cutting(path, layer, fields, progress) {
+            Ok(l) => {
+                if i == v {
+                    village = Some(loaded.len());
+                }
+                loaded.push(l);
+            }
+            Err(e) if i == v => return Err(e),
+            Err(e) => warnings.push(format!("{layer}: {e:#}")),
+        }
+    }
+    let v_loaded = village.expect("the village layer was read");
+    let layers: Vec<&VectorLayer> = loaded.iter().collect();
     let tables = match &cache {
         Some(c) => {
-            let (t, msgs) = department_tables(c, layers[v], &loaded[v].1);
+            let (t, msgs) = department_tables(c, layers[v_loaded], &sources[v].2);
             warnings.extend(msgs);
             t
         }
         None => Vec::new(),
     };
-    let mut summary = write_package(&layers, layers[v], scope, &tables, out, progress)?;
+    let mut summary = write_package(&layers, layers[v_loaded], scope, &tables, out, progress)?;
     warnings.append(&mut summary.warnings);
     summary.warnings = warnings;
     summary.notes = notes;
     Ok(summary)
+}
+
+/// The village layer among `sources`: the one named `name`, or else a polygon layer with a
+/// village code field and no DLBM.
+fn village_source(sources: &[(PathBuf, String, Vec<JoinSpec>)], name: &str) -> Option<usize> {
+    if let Some(i) = sources
+        .iter()
+        .position(|(_, l, _)| l.eq_ignore_ascii_case(name))
+    {
+        return Some(i);
+    }
+    sources.iter().position(|(path, layer, _)| {
+        let Ok(info) = super::layer::inspect(path) else {
+            return false;
+        };
+        info.layers.iter().any(|l| {
+            &l.name == layer
+                && l.geometry_type.to_ascii_uppercase().contains("POLYGON")
+                && l.fields
+                    .iter()
+                    .all(|f| !f.name.eq_ignore_ascii_case("DLBM"))
+                && l.fields.iter().any(|f| {
+                    super::profile::VILLAGE_CODE_FIELDS
+                        .iter()
+                        .any(|c| f.name.eq_ignore_ascii_case(c))
+                })
+        })
+    })
+}
+
+/// A layer read for cutting: its geometry in its own CRS and `fields` (from a GeoPackage: no
+/// Web Mercator copy, no other field; other formats are read whole).
+fn read_for_cutting(
+    path: &Path,
+    layer: &str,
+    fields: Vec<String>,
+    progress: &Progress,
+) -> anyhow::Result<VectorLayer> {
+    if !is_geopackage(path) {
+        return Ok(super::layer::load_layer(path, Some(layer), progress)?);
+    }
+    let opts = super::gpkg::ReadOptions {
+        fields: Some(fields),
+        filter: None,
+        display: false,
+    };
+    match super::gpkg::read(path, Some(layer), &opts, progress) {
+        Ok(r) => Ok(VectorLayer {
+            name: r.name.clone(),
+            source: super::layer::LayerSource {
+                path: path.to_path_buf(),
+                layer: r.name,
+            },
+            crs: r.crs,
+            fids: r.fids,
+            geoms: r.geoms,
+            display: GeometryStore::new(),
+            attrs: r.attrs,
+            index: super::layer::SpatialIndex::build(&[]),
+            warnings: r.warnings,
+        }),
+        Err(super::error::YituError::NeedsGdal(_)) => {
+            Ok(super::layer::load_layer(path, Some(layer), progress)?)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

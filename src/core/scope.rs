@@ -52,7 +52,8 @@ pub struct ScopeArea {
     pub scope: Scope,
     /// The village features (of the village layer) in scope.
     pub villages: Vec<u32>,
-    /// Their extent in Web Mercator (for the map).
+    /// Their extent in Web Mercator (for the map; empty when the layer was read without its
+    /// Web Mercator copy).
     pub display_bbox: BBox,
     crs: Crs,
     bbox: BBox,
@@ -79,7 +80,9 @@ impl ScopeArea {
         for f in 0..village_layer.len() {
             if scope.contains(&village_code(&village_layer.attrs, col, f)) {
                 outline.extend_feature(&village_layer.geoms, f);
-                display_bbox.union(&village_layer.display.bboxes[f]);
+                if let Some(b) = village_layer.display.bboxes.get(f) {
+                    display_bbox.union(b);
+                }
                 villages.push(f as u32);
             }
         }
