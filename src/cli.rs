@@ -669,6 +669,21 @@ fn run_bench_profile(
     Ok(out)
 }
 
+/// The scope given by --village, --town or --all.
+pub fn scope_of(
+    village: Option<String>,
+    town: Option<String>,
+    all: bool,
+) -> Option<crate::core::profile::Scope> {
+    use crate::core::profile::Scope;
+    match (village, town, all) {
+        (Some(v), _, _) => Some(Scope::Village(v)),
+        (None, Some(t), _) => Some(Scope::Town(t)),
+        (None, None, true) => Some(Scope::County),
+        _ => None,
+    }
+}
+
 fn tempfile_dir() -> std::io::Result<PathBuf> {
     let d = std::env::temp_dir().join(format!("yitu-bench-profile-{}", std::process::id()));
     std::fs::create_dir_all(&d)?;
@@ -968,15 +983,9 @@ pub fn run(cmd: Command) -> i32 {
             per_village,
             cache,
         } => {
-            use crate::core::profile::Scope;
-            let scope = match (village, town, all) {
-                (Some(v), _, _) => Scope::Village(v),
-                (None, Some(t), _) => Scope::Town(t),
-                (None, None, true) => Scope::County,
-                _ => {
-                    eprintln!("需要 --village、--town 或 --all / give --village, --town or --all");
-                    return 2;
-                }
+            let Some(scope) = scope_of(village, town, all) else {
+                eprintln!("需要 --village、--town 或 --all / give --village, --town or --all");
+                return 2;
             };
             let unit = match unit.as_str() {
                 "ha" | "公顷" => crate::core::charts::AreaUnit::Hectare,
@@ -1039,15 +1048,9 @@ pub fn run(cmd: Command) -> i32 {
             out,
             cache,
         } => {
-            use crate::core::profile::Scope;
-            let scope = match (village, town, all) {
-                (Some(v), _, _) => Scope::Village(v),
-                (None, Some(t), _) => Scope::Town(t),
-                (None, None, true) => Scope::County,
-                _ => {
-                    eprintln!("需要 --village、--town 或 --all / give --village, --town or --all");
-                    return 2;
-                }
+            let Some(scope) = scope_of(village, town, all) else {
+                eprintln!("需要 --village、--town 或 --all / give --village, --town or --all");
+                return 2;
             };
             let db = cache.unwrap_or_else(crate::core::cache::Cache::default_path);
             let t = std::time::Instant::now();

@@ -6,12 +6,7 @@ fn main() {
     match cli.command {
         Some(cmd) => std::process::exit(run(cmd)),
         None => {
-            use yitu::core::profile::Scope;
-            let scope = match (cli.village, cli.town) {
-                (Some(v), _) => Some(Scope::Village(v)),
-                (None, Some(t)) => Some(Scope::Town(t)),
-                _ => None,
-            };
+            let scope = yitu::cli::scope_of(cli.village, cli.town, false);
             if let Err(e) = yitu::gui::run(cli.open, scope) {
                 eprintln!("无法打开窗口（需要图形界面）/ cannot open the window (a display is needed): {e}");
                 std::process::exit(1);

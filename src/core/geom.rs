@@ -135,6 +135,23 @@ impl GeometryStore {
         s
     }
 
+    /// Appends an axis-aligned square polygon (lower-left corner, side): a test fixture.
+    #[cfg(test)]
+    pub fn push_square(&mut self, x0: f64, y0: f64, s: f64) {
+        for (x, y) in [
+            (x0, y0),
+            (x0 + s, y0),
+            (x0 + s, y0 + s),
+            (x0, y0 + s),
+            (x0, y0),
+        ] {
+            self.push_coord(x, y);
+        }
+        self.end_ring();
+        self.end_part();
+        self.end_feature(GeomKind::Polygon);
+    }
+
     /// Number of features.
     pub fn len(&self) -> usize {
         self.kinds.len()

@@ -241,15 +241,20 @@ impl Zones {
             return None;
         }
         let p = store.rings(f).next()?.first().copied()?;
+        self.zone_at(p[0], p[1])
+    }
+
+    /// The zone holding the point (x, y), if any.
+    pub fn zone_at(&self, x: f64, y: f64) -> Option<usize> {
         let b = BBox {
-            min_x: p[0],
-            min_y: p[1],
-            max_x: p[0],
-            max_y: p[1],
+            min_x: x,
+            min_y: y,
+            max_x: x,
+            max_y: y,
         };
         self.index
             .query(&b)
-            .find(|z| contains(&self.polys[*z as usize], p[0], p[1]))
+            .find(|z| contains(&self.polys[*z as usize], x, y))
             .map(|z| z as usize)
     }
 
@@ -259,19 +264,9 @@ impl Zones {
     pub fn meets(&self, store: &GeometryStore, f: usize) -> bool {
         match store.kinds[f] {
             GeomKind::Polygon => !self.shares(store, f).is_empty(),
-            GeomKind::Point => store.rings(f).any(|r| {
-                r.iter().any(|p| {
-                    let b = BBox {
-                        min_x: p[0],
-                        min_y: p[1],
-                        max_x: p[0],
-                        max_y: p[1],
-                    };
-                    self.index
-                        .query(&b)
-                        .any(|z| contains(&self.polys[z as usize], p[0], p[1]))
-                })
-            }),
+            GeomKind::Point => store
+                .rings(f)
+                .any(|r| r.iter().any(|p| self.zone_at(p[0], p[1]).is_some())),
             GeomKind::Line => {
                 let bb = store.bboxes[f];
                 let cands: Vec<u32> = self.index.query(&bb).collect();
@@ -348,18 +343,7 @@ mod tests {
     use super::*;
 
     fn square(store: &mut GeometryStore, x0: f64, y0: f64, s: f64) {
-        for (x, y) in [
-            (x0, y0),
-            (x0 + s, y0),
-            (x0 + s, y0 + s),
-            (x0, y0 + s),
-            (x0, y0),
-        ] {
-            store.push_coord(x, y);
-        }
-        store.end_ring();
-        store.end_part();
-        store.end_feature(GeomKind::Polygon);
+        store.push_square(x0, y0, s);
     }
 
     #[test]

@@ -154,18 +154,7 @@ mod tests {
     use crate::core::attrs::{Field, FieldType};
 
     fn square(store: &mut GeometryStore, x0: f64, y0: f64, s: f64) {
-        for (x, y) in [
-            (x0, y0),
-            (x0 + s, y0),
-            (x0 + s, y0 + s),
-            (x0, y0 + s),
-            (x0, y0),
-        ] {
-            store.push_coord(x, y);
-        }
-        store.end_ring();
-        store.end_part();
-        store.end_feature(GeomKind::Polygon);
+        store.push_square(x0, y0, s);
     }
 
     fn layer(geoms: GeometryStore, codes: &[&str]) -> VectorLayer {
