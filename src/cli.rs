@@ -1,7 +1,7 @@
 //! The command line: `yitu` with no arguments opens the desktop app; subcommands run headless.
 
 use crate::core::layer::{inspect, DatasetInfo};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 /// YiTu (一图) — offline GIS workstation.
@@ -157,15 +157,9 @@ pub enum Command {
         /// Parcel layer.
         #[arg(long, default_value = "DLTB")]
         parcels: String,
-        /// One village (12-digit code).
-        #[arg(long)]
-        village: Option<String>,
-        /// The villages of one town (9-digit code).
-        #[arg(long)]
-        town: Option<String>,
-        /// Every village.
-        #[arg(long)]
-        all: bool,
+        /// Which villages.
+        #[command(flatten)]
+        scope: ScopeArgs,
         /// Output format: json, csv, xlsx or pdf.
         #[arg(long, default_value = "json")]
         format: String,
@@ -199,15 +193,9 @@ pub enum Command {
         /// Village boundary layer.
         #[arg(long, default_value = "CJDCQ")]
         villages: String,
-        /// One village (12-digit code).
-        #[arg(long)]
-        village: Option<String>,
-        /// The villages of one town (9-digit code).
-        #[arg(long)]
-        town: Option<String>,
-        /// The whole county.
-        #[arg(long)]
-        all: bool,
+        /// Which villages.
+        #[command(flatten)]
+        scope: ScopeArgs,
         /// The GeoPackage to write.
         #[arg(long)]
         out: PathBuf,
@@ -233,6 +221,20 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         basemap_zoom: u8,
     },
+}
+
+/// Which villages a command covers.
+#[derive(Args, Debug)]
+pub struct ScopeArgs {
+    /// One village (12-digit code).
+    #[arg(long)]
+    pub village: Option<String>,
+    /// The villages of one town (9-digit code).
+    #[arg(long)]
+    pub town: Option<String>,
+    /// Every village (the whole county).
+    #[arg(long)]
+    pub all: bool,
 }
 
 /// Cache actions.
@@ -972,9 +974,7 @@ pub fn run(cmd: Command) -> i32 {
             file,
             villages,
             parcels,
-            village,
-            town,
-            all,
+            scope: scope_args,
             format,
             out,
             ledger,
@@ -983,7 +983,7 @@ pub fn run(cmd: Command) -> i32 {
             per_village,
             cache,
         } => {
-            let Some(scope) = scope_of(village, town, all) else {
+            let Some(scope) = scope_of(scope_args.village, scope_args.town, scope_args.all) else {
                 eprintln!("需要 --village、--town 或 --all / give --village, --town or --all");
                 return 2;
             };
@@ -1042,13 +1042,11 @@ pub fn run(cmd: Command) -> i32 {
         Command::Package {
             file,
             villages,
-            village,
-            town,
-            all,
+            scope: scope_args,
             out,
             cache,
         } => {
-            let Some(scope) = scope_of(village, town, all) else {
+            let Some(scope) = scope_of(scope_args.village, scope_args.town, scope_args.all) else {
                 eprintln!("需要 --village、--town 或 --all / give --village, --town or --all");
                 return 2;
             };
