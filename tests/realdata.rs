@@ -130,3 +130,63 @@ fn every_realdata_file_opens_or_is_refused_clearly() {
     eprintln!("realdata tiles: {ok} opened, {refused} refused");
     assert!(ok >= 5 && refused >= 5);
 }
+
+/// The county's data package of every real GeoPackage: each layer copied whole (as many rows as
+/// the source table) into a file GDAL opens, or a clear refusal that leaves no file behind.
+#[test]
+fn every_realdata_geopackage_packages_whole_or_is_refused_clearly() {
+    let Some(real) = common::realdata() else {
+        eprintln!("../shared/realdata not present: skipped");
+        return;
+    };
+    let mut files = Vec::new();
+    files_under(&real.join("gpkg"), &mut files);
+    files.retain(|p| p.extension().and_then(|e| e.to_str()) == Some("gpkg"));
+    let dir = tempfile::tempdir().unwrap();
+    let (mut packaged, mut refused) = (0, 0);
+    for (i, f) in files.into_iter().enumerate() {
+        let out = dir.path().join(format!("p{i}.gpkg"));
+        let cache = dir.path().join("cache.sqlite");
+        let (src, dst) = (f.clone(), out.clone());
+        let r = common::within(60, &f.display().to_string(), move || {
+            yitu::core::package::package_file(
+                &src,
+                "CJDCQ",
+                &yitu::core::profile::Scope::County,
+                &cache,
+                &dst,
+                &Progress::new(),
+            )
+            .map_err(|e| format!("{e:#}"))
+        });
+        match r {
+            Ok(summary) => {
+                gdal::Dataset::open(&out)
+                    .unwrap_or_else(|e| panic!("GDAL cannot open the package of {f:?}: {e}"));
+                let s = rusqlite::Connection::open(&f).unwrap();
+                let p = rusqlite::Connection::open(&out).unwrap();
+                let count = |c: &rusqlite::Connection, t: &str| -> i64 {
+                    c.query_row(
+                        &format!("SELECT count(*) FROM \"{}\"", t.replace('"', "\"\"")),
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap()
+                };
+                for (name, written, _) in &summary.layers {
+                    assert_eq!(count(&s, name), count(&p, name), "{f:?} {name}");
+                    assert_eq!(*written as i64, count(&p, name), "{f:?} {name}");
+                }
+                packaged += 1;
+            }
+            Err(m) => {
+                assert!(m.contains('/'), "messages are bilingual: {m}");
+                assert!(!out.exists(), "a refused package left {out:?}");
+                eprintln!("  package refused: {} → {m}", f.display());
+                refused += 1;
+            }
+        }
+    }
+    eprintln!("realdata packages: {packaged} written, {refused} refused");
+    assert!(packaged > 30, "{packaged}");
+}

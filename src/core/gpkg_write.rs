@@ -160,43 +160,53 @@ impl GpkgWriter {
     /// into a new table `name`, unchanged: the table's own definition (column names, types,
     /// constraints), every value as stored, its CRS definition and an R-tree index with the
     /// GeoPackage triggers that keep it current when the package is edited (in QGIS, GDAL).
+    /// `keep` holds the feature ids as YiTu's reader gives them (the integer primary key, else the
+    /// rowid); `None` copies every row. A view becomes a table with the view's columns.
     /// Returns the number of features copied.
     pub fn copy_features(
         &self,
         src: &Connection,
         table: &str,
         name: &str,
-        keep: &std::collections::HashSet<i64>,
+        keep: Option<&std::collections::HashSet<i64>>,
     ) -> rusqlite::Result<usize> {
         let c = &self.conn;
-        let sql: String = src.query_row(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND lower(name) = lower(?1)",
-            [table],
-            |r| r.get(0),
-        )?;
         let table: String = src.query_row(
             "SELECT table_name FROM gpkg_contents WHERE lower(table_name) = lower(?1)",
             [table],
             |r| r.get(0),
         )?;
-        // The statement names the table right after CREATE TABLE; put the new name there.
-        let body = &sql[sql.find('(').unwrap_or(sql.len())..];
-        c.execute_batch(&format!("CREATE TABLE {} {body}", q(name)))?;
+        let (kind, sql): (String, String) = src.query_row(
+            "SELECT type, sql FROM sqlite_master WHERE name = ?1",
+            [&table],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        // Columns, and the key the reader uses: an integer primary key, else the rowid.
+        let mut cols: Vec<(String, String)> = Vec::new();
         let mut pk = None;
-        let mut ncols = 0;
         {
             let mut st = src.prepare(&format!("PRAGMA table_info({})", q(&table)))?;
             let mut rows = st.query([])?;
             while let Some(r) = rows.next()? {
                 let col: String = r.get(1)?;
+                let ty: String = r.get::<_, Option<String>>(2)?.unwrap_or_default();
                 let is_pk: i64 = r.get(5)?;
-                if is_pk == 1 {
-                    pk = Some((ncols, col));
+                if is_pk == 1 && ty.to_ascii_uppercase().contains("INT") && pk.is_none() {
+                    pk = Some(col.clone());
                 }
-                ncols += 1;
+                cols.push((col, ty));
             }
         }
-        let (pk_index, pk_col) = pk.unwrap_or((usize::MAX, "rowid".into()));
+        let ncols = cols.len();
+        if kind == "table" {
+            // The statement names the table right after CREATE TABLE; put the new name there.
+            let body = &sql[sql.find('(').unwrap_or(sql.len())..];
+            c.execute_batch(&format!("CREATE TABLE {} {body}", q(name)))?;
+        } else {
+            let defs: Vec<String> = cols.iter().map(|(n, t)| format!("{} {t}", q(n))).collect();
+            c.execute_batch(&format!("CREATE TABLE {} ({})", q(name), defs.join(", ")))?;
+        }
+        let pk_col = pk.unwrap_or_else(|| "rowid".into());
         let geom: Option<(String, String, i32, i64, i64)> = src
             .query_row(
                 "SELECT column_name, geometry_type_name, srs_id, z, m FROM gpkg_geometry_columns WHERE table_name = ?1",
@@ -247,7 +257,7 @@ impl GpkgWriter {
             q(name),
             placeholders.join(", ")
         ))?;
-        let key = if pk_index == usize::MAX {
+        let key = if pk_col == "rowid" {
             "rowid".to_string()
         } else {
             q(&pk_col)
@@ -267,7 +277,7 @@ impl GpkgWriter {
             n += 1;
             Ok(())
         };
-        if (keep.len() as i64) * 8 < total {
+        if let Some(keep) = keep.filter(|k| (k.len() as i64) * 8 < total) {
             // A small part (a village of a county): look the rows up by key.
             let mut ids: Vec<i64> = keep.iter().copied().collect();
             ids.sort_unstable();
@@ -285,8 +295,8 @@ impl GpkgWriter {
             let mut st = src.prepare(&format!("SELECT {key}, * FROM {}", q(&table)))?;
             let mut rows = st.query([])?;
             while let Some(r) = rows.next()? {
-                let id: i64 = r.get(0)?;
-                if keep.contains(&id) {
+                let id: Option<i64> = r.get(0)?;
+                if keep.is_none_or(|k| id.is_some_and(|id| k.contains(&id))) {
                     copy_row(r)?;
                 }
             }
@@ -370,6 +380,16 @@ impl LayerWriter<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether `table` of the GeoPackage `src` is a view.
+pub fn is_view(src: &Connection, table: &str) -> bool {
+    src.query_row(
+        "SELECT type = 'view' FROM sqlite_master WHERE lower(name) = lower(?1)",
+        [table],
+        |r| r.get(0),
+    )
+    .unwrap_or(false)
 }
 
 /// Builds the R-tree spatial index of `table`'s geometry column `col` (GeoPackage extension) and

@@ -111,22 +111,27 @@ impl PackageSummary {
 }
 
 /// Writes the package of `scope` to `out`: the features of `layers` in scope (the scope's
-/// villages are taken from `villages`, one of `layers` or not) and the given table rows.
+/// villages are taken from `villages`, one of `layers` or not; the county needs none) and the
+/// given table rows.
 pub fn write_package(
     layers: &[&VectorLayer],
-    villages: &VectorLayer,
+    villages: Option<&VectorLayer>,
     scope: &Scope,
     tables: &[PackageTable],
     out: &Path,
     progress: &Progress,
 ) -> anyhow::Result<PackageSummary> {
-    let area = ScopeArea::new(villages, scope)?;
+    let area = match villages {
+        Some(v) => ScopeArea::new(v, scope)?,
+        None if *scope == Scope::County => None,
+        None => anyhow::bail!("没有村界图层 / no village layer"),
+    };
     let mut summary = PackageSummary {
         path: out.to_path_buf(),
         villages: area
             .as_ref()
             .map(|a| a.villages.len())
-            .unwrap_or(villages.len()),
+            .unwrap_or_else(|| villages.map(|v| v.len()).unwrap_or(0)),
         ..Default::default()
     };
     let mut keep: Vec<Vec<bool>> = Vec::with_capacity(layers.len());
@@ -159,14 +164,22 @@ pub fn write_package(
             .collect();
         let n = if is_geopackage(&l.source.path) {
             let src = super::gpkg::open(&l.source.path)?;
-            w.copy_features(&src, &l.source.layer, &name, &fids)
+            if area.is_some() && super::gpkg_write::is_view(&src, &l.source.layer) {
+                // A view's rows have no id to cut by.
+                summary.warnings.push(format!(
+                    "{name} 是视图，无法按范围裁切，未放入数据包 / {name} is a view: it cannot be cut to the scope and was left out"
+                ));
+                continue;
+            }
+            let keep = area.is_some().then_some(&fids);
+            w.copy_features(&src, &l.source.layer, &name, keep)
                 .with_context(|| {
                     format!("复制图层 {} 失败 / copying layer {} failed", l.name, l.name)
                 })?
         } else {
             write_loaded(&w, l, &name, &keep[i])?
         };
-        if n != fids.len() {
+        if area.is_some() && n != fids.len() {
             summary.warnings.push(format!(
                 "{name}: 源文件中有 {} 个要素已找不到（文件已更改？）/ {} features no longer found in the source (file changed?)",
                 fids.len() - n,
@@ -293,7 +306,7 @@ fn write_loaded(
 fn write_about(
     w: &GpkgWriter,
     scope: &Scope,
-    villages: &VectorLayer,
+    villages: Option<&VectorLayer>,
     area: &Option<ScopeArea>,
     layers: &[&VectorLayer],
     tables: &[PackageTable],
@@ -312,7 +325,9 @@ fn write_about(
         Scope::Village(c) => ("村 / village", c.clone()),
     };
     let mut names: Vec<String> = Vec::new();
-    if let (Some(a), Some(col)) = (area, super::scope::village_name_field(&villages.attrs)) {
+    let name_col =
+        villages.and_then(|v| super::scope::village_name_field(&v.attrs).map(|c| (v, c)));
+    if let (Some(a), Some((villages, col))) = (area, name_col) {
         for &f in a.villages.iter().take(50) {
             names.push(villages.attrs.get(f as usize, col).to_string());
         }
@@ -403,18 +418,19 @@ pub fn package_file(
             }
         }
     }
-    let v = village_source(&sources, village_layer).ok_or_else(|| {
-        anyhow::anyhow!(
-            "没有村界图层 {village_layer} / no village layer {village_layer} in {}",
-            input.display()
-        )
-    })?;
+    let v = village_source(&sources, village_layer);
+    anyhow::ensure!(
+        v.is_some() || *scope == Scope::County,
+        "没有村界图层 {village_layer} / no village layer {village_layer} in {}",
+        input.display()
+    );
     let mut loaded: Vec<VectorLayer> = Vec::new();
     let mut village = None;
     for (i, (path, layer, joins)) in sources.iter().enumerate() {
         progress.check()?;
         // Cutting needs the geometry only; the village layer its codes, names and join keys.
-        let fields: Vec<String> = if i == v {
+        let is_village = Some(i) == v;
+        let fields: Vec<String> = if is_village {
             let mut f: Vec<String> = super::profile::VILLAGE_CODE_FIELDS
                 .iter()
                 .chain(super::profile::VILLAGE_NAME_FIELDS)
@@ -427,26 +443,26 @@ pub fn package_file(
         };
         match read_for_cutting(path, layer, fields, progress) {
             Ok(l) => {
-                if i == v {
+                if is_village {
                     village = Some(loaded.len());
                 }
                 loaded.push(l);
             }
-            Err(e) if i == v => return Err(e),
+            Err(e) if is_village => return Err(e),
             Err(e) => warnings.push(format!("{layer}: {e:#}")),
         }
     }
-    let v_loaded = village.expect("the village layer was read");
     let layers: Vec<&VectorLayer> = loaded.iter().collect();
-    let tables = match &cache {
-        Some(c) => {
-            let (t, msgs) = department_tables(c, layers[v_loaded], &sources[v].2);
+    let villages = village.map(|i| layers[i]);
+    let tables = match (&cache, villages, v) {
+        (Some(c), Some(vl), Some(v)) => {
+            let (t, msgs) = department_tables(c, vl, &sources[v].2);
             warnings.extend(msgs);
             t
         }
-        None => Vec::new(),
+        _ => Vec::new(),
     };
-    let mut summary = write_package(&layers, layers[v_loaded], scope, &tables, out, progress)?;
+    let mut summary = write_package(&layers, villages, scope, &tables, out, progress)?;
     warnings.append(&mut summary.warnings);
     summary.warnings = warnings;
     summary.notes = notes;

@@ -723,7 +723,7 @@ impl ProfileUi {
                 _ => (Vec::new(), Vec::new()),
             };
             let refs: Vec<&crate::core::layer::VectorLayer> = all.iter().map(|l| &**l).collect();
-            let mut s = package::write_package(&refs, &villages, &scope, &tables, &out, p)
+            let mut s = package::write_package(&refs, Some(&villages), &scope, &tables, &out, p)
                 .map_err(|e| format!("{e:#}"))?;
             msgs.append(&mut s.warnings);
             s.warnings = msgs;
