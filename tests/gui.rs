@@ -226,6 +226,26 @@ fn english_switch() {
     assert!(h.query_by_label("File").is_some());
 }
 
+/// `yitu PROJECT --village CODE`: the app opens cut to the village, its file shown.
+#[test]
+fn opens_on_a_village_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = sample_app_with_cache(Some(&dir.path().join("cache.sqlite")));
+    let scope = yitu::core::profile::Scope::Village("350322104215".into());
+    h.state_mut().start_scope = Some(scope.clone());
+    settle(&mut h, "the village scope", |a| {
+        !a.busy() && a.scope.shown == scope
+    });
+    assert_eq!(h.state().profile.selected.as_deref(), Some("350322104215"));
+    assert!(h.query_by_label("横塘村 · 鲤南镇").is_some());
+    assert!(h
+        .query_by_label_contains("范围：横塘村 350322104215")
+        .is_some());
+    let vl = layer_index(&h, "村界");
+    let l = &h.state().layers[vl];
+    assert_eq!((0..l.data.len()).filter(|&f| l.in_scope(f)).count(), 1);
+}
+
 #[test]
 fn import_wizard_and_join_dialog() {
     let dir = tempfile::tempdir().unwrap();
