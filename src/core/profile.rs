@@ -595,36 +595,7 @@ pub fn profile(
     let shares = zones.overlay(&parcels.geoms, progress).map_err(cancelled)?;
     stage("parcels overlaid on villages");
 
-    let pf = |n: &str| parcels.attrs.field_index(n);
-    let (dlbm, tbmj, tbdlmj, kcmj, kcdlbm, slope) = (
-        pf("DLBM"),
-        pf("TBMJ"),
-        pf("TBDLMJ"),
-        pf("KCMJ"),
-        pf("KCDLBM"),
-        pf("GDPDJB"),
-    );
-    anyhow::ensure!(
-        dlbm.is_some(),
-        "图斑层没有 DLBM 字段 / the parcel layer has no DLBM field"
-    );
-    if tbdlmj.is_none() {
-        warnings.push(if kcmj.is_some() && tbmj.is_some() {
-            "图斑层没有 TBDLMJ 字段，按 TBMJ − KCMJ 计算 / no TBDLMJ field: TBMJ − KCMJ used".into()
-        } else {
-            "图斑层没有 TBDLMJ 字段，按 TBMJ 计算（未扣除田坎）/ no TBDLMJ field: TBMJ used (ridges not deducted)".into()
-        });
-    }
-    if kcmj.is_none() {
-        warnings
-            .push("图斑层没有 KCMJ 字段，田坎按 0 计 / no KCMJ field: ridges counted as 0".into());
-    }
-    if tbdlmj.is_none() && tbmj.is_none() {
-        warnings.push(
-            "图斑层没有 TBDLMJ 和 TBMJ 字段，按图形面积计算 / no TBDLMJ or TBMJ: drawn areas used"
-                .into(),
-        );
-    }
+    let pfields = ParcelFields::find(&parcels, &mut warnings)?;
 
     let vf = |names: &[&str]| field(&villages, names);
     let (vcode, vname, vtown) = (
@@ -663,92 +634,7 @@ pub fn profile(
         parcels: parcels.geoms.len(),
         ..Default::default()
     };
-    let mut covered = vec![0.0f64; out.len()];
-    let mut farmland_parcels: Vec<(u32, f64)> = Vec::new();
-    for (p, sh) in shares.iter().enumerate() {
-        let code_v = parcels.attrs.get(p, dlbm.unwrap());
-        let code = code_v.to_string();
-        let code = code.trim();
-        let gross = match tbmj {
-            Some(_) => num_of(&parcels, tbmj, p),
-            None => parcels.geoms.planar_area(p),
-        };
-        let deduct = num_of(&parcels, kcmj, p);
-        let land = match tbdlmj {
-            Some(_) => num_of(&parcels, tbdlmj, p),
-            None => gross - deduct,
-        };
-        if tbdlmj.is_some()
-            && tbmj.is_some()
-            && kcmj.is_some()
-            && (gross - deduct - land).abs() > 0.01
-        {
-            q.tbdlmj_mismatch += 1;
-        }
-        if parcels.geoms.kinds[p] != super::geom::GeomKind::Polygon
-            || parcels.geoms.bboxes[p].is_empty()
-        {
-            q.empty_parcels += 1;
-            q.empty_parcels_mu += land / M2_PER_MU;
-            continue;
-        }
-        if tbmj.is_some() && gross > 0.0 {
-            let drawn = parcels.geoms.planar_area(p);
-            if (drawn - gross).abs() > 0.05 * gross {
-                q.area_mismatch_parcels += 1;
-            }
-        }
-        if sh.is_empty() {
-            q.parcels_outside += 1;
-            q.parcels_outside_mu += land / M2_PER_MU;
-            continue;
-        }
-        let ridge = if text_of(&parcels, kcdlbm, p).trim() == "1203" {
-            deduct
-        } else {
-            0.0
-        };
-        let farmland = landuse::is_farmland(code);
-        if farmland {
-            farmland_parcels.push((p as u32, land));
-        }
-        let group = landuse::group(code);
-        let grade = if farmland {
-            text_of(&parcels, slope, p).trim().to_string()
-        } else {
-            String::new()
-        };
-        for &(v, s) in sh {
-            let vp = &mut out[v as usize];
-            vp.parcels += 1;
-            covered[v as usize] += gross * s;
-            *vp.landuse_mu.entry(code.to_string()).or_default() += land * s;
-            match group {
-                Some(LandGroup::Agricultural) => vp.agricultural_mu += land * s,
-                Some(LandGroup::Construction) => vp.construction_mu += land * s,
-                Some(LandGroup::Unused) => vp.unused_mu += land * s,
-                None => {}
-            }
-            if ridge > 0.0 {
-                *vp.landuse_mu.entry("1203".into()).or_default() += ridge * s;
-                vp.ridge_mu += ridge * s;
-                vp.agricultural_mu += ridge * s;
-            }
-            if farmland {
-                vp.farmland_ridge_mu += deduct * s;
-                *vp.slope_mu.entry(grade.clone()).or_default() += land * s;
-                match code {
-                    "0101" => vp.paddy_mu += land * s,
-                    "0102" => vp.irrigated_mu += land * s,
-                    _ => vp.dry_mu += land * s,
-                }
-            }
-            if landuse::is_recoverable(code) {
-                *vp.recoverable_mu.entry(code.to_string()).or_default() += land * s;
-                vp.recoverable_total_mu += land * s;
-            }
-        }
-    }
+    let (covered, farmland_parcels) = sum_land_use(&parcels, &pfields, &shares, &mut out, &mut q);
     stage("land use summed");
 
     // Permanent basic farmland: inside each village, and the farmland inside it.
@@ -830,42 +716,7 @@ pub fn profile(
                 progress,
             )?;
             reproject(&mut e, &crs, &mut warnings)?;
-            let ef = |names: &[&str]| field(&e, names);
-            let (chain, tier, link, output, tax, staff, lead) = (
-                ef(&["chain", "产业链"]),
-                ef(&["link", "环节"]),
-                ef(&["link_name", "环节名称"]),
-                ef(&["output_wan", "产值"]),
-                ef(&["tax_wan", "税收"]),
-                ef(&["employees", "从业人员"]),
-                ef(&["is_lead", "链主"]),
-            );
-            for f in 0..e.geoms.len() {
-                let Some(v) = zones.zone_of_point(&e.geoms, f) else {
-                    continue;
-                };
-                let vp = &mut out[v];
-                vp.enterprises += 1;
-                vp.enterprise_output_wan += num_of(&e, output, f);
-                vp.enterprise_tax_wan += num_of(&e, tax, f);
-                vp.enterprise_employees += num_of(&e, staff, f);
-                let c = text_of(&e, chain, f);
-                let c = if c.is_empty() {
-                    "其他".to_string()
-                } else {
-                    c
-                };
-                let ch = vp.chains.entry(c).or_default();
-                ch.enterprises += 1;
-                ch.output_wan += num_of(&e, output, f);
-                ch.tax_wan += num_of(&e, tax, f);
-                ch.employees += num_of(&e, staff, f);
-                if num_of(&e, lead, f) > 0.0 {
-                    ch.lead_firms += 1;
-                }
-                let l = format!("{} {}", text_of(&e, tier, f), text_of(&e, link, f));
-                *ch.links.entry(l.trim().to_string()).or_default() += 1;
-            }
+            add_enterprises(&e, &zones, &mut out);
             sources.push(format!("企业 / enterprises: {name}"));
         }
         // Villages overlapping each other.
@@ -886,7 +737,235 @@ pub fn profile(
     stage("controls, enterprises, overlaps");
 
     // Department indicators.
-    for src in &opts.indicators {
+    add_indicators(
+        &villages,
+        &opts.indicators,
+        &mut out,
+        &mut sources,
+        &mut warnings,
+    );
+
+    // Convert, derive, check.
+    let has_pf = in_pf_share.is_some();
+    for (v, vp) in out.iter_mut().enumerate() {
+        vp.finish(covered[v], has_pf);
+    }
+    rank(&mut out);
+    flag(&mut out, &q, opts, in_pf_share.is_some());
+    q.villages_without_parcels = out
+        .iter()
+        .filter(|v| v.parcels == 0)
+        .map(|v| format!("{} {}", v.code, v.name))
+        .collect();
+    quality_warnings(&q, &mut warnings);
+    stage("indicators, ranks and flags");
+    Ok(Profiles {
+        villages: out,
+        warnings,
+        quality: q,
+        sources,
+        crs: crs.label(),
+        ledger_only: opts.ledger_only,
+    })
+}
+
+/// The fields of the parcel layer an analysis uses (DLBM is required).
+struct ParcelFields {
+    dlbm: usize,
+    tbmj: Option<usize>,
+    tbdlmj: Option<usize>,
+    kcmj: Option<usize>,
+    kcdlbm: Option<usize>,
+    slope: Option<usize>,
+}
+
+impl ParcelFields {
+    /// Finds the fields; says in `warnings` how missing area fields are made up for.
+    fn find(parcels: &FeatureRead, warnings: &mut Vec<String>) -> anyhow::Result<ParcelFields> {
+        let pf = |n: &str| parcels.attrs.field_index(n);
+        let dlbm = pf("DLBM").ok_or_else(|| {
+            anyhow::anyhow!("图斑层没有 DLBM 字段 / the parcel layer has no DLBM field")
+        })?;
+        let f = ParcelFields {
+            dlbm,
+            tbmj: pf("TBMJ"),
+            tbdlmj: pf("TBDLMJ"),
+            kcmj: pf("KCMJ"),
+            kcdlbm: pf("KCDLBM"),
+            slope: pf("GDPDJB"),
+        };
+        if f.tbdlmj.is_none() {
+            warnings.push(if f.kcmj.is_some() && f.tbmj.is_some() {
+                "图斑层没有 TBDLMJ 字段，按 TBMJ − KCMJ 计算 / no TBDLMJ field: TBMJ − KCMJ used".into()
+            } else {
+                "图斑层没有 TBDLMJ 字段，按 TBMJ 计算（未扣除田坎）/ no TBDLMJ field: TBMJ used (ridges not deducted)".into()
+            });
+        }
+        if f.kcmj.is_none() {
+            warnings.push(
+                "图斑层没有 KCMJ 字段，田坎按 0 计 / no KCMJ field: ridges counted as 0".into(),
+            );
+        }
+        if f.tbdlmj.is_none() && f.tbmj.is_none() {
+            warnings.push(
+                "图斑层没有 TBDLMJ 和 TBMJ 字段，按图形面积计算 / no TBDLMJ or TBMJ: drawn areas used"
+                    .into(),
+            );
+        }
+        Ok(f)
+    }
+}
+
+/// Sums each parcel's land, apportioned by `shares`, into its villages (m²): classes, groups,
+/// ridges, the farmland ledger, slope grades, recovery potential; counts data problems in `q`.
+/// Returns the parcel area covering each village (m²) and the farmland parcels with their land.
+fn sum_land_use(
+    parcels: &FeatureRead,
+    f: &ParcelFields,
+    shares: &[Shares],
+    out: &mut [VillageProfile],
+    q: &mut DataQuality,
+) -> (Vec<f64>, Vec<(u32, f64)>) {
+    let mut covered = vec![0.0f64; out.len()];
+    let mut farmland_parcels: Vec<(u32, f64)> = Vec::new();
+    for (p, sh) in shares.iter().enumerate() {
+        let code_v = parcels.attrs.get(p, f.dlbm);
+        let code = code_v.to_string();
+        let code = code.trim();
+        let gross = match f.tbmj {
+            Some(_) => num_of(parcels, f.tbmj, p),
+            None => parcels.geoms.planar_area(p),
+        };
+        let deduct = num_of(parcels, f.kcmj, p);
+        let land = match f.tbdlmj {
+            Some(_) => num_of(parcels, f.tbdlmj, p),
+            None => gross - deduct,
+        };
+        if f.tbdlmj.is_some()
+            && f.tbmj.is_some()
+            && f.kcmj.is_some()
+            && (gross - deduct - land).abs() > 0.01
+        {
+            q.tbdlmj_mismatch += 1;
+        }
+        if parcels.geoms.kinds[p] != super::geom::GeomKind::Polygon
+            || parcels.geoms.bboxes[p].is_empty()
+        {
+            q.empty_parcels += 1;
+            q.empty_parcels_mu += land / M2_PER_MU;
+            continue;
+        }
+        if f.tbmj.is_some() && gross > 0.0 {
+            let drawn = parcels.geoms.planar_area(p);
+            if (drawn - gross).abs() > 0.05 * gross {
+                q.area_mismatch_parcels += 1;
+            }
+        }
+        if sh.is_empty() {
+            q.parcels_outside += 1;
+            q.parcels_outside_mu += land / M2_PER_MU;
+            continue;
+        }
+        let ridge = if text_of(parcels, f.kcdlbm, p).trim() == "1203" {
+            deduct
+        } else {
+            0.0
+        };
+        let farmland = landuse::is_farmland(code);
+        if farmland {
+            farmland_parcels.push((p as u32, land));
+        }
+        let group = landuse::group(code);
+        let grade = if farmland {
+            text_of(parcels, f.slope, p).trim().to_string()
+        } else {
+            String::new()
+        };
+        for &(v, s) in sh {
+            let vp = &mut out[v as usize];
+            vp.parcels += 1;
+            covered[v as usize] += gross * s;
+            *vp.landuse_mu.entry(code.to_string()).or_default() += land * s;
+            match group {
+                Some(LandGroup::Agricultural) => vp.agricultural_mu += land * s,
+                Some(LandGroup::Construction) => vp.construction_mu += land * s,
+                Some(LandGroup::Unused) => vp.unused_mu += land * s,
+                None => {}
+            }
+            if ridge > 0.0 {
+                *vp.landuse_mu.entry("1203".into()).or_default() += ridge * s;
+                vp.ridge_mu += ridge * s;
+                vp.agricultural_mu += ridge * s;
+            }
+            if farmland {
+                vp.farmland_ridge_mu += deduct * s;
+                *vp.slope_mu.entry(grade.clone()).or_default() += land * s;
+                match code {
+                    "0101" => vp.paddy_mu += land * s,
+                    "0102" => vp.irrigated_mu += land * s,
+                    _ => vp.dry_mu += land * s,
+                }
+            }
+            if landuse::is_recoverable(code) {
+                *vp.recoverable_mu.entry(code.to_string()).or_default() += land * s;
+                vp.recoverable_total_mu += land * s;
+            }
+        }
+    }
+    (covered, farmland_parcels)
+}
+
+/// Counts the enterprises (points) of `e` in the village holding each: output, tax, employees,
+/// by chain with lead firms and links.
+fn add_enterprises(e: &FeatureRead, zones: &Zones, out: &mut [VillageProfile]) {
+    let ef = |names: &[&str]| field(e, names);
+    let (chain, tier, link, output, tax, staff, lead) = (
+        ef(&["chain", "产业链"]),
+        ef(&["link", "环节"]),
+        ef(&["link_name", "环节名称"]),
+        ef(&["output_wan", "产值"]),
+        ef(&["tax_wan", "税收"]),
+        ef(&["employees", "从业人员"]),
+        ef(&["is_lead", "链主"]),
+    );
+    for f in 0..e.geoms.len() {
+        let Some(v) = zones.zone_of_point(&e.geoms, f) else {
+            continue;
+        };
+        let vp = &mut out[v];
+        vp.enterprises += 1;
+        vp.enterprise_output_wan += num_of(e, output, f);
+        vp.enterprise_tax_wan += num_of(e, tax, f);
+        vp.enterprise_employees += num_of(e, staff, f);
+        let c = text_of(e, chain, f);
+        let c = if c.is_empty() {
+            "其他".to_string()
+        } else {
+            c
+        };
+        let ch = vp.chains.entry(c).or_default();
+        ch.enterprises += 1;
+        ch.output_wan += num_of(e, output, f);
+        ch.tax_wan += num_of(e, tax, f);
+        ch.employees += num_of(e, staff, f);
+        if num_of(e, lead, f) > 0.0 {
+            ch.lead_firms += 1;
+        }
+        let l = format!("{} {}", text_of(e, tier, f), text_of(e, link, f));
+        *ch.links.entry(l.trim().to_string()).or_default() += 1;
+    }
+}
+
+/// Adds the numeric columns of each department table joined to the villages as indicators,
+/// with their source (dataset, department, year, version, import date).
+fn add_indicators(
+    villages: &FeatureRead,
+    indicators: &[IndicatorSource],
+    out: &mut [VillageProfile],
+    sources: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) {
+    for src in indicators {
         match join(&villages.attrs, &src.table.attrs, &src.spec) {
             Ok(j) => {
                 let i = &src.table.info;
@@ -932,67 +1011,57 @@ pub fn profile(
             Err(e) => warnings.push(format!("{}: {e}", src.spec.dataset)),
         }
     }
+}
 
-    // Convert, derive, check.
-    for (v, vp) in out.iter_mut().enumerate() {
+impl VillageProfile {
+    /// Converts the sums from m² to 亩 and derives the totals, coverage (`covered_m2`: parcel area
+    /// in the village), population and farmland per head.
+    fn finish(&mut self, covered_m2: f64, has_permanent_farmland: bool) {
         let mu = |a: &mut f64| *a /= M2_PER_MU;
-        mu(&mut vp.paddy_mu);
-        mu(&mut vp.irrigated_mu);
-        mu(&mut vp.dry_mu);
-        mu(&mut vp.ridge_mu);
-        mu(&mut vp.farmland_ridge_mu);
-        mu(&mut vp.permanent_farmland_mu);
-        mu(&mut vp.farmland_in_permanent_mu);
-        mu(&mut vp.recoverable_total_mu);
-        mu(&mut vp.agricultural_mu);
-        mu(&mut vp.construction_mu);
-        mu(&mut vp.unused_mu);
-        mu(&mut vp.eco_redline_mu);
-        mu(&mut vp.dev_boundary_mu);
-        for m in [&mut vp.landuse_mu, &mut vp.slope_mu, &mut vp.recoverable_mu] {
+        mu(&mut self.paddy_mu);
+        mu(&mut self.irrigated_mu);
+        mu(&mut self.dry_mu);
+        mu(&mut self.ridge_mu);
+        mu(&mut self.farmland_ridge_mu);
+        mu(&mut self.permanent_farmland_mu);
+        mu(&mut self.farmland_in_permanent_mu);
+        mu(&mut self.recoverable_total_mu);
+        mu(&mut self.agricultural_mu);
+        mu(&mut self.construction_mu);
+        mu(&mut self.unused_mu);
+        mu(&mut self.eco_redline_mu);
+        mu(&mut self.dev_boundary_mu);
+        for m in [
+            &mut self.landuse_mu,
+            &mut self.slope_mu,
+            &mut self.recoverable_mu,
+        ] {
             for a in m.values_mut() {
                 *a /= M2_PER_MU;
             }
         }
-        vp.farmland_mu = vp.paddy_mu + vp.irrigated_mu + vp.dry_mu;
-        vp.farmland_outside_permanent_mu = if in_pf_share.is_some() {
-            (vp.farmland_mu - vp.farmland_in_permanent_mu).max(0.0)
+        self.farmland_mu = self.paddy_mu + self.irrigated_mu + self.dry_mu;
+        self.farmland_outside_permanent_mu = if has_permanent_farmland {
+            (self.farmland_mu - self.farmland_in_permanent_mu).max(0.0)
         } else {
-            vp.farmland_mu
+            self.farmland_mu
         };
-        vp.parcel_coverage = if vp.planar_area_mu > 0.0 {
-            covered[v] / M2_PER_MU / vp.planar_area_mu
+        self.parcel_coverage = if self.planar_area_mu > 0.0 {
+            covered_m2 / M2_PER_MU / self.planar_area_mu
         } else {
             0.0
         };
-        vp.population = ["户籍人口", "常住人口", "人口"].iter().find_map(|k| {
-            vp.indicators
+        self.population = ["户籍人口", "常住人口", "人口"].iter().find_map(|k| {
+            self.indicators
                 .iter()
                 .find(|i| i.name.contains(k))
                 .and_then(|i| i.value)
         });
-        vp.farmland_per_head_mu = vp
+        self.farmland_per_head_mu = self
             .population
             .filter(|p| *p > 0.0)
-            .map(|p| vp.farmland_mu / p);
+            .map(|p| self.farmland_mu / p);
     }
-    rank(&mut out);
-    flag(&mut out, &q, opts, in_pf_share.is_some());
-    q.villages_without_parcels = out
-        .iter()
-        .filter(|v| v.parcels == 0)
-        .map(|v| format!("{} {}", v.code, v.name))
-        .collect();
-    quality_warnings(&q, &mut warnings);
-    stage("indicators, ranks and flags");
-    Ok(Profiles {
-        villages: out,
-        warnings,
-        quality: q,
-        sources,
-        crs: crs.label(),
-        ledger_only: opts.ledger_only,
-    })
 }
 
 fn is_year_column(name: &str) -> bool {
