@@ -530,6 +530,20 @@ fn data_package_of_a_village_holds_what_lies_in_it_unchanged() {
     ]);
     assert!(!ok && text.contains("没有村"), "{text}");
     assert_eq!(std::fs::read(&out).unwrap(), b"the user's file");
+    // Nor may a package replace the data it is cut from.
+    let copy = dir.path().join("county.gpkg");
+    std::fs::copy(&sample, &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let (ok, text) = yitu(&[
+        "package",
+        copy.to_str().unwrap(),
+        "--village",
+        code,
+        "--out",
+        copy.to_str().unwrap(),
+    ]);
+    assert!(!ok && text.contains("不能覆盖"), "{text}");
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
 
     let (ok, text) = yitu(&[
         "package",

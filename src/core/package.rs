@@ -121,6 +121,18 @@ pub fn write_package(
     out: &Path,
     progress: &Progress,
 ) -> anyhow::Result<PackageSummary> {
+    // Writing over a source would replace the county's data with a part of it.
+    let canon = |p: &Path| std::fs::canonicalize(p).ok();
+    if let Some(o) = canon(out) {
+        for l in layers.iter().chain(villages.as_ref()) {
+            anyhow::ensure!(
+                canon(&l.source.path).as_ref() != Some(&o),
+                "数据包不能覆盖其源数据 {} / the package cannot replace its own source {}",
+                out.display(),
+                out.display()
+            );
+        }
+    }
     let area = match villages {
         Some(v) => ScopeArea::new(v, scope)?,
         None if *scope == Scope::County => None,
