@@ -199,6 +199,9 @@ pub enum Command {
         /// The GeoPackage to write.
         #[arg(long)]
         out: PathBuf,
+        /// Offline basemap (MBTiles) to cut into the package (default: the project's).
+        #[arg(long)]
+        basemap: Option<PathBuf>,
         /// The cache database (default: cache.sqlite in the user's settings folder).
         #[arg(long)]
         cache: Option<PathBuf>,
@@ -1044,6 +1047,7 @@ pub fn run(cmd: Command) -> i32 {
             villages,
             scope: scope_args,
             out,
+            basemap,
             cache,
         } => {
             let Some(scope) = scope_of(scope_args.village, scope_args.town, scope_args.all) else {
@@ -1053,8 +1057,15 @@ pub fn run(cmd: Command) -> i32 {
             let db = cache.unwrap_or_else(crate::core::cache::Cache::default_path);
             let t = std::time::Instant::now();
             let progress = crate::core::progress::Progress::new();
-            let result =
-                crate::core::package::package_file(&file, &villages, &scope, &db, &out, &progress);
+            let result = crate::core::package::package_file(
+                &file,
+                &villages,
+                &scope,
+                &db,
+                basemap.as_deref(),
+                &out,
+                &progress,
+            );
             if std::env::var_os("YITU_PEAK").is_some() {
                 if let Some(mb) = crate::core::bench::peak_mb() {
                     eprintln!("peak MB: {mb:.0}");

@@ -593,6 +593,11 @@ fn village_file_window_opens_a_profile() {
             &ctx,
             layers,
             yitu::core::profile::Scope::Town("350322104".into()),
+            Some(
+                common::root()
+                    .join("sample-data")
+                    .join("xianyou_basemap.mbtiles"),
+            ),
             out.clone(),
             yitu::gui::Lang::Zh,
         );
@@ -608,6 +613,16 @@ fn village_file_window_opens_a_profile() {
     assert_eq!(count("SELECT count(*) FROM CJDCQ"), 18);
     assert_eq!(count("SELECT count(*) FROM DLTB"), n as i64);
     assert_eq!(count("SELECT count(*) FROM 人口"), 18);
+    assert!(count("SELECT count(*) FROM basemap") > 20);
+    drop(pkg);
+    // Opening the package shows its own basemap and offers its layers.
+    h.state_mut().basemap_choice = yitu::core::project::BasemapChoice::None;
+    h.state_mut().open_path(&out);
+    h.step();
+    assert_eq!(
+        h.state().basemap_choice,
+        yitu::core::project::BasemapChoice::Offline { path: out.clone() }
+    );
 
     // Back to the whole county from the status bar.
     h.get_by_label("显示全县").click();

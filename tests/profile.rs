@@ -545,15 +545,39 @@ fn data_package_of_a_village_holds_what_lies_in_it_unchanged() {
     assert!(!ok && text.contains("不能覆盖"), "{text}");
     assert_eq!(std::fs::read(&copy).unwrap(), before);
 
+    let basemap = common::root()
+        .join("sample-data")
+        .join("xianyou_basemap.mbtiles");
     let (ok, text) = yitu(&[
         "package",
         sample.to_str().unwrap(),
         "--village",
         code,
+        "--basemap",
+        basemap.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
     ]);
     assert!(ok, "{text}");
+    // The basemap over the village: the package opens as an offline tile package, every zoom
+    // of the source is there, each tile the source's own bytes.
+    {
+        use yitu::core::tiles::MbTiles;
+        let (src, pkg) = (
+            MbTiles::open(&basemap).unwrap(),
+            MbTiles::open(&out).unwrap(),
+        );
+        assert_eq!(
+            (pkg.info.min_zoom, pkg.info.max_zoom),
+            (src.info.min_zoom, src.info.max_zoom)
+        );
+        let tiles = pkg.tiles_in(None).unwrap();
+        assert!(tiles.len() > 12 && tiles.len() < 100, "{}", tiles.len());
+        for (z, x, y, data) in &tiles {
+            assert_eq!(src.tile(*z, *x, *y).unwrap().as_ref(), Some(data));
+            assert_eq!(pkg.tile(*z, *x, *y).unwrap().as_ref(), Some(data));
+        }
+    }
     let pkg = rusqlite::Connection::open(&out).unwrap();
     let src = rusqlite::Connection::open(&sample).unwrap();
     for layer in ["DLTB", "YJJBNTTB", "CJDCQ", "enterprises"] {
@@ -705,6 +729,12 @@ fn data_package_of_a_town_has_its_department_rows() {
         .query_row("SELECT count(*) FROM CJDCQ", [], |r| r.get(0))
         .unwrap();
     assert!(villages > 5 && villages == all, "{villages} of {all}");
+    // The project's offline basemap came along.
+    let tiles: i64 = pkg
+        .query_row("SELECT count(*) FROM basemap", [], |r| r.get(0))
+        .unwrap();
+    assert!(tiles > 20, "{tiles}");
+    assert!(text.contains("底图 / basemap"), "{text}");
     // The population table joined to the villages: one row per village of the town, codes text.
     // (The table keeps its codes as the department wrote them; they match once normalised.)
     let codes: Vec<String> = pkg

@@ -154,6 +154,7 @@ fn every_realdata_geopackage_packages_whole_or_is_refused_clearly() {
                 "CJDCQ",
                 &yitu::core::profile::Scope::County,
                 &cache,
+                None,
                 &dst,
                 &Progress::new(),
             )

@@ -313,6 +313,81 @@ impl GpkgWriter {
         Ok(n)
     }
 
+    /// Writes a Web Mercator tile pyramid `table` (GeoPackage tiles, XYZ rows from the north) of
+    /// the tiles `(z, x, y, data)` that `tiles` yields, each `tile_size` pixels square, plus an
+    /// MBTiles-compatible view `tiles` (rows from the south) and `metadata` table, so the same file
+    /// opens as an offline basemap wherever MBTiles do. Returns the number of tiles.
+    pub fn tile_pyramid(
+        &self,
+        table: &str,
+        identifier: &str,
+        tile_size: u32,
+        metadata: &[(&str, String)],
+        tiles: impl Iterator<Item = rusqlite::Result<(u8, u32, u32, Vec<u8>)>>,
+    ) -> rusqlite::Result<usize> {
+        let c = &self.conn;
+        self.add_srs(3857)?;
+        let world = 2.0 * std::f64::consts::PI * super::crs::MERCATOR_R;
+        let half = world / 2.0;
+        c.execute_batch(&format!(
+            "CREATE TABLE IF NOT EXISTS gpkg_tile_matrix_set (table_name TEXT NOT NULL PRIMARY KEY, srs_id INTEGER NOT NULL,
+               min_x DOUBLE NOT NULL, min_y DOUBLE NOT NULL, max_x DOUBLE NOT NULL, max_y DOUBLE NOT NULL);
+             CREATE TABLE IF NOT EXISTS gpkg_tile_matrix (table_name TEXT NOT NULL, zoom_level INTEGER NOT NULL,
+               matrix_width INTEGER NOT NULL, matrix_height INTEGER NOT NULL, tile_width INTEGER NOT NULL,
+               tile_height INTEGER NOT NULL, pixel_x_size DOUBLE NOT NULL, pixel_y_size DOUBLE NOT NULL,
+               CONSTRAINT pk_ttm PRIMARY KEY (table_name, zoom_level));
+             CREATE TABLE {t} (id INTEGER PRIMARY KEY AUTOINCREMENT, zoom_level INTEGER NOT NULL,
+               tile_column INTEGER NOT NULL, tile_row INTEGER NOT NULL, tile_data BLOB NOT NULL,
+               UNIQUE (zoom_level, tile_column, tile_row));",
+            t = q(table)
+        ))?;
+        let mut ins = c.prepare(&format!(
+            "INSERT OR REPLACE INTO {} (zoom_level, tile_column, tile_row, tile_data) VALUES (?1, ?2, ?3, ?4)",
+            q(table)
+        ))?;
+        let mut n = 0;
+        let mut zooms = std::collections::BTreeSet::new();
+        let mut extent = BBox::EMPTY;
+        for t in tiles {
+            let (z, x, y, data) = t?;
+            ins.execute(rusqlite::params![z, x, y, data])?;
+            zooms.insert(z);
+            let b = super::tiles::tile_bounds_mercator(z, x, y);
+            extent.add(b[0], b[1]);
+            extent.add(b[2], b[3]);
+            n += 1;
+        }
+        c.execute(
+            "INSERT INTO gpkg_tile_matrix_set VALUES (?1, 3857, ?2, ?3, ?4, ?5)",
+            rusqlite::params![table, -half, -half, half, half],
+        )?;
+        for z in zooms {
+            let m = 1i64 << z;
+            let px = world / (m as f64 * tile_size as f64);
+            c.execute(
+                "INSERT INTO gpkg_tile_matrix VALUES (?1, ?2, ?3, ?3, ?4, ?4, ?5, ?5)",
+                rusqlite::params![table, z, m, tile_size, px],
+            )?;
+        }
+        c.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, min_x, min_y, max_x, max_y, srs_id)
+             VALUES (?1, 'tiles', ?2, ?3, ?4, ?5, ?6, 3857)",
+            rusqlite::params![table, identifier, extent.min_x, extent.min_y, extent.max_x, extent.max_y],
+        )?;
+        c.execute_batch(&format!(
+            "CREATE VIEW tiles AS SELECT zoom_level, tile_column, (1 << zoom_level) - 1 - tile_row AS tile_row, tile_data FROM {};
+             CREATE TABLE metadata (name TEXT, value TEXT);",
+            q(table)
+        ))?;
+        for (k, v) in metadata {
+            c.execute(
+                "INSERT INTO metadata VALUES (?1, ?2)",
+                rusqlite::params![k, v],
+            )?;
+        }
+        Ok(n)
+    }
+
     /// Commits and moves the file into place (replacing any file at the destination).
     pub fn finish(mut self) -> rusqlite::Result<PathBuf> {
         self.conn.execute_batch("COMMIT;")?;

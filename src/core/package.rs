@@ -79,6 +79,8 @@ pub struct PackageSummary {
     pub layers: Vec<(String, usize, usize)>,
     /// Per department table: name, rows written.
     pub tables: Vec<(String, usize)>,
+    /// Basemap tiles copied (the `basemap` tile pyramid).
+    pub basemap_tiles: usize,
     /// What was done on the way (department tables imported into the cache…).
     pub notes: Vec<String>,
     /// Things the user should know (layers that could not be read, tables left out…).
@@ -100,6 +102,9 @@ impl PackageSummary {
         for (name, rows) in &self.tables {
             s += &format!("  {name}: {rows} 行 / rows\n");
         }
+        if self.basemap_tiles > 0 {
+            s += &format!("  底图 / basemap: {} 个瓦片 / tiles\n", self.basemap_tiles);
+        }
         for n in &self.notes {
             s += &format!("  · {n}\n");
         }
@@ -118,6 +123,7 @@ pub fn write_package(
     villages: Option<&VectorLayer>,
     scope: &Scope,
     tables: &[PackageTable],
+    basemap: Option<&Path>,
     out: &Path,
     progress: &Progress,
 ) -> anyhow::Result<PackageSummary> {
@@ -213,10 +219,64 @@ pub fn write_package(
         write_table(&w, &name, &t.attrs, &rows)?;
         summary.tables.push((name, rows.len()));
     }
+    if let Some(b) = basemap {
+        match write_basemap(&w, b, area.as_ref()) {
+            Ok(n) => summary.basemap_tiles = n,
+            Err(e) => summary.warnings.push(format!(
+                "底图未放入数据包 / the basemap was left out: {e:#}"
+            )),
+        }
+    }
     write_about(&w, scope, villages, &area, layers, tables, &summary)?;
     w.finish()?;
     progress.set(layers.len() as u64 + 1)?;
     Ok(summary)
+}
+
+/// Copies the tiles of the offline basemap `path` (MBTiles, or another package) covering the
+/// scope (all of them for the county) into the `basemap` tile pyramid. Returns the tile count.
+fn write_basemap(w: &GpkgWriter, path: &Path, area: Option<&ScopeArea>) -> anyhow::Result<usize> {
+    let mb = super::tiles::MbTiles::open(path)?;
+    let bbox = match area {
+        Some(a) => Some(a.lonlat_bbox().ok_or_else(|| {
+            anyhow::anyhow!("范围无法换算为经纬度 / the scope has no lon/lat extent")
+        })?),
+        None => None,
+    };
+    let tiles = mb.tiles_in(bbox)?;
+    anyhow::ensure!(
+        !tiles.is_empty(),
+        "底图在范围内没有瓦片 / the basemap has no tiles over the scope"
+    );
+    let size = image::ImageReader::new(std::io::Cursor::new(&tiles[0].3))
+        .with_guessed_format()
+        .ok()
+        .and_then(|r| r.into_dimensions().ok())
+        .map(|(w, _)| w)
+        .unwrap_or(256);
+    let (minz, maxz) = tiles
+        .iter()
+        .fold((u8::MAX, 0), |(a, b), t| (a.min(t.0), b.max(t.0)));
+    let [w0, s0, e0, n0] = bbox
+        .or(mb.info.bounds)
+        .unwrap_or([-180.0, -85.0511, 180.0, 85.0511]);
+    let meta = [
+        ("name", format!("{} (YiTu)", mb.info.name)),
+        ("format", mb.info.format.clone()),
+        ("bounds", format!("{w0},{s0},{e0},{n0}")),
+        ("minzoom", minz.to_string()),
+        ("maxzoom", maxz.to_string()),
+        ("attribution", mb.info.attribution.clone()),
+        ("type", "baselayer".into()),
+    ];
+    let n = w.tile_pyramid(
+        "basemap",
+        &format!("底图 / basemap: {}", mb.info.name),
+        size,
+        &meta,
+        tiles.into_iter().map(Ok),
+    )?;
+    Ok(n)
 }
 
 fn out_value(v: Value) -> OutValue {
@@ -399,11 +459,15 @@ fn write_about(
 
 /// Packages a data file (every layer with geometry) or a project (its layers, and the
 /// department tables joined to its village layer, from the cache at `cache_path`).
+///
+/// `basemap` is an offline tile package to cut too; for a project without one given, its own
+/// offline basemap is used.
 pub fn package_file(
     input: &Path,
     village_layer: &str,
     scope: &Scope,
     cache_path: &Path,
+    basemap: Option<&Path>,
     out: &Path,
     progress: &Progress,
 ) -> anyhow::Result<PackageSummary> {
@@ -414,8 +478,14 @@ pub fn package_file(
     let mut notes = Vec::new();
     let mut sources: Vec<(PathBuf, String, Vec<JoinSpec>)> = Vec::new();
     let mut cache = None;
+    let mut basemap = basemap.map(|b| b.to_path_buf());
     if is_project {
         let project = super::project::Project::load(input).map_err(anyhow::Error::msg)?;
+        if let (None, super::project::BasemapChoice::Offline { path }) =
+            (&basemap, &project.basemap)
+        {
+            basemap = Some(path.clone());
+        }
         let mut c = Cache::open(cache_path)?;
         notes = c.ensure(&project.datasets, progress);
         cache = Some(c);
@@ -474,7 +544,15 @@ pub fn package_file(
         }
         _ => Vec::new(),
     };
-    let mut summary = write_package(&layers, villages, scope, &tables, out, progress)?;
+    let mut summary = write_package(
+        &layers,
+        villages,
+        scope,
+        &tables,
+        basemap.as_deref(),
+        out,
+        progress,
+    )?;
     warnings.append(&mut summary.warnings);
     summary.warnings = warnings;
     summary.notes = notes;

@@ -105,6 +105,32 @@ impl ScopeArea {
         }))
     }
 
+    /// The scope's extent in longitude/latitude `[west, south, east, north]` (from the corners
+    /// and edge midpoints of its projected extent), if PROJ can transform it.
+    pub fn lonlat_bbox(&self) -> Option<[f64; 4]> {
+        let b = &self.bbox;
+        let (cx, cy) = b.center();
+        let mut pts = [
+            [b.min_x, b.min_y],
+            [b.max_x, b.min_y],
+            [b.max_x, b.max_y],
+            [b.min_x, b.max_y],
+            [cx, b.min_y],
+            [cx, b.max_y],
+            [b.min_x, cy],
+            [b.max_x, cy],
+        ];
+        Transformer::to_lonlat(&self.crs)
+            .ok()?
+            .transform(&mut pts)
+            .ok()?;
+        let mut ll = BBox::EMPTY;
+        for p in pts.iter().filter(|p| p[0].is_finite() && p[1].is_finite()) {
+            ll.add(p[0], p[1]);
+        }
+        (!ll.is_empty()).then_some([ll.min_x, ll.min_y, ll.max_x, ll.max_y])
+    }
+
     /// For every feature of `layer`: whether it is in scope. A polygon is in scope when it
     /// shares at least [`MIN_OVERLAP_M2`] with the scope, or half its area when it is smaller:
     /// boundaries digitised twice leave slivers of a few square millimetres along every edge,

@@ -166,6 +166,51 @@ impl MbTiles {
     }
 }
 
+impl MbTiles {
+    /// Every tile covering the longitude/latitude box `[west, south, east, north]` (every tile
+    /// when `None`), at every zoom, as XYZ `(z, x, y, data)`.
+    pub fn tiles_in(
+        &self,
+        bbox: Option<[f64; 4]>,
+    ) -> Result<Vec<(u8, u32, u32, Vec<u8>)>, YituError> {
+        let err = |e: rusqlite::Error| corrupt(&self.path, "MBTiles", e);
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT tile_column, tile_row, tile_data FROM tiles WHERE zoom_level = ?1
+                 AND tile_column BETWEEN ?2 AND ?3 AND tile_row BETWEEN ?4 AND ?5 AND tile_data IS NOT NULL",
+            )
+            .map_err(err)?;
+        let mut out = Vec::new();
+        for z in self.info.min_zoom..=self.info.max_zoom {
+            let last = (1u32 << z) - 1;
+            let (x0, y0, x1, y1) = match bbox {
+                Some([w, s, e, n]) => {
+                    let (x0, y0) = lonlat_to_tile(w, n, z);
+                    let (x1, y1) = lonlat_to_tile(e, s, z);
+                    (x0, y0, x1, y1)
+                }
+                None => (0, 0, last, last),
+            };
+            // MBTiles rows count from the south.
+            let rows = st
+                .query_map(rusqlite::params![z, x0, x1, last - y1, last - y0], |r| {
+                    Ok((
+                        r.get::<_, u32>(0)?,
+                        r.get::<_, u32>(1)?,
+                        r.get::<_, Vec<u8>>(2)?,
+                    ))
+                })
+                .map_err(err)?;
+            for r in rows {
+                let (x, tms_y, data) = r.map_err(err)?;
+                out.push((z, x, last - tms_y, data));
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Guesses an image format from its first bytes.
 pub fn sniff_format(b: &[u8]) -> &'static str {
     if b.starts_with(&[0x89, b'P', b'N', b'G']) {

@@ -177,6 +177,15 @@ impl YituApp {
             }),
             _ => match inspect(path) {
                 Ok(info) => {
+                    // A data package carries its basemap: show it unless an offline one is on.
+                    if ext == "gpkg"
+                        && !matches!(self.basemap_choice, BasemapChoice::Offline { .. })
+                        && crate::core::tiles::MbTiles::open(path).is_ok()
+                    {
+                        self.set_basemap(BasemapChoice::Offline {
+                            path: path.to_path_buf(),
+                        });
+                    }
                     let vector: Vec<LayerInfo> = info.layers.into_iter().collect();
                     if vector.is_empty() {
                         self.msg(YituError::NoVectorLayer(path.to_path_buf()).to_string());

@@ -362,7 +362,7 @@ impl ProfileUi {
                     .save_file()
                 {
                     let scope = self.scope.clone();
-                    self.export_package(ui.ctx(), layers, scope, out, lang);
+                    self.export_package(ui.ctx(), layers, scope, basemap.clone(), out, lang);
                 }
             }
             if ui.add_enabled(!busy, egui::Button::new("JSON…")).clicked() {
@@ -696,13 +696,14 @@ impl ProfileUi {
             });
     }
 
-    /// Writes the data package of `scope` in the background: the app's layers and the tables
-    /// joined to its village layer.
+    /// Writes the data package of `scope` in the background: the app's layers, the tables
+    /// joined to its village layer and the offline `basemap` cut to the scope.
     pub fn export_package(
         &mut self,
         ctx: &Context,
         layers: &[MapLayer],
         scope: Scope,
+        basemap: Option<PathBuf>,
         out: PathBuf,
         lang: Lang,
     ) {
@@ -723,8 +724,16 @@ impl ProfileUi {
                 _ => (Vec::new(), Vec::new()),
             };
             let refs: Vec<&crate::core::layer::VectorLayer> = all.iter().map(|l| &**l).collect();
-            let mut s = package::write_package(&refs, Some(&villages), &scope, &tables, &out, p)
-                .map_err(|e| format!("{e:#}"))?;
+            let mut s = package::write_package(
+                &refs,
+                Some(&villages),
+                &scope,
+                &tables,
+                basemap.as_deref(),
+                &out,
+                p,
+            )
+            .map_err(|e| format!("{e:#}"))?;
             msgs.append(&mut s.warnings);
             s.warnings = msgs;
             Ok(JobOut::Done(s.text()))
