@@ -193,7 +193,8 @@ impl YituApp {
                         self.load(path, Some(vector[0].name.clone()), None);
                     } else {
                         let layers = vector.into_iter().map(|l| {
-                            let on = l.geometry_type != "NONE";
+                            // Tables and empty layers (a package's layers with nothing in scope) start unticked.
+                            let on = l.geometry_type != "NONE" && l.feature_count > 0;
                             (l, on)
                         });
                         self.chooser = Some(LayerChooser {
