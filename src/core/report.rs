@@ -28,6 +28,9 @@ pub const PAGE_W: u32 = 1240;
 /// A4 height in pixels at [`DPI`].
 pub const PAGE_H: u32 = 1754;
 const MARGIN: f32 = 70.0;
+/// Where page 1 holds the village map (x, y, width, height in pixels): stored as JPEG in the
+/// PDF, the rest of the page losslessly.
+pub const MAP_RECT: [u32; 4] = [70, 165, 760, 720];
 const INK: [u8; 4] = [30, 30, 30, 255];
 const GREY: [u8; 4] = [110, 110, 110, 255];
 const ACCENT: [u8; 4] = [160, 30, 30, 255];
@@ -533,8 +536,8 @@ pub fn village_pages(
     // Page 1: the map, key figures, flags.
     let mut p1 = Pixmap::new(PAGE_W, PAGE_H).expect("page");
     page_frame(&mut p1, &title, v, 1, 2, generated);
-    let (map_w, map_h) = (760u32, 720u32);
-    let (mx, my) = (MARGIN, 165.0);
+    let [mx, my, map_w, map_h] = MAP_RECT;
+    let (mx, my) = (mx as f32, my as f32);
     if let Some((map, view)) = maps.village_map(&v.code, map_w, map_h) {
         paste(&mut p1, &map, mx, my);
         let lat = super::crs::mercator_to_lonlat(view.bbox.center().0, view.bbox.center().1)[1];
@@ -904,25 +907,55 @@ pub struct PdfWriter {
     title: String,
 }
 
-/// One page ready to write: Flate-compressed RGB at [`DPI`].
+/// One page ready to write: Flate-compressed RGB at [`DPI`], and optionally a photographic
+/// region (the map) as JPEG drawn over it.
 pub struct EncodedPage {
     width: u32,
     height: u32,
     data: Vec<u8>,
+    photo: Option<([u32; 4], Vec<u8>)>,
 }
 
-/// Compresses a page for the PDF (run on any thread).
-pub fn encode_page(pm: &Pixmap) -> EncodedPage {
-    let mut rgb = Vec::with_capacity((pm.width() * pm.height() * 3) as usize);
+/// Compresses a page for the PDF (run on any thread). `photo` (x, y, width, height) is a
+/// region of map or imagery: JPEG (quality 88) keeps it a fraction of its lossless size, while
+/// text and tables elsewhere stay lossless and sharp.
+pub fn encode_page(pm: &Pixmap, photo: Option<[u32; 4]>) -> EncodedPage {
+    let (w, h) = (pm.width(), pm.height());
+    let mut rgb = Vec::with_capacity((w * h * 3) as usize);
     for px in pm.data().chunks_exact(4) {
         rgb.extend_from_slice(&px[..3]);
     }
+    let photo = photo
+        .map(|[x, y, pw, ph]| {
+            [
+                x.min(w),
+                y.min(h),
+                pw.min(w - x.min(w)),
+                ph.min(h - y.min(h)),
+            ]
+        })
+        .filter(|r| r[2] > 0 && r[3] > 0)
+        .and_then(|[x, y, pw, ph]| {
+            let mut region = Vec::with_capacity((pw * ph * 3) as usize);
+            for row in y..y + ph {
+                let a = ((row * w + x) * 3) as usize;
+                region.extend_from_slice(&rgb[a..a + (pw * 3) as usize]);
+                // Under the JPEG the lossless page is plain white (compresses to nothing).
+                rgb[a..a + (pw * 3) as usize].fill(255);
+            }
+            let mut jpeg = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 88)
+                .encode(&region, pw, ph, image::ExtendedColorType::Rgb8)
+                .ok()?;
+            Some(([x, y, pw, ph], jpeg))
+        });
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(3));
     let _ = z.write_all(&rgb);
     EncodedPage {
-        width: pm.width(),
-        height: pm.height(),
+        width: w,
+        height: h,
         data: z.finish().unwrap_or_default(),
+        photo,
     }
 }
 
@@ -982,14 +1015,36 @@ impl PdfWriter {
         body.extend_from_slice(b"\nendstream");
         self.object(img, &body)?;
         let (pw, ph) = (595.28, 841.89);
-        let ops = format!("q {pw} 0 0 {ph} 0 0 cm /Im0 Do Q");
+        let mut ops = format!("q {pw} 0 0 {ph} 0 0 cm /Im0 Do Q");
+        let mut xobjects = format!("/Im0 {img} 0 R");
+        if let Some(([x, y, w, h], jpeg)) = &p.photo {
+            let id = page + 1;
+            let mut body = format!(
+                "<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length {} >>\nstream\n",
+                jpeg.len()
+            )
+            .into_bytes();
+            body.extend_from_slice(jpeg);
+            body.extend_from_slice(b"\nendstream");
+            self.object(id, &body)?;
+            // Pixels to points, PDF y counted from the bottom.
+            let (sx, sy) = (pw / p.width as f64, ph / p.height as f64);
+            ops += &format!(
+                " q {:.3} 0 0 {:.3} {:.3} {:.3} cm /Im1 Do Q",
+                *w as f64 * sx,
+                *h as f64 * sy,
+                *x as f64 * sx,
+                ph - (*y + *h) as f64 * sy
+            );
+            xobjects += &format!(" /Im1 {id} 0 R");
+        }
         self.object(
             content,
             format!("<< /Length {} >>\nstream\n{ops}\nendstream", ops.len()).as_bytes(),
         )?;
         self.object(
             page,
-            format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {pw} {ph}] /Resources << /XObject << /Im0 {img} 0 R >> >> /Contents {content} 0 R >>").as_bytes(),
+            format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {pw} {ph}] /Resources << /XObject << {xobjects} >> >> /Contents {content} 0 R >>").as_bytes(),
         )?;
         self.pages.push(page);
         Ok(())
@@ -1104,7 +1159,7 @@ pub fn atlas(
                     let g = &generated;
                     s.spawn(move || {
                         let [a, b] = village_pages(maps, all, v, unit, g);
-                        [encode_page(&a), encode_page(&b)]
+                        [encode_page(&a, Some(MAP_RECT)), encode_page(&b, None)]
                     })
                 })
                 .collect();
