@@ -1014,6 +1014,32 @@ fn add_indicators(
 }
 
 impl VillageProfile {
+    /// The farmland ledger (耕地一本账) as the report and the app list it: (label, 亩), a label
+    /// starting with two spaces being part of the row above it; slope grades last.
+    pub fn ledger_rows(&self) -> Vec<(String, f64)> {
+        let mut rows: Vec<(String, f64)> = [
+            ("耕地合计（TBDLMJ）", self.farmland_mu),
+            ("  水田 0101", self.paddy_mu),
+            ("  水浇地 0102", self.irrigated_mu),
+            ("  旱地 0103", self.dry_mu),
+            ("耕地扣除田坎", self.farmland_ridge_mu),
+            ("永久基本农田", self.permanent_farmland_mu),
+            ("  其中为耕地", self.farmland_in_permanent_mu),
+            ("永农外耕地", self.farmland_outside_permanent_mu),
+            ("可恢复耕地（K 码）", self.recoverable_total_mu),
+        ]
+        .into_iter()
+        .map(|(l, mu)| (l.to_string(), mu))
+        .collect();
+        for (g, label) in SLOPE_GRADES {
+            rows.push((
+                format!("  坡度 {g} 级（{label}）"),
+                self.slope_mu.get(g).copied().unwrap_or(0.0),
+            ));
+        }
+        rows
+    }
+
     /// Converts the sums from m² to 亩 and derives the totals, coverage (`covered_m2`: parcel area
     /// in the village), population and farmland per head.
     fn finish(&mut self, covered_m2: f64, has_permanent_farmland: bool) {

@@ -731,24 +731,8 @@ pub fn village_pages(
     let y0 = y;
     y = heading(&mut p2, "耕地一本账", MARGIN, y);
     let mut rows = vec![vec!["项目".into(), format!("面积（{u}）")]];
-    for (label, mu) in [
-        ("耕地合计（TBDLMJ）", v.farmland_mu),
-        ("  水田 0101", v.paddy_mu),
-        ("  水浇地 0102", v.irrigated_mu),
-        ("  旱地 0103", v.dry_mu),
-        ("耕地扣除田坎", v.farmland_ridge_mu),
-        ("永久基本农田", v.permanent_farmland_mu),
-        ("  其中为耕地", v.farmland_in_permanent_mu),
-        ("永农外耕地", v.farmland_outside_permanent_mu),
-        ("可恢复耕地（K 码）", v.recoverable_total_mu),
-    ] {
-        rows.push(vec![label.into(), area(unit, mu)]);
-    }
-    for (g, label) in SLOPE_GRADES {
-        rows.push(vec![
-            format!("  坡度 {g} 级（{label}）"),
-            area(unit, v.slope_mu.get(g).copied().unwrap_or(0.0)),
-        ]);
+    for (label, mu) in v.ledger_rows() {
+        rows.push(vec![label, area(unit, mu)]);
     }
     let ledger_end = table(&mut p2, MARGIN, y, &[col * 0.62, col * 0.38], &rows, 17.0);
     let chart = charts::ledger_chart(v, unit, col as u32, (ledger_end - y0).max(300.0) as u32);

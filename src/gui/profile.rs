@@ -608,26 +608,9 @@ impl ProfileUi {
                 egui::Grid::new("profile-ledger")
                     .striped(true)
                     .show(ui, |ui| {
-                        for (label, mu) in [
-                            ("耕地 / farmland", v.farmland_mu),
-                            ("水田 0101", v.paddy_mu),
-                            ("水浇地 0102", v.irrigated_mu),
-                            ("旱地 0103", v.dry_mu),
-                            ("耕地田坎 / ridges", v.farmland_ridge_mu),
-                            ("永久基本农田 / permanent", v.permanent_farmland_mu),
-                            (
-                                "永农外耕地 / outside permanent",
-                                v.farmland_outside_permanent_mu,
-                            ),
-                            ("可恢复耕地 / recoverable", v.recoverable_total_mu),
-                        ] {
+                        for (label, mu) in v.ledger_rows() {
                             ui.label(label);
                             ui.label(a(mu));
-                            ui.end_row();
-                        }
-                        for (g, l) in profile::SLOPE_GRADES {
-                            ui.label(format!("坡度 {g} 级 {l}"));
-                            ui.label(a(v.slope_mu.get(g).copied().unwrap_or(0.0)));
                             ui.end_row();
                         }
                     });
