@@ -244,6 +244,30 @@ fn opens_on_a_village_scope() {
     let vl = layer_index(&h, "村界");
     let l = &h.state().layers[vl];
     assert_eq!((0..l.data.len()).filter(|&f| l.in_scope(f)).count(), 1);
+    // A layer added later is cut too; one that cannot be (no known CRS) stays whole, with a
+    // message, and the others keep their cut.
+    let odd = yitu::core::layer::VectorLayer::assemble(
+        "无坐标系".into(),
+        yitu::core::layer::LayerSource {
+            path: "odd.gpkg".into(),
+            layer: "odd".into(),
+        },
+        yitu::core::crs::Crs::default(),
+        vec![],
+        yitu::core::geom::GeometryStore::new(),
+        yitu::core::attrs::AttributeTable::default(),
+        vec![],
+        &yitu::core::progress::Progress::new(),
+    )
+    .unwrap();
+    h.state_mut().add_layer(odd, None);
+    settle(&mut h, "the added layer's scope", |a| {
+        !a.busy() && a.messages.iter().any(|m| m.contains("未按范围裁切"))
+    });
+    let odd = layer_index(&h, "无坐标系");
+    assert!(h.state().layers[odd].scope.is_none());
+    let l = &h.state().layers[layer_index(&h, "村界")];
+    assert_eq!((0..l.data.len()).filter(|&f| l.in_scope(f)).count(), 1);
 }
 
 #[test]

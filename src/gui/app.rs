@@ -675,7 +675,12 @@ impl YituApp {
             .scope
             .poll(&mut self.layers, self.profile.village_layer, ui.ctx())
         {
-            Some(Ok(bb)) => self.map.zoom_to(&bb),
+            Some(Ok((bb, notes))) => {
+                self.map.zoom_to(&bb);
+                for n in notes {
+                    self.msg(n);
+                }
+            }
             Some(Err(e)) => {
                 self.profile.scope = self.scope.shown.clone();
                 self.msg(e);

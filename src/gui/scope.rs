@@ -11,11 +11,13 @@ use crate::core::scope::ScopeArea;
 use egui::{Context, Ui};
 use std::sync::Arc;
 
-/// Features in scope per layer (layer id, mask), and the scope's Web Mercator extent.
+/// Features in scope per layer (layer id, mask; `None` for a layer that could not be cut), the
+/// scope's Web Mercator extent and what could not be cut.
 pub struct Masks {
     scope: Scope,
-    layers: Vec<(u64, Arc<Vec<bool>>)>,
+    layers: Vec<(u64, Option<Arc<Vec<bool>>>)>,
     extent: BBox,
+    notes: Vec<String>,
 }
 
 /// State of the scope shown.
@@ -74,27 +76,40 @@ impl ScopeView {
                 .map_err(|e| format!("{e:#}"))?
                 .ok_or_else(String::new)?;
             let mut out = Vec::new();
+            let mut notes = Vec::new();
             for (id, l) in all {
                 p.stage(&l.name, l.len() as u64);
-                let m = area.members(&l, p).map_err(|e| format!("{e:#}"))?;
-                out.push((id, Arc::new(m)));
+                match area.members(&l, p) {
+                    Ok(m) => out.push((id, Some(Arc::new(m)))),
+                    Err(_) if p.is_cancelled() => return Err(String::new()),
+                    // One layer that cannot be cut (its CRS) stays whole; the others are cut.
+                    Err(e) => {
+                        notes.push(format!(
+                            "{} 未按范围裁切，全部显示 / {} not cut to the scope, shown whole: {e:#}",
+                            l.name, l.name
+                        ));
+                        out.push((id, None));
+                    }
+                }
             }
             Ok(Masks {
                 scope,
                 layers: out,
                 extent: area.display_bbox,
+                notes,
             })
         }));
     }
 
-    /// Applies a finished computation to `layers`. Returns the scope's extent to zoom to, or an
-    /// error message. A layer added after the scope was computed is cut too.
+    /// Applies a finished computation to `layers`. Returns the scope's extent to zoom to with
+    /// notes on layers left uncut, or an error message. A layer added after the scope was
+    /// computed is cut too.
     pub fn poll(
         &mut self,
         layers: &mut [MapLayer],
         village_layer: Option<u64>,
         ctx: &Context,
-    ) -> Option<Result<BBox, String>> {
+    ) -> Option<Result<(BBox, Vec<String>), String>> {
         if self.job.is_none()
             && self.shown != Scope::County
             && layers.iter().any(|l| !self.layer_ids.contains(&l.id))
@@ -108,11 +123,11 @@ impl ScopeView {
             Ok(m) => {
                 for (id, mask) in m.layers {
                     if let Some(l) = layers.iter_mut().find(|l| l.id == id) {
-                        l.set_scope(Some(mask));
+                        l.set_scope(mask);
                     }
                 }
                 self.shown = m.scope;
-                Some(Ok(m.extent))
+                Some(Ok((m.extent, m.notes)))
             }
             Err(e) if e.is_empty() => None,
             Err(e) => {
