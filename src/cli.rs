@@ -4,12 +4,40 @@ use crate::core::layer::{inspect, DatasetInfo};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+/// Exit statuses of every command, shown under `--help`.
+pub const EXIT_STATUS: &str = "退出状态 / exit status:
+  0    成功 / success
+  1    出错（原因见标准错误输出）/ failed (the reason is on standard error)
+  2    参数错误 / bad arguments
+  141  输出管道已关闭（如 `| head`），安静退出 / the output pipe was closed (e.g. `| head`): a quiet stop";
+
+/// Makes a closed output pipe end the command quietly, as `cat` and `ogrinfo` do: SIGPIPE gets its
+/// default action back (Rust ignores it, so `println!` would panic on EPIPE), and the process
+/// ends with status 141 without a message. Only for the headless commands: the app keeps
+/// ignoring SIGPIPE.
+pub fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at the start of main, before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// Prints what the user should know about a layer (encoding or CRS guessed, shapes repaired…)
+/// on standard error, so it is seen whatever happens to standard output.
+pub fn print_notes(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("注意 / note: {w}");
+    }
+}
+
 /// YiTu (一图) — offline GIS workstation.
 #[derive(Parser, Debug)]
 #[command(
     name = "yitu",
     version,
-    about = "YiTu (一图): offline GIS workstation for county planners / 县域规划离线工作站"
+    about = "YiTu (一图): offline GIS workstation for county planners / 县域规划离线工作站",
+    after_help = EXIT_STATUS
 )]
 pub struct Cli {
     /// A project (.yitu) or data file to open in the app.
@@ -151,12 +179,9 @@ pub enum Command {
         /// The data file (GeoPackage with the 三调 layers), or a project (.yitu): then the
         /// department tables joined to its village layer become indicators.
         file: PathBuf,
-        /// Village boundary layer.
-        #[arg(long, default_value = "CJDCQ")]
-        villages: String,
-        /// Parcel layer.
-        #[arg(long, default_value = "DLTB")]
-        parcels: String,
+        /// Which layer plays which role (each found by name or fields when not given).
+        #[command(flatten)]
+        roles: RoleArgs,
         /// Which villages.
         #[command(flatten)]
         scope: ScopeArgs,
@@ -190,9 +215,10 @@ pub enum Command {
         /// The data file (GeoPackage, …), or a project (.yitu): then its layers and the department
         /// tables joined to its village layer.
         file: PathBuf,
-        /// Village boundary layer.
-        #[arg(long, default_value = "CJDCQ")]
-        villages: String,
+        /// Village boundary layer (default: CJDCQ, an alias such as 村界, or a polygon layer with
+        /// village codes).
+        #[arg(long)]
+        villages: Option<String>,
         /// Which villages.
         #[command(flatten)]
         scope: ScopeArgs,
@@ -224,6 +250,51 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         basemap_zoom: u8,
     },
+}
+
+/// The layers of an analysis by role. A role not given is found by its layer name (三调 names,
+/// then common Chinese and English aliases), then by its fields; the output says which layer
+/// played which role.
+#[derive(Args, Debug, Default)]
+pub struct RoleArgs {
+    /// Village boundaries (default: CJDCQ, 村界, villages…).
+    #[arg(long)]
+    pub villages: Option<String>,
+    /// Land-use parcels (default: DLTB, 地类图斑, parcels…).
+    #[arg(long)]
+    pub parcels: Option<String>,
+    /// Permanent basic farmland (default: YJJBNTTB, 永久基本农田…).
+    #[arg(long)]
+    pub permanent_farmland: Option<String>,
+    /// Ecological protection red line (default: STBHHX, 生态保护红线…).
+    #[arg(long)]
+    pub red_line: Option<String>,
+    /// Urban development boundary (default: CZKFBJ, 城镇开发边界…).
+    #[arg(long)]
+    pub dev_boundary: Option<String>,
+    /// Enterprise points (default: enterprises, QY, 企业…, or a point layer with a credit-code,
+    /// industry-code or enterprise-name field).
+    #[arg(long)]
+    pub enterprises: Option<String>,
+    /// Town boundaries (default: XZJX, 乡镇…): the town of villages whose layer has no town field.
+    #[arg(long)]
+    pub towns: Option<String>,
+}
+
+impl RoleArgs {
+    /// Profile options with these layers.
+    pub fn options(self) -> crate::core::profile::ProfileOptions {
+        crate::core::profile::ProfileOptions {
+            villages: self.villages,
+            parcels: self.parcels,
+            permanent_farmland: self.permanent_farmland,
+            eco_redline: self.red_line,
+            dev_boundary: self.dev_boundary,
+            enterprises: self.enterprises,
+            towns: self.towns,
+            ..Default::default()
+        }
+    }
 }
 
 /// Which villages a command covers.
@@ -265,6 +336,10 @@ pub enum DataAction {
         /// Column type overriding the inferred one: NAME=text|integer|real (repeatable).
         #[arg(long = "type", value_parser = parse_column_type)]
         types: Vec<(String, crate::core::attrs::FieldType)>,
+        /// Keep summary rows (合计 / 总计 / 小计 / Total, or formulas only) as data; by default
+        /// they are left out and listed in the import report.
+        #[arg(long)]
+        keep_summary_rows: bool,
     },
     /// Set the data service (HTTP JSON or CSV) of a dataset; `fetch` then refreshes from it.
     Service {
@@ -365,6 +440,7 @@ fn run_data(cache: Option<PathBuf>, action: DataAction) -> Result<String, String
             sheet,
             header_row,
             types,
+            keep_summary_rows,
         } => {
             let opts = crate::core::table_import::ImportOptions {
                 encoding,
@@ -372,6 +448,7 @@ fn run_data(cache: Option<PathBuf>, action: DataAction) -> Result<String, String
                 sheet,
                 header_row: header_row.map(|h| if h == 0 { usize::MAX } else { h - 1 }),
                 column_types: types,
+                keep_summary_rows,
             };
             let v = c
                 .import_file(
@@ -491,6 +568,7 @@ fn run_join(
         .load_table(&spec.dataset, None)
         .map_err(|e| e.to_string())?;
     let l = load_layer(file, Some(layer), &Progress::new()).map_err(|e| e.to_string())?;
+    print_notes(&l.warnings);
     let t = std::time::Instant::now();
     let r = join::join(&l.attrs, &table.attrs, &spec).map_err(|e| e.to_string())?;
     let secs = t.elapsed().as_secs_f64();
@@ -506,6 +584,7 @@ fn run_join(
             "imported_at": table.info.imported_at,
             "fields": r.fields.iter().map(|f| &f.name).collect::<Vec<_>>(),
             "report": r.report,
+            "warnings": l.warnings,
             "seconds": secs,
         });
         return Ok(serde_json::to_string_pretty(&v).unwrap() + "\n");
@@ -734,6 +813,11 @@ fn run_profile(mut r: ProfileRequest) -> Result<String, String> {
         p.villages.len(),
         t.elapsed().as_secs_f64()
     );
+    for c in &p.roles {
+        if c.layer.is_some() {
+            eprintln!("图层 / layer: {}", c.describe());
+        }
+    }
     for w in &p.warnings {
         eprintln!("注意 / note: {w}");
     }
@@ -801,10 +885,17 @@ fn run_profile(mut r: ProfileRequest) -> Result<String, String> {
         "pdf" => {
             let out = need_out()?;
             let t = std::time::Instant::now();
+            let layer = |role| {
+                p.roles
+                    .iter()
+                    .find(|c| c.role == role)
+                    .and_then(|c| c.layer.clone())
+                    .unwrap_or_default()
+            };
             let mut maps = report::ReportMaps::load(
                 &data,
-                &r.opts.villages,
-                &r.opts.parcels,
+                &layer(crate::core::roles::Role::Villages),
+                &layer(crate::core::roles::Role::Parcels),
                 basemap.as_deref(),
                 &progress,
             )
@@ -844,6 +935,7 @@ pub fn run(cmd: Command) -> i32 {
     match cmd {
         Command::Info { file, json } => match inspect(&file) {
             Ok(info) => {
+                print_notes(&info.warnings);
                 if json {
                     println!("{}", serde_json::to_string_pretty(&info).unwrap());
                 } else {
@@ -975,8 +1067,7 @@ pub fn run(cmd: Command) -> i32 {
         }
         Command::Profile {
             file,
-            villages,
-            parcels,
+            roles,
             scope: scope_args,
             format,
             out,
@@ -999,10 +1090,8 @@ pub fn run(cmd: Command) -> i32 {
             let req = ProfileRequest {
                 file,
                 opts: crate::core::profile::ProfileOptions {
-                    villages,
-                    parcels,
                     ledger_only: ledger,
-                    ..Default::default()
+                    ..roles.options()
                 },
                 scope,
                 format,
@@ -1059,7 +1148,7 @@ pub fn run(cmd: Command) -> i32 {
             let progress = crate::core::progress::Progress::new();
             let result = crate::core::package::package_file(
                 &file,
-                &villages,
+                villages.as_deref().unwrap_or("CJDCQ"),
                 &scope,
                 &db,
                 basemap.as_deref(),
@@ -1197,6 +1286,7 @@ pub fn render_png(
     let mut extent = BBox::EMPTY;
     for (i, n) in names.iter().enumerate() {
         let l = load_layer(file, Some(n), &progress)?;
+        print_notes(&l.warnings);
         extent.union(&l.display_extent());
         let st = style::LayerStyle::default_for(&l.name, l.kind(), &l.attrs, i);
         loaded.push((l, st));

@@ -4,7 +4,10 @@ use yitu::cli::{run, Cli};
 fn main() {
     let cli = Cli::parse();
     match cli.command {
-        Some(cmd) => std::process::exit(run(cmd)),
+        Some(cmd) => {
+            yitu::cli::quiet_on_closed_pipe();
+            std::process::exit(run(cmd))
+        }
         None => {
             let scope = yitu::cli::scope_of(cli.village, cli.town, false);
             if let Err(e) = yitu::gui::run(cli.open, scope) {

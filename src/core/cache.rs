@@ -126,6 +126,7 @@ struct ParseOutcome {
     replaced: usize,
     not_numbers: usize,
     error_cells: usize,
+    summary_rows: Vec<(usize, String)>,
 }
 
 /// The cache.
@@ -352,6 +353,20 @@ impl Cache {
             })
             .map_err(|e| discard(e.into()))?;
         let mut notes = Vec::new();
+        if !parsed.summary_rows.is_empty() {
+            let list: Vec<String> = parsed
+                .summary_rows
+                .iter()
+                .take(5)
+                .map(|(r, l)| format!("{r}「{l}」"))
+                .collect();
+            let n = parsed.summary_rows.len();
+            notes.push(format!(
+                "{n} 个汇总行未导入（第 {} 行；要保留请用 --keep-summary-rows）/ {n} summary rows left out (rows {}; keep them with --keep-summary-rows)",
+                list.join("、"),
+                list.join(", ")
+            ));
+        }
         if parsed.error_cells > 0 {
             notes.push(format!(
                 "{} 个单元格是 Excel 错误值（#DIV/0!、#N/A 等），已存为空 / {} Excel error cells (#DIV/0!, #N/A…) stored as empty",
@@ -443,7 +458,7 @@ impl Cache {
                     FieldType::Real => "REAL",
                     FieldType::Text => "TEXT",
                 };
-                format!("\"{}\" {ty}", c.name.replace('"', "\"\""))
+                format!("{} {ty}", super::sql::ident(&c.name))
             })
             .collect();
         tx.execute_batch(&format!(
@@ -464,6 +479,7 @@ impl Cache {
                 replaced: 0,
                 not_numbers: 0,
                 error_cells: 0,
+                summary_rows: vec![],
             };
             let mut batch = Batch::default();
             let mut i = 0usize;
@@ -531,6 +547,7 @@ impl Cache {
                 let _ = tx.send(batch);
             }
             out.error_cells = info.error_cells;
+            out.summary_rows = info.summary_rows;
             Ok(out)
         };
         let parsed = std::thread::scope(|s| -> Result<ParseOutcome, CacheError> {
@@ -540,7 +557,7 @@ impl Cache {
                 let per = (960 / ncols.max(1)).clamp(1, 64);
                 let names = columns
                     .iter()
-                    .map(|c| format!("\"{}\"", c.name.replace('"', "\"\"")))
+                    .map(|c| super::sql::ident(&c.name))
                     .collect::<Vec<_>>()
                     .join(", ");
                 let one = format!("({})", vec!["?"; ncols].join(", "));
@@ -772,7 +789,7 @@ impl Cache {
         let cols_sql: Vec<String> = info
             .columns
             .iter()
-            .map(|c| format!("\"{}\"", c.name.replace('"', "\"\"")))
+            .map(|c| super::sql::ident(&c.name))
             .collect();
         if !cols_sql.is_empty() {
             let mut st = data.prepare(&format!(

@@ -149,10 +149,7 @@ fn fields_of(
     table: &str,
     geom_col: Option<&str>,
 ) -> Result<(Vec<Field>, Option<String>), rusqlite::Error> {
-    let mut st = conn.prepare(&format!(
-        "PRAGMA table_info(\"{}\")",
-        table.replace('"', "\"\"")
-    ))?;
+    let mut st = conn.prepare(&format!("PRAGMA table_info({})", quote(table)))?;
     let mut fields = Vec::new();
     let mut pk = None;
     let rows = st.query_map([], |r| {
@@ -193,9 +190,7 @@ fn fields_of(
     Ok((fields, pk))
 }
 
-fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
+use super::sql::ident as quote;
 
 /// Lists the feature and attribute layers of a GeoPackage.
 pub fn inspect(path: &Path) -> Result<DatasetInfo, YituError> {
@@ -238,6 +233,7 @@ pub fn inspect(path: &Path) -> Result<DatasetInfo, YituError> {
         path: path.to_path_buf(),
         driver: "GPKG".into(),
         layers,
+        warnings: vec![],
     })
 }
 

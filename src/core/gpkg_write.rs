@@ -38,9 +38,7 @@ pub struct LayerWriter<'a> {
     geometry: bool,
 }
 
-fn q(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
+use super::sql::{ident as q, literal};
 
 impl GpkgWriter {
     /// Starts a new GeoPackage that will replace `dest` when finished.
@@ -176,36 +174,26 @@ impl GpkgWriter {
             [table],
             |r| r.get(0),
         )?;
-        let (kind, sql): (String, String) = src.query_row(
-            "SELECT type, sql FROM sqlite_master WHERE name = ?1",
-            [&table],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        // Columns, and the key the reader uses: an integer primary key, else the rowid.
-        let mut cols: Vec<(String, String)> = Vec::new();
-        let mut pk = None;
-        {
-            let mut st = src.prepare(&format!("PRAGMA table_info({})", q(&table)))?;
-            let mut rows = st.query([])?;
-            while let Some(r) = rows.next()? {
-                let col: String = r.get(1)?;
-                let ty: String = r.get::<_, Option<String>>(2)?.unwrap_or_default();
-                let is_pk: i64 = r.get(5)?;
-                if is_pk == 1 && ty.to_ascii_uppercase().contains("INT") && pk.is_none() {
-                    pk = Some(col.clone());
-                }
-                cols.push((col, ty));
-            }
-        }
+        // The table's definition is rewritten from its parsed columns (name, type, NOT NULL,
+        // default, primary key), never by editing the source's CREATE text: a name holding "(" or
+        // quotes would be cut in the wrong place.
+        let cols = table_columns(src, &table)?;
+        // The key the reader uses: a single integer primary key, else the rowid.
+        let keys: Vec<&ColumnDef> = cols.iter().filter(|c| c.pk > 0).collect();
+        let pk = (keys.len() == 1 && keys[0].ty.to_ascii_uppercase().contains("INT"))
+            .then(|| keys[0].name.clone());
+        let autoincrement = pk.is_some()
+            && src
+                .query_row(
+                    "SELECT sql FROM sqlite_master WHERE name = ?1 AND type = 'table'",
+                    [&table],
+                    |r| r.get::<_, Option<String>>(0),
+                )
+                .ok()
+                .flatten()
+                .is_some_and(|sql| sql.to_ascii_uppercase().contains("AUTOINCREMENT"));
+        c.execute_batch(&create_table_sql(name, &cols, autoincrement))?;
         let ncols = cols.len();
-        if kind == "table" {
-            // The statement names the table right after CREATE TABLE; put the new name there.
-            let body = &sql[sql.find('(').unwrap_or(sql.len())..];
-            c.execute_batch(&format!("CREATE TABLE {} {body}", q(name)))?;
-        } else {
-            let defs: Vec<String> = cols.iter().map(|(n, t)| format!("{} {t}", q(n))).collect();
-            c.execute_batch(&format!("CREATE TABLE {} ({})", q(name), defs.join(", ")))?;
-        }
         let pk_col = pk.unwrap_or_else(|| "rowid".into());
         let geom: Option<(String, String, i32, i64, i64)> = src
             .query_row(
@@ -467,6 +455,73 @@ pub fn is_view(src: &Connection, table: &str) -> bool {
     .unwrap_or(false)
 }
 
+/// One column of a table as SQLite describes it (`PRAGMA table_info`).
+#[derive(Debug, Clone)]
+pub struct ColumnDef {
+    /// Column name.
+    pub name: String,
+    /// Declared type (may be empty).
+    pub ty: String,
+    /// Declared NOT NULL.
+    pub not_null: bool,
+    /// Default value as SQL text.
+    pub default: Option<String>,
+    /// Position in the primary key (0: not in it).
+    pub pk: i64,
+}
+
+/// The columns of `table` (or a view) in `conn`, in order.
+pub fn table_columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<ColumnDef>> {
+    let mut st = conn.prepare(&format!("PRAGMA table_info({})", q(table)))?;
+    let rows = st.query_map([], |r| {
+        Ok(ColumnDef {
+            name: r.get(1)?,
+            ty: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+            not_null: r.get::<_, i64>(3)? != 0,
+            default: r.get(4)?,
+            pk: r.get(5)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// `CREATE TABLE name (…)` from parsed columns: every name quoted, types, NOT NULL, defaults
+/// and the primary key kept (`autoincrement` for a single INTEGER key).
+pub fn create_table_sql(name: &str, cols: &[ColumnDef], autoincrement: bool) -> String {
+    let npk = cols.iter().filter(|c| c.pk > 0).count();
+    let mut defs: Vec<String> = cols
+        .iter()
+        .map(|c| {
+            let mut d = q(&c.name);
+            if !c.ty.is_empty() {
+                d.push(' ');
+                d.push_str(&c.ty);
+            }
+            if npk == 1 && c.pk > 0 {
+                d.push_str(" PRIMARY KEY");
+                if autoincrement && c.ty.eq_ignore_ascii_case("INTEGER") {
+                    d.push_str(" AUTOINCREMENT");
+                }
+            }
+            if c.not_null && !(npk == 1 && c.pk > 0) {
+                d.push_str(" NOT NULL");
+            }
+            if let Some(v) = &c.default {
+                d.push_str(" DEFAULT ");
+                d.push_str(v);
+            }
+            d
+        })
+        .collect();
+    if npk > 1 {
+        let mut keys: Vec<&ColumnDef> = cols.iter().filter(|c| c.pk > 0).collect();
+        keys.sort_by_key(|c| c.pk);
+        let names: Vec<String> = keys.iter().map(|c| q(&c.name)).collect();
+        defs.push(format!("PRIMARY KEY ({})", names.join(", ")));
+    }
+    format!("CREATE TABLE {} ({});", q(name), defs.join(", "))
+}
+
 /// Builds the R-tree spatial index of `table`'s geometry column `col` (GeoPackage extension) and
 /// returns the extent. With `triggers`, adds the triggers of the specification that keep the
 /// index current under edits (they call ST_* functions that GDAL provides, so plain SQLite can no
@@ -480,7 +535,7 @@ fn build_rtree(
 ) -> rusqlite::Result<BBox> {
     let rt_name = format!("rtree_{table}_{col}");
     let rt = q(&rt_name);
-    let lit = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let lit = literal;
     c.execute_batch(&format!(
         "CREATE VIRTUAL TABLE {rt} USING rtree(id, minx, maxx, miny, maxy);
          INSERT INTO gpkg_extensions VALUES ({}, {}, 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');",

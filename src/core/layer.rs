@@ -76,6 +76,10 @@ pub struct DatasetInfo {
     pub driver: String,
     /// The layers.
     pub layers: Vec<LayerInfo>,
+    /// What the user should know about the file (encoding guessed, a declaration the bytes
+    /// contradict…).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// One layer of a file.

@@ -18,45 +18,18 @@ use std::ffi::CStr;
 use std::path::Path;
 
 /// How text in the file is encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 enum TextMode {
     /// GDAL already recodes to UTF-8.
     Gdal,
-    /// Raw bytes: UTF-8 if valid, else GB18030.
-    Sniff,
-}
-
-/// A shapefile whose `.dbf` has no `.cpg` and no language driver ID: GDAL would read it as
-/// Latin-1 and garble Chinese. We open those without recoding and decode the bytes ourselves.
-fn needs_sniffing(path: &Path) -> bool {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if ext != "shp" && ext != "dbf" {
-        return false;
-    }
-    let has = |e: &str| {
-        let p = path.with_extension(e);
-        p.exists() || path.with_extension(e.to_ascii_uppercase()).exists()
-    };
-    if has("cpg") {
-        return false;
-    }
-    let dbf = if path.with_extension("dbf").exists() {
-        path.with_extension("dbf")
-    } else {
-        path.with_extension("DBF")
-    };
-    match std::fs::read(&dbf) {
-        Ok(b) if b.len() > 29 => b[29] == 0,
-        _ => false,
-    }
+    /// A shapefile: GDAL hands over raw bytes, decoded with the encoding decided once for the
+    /// whole `.dbf` (see [`super::dbf`]).
+    Dbf(super::dbf::DbfEncoding),
 }
 
 fn open_dataset(path: &Path) -> Result<(Dataset, TextMode), YituError> {
-    let sniff = needs_sniffing(path);
+    let dbf = super::dbf::decide(path);
+    let sniff = dbf.is_some();
     let oo = ["ENCODING="];
     let opts = DatasetOptions {
         open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
@@ -66,10 +39,9 @@ fn open_dataset(path: &Path) -> Result<(Dataset, TextMode), YituError> {
     match Dataset::open_ex(path, opts) {
         Ok(ds) => Ok((
             ds,
-            if sniff {
-                TextMode::Sniff
-            } else {
-                TextMode::Gdal
+            match dbf {
+                Some(d) => TextMode::Dbf(d),
+                None => TextMode::Gdal,
             },
         )),
         Err(e) => {
@@ -94,11 +66,10 @@ fn open_dataset(path: &Path) -> Result<(Dataset, TextMode), YituError> {
     }
 }
 
-fn decode_text(bytes: &[u8], mode: TextMode) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) if mode == TextMode::Sniff => encoding_rs::GB18030.decode(bytes).0.into_owned(),
-        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+fn decode_text(bytes: &[u8], mode: &TextMode) -> String {
+    match mode {
+        TextMode::Dbf(d) => d.decode(bytes),
+        TextMode::Gdal => String::from_utf8_lossy(bytes).into_owned(),
     }
 }
 
@@ -110,14 +81,36 @@ fn field_type(t: OGRFieldType::Type) -> FieldType {
     }
 }
 
-fn layer_fields(layer: &gdal::vector::Layer) -> Vec<Field> {
-    layer
-        .defn()
-        .fields()
-        .map(|f| Field {
-            name: f.name(),
-            ftype: field_type(f.field_type()),
-            source_type: gdal::vector::field_type_to_name(f.field_type()),
+/// The fields of a layer, their names decoded like the values (a GBK `.dbf` has GBK names).
+fn layer_fields(layer: &gdal::vector::Layer, mode: &TextMode) -> Vec<Field> {
+    let defn = layer.defn();
+    defn.fields()
+        .enumerate()
+        .map(|(i, f)| {
+            // SAFETY: the layer definition outlives this call; the name is a NUL-terminated
+            // string owned by GDAL.
+            let raw = unsafe {
+                let fd = gdal_sys::OGR_FD_GetFieldDefn(defn.c_defn(), i as i32);
+                let p = if fd.is_null() {
+                    std::ptr::null()
+                } else {
+                    gdal_sys::OGR_Fld_GetNameRef(fd)
+                };
+                if p.is_null() {
+                    Vec::new()
+                } else {
+                    CStr::from_ptr(p).to_bytes().to_vec()
+                }
+            };
+            Field {
+                name: if raw.is_empty() {
+                    f.name()
+                } else {
+                    decode_text(&raw, mode)
+                },
+                ftype: field_type(f.field_type()),
+                source_type: gdal::vector::field_type_to_name(f.field_type()),
+            }
         })
         .collect()
 }
@@ -131,7 +124,7 @@ fn layer_crs(layer: &gdal::vector::Layer) -> Crs {
 
 /// Lists the layers of a file through GDAL.
 pub fn inspect(path: &Path) -> Result<DatasetInfo, YituError> {
-    let (ds, _) = open_dataset(path)?;
+    let (ds, mode) = open_dataset(path)?;
     let driver = ds.driver().short_name();
     let mut layers = Vec::new();
     for layer in ds.layers() {
@@ -157,17 +150,22 @@ pub fn inspect(path: &Path) -> Result<DatasetInfo, YituError> {
             geometry_column: layer.defn().geom_fields().next().map(|g| g.name()),
             crs: layer_crs(&layer),
             feature_count: layer.feature_count(),
-            fields: layer_fields(&layer),
+            fields: layer_fields(&layer, &mode),
             extent,
         });
     }
     if layers.is_empty() {
         return Err(YituError::NoVectorLayer(path.to_path_buf()));
     }
+    let warnings = match &mode {
+        TextMode::Dbf(d) => d.warning.iter().cloned().collect(),
+        TextMode::Gdal => vec![],
+    };
     Ok(DatasetInfo {
         path: path.to_path_buf(),
         driver,
         layers,
+        warnings,
     })
 }
 
@@ -192,7 +190,7 @@ pub fn load(
         })?,
     };
     let name = layer.name();
-    let fields = layer_fields(&layer);
+    let fields = layer_fields(&layer, &mode);
     let crs = layer_crs(&layer);
     let count = layer.try_feature_count().unwrap_or(0);
     progress.stage("reading / 读取", count);
@@ -257,7 +255,7 @@ pub fn load(
                         } else {
                             CStr::from_ptr(p).to_bytes()
                         };
-                        col.push_text(&decode_text(bytes, mode));
+                        col.push_text(&decode_text(bytes, &mode));
                     }
                 }
             }
@@ -269,8 +267,8 @@ pub fn load(
         }
     }
     let mut warnings = Vec::new();
-    if mode == TextMode::Sniff {
-        warnings.push("无 .cpg 编码文件：已自动识别文本编码（UTF-8 或 GBK）/ No .cpg: text encoding detected automatically (UTF-8 or GBK)".into());
+    if let TextMode::Dbf(d) = &mode {
+        warnings.extend(d.warning.clone());
     }
     if bad > 0 {
         warnings.push(format!("{bad} 个要素的几何无法读取，已作为空几何 / {bad} features have unreadable geometry and were read as empty"));
@@ -289,7 +287,17 @@ mod tests {
     #[test]
     fn gbk_bytes_decode() {
         let (gbk, _, _) = encoding_rs::GBK.encode("洋顶村");
-        assert_eq!(decode_text(&gbk, TextMode::Sniff), "洋顶村");
-        assert_eq!(decode_text("荔城区".as_bytes(), TextMode::Sniff), "荔城区");
+        let mode = |e| {
+            TextMode::Dbf(super::super::dbf::DbfEncoding {
+                encoding: e,
+                source: super::super::dbf::Source::Bytes,
+                warning: None,
+            })
+        };
+        assert_eq!(decode_text(&gbk, &mode(encoding_rs::GB18030)), "洋顶村");
+        assert_eq!(
+            decode_text("荔城区".as_bytes(), &mode(encoding_rs::UTF_8)),
+            "荔城区"
+        );
     }
 }

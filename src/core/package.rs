@@ -159,7 +159,11 @@ pub fn write_package(
             l.len() as u64,
         );
         keep.push(match &area {
-            Some(a) => a.members(l, progress)?,
+            Some(a) => {
+                let (m, stats) = a.members_noting(l, progress)?;
+                summary.warnings.extend(stats.warning(&l.name));
+                m
+            }
             None => vec![true; l.len()],
         });
     }
@@ -525,6 +529,7 @@ pub fn package_file(
         };
         match read_for_cutting(path, layer, fields, progress) {
             Ok(l) => {
+                warnings.extend(l.warnings.iter().cloned());
                 if is_village {
                     village = Some(loaded.len());
                 }
@@ -566,6 +571,14 @@ fn village_source(sources: &[(PathBuf, String, Vec<JoinSpec>)], name: &str) -> O
         .iter()
         .position(|(_, l, _)| l.eq_ignore_ascii_case(name))
     {
+        return Some(i);
+    }
+    if let Some(i) = sources.iter().position(|(_, l, _)| {
+        super::roles::Role::Villages
+            .aliases()
+            .iter()
+            .any(|a| l.eq_ignore_ascii_case(a))
+    }) {
         return Some(i);
     }
     sources.iter().position(|(path, layer, _)| {

@@ -21,8 +21,10 @@ use super::crs::{Crs, Transformer};
 use super::gpkg::{FeatureRead, ReadOptions};
 use super::join::{join, JoinSpec};
 use super::landuse::{self, LandGroup};
+use super::layer::DatasetInfo;
 use super::overlay::{Shares, Zones};
 use super::progress::Progress;
+use super::roles::{self, Role, RoleChoice};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -50,20 +52,24 @@ pub struct IndicatorSource {
     pub table: DataTable,
 }
 
-/// Which layers to use (三调 names by default) and what to compute.
+/// Which layers play which role (each `None`: found by name or schema, see [`super::roles`])
+/// and what to compute.
+#[derive(Default)]
 pub struct ProfileOptions {
-    /// Village boundaries.
-    pub villages: String,
-    /// Land parcels.
-    pub parcels: String,
-    /// Permanent basic farmland (skipped when the file has no such layer).
-    pub permanent_farmland: String,
+    /// Village boundaries (default: CJDCQ or an alias).
+    pub villages: Option<String>,
+    /// Land parcels (default: DLTB or an alias).
+    pub parcels: Option<String>,
+    /// Permanent basic farmland (skipped, with a note, when no layer plays it).
+    pub permanent_farmland: Option<String>,
     /// Ecological protection red line.
-    pub eco_redline: String,
+    pub eco_redline: Option<String>,
     /// Urban development boundary.
-    pub dev_boundary: String,
-    /// Enterprises (points; skipped when absent).
-    pub enterprises: String,
+    pub dev_boundary: Option<String>,
+    /// Enterprises (points).
+    pub enterprises: Option<String>,
+    /// Town boundaries: give each village its town where the village layer has no town field.
+    pub towns: Option<String>,
     /// Only the farmland ledger: farmland parcels, permanent farmland; no other classes,
     /// controls or enterprises.
     pub ledger_only: bool,
@@ -71,19 +77,41 @@ pub struct ProfileOptions {
     pub indicators: Vec<IndicatorSource>,
 }
 
-impl Default for ProfileOptions {
-    fn default() -> Self {
-        ProfileOptions {
-            villages: "CJDCQ".into(),
-            parcels: "DLTB".into(),
-            permanent_farmland: "YJJBNTTB".into(),
-            eco_redline: "STBHHX".into(),
-            dev_boundary: "CZKFBJ".into(),
-            enterprises: "enterprises".into(),
-            ledger_only: false,
-            indicators: vec![],
+impl ProfileOptions {
+    /// The layer named for `role`, if any.
+    pub fn named(&self, role: Role) -> Option<&str> {
+        match role {
+            Role::Villages => self.villages.as_deref(),
+            Role::Parcels => self.parcels.as_deref(),
+            Role::PermanentFarmland => self.permanent_farmland.as_deref(),
+            Role::RedLine => self.eco_redline.as_deref(),
+            Role::DevBoundary => self.dev_boundary.as_deref(),
+            Role::Enterprises => self.enterprises.as_deref(),
+            Role::Towns => self.towns.as_deref(),
         }
     }
+}
+
+/// The layer of every role in `info` for `opts` (named, by name, by schema, or missing).
+/// Errors when a named layer is absent, or no layer plays the villages or the parcels.
+pub fn resolve_roles(info: &DatasetInfo, opts: &ProfileOptions) -> anyhow::Result<Vec<RoleChoice>> {
+    let mut out: Vec<RoleChoice> = Vec::new();
+    for role in Role::ALL {
+        let taken: Vec<String> = out.iter().filter_map(|c| c.layer.clone()).collect();
+        let c = roles::resolve(info, role, opts.named(role), &taken)?;
+        if c.layer.is_none() && matches!(role, Role::Villages | Role::Parcels) {
+            let (zh, en) = role.label();
+            let names: Vec<&str> = info.layers.iter().map(|l| l.name.as_str()).collect();
+            anyhow::bail!(
+                "没有找到{zh}图层（请用 {flag} 指定；文件中的图层：{}）/ no {en} layer found (name one with {flag}; the file has: {})",
+                names.join("、"),
+                names.join(", "),
+                flag = role.flag()
+            );
+        }
+        out.push(c);
+    }
+    Ok(out)
 }
 
 /// Fields that hold a village's code, in order of preference (the first 12 characters are the
@@ -233,6 +261,10 @@ pub struct VillageProfile {
     pub parcels: usize,
     /// Share of the village's area covered by parcels (TBMJ), 0–1.
     pub parcel_coverage: f64,
+    /// The layer that played each role (`villages`, `parcels`, `permanent_farmland`, `red_line`,
+    /// `dev_boundary`, `enterprises`, `towns`; `null` where no layer did: its figures are not
+    /// available, not zero).
+    pub layer_roles: BTreeMap<String, Option<String>>,
 }
 
 impl VillageProfile {
@@ -273,6 +305,7 @@ impl VillageProfile {
             farmland_per_head_mu: None,
             ranks: BTreeMap::new(),
             flags: vec![],
+            layer_roles: BTreeMap::new(),
             parcels: 0,
             parcel_coverage: 0.0,
         }
@@ -340,6 +373,8 @@ pub struct DataQuality {
     pub villages_without_parcels: Vec<String>,
     /// Parcels whose TBDLMJ ≠ TBMJ − KCMJ (beyond 0.01 m²).
     pub tbdlmj_mismatch: usize,
+    /// Invalid polygons repaired (GEOS MakeValid) before computing, per layer.
+    pub repaired: Vec<(String, usize)>,
 }
 
 /// The files of every village and what the user should know about the data.
@@ -353,6 +388,8 @@ pub struct Profiles {
     pub quality: DataQuality,
     /// Data sources: file, layers, department tables.
     pub sources: Vec<String>,
+    /// Which layer played which role (and the roles that found none).
+    pub roles: Vec<RoleChoice>,
     /// CRS the areas were computed in.
     pub crs: String,
     /// Whether only the farmland ledger was computed.
@@ -384,8 +421,30 @@ fn cancelled<T>(_: T) -> anyhow::Error {
 }
 
 /// Reads a layer for analysis (no display projection), through GDAL where the file is not a
-/// GeoPackage.
+/// GeoPackage; its polygons are made valid and OGC-oriented ([`super::repair::make_fit`]). The
+/// reader's warnings (encoding guessed, CRS guessed, shapes repaired…) go to `warnings`; the
+/// number of repaired shapes to `repaired`.
 fn read_layer(
+    path: &Path,
+    layer: &str,
+    opts: ReadOptions,
+    progress: &Progress,
+    warnings: &mut Vec<String>,
+    repaired: &mut Vec<(String, usize)>,
+) -> anyhow::Result<FeatureRead> {
+    let mut r = read_raw(path, layer, opts, progress)?;
+    let stats = super::repair::make_fit(&mut r.geoms);
+    warnings.append(&mut r.warnings);
+    if let Some(w) = stats.warning(&r.name) {
+        warnings.push(w);
+    }
+    if stats.repaired > 0 {
+        repaired.push((r.name.clone(), stats.repaired));
+    }
+    Ok(r)
+}
+
+fn read_raw(
     path: &Path,
     layer: &str,
     opts: ReadOptions,
@@ -409,12 +468,13 @@ fn read_layer(
     })
 }
 
-/// Reads only the geometry of a layer, in `crs`.
+/// Reads only the geometry of a layer, in `crs` (see [`read_layer`]).
 fn read_shapes(
     path: &Path,
     layer: &str,
     crs: &Crs,
     warnings: &mut Vec<String>,
+    repaired: &mut Vec<(String, usize)>,
     progress: &Progress,
 ) -> anyhow::Result<FeatureRead> {
     let opts = ReadOptions {
@@ -422,7 +482,7 @@ fn read_shapes(
         filter: None,
         display: false,
     };
-    let mut l = read_layer(path, layer, opts, progress)?;
+    let mut l = read_layer(path, layer, opts, progress, warnings, repaired)?;
     reproject(&mut l, crs, warnings)?;
     Ok(l)
 }
@@ -477,22 +537,26 @@ fn reproject(layer: &mut FeatureRead, crs: &Crs, warnings: &mut Vec<String>) -> 
     Ok(())
 }
 
-/// Ellipsoidal area (m²) of polygon `f`, given in `crs`, on the CGCS2000 ellipsoid (GRS80; geo
-/// uses WGS84, whose flattening differs by 1e-11: no difference at this precision).
+/// Ellipsoidal area (m²) of every polygon of `geoms`, given in `crs`, on the CGCS2000 ellipsoid
+/// (GRS80; geo uses WGS84, whose flattening differs by 1e-11: no difference at this precision).
+/// Each ring is oriented first (exterior counter-clockwise, holes clockwise, in lon/lat), so the
+/// area is |exterior| − |holes| whatever order the rings were drawn in; a clockwise exterior
+/// would otherwise give the Earth's surface minus the polygon.
 fn ellipsoidal_areas(geoms: &super::geom::GeometryStore, crs: &Crs) -> Option<Vec<f64>> {
-    use geo::GeodesicArea;
     let t = Transformer::to_lonlat(crs).ok()?;
     let mut ll = geoms.clone();
     t.transform(&mut ll.coords).ok()?;
-    Some(
-        (0..ll.len())
-            .map(|f| {
-                super::overlay::to_multipolygon(&ll, f)
-                    .geodesic_area_unsigned()
-                    .abs()
-            })
-            .collect(),
-    )
+    Some((0..ll.len()).map(|f| geodesic_area_m2(&ll, f)).collect())
+}
+
+/// Ellipsoidal area (m²) of polygon `f` of a lon/lat store, independent of ring orientation,
+/// start point and part order.
+pub fn geodesic_area_m2(ll: &super::geom::GeometryStore, f: usize) -> f64 {
+    use geo::orient::{Direction, Orient};
+    use geo::GeodesicArea;
+    super::overlay::to_multipolygon(ll, f)
+        .orient(Direction::Default)
+        .geodesic_area_unsigned()
 }
 
 fn field(read: &FeatureRead, names: &[&str]) -> Option<usize> {
@@ -540,31 +604,23 @@ pub fn profile(
         }
     };
     let info = super::layer::inspect(path)?;
-    let find = |name: &str| {
-        info.layers
+    let roles = resolve_roles(&info, opts)?;
+    let layer_of = |role: Role| {
+        roles
             .iter()
-            .find(|l| l.name.eq_ignore_ascii_case(name))
-            .map(|l| l.name.clone())
+            .find(|c| c.role == role)
+            .and_then(|c| c.layer.clone())
     };
-    let village_layer = find(&opts.villages).ok_or_else(|| {
-        anyhow::anyhow!(
-            "没有村界图层 {} / no village layer {}",
-            opts.villages,
-            opts.villages
-        )
-    })?;
-    let parcel_layer = find(&opts.parcels).ok_or_else(|| {
-        anyhow::anyhow!(
-            "没有地类图斑图层 {} / no parcel layer {}",
-            opts.parcels,
-            opts.parcels
-        )
-    })?;
-    let mut sources = vec![
-        format!("数据 / data: {}", path.display()),
-        format!("村界 / villages: {village_layer}"),
-        format!("地类图斑 / parcels: {parcel_layer}"),
-    ];
+    let village_layer = layer_of(Role::Villages).expect("resolved");
+    let parcel_layer = layer_of(Role::Parcels).expect("resolved");
+    let mut sources = vec![format!("数据 / data: {}", path.display())];
+    sources.extend(
+        roles
+            .iter()
+            .filter(|c| c.layer.is_some())
+            .map(|c| c.describe()),
+    );
+    let mut repaired: Vec<(String, usize)> = Vec::new();
     progress.stage("villages / 村界", 1);
     let mut villages = read_layer(
         path,
@@ -574,6 +630,8 @@ pub fn profile(
             ..Default::default()
         },
         progress,
+        &mut warnings,
+        &mut repaired,
     )?;
     let crs = analysis_crs(&villages)?;
     reproject(&mut villages, &crs, &mut warnings)?;
@@ -586,7 +644,14 @@ pub fn profile(
         display: false,
     };
     progress.stage("parcels / 图斑", 1);
-    let mut parcels = read_layer(path, &parcel_layer, parcel_opts, progress)?;
+    let mut parcels = read_layer(
+        path,
+        &parcel_layer,
+        parcel_opts,
+        progress,
+        &mut warnings,
+        &mut repaired,
+    )?;
     reproject(&mut parcels, &crs, &mut warnings)?;
     stage("villages and parcels read");
 
@@ -639,8 +704,8 @@ pub fn profile(
 
     // Permanent basic farmland: inside each village, and the farmland inside it.
     let mut in_pf_share: Option<Vec<f64>> = None;
-    if let Some(name) = find(&opts.permanent_farmland) {
-        let pfl = read_shapes(path, &name, &crs, &mut warnings, progress)?;
+    if let Some(name) = layer_of(Role::PermanentFarmland) {
+        let pfl = read_shapes(path, &name, &crs, &mut warnings, &mut repaired, progress)?;
         progress.stage("permanent farmland / 永久基本农田", pfl.geoms.len() as u64);
         stage("permanent farmland read");
         let per_village = zone_areas(&zones, &pfl, progress)?;
@@ -666,12 +731,6 @@ pub fn profile(
                 sh.iter().map(|&(_, s)| s as f64).sum::<f64>().min(1.0);
         }
         in_pf_share = Some(share);
-        sources.push(format!("永久基本农田 / permanent farmland: {name}"));
-    } else {
-        warnings.push(format!(
-            "没有永久基本农田图层 {} / no permanent farmland layer {}",
-            opts.permanent_farmland, opts.permanent_farmland
-        ));
     }
     if let Some(share) = &in_pf_share {
         for &(p, land) in &farmland_parcels {
@@ -683,19 +742,11 @@ pub fn profile(
     stage("permanent farmland");
 
     if !opts.ledger_only {
-        for (layer, what, set) in [
-            (&opts.eco_redline, "生态保护红线 / ecological red line", 0),
-            (
-                &opts.dev_boundary,
-                "城镇开发边界 / urban development boundary",
-                1,
-            ),
-        ] {
-            let Some(name) = find(layer) else {
-                warnings.push(format!("没有{what}图层 {layer} / no layer {layer}"));
+        for (role, set) in [(Role::RedLine, 0), (Role::DevBoundary, 1)] {
+            let Some(name) = layer_of(role) else {
                 continue;
             };
-            let l = read_shapes(path, &name, &crs, &mut warnings, progress)?;
+            let l = read_shapes(path, &name, &crs, &mut warnings, &mut repaired, progress)?;
             for (v, a) in zone_areas(&zones, &l, progress)?.into_iter().enumerate() {
                 if set == 0 {
                     out[v].eco_redline_mu = a;
@@ -703,9 +754,8 @@ pub fn profile(
                     out[v].dev_boundary_mu = a;
                 }
             }
-            sources.push(format!("{what}: {name}"));
         }
-        if let Some(name) = find(&opts.enterprises) {
+        if let Some(name) = layer_of(Role::Enterprises) {
             let mut e = read_layer(
                 path,
                 &name,
@@ -714,10 +764,11 @@ pub fn profile(
                     ..Default::default()
                 },
                 progress,
+                &mut warnings,
+                &mut repaired,
             )?;
             reproject(&mut e, &crs, &mut warnings)?;
             add_enterprises(&e, &zones, &mut out);
-            sources.push(format!("企业 / enterprises: {name}"));
         }
         // Villages overlapping each other.
         let self_shares = zones
@@ -757,13 +808,39 @@ pub fn profile(
         .filter(|v| v.parcels == 0)
         .map(|v| format!("{} {}", v.code, v.name))
         .collect();
+    q.repaired = repaired;
     quality_warnings(&q, &mut warnings);
+    for c in roles.iter().filter(|c| c.layer.is_none()) {
+        // Roles this run needs and found no layer for: never a silent 0.
+        let needed = match c.role {
+            Role::PermanentFarmland => true,
+            Role::RedLine | Role::DevBoundary | Role::Enterprises => !opts.ledger_only,
+            _ => false,
+        };
+        if needed {
+            warnings.push(c.describe());
+        }
+    }
+    let role_map: BTreeMap<String, Option<String>> = roles
+        .iter()
+        .map(|c| {
+            let key = serde_json::to_value(c.role)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            (key, c.layer.clone())
+        })
+        .collect();
+    for v in &mut out {
+        v.layer_roles = role_map.clone();
+    }
     stage("indicators, ranks and flags");
     Ok(Profiles {
         villages: out,
         warnings,
         quality: q,
         sources,
+        roles,
         crs: crs.label(),
         ledger_only: opts.ledger_only,
     })
@@ -1261,14 +1338,22 @@ pub fn project_inputs(
     let layer = project
         .layers
         .iter()
-        .find(|l| l.layer.eq_ignore_ascii_case(&opts.villages))
+        .find(|l| match &opts.villages {
+            Some(n) => l.layer.eq_ignore_ascii_case(n),
+            None => Role::Villages
+                .aliases()
+                .iter()
+                .any(|a| l.layer.eq_ignore_ascii_case(a)),
+        })
         .ok_or_else(|| {
+            let n = opts.villages.as_deref().unwrap_or("CJDCQ");
             anyhow::anyhow!(
-                "项目中没有村界图层 {} / the project has no village layer {}",
-                opts.villages,
-                opts.villages
+                "项目中没有村界图层 {n}（可用 --villages 指定）/ the project has no village layer {n} (name one with --villages)"
             )
         })?;
+    if opts.villages.is_none() {
+        opts.villages = Some(layer.layer.clone());
+    }
     let mut msgs = cache.ensure(&project.datasets, progress);
     for spec in &layer.joins {
         match cache.load_table(&spec.dataset, None) {

@@ -95,6 +95,7 @@ impl ScopeArea {
         }
         let crs = analysis_crs_of(&village_layer.crs, &village_layer.geoms)?;
         to_crs(&mut outline, &village_layer.crs, &crs)?;
+        super::repair::make_fit(&mut outline);
         Ok(Some(ScopeArea {
             scope: scope.clone(),
             villages,
@@ -136,15 +137,20 @@ impl ScopeArea {
     /// boundaries digitised twice leave slivers of a few square millimetres along every edge,
     /// and a neighbour's parcel is not the village's. Runs on all cores.
     pub fn members(&self, layer: &VectorLayer, progress: &Progress) -> anyhow::Result<Vec<bool>> {
-        let moved;
-        let store = if layer.crs.epsg.is_some() && layer.crs.epsg == self.crs.epsg {
-            &layer.geoms
-        } else {
-            let mut g = layer.geoms.clone();
-            to_crs(&mut g, &layer.crs, &self.crs)?;
-            moved = g;
-            &moved
-        };
+        Ok(self.members_noting(layer, progress)?.0)
+    }
+
+    /// [`ScopeArea::members`], and what repairing the layer's invalid polygons (on a copy: the
+    /// layer is left as drawn) changed.
+    pub fn members_noting(
+        &self,
+        layer: &VectorLayer,
+        progress: &Progress,
+    ) -> anyhow::Result<(Vec<bool>, super::repair::RepairStats)> {
+        let mut store = layer.geoms.clone();
+        to_crs(&mut store, &layer.crs, &self.crs)?;
+        let stats = super::repair::make_fit(&mut store);
+        let store = &store;
         let m = par_map(store.len(), progress, |f| {
             if !store.bboxes[f].intersects(&self.bbox) {
                 return false;
@@ -155,7 +161,7 @@ impl ScopeArea {
             let share: f64 = self.zones.shares(store, f).iter().map(|s| s.1).sum();
             share >= 0.5 || (share > 0.0 && share * store.planar_area(f) >= MIN_OVERLAP_M2)
         })?;
-        Ok(m)
+        Ok((m, stats))
     }
 }
 

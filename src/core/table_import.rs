@@ -24,6 +24,9 @@ pub struct ImportOptions {
     pub header_row: Option<usize>,
     /// Column types chosen by the user, overriding the inferred ones (column name → type).
     pub column_types: Vec<(String, FieldType)>,
+    /// Keep summary rows (合计 / 总计 / 小计 / Total, or rows of formulas only) as data; by
+    /// default they are left out and listed in [`TablePreview::summary_rows`].
+    pub keep_summary_rows: bool,
 }
 
 /// A column of an imported table.
@@ -58,6 +61,51 @@ pub struct TablePreview {
     pub rows: Vec<Vec<String>>,
     /// Spreadsheet error cells (#DIV/0!, #N/A…) read as empty.
     pub error_cells: usize,
+    /// Summary rows left out: (row number counted from 1 as the user sees it, what it says).
+    pub summary_rows: Vec<(usize, String)>,
+}
+
+/// Words that mark a summary row when a cell reads exactly so (spaces ignored), or, for the
+/// Chinese ones, ends so in a short label (全县合计, 鲤城街道小计).
+const SUMMARY_WORDS: &[&str] = &["合计", "总计", "小计", "总合计", "累计"];
+const SUMMARY_WORDS_EN: &[&str] = &[
+    "total",
+    "totals",
+    "subtotal",
+    "sub-total",
+    "grand total",
+    "sum",
+];
+
+/// Whether a spreadsheet formula aggregates a range (SUM, SUBTOTAL, AVERAGE, COUNT… over
+/// `A1:B9`).
+fn is_aggregate_formula(f: &str) -> bool {
+    let u = f.to_ascii_uppercase();
+    u.contains(':')
+        && ["SUM", "SUBTOTAL", "AVERAGE", "COUNT", "AGGREGATE"]
+            .iter()
+            .any(|k| u.contains(k))
+}
+
+/// Whether a row is a summary row: one of its cells reads 合计 / 总计 / 小计 / Total (spaces,
+/// full-width spaces and a trailing colon ignored; 全县合计 and 鲤城镇小计 count too). Returns
+/// the cell that says so.
+pub fn summary_label<'a>(cells: &[&'a str]) -> Option<&'a str> {
+    cells.iter().copied().find(|c| {
+        let t: String = c
+            .chars()
+            .filter(|ch| !ch.is_whitespace() && *ch != '\u{3000}')
+            .collect();
+        let t = t.trim_end_matches([':', '：']);
+        if t.is_empty() || t.chars().count() > 12 {
+            return false;
+        }
+        SUMMARY_WORDS.iter().any(|w| t == *w || t.ends_with(w))
+            || SUMMARY_WORDS_EN.iter().any(|w| {
+                let spaced = c.trim().trim_end_matches([':', '：']).to_ascii_lowercase();
+                spaced == *w
+            })
+    })
 }
 
 /// Import problems, in Chinese and English.
@@ -352,7 +400,9 @@ pub fn for_each_record(
         raw_rows: vec![],
         rows: vec![],
         error_cells: 0,
+        summary_rows: vec![],
     };
+    let keep = opts.keep_summary_rows;
     if is_spreadsheet(path) {
         use calamine::Reader;
         let mut wb = calamine::open_workbook_auto(path)
@@ -374,8 +424,28 @@ pub fn for_each_record(
             .and_then(|e| e.to_str())
             .unwrap_or("")
             .to_ascii_lowercase();
-        info.sheet = Some(sheet);
-        for r in range.rows() {
+        // Formulas, to recognise rows made of formulas only (a totals row whose label cell is
+        // empty or merged away).
+        let formulas = if keep {
+            None
+        } else {
+            wb.worksheet_formula(&sheet).ok()
+        };
+        let formula = |row: usize, col: usize| -> Option<&str> {
+            let fr = formulas.as_ref()?;
+            let (r0, c0) = fr.start().unwrap_or((0, 0));
+            let (r1, c1) = range.start().unwrap_or((0, 0));
+            let (rr, cc) = (r1 as usize + row, c1 as usize + col);
+            if rr < r0 as usize || cc < c0 as usize {
+                return None;
+            }
+            fr.get((rr - r0 as usize, cc - c0 as usize))
+                .map(|f| f.as_str())
+                .filter(|f| !f.is_empty())
+        };
+        info.sheet = Some(sheet.clone());
+        let (row0, _) = range.start().unwrap_or((0, 0));
+        for (i, r) in range.rows().enumerate() {
             info.error_cells += r
                 .iter()
                 .filter(|c| matches!(c, calamine::Data::Error(_)))
@@ -383,6 +453,26 @@ pub fn for_each_record(
             let mut row: Vec<String> = r.iter().map(cell_text).collect();
             info.error_cells += blank_errors(&mut row);
             let refs: Vec<&str> = row.iter().map(|s| s.as_str()).collect();
+            if !keep {
+                // A row of formulas only, one of them summing a range (=SUM(C2:C40),
+                // =SUBTOTAL(9,…)): a totals row whose label is empty or merged away. A data row
+                // that merely computes its cells is kept.
+                let label = summary_label(&refs).map(str::to_string).or_else(|| {
+                    let cells: Vec<usize> = (0..r.len())
+                        .filter(|&c| !refs[c].trim().is_empty() || formula(i, c).is_some())
+                        .collect();
+                    let all = !cells.is_empty() && cells.iter().all(|&c| formula(i, c).is_some());
+                    let sums = cells
+                        .iter()
+                        .filter_map(|&c| formula(i, c))
+                        .any(is_aggregate_formula);
+                    (all && sums).then(|| "（全为汇总公式 / totals formulas only）".to_string())
+                });
+                if let Some(l) = label {
+                    info.summary_rows.push((row0 as usize + i + 1, l));
+                    continue;
+                }
+            }
             if !f(&refs) {
                 break;
             }
@@ -429,9 +519,11 @@ pub fn for_each_record(
         .flexible(true)
         .from_reader(decoded);
     let mut rec = csv::StringRecord::new();
+    let mut line = 0usize;
     loop {
         match rdr.read_record(&mut rec) {
             Ok(true) => {
+                line += 1;
                 let row: Vec<&str> = rec
                     .iter()
                     .map(|c| {
@@ -443,6 +535,12 @@ pub fn for_each_record(
                         }
                     })
                     .collect();
+                if !keep {
+                    if let Some(l) = summary_label(&row) {
+                        info.summary_rows.push((line, l.to_string()));
+                        continue;
+                    }
+                }
                 if !f(&row) {
                     break;
                 }

@@ -34,9 +34,11 @@ pub struct ImportWizard {
     pub header_row: Option<usize>,
     /// Column types changed by the user.
     pub types: Vec<(String, FieldType)>,
+    /// Keep summary rows (合计 / 总计 / 小计 / Total) as data.
+    pub keep_summary_rows: bool,
     /// The preview for the current options.
     pub preview: Option<Result<TablePreview, String>>,
-    previewed_for: Option<(String, String, String, Option<usize>, usize)>,
+    previewed_for: Option<(String, String, String, Option<usize>, usize, bool)>,
 }
 
 impl ImportWizard {
@@ -54,6 +56,7 @@ impl ImportWizard {
             sheet: String::new(),
             header_row: None,
             types: Vec::new(),
+            keep_summary_rows: false,
             preview: None,
             previewed_for: None,
         }
@@ -68,6 +71,7 @@ impl ImportWizard {
                 .header_row
                 .map(|h| if h == 0 { usize::MAX } else { h - 1 }),
             column_types: self.types.clone(),
+            keep_summary_rows: self.keep_summary_rows,
         }
     }
 
@@ -79,6 +83,7 @@ impl ImportWizard {
             self.sheet.clone(),
             self.header_row,
             self.types.len(),
+            self.keep_summary_rows,
         );
         if self.previewed_for.as_ref() == Some(&key) {
             return;
@@ -798,6 +803,33 @@ impl DataUi {
                             p.columns.len(),
                             lang.tr("列", "columns")
                         ));
+                        if !p.summary_rows.is_empty() || w.keep_summary_rows {
+                            let rows: Vec<String> = p
+                                .summary_rows
+                                .iter()
+                                .take(5)
+                                .map(|(r, l)| format!("{r}「{l}」"))
+                                .collect();
+                            ui.horizontal(|ui| {
+                                if !rows.is_empty() {
+                                    ui.colored_label(
+                                        egui::Color32::from_rgb(160, 90, 0),
+                                        format!(
+                                            "{} {}",
+                                            lang.tr(
+                                                "汇总行不导入：第",
+                                                "Summary rows left out: row"
+                                            ),
+                                            rows.join("、")
+                                        ),
+                                    );
+                                }
+                                ui.checkbox(
+                                    &mut w.keep_summary_rows,
+                                    lang.tr("保留汇总行", "Keep summary rows"),
+                                );
+                            });
+                        }
                         if p.sheets.len() > 1 {
                             ui.horizontal(|ui| {
                                 ui.label(lang.tr("工作表", "Sheet"));

@@ -119,11 +119,11 @@ impl ProfileUi {
         self.village_layer = Some(v.id);
         let path = v.data.source.path.clone();
         let mut opts = ProfileOptions {
-            villages: v.data.source.layer.clone(),
+            villages: Some(v.data.source.layer.clone()),
             ..Default::default()
         };
         if let Some(p) = parcel_layer(layers) {
-            opts.parcels = p.data.source.layer.clone();
+            opts.parcels = Some(p.data.source.layer.clone());
         }
         let joins: Vec<_> = v.joins.iter().map(|(s, _)| s.clone()).collect();
         self.spawn(
@@ -677,6 +677,18 @@ impl ProfileUi {
                     ));
                 }
             });
+        if let Some(all) = &self.profiles {
+            egui::CollapsingHeader::new(lang.tr("数据与图层", "Data and layers"))
+                .default_open(!all.warnings.is_empty())
+                .show(ui, |ui| {
+                    for c in &all.roles {
+                        ui.label(c.describe());
+                    }
+                    for w in &all.warnings {
+                        ui.colored_label(egui::Color32::from_rgb(160, 90, 0), format!("！{w}"));
+                    }
+                });
+        }
     }
 
     /// Writes the data package of `scope` in the background: the app's layers, the tables

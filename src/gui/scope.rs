@@ -79,8 +79,11 @@ impl ScopeView {
             let mut notes = Vec::new();
             for (id, l) in all {
                 p.stage(&l.name, l.len() as u64);
-                match area.members(&l, p) {
-                    Ok(m) => out.push((id, Some(Arc::new(m)))),
+                match area.members_noting(&l, p) {
+                    Ok((m, stats)) => {
+                        notes.extend(stats.warning(&l.name));
+                        out.push((id, Some(Arc::new(m))))
+                    }
                     Err(_) if p.is_cancelled() => return Err(String::new()),
                     // One layer that cannot be cut (its CRS) stays whole; the others are cut.
                     Err(e) => {
