@@ -1,0 +1,445 @@
+//! Files written by other tools (pyshp, ogr2ogr, GeoPandas/pyogrio, openpyxl), each checked
+//! against its right value from an independent tool (pyproj's Geod, shapely's make_valid,
+//! GDAL/OGR), as `tests/fixtures/other_writers/make.py` computed them into `expected.json`:
+//! clockwise (shapefile-order) rings with holes, a bow-tie parcel across two villages, GBK
+//! `.dbf` files with and without `.cpg` and with language-driver bytes 0x00 / 0x4D / 0x57, a
+//! `.cpg` that lies, GBK names whose bytes are valid UTF-8, an enterprise layer named `QY`,
+//! layers named with parentheses and quotes, and spreadsheets ending in a 合计 row.
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/other_writers")
+}
+
+fn expected() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir().join("expected.json")).unwrap()).unwrap()
+}
+
+/// Runs yitu; returns success and stdout + stderr.
+fn yitu(args: &[&str]) -> (bool, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_yitu"))
+        .args(args)
+        .current_dir(dir())
+        .output()
+        .unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr),
+    )
+}
+
+/// `yitu profile FILE EXTRA… --all` as JSON, by village code; and the command's messages.
+fn profile(file: &str, extra: &[&str]) -> (std::collections::BTreeMap<String, Value>, String) {
+    let out = tempfile::tempdir().unwrap();
+    let json = out.path().join("p.json");
+    let mut args = vec!["profile", file, "--all"];
+    args.extend_from_slice(extra);
+    args.extend(["--format", "json", "--out", json.to_str().unwrap()]);
+    let (ok, text) = yitu(&args);
+    assert!(ok, "{text}");
+    let v: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    (
+        v.into_iter()
+            .map(|v| (v["code"].as_str().unwrap().to_string(), v))
+            .collect(),
+        text,
+    )
+}
+
+fn num(v: &Value, k: &str) -> f64 {
+    v[k].as_f64().unwrap_or_else(|| panic!("{k} in {v}"))
+}
+
+fn close(what: &str, got: f64, want: f64, tol: f64) {
+    assert!(
+        (got - want).abs() <= tol,
+        "{what}: yitu {got}, independent {want} (tolerance {tol})"
+    );
+}
+
+/// Shapefile ring order (exteriors clockwise, holes counter-clockwise) kept by ogr2ogr: village
+/// areas against pyproj's Geod, land classes against the parcels' TBDLMJ.
+#[test]
+fn clockwise_rings_give_the_areas_pyproj_gives() {
+    let e = expected();
+    let (got, _) = profile("cw_county.gpkg", &[]);
+    let want = e["cw_county"]["villages"].as_object().unwrap();
+    assert_eq!(got.len(), want.len());
+    for (code, w) in want {
+        let g = &got[code];
+        close(
+            &format!("{code} area_mu"),
+            num(g, "area_mu"),
+            num(w, "area_mu"),
+            0.01,
+        );
+        close(
+            &format!("{code} planar area"),
+            num(g, "planar_area_mu") / 0.0015,
+            num(w, "planar_m2"),
+            0.01,
+        );
+        close(
+            &format!("{code} farmland_mu"),
+            num(g, "farmland_mu"),
+            num(w, "farmland_mu"),
+            0.01,
+        );
+        close(
+            &format!("{code} paddy_mu"),
+            num(g, "paddy_mu"),
+            num(w, "paddy_mu"),
+            0.01,
+        );
+    }
+    // The shapefile the GeoPackage was made from: the same villages, the same rings.
+    let info = yitu::core::layer::load_layer(
+        &dir().join("cw_county.shp"),
+        None,
+        &yitu::core::progress::Progress::new(),
+    )
+    .unwrap();
+    let mut g = info.geoms.clone();
+    let stats = yitu::core::repair::make_fit(&mut g);
+    assert_eq!(stats.repaired, 0, "valid shapefile rings are left alone");
+    assert!(stats.reoriented >= 4, "{stats:?}");
+}
+
+/// A bow-tie paddy parcel of 300 亩 across two villages: repaired as shapely's make_valid does,
+/// it gives 240 + 60 亩, never 400; the repair is reported.
+#[test]
+fn a_bow_tie_across_two_villages_is_counted_once() {
+    let e = expected();
+    let (got, text) = profile("bowtie.gpkg", &[]);
+    let b = &e["bowtie"];
+    for (code, w) in b["villages"].as_object().unwrap() {
+        let g = &got[code];
+        close(
+            &format!("{code} paddy_mu"),
+            num(g, "paddy_mu"),
+            num(w, "paddy_mu"),
+            0.01,
+        );
+        close(
+            &format!("{code} farmland_mu"),
+            num(g, "farmland_mu"),
+            num(w, "farmland_mu"),
+            0.01,
+        );
+        close(
+            &format!("{code} area_mu"),
+            num(g, "area_mu"),
+            num(w, "area_mu"),
+            0.01,
+        );
+    }
+    let paddy: f64 = got.values().map(|v| num(v, "paddy_mu")).sum();
+    close(
+        "paddy over all villages",
+        paddy,
+        num(b, "total_paddy_mu"),
+        0.01,
+    );
+    let invalid = b["invalid_parcels"].as_u64().unwrap();
+    assert!(
+        text.contains(&format!("{invalid} 个无效面")) && text.contains("MakeValid"),
+        "{text}"
+    );
+}
+
+/// GBK `.dbf` files, with and without `.cpg`, with language-driver bytes 0x00, 0x4D and 0x57,
+/// and a `.cpg` that says UTF-8 over GBK bytes: field names and every value decoded with one
+/// encoding for the whole file (溪头, 山头, 石亭 are valid UTF-8 as GBK bytes and must not turn
+/// into other characters); a guessed or contradicted encoding is reported.
+#[test]
+fn one_encoding_per_dbf_names_included() {
+    let e = expected();
+    for (file, w) in e["gbk"]["files"].as_object().unwrap() {
+        let l = yitu::core::layer::load_layer(
+            &dir().join(file),
+            None,
+            &yitu::core::progress::Progress::new(),
+        )
+        .unwrap_or_else(|err| panic!("{file}: {err}"));
+        let names: Vec<&str> = l.attrs.fields.iter().map(|f| f.name.as_str()).collect();
+        let want_names: Vec<&str> = w["field_names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(names, want_names, "{file}");
+        let name_col = l.attrs.field_index(want_names[1]).unwrap();
+        let values: Vec<String> = (0..l.len())
+            .map(|r| l.attrs.get(r, name_col).to_string())
+            .collect();
+        let want_values: Vec<String> = w["village_names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(values, want_values, "{file}");
+        let code_col = l.attrs.field_index(want_names[0]).unwrap();
+        assert_eq!(
+            l.attrs.get(0, code_col).to_string(),
+            w["village_codes"][0].as_str().unwrap(),
+            "{file}: codes stay text"
+        );
+        let declared = w["cpg"].is_null() && w["ldid_byte_29"] == "0x4D";
+        if file.contains("lying") {
+            assert!(
+                l.warnings
+                    .iter()
+                    .any(|m| m.contains("UTF-8") && m.contains("不符")),
+                "{file}: {:?}",
+                l.warnings
+            );
+        } else if !declared {
+            assert!(
+                l.warnings.iter().any(|m| m.contains("识别为")),
+                "{file}: the guess is reported: {:?}",
+                l.warnings
+            );
+        }
+        // `yitu info` says so too, and lists the Chinese names.
+        let (ok, text) = yitu(&["info", file, "--json"]);
+        assert!(ok, "{text}");
+        assert!(text.contains(&format!("\"{}\"", want_names[0])), "{text}");
+    }
+}
+
+/// An enterprise layer named the way a department names it (`QY`) is found, its points counted
+/// per village, and the output says which layer played the role; `--enterprises` names one, and
+/// a named layer that does not exist is an error, not a silent 0.
+#[test]
+fn an_enterprise_layer_with_another_name_is_found_and_said() {
+    let e = expected();
+    let (got, text) = profile("qy_enterprises.gpkg", &[]);
+    for (code, n) in e["qy_enterprises"]["enterprises_per_village"]
+        .as_object()
+        .unwrap()
+    {
+        assert_eq!(got[code]["enterprises"].as_u64(), n.as_u64(), "{code}");
+        assert_eq!(got[code]["layer_roles"]["enterprises"], "QY");
+    }
+    assert!(text.contains("企业 / enterprises: QY"), "{text}");
+    let (got, _) = profile("qy_enterprises.gpkg", &["--enterprises", "qy"]);
+    assert_eq!(
+        got.values().map(|v| num(v, "enterprises")).sum::<f64>(),
+        5.0
+    );
+    let (ok, text) = yitu(&[
+        "profile",
+        "qy_enterprises.gpkg",
+        "--all",
+        "--enterprises",
+        "企业名录",
+    ]);
+    assert!(
+        !ok && text.contains("企业名录") && text.contains("QY"),
+        "{text}"
+    );
+    // Without any enterprise layer the role is reported missing, the count is not passed off.
+    let (got, text) = profile("bowtie.gpkg", &[]);
+    assert!(got
+        .values()
+        .all(|v| v["layer_roles"]["enterprises"].is_null()));
+    assert!(text.contains("--enterprises"), "{text}");
+}
+
+/// Layer and field names with spaces, quotes, parentheses and SQL keywords (GeoPandas wrote
+/// them) work in info, profile and package; a failed package leaves nothing at --out.
+#[test]
+fn odd_layer_names_work_in_every_command() {
+    let e = expected();
+    let o = &e["odd_names"];
+    let (v, p) = (
+        o["village_layer"].as_str().unwrap(),
+        o["parcel_layer"].as_str().unwrap(),
+    );
+    let (ok, text) = yitu(&["info", "odd_names.gpkg", "--json"]);
+    assert!(ok, "{text}");
+    let (got, _) = profile("odd_names.gpkg", &["--villages", v, "--parcels", p]);
+    for (code, w) in o["villages"].as_object().unwrap() {
+        close(
+            &format!("{code} farmland"),
+            num(&got[code], "farmland_mu"),
+            num(w, "farmland_mu"),
+            0.01,
+        );
+        close(
+            &format!("{code} paddy"),
+            num(&got[code], "paddy_mu"),
+            num(w, "paddy_mu"),
+            0.01,
+        );
+    }
+    let out = tempfile::tempdir().unwrap();
+    let pkg = out.path().join("pkg.gpkg");
+    for (code, n) in o["parcels_per_village"].as_object().unwrap() {
+        let (ok, text) = yitu(&[
+            "package",
+            "odd_names.gpkg",
+            "--villages",
+            v,
+            "--village",
+            code,
+            "--out",
+            pkg.to_str().unwrap(),
+        ]);
+        assert!(ok, "{text}");
+        let c = rusqlite::Connection::open(&pkg).unwrap();
+        let count = |t: &str| -> i64 {
+            c.query_row(
+                &format!("SELECT count(*) FROM {}", yitu::core::sql::ident(t)),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(count(p), n.as_i64().unwrap(), "{code}");
+        assert_eq!(count(v), 1, "{code}");
+        // The copied table keeps its odd field names.
+        let cols = yitu::core::gpkg_write::table_columns(&c, p).unwrap();
+        for f in o["parcel_fields"].as_array().unwrap() {
+            assert!(cols.iter().any(|k| k.name == f.as_str().unwrap()), "{f}");
+        }
+    }
+    // A failed export (unknown village) leaves nothing new at --out and the earlier file intact.
+    let before = std::fs::read(&pkg).unwrap();
+    let (ok, _) = yitu(&[
+        "package",
+        "odd_names.gpkg",
+        "--villages",
+        v,
+        "--village",
+        "350322999999",
+        "--out",
+        pkg.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert_eq!(std::fs::read(&pkg).unwrap(), before);
+    let fresh = out.path().join("never.gpkg");
+    let (ok, _) = yitu(&[
+        "package",
+        "odd_names.gpkg",
+        "--villages",
+        v,
+        "--village",
+        "350322999999",
+        "--out",
+        fresh.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(!fresh.exists());
+    assert_eq!(
+        std::fs::read_dir(out.path()).unwrap().count(),
+        1,
+        "no temp file left"
+    );
+}
+
+/// Spreadsheets ending in a summary row (合计 with a SUM formula and its cached value, the
+/// formula alone, 总计 with a number): the row is left out with a note, and kept on request.
+#[test]
+fn summary_rows_are_left_out_of_imports() {
+    let e = expected();
+    let out = tempfile::tempdir().unwrap();
+    let cache = out.path().join("cache.sqlite");
+    for (file, w) in e["xlsx"].as_object().unwrap() {
+        let mut c = yitu::core::cache::Cache::open(&cache).unwrap();
+        let opts = yitu::core::table_import::ImportOptions::default();
+        let v = c
+            .import_file(
+                "hh",
+                "民政",
+                &dir().join(file),
+                &opts,
+                &yitu::core::progress::Progress::new(),
+            )
+            .unwrap();
+        assert_eq!(
+            v.row_count as u64,
+            w["data_rows"].as_u64().unwrap(),
+            "{file}"
+        );
+        assert!(
+            v.notes.iter().any(|n| n.contains("汇总行")),
+            "{file}: {:?}",
+            v.notes
+        );
+        let t = c.load_table("hh", None).unwrap();
+        let col = t.attrs.field_index("户数").unwrap();
+        let sum: f64 = (0..t.attrs.len())
+            .filter_map(|r| t.attrs.get(r, col).as_f64())
+            .sum();
+        assert_eq!(sum, w["sum_hushu"].as_f64().unwrap(), "{file}");
+        let code = t.attrs.field_index("村代码").unwrap();
+        assert_eq!(
+            t.attrs.get(0, code).to_string(),
+            w["village_codes"][0].as_str().unwrap(),
+            "{file}: codes stay text"
+        );
+        let keep = yitu::core::table_import::ImportOptions {
+            keep_summary_rows: true,
+            ..Default::default()
+        };
+        let v = c
+            .import_file(
+                "hh",
+                "民政",
+                &dir().join(file),
+                &keep,
+                &yitu::core::progress::Progress::new(),
+            )
+            .unwrap();
+        assert_eq!(
+            v.row_count as u64,
+            w["data_rows"].as_u64().unwrap() + 1,
+            "{file}"
+        );
+    }
+    // The command line says so and has the flag.
+    let (ok, text) = yitu(&[
+        "data",
+        "import",
+        "summary_row.xlsx",
+        "--name",
+        "x",
+        "--dept",
+        "民政",
+        "--cache",
+        cache.to_str().unwrap(),
+    ]);
+    assert!(ok && text.contains("汇总行"), "{text}");
+}
+
+/// `yitu info FILE --json | true`: a closed pipe ends the command quietly (status 0 or 141),
+/// without a panic.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::process::Stdio;
+    for _ in 0..3 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_yitu"))
+            .args(["info", "bowtie.gpkg", "--json"])
+            .current_dir(dir())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader goes away at once
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked"), "{err}");
+        use std::os::unix::process::ExitStatusExt;
+        assert!(
+            o.status.success() || o.status.signal() == Some(13),
+            "{:?} {err}",
+            o.status
+        );
+    }
+}
