@@ -2,6 +2,8 @@
 //! `../shared/cases` with their CASE.md): each folder's `run.sh BINARY` checks YiTu's answer
 //! against the right value an independent tool computed, and exits 0 when it is right.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -10,7 +12,10 @@ fn run_case(name: &str) {
         .join("tests/fixtures/cases")
         .join(name);
     if Command::new("python3").arg("--version").output().is_err() {
-        eprintln!("SKIPPED {name}: python3 (used by run.sh to read JSON) is not installed");
+        common::skip(
+            name,
+            "python3 (used by run.sh to read JSON) is not installed",
+        );
         return;
     }
     let o = Command::new("bash")

@@ -53,7 +53,7 @@ fn info_json_matches_ogrinfo() {
         .arg(&gpkg)
         .output()
     else {
-        eprintln!("ogrinfo not installed: comparison skipped");
+        common::skip("cli: info against ogrinfo", "ogrinfo not installed");
         return;
     };
     let text = String::from_utf8_lossy(&og.stdout);

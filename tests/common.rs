@@ -53,3 +53,37 @@ pub fn within<T: Send + 'static>(
         Err(_) => panic!("{what} took longer than {secs} s (or panicked)"),
     }
 }
+
+/// The Python with the reference tools (GeoPandas, pyogrio, shapely, pyproj): `$YITU_PYTHON`,
+/// else the repo's `.venv-ref` (made by `packaging/python-ref.sh`, as CI does), else `python3`;
+/// `None` when none of them imports GeoPandas.
+pub fn reference_python() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("YITU_PYTHON").map(PathBuf::from),
+        Some(root().join(".venv-ref/bin/python")),
+        Some(PathBuf::from("python3")),
+    ];
+    candidates.into_iter().flatten().find(|p| {
+        std::process::Command::new(p)
+            .args(["-c", "import geopandas, pyproj, shapely"])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    })
+}
+
+/// Says that `test` skipped a check and why, where it is seen: on standard error (shown with
+/// `--nocapture` and on failure) and as a line in `target/skipped-tests.txt`, which `.ci/run`
+/// prints after the tests.
+pub fn skip(test: &str, reason: &str) {
+    eprintln!("SKIPPED {test}: {reason}");
+    let path = root().join("target").join("skipped-tests.txt");
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        use std::io::Write;
+        let _ = writeln!(f, "SKIPPED {test}: {reason}");
+    }
+}

@@ -216,7 +216,7 @@ fn join_sample_tables_to_villages_and_parcels() {
 #[test]
 fn real_division_codes() {
     let Some(real) = common::realdata() else {
-        eprintln!("../shared/realdata not present: skipped");
+        common::skip("real_division_codes", "../shared/realdata not present");
         return;
     };
     let f = real.join("admin_codes/china-division-2.7.0/villages_putian_3503.csv");

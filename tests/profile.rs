@@ -95,25 +95,51 @@ fn ledgers_add_up_and_agree_with_geopandas() {
     let (ok, text) = profile(&[gpkg.to_str().unwrap()]);
     assert!(!ok && text.contains("--all"), "{text}");
 
-    // GeoPandas, where installed.
-    let has_geopandas = Command::new("python3")
-        .args(["-c", "import geopandas"])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !has_geopandas {
-        eprintln!("geopandas not installed: cross-check skipped");
+    // GeoPandas and pyproj (CI sets them up in .venv-ref): land classes, controls and each
+    // village's ellipsoidal area, on the county as written and on a copy whose rings run
+    // clockwise (shapefile order, as ogr2ogr keeps it).
+    let Some(py) = common::reference_python() else {
+        common::skip(
+            "ledgers_add_up_and_agree_with_geopandas",
+            "no Python with GeoPandas (run packaging/python-ref.sh): cross-check not run",
+        );
         return;
-    }
-    let o = Command::new("python3")
-        .arg(common::root().join("tests/scripts/crosscheck_profile.py"))
+    };
+    let crosscheck = |gpkg: &std::path::Path, json: &std::path::Path| {
+        let o = Command::new(&py)
+            .arg(common::root().join("tests/scripts/crosscheck_profile.py"))
+            .arg(gpkg)
+            .arg(json)
+            .output()
+            .unwrap();
+        let msg =
+            String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{msg}");
+        assert!(
+            msg.contains(", 0 differ") && msg.contains("area_mu"),
+            "{msg}"
+        );
+    };
+    crosscheck(&gpkg, &json);
+    let cw = out.path().join("clockwise.gpkg");
+    let o = Command::new(&py)
+        .arg(common::root().join("tests/scripts/clockwise_copy.py"))
         .arg(&gpkg)
-        .arg(&json)
+        .arg(&cw)
         .output()
         .unwrap();
-    let msg = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "{msg}");
-    assert!(msg.contains(", 0 differ"), "{msg}");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let cw_json = out.path().join("clockwise.json");
+    let (ok, text) = profile(&[
+        cw.to_str().unwrap(),
+        "--all",
+        "--format",
+        "json",
+        "--out",
+        cw_json.to_str().unwrap(),
+    ]);
+    assert!(ok, "{text}");
+    crosscheck(&cw, &cw_json);
 }
 
 fn sample() -> std::path::PathBuf {
@@ -346,7 +372,10 @@ fn xlsx_and_pdf_reports() {
             .count();
         assert!(ink > img.pixels().len() / 20, "{ink} dark pixels");
     } else {
-        eprintln!("pdftoppm not installed: PDF rendering not checked");
+        common::skip(
+            "xlsx_and_pdf_reports: PDF rendering",
+            "pdftoppm not installed",
+        );
     }
 }
 
@@ -367,7 +396,10 @@ fn bad_input_is_reported_not_miscounted() {
     let odd = dir.path().join("odd.gpkg");
     let (s, o) = (src.to_str().unwrap(), odd.to_str().unwrap());
     if !ogr2ogr(&["-f", "GPKG", o, s, "CJDCQ"]) {
-        eprintln!("ogr2ogr not installed: skipped");
+        common::skip(
+            "bad_input_is_reported_not_miscounted",
+            "ogr2ogr not installed",
+        );
         return;
     }
     // Parcels in CGCS2000 longitude/latitude, without TBDLMJ.

@@ -58,7 +58,10 @@ fn try_vector(path: PathBuf) -> Tally {
 #[test]
 fn every_realdata_file_opens_or_is_refused_clearly() {
     let Some(real) = common::realdata() else {
-        eprintln!("../shared/realdata not present: skipped");
+        common::skip(
+            "every_realdata_file_opens_or_is_refused_clearly",
+            "../shared/realdata not present",
+        );
         return;
     };
     let mut files = Vec::new();
@@ -136,7 +139,10 @@ fn every_realdata_file_opens_or_is_refused_clearly() {
 #[test]
 fn every_realdata_geopackage_packages_whole_or_is_refused_clearly() {
     let Some(real) = common::realdata() else {
-        eprintln!("../shared/realdata not present: skipped");
+        common::skip(
+            "every_realdata_geopackage_packages_whole_or_is_refused_clearly",
+            "../shared/realdata not present",
+        );
         return;
     };
     let mut files = Vec::new();

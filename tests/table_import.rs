@@ -118,7 +118,7 @@ fn quoting_ragged_rows_and_bad_input() {
 #[test]
 fn real_department_files() {
     let Some(real) = common::realdata() else {
-        eprintln!("../shared/realdata not present: skipped");
+        common::skip("real_department_files", "../shared/realdata not present");
         return;
     };
     // The Ministry of Education XLS: title rows above the header.

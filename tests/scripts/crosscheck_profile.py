@@ -63,7 +63,32 @@ def main():
                 bad += 1
                 if bad <= 20:
                     print(f"{v} {key}: geopandas {a:.4f} 亩, yitu {y[key]:.4f} 亩")
-    print(f"{checked} village/class values compared, {bad} differ by more than {tol:.2%}")
+    # Each village's ellipsoidal area (area_mu) by pyproj's Geod on GRS80 (CGCS2000), ring by
+    # ring as |exterior| − |holes|, so the stored ring order cannot matter.
+    from pyproj import Geod
+
+    geod = Geod(ellps="GRS80")
+
+    def ring_area(r):
+        lon, lat = r.coords.xy
+        return abs(geod.polygon_area_perimeter(lon, lat)[0])
+
+    def geodesic(g):
+        polys = [g] if g.geom_type == "Polygon" else list(g.geoms)
+        return sum(ring_area(p.exterior) - sum(ring_area(h) for h in p.interiors) for p in polys)
+
+    ll = villages.to_crs(4490)
+    for code, g in zip(ll["vcode"], ll.geometry):
+        if g is None or g.is_empty or code not in yitu:
+            continue
+        a = geodesic(g) / MU
+        y = yitu[code]["area_mu"]
+        checked += 1
+        if abs(a - y) > max(1e-6 * a, 0.01):
+            bad += 1
+            if bad <= 20:
+                print(f"{code} area_mu: pyproj {a:.4f} 亩, yitu {y:.4f} 亩")
+    print(f"{checked} village/class values (area_mu included) compared, {bad} differ by more than {tol:.2%}")
     sys.exit(1 if bad else 0)
 
 
