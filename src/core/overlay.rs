@@ -13,7 +13,7 @@
 use super::geom::{BBox, GeomKind, GeometryStore};
 use super::layer::SpatialIndex;
 use super::progress::{Cancelled, Progress};
-use geo::{Area, BooleanOps, Coord, LineString, MultiPolygon, Polygon};
+use geo::{Area, BooleanOps, Coord, LineString, MultiPolygon, Polygon, Translate};
 
 /// Shares of one polygon's area per zone: (zone index, share in 0..=1).
 pub type Shares = Vec<(u32, f64)>;
@@ -208,7 +208,12 @@ impl Zones {
                 .map(|z| vec![(z, 1.0)])
                 .unwrap_or_default();
         }
-        let poly = to_multipolygon(store, f);
+        // Boolean operations run on coordinates relative to the feature's corner: projected
+        // coordinates of 10⁷ m leave too few significant digits for shares that sum to 1
+        // within 1e-9.
+        let (ox, oy) = (bb.min_x, bb.min_y);
+        let raw = to_multipolygon(store, f);
+        let poly = raw.translate(-ox, -oy);
         let total = poly.unsigned_area();
         if total <= 0.0 {
             return vec![];
@@ -217,22 +222,36 @@ impl Zones {
         // wholly in it: no boolean operation needed.
         if let Some(&z) = cands
             .iter()
-            .find(|&&z| self.boxes[z as usize] == bb && self.polys[z as usize] == poly)
+            .find(|&&z| self.boxes[z as usize] == bb && self.polys[z as usize] == raw)
         {
             return vec![(z, 1.0)];
         }
-        let mut out = Vec::new();
+        let mut pieces = Vec::new();
         for z in cands {
             let zone = clip_zone(&self.polys[z as usize], &bb);
             if zone.0.is_empty() {
                 continue;
             }
+            let zone = zone.translate(-ox, -oy);
             let a = poly.intersection(&zone).unsigned_area();
-            if a > total * 1e-9 {
-                out.push((z, (a / total).min(1.0)));
+            if a > total * 1e-12 {
+                pieces.push((z, a));
             }
         }
-        out
+        // geo's boolean operations snap to a grid of about 1e-8 of the operands' extent, so the
+        // pieces of a feature lying wholly in the zones may add up to its area only within
+        // ~1e-8. Such a feature is shared out by its pieces (its shares sum to 1); one sticking
+        // out of every zone by more than that keeps its share of the outside.
+        let covered: f64 = pieces.iter().map(|p| p.1).sum();
+        let denominator = if (covered - total).abs() <= 1e-6 * total {
+            covered
+        } else {
+            total
+        };
+        pieces
+            .into_iter()
+            .map(|(z, a)| (z, (a / denominator).min(1.0)))
+            .collect()
     }
 
     /// The zone holding point feature `f` of `store` (its first point), if any.
