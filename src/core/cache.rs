@@ -332,6 +332,15 @@ impl Cache {
         let (hash, replaced, not_numbers) = (parsed.hash, parsed.replaced, parsed.not_numbers);
         if rows == 0 {
             // A header-only table would replace real data with nothing.
+            if !parsed.summary_rows.is_empty() {
+                return Err(discard(
+                    ImportError::OnlySummaryRows(
+                        file.display().to_string(),
+                        parsed.summary_rows.len(),
+                    )
+                    .into(),
+                ));
+            }
             return Err(discard(
                 ImportError::Empty(file.display().to_string()).into(),
             ));
@@ -354,13 +363,16 @@ impl Cache {
             .map_err(|e| discard(e.into()))?;
         let mut notes = Vec::new();
         if !parsed.summary_rows.is_empty() {
-            let list: Vec<String> = parsed
+            let mut list: Vec<String> = parsed
                 .summary_rows
                 .iter()
                 .take(5)
                 .map(|(r, l)| format!("{r}「{l}」"))
                 .collect();
             let n = parsed.summary_rows.len();
+            if n > list.len() {
+                list.push("…".into());
+            }
             notes.push(format!(
                 "{n} 个汇总行未导入（第 {} 行；要保留请用 --keep-summary-rows）/ {n} summary rows left out (rows {}; keep them with --keep-summary-rows)",
                 list.join("、"),

@@ -137,6 +137,26 @@ fn contains(zone: &MultiPolygon<f64>, x: f64, y: f64) -> bool {
     inside
 }
 
+/// Whether (x, y) lies within `tol` of the boundary of `zone`.
+fn on_boundary(zone: &MultiPolygon<f64>, x: f64, y: f64, tol: f64) -> bool {
+    zone.0.iter().any(|p| {
+        std::iter::once(p.exterior()).chain(p.interiors()).any(|r| {
+            r.0.windows(2).any(|w| {
+                let (a, b) = (w[0], w[1]);
+                let (dx, dy) = (b.x - a.x, b.y - a.y);
+                let len2 = dx * dx + dy * dy;
+                let t = if len2 > 0.0 {
+                    (((x - a.x) * dx + (y - a.y) * dy) / len2).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                let (px, py) = (a.x + t * dx, a.y + t * dy);
+                (x - px).powi(2) + (y - py).powi(2) <= tol * tol
+            })
+        })
+    })
+}
+
 /// The zones prepared for overlaying: geometry, bounding-box index and boundary-segment index.
 pub struct Zones {
     polys: Vec<MultiPolygon<f64>>,
@@ -188,25 +208,38 @@ impl Zones {
         self.polys[z].unsigned_area()
     }
 
-    /// The shares of feature `f` of `store` in each zone (empty outside every zone).
+    /// The shares of feature `f` of `store` in each zone (empty outside every zone): the
+    /// share of its area inside each zone. Where zones overlap each other, a feature in the
+    /// overlap has its share in each of them (as GeoPandas `overlay` gives it a piece in each).
     pub fn shares(&self, store: &GeometryStore, f: usize) -> Shares {
+        self.shares_except(store, f, None)
+    }
+
+    /// [`Zones::shares`] leaving zone `except` out (a layer overlaid on itself: how much of
+    /// feature `f` lies in the other features).
+    pub fn shares_except(&self, store: &GeometryStore, f: usize, except: Option<u32>) -> Shares {
         if store.kinds[f] != GeomKind::Polygon {
             return vec![];
         }
         let bb = store.bboxes[f];
-        let cands: Vec<u32> = self.index.query(&bb).collect();
+        let cands: Vec<u32> = self
+            .index
+            .query(&bb)
+            .filter(|z| Some(*z) != except)
+            .collect();
         if cands.is_empty() {
             return vec![];
         }
         let crossed = self.segments.query(&bb).next().is_some();
         if !crossed {
-            // No zone boundary comes near: the parcel lies wholly in the zone holding its first point.
+            // No zone boundary comes near: the parcel lies wholly in each zone holding its first
+            // point (one, unless zones overlap).
             let p = store.ring(store.part_offsets[store.feature_offsets[f] as usize] as usize)[0];
             return cands
                 .into_iter()
-                .find(|z| contains(&self.polys[*z as usize], p[0], p[1]))
-                .map(|z| vec![(z, 1.0)])
-                .unwrap_or_default();
+                .filter(|z| contains(&self.polys[*z as usize], p[0], p[1]))
+                .map(|z| (z, 1.0))
+                .collect();
         }
         // Boolean operations run on coordinates relative to the feature's corner: projected
         // coordinates of 10⁷ m leave too few significant digits for shares that sum to 1
@@ -271,9 +304,19 @@ impl Zones {
             max_x: x,
             max_y: y,
         };
-        self.index
-            .query(&b)
+        let cands: Vec<u32> = self.index.query(&b).collect();
+        cands
+            .iter()
+            .copied()
             .find(|z| contains(&self.polys[*z as usize], x, y))
+            .or_else(|| {
+                // A point on a boundary (an enterprise on the village's top or right edge,
+                // which the even–odd rule leaves outside): the zone whose boundary carries it.
+                cands
+                    .iter()
+                    .copied()
+                    .find(|z| on_boundary(&self.polys[*z as usize], x, y, 1e-6))
+            })
             .map(|z| z as usize)
     }
 

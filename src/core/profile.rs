@@ -92,6 +92,22 @@ impl ProfileOptions {
     }
 }
 
+impl ProfileOptions {
+    /// Names the layer of `role` (`None`: found automatically).
+    pub fn set(&mut self, role: Role, layer: Option<String>) {
+        let slot = match role {
+            Role::Villages => &mut self.villages,
+            Role::Parcels => &mut self.parcels,
+            Role::PermanentFarmland => &mut self.permanent_farmland,
+            Role::RedLine => &mut self.eco_redline,
+            Role::DevBoundary => &mut self.dev_boundary,
+            Role::Enterprises => &mut self.enterprises,
+            Role::Towns => &mut self.towns,
+        };
+        *slot = layer;
+    }
+}
+
 /// The layer of every role in `info` for `opts` (named, by name, by schema, or missing).
 /// Errors when a named layer is absent, or no layer plays the villages or the parcels.
 pub fn resolve_roles(info: &DatasetInfo, opts: &ProfileOptions) -> anyhow::Result<Vec<RoleChoice>> {
@@ -484,6 +500,13 @@ fn read_shapes(
     };
     let mut l = read_layer(path, layer, opts, progress, warnings, repaired)?;
     reproject(&mut l, crs, warnings)?;
+    // An area layer: a place inside two of its polygons is inside once.
+    let merged = super::repair::dissolve_overlaps(&mut l.geoms);
+    if merged > 0 {
+        warnings.push(format!(
+            "图层 {layer}：{merged} 个面与其他面重叠（重复录入或相互覆盖），已合并后计算，重叠部分只计一次 / layer {layer}: {merged} polygons overlap others (entered twice or drawn over each other); merged so the overlap counts once"
+        ));
+    }
     Ok(l)
 }
 
@@ -768,11 +791,23 @@ pub fn profile(
                 &mut repaired,
             )?;
             reproject(&mut e, &crs, &mut warnings)?;
-            add_enterprises(&e, &zones, &mut out);
+            let (outside, unplaced) = add_enterprises(&e, &zones, &mut out);
+            if outside > 0 {
+                warnings.push(format!(
+                    "图层 {name}：{outside} 家企业不在任何村内，未计入 / layer {name}: {outside} enterprises lie in no village and are not counted"
+                ));
+            }
+            if unplaced > 0 {
+                warnings.push(format!(
+                    "图层 {name}：{unplaced} 家企业没有点位（空几何或不是点），未计入 / layer {name}: {unplaced} enterprises have no point location and are not counted"
+                ));
+            }
         }
         // Villages overlapping each other.
-        let self_shares = zones
-            .overlay(&villages.geoms, progress)
+        let self_shares: Vec<Shares> =
+            super::overlay::par_map(villages.geoms.len(), progress, |v| {
+                zones.shares_except(&villages.geoms, v, Some(v as u32))
+            })
             .map_err(cancelled)?;
         for (v, sh) in self_shares.iter().enumerate() {
             for &(w, s) in sh {
@@ -994,7 +1029,10 @@ fn sum_land_use(
 
 /// Counts the enterprises (points) of `e` in the village holding each: output, tax, employees,
 /// by chain with lead firms and links.
-fn add_enterprises(e: &FeatureRead, zones: &Zones, out: &mut [VillageProfile]) {
+/// Counts the enterprise points per village; returns how many lie in no village (and how many
+/// have no location).
+fn add_enterprises(e: &FeatureRead, zones: &Zones, out: &mut [VillageProfile]) -> (usize, usize) {
+    let (mut outside, mut unplaced) = (0, 0);
     let ef = |names: &[&str]| field(e, names);
     let (chain, tier, link, output, tax, staff, lead) = (
         ef(&["chain", "产业链"]),
@@ -1007,6 +1045,11 @@ fn add_enterprises(e: &FeatureRead, zones: &Zones, out: &mut [VillageProfile]) {
     );
     for f in 0..e.geoms.len() {
         let Some(v) = zones.zone_of_point(&e.geoms, f) else {
+            if e.geoms.kinds[f] == super::geom::GeomKind::Point {
+                outside += 1;
+            } else {
+                unplaced += 1;
+            }
             continue;
         };
         let vp = &mut out[v];
@@ -1031,6 +1074,7 @@ fn add_enterprises(e: &FeatureRead, zones: &Zones, out: &mut [VillageProfile]) {
         let l = format!("{} {}", text_of(e, tier, f), text_of(e, link, f));
         *ch.links.entry(l.trim().to_string()).or_default() += 1;
     }
+    (outside, unplaced)
 }
 
 /// Adds the numeric columns of each department table joined to the villages as indicators,

@@ -180,6 +180,165 @@ pub fn orient(store: &mut GeometryStore, f: usize) -> bool {
     turned
 }
 
+/// Merges the polygons of an area layer (permanent farmland, red line, development boundary)
+/// that overlap one another, so that no place counts twice: a polygon digitised twice, appended
+/// twice or drawn over another. An overlap is found where a polygon's interior point (its
+/// centroid, or geo's interior point when the centroid falls outside a concave shape) lies inside
+/// another polygon, or, in layers of up to 200 000 vertices, one of its vertices lies inside
+/// another polygon farther than 1 mm from its boundary; each group of overlapping polygons becomes one (geo's union, computed on
+/// coordinates relative to the group) in the place of its first member, the others are emptied,
+/// so feature numbers stay. Slight overlaps that hold no interior point are not merged. Returns
+/// how many polygons were merged into others.
+pub fn dissolve_overlaps(store: &mut GeometryStore) -> usize {
+    use geo::{BooleanOps, InteriorPoint, Translate};
+    let n = store.len();
+    let index = super::layer::SpatialIndex::build(&store.bboxes);
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    let mut any = false;
+    // Layers of up to 200 000 vertices (red lines, development boundaries, most permanent
+    // farmland of a town) are probed at every vertex; larger ones at interior points only.
+    let small = store.coords.len() <= 200_000;
+    for f in 0..n {
+        if store.kinds[f] != GeomKind::Polygon {
+            continue;
+        }
+        let mut probes: Vec<(f64, f64)> = interior_point(store, f)
+            .or_else(|| {
+                super::overlay::to_multipolygon(store, f)
+                    .interior_point()
+                    .map(|p| (p.x(), p.y()))
+            })
+            .into_iter()
+            .collect();
+        if small {
+            // Every vertex too: a polygon drawn partly over another has a vertex inside it.
+            probes.extend(store.rings(f).flatten().map(|c| (c[0], c[1])));
+        }
+        for (i, &(x, y)) in probes.iter().enumerate() {
+            let probe = BBox {
+                min_x: x,
+                min_y: y,
+                max_x: x,
+                max_y: y,
+            };
+            for g in index.query(&probe) {
+                let g = g as usize;
+                if g == f || store.kinds[g] != GeomKind::Polygon || !store.hit(g, x, y, 0.0) {
+                    continue;
+                }
+                // A vertex on g's boundary (neighbours sharing an edge) is no overlap.
+                if i > 0 && boundary_distance(store, g, x, y) <= 1e-3 {
+                    continue;
+                }
+                let (a, b) = (root(&mut parent, f), root(&mut parent, g));
+                if a != b {
+                    parent[a.max(b)] = a.min(b);
+                    any = true;
+                }
+            }
+        }
+    }
+    if !any {
+        return 0;
+    }
+    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for f in 0..n {
+        let r = root(&mut parent, f);
+        groups.entry(r).or_default().push(f);
+    }
+    let mut merged_into: Vec<Option<MultiPolygon<f64>>> = vec![None; n];
+    let mut emptied = vec![false; n];
+    let mut merged = 0;
+    for (first, members) in groups.into_iter().filter(|(_, m)| m.len() > 1) {
+        let mut bb = BBox::EMPTY;
+        for &m in &members {
+            bb.union(&store.bboxes[m]);
+        }
+        let parts: Vec<MultiPolygon<f64>> = members
+            .iter()
+            .map(|&m| super::overlay::to_multipolygon(store, m).translate(-bb.min_x, -bb.min_y))
+            .collect();
+        let u = parts
+            .iter()
+            .skip(1)
+            .fold(parts[0].clone(), |acc, p| acc.union(p));
+        merged_into[first] = Some(u.translate(bb.min_x, bb.min_y));
+        for &m in &members[1..] {
+            emptied[m] = true;
+        }
+        merged += members.len() - 1;
+    }
+    let mut out = GeometryStore::with_capacity(n, store.coords.len());
+    for f in 0..n {
+        if let Some(mp) = &merged_into[f] {
+            push_multipolygon(&mut out, mp);
+        } else if emptied[f] {
+            out.push_empty();
+        } else {
+            out.extend_feature(store, f);
+        }
+    }
+    for f in 0..n {
+        if out.kinds[f] == GeomKind::Polygon {
+            orient(&mut out, f);
+        }
+    }
+    *store = out;
+    merged
+}
+
+/// Distance from (x, y) to the nearest ring of polygon `f`.
+fn boundary_distance(store: &GeometryStore, f: usize, x: f64, y: f64) -> f64 {
+    let mut best = f64::INFINITY;
+    for r in store.rings(f) {
+        for w in r.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+            let len2 = dx * dx + dy * dy;
+            let t = if len2 > 0.0 {
+                (((x - a[0]) * dx + (y - a[1]) * dy) / len2).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let (px, py) = (a[0] + t * dx, a[1] + t * dy);
+            best = best.min(((x - px).powi(2) + (y - py).powi(2)).sqrt());
+        }
+    }
+    best
+}
+
+/// The centroid of polygon `f`'s first part, when it lies inside the polygon.
+fn interior_point(store: &GeometryStore, f: usize) -> Option<(f64, f64)> {
+    let part = store.parts(f).next()?;
+    let ring = part.rings().next()?;
+    if ring.len() < 3 {
+        return None;
+    }
+    let (ox, oy) = (ring[0][0], ring[0][1]);
+    let (mut a, mut cx, mut cy) = (0.0, 0.0, 0.0);
+    for i in 0..ring.len() {
+        let p = ring[i];
+        let q = ring[(i + 1) % ring.len()];
+        let (x0, y0, x1, y1) = (p[0] - ox, p[1] - oy, q[0] - ox, q[1] - oy);
+        let c = x0 * y1 - x1 * y0;
+        a += c;
+        cx += (x0 + x1) * c;
+        cy += (y0 + y1) * c;
+    }
+    if a.abs() < f64::EPSILON {
+        return None;
+    }
+    let (x, y) = (ox + cx / (3.0 * a), oy + cy / (3.0 * a));
+    store.hit(f, x, y, 0.0).then_some((x, y))
+}
+
 /// One segment of a ring, for the screen.
 #[derive(Clone, Copy)]
 struct Seg {
@@ -375,6 +534,24 @@ mod tests {
         assert!(ring_signed_area(s.ring(0)) > 0.0);
         assert!(ring_signed_area(s.ring(1)) < 0.0);
         assert!((s.planar_area(0) - 96.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn duplicated_and_overlapping_area_polygons_count_once() {
+        let mut s = GeometryStore::new();
+        s.push_square(0.0, 0.0, 500.0);
+        s.push_square(0.0, 0.0, 500.0); // digitised twice
+        s.push_square(250.0, 0.0, 500.0); // drawn over the first
+        s.push_square(2000.0, 0.0, 100.0); // apart
+        s.push_square(500.0, 500.0, 100.0); // touching at a corner only
+        let merged = dissolve_overlaps(&mut s);
+        assert_eq!(merged, 2);
+        assert_eq!(s.len(), 5);
+        let total: f64 = (0..s.len()).map(|f| s.planar_area(f)).sum();
+        assert!(
+            (total - (750.0 * 500.0 + 2.0 * 100.0 * 100.0)).abs() < 1e-6,
+            "{total}"
+        );
     }
 
     #[test]

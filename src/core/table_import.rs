@@ -65,9 +65,8 @@ pub struct TablePreview {
     pub summary_rows: Vec<(usize, String)>,
 }
 
-/// Words that mark a summary row when a cell reads exactly so (spaces ignored), or, for the
-/// Chinese ones, ends so in a short label (全县合计, 鲤城街道小计).
-const SUMMARY_WORDS: &[&str] = &["合计", "总计", "小计", "总合计", "累计"];
+/// Words that mark a summary row.
+const SUMMARY_WORDS: &[&str] = &["合计", "总计", "小计", "总合计", "共计", "汇总"];
 const SUMMARY_WORDS_EN: &[&str] = &[
     "total",
     "totals",
@@ -76,6 +75,53 @@ const SUMMARY_WORDS_EN: &[&str] = &[
     "grand total",
     "sum",
 ];
+/// What may stand before a summary word: the area it sums (全县合计, 鲤城街道小计).
+const SUMMARY_PLACES: &[&str] = &[
+    "全", "本", "各", "县", "镇", "乡", "街道", "市", "区", "村", "社区",
+];
+
+/// Whether one cell labels a summary row: 合计 / 总计 / 小计 / 总合计 / 共计 / 汇总 or Total,
+/// alone (spaces, full-width spaces and a trailing colon ignored) or after the area it sums
+/// (全县合计, 鲤城街道小计); 不含合计 or 本年累计 are no labels.
+fn is_summary_label(cell: &str) -> bool {
+    let t: String = cell
+        .chars()
+        .filter(|ch| !ch.is_whitespace() && *ch != '\u{3000}')
+        .collect();
+    let t = t.trim_end_matches([':', '：']);
+    if t.is_empty() || t.chars().count() > 12 {
+        return false;
+    }
+    let lower = cell
+        .trim()
+        .trim_end_matches([':', '：'])
+        .to_ascii_lowercase();
+    SUMMARY_WORDS_EN.contains(&lower.as_str())
+        || SUMMARY_WORDS.iter().any(|w| {
+            t == *w
+                || t.strip_suffix(w).is_some_and(|head| {
+                    SUMMARY_PLACES
+                        .iter()
+                        .any(|p| head.starts_with(p) || head.ends_with(p))
+                })
+        })
+}
+
+/// Whether a cell holds a division code (9-digit town, 12-digit village, 19-digit 坐落单位):
+/// a row with one is a place's row, never a summary.
+fn holds_division_code(cell: &str) -> bool {
+    let t = cell.trim();
+    matches!(t.len(), 9 | 12 | 19) && t.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether a row is a summary row: a cell labels it so ([`is_summary_label`]) and no cell holds
+/// a town or village code. Returns the label.
+pub fn summary_label<'a>(cells: &[&'a str]) -> Option<&'a str> {
+    if cells.iter().any(|c| holds_division_code(c)) {
+        return None;
+    }
+    cells.iter().copied().find(|c| is_summary_label(c))
+}
 
 /// Whether a spreadsheet formula aggregates a range (SUM, SUBTOTAL, AVERAGE, COUNT… over
 /// `A1:B9`).
@@ -85,27 +131,6 @@ fn is_aggregate_formula(f: &str) -> bool {
         && ["SUM", "SUBTOTAL", "AVERAGE", "COUNT", "AGGREGATE"]
             .iter()
             .any(|k| u.contains(k))
-}
-
-/// Whether a row is a summary row: one of its cells reads 合计 / 总计 / 小计 / Total (spaces,
-/// full-width spaces and a trailing colon ignored; 全县合计 and 鲤城镇小计 count too). Returns
-/// the cell that says so.
-pub fn summary_label<'a>(cells: &[&'a str]) -> Option<&'a str> {
-    cells.iter().copied().find(|c| {
-        let t: String = c
-            .chars()
-            .filter(|ch| !ch.is_whitespace() && *ch != '\u{3000}')
-            .collect();
-        let t = t.trim_end_matches([':', '：']);
-        if t.is_empty() || t.chars().count() > 12 {
-            return false;
-        }
-        SUMMARY_WORDS.iter().any(|w| t == *w || t.ends_with(w))
-            || SUMMARY_WORDS_EN.iter().any(|w| {
-                let spaced = c.trim().trim_end_matches([':', '：']).to_ascii_lowercase();
-                spaced == *w
-            })
-    })
 }
 
 /// Import problems, in Chinese and English.
@@ -126,6 +151,9 @@ pub enum ImportError {
     /// Unknown encoding name.
     #[error("未知编码 / unknown encoding: {0}")]
     Encoding(String),
+    /// Every row after the header is a summary row.
+    #[error("{0} 只有 {1} 个汇总行（合计/总计/小计），没有数据行；要导入汇总行请用 --keep-summary-rows / {0} has only {1} summary rows (合计/Total) and no data rows; import them with --keep-summary-rows")]
+    OnlySummaryRows(String, usize),
 }
 
 /// Detects the encoding of CSV bytes: a BOM, else UTF-8 if the bytes are valid UTF-8 (a
@@ -603,6 +631,26 @@ pub fn preview(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn summary_rows_and_rows_that_only_mention_a_sum() {
+        assert_eq!(summary_label(&["合计", "", "597"]), Some("合计"));
+        assert_eq!(summary_label(&["合　计", "", "597"]), Some("合　计"));
+        assert_eq!(summary_label(&["", "全县合计", "597"]), Some("全县合计"));
+        assert_eq!(summary_label(&["鲤城街道小计", "12"]), Some("鲤城街道小计"));
+        assert_eq!(summary_label(&["Total", "597"]), Some("Total"));
+        // Real rows: a village named so, a note, a measure, a row with its code.
+        assert_eq!(summary_label(&["合计村", "12"]), None);
+        assert_eq!(
+            summary_label(&["350322100001", "甲村", "100", "不含合计"]),
+            None
+        );
+        assert_eq!(
+            summary_label(&["350322100001", "甲村", "本年累计", "35.2"]),
+            None
+        );
+        assert_eq!(summary_label(&["350322100001", "合计", "1"]), None);
+    }
 
     #[test]
     fn codes_and_headers() {

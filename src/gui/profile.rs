@@ -14,6 +14,7 @@ use crate::core::profile::{
 };
 use crate::core::progress::Progress;
 use crate::core::report;
+use crate::core::roles::Role;
 use egui::{Context, TextureHandle, Ui};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -58,15 +59,27 @@ pub struct ProfileUi {
     pub village_layer: Option<u64>,
     /// The department-data cache (for the tables of a data package).
     pub cache_path: Option<PathBuf>,
+    /// Layers the user chose for roles (the others are found by name or fields).
+    pub role_choices: Vec<(Role, String)>,
+    /// The project's layers in the village layer's file (what a role can be given).
+    file_layers: Vec<String>,
     charts: Option<(String, AreaUnit, Vec<TextureHandle>)>,
 }
 
-/// The app's village layer: the layer named CJDCQ, or else any polygon layer with ZLDWDM and no
-/// DLBM.
+/// The app's village layer: a layer named CJDCQ or one of the village aliases (村界…), or else
+/// any polygon layer with ZLDWDM and no DLBM.
 pub fn village_layer(layers: &[MapLayer]) -> Option<&MapLayer> {
     layers
         .iter()
         .find(|l| l.data.source.layer.eq_ignore_ascii_case("CJDCQ"))
+        .or_else(|| {
+            layers.iter().find(|l| {
+                Role::Villages
+                    .aliases()
+                    .iter()
+                    .any(|a| l.data.source.layer.eq_ignore_ascii_case(a))
+            })
+        })
         .or_else(|| {
             layers.iter().find(|l| {
                 l.data.attrs.field_index("ZLDWDM").is_some()
@@ -123,7 +136,19 @@ impl ProfileUi {
             ..Default::default()
         };
         if let Some(p) = parcel_layer(layers) {
-            opts.parcels = Some(p.data.source.layer.clone());
+            if p.data.source.path == path {
+                opts.parcels = Some(p.data.source.layer.clone());
+            }
+        }
+        self.file_layers = layers
+            .iter()
+            .filter(|l| l.data.source.path == path)
+            .map(|l| l.data.source.layer.clone())
+            .collect();
+        for (role, layer) in &self.role_choices {
+            if self.file_layers.contains(layer) {
+                opts.set(*role, Some(layer.clone()));
+            }
         }
         let joins: Vec<_> = v.joins.iter().map(|(s, _)| s.clone()).collect();
         self.spawn(
@@ -299,6 +324,7 @@ impl ProfileUi {
             let n = all.in_scope(&self.scope).count();
             ui.label(format!("{n} {}", lang.tr("个村", "villages")));
         });
+        self.roles_ui(ui, &all, layers, lang);
         ui.horizontal(|ui| {
             let busy = self.busy();
             if ui
@@ -689,6 +715,61 @@ impl ProfileUi {
                     }
                 });
         }
+    }
+
+    /// Which layer plays which role, each changeable to another layer of the same file
+    /// (自动 = found by name or fields); 重新计算 recomputes with the choice.
+    fn roles_ui(&mut self, ui: &mut Ui, all: &Profiles, layers: &[MapLayer], lang: Lang) {
+        let missing = all.roles.iter().any(|c| c.layer.is_none());
+        egui::CollapsingHeader::new(lang.tr("图层角色", "Layer roles"))
+            .id_salt("layer-roles")
+            .default_open(missing)
+            .show(ui, |ui| {
+                let mut changed = false;
+                egui::Grid::new("roles-grid").num_columns(2).show(ui, |ui| {
+                    for c in &all.roles {
+                        let (zh, en) = c.role.label();
+                        ui.label(lang.tr(zh, en));
+                        let chosen = self
+                            .role_choices
+                            .iter()
+                            .find(|(r, _)| *r == c.role)
+                            .map(|(_, l)| l.clone());
+                        let auto = match &c.layer {
+                            Some(l) if chosen.is_none() => {
+                                format!("{}：{l}", lang.tr("自动", "automatic"))
+                            }
+                            None if chosen.is_none() => {
+                                lang.tr("自动：未找到", "automatic: none found").to_string()
+                            }
+                            _ => lang.tr("自动", "automatic").to_string(),
+                        };
+                        let mut pick = chosen.clone();
+                        egui::ComboBox::from_id_salt(("role", c.role.flag()))
+                            .selected_text(pick.clone().unwrap_or_else(|| auto.clone()))
+                            .show_ui(ui, |ui| {
+                                ui.selectable_value(&mut pick, None, auto.clone());
+                                for l in &self.file_layers {
+                                    ui.selectable_value(&mut pick, Some(l.clone()), l);
+                                }
+                            });
+                        if pick != chosen {
+                            self.role_choices.retain(|(r, _)| *r != c.role);
+                            if let Some(l) = pick {
+                                self.role_choices.push((c.role, l));
+                            }
+                            changed = true;
+                        }
+                        ui.end_row();
+                    }
+                });
+                if changed {
+                    if let Some(cache) = self.cache_path.clone() {
+                        let ctx = ui.ctx().clone();
+                        self.start(layers, cache, &ctx, lang);
+                    }
+                }
+            });
     }
 
     /// Writes the data package of `scope` in the background: the app's layers, the tables

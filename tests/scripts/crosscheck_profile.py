@@ -54,6 +54,8 @@ def main():
         if layer not in layers or not any(key in v for v in yitu.values()):
             continue
         ctrl = gpd.read_file(gpkg, layer=layer)[["geometry"]]
+        # An area layer: a place inside two of its polygons counts once.
+        ctrl = gpd.GeoDataFrame(geometry=[ctrl.geometry.make_valid().union_all()], crs=ctrl.crs)
         inside = gpd.overlay(ctrl, villages[["vcode", "geometry"]], how="intersection", keep_geom_type=True)
         areas = (inside.geometry.area / MU).groupby(inside["vcode"]).sum()
         for v, y in yitu.items():
