@@ -886,20 +886,14 @@ fn run_profile(mut r: ProfileRequest) -> Result<String, String> {
             let out = need_out()?;
             let t = std::time::Instant::now();
             let layer = |role| {
-                p.roles
-                    .iter()
-                    .find(|c| c.role == role)
-                    .and_then(|c| c.layer.clone())
-                    .unwrap_or_default()
+                p.layer_of(role)
+                    .unwrap_or_else(|| (data.clone(), String::new()))
             };
-            let mut maps = report::ReportMaps::load(
-                &data,
-                &layer(crate::core::roles::Role::Villages),
-                &layer(crate::core::roles::Role::Parcels),
-                basemap.as_deref(),
-                &progress,
-            )
-            .map_err(|e| format!("{e:#}"))?;
+            let (vf, vl) = layer(crate::core::roles::Role::Villages);
+            let (pf, pl) = layer(crate::core::roles::Role::Parcels);
+            let mut maps =
+                report::ReportMaps::load((&vf, &vl), (&pf, &pl), basemap.as_deref(), &progress)
+                    .map_err(|e| format!("{e:#}"))?;
             maps.title = String::new();
             let load = t.elapsed().as_secs_f64();
             let output = if r.per_village {

@@ -264,13 +264,15 @@ pub fn to_mercator_grid(crs: &Crs, coords: &mut [[f64; 2]], spacing: f64) -> Res
         }
     }
     let projected = !crs.is_geographic();
-    let nx = (ext.width() / spacing).ceil() as usize + 1;
-    let ny = (ext.height() / spacing).ceil() as usize + 1;
+    // Node counts saturate: a stray vertex at 1e300 makes the grid absurd, not an overflow.
+    let nx = ((ext.width() / spacing).ceil() as usize).saturating_add(1);
+    let ny = ((ext.height() / spacing).ceil() as usize).saturating_add(1);
+    let nodes_n = nx.saturating_mul(ny);
     if !projected
         || coords.len() < 50_000
         || ext.is_empty()
-        || nx * ny > 4_000_000
-        || nx * ny * 4 > coords.len() * 3
+        || nodes_n > 4_000_000
+        || nodes_n.saturating_mul(4) > coords.len().saturating_mul(3)
     {
         return to_mercator(crs, coords);
     }

@@ -11,8 +11,9 @@
 //! 3. else the file's bytes as a whole: when every character field and every field name is valid
 //!    UTF-8, UTF-8; otherwise GB18030 (a superset of GBK and GB2312).
 //!
-//! A declared encoding the bytes contradict (a `.cpg` saying UTF-8 over bytes that are not, or a
-//! multi-byte code page that cannot decode them) gives a warning and the decision of step 3.
+//! A declared encoding the bytes contradict (a `.cpg` saying UTF-8 over bytes that are not, a
+//! multi-byte code page that cannot decode them, or GBK declared over text that is UTF-8 as a
+//! whole with CJK characters) gives a warning and the decision of step 3.
 //! Sources: dBASE IV file format (header, field descriptors), the ESRI `.cpg` convention, and the
 //! language-driver table of GDAL's `ogr/ogrsf_frmts/shape` driver documentation.
 
@@ -68,7 +69,12 @@ fn cpg_of(dbf: &Path) -> Option<String> {
         .into_iter()
         .find(|p| p.is_file())
         .and_then(|p| std::fs::read(p).ok())
-        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .map(|b| {
+            String::from_utf8_lossy(&b)
+                .trim_start_matches('\u{feff}')
+                .trim()
+                .to_string()
+        })
 }
 
 /// The encoding a `.cpg` names (`None` for an unknown label).
@@ -89,6 +95,10 @@ pub fn cpg_encoding(label: &str) -> Option<&'static Encoding> {
         "950" => Some(BIG5),
         "949" => Some(EUC_KR),
         "932" => Some(SHIFT_JIS),
+        "1252" | "437" | "850" | "28591" | "88591" => Some(encoding_rs::WINDOWS_1252),
+        "1250" => Some(encoding_rs::WINDOWS_1250),
+        "1251" => Some(encoding_rs::WINDOWS_1251),
+        "866" => Some(encoding_rs::IBM866),
         _ => None,
     };
     by_page.or_else(|| Encoding::for_label(l.as_bytes()))
@@ -164,7 +174,24 @@ fn scan_text(dbf: &Path, mut visit: impl FnMut(&[u8]) -> bool) -> std::io::Resul
     Ok(ldid)
 }
 
-/// What the bytes of the file say: UTF-8 when all of its text is valid UTF-8, else GB18030.
+/// Whether all of the file's text is valid UTF-8 with at least one character of three or more
+/// bytes (where every CJK character lives): a legacy multi-byte declaration (GBK, Big5…) over
+/// such bytes is wrong, since real GBK text is almost never valid UTF-8 as a whole.
+fn is_utf8_with_cjk(dbf: &Path) -> bool {
+    let (mut valid, mut wide) = (true, false);
+    let _ = scan_text(dbf, |b| {
+        match std::str::from_utf8(b) {
+            Ok(s) => wide |= s.chars().any(|c| c.len_utf8() >= 3),
+            Err(_) => valid = false,
+        }
+        valid
+    });
+    valid && wide
+}
+
+/// What the bytes of the file say: UTF-8 when all of its text is valid UTF-8, else GB18030
+/// (or Windows-1252 when GB18030 cannot read it and finds no Chinese in it: Latin text such as
+/// Café).
 ///
 /// One exception: GBK text can be valid UTF-8 by chance (溪头 is CF AA CD B7, which UTF-8 reads
 /// as two Greek/Coptic letters). When the whole file's non-ASCII text is only such two-byte
@@ -172,26 +199,30 @@ fn scan_text(dbf: &Path, mut visit: impl FnMut(&[u8]) -> bool) -> std::io::Resul
 /// character lives), and GB18030 reads it without error, it is GB18030.
 fn by_bytes(dbf: &Path) -> &'static Encoding {
     let (mut utf8, mut beyond_latin1, mut three_byte, mut gb_ok) = (true, false, false, true);
+    let mut gb_cjk = false;
     let _ = scan_text(dbf, |b| {
-        match std::str::from_utf8(b) {
-            Ok(s) => {
-                for c in s.chars() {
-                    match c.len_utf8() {
-                        2 if c as u32 > 0xFF => beyond_latin1 = true,
-                        3 | 4 => three_byte = true,
-                        _ => {}
-                    }
-                }
-                if gb_ok && !s.is_ascii() {
-                    gb_ok = !GB18030.decode_without_bom_handling(b).1;
+        if std::str::from_utf8(b).is_err() {
+            utf8 = false;
+        } else if let Ok(s) = std::str::from_utf8(b) {
+            for c in s.chars() {
+                match c.len_utf8() {
+                    2 if c as u32 > 0xFF => beyond_latin1 = true,
+                    3 | 4 => three_byte = true,
+                    _ => {}
                 }
             }
-            Err(_) => utf8 = false,
         }
-        utf8
+        if !b.is_ascii() {
+            let (text, errors) = GB18030.decode_without_bom_handling(b);
+            gb_ok &= !errors;
+            gb_cjk |= text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        }
+        true
     });
     if utf8 && !(beyond_latin1 && !three_byte && gb_ok) {
         UTF_8
+    } else if !gb_ok && !gb_cjk {
+        encoding_rs::WINDOWS_1252
     } else {
         GB18030
     }
@@ -217,7 +248,13 @@ pub fn decide(path: &Path) -> Option<DbfEncoding> {
         .unwrap_or_default();
     let guessed = |why_zh: String, why_en: String| {
         let enc = by_bytes(&dbf);
-        let label = if enc == UTF_8 { "UTF-8" } else { "GBK/GB18030" };
+        let label = if enc == UTF_8 {
+            "UTF-8"
+        } else if enc == GB18030 {
+            "GBK/GB18030"
+        } else {
+            enc.name()
+        };
         DbfEncoding {
             encoding: enc,
             source: Source::Bytes,
@@ -233,8 +270,16 @@ pub fn decide(path: &Path) -> Option<DbfEncoding> {
             f.read_exact(&mut h).ok().map(|_| h[29])
         })
         .unwrap_or(0);
+    let legacy_multibyte =
+        |e: &'static Encoding| [GBK, GB18030, BIG5, SHIFT_JIS, EUC_KR].contains(&e);
     if let Some(label) = cpg_of(&dbf) {
         match cpg_encoding(&label) {
+            Some(enc) if legacy_multibyte(enc) && is_utf8_with_cjk(&dbf) => {
+                return Some(guessed(
+                    format!(".cpg 声明 {label}（{}），但内容是 UTF-8", enc.name()),
+                    format!(".cpg says {label} ({}) but the text is UTF-8", enc.name()),
+                ))
+            }
             Some(enc) if decodes_in(&dbf, enc) => {
                 return Some(DbfEncoding {
                     encoding: enc,
@@ -257,6 +302,16 @@ pub fn decide(path: &Path) -> Option<DbfEncoding> {
         }
     }
     match ldid_encoding(ldid) {
+        Some(enc) if legacy_multibyte(enc) && is_utf8_with_cjk(&dbf) => Some(guessed(
+            format!(
+                "语言驱动字节 0x{ldid:02X} 声明 {}，但内容是 UTF-8",
+                enc.name()
+            ),
+            format!(
+                "the language-driver byte 0x{ldid:02X} says {} but the text is UTF-8",
+                enc.name()
+            ),
+        )),
         Some(enc) if decodes_in(&dbf, enc) => Some(DbfEncoding {
             encoding: enc,
             source: Source::LanguageDriver,

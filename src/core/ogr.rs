@@ -27,9 +27,39 @@ enum TextMode {
     Dbf(super::dbf::DbfEncoding),
 }
 
+/// Whether `path` is a folder holding shapefiles (GDAL opens it as one dataset, a layer each).
+fn is_shapefile_folder(path: &Path) -> bool {
+    path.is_dir()
+        && std::fs::read_dir(path).is_ok_and(|d| {
+            d.flatten().any(|e| {
+                e.path()
+                    .extension()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("shp"))
+            })
+        })
+}
+
+/// The text mode of layer `name` of the dataset at `path` opened in `mode`: a shapefile folder's
+/// layers each have their own `.dbf` and encoding.
+fn layer_mode(path: &Path, mode: &TextMode, name: &str) -> TextMode {
+    if !is_shapefile_folder(path) {
+        return mode.clone();
+    }
+    let shp = ["shp", "SHP"]
+        .iter()
+        .map(|e| path.join(format!("{name}.{e}")))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| path.join(format!("{name}.shp")));
+    match super::dbf::decide(&shp) {
+        Some(d) => TextMode::Dbf(d),
+        None => mode.clone(),
+    }
+}
+
 fn open_dataset(path: &Path) -> Result<(Dataset, TextMode), YituError> {
     let dbf = super::dbf::decide(path);
-    let sniff = dbf.is_some();
+    // Shapefiles (alone or a folder of them) are read as raw bytes and decoded here.
+    let sniff = dbf.is_some() || is_shapefile_folder(path);
     let oo = ["ENCODING="];
     let opts = DatasetOptions {
         open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
@@ -150,17 +180,19 @@ pub fn inspect(path: &Path) -> Result<DatasetInfo, YituError> {
             geometry_column: layer.defn().geom_fields().next().map(|g| g.name()),
             crs: layer_crs(&layer),
             feature_count: layer.feature_count(),
-            fields: layer_fields(&layer, &mode),
+            fields: layer_fields(&layer, &layer_mode(path, &mode, &layer.name())),
             extent,
         });
     }
     if layers.is_empty() {
         return Err(YituError::NoVectorLayer(path.to_path_buf()));
     }
-    let warnings = match &mode {
-        TextMode::Dbf(d) => d.warning.iter().cloned().collect(),
-        TextMode::Gdal => vec![],
-    };
+    let mut warnings: Vec<String> = Vec::new();
+    for l in &layers {
+        if let TextMode::Dbf(d) = layer_mode(path, &mode, &l.name) {
+            warnings.extend(d.warning);
+        }
+    }
     Ok(DatasetInfo {
         path: path.to_path_buf(),
         driver,
@@ -190,6 +222,7 @@ pub fn load(
         })?,
     };
     let name = layer.name();
+    let mode = layer_mode(path, &mode, &name);
     let fields = layer_fields(&layer, &mode);
     let crs = layer_crs(&layer);
     let count = layer.try_feature_count().unwrap_or(0);
@@ -199,6 +232,7 @@ pub fn load(
     let mut attrs = AttributeTable::new(fields);
     let mut fids = Vec::with_capacity(count as usize);
     let mut bad = 0usize;
+    let mut empty = 0usize;
     let mut wkb = Vec::new();
     let ncols = attrs.columns.len();
     unsafe {
@@ -206,14 +240,23 @@ pub fn load(
         gdal_sys::OGR_L_ResetReading(c_layer);
         let mut n = 0u64;
         loop {
+            gdal_sys::CPLErrorReset();
             let f = gdal_sys::OGR_L_GetNextFeature(c_layer);
             if f.is_null() {
                 break;
             }
+            // A shape GDAL failed to read (a truncated .shp) arrives without geometry and an
+            // error set: counted as unreadable, not as an empty shape.
+            let failed = gdal_sys::CPLGetLastErrorType() >= gdal_sys::CPLErr::CE_Failure;
             let fid = gdal_sys::OGR_F_GetFID(f);
             fids.push(if fid >= 0 { fid } else { n as i64 });
             let g = gdal_sys::OGR_F_GetGeometryRef(f);
             if g.is_null() || gdal_sys::OGR_G_IsEmpty(g) != 0 {
+                if failed {
+                    bad += 1;
+                } else {
+                    empty += 1;
+                }
                 geoms.push_empty();
             } else {
                 let lin = if gdal_sys::OGR_G_HasCurveGeometry(g, 0) != 0 {
@@ -271,7 +314,12 @@ pub fn load(
         warnings.extend(d.warning.clone());
     }
     if bad > 0 {
-        warnings.push(format!("{bad} 个要素的几何无法读取，已作为空几何 / {bad} features have unreadable geometry and were read as empty"));
+        warnings.push(format!("{name}：{bad} 个要素的几何无法读取（文件可能已截断或损坏），已作为空几何 / {name}: {bad} features have unreadable geometry (truncated or damaged file?) and were read as empty"));
+    }
+    if empty > 0 {
+        warnings.push(format!(
+            "{name}：{empty} 个要素没有几何 / {name}: {empty} features have no geometry"
+        ));
     }
     let source = LayerSource {
         path: path.to_path_buf(),

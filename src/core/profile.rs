@@ -75,6 +75,9 @@ pub struct ProfileOptions {
     pub ledger_only: bool,
     /// Department tables joined to the villages.
     pub indicators: Vec<IndicatorSource>,
+    /// Other data files whose layers may play roles (a project's layers in separate files, such
+    /// as one shapefile per layer).
+    pub extra_files: Vec<std::path::PathBuf>,
 }
 
 impl ProfileOptions {
@@ -391,6 +394,10 @@ pub struct DataQuality {
     pub tbdlmj_mismatch: usize,
     /// Invalid polygons repaired (GEOS MakeValid) before computing, per layer.
     pub repaired: Vec<(String, usize)>,
+    /// Parcels whose DLBM was stored as a number (101) and was read as the code (0101).
+    pub dlbm_repaired: usize,
+    /// Parcels with an empty TBDLMJ, counted as TBMJ − KCMJ.
+    pub tbdlmj_missing: usize,
 }
 
 /// The files of every village and what the user should know about the data.
@@ -406,6 +413,8 @@ pub struct Profiles {
     pub sources: Vec<String>,
     /// Which layer played which role (and the roles that found none).
     pub roles: Vec<RoleChoice>,
+    /// The file each role's layer was read from (a project may keep layers in several files).
+    pub role_files: BTreeMap<String, std::path::PathBuf>,
     /// CRS the areas were computed in.
     pub crs: String,
     /// Whether only the farmland ledger was computed.
@@ -413,6 +422,16 @@ pub struct Profiles {
 }
 
 impl Profiles {
+    /// The layer that played `role` and the file it was read from.
+    pub fn layer_of(&self, role: Role) -> Option<(std::path::PathBuf, String)> {
+        let l = self
+            .roles
+            .iter()
+            .find(|c| c.role == role)
+            .and_then(|c| c.layer.clone())?;
+        Some((self.role_files.get(&l)?.clone(), l))
+    }
+
     /// The villages in `scope`.
     pub fn in_scope<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = &'a VillageProfile> {
         self.villages
@@ -626,7 +645,33 @@ pub fn profile(
             );
         }
     };
-    let info = super::layer::inspect(path)?;
+    // The file's layers, and those of the other files a project names (a village layer and a
+    // parcel layer may be two shapefiles): each layer is read from its own file.
+    let mut info = super::layer::inspect(path)?;
+    let mut layer_file: HashMap<String, std::path::PathBuf> = info
+        .layers
+        .iter()
+        .map(|l| (l.name.clone(), path.to_path_buf()))
+        .collect();
+    for extra in opts.extra_files.iter().filter(|e| e.as_path() != path) {
+        match super::layer::inspect(extra) {
+            Ok(i) => {
+                for l in i.layers {
+                    if !layer_file.contains_key(&l.name) {
+                        layer_file.insert(l.name.clone(), extra.clone());
+                        info.layers.push(l);
+                    }
+                }
+            }
+            Err(e) => warnings.push(format!("{}: {e}", extra.display())),
+        }
+    }
+    let file_of = |layer: &str| {
+        layer_file
+            .get(layer)
+            .cloned()
+            .unwrap_or_else(|| path.to_path_buf())
+    };
     let roles = resolve_roles(&info, opts)?;
     let layer_of = |role: Role| {
         roles
@@ -646,7 +691,7 @@ pub fn profile(
     let mut repaired: Vec<(String, usize)> = Vec::new();
     progress.stage("villages / 村界", 1);
     let mut villages = read_layer(
-        path,
+        &file_of(&village_layer),
         &village_layer,
         ReadOptions {
             display: false,
@@ -661,14 +706,15 @@ pub fn profile(
     const PARCEL_FIELDS: [&str; 7] = ["DLBM", "TBMJ", "TBDLMJ", "KCMJ", "KCDLBM", "GDPDJB", "DLMC"];
     let parcel_opts = ReadOptions {
         fields: Some(PARCEL_FIELDS.iter().map(|s| s.to_string()).collect()),
-        filter: opts
-            .ledger_only
-            .then(|| "trim(DLBM) IN ('0101','0102','0103')".to_string()),
+        filter: opts.ledger_only.then(|| {
+            "trim(DLBM) IN ('0101','0102','0103','101','102','103','101.0','102.0','103.0')"
+                .to_string()
+        }),
         display: false,
     };
     progress.stage("parcels / 图斑", 1);
     let mut parcels = read_layer(
-        path,
+        &file_of(&parcel_layer),
         &parcel_layer,
         parcel_opts,
         progress,
@@ -728,7 +774,14 @@ pub fn profile(
     // Permanent basic farmland: inside each village, and the farmland inside it.
     let mut in_pf_share: Option<Vec<f64>> = None;
     if let Some(name) = layer_of(Role::PermanentFarmland) {
-        let pfl = read_shapes(path, &name, &crs, &mut warnings, &mut repaired, progress)?;
+        let pfl = read_shapes(
+            &file_of(&name),
+            &name,
+            &crs,
+            &mut warnings,
+            &mut repaired,
+            progress,
+        )?;
         progress.stage("permanent farmland / 永久基本农田", pfl.geoms.len() as u64);
         stage("permanent farmland read");
         let per_village = zone_areas(&zones, &pfl, progress)?;
@@ -769,7 +822,14 @@ pub fn profile(
             let Some(name) = layer_of(role) else {
                 continue;
             };
-            let l = read_shapes(path, &name, &crs, &mut warnings, &mut repaired, progress)?;
+            let l = read_shapes(
+                &file_of(&name),
+                &name,
+                &crs,
+                &mut warnings,
+                &mut repaired,
+                progress,
+            )?;
             for (v, a) in zone_areas(&zones, &l, progress)?.into_iter().enumerate() {
                 if set == 0 {
                     out[v].eco_redline_mu = a;
@@ -780,7 +840,7 @@ pub fn profile(
         }
         if let Some(name) = layer_of(Role::Enterprises) {
             let mut e = read_layer(
-                path,
+                &file_of(&name),
                 &name,
                 ReadOptions {
                     display: false,
@@ -875,6 +935,14 @@ pub fn profile(
         warnings,
         quality: q,
         sources,
+        role_files: roles
+            .iter()
+            .filter_map(|c| c.layer.clone())
+            .map(|l| {
+                let f = file_of(&l);
+                (l, f)
+            })
+            .collect(),
         roles,
         crs: crs.label(),
         ledger_only: opts.ledger_only,
@@ -942,15 +1010,25 @@ fn sum_land_use(
     let mut farmland_parcels: Vec<(u32, f64)> = Vec::new();
     for (p, sh) in shares.iter().enumerate() {
         let code_v = parcels.attrs.get(p, f.dlbm);
-        let code = code_v.to_string();
-        let code = code.trim();
+        let raw = code_v.to_string();
+        let code = landuse::normalize_code(raw.trim());
+        if code != raw.trim() {
+            q.dlbm_repaired += 1;
+        }
+        let code = code.as_str();
         let gross = match f.tbmj {
             Some(_) => num_of(parcels, f.tbmj, p),
             None => parcels.geoms.planar_area(p),
         };
         let deduct = num_of(parcels, f.kcmj, p);
-        let land = match f.tbdlmj {
-            Some(_) => num_of(parcels, f.tbdlmj, p),
+        let land = match f.tbdlmj.map(|c| parcels.attrs.get(p, c).as_f64()) {
+            Some(Some(v)) => v,
+            // An empty TBDLMJ cell: the parcel's own TBMJ − KCMJ.
+            Some(None) if f.tbmj.is_some() => {
+                q.tbdlmj_missing += 1;
+                gross - deduct
+            }
+            Some(None) => 0.0,
             None => gross - deduct,
         };
         if f.tbdlmj.is_some()
@@ -1219,6 +1297,18 @@ fn is_year_column(name: &str) -> bool {
 }
 
 fn quality_warnings(q: &DataQuality, w: &mut Vec<String>) {
+    if q.dlbm_repaired > 0 {
+        w.push(format!(
+            "{n} 个图斑的地类编码 DLBM 存成了数字（如 101），已按编码补足前导零（0101）/ {n} parcels have DLBM stored as a number (e.g. 101), read as the code with its leading zero (0101)",
+            n = q.dlbm_repaired
+        ));
+    }
+    if q.tbdlmj_missing > 0 {
+        w.push(format!(
+            "{n} 个图斑的 TBDLMJ 为空，按 TBMJ − KCMJ 计算 / {n} parcels have an empty TBDLMJ: TBMJ − KCMJ used",
+            n = q.tbdlmj_missing
+        ));
+    }
     if q.empty_parcels > 0 {
         w.push(format!(
             "{} 个图斑没有几何，未计入任何村（TBDLMJ 合计 {:.2} 亩）/ {} parcels have no geometry and are not counted ({:.2} mu)",
@@ -1397,6 +1487,11 @@ pub fn project_inputs(
         })?;
     if opts.villages.is_none() {
         opts.villages = Some(layer.layer.clone());
+    }
+    for l in &project.layers {
+        if l.path != layer.path && !opts.extra_files.contains(&l.path) {
+            opts.extra_files.push(l.path.clone());
+        }
     }
     let mut msgs = cache.ensure(&project.datasets, progress);
     for spec in &layer.joins {

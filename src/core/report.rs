@@ -46,16 +46,16 @@ pub struct ReportMaps {
 }
 
 impl ReportMaps {
-    /// Loads the village and parcel layers of `path` for drawing, and the basemap package.
+    /// Loads the village layer and the parcel layer (each `(file, layer)`) for drawing, and the
+    /// basemap package.
     pub fn load(
-        path: &Path,
-        villages: &str,
-        parcels: &str,
+        villages: (&Path, &str),
+        parcels: (&Path, &str),
         basemap: Option<&Path>,
         progress: &Progress,
     ) -> anyhow::Result<ReportMaps> {
         // The maps need the parcels' class and the villages' codes and names, nothing else.
-        let load = |layer: &str, fields: &[&str]| {
+        let load = |(path, layer): (&Path, &str), fields: &[&str]| {
             if super::layer::is_geopackage(path) {
                 let opts = super::gpkg::ReadOptions {
                     fields: Some(fields.iter().map(|f| f.to_string()).collect()),

@@ -61,7 +61,7 @@ pub struct ProfileUi {
     pub cache_path: Option<PathBuf>,
     /// Layers the user chose for roles (the others are found by name or fields).
     pub role_choices: Vec<(Role, String)>,
-    /// The project's layers in the village layer's file (what a role can be given).
+    /// The project's layers (what a role can be given).
     file_layers: Vec<String>,
     charts: Option<(String, AreaUnit, Vec<TextureHandle>)>,
 }
@@ -136,15 +136,14 @@ impl ProfileUi {
             ..Default::default()
         };
         if let Some(p) = parcel_layer(layers) {
-            if p.data.source.path == path {
-                opts.parcels = Some(p.data.source.layer.clone());
+            opts.parcels = Some(p.data.source.layer.clone());
+        }
+        self.file_layers = layers.iter().map(|l| l.data.source.layer.clone()).collect();
+        for l in layers {
+            if l.data.source.path != path && !opts.extra_files.contains(&l.data.source.path) {
+                opts.extra_files.push(l.data.source.path.clone());
             }
         }
-        self.file_layers = layers
-            .iter()
-            .filter(|l| l.data.source.path == path)
-            .map(|l| l.data.source.layer.clone())
-            .collect();
         for (role, layer) in &self.role_choices {
             if self.file_layers.contains(layer) {
                 opts.set(*role, Some(layer.clone()));
