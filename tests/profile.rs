@@ -791,3 +791,31 @@ fn data_package_of_a_town_has_its_department_rows() {
         );
     }
 }
+
+/// A village layer without town names takes them from a town layer found by its name (乡镇界)
+/// or named with --towns; the output says which layer played the towns.
+#[test]
+fn towns_come_from_a_town_layer_when_villages_have_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = sample();
+    let odd = dir.path().join("towns.gpkg");
+    let (s, o) = (src.to_str().unwrap(), odd.to_str().unwrap());
+    if !ogr2ogr(&["-f", "GPKG", o, s, "CJDCQ", "-select", "ZLDWDM,ZLDWMC"]) {
+        common::skip(
+            "towns_come_from_a_town_layer_when_villages_have_none",
+            "ogr2ogr not installed",
+        );
+        return;
+    }
+    assert!(ogr2ogr(&["-update", o, s, "DLTB"]));
+    assert!(ogr2ogr(&["-update", "-nln", "乡镇界", o, s, "XZQ"]));
+    let base = json_of(&[s, "--all", "--ledger"]);
+    let got = json_of(&[o, "--all", "--ledger"]);
+    assert_eq!(base.len(), got.len());
+    for (a, b) in base.iter().zip(&got) {
+        assert_eq!(a["town_name"], b["town_name"], "{}", a["name"]);
+        assert_eq!(b["layer_roles"]["towns"], "乡镇界");
+    }
+    let named = json_of(&[o, "--all", "--ledger", "--towns", "乡镇界"]);
+    assert_eq!(named[0]["town_name"], base[0]["town_name"]);
+}

@@ -136,6 +136,18 @@ pub fn resolve_roles(info: &DatasetInfo, opts: &ProfileOptions) -> anyhow::Resul
 /// Fields that hold a village's code, in order of preference (the first 12 characters are the
 /// code: a 19-digit ZLDWDM is cut to its village).
 pub const VILLAGE_CODE_FIELDS: &[&str] = &["ZLDWDM", "CJDM", "XZQDM", "DM", "村代码"];
+/// Fields of a town layer that hold the town's name, in order of preference.
+pub const TOWN_NAME_FIELDS: &[&str] = &[
+    "XZMC",
+    "XZQMC",
+    "乡镇名称",
+    "乡镇",
+    "镇名",
+    "MC",
+    "NAME",
+    "name",
+];
+
 /// Fields that hold a village's name, in order of preference.
 pub const VILLAGE_NAME_FIELDS: &[&str] = &["ZLDWMC", "CJMC", "XZQMC", "MC", "村名称"];
 
@@ -762,6 +774,36 @@ pub fn profile(
             )
         })
         .collect();
+
+    // Towns from a town layer, where the village layer names none.
+    if out.iter().all(|v| v.town_name.is_empty()) {
+        if let Some(name) = layer_of(Role::Towns) {
+            let mut t = read_layer(
+                &file_of(&name),
+                &name,
+                ReadOptions {
+                    display: false,
+                    ..Default::default()
+                },
+                progress,
+                &mut warnings,
+                &mut repaired,
+            )?;
+            reproject(&mut t, &crs, &mut warnings)?;
+            let town_zones = Zones::new(&t.geoms);
+            let tname = field(&t, TOWN_NAME_FIELDS);
+            for (v, vp) in out.iter_mut().enumerate() {
+                use geo::InteriorPoint;
+                let Some(p) = super::overlay::to_multipolygon(&villages.geoms, v).interior_point()
+                else {
+                    continue;
+                };
+                if let Some(z) = town_zones.zone_at(p.x(), p.y()) {
+                    vp.town_name = text_of(&t, tname, z);
+                }
+            }
+        }
+    }
 
     // Land use, summed in m².
     let mut q = DataQuality {

@@ -851,6 +851,31 @@ pub fn village_pages(
         "。面积按 TBDLMJ 统计，跨村图斑按面积比例分摊；永久基本农田、管控区为图形面积（{}）。",
         all.crs
     ));
+    // Data checks: repaired shapes per layer, roles that found no layer.
+    let repaired: Vec<String> = all
+        .quality
+        .repaired
+        .iter()
+        .map(|(layer, n)| format!("{layer} {n} 个"))
+        .collect();
+    if !repaired.is_empty() {
+        notes.push_str(&format!(
+            "数据检查：无效面已按 GEOS MakeValid 修复后计算（{}）。",
+            repaired.join("、")
+        ));
+    }
+    let missing: Vec<&str> = all
+        .roles
+        .iter()
+        .filter(|c| c.layer.is_none() && c.role != super::roles::Role::Towns)
+        .map(|c| c.role.label().0)
+        .collect();
+    if !missing.is_empty() {
+        notes.push_str(&format!(
+            "未找到图层：{}（相关数值不可用，不是零）。",
+            missing.join("、")
+        ));
+    }
     paragraph(
         &mut p2,
         &notes,
@@ -1436,6 +1461,21 @@ pub fn write_xlsx(
             all.crs, M2_PER_MU
         ),
     )?;
+    let mut r = all.sources.len() as u32 + 2;
+    for c in &all.roles {
+        if c.layer.is_none() {
+            ws.write_string(r, 0, c.describe())?;
+            r += 1;
+        }
+    }
+    for (layer, n) in &all.quality.repaired {
+        ws.write_string(
+            r,
+            0,
+            format!("数据检查 / data check: {layer} {n} 个无效面已修复 (GEOS MakeValid) / invalid polygons repaired"),
+        )?;
+        r += 1;
+    }
     ws.autofit();
     let tmp = super::files::temp_beside(path);
     wb.save(&tmp)?;
