@@ -112,6 +112,14 @@ pub enum Command {
         /// The town whose atlas is timed (9-digit code; default: the first town).
         #[arg(long)]
         town: Option<String>,
+        /// Counties (parcels each) on which the whole profile is timed against the reference,
+        /// GeoPandas `overlay` with the same apportioning (tests/scripts/crosscheck_profile.py),
+        /// both on a copy of the county written by GeoPandas with clockwise rings.
+        #[arg(long, value_delimiter = ',', default_value = "200000,1000000")]
+        reference_sizes: Vec<usize>,
+        /// Skip the reference comparison.
+        #[arg(long)]
+        no_reference: bool,
     },
     /// Benchmark department data: import a generated 10⁶-row GBK table into the cache against
     /// pandas on the same file, and join the benchmark county's parcels to a village table.
@@ -753,6 +761,87 @@ fn run_bench_profile(
     Ok(out)
 }
 
+/// The whole profile (`yitu profile --all`, load included) against the reference — GeoPandas
+/// `overlay` with the same apportioning, control layers and pyproj areas
+/// (tests/scripts/crosscheck_profile.py) — on counties of `sizes` parcels, each rewritten by
+/// GeoPandas with clockwise rings (tests/scripts/clockwise_copy.py). Both run here, one after the
+/// other, as separate processes; the ratio is reference time / YiTu time (best of `runs` for
+/// YiTu, one run of the reference). The reference also checks YiTu's numbers.
+fn run_bench_reference(
+    data: &std::path::Path,
+    sizes: &[usize],
+    runs: usize,
+) -> anyhow::Result<String> {
+    let scripts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts");
+    let python = [
+        std::env::var_os("YITU_PYTHON").map(PathBuf::from),
+        Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-ref/bin/python")),
+        Some(PathBuf::from("python3")),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|p| {
+        std::process::Command::new(p)
+            .args(["-c", "import geopandas, pyproj"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let Some(python) = python else {
+        return Ok("reference: no Python with GeoPandas (packaging/python-ref.sh): skipped\n".into());
+    };
+    if !scripts.join("crosscheck_profile.py").exists() {
+        return Ok(format!("reference: {} not found: skipped\n", scripts.display()));
+    }
+    let exe = std::env::current_exe()?;
+    let mut out = String::from("\nwhole profile against GeoPandas (county written by GeoPandas, clockwise rings) / 与 GeoPandas 对比:\n");
+    for &n in sizes {
+        let dir = data.with_file_name(format!(
+            "{}-{n}",
+            data.file_name().and_then(|f| f.to_str()).unwrap_or("bench-data")
+        ));
+        let gpkg = ensure_bench_county(&dir, n)?;
+        let copy = dir.join("geopandas_clockwise.gpkg");
+        if !copy.exists() {
+            let o = std::process::Command::new(&python)
+                .arg(scripts.join("clockwise_copy.py"))
+                .arg(&gpkg)
+                .arg(&copy)
+                .output()?;
+            anyhow::ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        }
+        let json = dir.join("profile.json");
+        let mut best = f64::INFINITY;
+        let mut villages = 0;
+        for _ in 0..runs.max(1) {
+            let t = std::time::Instant::now();
+            let o = std::process::Command::new(&exe)
+                .arg("profile")
+                .arg(&copy)
+                .args(["--all", "--format", "json", "--out"])
+                .arg(&json)
+                .output()?;
+            best = best.min(t.elapsed().as_secs_f64());
+            anyhow::ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            villages = serde_json::from_str::<Vec<serde_json::Value>>(&std::fs::read_to_string(&json)?)?
+                .len();
+        }
+        let t = std::time::Instant::now();
+        let o = std::process::Command::new(&python)
+            .arg(scripts.join("crosscheck_profile.py"))
+            .arg(&copy)
+            .arg(&json)
+            .output()?;
+        let reference = t.elapsed().as_secs_f64();
+        let said = String::from_utf8_lossy(&o.stdout);
+        let agreement = said.lines().last().unwrap_or("").to_string();
+        out.push_str(&format!(
+            "  {n} parcels, {villages} villages: YiTu {best:.2} s, GeoPandas {reference:.1} s → {:.1}× faster; {agreement}\n",
+            reference / best
+        ));
+    }
+    Ok(out)
+}
+
 /// The scope given by --village, --town or --all.
 pub fn scope_of(
     village: Option<String>,
@@ -1171,7 +1260,14 @@ pub fn run(cmd: Command) -> i32 {
             parcels,
             runs,
             town,
-        } => match run_bench_profile(&data, parcels, runs, town) {
+            reference_sizes,
+            no_reference,
+        } => match run_bench_profile(&data, parcels, runs, town).and_then(|mut text| {
+            if !no_reference {
+                text.push_str(&run_bench_reference(&data, &reference_sizes, runs)?);
+            }
+            Ok(text)
+        }) {
             Ok(text) => {
                 print!("{text}");
                 0
