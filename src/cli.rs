@@ -787,17 +787,24 @@ fn run_bench_reference(
             .is_ok_and(|o| o.status.success())
     });
     let Some(python) = python else {
-        return Ok("reference: no Python with GeoPandas (packaging/python-ref.sh): skipped\n".into());
+        return Ok(
+            "reference: no Python with GeoPandas (packaging/python-ref.sh): skipped\n".into(),
+        );
     };
     if !scripts.join("crosscheck_profile.py").exists() {
-        return Ok(format!("reference: {} not found: skipped\n", scripts.display()));
+        return Ok(format!(
+            "reference: {} not found: skipped\n",
+            scripts.display()
+        ));
     }
     let exe = std::env::current_exe()?;
     let mut out = String::from("\nwhole profile against GeoPandas (county written by GeoPandas, clockwise rings) / 与 GeoPandas 对比:\n");
     for &n in sizes {
         let dir = data.with_file_name(format!(
             "{}-{n}",
-            data.file_name().and_then(|f| f.to_str()).unwrap_or("bench-data")
+            data.file_name()
+                .and_then(|f| f.to_str())
+                .unwrap_or("bench-data")
         ));
         let gpkg = ensure_bench_county(&dir, n)?;
         let copy = dir.join("geopandas_clockwise.gpkg");
@@ -822,8 +829,9 @@ fn run_bench_reference(
                 .output()?;
             best = best.min(t.elapsed().as_secs_f64());
             anyhow::ensure!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-            villages = serde_json::from_str::<Vec<serde_json::Value>>(&std::fs::read_to_string(&json)?)?
-                .len();
+            villages =
+                serde_json::from_str::<Vec<serde_json::Value>>(&std::fs::read_to_string(&json)?)?
+                    .len();
         }
         let t = std::time::Instant::now();
         let o = std::process::Command::new(&python)
@@ -866,6 +874,9 @@ fn tempfile_dir() -> std::io::Result<PathBuf> {
 /// `yitu profile`: computes the files and writes them; returns text for stdout.
 fn run_profile(mut r: ProfileRequest) -> Result<String, String> {
     use crate::core::{profile, report};
+    if let (Some(o), false) = (&r.out, r.per_village) {
+        crate::core::files::check_writable(o)?;
+    }
     let progress = crate::core::progress::Progress::new();
     let mut data = r.file.clone();
     let mut basemap = r.basemap.clone();
@@ -1203,7 +1214,7 @@ pub fn run(cmd: Command) -> i32 {
                             0
                         }
                         Err(e) => {
-                            eprintln!("{}: {e}", o.display());
+                            eprintln!("{}", crate::core::files::write_error(&o, &e));
                             1
                         }
                     }
@@ -1395,7 +1406,10 @@ pub fn render_png(
         let idx = style::StyleIndex::build(st, &l.attrs, l.len());
         n += render::render_layer(&mut pm, l, st, &idx, &view, &|| false).unwrap_or(0);
     }
-    pm.save_png(out)
+    let png = pm
+        .encode_png()
         .map_err(|e| YituError::Other(e.to_string()))?;
+    crate::core::files::write_atomic(out, png)
+        .map_err(|e| YituError::Other(crate::core::files::write_error(out, &e)))?;
     Ok(n)
 }

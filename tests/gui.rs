@@ -658,3 +658,52 @@ fn village_file_window_opens_a_profile() {
         a.table_rows().len() == 62
     });
 }
+
+/// 一村一档 › 图层角色: the panel says which layer played each role and lets the user give a role
+/// another layer of the project; the files are recomputed with it.
+#[test]
+fn village_file_roles_can_be_chosen_in_the_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = sample_app_with_cache(Some(&dir.path().join("cache.sqlite")));
+    settle(&mut h, "the project's datasets", |a| {
+        !a.busy() && a.data.datasets.len() == 3
+    });
+    h.state_mut().open_profiles();
+    settle(&mut h, "the village files", |a| {
+        !a.busy() && a.profile.profiles.is_some()
+    });
+    let p = h.state().profile.profiles.clone().unwrap();
+    let firms: usize = p.villages.iter().map(|v| v.enterprises).sum();
+    assert!(firms > 0);
+    // The roles section (closed: every role the file needs found its layer) names the
+    // enterprise layer.
+    h.get_by_label("图层角色").click();
+    h.step();
+    h.step();
+    h.get_by_value("自动：enterprises").click();
+    h.step();
+    h.step();
+    // Another point layer of the project plays the enterprises.
+    h.get_all_by_label("talent_sources").last().unwrap().click();
+    h.step();
+    assert_eq!(
+        h.state().profile.role_choices,
+        vec![(
+            yitu::core::roles::Role::Enterprises,
+            "talent_sources".to_string()
+        )]
+    );
+    settle(&mut h, "the recomputed files", |a| {
+        !a.busy()
+            && a.profile.profiles.as_ref().is_some_and(|p| {
+                p.roles
+                    .iter()
+                    .any(|c| c.layer.as_deref() == Some("talent_sources"))
+            })
+    });
+    let q = h.state().profile.profiles.clone().unwrap();
+    assert_eq!(
+        q.villages[0].layer_roles["enterprises"].as_deref(),
+        Some("talent_sources")
+    );
+}

@@ -443,3 +443,193 @@ fn a_closed_pipe_ends_quietly() {
         );
     }
 }
+
+/// Polygons of an area layer drawn twice or over each other count once (the union, as shapely
+/// computes it); villages overlapping each other are reported, and a parcel in the overlap counts
+/// in each, as GeoPandas `overlay` gives it.
+#[test]
+fn overlapping_area_polygons_and_villages() {
+    let e = expected();
+    let o = &e["overlaps"];
+    let (got, text) = profile("overlaps.gpkg", &[]);
+    for (code, w) in o["villages"].as_object().unwrap() {
+        let g = &got[code];
+        for k in [
+            "permanent_farmland_mu",
+            "farmland_mu",
+            "paddy_mu",
+            "eco_redline_mu",
+            "area_mu",
+        ] {
+            close(&format!("{code} {k}"), num(g, k), num(w, k), 0.01);
+        }
+    }
+    assert!(text.contains("重叠") && text.contains("YJJBNTTB"), "{text}");
+    let overlap = num(&o["village_overlaps"][0], "overlap_mu");
+    assert!(
+        text.contains(&format!("{overlap:.2} 亩")) && text.contains("350322900601"),
+        "the village overlap is reported: {text}"
+    );
+}
+
+/// A folder of GBK shapefiles without .cpg, read as one dataset, and a project listing them as
+/// separate files: the same names and numbers.
+#[test]
+fn a_folder_of_shapefiles_and_a_project_of_them() {
+    let e = expected();
+    let s = &e["shp_folder"];
+    for input in ["shp_folder", "shp_folder.yitu"] {
+        let (got, text) = profile(input, &[]);
+        for (code, w) in s["villages"].as_object().unwrap() {
+            let g = &got[code];
+            assert_eq!(g["name"], w["name"], "{input} {code}");
+            for k in ["farmland_mu", "paddy_mu", "area_mu"] {
+                close(&format!("{input} {code} {k}"), num(g, k), num(w, k), 0.01);
+            }
+        }
+        assert!(
+            text.contains("GBK"),
+            "{input}: the encoding guess is said: {text}"
+        );
+    }
+    // The report's map reads the parcels from their own file.
+    let out = tempfile::tempdir().unwrap();
+    let pdf = out.path().join("r.pdf");
+    let (ok, text) = yitu(&[
+        "profile",
+        "shp_folder.yitu",
+        "--village",
+        "350322900701",
+        "--format",
+        "pdf",
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(ok && pdf.exists(), "{text}");
+}
+
+/// DLBM stored as an integer (101 for 0101) and an empty TBDLMJ: read as the code and as
+/// TBMJ − KCMJ, both said.
+#[test]
+fn numeric_land_classes_and_empty_tbdlmj() {
+    let e = expected();
+    let n = &e["numeric_dlbm"];
+    let (got, text) = profile("numeric_dlbm.gpkg", &[]);
+    for (code, w) in n["villages"].as_object().unwrap() {
+        close(
+            "farmland_mu",
+            num(&got[code], "farmland_mu"),
+            num(w, "farmland_mu"),
+            0.01,
+        );
+        close(
+            "paddy_mu",
+            num(&got[code], "paddy_mu"),
+            num(w, "paddy_mu"),
+            0.01,
+        );
+    }
+    assert!(
+        text.contains("0101") && text.contains("TBDLMJ 为空"),
+        "{text}"
+    );
+    // The ledger alone (a filtered read) finds the same farmland.
+    let (ledger, _) = profile("numeric_dlbm.gpkg", &["--ledger"]);
+    for (code, w) in n["villages"].as_object().unwrap() {
+        close(
+            "ledger farmland_mu",
+            num(&ledger[code], "farmland_mu"),
+            num(w, "farmland_mu"),
+            0.01,
+        );
+    }
+}
+
+/// Enterprises on a village's edges and corners are counted (each once), one outside every
+/// village is reported; the layer 企业名录 is found by its name.
+#[test]
+fn enterprises_on_edges_count_once() {
+    let e = expected();
+    let x = &e["enterprise_edges"];
+    let (got, text) = profile("enterprise_edges.gpkg", &[]);
+    let total: f64 = got.values().map(|v| num(v, "enterprises")).sum();
+    assert_eq!(total as u64, x["total_inside_villages"].as_u64().unwrap());
+    for (code, range) in x["per_village_range"].as_object().unwrap() {
+        let n = num(&got[code], "enterprises") as u64;
+        assert!(
+            (range[0].as_u64().unwrap()..=range[1].as_u64().unwrap()).contains(&n),
+            "{code}: {n}"
+        );
+        assert_eq!(got[code]["layer_roles"]["enterprises"], "企业名录");
+    }
+    assert!(text.contains("1 家企业不在任何村内"), "{text}");
+}
+
+/// More encodings: UTF-8 under a GBK declaration (LDID 0x4D, .cpg 936), Latin text without a
+/// declaration, a .cpg with a byte-order mark, GBK whose every name is valid UTF-8.
+#[test]
+fn declared_encodings_the_bytes_contradict() {
+    let e = expected();
+    for (file, w) in e["encoding_extras"]["files"].as_object().unwrap() {
+        let l = yitu::core::layer::load_layer(
+            &dir().join(file),
+            None,
+            &yitu::core::progress::Progress::new(),
+        )
+        .unwrap_or_else(|err| panic!("{file}: {err}"));
+        let names: Vec<&str> = l.attrs.fields.iter().map(|f| f.name.as_str()).collect();
+        let want: Vec<&str> = w["field_names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(names, want, "{file}");
+        let col = l.attrs.field_index(want[1]).unwrap();
+        let values: Vec<String> = (0..l.len())
+            .map(|r| l.attrs.get(r, col).to_string())
+            .collect();
+        let want_values: Vec<String> = w["village_names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(values, want_values, "{file}: {:?}", l.warnings);
+    }
+}
+
+/// Rows that only mention a sum (备注 = 不含合计, 口径 = 本年累计) and a village named 合计村 are
+/// data; 合计 and 全县合计 rows without a code are left out.
+#[test]
+fn rows_that_only_mention_a_sum_are_kept() {
+    let e = expected();
+    let out = tempfile::tempdir().unwrap();
+    let mut c = yitu::core::cache::Cache::open(&out.path().join("c.sqlite")).unwrap();
+    for (file, w) in e["tables"].as_object().unwrap() {
+        let v = c
+            .import_file(
+                "t",
+                "x",
+                &dir().join("tables").join(file),
+                &Default::default(),
+                &yitu::core::progress::Progress::new(),
+            )
+            .unwrap_or_else(|err| panic!("{file}: {err}"));
+        assert_eq!(
+            v.row_count as u64,
+            w["data_rows"].as_u64().unwrap(),
+            "{file}: {:?}",
+            v.notes
+        );
+        let t = c.load_table("t", None).unwrap();
+        let col = t
+            .attrs
+            .field_index(w["numeric_column"].as_str().unwrap())
+            .unwrap();
+        let sum: f64 = (0..t.attrs.len())
+            .filter_map(|r| t.attrs.get(r, col).as_f64())
+            .sum();
+        close(file, sum, w["sum"].as_f64().unwrap(), 1e-9);
+    }
+}

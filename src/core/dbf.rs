@@ -190,8 +190,8 @@ fn is_utf8_with_cjk(dbf: &Path) -> bool {
 }
 
 /// What the bytes of the file say: UTF-8 when all of its text is valid UTF-8, else GB18030
-/// (or Windows-1252 when GB18030 cannot read it and finds no Chinese in it: Latin text such as
-/// Café).
+/// (or Windows-1252 when GB18030 cannot read a quarter or more of its non-ASCII texts: Latin text
+/// such as Café, Zoë).
 ///
 /// One exception: GBK text can be valid UTF-8 by chance (溪头 is CF AA CD B7, which UTF-8 reads
 /// as two Greek/Coptic letters). When the whole file's non-ASCII text is only such two-byte
@@ -199,7 +199,7 @@ fn is_utf8_with_cjk(dbf: &Path) -> bool {
 /// character lives), and GB18030 reads it without error, it is GB18030.
 fn by_bytes(dbf: &Path) -> &'static Encoding {
     let (mut utf8, mut beyond_latin1, mut three_byte, mut gb_ok) = (true, false, false, true);
-    let mut gb_cjk = false;
+    let (mut non_ascii, mut gb_failed) = (0usize, 0usize);
     let _ = scan_text(dbf, |b| {
         if std::str::from_utf8(b).is_err() {
             utf8 = false;
@@ -213,15 +213,19 @@ fn by_bytes(dbf: &Path) -> &'static Encoding {
             }
         }
         if !b.is_ascii() {
-            let (text, errors) = GB18030.decode_without_bom_handling(b);
-            gb_ok &= !errors;
-            gb_cjk |= text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+            non_ascii += 1;
+            if GB18030.decode_without_bom_handling(b).1 {
+                gb_ok = false;
+                gb_failed += 1;
+            }
         }
         true
     });
     if utf8 && !(beyond_latin1 && !three_byte && gb_ok) {
         UTF_8
-    } else if !gb_ok && !gb_cjk {
+    } else if gb_failed > 0 && gb_failed * 4 >= non_ascii {
+        // A quarter or more of the non-ASCII texts are not GBK at all: Latin text (Café, Zoë),
+        // not a GBK file with a few damaged bytes.
         encoding_rs::WINDOWS_1252
     } else {
         GB18030

@@ -167,6 +167,7 @@ pub fn write_package(
             None => vec![true; l.len()],
         });
     }
+    super::files::check_writable(out).map_err(anyhow::Error::msg)?;
     progress.stage("写入数据包 / writing the package", layers.len() as u64 + 1);
     let w = GpkgWriter::create(out)
         .with_context(|| format!("无法创建 / cannot create {}", out.display()))?;

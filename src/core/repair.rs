@@ -58,9 +58,20 @@ impl RepairStats {
 /// are left alone. Returns what was changed.
 pub fn make_fit(store: &mut GeometryStore) -> RepairStats {
     let mut stats = RepairStats::default();
-    let doubtful: Vec<usize> = (0..store.len())
-        .filter(|&f| store.kinds[f] == GeomKind::Polygon && !is_surely_valid(store, f))
-        .collect();
+    // The screen runs on all cores; it cannot be cancelled, so a dummy progress.
+    let progress = super::progress::Progress::new();
+    let doubtful: Vec<usize> = super::overlay::par_map(store.len(), &progress, |f| {
+        store.kinds[f] == GeomKind::Polygon && !is_surely_valid(store, f)
+    })
+    .map(|flags| {
+        flags
+            .into_iter()
+            .enumerate()
+            .filter(|(_, d)| *d)
+            .map(|(f, _)| f)
+            .collect()
+    })
+    .unwrap_or_default();
     let mut repaired: Vec<(usize, Option<MultiPolygon<f64>>)> = Vec::new();
     if !doubtful.is_empty() {
         // GEOS reports each invalidity ("Self-intersection at or near point …") through GDAL's
@@ -359,7 +370,18 @@ struct Seg {
 /// inside their shell and outside each other, parts apart). Anything it cannot vouch for goes to
 /// GEOS. Exact (robust orientation predicates); O(n log n) in the number of vertices.
 pub fn is_surely_valid(store: &GeometryStore, f: usize) -> bool {
-    let mut segs: Vec<Seg> = Vec::new();
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<(Vec<Seg>, Vec<Coord<f64>>)> =
+            const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+    }
+    SCRATCH.with(|s| {
+        let (segs, pts) = &mut *s.borrow_mut();
+        screen(store, f, segs, pts)
+    })
+}
+
+fn screen(store: &GeometryStore, f: usize, segs: &mut Vec<Seg>, pts: &mut Vec<Coord<f64>>) -> bool {
+    segs.clear();
     let mut ring_no = 0u32;
     for part in store.parts(f) {
         for r in part.rings() {
@@ -367,7 +389,7 @@ pub fn is_surely_valid(store: &GeometryStore, f: usize) -> bool {
                 return false;
             }
             // The cycle of points: consecutive duplicates and the closing point dropped.
-            let mut pts: Vec<Coord<f64>> = Vec::with_capacity(r.len());
+            pts.clear();
             for c in r {
                 let p = Coord { x: c[0], y: c[1] };
                 if pts.last() != Some(&p) {
@@ -429,6 +451,9 @@ pub fn is_surely_valid(store: &GeometryStore, f: usize) -> bool {
                 return false;
             }
         }
+    }
+    if ring_no <= 1 {
+        return true;
     }
     // No two rings meet: each ring lies wholly inside or outside each other one, so one point
     // tells. Holes must lie in their shell and outside the other holes; parts outside each other

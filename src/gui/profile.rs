@@ -719,7 +719,11 @@ impl ProfileUi {
     /// Which layer plays which role, each changeable to another layer of the same file
     /// (自动 = found by name or fields); 重新计算 recomputes with the choice.
     fn roles_ui(&mut self, ui: &mut Ui, all: &Profiles, layers: &[MapLayer], lang: Lang) {
-        let missing = all.roles.iter().any(|c| c.layer.is_none());
+        // Open when a role the file needs found no layer (towns are optional).
+        let missing = all
+            .roles
+            .iter()
+            .any(|c| c.layer.is_none() && c.role != Role::Towns);
         egui::CollapsingHeader::new(lang.tr("图层角色", "Layer roles"))
             .id_salt("layer-roles")
             .default_open(missing)
