@@ -188,7 +188,7 @@ fn lonlat(s: &GeometryStore) -> GeometryStore {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(2048))]
 
     #[test]
     fn drawing_order_changes_no_area_and_no_share(shape in valid_shape(), d in drawing()) {

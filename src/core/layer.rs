@@ -56,6 +56,28 @@ impl SpatialIndex {
         hits.into_iter().map(move |i| self.ids[i])
     }
 
+    /// Calls `f` with every feature whose box meets `bb`, without allocating (the traversal stack
+    /// is kept per thread): the hot path of overlays.
+    pub fn visit(&self, bb: &BBox, mut f: impl FnMut(u32)) {
+        thread_local! {
+            static STACK: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let Some(t) = &self.tree else {
+            return;
+        };
+        STACK.with(|s| {
+            let mut stack = s.borrow_mut();
+            t.visit_query_with_stack(
+                bb.min_x,
+                bb.min_y,
+                bb.max_x,
+                bb.max_y,
+                &mut |i: usize| f(self.ids[i]),
+                &mut stack,
+            );
+        });
+    }
+
     /// Number of indexed features.
     pub fn len(&self) -> usize {
         self.ids.len()

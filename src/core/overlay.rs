@@ -137,6 +137,110 @@ fn contains(zone: &MultiPolygon<f64>, x: f64, y: f64) -> bool {
     inside
 }
 
+/// The counter-clockwise ring of `zone` when it is one convex polygon without holes (collinear
+/// points allowed, no fold-backs), else `None`.
+fn convex_ring(zone: &MultiPolygon<f64>) -> Option<Vec<Coord<f64>>> {
+    let [p] = zone.0.as_slice() else {
+        return None;
+    };
+    if !p.interiors().is_empty() {
+        return None;
+    }
+    let mut pts: Vec<Coord<f64>> = Vec::with_capacity(p.exterior().0.len());
+    for c in &p.exterior().0 {
+        if pts.last() != Some(c) {
+            pts.push(*c);
+        }
+    }
+    while pts.len() > 1 && pts.first() == pts.last() {
+        pts.pop();
+    }
+    let n = pts.len();
+    if n < 3 {
+        return None;
+    }
+    let area: f64 = (0..n)
+        .map(|i| {
+            let (a, b) = (pts[i], pts[(i + 1) % n]);
+            a.x * b.y - b.x * a.y
+        })
+        .sum();
+    if area == 0.0 {
+        return None;
+    }
+    if area < 0.0 {
+        pts.reverse();
+    }
+    // Every turn is a left turn or straight on (not back); and the turns add up to one round
+    // (a convex ring winds once: its edge directions' angles rise monotonically through 2π).
+    let mut turning = 0.0;
+    for i in 0..n {
+        let (a, b, c) = (pts[i], pts[(i + 1) % n], pts[(i + 2) % n]);
+        let (ux, uy, vx, vy) = (b.x - a.x, b.y - a.y, c.x - b.x, c.y - b.y);
+        let cross = ux * vy - uy * vx;
+        let dot = ux * vx + uy * vy;
+        if cross < 0.0 || (cross == 0.0 && dot < 0.0) {
+            return None;
+        }
+        turning += cross.atan2(dot);
+    }
+    ((turning - std::f64::consts::TAU).abs() < 1e-6).then_some(pts)
+}
+
+/// Area of `subject` (rings of any shape; holes subtract) inside the convex counter-clockwise
+/// ring `clip`: each ring clipped to the half-planes of `clip`'s edges (Sutherland–Hodgman,
+/// exact in area for a convex clipper), areas summed with the rings' roles.
+fn convex_clip_area(subject: &MultiPolygon<f64>, clip: &[Coord<f64>]) -> f64 {
+    let ring_area = |ring: &[Coord<f64>]| -> f64 {
+        let mut pts: Vec<Coord<f64>> = ring.to_vec();
+        if pts.len() > 1 && pts.first() == pts.last() {
+            pts.pop();
+        }
+        let n = clip.len();
+        for i in 0..n {
+            if pts.is_empty() {
+                return 0.0;
+            }
+            let (a, b) = (clip[i], clip[(i + 1) % n]);
+            let side = |p: &Coord<f64>| (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x);
+            let mut out = Vec::with_capacity(pts.len() + 2);
+            for k in 0..pts.len() {
+                let cur = pts[k];
+                let prev = pts[(k + pts.len() - 1) % pts.len()];
+                let (sc, sp) = (side(&cur), side(&prev));
+                if (sp >= 0.0) != (sc >= 0.0) {
+                    let t = sp / (sp - sc);
+                    out.push(Coord {
+                        x: prev.x + t * (cur.x - prev.x),
+                        y: prev.y + t * (cur.y - prev.y),
+                    });
+                }
+                if sc >= 0.0 {
+                    out.push(cur);
+                }
+            }
+            pts = out;
+        }
+        let m = pts.len();
+        (0..m)
+            .map(|i| {
+                let (a, b) = (pts[i], pts[(i + 1) % m]);
+                a.x * b.y - b.x * a.y
+            })
+            .sum::<f64>()
+            .abs()
+            / 2.0
+    };
+    subject
+        .0
+        .iter()
+        .map(|p| {
+            ring_area(&p.exterior().0) - p.interiors().iter().map(|h| ring_area(&h.0)).sum::<f64>()
+        })
+        .sum::<f64>()
+        .max(0.0)
+}
+
 /// Whether (x, y) lies within `tol` of the boundary of `zone`.
 fn on_boundary(zone: &MultiPolygon<f64>, x: f64, y: f64, tol: f64) -> bool {
     zone.0.iter().any(|p| {
@@ -163,6 +267,8 @@ pub struct Zones {
     boxes: Vec<BBox>,
     index: SpatialIndex,
     segments: SpatialIndex,
+    /// The zone of each boundary segment.
+    seg_zone: Vec<u32>,
 }
 
 impl Zones {
@@ -172,6 +278,7 @@ impl Zones {
             .map(|f| to_multipolygon(store, f))
             .collect();
         let mut seg_boxes = Vec::new();
+        let mut seg_zone = Vec::new();
         for f in 0..store.len() {
             if store.kinds[f] != GeomKind::Polygon {
                 continue;
@@ -182,6 +289,7 @@ impl Zones {
                     b.add(w[0][0], w[0][1]);
                     b.add(w[1][0], w[1][1]);
                     seg_boxes.push(b);
+                    seg_zone.push(f as u32);
                 }
             }
         }
@@ -190,6 +298,7 @@ impl Zones {
             boxes: store.bboxes.clone(),
             index: SpatialIndex::build(&store.bboxes),
             segments: SpatialIndex::build(&seg_boxes),
+            seg_zone,
         }
     }
 
@@ -222,6 +331,22 @@ impl Zones {
             return vec![];
         }
         let bb = store.bboxes[f];
+        let p = store.ring(store.part_offsets[store.feature_offsets[f] as usize] as usize)[0];
+        // Fast path, without allocating: no zone boundary comes near, so the feature lies wholly
+        // in each zone holding its first point (one, unless zones overlap).
+        let mut near = false;
+        self.segments.visit(&bb, |i| {
+            near |= Some(self.seg_zone[i as usize]) != except;
+        });
+        if !near {
+            let mut out = Vec::new();
+            self.index.visit(&bb, |z| {
+                if Some(z) != except && contains(&self.polys[z as usize], p[0], p[1]) {
+                    out.push((z, 1.0));
+                }
+            });
+            return out;
+        }
         let cands: Vec<u32> = self
             .index
             .query(&bb)
@@ -230,16 +355,26 @@ impl Zones {
         if cands.is_empty() {
             return vec![];
         }
-        let crossed = self.segments.query(&bb).next().is_some();
-        if !crossed {
-            // No zone boundary comes near: the parcel lies wholly in each zone holding its first
-            // point (one, unless zones overlap).
-            let p = store.ring(store.part_offsets[store.feature_offsets[f] as usize] as usize)[0];
-            return cands
-                .into_iter()
-                .filter(|z| contains(&self.polys[*z as usize], p[0], p[1]))
-                .map(|z| (z, 1.0))
-                .collect();
+        // Zones whose boundary comes near the feature; the others hold it wholly or not at all.
+        let mut crossing: Vec<u32> = self
+            .segments
+            .query(&bb)
+            .map(|i| self.seg_zone[i as usize])
+            .filter(|z| Some(*z) != except)
+            .collect();
+        crossing.sort_unstable();
+        crossing.dedup();
+        let (whole, cands): (Vec<u32>, Vec<u32>) = cands
+            .into_iter()
+            .partition(|z| crossing.binary_search(z).is_err());
+        let inside: Vec<u32> = whole
+            .into_iter()
+            .filter(|z| contains(&self.polys[*z as usize], p[0], p[1]))
+            .collect();
+        if cands.is_empty() {
+            // No zone boundary comes near: the feature lies wholly in each zone holding its
+            // first point (one, unless zones overlap).
+            return inside.into_iter().map(|z| (z, 1.0)).collect();
         }
         // Boolean operations run on coordinates relative to the feature's corner: projected
         // coordinates of 10⁷ m leave too few significant digits for shares that sum to 1
@@ -259,14 +394,19 @@ impl Zones {
         {
             return vec![(z, 1.0)];
         }
-        let mut pieces = Vec::new();
+        let mut pieces: Vec<(u32, f64)> = inside.into_iter().map(|z| (z, total)).collect();
         for z in cands {
             let zone = clip_zone(&self.polys[z as usize], &bb);
             if zone.0.is_empty() {
                 continue;
             }
             let zone = zone.translate(-ox, -oy);
-            let a = poly.intersection(&zone).unsigned_area();
+            // Most boundary pieces are convex (a village edge cutting a parcel's box): the area
+            // of the feature inside a convex piece is exact by clipping; others go to geo.
+            let a = match convex_ring(&zone) {
+                Some(clip) => convex_clip_area(&poly, &clip),
+                None => poly.intersection(&zone).unsigned_area(),
+            };
             if a > total * 1e-12 {
                 pieces.push((z, a));
             }
@@ -284,7 +424,7 @@ impl Zones {
         pieces
             .into_iter()
             .map(|(z, a)| (z, (a / denominator).min(1.0)))
-            .collect()
+            .collect::<Vec<_>>()
     }
 
     /// The zone holding point feature `f` of `store` (its first point), if any.
