@@ -162,13 +162,13 @@ pub fn group(code: &str) -> Option<LandGroup> {
 /// A land-use code as the standard writes it: a four-digit code stored as a number by a
 /// spreadsheet or a numeric field (101, 101.0) gets back its leading zero (0101); other codes
 /// (two-digit 09, 05H1, 1203…) are unchanged.
-pub fn normalize_code(raw: &str) -> String {
+pub fn normalize_code(raw: &str) -> std::borrow::Cow<'_, str> {
     let t = raw.trim();
     let t = t.strip_suffix(".0").unwrap_or(t);
     if t.len() == 3 && t.bytes().all(|b| b.is_ascii_digit()) {
-        format!("{t:0>4}")
+        std::borrow::Cow::Owned(format!("0{t}"))
     } else {
-        t.to_string()
+        std::borrow::Cow::Borrowed(t)
     }
 }
 

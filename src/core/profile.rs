@@ -1053,11 +1053,11 @@ fn sum_land_use(
     for (p, sh) in shares.iter().enumerate() {
         let code_v = parcels.attrs.get(p, f.dlbm);
         let raw = code_v.to_string();
-        let code = landuse::normalize_code(raw.trim());
-        if code != raw.trim() {
+        let code = landuse::normalize_code(&raw);
+        if matches!(code, std::borrow::Cow::Owned(_)) {
             q.dlbm_repaired += 1;
         }
-        let code = code.as_str();
+        let code: &str = &code;
         let gross = match f.tbmj {
             Some(_) => num_of(parcels, f.tbmj, p),
             None => parcels.geoms.planar_area(p),
@@ -1117,7 +1117,12 @@ fn sum_land_use(
             let vp = &mut out[v as usize];
             vp.parcels += 1;
             covered[v as usize] += gross * s;
-            *vp.landuse_mu.entry(code.to_string()).or_default() += land * s;
+            match vp.landuse_mu.get_mut(code) {
+                Some(a) => *a += land * s,
+                None => {
+                    vp.landuse_mu.insert(code.to_string(), land * s);
+                }
+            }
             match group {
                 Some(LandGroup::Agricultural) => vp.agricultural_mu += land * s,
                 Some(LandGroup::Construction) => vp.construction_mu += land * s,
