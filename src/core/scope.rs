@@ -147,19 +147,48 @@ impl ScopeArea {
         layer: &VectorLayer,
         progress: &Progress,
     ) -> anyhow::Result<(Vec<bool>, super::repair::RepairStats)> {
-        let mut store = layer.geoms.clone();
-        to_crs(&mut store, &layer.crs, &self.crs)?;
-        let stats = super::repair::make_fit(&mut store);
-        let store = &store;
+        // A layer in the scope's CRS is used as it is (ring orientation changes no share), its
+        // few invalid polygons repaired one by one beside it; a layer in another CRS is moved
+        // and repaired as a copy.
+        let same_crs = layer.crs.epsg.is_some() && layer.crs.epsg == self.crs.epsg;
+        let copy;
+        let (store, fixed, mut stats) = if same_crs {
+            let g = &layer.geoms;
+            let doubtful = par_map(g.len(), progress, |f| {
+                g.kinds[f] == GeomKind::Polygon && !super::repair::is_surely_valid(g, f)
+            })?;
+            let mut fixed: std::collections::HashMap<usize, GeometryStore> = Default::default();
+            let mut stats = super::repair::RepairStats::default();
+            for (f, _) in doubtful.iter().enumerate().filter(|(_, d)| **d) {
+                let mut one = GeometryStore::new();
+                one.extend_feature(g, f);
+                let st = super::repair::make_fit(&mut one);
+                stats.repaired += st.repaired;
+                stats.emptied += st.emptied;
+                fixed.insert(f, one);
+            }
+            (g, fixed, stats)
+        } else {
+            let mut g = layer.geoms.clone();
+            to_crs(&mut g, &layer.crs, &self.crs)?;
+            let stats = super::repair::make_fit(&mut g);
+            copy = g;
+            (&copy, Default::default(), stats)
+        };
+        stats.reoriented = 0;
         let m = par_map(store.len(), progress, |f| {
-            if !store.bboxes[f].intersects(&self.bbox) {
+            let (s, i) = match fixed.get(&f) {
+                Some(one) => (one, 0),
+                None => (store, f),
+            };
+            if !s.bboxes[i].intersects(&self.bbox) {
                 return false;
             }
-            if store.kinds[f] != GeomKind::Polygon {
-                return self.zones.meets(store, f);
+            if s.kinds[i] != GeomKind::Polygon {
+                return self.zones.meets(s, i);
             }
-            let share: f64 = self.zones.shares(store, f).iter().map(|s| s.1).sum();
-            share >= 0.5 || (share > 0.0 && share * store.planar_area(f) >= MIN_OVERLAP_M2)
+            let share: f64 = self.zones.shares(s, i).iter().map(|x| x.1).sum();
+            share >= 0.5 || (share > 0.0 && share * s.planar_area(i) >= MIN_OVERLAP_M2)
         })?;
         Ok((m, stats))
     }
