@@ -571,6 +571,9 @@ fn run_join(
     cache: Option<PathBuf>,
 ) -> Result<String, String> {
     use crate::core::{cache::Cache, join, layer::load_layer, progress::Progress};
+    if let Some(o) = out {
+        crate::core::files::check_output(o, &[file])?;
+    }
     let c = Cache::open(&cache.unwrap_or_else(Cache::default_path)).map_err(|e| e.to_string())?;
     let table = c
         .load_table(&spec.dataset, None)
@@ -888,7 +891,7 @@ fn tempfile_dir() -> std::io::Result<PathBuf> {
 fn run_profile(mut r: ProfileRequest) -> Result<String, String> {
     use crate::core::{profile, report};
     if let (Some(o), false) = (&r.out, r.per_village) {
-        crate::core::files::check_writable(o)?;
+        crate::core::files::check_output(o, &[&r.file])?;
     }
     let progress = crate::core::progress::Progress::new();
     let mut data = r.file.clone();
@@ -916,6 +919,11 @@ fn run_profile(mut r: ProfileRequest) -> Result<String, String> {
                 }
             }
         }
+    }
+    if let (Some(o), false) = (&r.out, r.per_village) {
+        let mut inputs: Vec<&std::path::Path> = vec![&data];
+        inputs.extend(r.opts.extra_files.iter().map(|p| p.as_path()));
+        crate::core::files::check_output(o, &inputs)?;
     }
     let t = std::time::Instant::now();
     let p = profile::profile(&data, &r.opts, &progress).map_err(|e| format!("{e:#}"))?;
@@ -1385,6 +1393,19 @@ pub fn render_png(
     use crate::core::{
         error::YituError, geom::BBox, layer::load_layer, progress::Progress, render, style,
     };
+    // 16384 px a side and 2.7·10⁸ pixels (1 GB of RGBA) at most: a typo in --width must not
+    // ask for 40 GB.
+    if width == 0
+        || height == 0
+        || width > 16_384
+        || height > 16_384
+        || (width as u64) * (height as u64) > 268_435_456
+    {
+        return Err(YituError::Other(format!(
+            "图片尺寸 {width}×{height} 超出范围（每边 1–16384 像素，总计不超过 2.68 亿像素）/ image size {width}×{height} out of range (1–16384 px a side, at most 268 million pixels)"
+        )));
+    }
+    crate::core::files::check_output(out, &[file]).map_err(YituError::Other)?;
     let names: Vec<String> = if layers.is_empty() {
         inspect(file)?
             .layers

@@ -150,6 +150,40 @@ fn a_bow_tie_across_two_villages_is_counted_once() {
     );
 }
 
+/// Loads `file` and checks its field names and village names (second field) against `w`;
+/// returns the layer and the expected field names.
+fn names_as_expected<'a>(
+    file: &str,
+    w: &'a Value,
+) -> (yitu::core::layer::VectorLayer, Vec<&'a str>) {
+    let l = yitu::core::layer::load_layer(
+        &dir().join(file),
+        None,
+        &yitu::core::progress::Progress::new(),
+    )
+    .unwrap_or_else(|err| panic!("{file}: {err}"));
+    let names: Vec<&str> = l.attrs.fields.iter().map(|f| f.name.as_str()).collect();
+    let want_names: Vec<&str> = w["field_names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(names, want_names, "{file}");
+    let name_col = l.attrs.field_index(want_names[1]).unwrap();
+    let values: Vec<String> = (0..l.len())
+        .map(|r| l.attrs.get(r, name_col).to_string())
+        .collect();
+    let want_values: Vec<&str> = w["village_names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(values, want_values, "{file}: {:?}", l.warnings);
+    (l, want_names)
+}
+
 /// GBK `.dbf` files, with and without `.cpg`, with language-driver bytes 0x00, 0x4D and 0x57,
 /// and a `.cpg` that says UTF-8 over GBK bytes: field names and every value decoded with one
 /// encoding for the whole file (溪头, 山头, 石亭 are valid UTF-8 as GBK bytes and must not turn
@@ -158,31 +192,7 @@ fn a_bow_tie_across_two_villages_is_counted_once() {
 fn one_encoding_per_dbf_names_included() {
     let e = expected();
     for (file, w) in e["gbk"]["files"].as_object().unwrap() {
-        let l = yitu::core::layer::load_layer(
-            &dir().join(file),
-            None,
-            &yitu::core::progress::Progress::new(),
-        )
-        .unwrap_or_else(|err| panic!("{file}: {err}"));
-        let names: Vec<&str> = l.attrs.fields.iter().map(|f| f.name.as_str()).collect();
-        let want_names: Vec<&str> = w["field_names"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap())
-            .collect();
-        assert_eq!(names, want_names, "{file}");
-        let name_col = l.attrs.field_index(want_names[1]).unwrap();
-        let values: Vec<String> = (0..l.len())
-            .map(|r| l.attrs.get(r, name_col).to_string())
-            .collect();
-        let want_values: Vec<String> = w["village_names"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect();
-        assert_eq!(values, want_values, "{file}");
+        let (l, want_names) = names_as_expected(file, w);
         let code_col = l.attrs.field_index(want_names[0]).unwrap();
         assert_eq!(
             l.attrs.get(0, code_col).to_string(),
@@ -571,31 +581,7 @@ fn enterprises_on_edges_count_once() {
 fn declared_encodings_the_bytes_contradict() {
     let e = expected();
     for (file, w) in e["encoding_extras"]["files"].as_object().unwrap() {
-        let l = yitu::core::layer::load_layer(
-            &dir().join(file),
-            None,
-            &yitu::core::progress::Progress::new(),
-        )
-        .unwrap_or_else(|err| panic!("{file}: {err}"));
-        let names: Vec<&str> = l.attrs.fields.iter().map(|f| f.name.as_str()).collect();
-        let want: Vec<&str> = w["field_names"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap())
-            .collect();
-        assert_eq!(names, want, "{file}");
-        let col = l.attrs.field_index(want[1]).unwrap();
-        let values: Vec<String> = (0..l.len())
-            .map(|r| l.attrs.get(r, col).to_string())
-            .collect();
-        let want_values: Vec<String> = w["village_names"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect();
-        assert_eq!(values, want_values, "{file}: {:?}", l.warnings);
+        names_as_expected(file, w);
     }
 }
 
@@ -632,4 +618,64 @@ fn rows_that_only_mention_a_sum_are_kept() {
             .sum();
         close(file, sum, w["sum"].as_f64().unwrap(), 1e-9);
     }
+}
+
+/// An export over its own input is refused and the input stays as it was; an absurd image size
+/// is refused with a message, not an allocation failure; a header with a 合计 column stays the
+/// header.
+#[test]
+fn exports_never_overwrite_their_input_and_sizes_are_checked() {
+    let out = tempfile::tempdir().unwrap();
+    let copy = out.path().join("c.gpkg");
+    std::fs::copy(dir().join("bowtie.gpkg"), &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let c = copy.to_str().unwrap();
+    for args in [
+        vec!["profile", c, "--all", "--format", "json", "--out", c],
+        vec!["profile", c, "--all", "--format", "xlsx", "--out", c],
+        vec!["render", c, "--out", c],
+    ] {
+        let (ok, text) = yitu(&args);
+        assert!(
+            !ok && text.contains("输出文件就是输入文件"),
+            "{args:?}: {text}"
+        );
+        assert_eq!(std::fs::read(&copy).unwrap(), before, "{args:?}");
+    }
+    let png = out.path().join("big.png");
+    let (ok, text) = yitu(&[
+        "render",
+        c,
+        "--width",
+        "100000",
+        "--height",
+        "100000",
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    assert!(
+        !ok && text.contains("超出范围") && !text.contains("panicked"),
+        "{text}"
+    );
+    assert!(!png.exists());
+    // A header row ending in a 合计 column.
+    let csv = out.path().join("t.csv");
+    std::fs::write(
+        &csv,
+        "村代码,村名,男,女,合计\n350322900101,东岭村,10,12,22\n350322900102,溪头村,5,6,11\n,合计,15,18,33\n",
+    )
+    .unwrap();
+    let mut cache = yitu::core::cache::Cache::open(&out.path().join("c.sqlite")).unwrap();
+    let v = cache
+        .import_file(
+            "t",
+            "x",
+            &csv,
+            &Default::default(),
+            &yitu::core::progress::Progress::new(),
+        )
+        .unwrap();
+    assert_eq!(v.row_count, 2, "{:?}", v.notes);
+    assert_eq!(v.columns[0].name, "村代码");
+    assert_eq!(v.columns[4].name, "合计");
 }

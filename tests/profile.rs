@@ -819,3 +819,65 @@ fn towns_come_from_a_town_layer_when_villages_have_none() {
     let named = json_of(&[o, "--all", "--ledger", "--towns", "乡镇界"]);
     assert_eq!(named[0]["town_name"], base[0]["town_name"]);
 }
+
+/// The same county in Web Mercator (EPSG:3857, whose areas are 1/cos²φ too large) and its
+/// enterprises under a department's field names with units: the same village files, because
+/// the analysis runs in a Gauss-Krüger zone whenever the data's CRS distorts areas by more
+/// than 0.1 %.
+#[test]
+fn a_county_in_web_mercator_gives_the_same_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = sample();
+    let merc = dir.path().join("merc.gpkg");
+    let (s, o) = (src.to_str().unwrap(), merc.to_str().unwrap());
+    if !ogr2ogr(&[
+        "-f",
+        "GPKG",
+        "-t_srs",
+        "EPSG:3857",
+        o,
+        s,
+        "CJDCQ",
+        "DLTB",
+        "YJJBNTTB",
+        "STBHHX",
+        "CZKFBJ",
+    ]) {
+        common::skip(
+            "a_county_in_web_mercator_gives_the_same_numbers",
+            "ogr2ogr not installed",
+        );
+        return;
+    }
+    assert!(ogr2ogr(&[
+        "-update",
+        "-t_srs",
+        "EPSG:3857",
+        "-nln",
+        "企业名录",
+        "-sql",
+        "SELECT geom, name AS \"企业名称\", output_wan AS \"产值（万元）\", tax_wan AS \"税收(万元)\", employees AS \"从业人员（人）\" FROM enterprises",
+        o,
+        s,
+    ]));
+    let base = json_of(&[s, "--all"]);
+    let got = json_of(&[o, "--all"]);
+    for (a, b) in base.iter().zip(&got) {
+        for k in [
+            "area_mu",
+            "farmland_mu",
+            "permanent_farmland_mu",
+            "eco_redline_mu",
+            "dev_boundary_mu",
+            "enterprise_output_wan",
+        ] {
+            let (x, y) = (f(a, k), f(b, k));
+            assert!(
+                (x - y).abs() <= 2e-3 * x.abs().max(1.0),
+                "{} {k}: {x} (EPSG:4528) vs {y} (EPSG:3857)",
+                a["name"]
+            );
+        }
+        assert_eq!(a["enterprises"], b["enterprises"]);
+    }
+}

@@ -43,6 +43,39 @@ pub fn write_error(path: &Path, e: &std::io::Error) -> String {
     format!("{}：{why} ({e})", path.display())
 }
 
+/// Whether `a` and `b` are the same file (the same path, a link to it, or a hard link).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                x.dev() == y.dev() && x.ino() == y.ino()
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = (x, y);
+                std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok()
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Checks that `path` can be written before long work starts: not a folder, its folder exists,
+/// and not one of `inputs` (an export written over the data it was made from would destroy it).
+pub fn check_output(path: &Path, inputs: &[&Path]) -> Result<(), String> {
+    if let Some(i) = inputs.iter().find(|i| same_file(path, i)) {
+        return Err(format!(
+            "{}：输出文件就是输入文件 {}，会把它覆盖，已拒绝 / the output is the input {}: it would be overwritten, refused",
+            path.display(),
+            i.display(),
+            i.display()
+        ));
+    }
+    check_writable(path)
+}
+
 /// Checks that `path` can be written before long work starts: not a folder, its folder exists.
 pub fn check_writable(path: &Path) -> Result<(), String> {
     if path.is_dir() {
@@ -51,11 +84,29 @@ pub fn check_writable(path: &Path) -> Result<(), String> {
             path.display()
         ));
     }
-    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        Some(dir) if !dir.is_dir() => Err(format!(
-            "{}：输出文件夹不存在 / the output folder does not exist",
+    if std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly()) {
+        return Err(format!(
+            "{}：文件是只读的，不会覆盖 / the file is read-only and is not replaced",
             path.display()
-        )),
-        _ => Ok(()),
+        ));
+    }
+    let dir = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => {
+            return Err(format!(
+                "{}：输出文件夹不存在 / the output folder does not exist",
+                path.display()
+            ))
+        }
+        Some(dir) => dir.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    // The folder must take a new file (the temporary one the export is written to).
+    let probe = temp_beside(&dir.join(".yitu-probe"));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(write_error(path, &e)),
     }
 }

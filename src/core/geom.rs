@@ -408,7 +408,8 @@ pub fn point_in_ring(r: &[[f64; 2]], x: f64, y: f64) -> bool {
     inside
 }
 
-fn dist2_point_segment(x: f64, y: f64, a: [f64; 2], b: [f64; 2]) -> f64 {
+/// Squared distance from (x, y) to the segment a–b.
+pub fn dist2_point_segment(x: f64, y: f64, a: [f64; 2], b: [f64; 2]) -> f64 {
     let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
     let len2 = dx * dx + dy * dy;
     let t = if len2 > 0.0 {

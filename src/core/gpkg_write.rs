@@ -43,8 +43,8 @@ use super::sql::{ident as q, literal};
 impl GpkgWriter {
     /// Starts a new GeoPackage that will replace `dest` when finished.
     pub fn create(dest: &Path) -> rusqlite::Result<GpkgWriter> {
-        let tmp = dest.with_extension("gpkg.tmp");
-        let _ = std::fs::remove_file(&tmp);
+        // A temporary name of its own: two exports to the same file never share it.
+        let tmp = super::files::temp_beside(dest);
         let conn = Connection::open(&tmp)?;
         conn.execute_batch(
             "PRAGMA application_id = 1196444487; PRAGMA user_version = 10200; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;

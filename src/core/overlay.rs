@@ -246,16 +246,8 @@ fn on_boundary(zone: &MultiPolygon<f64>, x: f64, y: f64, tol: f64) -> bool {
     zone.0.iter().any(|p| {
         std::iter::once(p.exterior()).chain(p.interiors()).any(|r| {
             r.0.windows(2).any(|w| {
-                let (a, b) = (w[0], w[1]);
-                let (dx, dy) = (b.x - a.x, b.y - a.y);
-                let len2 = dx * dx + dy * dy;
-                let t = if len2 > 0.0 {
-                    (((x - a.x) * dx + (y - a.y) * dy) / len2).clamp(0.0, 1.0)
-                } else {
-                    0.0
-                };
-                let (px, py) = (a.x + t * dx, a.y + t * dy);
-                (x - px).powi(2) + (y - py).powi(2) <= tol * tol
+                super::geom::dist2_point_segment(x, y, [w[0].x, w[0].y], [w[1].x, w[1].y])
+                    <= tol * tol
             })
         })
     })

@@ -515,6 +515,24 @@ fn read_raw(
     })
 }
 
+/// Reads a layer with all its fields, in `crs` (see [`read_layer`]).
+fn read_whole(
+    path: &Path,
+    layer: &str,
+    crs: &Crs,
+    progress: &Progress,
+    warnings: &mut Vec<String>,
+    repaired: &mut Vec<(String, usize)>,
+) -> anyhow::Result<FeatureRead> {
+    let opts = ReadOptions {
+        display: false,
+        ..Default::default()
+    };
+    let mut l = read_layer(path, layer, opts, progress, warnings, repaired)?;
+    reproject(&mut l, crs, warnings)?;
+    Ok(l)
+}
+
 /// Reads only the geometry of a layer, in `crs` (see [`read_layer`]).
 fn read_shapes(
     path: &Path,
@@ -553,12 +571,50 @@ pub fn analysis_crs_of(crs: &Crs, geoms: &super::geom::GeometryStore) -> anyhow:
         !crs.is_unknown(),
         "村界图层坐标系未知 / the village layer has no known CRS"
     );
-    if !crs.is_geographic() {
-        return Ok(crs.clone());
-    }
-    let (lon, _) = geoms.extent().center();
+    let ext = geoms.extent();
+    let lon = if crs.is_geographic() {
+        ext.center().0
+    } else {
+        // A projected CRS is kept where its scale at the villages' centre is within 0.1 % of
+        // true (a Gauss-Krüger zone, a UTM zone); Web Mercator (scale 1/cos φ, +23 % at 25°N) or
+        // a GK zone far from its central meridian would make every geometric area wrong.
+        match projected_scale(crs, &ext) {
+            Some((scale, lon)) if (scale - 1.0).abs() > 1e-3 => lon,
+            Some(_) => return Ok(crs.clone()),
+            None => return Ok(crs.clone()),
+        }
+    };
     let cm = ((lon / 3.0).round() * 3.0).clamp(75.0, 135.0);
     Ok(Crs::epsg(4534 + ((cm - 75.0) / 3.0) as u32))
+}
+
+/// The area scale of projected `crs` at the centre of `ext` (planar area / ellipsoidal area of a
+/// small square there) and the centre's longitude; `None` when it cannot be computed.
+fn projected_scale(crs: &Crs, ext: &super::geom::BBox) -> Option<(f64, f64)> {
+    if ext.is_empty() {
+        return None;
+    }
+    let t = Transformer::to_lonlat(crs).ok()?;
+    let (cx, cy) = ext.center();
+    let d = (ext.width().max(ext.height()) / 100.0).clamp(1.0, 1000.0);
+    let mut sq = super::geom::GeometryStore::new();
+    for (x, y) in [
+        (cx, cy),
+        (cx + d, cy),
+        (cx + d, cy + d),
+        (cx, cy + d),
+        (cx, cy),
+    ] {
+        sq.push_coord(x, y);
+    }
+    sq.end_ring();
+    sq.end_part();
+    sq.end_feature(super::geom::GeomKind::Polygon);
+    let planar = sq.planar_area(0);
+    t.transform(&mut sq.coords).ok()?;
+    let lon = sq.coords[0][0];
+    let geodesic = geodesic_area_m2(&sq, 0);
+    (lon.is_finite() && geodesic.is_finite() && geodesic > 0.0).then(|| (planar / geodesic, lon))
 }
 
 /// Brings `layer` into `crs`; says so in `warnings`.
@@ -600,7 +656,10 @@ fn ellipsoidal_areas(geoms: &super::geom::GeometryStore, crs: &Crs) -> Option<Ve
     let t = Transformer::to_lonlat(crs).ok()?;
     let mut ll = geoms.clone();
     t.transform(&mut ll.coords).ok()?;
-    Some((0..ll.len()).map(|f| geodesic_area_m2(&ll, f)).collect())
+    let areas: Vec<f64> = (0..ll.len()).map(|f| geodesic_area_m2(&ll, f)).collect();
+    // Coordinates the CRS cannot place (a .prj without the zone number over coordinates with
+    // it): no ellipsoidal area, rather than NaN.
+    areas.iter().all(|a| a.is_finite()).then_some(areas)
 }
 
 /// Ellipsoidal area (m²) of polygon `f` of a lon/lat store, independent of ring orientation,
@@ -615,6 +674,17 @@ pub fn geodesic_area_m2(ll: &super::geom::GeometryStore, f: usize) -> f64 {
 
 fn field(read: &FeatureRead, names: &[&str]) -> Option<usize> {
     names.iter().find_map(|n| read.attrs.field_index(n))
+}
+
+/// A field named like one of `names` followed by a unit in brackets: 产值（万元）, 税收(万元).
+fn field_with_unit(read: &FeatureRead, names: &[&str]) -> Option<usize> {
+    names.iter().find_map(|n| {
+        read.attrs.fields.iter().position(|f| {
+            f.name
+                .strip_prefix(n)
+                .is_some_and(|rest| rest.trim_start().starts_with(['(', '（', '[', '【']))
+        })
+    })
 }
 
 fn text_of(read: &FeatureRead, col: Option<usize>, r: usize) -> String {
@@ -685,6 +755,9 @@ pub fn profile(
             .unwrap_or_else(|| path.to_path_buf())
     };
     let roles = resolve_roles(&info, opts)?;
+    for c in roles.iter().filter(|c| !c.alternatives.is_empty()) {
+        warnings.push(c.describe());
+    }
     let layer_of = |role: Role| {
         roles
             .iter()
@@ -751,10 +824,11 @@ pub fn profile(
     );
     let ellipsoidal = ellipsoidal_areas(&villages.geoms, &crs);
     if ellipsoidal.is_none() {
-        warnings.push(
-            "无法计算椭球面积，村域面积为平面面积 / ellipsoidal area unavailable: planar area used"
-                .into(),
-        );
+        warnings.push(format!(
+            "村界坐标无法按其坐标系 {} 换算为经纬度（.prj 与坐标不符？例如坐标带带号而 .prj 没有），村域面积为平面面积 / the village coordinates cannot be placed by their CRS {} (a .prj that does not match the coordinates, e.g. a zone number in the X values): planar area used",
+            crs.label(),
+            crs.label()
+        ));
     }
     let mut out: Vec<VillageProfile> = (0..villages.geoms.len())
         .map(|v| {
@@ -778,18 +852,14 @@ pub fn profile(
     // Towns from a town layer, where the village layer names none.
     if out.iter().all(|v| v.town_name.is_empty()) {
         if let Some(name) = layer_of(Role::Towns) {
-            let mut t = read_layer(
+            let t = read_whole(
                 &file_of(&name),
                 &name,
-                ReadOptions {
-                    display: false,
-                    ..Default::default()
-                },
+                &crs,
                 progress,
                 &mut warnings,
                 &mut repaired,
             )?;
-            reproject(&mut t, &crs, &mut warnings)?;
             let town_zones = Zones::new(&t.geoms);
             let tname = field(&t, TOWN_NAME_FIELDS);
             for (v, vp) in out.iter_mut().enumerate() {
@@ -881,18 +951,14 @@ pub fn profile(
             }
         }
         if let Some(name) = layer_of(Role::Enterprises) {
-            let mut e = read_layer(
+            let e = read_whole(
                 &file_of(&name),
                 &name,
-                ReadOptions {
-                    display: false,
-                    ..Default::default()
-                },
+                &crs,
                 progress,
                 &mut warnings,
                 &mut repaired,
             )?;
-            reproject(&mut e, &crs, &mut warnings)?;
             let (outside, unplaced) = add_enterprises(&e, &zones, &mut out);
             if outside > 0 {
                 warnings.push(format!(
@@ -1158,7 +1224,8 @@ fn sum_land_use(
 /// have no location).
 fn add_enterprises(e: &FeatureRead, zones: &Zones, out: &mut [VillageProfile]) -> (usize, usize) {
     let (mut outside, mut unplaced) = (0, 0);
-    let ef = |names: &[&str]| field(e, names);
+    // Department tables add units to names: 产值（万元）, 从业人员(人).
+    let ef = |names: &[&str]| field(e, names).or_else(|| field_with_unit(e, names));
     let (chain, tier, link, output, tax, staff, lead) = (
         ef(&["chain", "产业链"]),
         ef(&["link", "环节"]),

@@ -117,16 +117,32 @@ pub fn make_fit(store: &mut GeometryStore) -> RepairStats {
 /// `None` when GEOS could make nothing polygonal of it.
 fn geos_make_valid(store: &GeometryStore, f: usize) -> Option<Option<MultiPolygon<f64>>> {
     let mp = super::overlay::to_multipolygon(store, f);
-    // Rings with fewer than 4 points cannot even be built as OGR rings: drop them first (they
-    // carry no area); the feature still counts as repaired.
-    let degenerate = mp.0.iter().any(|p| {
-        std::iter::once(p.exterior())
-            .chain(p.interiors())
-            .any(|r| r.0.len() < 4)
-    });
-    let g = mp.to_gdal().ok()?;
-    if !degenerate && g.is_valid() {
-        return Some(None);
+    // Rings with fewer than 4 points carry no area and cannot even be built as OGR rings (a
+    // point or a line of a GEOMETRYCOLLECTION read into a polygon feature): dropped first, the
+    // feature then counts as repaired.
+    let ring_ok = |r: &geo::LineString<f64>| r.0.len() >= 4;
+    let kept = MultiPolygon(
+        mp.0.iter()
+            .filter(|p| ring_ok(p.exterior()))
+            .map(|p| {
+                geo::Polygon::new(
+                    p.exterior().clone(),
+                    p.interiors()
+                        .iter()
+                        .filter(|r| ring_ok(r))
+                        .cloned()
+                        .collect(),
+                )
+            })
+            .collect(),
+    );
+    let degenerate = kept != mp;
+    if kept.0.is_empty() {
+        return Some(Some(kept));
+    }
+    let g = kept.to_gdal().ok()?;
+    if g.is_valid() {
+        return Some(degenerate.then_some(kept));
     }
     let fixed = g.make_valid(&gdal::cpl::CslStringList::new()).ok()?;
     let mut polys = Vec::new();
@@ -307,22 +323,12 @@ pub fn dissolve_overlaps(store: &mut GeometryStore) -> usize {
 
 /// Distance from (x, y) to the nearest ring of polygon `f`.
 fn boundary_distance(store: &GeometryStore, f: usize, x: f64, y: f64) -> f64 {
-    let mut best = f64::INFINITY;
-    for r in store.rings(f) {
-        for w in r.windows(2) {
-            let (a, b) = (w[0], w[1]);
-            let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
-            let len2 = dx * dx + dy * dy;
-            let t = if len2 > 0.0 {
-                (((x - a[0]) * dx + (y - a[1]) * dy) / len2).clamp(0.0, 1.0)
-            } else {
-                0.0
-            };
-            let (px, py) = (a[0] + t * dx, a[1] + t * dy);
-            best = best.min(((x - px).powi(2) + (y - py).powi(2)).sqrt());
-        }
-    }
-    best
+    store
+        .rings(f)
+        .flat_map(|r| r.windows(2))
+        .map(|w| super::geom::dist2_point_segment(x, y, w[0], w[1]))
+        .fold(f64::INFINITY, f64::min)
+        .sqrt()
 }
 
 /// The centroid of polygon `f`'s first part, when it lies inside the polygon.
@@ -543,6 +549,24 @@ mod tests {
         assert_eq!(st.repaired, 1);
         assert_eq!(s.parts(0).count(), 2);
         assert!((s.planar_area(0) - 50.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_point_beside_a_polygon_is_dropped_not_the_polygon() {
+        // GEOMETRYCOLLECTION(POLYGON, POINT) read into one polygon feature.
+        let mut s = GeometryStore::new();
+        for (x, y) in [(0., 0.), (10., 0.), (10., 10.), (0., 10.), (0., 0.)] {
+            s.push_coord(x, y);
+        }
+        s.end_ring();
+        s.end_part();
+        s.push_coord(20.0, 20.0);
+        s.end_ring();
+        s.end_part();
+        s.end_feature(GeomKind::Polygon);
+        let st = make_fit(&mut s);
+        assert_eq!((st.repaired, st.emptied), (1, 0));
+        assert!((s.planar_area(0) - 100.0).abs() < 1e-9);
     }
 
     #[test]

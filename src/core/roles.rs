@@ -59,6 +59,10 @@ pub struct RoleChoice {
     pub layer: Option<String>,
     /// How it was chosen.
     pub how: How,
+    /// Other layers that could have played it (found by name or fields as well): the user
+    /// should check the choice.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<String>,
 }
 
 impl Role {
@@ -182,6 +186,17 @@ impl Role {
         }
     }
 
+    /// Words in a layer name that say it is something else (a reserve, a plan, a buffer), even
+    /// though it carries the role's name: 永久基本农田储备区 is not permanent farmland.
+    fn excluded_words(self) -> &'static [&'static str] {
+        match self {
+            Role::PermanentFarmland => &["储备", "后备", "整备", "补划", "调出", "reserve"],
+            Role::RedLine | Role::DevBoundary => &["缓冲", "buffer", "调整前"],
+            Role::Villages | Role::Towns => &["注记", "label"],
+            Role::Parcels | Role::Enterprises => &[],
+        }
+    }
+
     /// Whether a layer of this geometry type can play the role.
     fn fits_geometry(self, geometry_type: &str) -> bool {
         let g = geometry_type.to_ascii_uppercase();
@@ -285,28 +300,42 @@ pub fn resolve(
             role,
             layer: Some(l.name.clone()),
             how: How::Named,
+            alternatives: vec![],
         });
     }
     let free = |l: &&LayerInfo| {
-        !taken.iter().any(|t| t == &l.name) && role.fits_geometry(&l.geometry_type)
+        !taken.iter().any(|t| t == &l.name)
+            && role.fits_geometry(&l.geometry_type)
+            && !role
+                .excluded_words()
+                .iter()
+                .any(|w| l.name.to_lowercase().contains(&w.to_lowercase()))
     };
-    // Exact names first, over all aliases; then names carrying an alias.
+    // Exact names first, over all aliases; then names carrying an alias. Every layer that could
+    // play the role is noted, so a second candidate is said.
+    let mut found: Vec<&LayerInfo> = Vec::new();
     for exact in [true, false] {
         for a in role.aliases() {
-            if let Some(l) = info.layers.iter().filter(free).find(|l| {
+            for l in info.layers.iter().filter(free).filter(|l| {
                 if exact {
                     l.name.eq_ignore_ascii_case(a)
                 } else {
                     name_matches(&l.name, a)
                 }
             }) {
-                return Ok(RoleChoice {
-                    role,
-                    layer: Some(l.name.clone()),
-                    how: How::ByName,
-                });
+                if !found.iter().any(|f| f.name == l.name) {
+                    found.push(l);
+                }
             }
         }
+    }
+    if let Some((first, rest)) = found.split_first() {
+        return Ok(RoleChoice {
+            role,
+            layer: Some(first.name.clone()),
+            how: How::ByName,
+            alternatives: rest.iter().map(|l| l.name.clone()).collect(),
+        });
     }
     let by_schema: Vec<&LayerInfo> = info
         .layers
@@ -314,16 +343,18 @@ pub fn resolve(
         .filter(free)
         .filter(|l| role.fits_schema(l))
         .collect();
-    Ok(match by_schema.as_slice() {
-        [l] => RoleChoice {
+    Ok(match by_schema.split_first() {
+        Some((first, rest)) => RoleChoice {
             role,
-            layer: Some(l.name.clone()),
+            layer: Some(first.name.clone()),
             how: How::BySchema,
+            alternatives: rest.iter().map(|l| l.name.clone()).collect(),
         },
-        _ => RoleChoice {
+        None => RoleChoice {
             role,
             layer: None,
             how: How::Missing,
+            alternatives: vec![],
         },
     })
 }
@@ -332,7 +363,17 @@ impl RoleChoice {
     /// One line for the user: "企业 / enterprises: QY (按名称 / by name)" or what is missing.
     pub fn describe(&self) -> String {
         let (zh, en) = self.role.label();
-        match (&self.layer, self.how) {
+        let also = if self.alternatives.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "；另有可能的图层 / other candidates: {}（可用 {} 指定 / name one with {}）",
+                self.alternatives.join("、"),
+                self.role.flag(),
+                self.role.flag()
+            )
+        };
+        let line = match (&self.layer, self.how) {
             (Some(l), How::Named) => format!("{zh} / {en}: {l}（指定 / named）"),
             (Some(l), How::ByName) => format!("{zh} / {en}: {l}（按图层名 / by layer name）"),
             (Some(l), How::BySchema) => format!("{zh} / {en}: {l}（按字段 / by its fields）"),
@@ -341,7 +382,8 @@ impl RoleChoice {
                 self.role.flag(),
                 self.role.flag()
             ),
-        }
+        };
+        line + &also
     }
 }
 
@@ -399,6 +441,17 @@ mod tests {
         assert_eq!((e.layer.as_deref(), e.how), (Some("点位"), How::BySchema));
         // A named layer that does not exist is an error.
         assert!(resolve(&i, Role::Enterprises, Some("QY2"), &[]).is_err());
+        // A reserve is not permanent farmland; two candidates are both said.
+        let r = info(vec![
+            layer("永久基本农田储备区", "MULTIPOLYGON", &[]),
+            layer("永久基本农田保护图斑", "MULTIPOLYGON", &[]),
+            layer("基本农田", "MULTIPOLYGON", &[]),
+        ]);
+        let c = resolve(&r, Role::PermanentFarmland, None, &[]).unwrap();
+        // The exact alias first, the other candidate said; the reserve never.
+        assert_eq!(c.layer.as_deref(), Some("基本农田"));
+        assert_eq!(c.alternatives, vec!["永久基本农田保护图斑".to_string()]);
+        assert!(c.describe().contains("永久基本农田保护图斑") && !c.describe().contains("储备"));
         // A polygon layer never plays the enterprises.
         let k = info(vec![layer("QY", "MULTIPOLYGON", &[])]);
         assert_eq!(

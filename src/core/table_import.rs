@@ -117,7 +117,23 @@ fn holds_division_code(cell: &str) -> bool {
 /// Whether a row is a summary row: a cell labels it so ([`is_summary_label`]) and no cell holds
 /// a town or village code. Returns the label.
 pub fn summary_label<'a>(cells: &[&'a str]) -> Option<&'a str> {
+    summary_label_in(cells, false)
+}
+
+/// [`summary_label`] for a row known to hold a formula (a spreadsheet's =SUM without a cached
+/// value), which counts as its number.
+fn summary_label_in<'a>(cells: &[&'a str], has_formula: bool) -> Option<&'a str> {
     if cells.iter().any(|c| holds_division_code(c)) {
+        return None;
+    }
+    // A summary row sums something: it holds a number. A header row (村代码, 村名, 男, 女, 合计)
+    // does not.
+    let has_number = has_formula
+        || cells.iter().any(|c| {
+            let t = c.trim().replace(',', "");
+            !t.is_empty() && t.parse::<f64>().is_ok()
+        });
+    if !has_number {
         return None;
     }
     cells.iter().copied().find(|c| is_summary_label(c))
@@ -180,6 +196,56 @@ pub fn detect_encoding(sample: &[u8]) -> &'static Encoding {
                 encoding_rs::GB18030
             }
         }
+    }
+}
+
+/// The encoding of a whole text file, decided once from all of its bytes (streamed): a BOM, else
+/// UTF-8 when the file is valid UTF-8 (or UTF-8 with a few broken bytes among many characters),
+/// else GB18030 — the rule of [`detect_encoding`] applied to the file, not to its first bytes, so a
+/// GBK name far down a long ASCII table is not misread.
+pub fn detect_file_encoding(path: &Path, head: &[u8]) -> &'static Encoding {
+    if let Some((enc, _)) = Encoding::for_bom(head) {
+        return enc;
+    }
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return detect_encoding(head);
+    };
+    let (mut bad, mut wide) = (0usize, 0usize);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut carry: Vec<u8> = Vec::new();
+    loop {
+        let n = match f.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        carry.extend_from_slice(&buf[..n]);
+        // Keep an incomplete character at the end for the next chunk.
+        let cut = match std::str::from_utf8(&carry) {
+            Ok(_) => carry.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => carry.len().saturating_sub(3).max(1).min(carry.len()),
+        };
+        let text = String::from_utf8_lossy(&carry[..cut]);
+        for c in text.chars() {
+            if c == '\u{FFFD}' {
+                bad += 1;
+            } else if !c.is_ascii() {
+                wide += 1;
+            }
+        }
+        carry.drain(..cut);
+    }
+    for c in String::from_utf8_lossy(&carry).chars() {
+        if c == '\u{FFFD}' {
+            bad += 1;
+        } else if !c.is_ascii() {
+            wide += 1;
+        }
+    }
+    if bad == 0 || (wide >= 8 && bad * 20 < wide) {
+        encoding_rs::UTF_8
+    } else {
+        encoding_rs::GB18030
     }
 }
 
@@ -485,17 +551,21 @@ pub fn for_each_record(
                 // A row of formulas only, one of them summing a range (=SUM(C2:C40),
                 // =SUBTOTAL(9,…)): a totals row whose label is empty or merged away. A data row
                 // that merely computes its cells is kept.
-                let label = summary_label(&refs).map(str::to_string).or_else(|| {
-                    let cells: Vec<usize> = (0..r.len())
-                        .filter(|&c| !refs[c].trim().is_empty() || formula(i, c).is_some())
-                        .collect();
-                    let all = !cells.is_empty() && cells.iter().all(|&c| formula(i, c).is_some());
-                    let sums = cells
-                        .iter()
-                        .filter_map(|&c| formula(i, c))
-                        .any(is_aggregate_formula);
-                    (all && sums).then(|| "（全为汇总公式 / totals formulas only）".to_string())
-                });
+                let any_formula = (0..r.len()).any(|c| formula(i, c).is_some());
+                let label = summary_label_in(&refs, any_formula)
+                    .map(str::to_string)
+                    .or_else(|| {
+                        let cells: Vec<usize> = (0..r.len())
+                            .filter(|&c| !refs[c].trim().is_empty() || formula(i, c).is_some())
+                            .collect();
+                        let all =
+                            !cells.is_empty() && cells.iter().all(|&c| formula(i, c).is_some());
+                        let sums = cells
+                            .iter()
+                            .filter_map(|&c| formula(i, c))
+                            .any(is_aggregate_formula);
+                        (all && sums).then(|| "（全为汇总公式 / totals formulas only）".to_string())
+                    });
                 if let Some(l) = label {
                     info.summary_rows.push((row0 as usize + i + 1, l));
                     continue;
@@ -527,7 +597,7 @@ pub fn for_each_record(
     let enc = match &opts.encoding {
         Some(label) => Encoding::for_label(label.as_bytes())
             .ok_or_else(|| ImportError::Encoding(label.clone()))?,
-        None => detect_encoding(&head),
+        None => detect_file_encoding(path, &head),
     };
     info.encoding = enc.name().to_string();
     let (sample_text, _, _) = enc.decode(&head);
@@ -633,6 +703,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_gbk_name_far_down_a_long_ascii_table_decides_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.csv");
+        let mut bytes = b"code,name\n".to_vec();
+        for i in 0..20_000 {
+            bytes.extend_from_slice(format!("3503221002{i:02},village\n").as_bytes());
+        }
+        bytes.extend_from_slice(&encoding_rs::GBK.encode("350322100299,洋顶村\n").0);
+        std::fs::write(&p, &bytes).unwrap();
+        let head = &bytes[..65536];
+        assert_eq!(detect_encoding(head), encoding_rs::UTF_8);
+        assert_eq!(detect_file_encoding(&p, head), encoding_rs::GB18030);
+        let utf8 = dir.path().join("u.csv");
+        std::fs::write(&utf8, "code,name\n350322100299,洋顶村\n").unwrap();
+        assert_eq!(detect_file_encoding(&utf8, b"code"), encoding_rs::UTF_8);
+    }
+
+    #[test]
     fn summary_rows_and_rows_that_only_mention_a_sum() {
         assert_eq!(summary_label(&["合计", "", "597"]), Some("合计"));
         assert_eq!(summary_label(&["合　计", "", "597"]), Some("合　计"));
@@ -650,6 +738,8 @@ mod tests {
             None
         );
         assert_eq!(summary_label(&["350322100001", "合计", "1"]), None);
+        // A header with a 合计 column.
+        assert_eq!(summary_label(&["村代码", "村名", "男", "女", "合计"]), None);
     }
 
     #[test]
