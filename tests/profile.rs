@@ -881,3 +881,32 @@ fn a_county_in_web_mercator_gives_the_same_numbers() {
         assert_eq!(a["enterprises"], b["enterprises"]);
     }
 }
+
+/// A parcel layer stored as lines is named as such, not reported missing.
+#[test]
+fn parcels_stored_as_lines_are_said_to_be_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = sample();
+    let odd = dir.path().join("lines.gpkg");
+    let (s, o) = (src.to_str().unwrap(), odd.to_str().unwrap());
+    if !ogr2ogr(&["-f", "GPKG", o, s, "CJDCQ"]) {
+        common::skip(
+            "parcels_stored_as_lines_are_said_to_be_lines",
+            "ogr2ogr not installed",
+        );
+        return;
+    }
+    assert!(ogr2ogr(&[
+        "-update",
+        "-nlt",
+        "MULTILINESTRING",
+        o,
+        s,
+        "DLTB"
+    ]));
+    let (ok, text) = profile(&[o, "--all", "--format", "json"]);
+    assert!(
+        !ok && text.contains("DLTB") && text.contains("不是面图层"),
+        "{text}"
+    );
+}

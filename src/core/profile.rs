@@ -120,6 +120,11 @@ pub fn resolve_roles(info: &DatasetInfo, opts: &ProfileOptions) -> anyhow::Resul
         let c = roles::resolve(info, role, opts.named(role), &taken)?;
         if c.layer.is_none() && matches!(role, Role::Villages | Role::Parcels) {
             let (zh, en) = role.label();
+            if let Some((l, g)) = c.wrong_geometry.first() {
+                anyhow::bail!(
+                    "图层 {l} 是 {g}，不是面图层，不能用作{zh} / layer {l} is {g}, not polygons: it cannot be the {en}"
+                );
+            }
             let names: Vec<&str> = info.layers.iter().map(|l| l.name.as_str()).collect();
             anyhow::bail!(
                 "没有找到{zh}图层（请用 {flag} 指定；文件中的图层：{}）/ no {en} layer found (name one with {flag}; the file has: {})",

@@ -63,6 +63,10 @@ pub struct RoleChoice {
     /// should check the choice.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<String>,
+    /// Layers named for the role whose geometry cannot play it (parcels stored as lines), with
+    /// their geometry type.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wrong_geometry: Vec<(String, String)>,
 }
 
 impl Role {
@@ -301,6 +305,7 @@ pub fn resolve(
             layer: Some(l.name.clone()),
             how: How::Named,
             alternatives: vec![],
+            wrong_geometry: vec![],
         });
     }
     let free = |l: &&LayerInfo| {
@@ -335,6 +340,7 @@ pub fn resolve(
             layer: Some(first.name.clone()),
             how: How::ByName,
             alternatives: rest.iter().map(|l| l.name.clone()).collect(),
+            wrong_geometry: vec![],
         });
     }
     let by_schema: Vec<&LayerInfo> = info
@@ -349,12 +355,21 @@ pub fn resolve(
             layer: Some(first.name.clone()),
             how: How::BySchema,
             alternatives: rest.iter().map(|l| l.name.clone()).collect(),
+            wrong_geometry: vec![],
         },
         None => RoleChoice {
             role,
             layer: None,
             how: How::Missing,
             alternatives: vec![],
+            // Say so when a layer has the role's name but the wrong geometry.
+            wrong_geometry: info
+                .layers
+                .iter()
+                .filter(|l| !role.fits_geometry(&l.geometry_type))
+                .filter(|l| role.aliases().iter().any(|a| name_matches(&l.name, a)))
+                .map(|l| (l.name.clone(), l.geometry_type.clone()))
+                .collect(),
         },
     })
 }
@@ -383,7 +398,21 @@ impl RoleChoice {
                 self.role.flag()
             ),
         };
-        line + &also
+        let wrong: Vec<String> = self
+            .wrong_geometry
+            .iter()
+            .map(|(l, g)| format!("{l} ({g})"))
+            .collect();
+        let wrong = if wrong.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "；图层 {} 的几何类型不对，不能用作{zh} / layer {} has the wrong geometry type for the {en}",
+                wrong.join("、"),
+                wrong.join(", ")
+            )
+        };
+        line + &also + &wrong
     }
 }
 
