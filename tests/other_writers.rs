@@ -6,6 +6,8 @@
 //! `.cpg` that lies, GBK names whose bytes are valid UTF-8, an enterprise layer named `QY`,
 //! layers named with parentheses and quotes, and spreadsheets ending in a 合计 row.
 
+mod common;
+
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
@@ -678,4 +680,59 @@ fn exports_never_overwrite_their_input_and_sizes_are_checked() {
     assert_eq!(v.row_count, 2, "{:?}", v.notes);
     assert_eq!(v.columns[0].name, "村代码");
     assert_eq!(v.columns[4].name, "合计");
+}
+
+/// A GeoPackage with a layer and a column named in GBK bytes (old tools write them): the rest of
+/// the file opens, what is left out is said, and a package gives the column its Chinese name.
+#[test]
+fn gbk_names_inside_a_geopackage() {
+    use std::os::unix::ffi::OsStrExt;
+    let out = tempfile::tempdir().unwrap();
+    let g = out.path().join("g.gpkg");
+    std::fs::copy(dir().join("bowtie.gpkg"), &g).unwrap();
+    let gbk = |s: &str| encoding_rs::GBK.encode(s).0.into_owned();
+    let mut sql = b"ALTER TABLE CJDCQ ADD COLUMN \"".to_vec();
+    sql.extend(gbk("村名称"));
+    sql.extend(b"\" TEXT");
+    let Ok(o) = Command::new("ogrinfo")
+        .arg(&g)
+        .arg("-sql")
+        .arg(std::ffi::OsStr::from_bytes(&sql))
+        .output()
+    else {
+        common::skip("gbk_names_inside_a_geopackage", "ogrinfo not installed");
+        return;
+    };
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = Command::new("ogr2ogr")
+        .arg("-update")
+        .arg(&g)
+        .arg(dir().join("bowtie.gpkg"))
+        .arg("CJDCQ")
+        .arg("-nln")
+        .arg(std::ffi::OsStr::from_bytes(&gbk("备注图层")))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (ok, text) = yitu(&["info", g.to_str().unwrap()]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("备注图层") && text.contains("村名称") && text.contains("CJDCQ"),
+        "{text}"
+    );
+    let (got, _) = profile(g.to_str().unwrap(), &[]);
+    assert_eq!(got.len(), 2);
+    let pkg = out.path().join("p.gpkg");
+    let (ok, text) = yitu(&[
+        "package",
+        g.to_str().unwrap(),
+        "--village",
+        "350322900201",
+        "--out",
+        pkg.to_str().unwrap(),
+    ]);
+    assert!(ok, "{text}");
+    let c = rusqlite::Connection::open(&pkg).unwrap();
+    let cols = yitu::core::gpkg_write::table_columns(&c, "CJDCQ").unwrap();
+    assert!(cols.iter().any(|k| k.name == "村名称"), "{cols:?}");
 }

@@ -89,21 +89,73 @@ fn catalogue(conn: &Connection, path: &Path) -> Result<Vec<Catalogue>, YituError
                 }),
                 _ => None,
             };
-            Ok(Catalogue {
-                table: r.get(0)?,
+            // A table name that is not UTF-8 (GBK bytes written by some Chinese tools) cannot
+            // be named in SQL from here: the layer is left out, and `inspect` says so.
+            let Ok(table) = std::str::from_utf8(r.get_ref(0)?.as_bytes()?).map(str::to_string)
+            else {
+                return Ok(None);
+            };
+            Ok(Some(Catalogue {
+                table,
                 data_type: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
                 geom_col: r.get(2)?,
                 geom_type: r.get(3)?,
                 srs_id: r.get(4)?,
                 extent: ext,
-            })
+            }))
         })
         .map_err(|e| corrupt(path, e))?;
     let mut out = Vec::new();
     for r in rows {
-        out.push(r.map_err(|e| corrupt(path, e))?);
+        out.extend(r.map_err(|e| corrupt(path, e))?);
     }
     Ok(out)
+}
+
+/// Tables of the GeoPackage, and columns of its feature tables, whose names are not UTF-8 (as
+/// GB18030 reads them): they are left out, and the user is told.
+fn non_utf8_names(conn: &Connection) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(mut st) = conn.prepare("SELECT CAST(table_name AS BLOB) FROM gpkg_contents") else {
+        return out;
+    };
+    let names: Vec<Vec<u8>> = st
+        .query_map([], |r| r.get::<_, Vec<u8>>(0))
+        .map(|rows| rows.flatten().collect())
+        .unwrap_or_default();
+    for n in names {
+        match String::from_utf8(n.clone()) {
+            Err(_) => out.push(format!(
+                "图层名 {} 不是 UTF-8 编码（可能是 GBK），已略过；可用 ogr2ogr 转换后再打开 / the layer name {} is not UTF-8 (GBK?) and was left out; convert the file with ogr2ogr first",
+                encoding_rs::GB18030.decode(&n).0,
+                encoding_rs::GB18030.decode(&n).0
+            )),
+            Ok(table) => {
+                let Ok(mut cols) = conn.prepare(&format!(
+                    "SELECT CAST(name AS BLOB) FROM pragma_table_info({})",
+                    super::sql::literal(&table)
+                )) else {
+                    continue;
+                };
+                let bad: Vec<String> = cols
+                    .query_map([], |r| r.get::<_, Vec<u8>>(0))
+                    .map(|rows| rows.flatten().collect::<Vec<_>>())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|c| std::str::from_utf8(c).is_err())
+                    .map(|c| encoding_rs::GB18030.decode(&c).0.into_owned())
+                    .collect();
+                if !bad.is_empty() {
+                    out.push(format!(
+                        "图层 {table} 的字段名 {} 不是 UTF-8 编码（可能是 GBK），这些字段已略过 / fields {} of layer {table} are not named in UTF-8 (GBK?) and were left out",
+                        bad.join("、"),
+                        bad.join(", ")
+                    ));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn crs_of(conn: &Connection, srs_id: Option<i64>) -> Crs {
@@ -154,13 +206,20 @@ fn fields_of(
     let mut pk = None;
     let rows = st.query_map([], |r| {
         Ok((
-            r.get::<_, String>(1)?,
+            std::str::from_utf8(r.get_ref(1)?.as_bytes()?)
+                .ok()
+                .map(str::to_string),
             r.get::<_, Option<String>>(2)?,
             r.get::<_, i64>(5)?,
         ))
     })?;
     for row in rows {
         let (name, ty, is_pk) = row?;
+        // A column name that is not UTF-8 cannot be named in SQL from here (see
+        // `non_utf8_names`).
+        let Some(name) = name else {
+            continue;
+        };
         let ty = ty.unwrap_or_default();
         let upper = ty.to_ascii_uppercase();
         if is_pk == 1 && upper.contains("INT") && pk.is_none() {
@@ -233,7 +292,7 @@ pub fn inspect(path: &Path) -> Result<DatasetInfo, YituError> {
         path: path.to_path_buf(),
         driver: "GPKG".into(),
         layers,
-        warnings: vec![],
+        warnings: non_utf8_names(&conn),
     })
 }
 

@@ -470,12 +470,20 @@ pub struct ColumnDef {
     pub pk: i64,
 }
 
-/// The columns of `table` (or a view) in `conn`, in order.
+/// The columns of `table` (or a view) in `conn`, in order (names that are not UTF-8 read as
+/// GB18030).
 pub fn table_columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<ColumnDef>> {
     let mut st = conn.prepare(&format!("PRAGMA table_info({})", q(table)))?;
     let rows = st.query_map([], |r| {
+        // A name that is not UTF-8 (GBK written by an old tool) is read as GB18030: the copy
+        // gets the proper Chinese name (rows are copied by position, never by name).
+        let raw = r.get_ref(1)?.as_bytes()?;
+        let name = match std::str::from_utf8(raw) {
+            Ok(n) => n.to_string(),
+            Err(_) => encoding_rs::GB18030.decode(raw).0.into_owned(),
+        };
         Ok(ColumnDef {
-            name: r.get(1)?,
+            name,
             ty: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
             not_null: r.get::<_, i64>(3)? != 0,
             default: r.get(4)?,
