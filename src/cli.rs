@@ -9,7 +9,9 @@ pub const EXIT_STATUS: &str = "退出状态 / exit status:
   0    成功 / success
   1    出错（原因见标准错误输出）/ failed (the reason is on standard error)
   2    参数错误 / bad arguments
-  141  输出管道已关闭（如 `| head`），安静退出 / the output pipe was closed (e.g. `| head`): a quiet stop";
+  130  被 Ctrl-C 中断，未完成的输出已删除 / interrupted by Ctrl-C: the unfinished output removed
+  141  输出管道已关闭（如 `| head`），安静退出 / the output pipe was closed (e.g. `| head`): a quiet stop
+  143  被终止（SIGTERM），未完成的输出已删除 / terminated (SIGTERM): the unfinished output removed";
 
 /// Makes a closed output pipe end the command quietly, as `cat` and `ogrinfo` do: SIGPIPE gets its
 /// default action back (Rust ignores it, so `println!` would panic on EPIPE), and the process
@@ -20,6 +22,37 @@ pub fn quiet_on_closed_pipe() {
     // SAFETY: called once at the start of main, before any thread is started.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// An interrupted command (Ctrl-C, SIGTERM, SIGHUP) removes the temporary files of its exports
+/// before it ends (status 128 + signal), so nothing partial is left beside the target; the
+/// target itself was never touched. The signals are blocked in every thread and received by
+/// one thread of their own (`sigwait`), where the clean-up may do anything. Call at the start of
+/// `main`, before any thread is started.
+pub fn clean_up_when_interrupted() {
+    #[cfg(unix)]
+    // SAFETY: the signal set is initialised before use; blocking happens before any other
+    // thread exists, so every thread inherits the mask and only the waiter receives them.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            libc::sigaddset(&mut set, s);
+        }
+        if libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) != 0 {
+            return;
+        }
+        std::thread::spawn(move || {
+            let mut sig: libc::c_int = 0;
+            if libc::sigwait(&set, &mut sig) == 0 {
+                let n = crate::core::files::remove_temporaries();
+                eprintln!(
+                    "已中断，未完成的输出已删除（{n} 个临时文件）/ interrupted: the unfinished output was removed ({n} temporary files)"
+                );
+                std::process::exit(128 + sig);
+            }
+        });
     }
 }
 

@@ -6,6 +6,7 @@ fn main() {
     match cli.command {
         Some(cmd) => {
             yitu::cli::quiet_on_closed_pipe();
+            yitu::cli::clean_up_when_interrupted();
             std::process::exit(run(cmd))
         }
         None => {

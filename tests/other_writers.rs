@@ -736,3 +736,50 @@ fn gbk_names_inside_a_geopackage() {
     let cols = yitu::core::gpkg_write::table_columns(&c, "CJDCQ").unwrap();
     assert!(cols.iter().any(|k| k.name == "村名称"), "{cols:?}");
 }
+
+/// A command stopped mid-way (SIGTERM, as a closed terminal or a killed job sends) leaves no
+/// temporary file beside its target, and no target.
+#[test]
+fn an_interrupted_export_leaves_nothing() {
+    let out = tempfile::tempdir().unwrap();
+    let pdf = out.path().join("atlas.pdf");
+    let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-data/xianyou_sample.gpkg");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yitu"))
+        .arg("profile")
+        .arg(&sample)
+        .args(["--all", "--format", "pdf", "--out"])
+        .arg(&pdf)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the atlas has started writing (its temporary file appears), then stop it.
+    let t0 = std::time::Instant::now();
+    while std::fs::read_dir(out.path()).unwrap().count() == 0
+        && t0.elapsed() < std::time::Duration::from_secs(60)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // SAFETY: sending a signal to our own child process.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let o = child.wait_with_output().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    if o.status.code() == Some(143) {
+        let left: Vec<_> = std::fs::read_dir(out.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("已中断"));
+    } else {
+        // It finished before the signal came: then the atlas is whole and alone.
+        assert!(
+            o.status.success() || o.status.signal().is_some(),
+            "{:?}",
+            o.status
+        );
+    }
+}

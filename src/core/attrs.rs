@@ -293,7 +293,7 @@ impl AttributeTable {
     /// text), atomically: a temporary file renamed over `path` when complete.
     pub fn write_csv(&self, path: &std::path::Path) -> std::io::Result<()> {
         use std::io::Write;
-        let tmp = path.with_extension("csv.tmp");
+        let tmp = super::files::temp_beside(path);
         {
             let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
             f.write_all("\u{feff}".as_bytes())?;

@@ -3,16 +3,39 @@
 
 use std::path::{Path, PathBuf};
 
-/// A temporary file name next to `path` (same folder, so the final rename is atomic).
+/// Temporary files handed out by [`temp_beside`] in this process: removed by
+/// [`remove_temporaries`] when the process is interrupted (a path already renamed into place no
+/// longer exists, so removing it again does nothing).
+static TEMPORARIES: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// A temporary file name next to `path` (same folder, so the final rename is atomic),
+/// remembered so an interrupted export leaves nothing behind.
 pub fn temp_beside(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    path.with_file_name(super::service::unique_file_name(
+    let tmp = path.with_file_name(super::service::unique_file_name(
         &format!(".{name}-"),
         "tmp",
-    ))
+    ));
+    if let Ok(mut t) = TEMPORARIES.lock() {
+        t.push(tmp.clone());
+    }
+    tmp
+}
+
+/// Removes every temporary file [`temp_beside`] handed out that still exists: called when a
+/// command is interrupted (Ctrl-C, SIGTERM), so no partial export is left beside its target.
+pub fn remove_temporaries() -> usize {
+    let paths: Vec<PathBuf> = TEMPORARIES
+        .lock()
+        .map(|mut t| std::mem::take(&mut *t))
+        .unwrap_or_default();
+    paths
+        .iter()
+        .filter(|p| std::fs::remove_file(p).is_ok())
+        .count()
 }
 
 /// Writes `bytes` to `path` atomically (the old file stays intact if anything fails).

@@ -330,7 +330,7 @@ pub struct MbTilesWriter {
 impl MbTilesWriter {
     /// Starts a package with the given metadata.
     pub fn create(dest: &Path, meta: &[(&str, String)]) -> rusqlite::Result<Self> {
-        let tmp = dest.with_extension("mbtiles.tmp");
+        let tmp = super::files::temp_beside(dest);
         let _ = std::fs::remove_file(&tmp);
         let conn = Connection::open(&tmp)?;
         conn.execute_batch(
