@@ -193,10 +193,10 @@ pub enum Command {
         #[arg(long)]
         column: String,
         /// Key matching: auto, exact, code or name.
-        #[arg(long, default_value = "auto")]
+        #[arg(long, default_value = "auto", value_parser = ["auto", "exact", "code", "name"])]
         mode: String,
         /// Aggregation when a key has several rows: sum, mean, min, max, count, first.
-        #[arg(long, default_value = "sum")]
+        #[arg(long, default_value = "sum", value_parser = ["sum", "mean", "min", "max", "count", "first"])]
         agg: String,
         /// Columns to join (comma-separated; default all).
         #[arg(long, value_delimiter = ',')]
@@ -237,7 +237,7 @@ pub enum Command {
         #[arg(long)]
         ledger: bool,
         /// Area unit of XLSX and PDF: mu (亩) or ha (公顷). JSON and CSV are always in 亩.
-        #[arg(long, default_value = "mu")]
+        #[arg(long, default_value = "mu", value_parser = ["mu", "ha", "亩", "公顷"])]
         unit: String,
         /// Basemap package (MBTiles) under the report maps (default: the project's).
         #[arg(long)]

@@ -783,3 +783,120 @@ fn an_interrupted_export_leaves_nothing() {
         );
     }
 }
+
+/// Department tables as statistics offices write them: a "-" or "—" in a number column is no
+/// value (the column stays numeric, with a note); an ArcGIS FID column and a table named like a
+/// GeoPackage system table go into a data package; options that make no sense are refused.
+#[test]
+fn department_tables_as_offices_write_them() {
+    let out = tempfile::tempdir().unwrap();
+    let cache = out.path().join("c.sqlite");
+    let csv = out.path().join("pop.csv");
+    std::fs::write(
+        &csv,
+        "FID,村代码,村名,户籍人口\n1,350322900201,后垵村,3232\n2,350322900202,石亭村,-\n",
+    )
+    .unwrap();
+    let mut c = yitu::core::cache::Cache::open(&cache).unwrap();
+    let v = c
+        .import_file(
+            "gpkg_contents",
+            "民政",
+            &csv,
+            &Default::default(),
+            &yitu::core::progress::Progress::new(),
+        )
+        .unwrap();
+    let col = v.columns.iter().find(|c| c.name == "户籍人口").unwrap();
+    assert_eq!(col.ftype, yitu::core::attrs::FieldType::Integer);
+    assert!(
+        v.notes.iter().any(|n| n.contains("无数据")),
+        "{:?}",
+        v.notes
+    );
+    // A project joining it to the villages, then its package.
+    let project = out.path().join("p.yitu");
+    std::fs::write(
+        &project,
+        format!(
+            r#"{{"version": 1, "title": "t", "layers": [{{"path": "{}", "layer": "CJDCQ", "name": "村界", "visible": true,
+               "style": {{"symbology": {{"Single": {{"color": [0, 0, 0, 0]}}}}, "stroke": [0, 0, 0, 255], "stroke_width": 1.0, "point_radius": 4.0, "opacity": 1.0, "label_field": null}},
+               "joins": [{{"dataset": "gpkg_contents", "layer_field": "ZLDWDM", "column": "村代码"}}]}}],
+               "datasets": [{{"name": "gpkg_contents", "department": "民政", "path": "{}"}}]}}"#,
+            dir().join("bowtie.gpkg").display(),
+            csv.display()
+        ),
+    )
+    .unwrap();
+    let pkg = out.path().join("pkg.gpkg");
+    let (ok, text) = yitu(&[
+        "package",
+        project.to_str().unwrap(),
+        "--village",
+        "350322900201",
+        "--cache",
+        cache.to_str().unwrap(),
+        "--out",
+        pkg.to_str().unwrap(),
+    ]);
+    assert!(ok, "{text}");
+    let db = rusqlite::Connection::open(&pkg).unwrap();
+    let n: i64 = db
+        .query_row("SELECT count(*) FROM t_gpkg_contents", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+    let cols = yitu::core::gpkg_write::table_columns(&db, "t_gpkg_contents").unwrap();
+    assert!(cols.iter().any(|k| k.name == "FID_"), "{cols:?}");
+    // Nonsense options are refused, not silently replaced.
+    for args in [
+        vec![
+            "join",
+            "bowtie.gpkg",
+            "--layer",
+            "CJDCQ",
+            "--key",
+            "ZLDWDM",
+            "--dataset",
+            "x",
+            "--column",
+            "c",
+            "--agg",
+            "avg",
+        ],
+        vec!["profile", "bowtie.gpkg", "--all", "--unit", "km2"],
+    ] {
+        let (ok, text) = yitu(&args);
+        assert!(!ok && text.contains("invalid value"), "{args:?}: {text}");
+    }
+    let (ok, text) = yitu(&[
+        "data",
+        "import",
+        csv.to_str().unwrap(),
+        "--name",
+        "y",
+        "--dept",
+        "x",
+        "--type",
+        "不存在=real",
+        "--cache",
+        cache.to_str().unwrap(),
+    ]);
+    assert!(!ok && text.contains("不存在"), "{text}");
+    let (ok, text) = yitu(&[
+        "data",
+        "import",
+        csv.to_str().unwrap(),
+        "--name",
+        "y",
+        "--dept",
+        "x",
+        "--header-row",
+        "500",
+        "--cache",
+        cache.to_str().unwrap(),
+    ]);
+    assert!(
+        !ok && text.contains("500") && !text.contains("syntax"),
+        "{text}"
+    );
+}

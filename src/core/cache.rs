@@ -127,6 +127,7 @@ struct ParseOutcome {
     not_numbers: usize,
     error_cells: usize,
     summary_rows: Vec<(usize, String)>,
+    placeholders: usize,
 }
 
 /// The cache.
@@ -282,10 +283,13 @@ impl Cache {
                 ..Default::default()
             };
             match self.import_file(&d.name, &d.department, &d.path, &opts, progress) {
-                Ok(v) => msgs.push(format!(
-                    "已导入 / imported {} ({} 行/rows)",
-                    v.dataset, v.row_count
-                )),
+                Ok(v) => {
+                    msgs.push(format!(
+                        "已导入 / imported {} ({} 行/rows)",
+                        v.dataset, v.row_count
+                    ));
+                    msgs.extend(v.notes.iter().map(|n| format!("{}: {n}", v.dataset)));
+                }
                 Err(e) => msgs.push(format!("{}: {e}", d.name)),
             }
         }
@@ -377,6 +381,12 @@ impl Cache {
                 "{n} 个汇总行未导入（第 {} 行；要保留请用 --keep-summary-rows）/ {n} summary rows left out (rows {}; keep them with --keep-summary-rows)",
                 list.join("、"),
                 list.join(", ")
+            ));
+        }
+        if parsed.placeholders > 0 {
+            notes.push(format!(
+                "数值列中有 {n} 个“无数据”标记（-、—、/、无…），已存为空 / {n} no-value marks (-, —, /, 无…) in numeric columns stored as empty",
+                n = parsed.placeholders
             ));
         }
         if parsed.error_cells > 0 {
@@ -492,6 +502,7 @@ impl Cache {
                 not_numbers: 0,
                 error_cells: 0,
                 summary_rows: vec![],
+                placeholders: 0,
             };
             let mut batch = Batch::default();
             let mut i = 0usize;
@@ -510,6 +521,9 @@ impl Cache {
                     }
                     let t = cell.trim();
                     let v = if t.is_empty() {
+                        Cell::Null
+                    } else if *ty != FieldType::Text && super::table_import::is_placeholder(t) {
+                        out.placeholders += 1;
                         Cell::Null
                     } else {
                         let num = |t: &str| -> Option<String> {

@@ -105,6 +105,27 @@ impl GpkgWriter {
         if geometry_type.is_some() {
             cols.push("geom BLOB".into());
         }
+        // A field named like the key or geometry column (an ArcGIS export's FID), or twice
+        // (names differing in case only), gets a trailing _: SQLite names are case-blind.
+        let mut used: std::collections::HashSet<String> = ["fid".to_string(), "geom".to_string()]
+            .into_iter()
+            .collect();
+        let renamed: Vec<String> = fields
+            .iter()
+            .map(|(n, _)| {
+                let mut name = n.to_string();
+                while !used.insert(name.to_lowercase()) {
+                    name.push('_');
+                }
+                name
+            })
+            .collect();
+        let fields: Vec<(&str, FieldType)> = renamed
+            .iter()
+            .zip(fields)
+            .map(|(n, (_, t))| (n.as_str(), *t))
+            .collect();
+        let fields = fields.as_slice();
         for (name, t) in fields {
             let ty = match t {
                 FieldType::Integer => "INTEGER",

@@ -214,6 +214,20 @@ pub fn write_package(
     }
     for t in tables {
         let mut name = t.name.clone();
+        // Names GeoPackage and SQLite keep for themselves are never a department table's.
+        let reserved = |n: &str| {
+            let l = n.to_ascii_lowercase();
+            l.starts_with("gpkg_")
+                || l.starts_with("rtree_")
+                || l.starts_with("sqlite_")
+                || l == "yitu_package"
+                || l == "basemap"
+                || l == "tiles"
+                || l == "metadata"
+        };
+        if reserved(&name) {
+            name = format!("t_{name}");
+        }
         while !used_names.insert(name.to_ascii_lowercase()) {
             name.push('_');
         }

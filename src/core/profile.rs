@@ -1313,7 +1313,7 @@ fn add_indicators(
                         continue;
                     }
                     let name = f.name.strip_prefix(&prefix).unwrap_or(&f.name).to_string();
-                    if name == "count" || is_year_column(&name) {
+                    if name == "count" || is_year_column(&name) || is_id_column(&name) {
                         continue;
                     }
                     for (v, vp) in out.iter_mut().enumerate() {
@@ -1406,6 +1406,16 @@ impl VillageProfile {
             .filter(|p| *p > 0.0)
             .map(|p| self.farmland_mu / p);
     }
+}
+
+/// Row numbers and record ids are not indicators (序号, FID, OBJECTID, id, rowid).
+fn is_id_column(name: &str) -> bool {
+    // A joined field is named DATASET_COLUMN: the column's own name is after the last _.
+    let own = name.rsplit('_').next().unwrap_or(name);
+    ["序号", "编号", "行号"].contains(&own)
+        || ["fid", "id", "rowid", "objectid", "oid", "index", "no"]
+            .iter()
+            .any(|k| own.eq_ignore_ascii_case(k))
 }
 
 fn is_year_column(name: &str) -> bool {

@@ -10,11 +10,17 @@ use std::path::{Component, Path, PathBuf};
 /// Current project file version.
 pub const PROJECT_VERSION: u32 = 1;
 
+/// A basemap field that is null reads as no basemap.
+fn basemap_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BasemapChoice, D::Error> {
+    Ok(Option::<BasemapChoice>::deserialize(d)?.unwrap_or_default())
+}
+
 /// Which basemap is shown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum BasemapChoice {
     /// No basemap.
+    #[default]
     None,
     /// An offline package (MBTiles or PMTiles), path relative to the project.
     Offline {
@@ -73,7 +79,8 @@ pub struct Project {
     pub title: String,
     /// Layers, bottom first.
     pub layers: Vec<ProjectLayer>,
-    /// Basemap.
+    /// Basemap (a hand-written project may leave it out or write null: no basemap).
+    #[serde(default, deserialize_with = "basemap_or_none")]
     pub basemap: BasemapChoice,
     /// View, if saved.
     pub view: Option<ProjectView>,

@@ -167,6 +167,12 @@ pub enum ImportError {
     /// Unknown encoding name.
     #[error("未知编码 / unknown encoding: {0}")]
     Encoding(String),
+    /// A column named in the options (a type override) is not in the table.
+    #[error("表中没有列 {0}（有：{1}）/ the table has no column {0} (it has: {1})")]
+    NoColumn(String, String),
+    /// The header row asked for is beyond the rows read.
+    #[error("{0}：表头行 {1} 超出表格（前 {2} 行）/ {0}: header row {1} is beyond the table's first {2} rows")]
+    HeaderRow(String, usize, usize),
     /// Every row after the header is a summary row.
     #[error("{0} 只有 {1} 个汇总行（合计/总计/小计），没有数据行；要导入汇总行请用 --keep-summary-rows / {0} has only {1} summary rows (合计/Total) and no data rows; import them with --keep-summary-rows")]
     OnlySummaryRows(String, usize),
@@ -285,6 +291,33 @@ fn is_number(s: &str) -> bool {
     !t.is_empty() && t.parse::<f64>().is_ok()
 }
 
+/// Whether a cell holds a "no value" mark that statistical tables put in number columns (-, —,
+/// --, /, N/A, 无, 暂无…): read as empty, so one mark does not turn a column of numbers into
+/// text.
+pub fn is_placeholder(s: &str) -> bool {
+    matches!(
+        s.trim(),
+        "-" | "--"
+            | "—"
+            | "——"
+            | "–"
+            | "/"
+            | "／"
+            | "\\"
+            | "N/A"
+            | "n/a"
+            | "NA"
+            | "#N/A"
+            | "无"
+            | "暂无"
+            | "空"
+            | "…"
+            | "……"
+            | "x"
+            | "×"
+    )
+}
+
 /// The header row among the first rows: the first row with at least 60% of the usual width
 /// filled, all text (no numbers); `None` when the first such candidate is data (e.g. a
 /// headerless file whose first row has numbers).
@@ -382,7 +415,7 @@ pub fn infer_columns(names: &[String], rows: &[Vec<String>]) -> Vec<ColumnSpec> 
             let present: Vec<&str> = vals
                 .iter()
                 .map(|v| v.trim())
-                .filter(|v| !v.is_empty())
+                .filter(|v| !v.is_empty() && !is_placeholder(v))
                 .collect();
             let ftype = if code_like || present.is_empty() {
                 FieldType::Text
@@ -666,6 +699,13 @@ pub fn preview(
     }
     let header = match opts.header_row {
         Some(usize::MAX) => None,
+        Some(h) if h >= raw.len() => {
+            return Err(ImportError::HeaderRow(
+                path.display().to_string(),
+                h + 1,
+                raw.len(),
+            ))
+        }
         Some(h) => Some(h),
         None => detect_header(&raw),
     };
@@ -684,6 +724,14 @@ pub fn preview(
         .unwrap_or(0);
     let names = column_names(header.and_then(|h| raw.get(h)), width);
     info.columns = infer_columns(&names, &data);
+    if let Some((name, _)) = opts
+        .column_types
+        .iter()
+        .find(|(n, _)| !info.columns.iter().any(|c| &c.name == n))
+    {
+        let have: Vec<&str> = info.columns.iter().map(|c| c.name.as_str()).collect();
+        return Err(ImportError::NoColumn(name.clone(), have.join("、")));
+    }
     for (name, t) in &opts.column_types {
         if let Some(c) = info.columns.iter_mut().find(|c| &c.name == name) {
             c.ftype = *t;
