@@ -224,7 +224,8 @@ fn repairs_are_reported_and_bad_tables_refused() {
     for i in 0..400 {
         s.push_str(&format!("村{i},{i}\n"));
     }
-    s.push_str("末村,暂无\n");
+    // (暂无, -, — are no-value marks, read as empty with their own note; this is real text.)
+    s.push_str("末村,待核实\n");
     let f = dir.path().join("late-text.csv");
     std::fs::write(&f, s).unwrap();
     let v = import(&mut c, &f).unwrap();
@@ -244,7 +245,7 @@ fn repairs_are_reported_and_bad_tables_refused() {
         .unwrap();
     assert!(v.notes.is_empty());
     let t = c.load_table("表", None).unwrap();
-    assert_eq!(t.attrs.get(400, 1).to_string(), "暂无");
+    assert_eq!(t.attrs.get(400, 1).to_string(), "待核实");
 
     // Excel error cells (#DIV/0!, #N/A) are read as empty and counted.
     let xlsx = dir.path().join("errors.xlsx");
