@@ -320,6 +320,21 @@ impl AttributeTable {
         self.fields
             .iter()
             .position(|f| f.name.eq_ignore_ascii_case(name))
+            .or_else(|| {
+                // Loosely, when exactly one field matches: spaces ignored (`村代码  ` typed
+                // with the header's trailing spaces) and full-width forms read as half-width
+                // (`村代码（12位）` for `村代码(12位)`).
+                let key = loose(name);
+                let mut hits = self
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| loose(&f.name) == key);
+                match (hits.next(), hits.next()) {
+                    (Some((i, _)), None) => Some(i),
+                    _ => None,
+                }
+            })
     }
 
     /// The value of field `col` at `row`.
@@ -379,6 +394,26 @@ impl AttributeTable {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn fields_are_found_loosely_when_only_one_matches() {
+        use super::*;
+        let t = AttributeTable::new(vec![
+            Field {
+                name: "村代码(12位)".into(),
+                ftype: FieldType::Text,
+                source_type: String::new(),
+            },
+            Field {
+                name: "户数".into(),
+                ftype: FieldType::Integer,
+                source_type: String::new(),
+            },
+        ]);
+        assert_eq!(t.field_index("村代码（12位）"), Some(0));
+        assert_eq!(t.field_index(" 户数  "), Some(1));
+        assert_eq!(t.field_index("人口"), None);
+    }
+
     use super::*;
 
     #[test]
@@ -416,4 +451,17 @@ mod tests {
         assert_eq!(t.filter_rows("05h", None), vec![1]);
         assert_eq!(t.field_index("tbmj"), Some(1));
     }
+}
+
+/// A field name compared loosely: no white space, full-width ASCII forms as half-width,
+/// ASCII letters in lower case.
+fn loose(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c as u32 {
+            0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .flat_map(|c| c.to_lowercase())
+        .collect()
 }

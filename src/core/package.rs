@@ -490,6 +490,9 @@ pub fn package_file(
     out: &Path,
     progress: &Progress,
 ) -> anyhow::Result<PackageSummary> {
+    if !input.exists() {
+        return Err(super::error::YituError::NotFound(input.to_path_buf()).into());
+    }
     let is_project = input
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("yitu"));
