@@ -900,3 +900,55 @@ fn department_tables_as_offices_write_them() {
         "{text}"
     );
 }
+
+/// Two projects with a table of the same name from different files, one cache: each project's
+/// village files use its own table.
+#[test]
+fn projects_sharing_a_cache_use_their_own_tables() {
+    let out = tempfile::tempdir().unwrap();
+    let cache = out.path().join("c.sqlite");
+    let project = |name: &str, people: [u32; 2]| {
+        let csv = out.path().join(format!("{name}.csv"));
+        std::fs::write(
+            &csv,
+            format!(
+                "村代码,村名,户籍人口\n350322900201,后垵村,{}\n350322900202,石亭村,{}\n",
+                people[0], people[1]
+            ),
+        )
+        .unwrap();
+        let p = out.path().join(format!("{name}.yitu"));
+        std::fs::write(
+            &p,
+            format!(
+                r#"{{"version": 1, "title": "{name}", "layers": [{{"path": "{}", "layer": "CJDCQ", "name": "村界", "visible": true,
+                   "style": {{"symbology": {{"Single": {{"color": [0, 0, 0, 0]}}}}, "stroke": [0, 0, 0, 255], "stroke_width": 1.0, "point_radius": 4.0, "opacity": 1.0, "label_field": null}},
+                   "joins": [{{"dataset": "人口", "layer_field": "ZLDWDM", "column": "村代码"}}]}}],
+                   "datasets": [{{"name": "人口", "department": "公安", "path": "{}"}}]}}"#,
+                dir().join("bowtie.gpkg").display(),
+                csv.display()
+            ),
+        )
+        .unwrap();
+        p
+    };
+    let (a, b) = (project("a", [3232, 1500]), project("b", [1, 2]));
+    for (p, want) in [(&a, 3232.0), (&b, 1.0), (&a, 3232.0)] {
+        let json = out.path().join("p.json");
+        let (ok, text) = yitu(&[
+            "profile",
+            p.to_str().unwrap(),
+            "--all",
+            "--cache",
+            cache.to_str().unwrap(),
+            "--format",
+            "json",
+            "--out",
+            json.to_str().unwrap(),
+        ]);
+        assert!(ok, "{text}");
+        let v: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let hou = v.iter().find(|x| x["code"] == "350322900201").unwrap();
+        assert_eq!(num(hou, "population"), want, "{}: {text}", p.display());
+    }
+}

@@ -266,17 +266,43 @@ impl Cache {
     }
 
     /// Imports the datasets of a project that the cache does not hold yet (a project travels
-    /// with its data). Returns one message per dataset imported or failed.
+    /// with its data), and those it holds from another file (a new version from the project's
+    /// file, when the content differs). Returns one message per dataset imported or failed.
     pub fn ensure(
         &mut self,
         datasets: &[crate::core::project::ProjectDataset],
         progress: &Progress,
     ) -> Vec<String> {
-        let have: Vec<String> = self
-            .list()
-            .map(|l| l.into_iter().map(|v| v.dataset).collect())
-            .unwrap_or_default();
+        let active = self.list().unwrap_or_default();
+        let have: Vec<String> = active.iter().map(|v| v.dataset.clone()).collect();
         let mut msgs = Vec::new();
+        // A dataset of the same name imported from another file (another project, another
+        // county, another year): the project's own file becomes a new version when its content
+        // differs, so one project never silently uses another's table.
+        for d in datasets {
+            let Some(v) = active.iter().find(|v| v.dataset == d.name) else {
+                continue;
+            };
+            let Ok(source) = std::fs::canonicalize(&d.path) else {
+                continue;
+            };
+            let source = source.display().to_string();
+            if source == v.source || v.source.starts_with("http") {
+                continue;
+            }
+            let opts = ImportOptions {
+                header_row: d.header_row,
+                ..Default::default()
+            };
+            match self.import_as(&d.name, &d.department, &d.path, &source, &opts, progress, true) {
+                Ok(Some(n)) => msgs.push(format!(
+                    "数据集 {} 在缓存中来自另一个文件（{}），已从本项目的文件导入为新版本 v{} / dataset {} in the cache came from another file ({}): this project's file imported as version {}",
+                    d.name, v.source, n.version, d.name, v.source, n.version
+                )),
+                Ok(None) => {}
+                Err(e) => msgs.push(format!("{}: {e}", d.name)),
+            }
+        }
         for d in datasets.iter().filter(|d| !have.contains(&d.name)) {
             let opts = ImportOptions {
                 header_row: d.header_row,
