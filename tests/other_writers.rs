@@ -952,3 +952,49 @@ fn projects_sharing_a_cache_use_their_own_tables() {
         assert_eq!(num(hou, "population"), want, "{}: {text}", p.display());
     }
 }
+
+/// An XLSX with a two-row header (人口 merged over 男 | 女), as offices lay tables out: the
+/// columns are named 人口_男 and 人口_女 and stay numbers.
+#[test]
+fn a_two_row_merged_header() {
+    let out = tempfile::tempdir().unwrap();
+    let x = out.path().join("t.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let fmt = rust_xlsxwriter::Format::new();
+    ws.write_string(0, 0, "村代码").unwrap();
+    ws.write_string(0, 1, "村名").unwrap();
+    ws.merge_range(0, 2, 0, 3, "人口", &fmt).unwrap();
+    ws.write_string(0, 4, "户数").unwrap();
+    ws.write_string(1, 2, "男").unwrap();
+    ws.write_string(1, 3, "女").unwrap();
+    for (r, (code, name, m, f, h)) in [
+        ("350322900101", "东岭村", 10.0, 12.0, 8.0),
+        ("350322900102", "溪头村", 5.0, 6.0, 4.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = r as u32 + 2;
+        ws.write_string(r, 0, code).unwrap();
+        ws.write_string(r, 1, name).unwrap();
+        ws.write_number(r, 2, m).unwrap();
+        ws.write_number(r, 3, f).unwrap();
+        ws.write_number(r, 4, h).unwrap();
+    }
+    wb.save(&x).unwrap();
+    let mut c = yitu::core::cache::Cache::open(&out.path().join("c.sqlite")).unwrap();
+    let v = c
+        .import_file(
+            "t",
+            "x",
+            &x,
+            &Default::default(),
+            &yitu::core::progress::Progress::new(),
+        )
+        .unwrap();
+    let names: Vec<&str> = v.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["村代码", "村名", "人口_男", "人口_女", "户数"]);
+    assert_eq!(v.row_count, 2);
+    assert!(v.columns[2].ftype.is_numeric());
+}

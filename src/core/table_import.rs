@@ -340,6 +340,52 @@ pub fn detect_header(rows: &[Vec<String>]) -> Option<usize> {
     None
 }
 
+/// Whether the row after header row `h` continues the header: a merged group name above (a blank
+/// cell of row `h` over a name of row `h + 1`, right of a filled one), no numbers in it, and
+/// numbers below it in the columns it names.
+fn is_sub_header(rows: &[Vec<String>], h: usize) -> bool {
+    let (Some(top), Some(sub)) = (rows.get(h), rows.get(h + 1)) else {
+        return false;
+    };
+    let filled = |r: &Vec<String>, i: usize| r.get(i).is_some_and(|c| !c.trim().is_empty());
+    let named: Vec<usize> = (0..sub.len()).filter(|&i| filled(sub, i)).collect();
+    if named.len() < 2 || named.iter().any(|&i| is_number(&sub[i])) {
+        return false;
+    }
+    let merged = named
+        .iter()
+        .any(|&i| !filled(top, i) && (0..i).any(|j| filled(top, j)));
+    let numbers_below = rows.iter().skip(h + 2).take(5).any(|r| {
+        named
+            .iter()
+            .any(|&i| r.get(i).is_some_and(|c| is_number(c)))
+    });
+    merged && numbers_below
+}
+
+/// Column names of a two-row header: the group name (carried right over its merged cells) and
+/// the name below it, as 人口_男; a column named in one row only keeps that name.
+fn two_row_names(top: &[String], sub: &[String], width: usize) -> Vec<String> {
+    let mut group = String::new();
+    (0..width)
+        .map(|i| {
+            let t = top.get(i).map(|c| c.trim()).unwrap_or("");
+            let b = sub.get(i).map(|c| c.trim()).unwrap_or("");
+            if !t.is_empty() {
+                group = t.to_string();
+            } else if b.is_empty() {
+                group.clear();
+            }
+            match (t.is_empty(), b.is_empty()) {
+                (_, true) => t.to_string(),
+                (true, false) if !group.is_empty() => format!("{group}_{b}"),
+                (true, false) => b.to_string(),
+                (false, false) => format!("{t}_{b}"),
+            }
+        })
+        .collect()
+}
+
 /// Whether a column holds codes rather than quantities: by its name (代码, 编码, 标识码, DM, BM,
 /// code, 编号) or its values (leading zeros, letters mixed with digits, long digit strings).
 pub fn is_code_like(name: &str, values: &[&str]) -> bool {
@@ -709,6 +755,12 @@ pub fn preview(
         Some(h) => Some(h),
         None => detect_header(&raw),
     };
+    // A two-row header (人口 merged over 男 | 女): the second row is names too.
+    let parent = match (opts.header_row, header) {
+        (None, Some(h)) if is_sub_header(&raw, h) => Some(h),
+        _ => None,
+    };
+    let header = parent.map(|h| h + 1).or(header);
     let first_data = header.map(|h| h + 1).unwrap_or(0);
     let data: Vec<Vec<String>> = raw
         .iter()
@@ -722,7 +774,10 @@ pub fn preview(
         .map(|r| r.len())
         .max()
         .unwrap_or(0);
-    let names = column_names(header.and_then(|h| raw.get(h)), width);
+    let names = match parent {
+        Some(p) => column_names(Some(&two_row_names(&raw[p], &raw[p + 1], width)), width),
+        None => column_names(header.and_then(|h| raw.get(h)), width),
+    };
     info.columns = infer_columns(&names, &data);
     if let Some((name, _)) = opts
         .column_types
@@ -766,6 +821,28 @@ mod tests {
         let utf8 = dir.path().join("u.csv");
         std::fs::write(&utf8, "code,name\n350322100299,洋顶村\n").unwrap();
         assert_eq!(detect_file_encoding(&utf8, b"code"), encoding_rs::UTF_8);
+    }
+
+    #[test]
+    fn a_two_row_header_names_its_columns() {
+        let r = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+        let rows = vec![
+            r(&["村代码", "村名", "人口", "", "户数"]),
+            r(&["", "", "男", "女", ""]),
+            r(&["350322900101", "东岭村", "10", "12", "8"]),
+            r(&["350322900102", "溪头村", "5", "6", "4"]),
+        ];
+        assert!(is_sub_header(&rows, 0));
+        assert_eq!(
+            two_row_names(&rows[0], &rows[1], 5),
+            vec!["村代码", "村名", "人口_男", "人口_女", "户数"]
+        );
+        // A first data row of text is no header.
+        let plain = vec![
+            r(&["村代码", "村名", "备注"]),
+            r(&["350322900101", "东岭村", "无"]),
+        ];
+        assert!(!is_sub_header(&plain, 0));
     }
 
     #[test]
