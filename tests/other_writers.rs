@@ -998,3 +998,48 @@ fn a_two_row_merged_header() {
     assert_eq!(v.row_count, 2);
     assert!(v.columns[2].ftype.is_numeric());
 }
+
+/// A join's report accounts for every table row: rows whose key cell is empty are counted.
+#[test]
+fn a_join_report_counts_rows_with_an_empty_key() {
+    let out = tempfile::tempdir().unwrap();
+    let cache = out.path().join("c.sqlite");
+    let csv = out.path().join("t.csv");
+    std::fs::write(
+        &csv,
+        "村代码,户数\n350322900201,10\n,5\n350322900202,7\n,3\n",
+    )
+    .unwrap();
+    let c = cache.to_str().unwrap();
+    let (ok, text) = yitu(&[
+        "data",
+        "import",
+        csv.to_str().unwrap(),
+        "--name",
+        "hh",
+        "--dept",
+        "x",
+        "--cache",
+        c,
+    ]);
+    assert!(ok, "{text}");
+    let (ok, text) = yitu(&[
+        "join",
+        "bowtie.gpkg",
+        "--layer",
+        "CJDCQ",
+        "--key",
+        "ZLDWDM",
+        "--dataset",
+        "hh",
+        "--column",
+        "村代码",
+        "--cache",
+        c,
+    ]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("matched 2") && text.contains("空键行 / rows with an empty key: 2"),
+        "{text}"
+    );
+}

@@ -139,6 +139,8 @@ pub struct JoinReport {
     pub matched_rows: usize,
     /// Table keys without a feature (as in the table).
     pub unmatched_table_keys: Vec<String>,
+    /// Table rows with an empty key (they can match nothing).
+    pub empty_table_keys: usize,
     /// Table keys (normalised) that occur on several rows, with their count.
     pub duplicate_table_keys: Vec<(String, usize)>,
     /// Whether rows were aggregated (1:N).
@@ -173,10 +175,18 @@ impl JoinReport {
         );
         let _ = writeln!(
             s,
-            "表格行 / table rows: {} 匹配 / matched {}；未匹配 / unmatched: {}",
+            "表格行 / table rows: {} 匹配 / matched {}；未匹配 / unmatched: {}{}",
             self.rows,
             self.matched_rows,
-            self.unmatched_table_keys.len()
+            self.unmatched_table_keys.len(),
+            if self.empty_table_keys > 0 {
+                format!(
+                    "；空键行 / rows with an empty key: {}",
+                    self.empty_table_keys
+                )
+            } else {
+                String::new()
+            }
         );
         if self.one_to_many {
             let _ = writeln!(
@@ -535,6 +545,8 @@ pub fn join(
         .filter(|(i, _)| !used[*i])
         .map(|(_, k)| raw_of[k].clone())
         .collect();
+    let grouped: usize = groups.values().map(|g| g.len()).sum();
+    report.empty_table_keys = table.len().saturating_sub(grouped);
     report.duplicate_table_keys = order
         .iter()
         .filter(|k| groups[*k].len() > 1)
