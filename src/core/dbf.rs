@@ -246,6 +246,25 @@ fn decodes_in(dbf: &Path, enc: &'static Encoding) -> bool {
 /// not a shapefile or has no `.dbf`.
 pub fn decide(path: &Path) -> Option<DbfEncoding> {
     let dbf = dbf_of(path)?;
+    // Listing a file and then reading its layer both ask: the decision (which streams the whole
+    // .dbf) is made once per file version (path, size, modification time) in this process.
+    type Key = (PathBuf, u64, Option<std::time::SystemTime>);
+    static DECIDED: std::sync::Mutex<Vec<(Key, Option<DbfEncoding>)>> =
+        std::sync::Mutex::new(Vec::new());
+    let meta = std::fs::metadata(&dbf).ok()?;
+    let key: Key = (dbf.clone(), meta.len(), meta.modified().ok());
+    if let Some((_, d)) = DECIDED.lock().ok()?.iter().find(|(k, _)| *k == key) {
+        return d.clone();
+    }
+    let d = decide_uncached(&dbf);
+    if let Ok(mut m) = DECIDED.lock() {
+        m.push((key, d.clone()));
+    }
+    d
+}
+
+fn decide_uncached(dbf: &Path) -> Option<DbfEncoding> {
+    let dbf = dbf.to_path_buf();
     let name = dbf
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -1410,12 +1410,10 @@ impl VillageProfile {
 
 /// Row numbers and record ids are not indicators (序号, FID, OBJECTID, id, rowid).
 fn is_id_column(name: &str) -> bool {
-    // A joined field is named DATASET_COLUMN: the column's own name is after the last _.
-    let own = name.rsplit('_').next().unwrap_or(name);
-    ["序号", "编号", "行号"].contains(&own)
+    ["序号", "编号", "行号"].contains(&name)
         || ["fid", "id", "rowid", "objectid", "oid", "index", "no"]
             .iter()
-            .any(|k| own.eq_ignore_ascii_case(k))
+            .any(|k| name.eq_ignore_ascii_case(k))
 }
 
 fn is_year_column(name: &str) -> bool {

@@ -560,6 +560,18 @@ pub fn for_each_row(
 pub fn for_each_record(
     path: &Path,
     opts: &ImportOptions,
+    f: impl FnMut(&[&str]) -> bool,
+) -> Result<TablePreview, ImportError> {
+    read_records(path, opts, true, f)
+}
+
+/// [`for_each_record`]; `whole_file` decides a CSV's encoding from all of its bytes (the
+/// import), else from its first 64 KB (the wizard's preview, on the UI thread, reads only the
+/// first rows and must not scan a large file each time an option changes).
+fn read_records(
+    path: &Path,
+    opts: &ImportOptions,
+    whole_file: bool,
     mut f: impl FnMut(&[&str]) -> bool,
 ) -> Result<TablePreview, ImportError> {
     let name = path.display().to_string();
@@ -676,7 +688,8 @@ pub fn for_each_record(
     let enc = match &opts.encoding {
         Some(label) => Encoding::for_label(label.as_bytes())
             .ok_or_else(|| ImportError::Encoding(label.clone()))?,
-        None => detect_file_encoding(path, &head),
+        None if whole_file => detect_file_encoding(path, &head),
+        None => detect_encoding(&head),
     };
     info.encoding = enc.name().to_string();
     let (sample_text, _, _) = enc.decode(&head);
@@ -736,7 +749,8 @@ pub fn preview(
     rows_wanted: usize,
 ) -> Result<TablePreview, ImportError> {
     let mut raw: Vec<Vec<String>> = Vec::new();
-    let mut info = for_each_row(path, opts, |r| {
+    let mut info = read_records(path, opts, false, |r| {
+        let r: Vec<String> = r.iter().map(|s| s.to_string()).collect();
         raw.push(r);
         raw.len() < rows_wanted.max(40) + 40
     })?;
