@@ -150,6 +150,26 @@ pub fn now_utc() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0) as i64;
+    utc_string(secs)
+}
+
+/// The time stamped into documents YiTu writes (report dates, XLSX properties), in seconds since the Unix epoch:
+/// `SOURCE_DATE_EPOCH` when set (the reproducible-builds convention, so the same data gives the same bytes),
+/// otherwise now.
+pub fn document_time() -> i64 {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0)
+        })
+}
+
+/// A time in seconds since the Unix epoch as ISO 8601 UTC (`2026-11-23T08:00:00Z`).
+pub fn utc_string(secs: i64) -> String {
     let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     let z = days + 719_468;

@@ -1125,9 +1125,10 @@ pub struct AtlasResult {
     pub seconds: f64,
 }
 
-/// Today's date (UTC) as YYYY-MM-DD.
+/// The date printed on reports (UTC) as YYYY-MM-DD: today, or the day of `SOURCE_DATE_EPOCH`
+/// ([`super::cache::document_time`]).
 pub fn today() -> String {
-    super::cache::now_utc()[..10].to_string()
+    super::cache::utc_string(super::cache::document_time())[..10].to_string()
 }
 
 /// Renders the reports of every village in `scope`, on all cores, with progress and cancel.
@@ -1226,6 +1227,9 @@ pub fn write_xlsx(
     let u = unit.label();
     let chosen: Vec<&VillageProfile> = all.in_scope(scope).collect();
     let mut wb = Workbook::new();
+    if let Ok(t) = rust_xlsxwriter::ExcelDateTime::from_timestamp(super::cache::document_time()) {
+        wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&t));
+    }
     let head = Format::new().set_bold().set_background_color(0xECF0F6);
     let num = Format::new().set_num_format("#,##0.00");
     let id = |ws: &mut rust_xlsxwriter::Worksheet,
