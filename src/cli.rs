@@ -1,6 +1,7 @@
 //! The command line: `yitu` with no arguments opens the desktop app; subcommands run headless.
 
-use crate::core::layer::{inspect, DatasetInfo};
+use crate::core::io::read::inspect;
+use crate::core::model::layer::DatasetInfo;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -46,7 +47,7 @@ pub fn clean_up_when_interrupted() {
         std::thread::spawn(move || {
             let mut sig: libc::c_int = 0;
             if libc::sigwait(&set, &mut sig) == 0 {
-                let n = crate::core::files::remove_temporaries();
+                let n = crate::core::io::files::remove_temporaries();
                 eprintln!(
                     "已中断，未完成的输出已删除（{n} 个临时文件）/ interrupted: the unfinished output was removed ({n} temporary files)"
                 );
@@ -324,8 +325,8 @@ pub struct RoleArgs {
 
 impl RoleArgs {
     /// Profile options with these layers.
-    pub fn options(self) -> crate::core::profile::ProfileOptions {
-        crate::core::profile::ProfileOptions {
+    pub fn options(self) -> crate::core::analysis::profile::ProfileOptions {
+        crate::core::analysis::profile::ProfileOptions {
             villages: self.villages,
             parcels: self.parcels,
             permanent_farmland: self.permanent_farmland,
@@ -376,7 +377,7 @@ pub enum DataAction {
         header_row: Option<usize>,
         /// Column type overriding the inferred one: NAME=text|integer|real (repeatable).
         #[arg(long = "type", value_parser = parse_column_type)]
-        types: Vec<(String, crate::core::attrs::FieldType)>,
+        types: Vec<(String, crate::core::model::attrs::FieldType)>,
         /// Keep summary rows (合计 / 总计 / 小计 / Total, or formulas only) as data; by default
         /// they are left out and listed in the import report.
         #[arg(long)]
@@ -441,8 +442,8 @@ pub enum DataAction {
     },
 }
 
-fn parse_column_type(s: &str) -> Result<(String, crate::core::attrs::FieldType), String> {
-    use crate::core::attrs::FieldType;
+fn parse_column_type(s: &str) -> Result<(String, crate::core::model::attrs::FieldType), String> {
+    use crate::core::model::attrs::FieldType;
     let (name, t) = s
         .rsplit_once('=')
         .ok_or_else(|| format!("expected NAME=TYPE, got {s}"))?;
@@ -456,10 +457,10 @@ fn parse_column_type(s: &str) -> Result<(String, crate::core::attrs::FieldType),
 }
 
 fn run_data(cache: Option<PathBuf>, action: DataAction) -> Result<String, String> {
-    use crate::core::cache::Cache;
+    use crate::core::data::cache::Cache;
     let path = cache.unwrap_or_else(Cache::default_path);
     let mut c = Cache::open(&path).map_err(|e| e.to_string())?;
-    let show = |v: &crate::core::cache::VersionInfo| {
+    let show = |v: &crate::core::data::cache::VersionInfo| {
         format!(
             "{}{} v{}  {}  {} 行/rows  {}  {}  {}\n",
             if v.active { "* " } else { "  " },
@@ -483,7 +484,7 @@ fn run_data(cache: Option<PathBuf>, action: DataAction) -> Result<String, String
             types,
             keep_summary_rows,
         } => {
-            let opts = crate::core::table_import::ImportOptions {
+            let opts = crate::core::io::table_import::ImportOptions {
                 encoding,
                 delimiter: None,
                 sheet,
@@ -497,7 +498,7 @@ fn run_data(cache: Option<PathBuf>, action: DataAction) -> Result<String, String
                     &dept,
                     &file,
                     &opts,
-                    &crate::core::progress::Progress::new(),
+                    &crate::core::model::progress::Progress::new(),
                 )
                 .map_err(|e| e.to_string())?;
             let cols: Vec<String> = v
@@ -546,7 +547,7 @@ fn run_data(cache: Option<PathBuf>, action: DataAction) -> Result<String, String
             timeout,
             retries,
         } => {
-            use crate::core::service::{ServiceFormat, ServiceSpec};
+            use crate::core::io::service::{ServiceFormat, ServiceSpec};
             let format = match format.to_ascii_lowercase().as_str() {
                 "json" => ServiceFormat::Json,
                 "csv" => ServiceFormat::Csv,
@@ -568,9 +569,9 @@ fn run_data(cache: Option<PathBuf>, action: DataAction) -> Result<String, String
             ))
         }
         DataAction::Fetch { name } => {
-            use crate::core::cache::FetchOutcome;
+            use crate::core::data::cache::FetchOutcome;
             match c
-                .fetch(&name, &crate::core::progress::Progress::new())
+                .fetch(&name, &crate::core::model::progress::Progress::new())
                 .map_err(|e| e.to_string())?
             {
                 FetchOutcome::Updated(v) => Ok(format!(
@@ -597,15 +598,17 @@ fn run_data(cache: Option<PathBuf>, action: DataAction) -> Result<String, String
 fn run_join(
     file: &std::path::Path,
     layer: &str,
-    spec: crate::core::join::JoinSpec,
+    spec: crate::core::data::join::JoinSpec,
     report: bool,
     json: bool,
     out: Option<&std::path::Path>,
     cache: Option<PathBuf>,
 ) -> Result<String, String> {
-    use crate::core::{cache::Cache, join, layer::load_layer, progress::Progress};
+    use crate::core::{
+        data::cache::Cache, data::join, io::read::load_layer, model::progress::Progress,
+    };
     if let Some(o) = out {
-        crate::core::files::check_output(o, &[file])?;
+        crate::core::io::files::check_output(o, &[file])?;
     }
     let c = Cache::open(&cache.unwrap_or_else(Cache::default_path)).map_err(|e| e.to_string())?;
     let table = c
@@ -617,9 +620,11 @@ fn run_join(
     let r = join::join(&l.attrs, &table.attrs, &spec).map_err(|e| e.to_string())?;
     let secs = t.elapsed().as_secs_f64();
     if let Some(out) = out {
-        join::with_joins(&l.attrs, std::slice::from_ref(&r))
-            .write_csv(out)
-            .map_err(|e| format!("{}: {e}", out.display()))?;
+        crate::core::io::files::write_csv(
+            &join::with_joins(&l.attrs, std::slice::from_ref(&r)),
+            out,
+        )
+        .map_err(|e| format!("{}: {e}", out.display()))?;
     }
     if json {
         let v = serde_json::json!({
@@ -667,7 +672,7 @@ fn ensure_bench_county(data: &std::path::Path, parcels: usize) -> anyhow::Result
             out_dir: data.to_path_buf(),
             basemap_max_zoom: None,
         };
-        crate::core::sample::generate(&opts, &crate::core::progress::Progress::new())?;
+        crate::core::sample::generate(&opts, &crate::core::model::progress::Progress::new())?;
         eprintln!("generated in {:.1} s", t.elapsed().as_secs_f64());
     }
     Ok(gpkg)
@@ -678,15 +683,15 @@ pub struct ProfileRequest {
     /// Data file or project.
     pub file: PathBuf,
     /// Layers and what to compute.
-    pub opts: crate::core::profile::ProfileOptions,
+    pub opts: crate::core::analysis::profile::ProfileOptions,
     /// Villages in the output.
-    pub scope: crate::core::profile::Scope,
+    pub scope: crate::core::analysis::profile::Scope,
     /// json, csv, xlsx or pdf.
     pub format: String,
     /// Output path.
     pub out: Option<PathBuf>,
     /// Area unit for XLSX/PDF.
-    pub unit: crate::core::charts::AreaUnit,
+    pub unit: crate::core::output::charts::AreaUnit,
     /// Basemap package for the PDF maps.
     pub basemap: Option<PathBuf>,
     /// One PDF per village.
@@ -837,7 +842,7 @@ fn run_bench_reference(
     let mut out = String::from("\nwhole profile against GeoPandas (county written by GeoPandas, clockwise rings) / 与 GeoPandas 对比:\n");
     for &n in sizes {
         // The main benchmark county when it has this size, else one beside it.
-        let main_size = crate::core::layer::inspect(&crate::core::sample::gpkg_in(data))
+        let main_size = crate::core::io::read::inspect(&crate::core::sample::gpkg_in(data))
             .ok()
             .and_then(|i| {
                 i.layers
@@ -904,8 +909,8 @@ pub fn scope_of(
     village: Option<String>,
     town: Option<String>,
     all: bool,
-) -> Option<crate::core::profile::Scope> {
-    use crate::core::profile::Scope;
+) -> Option<crate::core::analysis::profile::Scope> {
+    use crate::core::analysis::profile::Scope;
     match (village, town, all) {
         (Some(v), _, _) => Some(Scope::Village(v)),
         (None, Some(t), _) => Some(Scope::Town(t)),
@@ -922,11 +927,11 @@ fn tempfile_dir() -> std::io::Result<PathBuf> {
 
 /// `yitu profile`: computes the files and writes them; returns text for stdout.
 fn run_profile(mut r: ProfileRequest) -> Result<String, String> {
-    use crate::core::{profile, report};
+    use crate::core::{analysis::profile, output::report};
     if let (Some(o), false) = (&r.out, r.per_village) {
-        crate::core::files::check_output(o, &[&r.file])?;
+        crate::core::io::files::check_output(o, &[&r.file])?;
     }
-    let progress = crate::core::progress::Progress::new();
+    let progress = crate::core::model::progress::Progress::new();
     let mut data = r.file.clone();
     let mut basemap = r.basemap.clone();
     let is_project = r
@@ -937,8 +942,8 @@ fn run_profile(mut r: ProfileRequest) -> Result<String, String> {
         let db = r
             .cache
             .clone()
-            .unwrap_or_else(crate::core::cache::Cache::default_path);
-        let mut cache = crate::core::cache::Cache::open(&db).map_err(|e| e.to_string())?;
+            .unwrap_or_else(crate::core::data::cache::Cache::default_path);
+        let mut cache = crate::core::data::cache::Cache::open(&db).map_err(|e| e.to_string())?;
         let (path, msgs) = profile::project_inputs(&r.file, &mut cache, &mut r.opts, &progress)
             .map_err(|e| format!("{e:#}"))?;
         for m in msgs {
@@ -946,8 +951,8 @@ fn run_profile(mut r: ProfileRequest) -> Result<String, String> {
         }
         data = path;
         if basemap.is_none() {
-            if let Ok(p) = crate::core::project::Project::load(&r.file) {
-                if let crate::core::project::BasemapChoice::Offline { path } = p.basemap {
+            if let Ok(p) = crate::core::io::project::Project::load(&r.file) {
+                if let crate::core::io::project::BasemapChoice::Offline { path } = p.basemap {
                     basemap = Some(path);
                 }
             }
@@ -956,7 +961,7 @@ fn run_profile(mut r: ProfileRequest) -> Result<String, String> {
     if let (Some(o), false) = (&r.out, r.per_village) {
         let mut inputs: Vec<&std::path::Path> = vec![&data];
         inputs.extend(r.opts.extra_files.iter().map(|p| p.as_path()));
-        crate::core::files::check_output(o, &inputs)?;
+        crate::core::io::files::check_output(o, &inputs)?;
     }
     let t = std::time::Instant::now();
     let p = profile::profile(&data, &r.opts, &progress).map_err(|e| format!("{e:#}"))?;
@@ -1043,8 +1048,8 @@ fn run_profile(mut r: ProfileRequest) -> Result<String, String> {
                 p.layer_of(role)
                     .unwrap_or_else(|| (data.clone(), String::new()))
             };
-            let (vf, vl) = layer(crate::core::roles::Role::Villages);
-            let (pf, pl) = layer(crate::core::roles::Role::Parcels);
+            let (vf, vl) = layer(crate::core::analysis::roles::Role::Villages);
+            let (pf, pl) = layer(crate::core::analysis::roles::Role::Parcels);
             let mut maps =
                 report::ReportMaps::load((&vf, &vl), (&pf, &pl), basemap.as_deref(), &progress)
                     .map_err(|e| format!("{e:#}"))?;
@@ -1189,7 +1194,7 @@ pub fn run(cmd: Command) -> i32 {
             out,
             cache,
         } => {
-            use crate::core::join::{Aggregate, JoinSpec, KeyMatch};
+            use crate::core::data::join::{Aggregate, JoinSpec, KeyMatch};
             let mut spec = JoinSpec::new(&dataset, &key, &column);
             spec.key = match mode.as_str() {
                 "exact" => KeyMatch::Exact,
@@ -1230,14 +1235,14 @@ pub fn run(cmd: Command) -> i32 {
                 return 2;
             };
             let unit = match unit.as_str() {
-                "ha" | "公顷" => crate::core::charts::AreaUnit::Hectare,
-                _ => crate::core::charts::AreaUnit::Mu,
+                "ha" | "公顷" => crate::core::output::charts::AreaUnit::Hectare,
+                _ => crate::core::output::charts::AreaUnit::Mu,
             };
             let printed = out.is_none() || matches!(format.as_str(), "xlsx" | "pdf");
             let out_text = out.clone();
             let req = ProfileRequest {
                 file,
-                opts: crate::core::profile::ProfileOptions {
+                opts: crate::core::analysis::profile::ProfileOptions {
                     ledger_only: ledger,
                     ..roles.options()
                 },
@@ -1262,13 +1267,13 @@ pub fn run(cmd: Command) -> i32 {
                 }
                 Ok(text) => {
                     let o = out_text.expect("out given");
-                    match crate::core::files::write_atomic(&o, text) {
+                    match crate::core::io::files::write_atomic(&o, text) {
                         Ok(()) => {
                             println!("→ {}", o.display());
                             0
                         }
                         Err(e) => {
-                            eprintln!("{}", crate::core::files::write_error(&o, &e));
+                            eprintln!("{}", crate::core::io::files::write_error(&o, &e));
                             1
                         }
                     }
@@ -1291,10 +1296,10 @@ pub fn run(cmd: Command) -> i32 {
                 eprintln!("需要 --village、--town 或 --all / give --village, --town or --all");
                 return 2;
             };
-            let db = cache.unwrap_or_else(crate::core::cache::Cache::default_path);
+            let db = cache.unwrap_or_else(crate::core::data::cache::Cache::default_path);
             let t = std::time::Instant::now();
-            let progress = crate::core::progress::Progress::new();
-            let result = crate::core::package::package_file(
+            let progress = crate::core::model::progress::Progress::new();
+            let result = crate::core::output::package::package_file(
                 &file,
                 villages.as_deref().unwrap_or("CJDCQ"),
                 &scope,
@@ -1366,7 +1371,7 @@ pub fn run(cmd: Command) -> i32 {
                 out_dir: out,
                 basemap_max_zoom: (basemap_zoom > 0).then_some(basemap_zoom),
             };
-            let progress = crate::core::progress::Progress::new();
+            let progress = crate::core::model::progress::Progress::new();
             match crate::core::sample::generate(&opts, &progress) {
                 Ok(summary) => {
                     println!("{}", serde_json::to_string_pretty(&summary).unwrap());
@@ -1422,10 +1427,10 @@ pub fn render_png(
     out: &std::path::Path,
     width: u32,
     height: u32,
-) -> Result<usize, crate::core::error::YituError> {
-    use crate::core::{
-        error::YituError, geom::BBox, layer::load_layer, progress::Progress, render, style,
-    };
+) -> Result<usize, crate::core::model::error::YituError> {
+    use crate::core::io::read::load_layer;
+    use crate::core::model::{error::YituError, geom::BBox, progress::Progress, style};
+    use crate::core::output::render;
     // 16384 px a side and 2.7·10⁸ pixels (1 GB of RGBA) at most: a typo in --width must not
     // ask for 40 GB.
     if width == 0
@@ -1438,7 +1443,7 @@ pub fn render_png(
             "图片尺寸 {width}×{height} 超出范围（每边 1–16384 像素，总计不超过 2.68 亿像素）/ image size {width}×{height} out of range (1–16384 px a side, at most 268 million pixels)"
         )));
     }
-    crate::core::files::check_output(out, &[file]).map_err(YituError::Other)?;
+    crate::core::io::files::check_output(out, &[file]).map_err(YituError::Other)?;
     let names: Vec<String> = if layers.is_empty() {
         inspect(file)?
             .layers
@@ -1476,7 +1481,7 @@ pub fn render_png(
     let png = pm
         .encode_png()
         .map_err(|e| YituError::Other(e.to_string()))?;
-    crate::core::files::write_atomic(out, png)
-        .map_err(|e| YituError::Other(crate::core::files::write_error(out, &e)))?;
+    crate::core::io::files::write_atomic(out, png)
+        .map_err(|e| YituError::Other(crate::core::io::files::write_error(out, &e)))?;
     Ok(n)
 }

@@ -3,9 +3,9 @@
 
 use std::io::Write;
 use std::process::Command;
-use yitu::core::cache::{Cache, CacheError};
-use yitu::core::progress::Progress;
-use yitu::core::table_import::ImportOptions;
+use yitu::core::data::cache::{Cache, CacheError};
+use yitu::core::io::table_import::ImportOptions;
+use yitu::core::model::progress::Progress;
 
 fn big_gbk_csv(path: &std::path::Path, rows: usize) {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
@@ -46,7 +46,7 @@ fn killing_an_import_keeps_the_previous_version() {
     assert_eq!(v1.encoding, "gb18030");
     assert_eq!(
         v1.columns[0].ftype,
-        yitu::core::attrs::FieldType::Text,
+        yitu::core::model::attrs::FieldType::Text,
         "village codes stay text"
     );
     drop(c);
@@ -101,7 +101,7 @@ fn killing_an_import_keeps_the_previous_version() {
 }
 
 /// Imports the sample's GBK collective-income table as a new version of 集体收入.
-fn import_income(c: &mut Cache, sample: &std::path::Path) -> yitu::core::cache::VersionInfo {
+fn import_income(c: &mut Cache, sample: &std::path::Path) -> yitu::core::data::cache::VersionInfo {
     c.import_file(
         "集体收入",
         "农业农村局",
@@ -183,7 +183,7 @@ fn versions_rollback_cancel_and_bad_input() {
 fn import(
     c: &mut Cache,
     file: &std::path::Path,
-) -> Result<yitu::core::cache::VersionInfo, CacheError> {
+) -> Result<yitu::core::data::cache::VersionInfo, CacheError> {
     c.import_file(
         "表",
         "部门",
@@ -229,7 +229,10 @@ fn repairs_are_reported_and_bad_tables_refused() {
     let f = dir.path().join("late-text.csv");
     std::fs::write(&f, s).unwrap();
     let v = import(&mut c, &f).unwrap();
-    assert_eq!(v.columns[1].ftype, yitu::core::attrs::FieldType::Integer);
+    assert_eq!(
+        v.columns[1].ftype,
+        yitu::core::model::attrs::FieldType::Integer
+    );
     assert!(
         v.notes.iter().any(|n| n.contains("not numbers")),
         "{:?}",
@@ -237,7 +240,7 @@ fn repairs_are_reported_and_bad_tables_refused() {
     );
     // The user makes the column text: nothing is lost.
     let opts = ImportOptions {
-        column_types: vec![("户数".into(), yitu::core::attrs::FieldType::Text)],
+        column_types: vec![("户数".into(), yitu::core::model::attrs::FieldType::Text)],
         ..Default::default()
     };
     let v = c
@@ -276,13 +279,13 @@ fn repairs_are_reported_and_bad_tables_refused() {
     assert_eq!(t.attrs.get(last, 0).to_string(), "末村");
     assert_eq!(
         t.attrs.get(last, 1),
-        yitu::core::attrs::Value::Null,
+        yitu::core::model::attrs::Value::Null,
         "{:?}",
         v.notes
     );
     assert_eq!(
         t.attrs.fields[1].ftype,
-        yitu::core::attrs::FieldType::Integer
+        yitu::core::model::attrs::FieldType::Integer
     );
     assert!(
         v.notes.iter().any(|n| n.contains("1 Excel error cells")),
@@ -293,7 +296,10 @@ fn repairs_are_reported_and_bad_tables_refused() {
     let f = dir.path().join("export.csv");
     std::fs::write(&f, "村名,人均收入\n村1,1000\n村2,#N/A\n村3,#DIV/0!\n").unwrap();
     let v = import(&mut c, &f).unwrap();
-    assert_eq!(v.columns[1].ftype, yitu::core::attrs::FieldType::Integer);
+    assert_eq!(
+        v.columns[1].ftype,
+        yitu::core::model::attrs::FieldType::Integer
+    );
     assert!(
         v.notes.iter().any(|n| n.contains("2 Excel error cells")),
         "{:?}",

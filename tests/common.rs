@@ -32,7 +32,7 @@ pub fn small_county() -> &'static Path {
             out_dir: dir.clone(),
             basemap_max_zoom: None,
         };
-        yitu::core::sample::generate(&opts, &yitu::core::progress::Progress::new())
+        yitu::core::sample::generate(&opts, &yitu::core::model::progress::Progress::new())
             .expect("sample generation");
         dir
     })

@@ -5,10 +5,10 @@
 //! and its shares over zones are the same, and the shares over zones that cover it sum to 1.
 
 use proptest::prelude::*;
-use yitu::core::geom::{GeomKind, GeometryStore};
-use yitu::core::overlay::Zones;
-use yitu::core::profile::geodesic_area_m2;
-use yitu::core::repair::make_fit;
+use yitu::core::analysis::overlay::Zones;
+use yitu::core::analysis::profile::geodesic_area_m2;
+use yitu::core::analysis::repair::make_fit;
+use yitu::core::model::geom::{GeomKind, GeometryStore};
 
 type Ring = Vec<[f64; 2]>;
 /// A polygon: exterior first, then holes; a shape: its parts.

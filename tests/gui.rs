@@ -5,8 +5,8 @@ mod common;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use std::time::{Duration, Instant};
-use yitu::core::attrs::Value;
-use yitu::core::project::Settings;
+use yitu::core::io::project::Settings;
+use yitu::core::model::attrs::Value;
 use yitu::gui::app::YituApp;
 
 fn settle(h: &mut Harness<'_, YituApp>, what: &str, done: impl Fn(&YituApp) -> bool) {
@@ -141,7 +141,10 @@ fn open_sample_project_toggle_layer_identify_parcel() {
         .find(|(k, _)| k == "DLBM")
         .map(|r| r.1.clone())
         .unwrap();
-    assert!(yitu::core::landuse::class(&dlbm).is_some(), "DLBM {dlbm}");
+    assert!(
+        yitu::core::model::landuse::class(&dlbm).is_some(),
+        "DLBM {dlbm}"
+    );
     assert_eq!(h.state().selection.len(), 1);
     // The identify panel shows it.
     h.step();
@@ -231,7 +234,7 @@ fn english_switch() {
 fn opens_on_a_village_scope() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = sample_app_with_cache(Some(&dir.path().join("cache.sqlite")));
-    let scope = yitu::core::profile::Scope::Village("350322104215".into());
+    let scope = yitu::core::analysis::profile::Scope::Village("350322104215".into());
     h.state_mut().start_scope = Some(scope.clone());
     settle(&mut h, "the village scope", |a| {
         !a.busy() && a.scope.shown == scope
@@ -246,18 +249,18 @@ fn opens_on_a_village_scope() {
     assert_eq!((0..l.data.len()).filter(|&f| l.in_scope(f)).count(), 1);
     // A layer added later is cut too; one that cannot be (no known CRS) stays whole, with a
     // message, and the others keep their cut.
-    let odd = yitu::core::layer::VectorLayer::assemble(
+    let odd = yitu::core::model::layer::VectorLayer::assemble(
         "无坐标系".into(),
-        yitu::core::layer::LayerSource {
+        yitu::core::model::layer::LayerSource {
             path: "odd.gpkg".into(),
             layer: "odd".into(),
         },
-        yitu::core::crs::Crs::default(),
+        yitu::core::model::crs::Crs::default(),
         vec![],
-        yitu::core::geom::GeometryStore::new(),
-        yitu::core::attrs::AttributeTable::default(),
+        yitu::core::model::geom::GeometryStore::new(),
+        yitu::core::model::attrs::AttributeTable::default(),
         vec![],
-        &yitu::core::progress::Progress::new(),
+        &yitu::core::model::progress::Progress::new(),
     )
     .unwrap();
     h.state_mut().add_layer(odd, None);
@@ -325,7 +328,7 @@ fn import_wizard_and_join_dialog() {
     );
     // Change a column's type in the preview: 序号 (integer) becomes text.
     h.state_mut().data.wizard.as_mut().unwrap().types =
-        vec![("序号".into(), yitu::core::attrs::FieldType::Text)];
+        vec![("序号".into(), yitu::core::model::attrs::FieldType::Text)];
     h.step();
     let cols = h
         .state()
@@ -340,7 +343,7 @@ fn import_wizard_and_join_dialog() {
         .unwrap()
         .columns
         .clone();
-    assert_eq!(cols[0].ftype, yitu::core::attrs::FieldType::Text);
+    assert_eq!(cols[0].ftype, yitu::core::model::attrs::FieldType::Text);
     h.get_by_label("导入").click();
     h.step();
     settle(&mut h, "the import", |a| {
@@ -355,7 +358,10 @@ fn import_wizard_and_join_dialog() {
         .unwrap()
         .clone();
     assert_eq!(d.row_count, 62);
-    assert_eq!(d.columns[0].ftype, yitu::core::attrs::FieldType::Text);
+    assert_eq!(
+        d.columns[0].ftype,
+        yitu::core::model::attrs::FieldType::Text
+    );
     assert!(
         h.state().data.wizard.is_none(),
         "the wizard closes after importing"
@@ -414,9 +420,9 @@ fn import_wizard_and_join_dialog() {
     assert!((0..l.data.len()).all(|r| l.attrs.get(r, col) != Value::Null));
 
     // Joined fields behave like the layer's own: a choropleth, and identify.
-    let sym = yitu::core::style::graduated_for(&l.attrs, "人口_户籍人口", 5);
+    let sym = yitu::core::model::style::graduated_for(&l.attrs, "人口_户籍人口", 5);
     assert!(
-        matches!(sym, yitu::core::style::Symbology::Graduated { .. }),
+        matches!(sym, yitu::core::model::style::Symbology::Graduated { .. }),
         "{sym:?}"
     );
     let mut st = l.style.clone();
@@ -479,7 +485,7 @@ fn import_wizard_and_join_dialog() {
     // Saved in the project, with the datasets' files.
     let saved = dir.path().join("p.yitu");
     h.state_mut().save_project(&saved);
-    let p = yitu::core::project::Project::load(&saved).unwrap();
+    let p = yitu::core::io::project::Project::load(&saved).unwrap();
     let pl = p.layers.iter().find(|l| l.layer == "CJDCQ").unwrap();
     assert_eq!(pl.joins.len(), 2);
     assert!(p
@@ -572,7 +578,7 @@ fn village_file_window_opens_a_profile() {
     assert!(h.query_by_label("18 个村").is_some());
     // The map and the attribute table follow the scope: every layer is cut to the town.
     settle(&mut h, "the scope", |a| {
-        !a.busy() && a.scope.shown == yitu::core::profile::Scope::Town("350322104".into())
+        !a.busy() && a.scope.shown == yitu::core::analysis::profile::Scope::Town("350322104".into())
     });
     let in_scope = |h: &Harness<'_, YituApp>, i: usize| {
         let l = &h.state().layers[i];
@@ -616,7 +622,7 @@ fn village_file_window_opens_a_profile() {
         profile.export_package(
             &ctx,
             layers,
-            yitu::core::profile::Scope::Town("350322104".into()),
+            yitu::core::analysis::profile::Scope::Town("350322104".into()),
             Some(
                 common::root()
                     .join("sample-data")
@@ -640,18 +646,18 @@ fn village_file_window_opens_a_profile() {
     assert!(count("SELECT count(*) FROM basemap") > 20);
     drop(pkg);
     // Opening the package shows its own basemap and offers its layers.
-    h.state_mut().basemap_choice = yitu::core::project::BasemapChoice::None;
+    h.state_mut().basemap_choice = yitu::core::io::project::BasemapChoice::None;
     h.state_mut().open_path(&out);
     h.step();
     assert_eq!(
         h.state().basemap_choice,
-        yitu::core::project::BasemapChoice::Offline { path: out.clone() }
+        yitu::core::io::project::BasemapChoice::Offline { path: out.clone() }
     );
 
     // Back to the whole county from the status bar.
     h.get_by_label("显示全县").click();
     settle(&mut h, "the whole county", |a| {
-        !a.busy() && a.scope.shown == yitu::core::profile::Scope::County
+        !a.busy() && a.scope.shown == yitu::core::analysis::profile::Scope::County
     });
     assert_eq!(in_scope(&h, vl), h.state().layers[vl].data.len());
     settle(&mut h, "the whole village table", |a| {
@@ -689,7 +695,7 @@ fn village_file_roles_can_be_chosen_in_the_app() {
     assert_eq!(
         h.state().profile.role_choices,
         vec![(
-            yitu::core::roles::Role::Enterprises,
+            yitu::core::analysis::roles::Role::Enterprises,
             "talent_sources".to_string()
         )]
     );

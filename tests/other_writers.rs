@@ -98,14 +98,14 @@ fn clockwise_rings_give_the_areas_pyproj_gives() {
         );
     }
     // The shapefile the GeoPackage was made from: the same villages, the same rings.
-    let info = yitu::core::layer::load_layer(
+    let info = yitu::core::io::read::load_layer(
         &dir().join("cw_county.shp"),
         None,
-        &yitu::core::progress::Progress::new(),
+        &yitu::core::model::progress::Progress::new(),
     )
     .unwrap();
     let mut g = info.geoms.clone();
-    let stats = yitu::core::repair::make_fit(&mut g);
+    let stats = yitu::core::analysis::repair::make_fit(&mut g);
     assert_eq!(stats.repaired, 0, "valid shapefile rings are left alone");
     assert!(stats.reoriented >= 4, "{stats:?}");
 }
@@ -157,11 +157,11 @@ fn a_bow_tie_across_two_villages_is_counted_once() {
 fn names_as_expected<'a>(
     file: &str,
     w: &'a Value,
-) -> (yitu::core::layer::VectorLayer, Vec<&'a str>) {
-    let l = yitu::core::layer::load_layer(
+) -> (yitu::core::model::layer::VectorLayer, Vec<&'a str>) {
+    let l = yitu::core::io::read::load_layer(
         &dir().join(file),
         None,
-        &yitu::core::progress::Progress::new(),
+        &yitu::core::model::progress::Progress::new(),
     )
     .unwrap_or_else(|err| panic!("{file}: {err}"));
     let names: Vec<&str> = l.attrs.fields.iter().map(|f| f.name.as_str()).collect();
@@ -307,7 +307,7 @@ fn odd_layer_names_work_in_every_command() {
         let c = rusqlite::Connection::open(&pkg).unwrap();
         let count = |t: &str| -> i64 {
             c.query_row(
-                &format!("SELECT count(*) FROM {}", yitu::core::sql::ident(t)),
+                &format!("SELECT count(*) FROM {}", yitu::core::io::sql::ident(t)),
                 [],
                 |r| r.get(0),
             )
@@ -316,7 +316,7 @@ fn odd_layer_names_work_in_every_command() {
         assert_eq!(count(p), n.as_i64().unwrap(), "{code}");
         assert_eq!(count(v), 1, "{code}");
         // The copied table keeps its odd field names.
-        let cols = yitu::core::gpkg_write::table_columns(&c, p).unwrap();
+        let cols = yitu::core::io::gpkg_write::table_columns(&c, p).unwrap();
         for f in o["parcel_fields"].as_array().unwrap() {
             assert!(cols.iter().any(|k| k.name == f.as_str().unwrap()), "{f}");
         }
@@ -356,15 +356,15 @@ fn summary_rows_are_left_out_of_imports() {
     let out = tempfile::tempdir().unwrap();
     let cache = out.path().join("cache.sqlite");
     for (file, w) in e["xlsx"].as_object().unwrap() {
-        let mut c = yitu::core::cache::Cache::open(&cache).unwrap();
-        let opts = yitu::core::table_import::ImportOptions::default();
+        let mut c = yitu::core::data::cache::Cache::open(&cache).unwrap();
+        let opts = yitu::core::io::table_import::ImportOptions::default();
         let v = c
             .import_file(
                 "hh",
                 "民政",
                 &dir().join(file),
                 &opts,
-                &yitu::core::progress::Progress::new(),
+                &yitu::core::model::progress::Progress::new(),
             )
             .unwrap();
         assert_eq!(
@@ -389,7 +389,7 @@ fn summary_rows_are_left_out_of_imports() {
             w["village_codes"][0].as_str().unwrap(),
             "{file}: codes stay text"
         );
-        let keep = yitu::core::table_import::ImportOptions {
+        let keep = yitu::core::io::table_import::ImportOptions {
             keep_summary_rows: true,
             ..Default::default()
         };
@@ -399,7 +399,7 @@ fn summary_rows_are_left_out_of_imports() {
                 "民政",
                 &dir().join(file),
                 &keep,
-                &yitu::core::progress::Progress::new(),
+                &yitu::core::model::progress::Progress::new(),
             )
             .unwrap();
         assert_eq!(
@@ -586,7 +586,7 @@ fn declared_encodings_the_bytes_contradict() {
 fn rows_that_only_mention_a_sum_are_kept() {
     let e = expected();
     let out = tempfile::tempdir().unwrap();
-    let mut c = yitu::core::cache::Cache::open(&out.path().join("c.sqlite")).unwrap();
+    let mut c = yitu::core::data::cache::Cache::open(&out.path().join("c.sqlite")).unwrap();
     for (file, w) in e["tables"].as_object().unwrap() {
         let v = c
             .import_file(
@@ -594,7 +594,7 @@ fn rows_that_only_mention_a_sum_are_kept() {
                 "x",
                 &dir().join("tables").join(file),
                 &Default::default(),
-                &yitu::core::progress::Progress::new(),
+                &yitu::core::model::progress::Progress::new(),
             )
             .unwrap_or_else(|err| panic!("{file}: {err}"));
         assert_eq!(
@@ -660,14 +660,14 @@ fn exports_never_overwrite_their_input_and_sizes_are_checked() {
         "村代码,村名,男,女,合计\n350322900101,东岭村,10,12,22\n350322900102,溪头村,5,6,11\n,合计,15,18,33\n",
     )
     .unwrap();
-    let mut cache = yitu::core::cache::Cache::open(&out.path().join("c.sqlite")).unwrap();
+    let mut cache = yitu::core::data::cache::Cache::open(&out.path().join("c.sqlite")).unwrap();
     let v = cache
         .import_file(
             "t",
             "x",
             &csv,
             &Default::default(),
-            &yitu::core::progress::Progress::new(),
+            &yitu::core::model::progress::Progress::new(),
         )
         .unwrap();
     assert_eq!(v.row_count, 2, "{:?}", v.notes);
@@ -726,7 +726,7 @@ fn gbk_names_inside_a_geopackage() {
     ]);
     assert!(ok, "{text}");
     let c = rusqlite::Connection::open(&pkg).unwrap();
-    let cols = yitu::core::gpkg_write::table_columns(&c, "CJDCQ").unwrap();
+    let cols = yitu::core::io::gpkg_write::table_columns(&c, "CJDCQ").unwrap();
     assert!(cols.iter().any(|k| k.name == "村名称"), "{cols:?}");
 }
 
@@ -790,18 +790,18 @@ fn department_tables_as_offices_write_them() {
         "FID,村代码,村名,户籍人口\n1,350322900201,后垵村,3232\n2,350322900202,石亭村,-\n",
     )
     .unwrap();
-    let mut c = yitu::core::cache::Cache::open(&cache).unwrap();
+    let mut c = yitu::core::data::cache::Cache::open(&cache).unwrap();
     let v = c
         .import_file(
             "gpkg_contents",
             "民政",
             &csv,
             &Default::default(),
-            &yitu::core::progress::Progress::new(),
+            &yitu::core::model::progress::Progress::new(),
         )
         .unwrap();
     let col = v.columns.iter().find(|c| c.name == "户籍人口").unwrap();
-    assert_eq!(col.ftype, yitu::core::attrs::FieldType::Integer);
+    assert_eq!(col.ftype, yitu::core::model::attrs::FieldType::Integer);
     assert!(
         v.notes.iter().any(|n| n.contains("无数据")),
         "{:?}",
@@ -838,7 +838,7 @@ fn department_tables_as_offices_write_them() {
         .query_row("SELECT count(*) FROM t_gpkg_contents", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 1);
-    let cols = yitu::core::gpkg_write::table_columns(&db, "t_gpkg_contents").unwrap();
+    let cols = yitu::core::io::gpkg_write::table_columns(&db, "t_gpkg_contents").unwrap();
     assert!(cols.iter().any(|k| k.name == "FID_"), "{cols:?}");
     // Nonsense options are refused, not silently replaced.
     for args in [
@@ -976,14 +976,14 @@ fn a_two_row_merged_header() {
         ws.write_number(r, 4, h).unwrap();
     }
     wb.save(&x).unwrap();
-    let mut c = yitu::core::cache::Cache::open(&out.path().join("c.sqlite")).unwrap();
+    let mut c = yitu::core::data::cache::Cache::open(&out.path().join("c.sqlite")).unwrap();
     let v = c
         .import_file(
             "t",
             "x",
             &x,
             &Default::default(),
-            &yitu::core::progress::Progress::new(),
+            &yitu::core::model::progress::Progress::new(),
         )
         .unwrap();
     let names: Vec<&str> = v.columns.iter().map(|c| c.name.as_str()).collect();

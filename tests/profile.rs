@@ -61,9 +61,12 @@ fn ledgers_add_up_and_agree_with_geopandas() {
         landuse_total += classes;
     }
     // The villages add up to the county: Σ TBDLMJ + Σ 田坎 of every parcel.
-    let parcels =
-        yitu::core::layer::load_layer(&gpkg, Some("DLTB"), &yitu::core::progress::Progress::new())
-            .unwrap();
+    let parcels = yitu::core::io::read::load_layer(
+        &gpkg,
+        Some("DLTB"),
+        &yitu::core::model::progress::Progress::new(),
+    )
+    .unwrap();
     let col = |n: &str| parcels.attrs.field_index(n).unwrap();
     let (tbmj, kcmj, tbdlmj, kcdlbm) = (col("TBMJ"), col("KCMJ"), col("TBDLMJ"), col("KCDLBM"));
     let mut county = 0.0;
@@ -78,7 +81,7 @@ fn ledgers_add_up_and_agree_with_geopandas() {
             county += a(kcmj);
         }
     }
-    let county_mu = county / yitu::core::profile::M2_PER_MU;
+    let county_mu = county / yitu::core::analysis::profile::M2_PER_MU;
     assert!(
         (landuse_total - county_mu).abs() < 1e-3 * county_mu,
         "{landuse_total} vs {county_mu}"
@@ -601,7 +604,7 @@ fn data_package_of_a_village_holds_what_lies_in_it_unchanged() {
     // The basemap over the village: the package opens as an offline tile package, every zoom
     // of the source is there, each tile the source's own bytes.
     {
-        use yitu::core::tiles::MbTiles;
+        use yitu::core::io::tiles::MbTiles;
         let (src, pkg) = (
             MbTiles::open(&basemap).unwrap(),
             MbTiles::open(&out).unwrap(),
@@ -786,7 +789,7 @@ fn data_package_of_a_town_has_its_department_rows() {
     assert_eq!(codes.len() as i64, villages, "{text}");
     for c in &codes {
         assert!(
-            yitu::core::join::normalize_code(c).starts_with(town),
+            yitu::core::data::join::normalize_code(c).starts_with(town),
             "{c} is not in {town}"
         );
     }

@@ -4,11 +4,11 @@
 mod common;
 
 use gdal::vector::LayerAccess;
-use yitu::core::attrs::Value;
-use yitu::core::error::YituError;
-use yitu::core::geom::GeomKind;
-use yitu::core::layer::{inspect, load_layer};
-use yitu::core::progress::Progress;
+use yitu::core::io::read::{inspect, load_layer};
+use yitu::core::model::attrs::Value;
+use yitu::core::model::error::YituError;
+use yitu::core::model::geom::GeomKind;
+use yitu::core::model::progress::Progress;
 
 fn fixture(name: &str) -> std::path::PathBuf {
     common::root().join("tests").join("fixtures").join(name)
@@ -19,7 +19,7 @@ fn own_gpkg_reader_matches_gdal_feature_by_feature() {
     let gpkg = common::small_county().join("xianyou_sample.gpkg");
     for table in ["DLTB", "CJDCQ", "XZQ", "YJJBNTTB", "enterprises"] {
         let ours = load_layer(&gpkg, Some(table), &Progress::new()).unwrap();
-        let gdal = yitu::core::ogr::load(&gpkg, Some(table), &Progress::new()).unwrap();
+        let gdal = yitu::core::io::ogr::load(&gpkg, Some(table), &Progress::new()).unwrap();
         assert_eq!(ours.len(), gdal.len(), "{table}");
         assert_eq!(ours.fids, gdal.fids, "{table}");
         assert_eq!(ours.crs.epsg, Some(4528));
@@ -130,7 +130,7 @@ fn broken_and_odd_fixtures() {
 
 #[test]
 fn tile_packages_are_checked() {
-    use yitu::core::tiles::inspect as tiles;
+    use yitu::core::io::tiles::inspect as tiles;
     assert!(tiles(&fixture("corrupt.mbtiles")).is_err());
     let ok = tiles(&fixture("corrupt_null_tile.mbtiles")).unwrap();
     assert_eq!(ok.format, "png");
@@ -147,15 +147,15 @@ fn tile_packages_are_checked() {
     assert_eq!((sample.min_zoom, sample.format.as_str()), (3, "png"));
     assert!(sample.max_zoom >= 13);
     // Reading a tile: the county seat at zoom 12.
-    let mb = yitu::core::tiles::MbTiles::open(
+    let mb = yitu::core::io::tiles::MbTiles::open(
         &common::root()
             .join("sample-data")
             .join("xianyou_basemap.mbtiles"),
     )
     .unwrap();
-    let (x, y) = yitu::core::tiles::lonlat_to_tile(118.69, 25.36, 12);
+    let (x, y) = yitu::core::io::tiles::lonlat_to_tile(118.69, 25.36, 12);
     let t = mb.tile(12, x, y).unwrap().expect("tile at the county seat");
-    assert_eq!(yitu::core::tiles::sniff_format(&t), "png");
+    assert_eq!(yitu::core::io::tiles::sniff_format(&t), "png");
 }
 
 /// Writes a one-polygon shapefile with a Chinese name, then makes it look like the files county
@@ -231,8 +231,10 @@ fn gbk_shapefile_without_cpg_with_esri_gauss_kruger_prj() {
         "ESRI Gauss_Kruger .prj must be recognised: {:?}",
         l.crs
     );
-    let ll =
-        yitu::core::crs::mercator_to_lonlat(l.display.bboxes[0].min_x, l.display.bboxes[0].min_y);
+    let ll = yitu::core::model::crs::mercator_to_lonlat(
+        l.display.bboxes[0].min_x,
+        l.display.bboxes[0].min_y,
+    );
     assert!(
         (ll[0] - 118.8).abs() < 0.3 && (ll[1] - 25.35).abs() < 0.2,
         "{ll:?}"

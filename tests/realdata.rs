@@ -4,8 +4,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use yitu::core::layer::{inspect, load_layer};
-use yitu::core::progress::Progress;
+use yitu::core::io::read::{inspect, load_layer};
+use yitu::core::model::progress::Progress;
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
@@ -111,10 +111,10 @@ fn every_realdata_file_opens_or_is_refused_clearly() {
     }) {
         let name = f.display().to_string();
         let r = common::within(30, &name, move || {
-            yitu::core::tiles::inspect(&f).map(|info| {
+            yitu::core::io::tiles::inspect(&f).map(|info| {
                 // Read every zoom's first tile of an MBTiles package to prove it is readable.
                 if info.container == "mbtiles" {
-                    if let Ok(mb) = yitu::core::tiles::MbTiles::open(&f) {
+                    if let Ok(mb) = yitu::core::io::tiles::MbTiles::open(&f) {
                         let _ = mb.tile(info.min_zoom, 0, 0);
                     }
                 }
@@ -155,10 +155,10 @@ fn every_realdata_geopackage_packages_whole_or_is_refused_clearly() {
         let cache = dir.path().join("cache.sqlite");
         let (src, dst) = (f.clone(), out.clone());
         let r = common::within(60, &f.display().to_string(), move || {
-            yitu::core::package::package_file(
+            yitu::core::output::package::package_file(
                 &src,
                 "CJDCQ",
-                &yitu::core::profile::Scope::County,
+                &yitu::core::analysis::profile::Scope::County,
                 &cache,
                 None,
                 &dst,

@@ -2,9 +2,9 @@
 
 mod common;
 
-use yitu::core::attrs::Value;
-use yitu::core::layer::load_layer;
-use yitu::core::progress::Progress;
+use yitu::core::io::read::load_layer;
+use yitu::core::model::attrs::Value;
+use yitu::core::model::progress::Progress;
 
 #[test]
 fn parcels_obey_the_survey_rules_and_tile_the_villages() {
@@ -43,7 +43,7 @@ fn parcels_obey_the_survey_rules_and_tile_the_villages() {
         let code = a.get(r, dlbm).to_string();
         if k > 0.0 {
             assert!(
-                yitu::core::landuse::is_farmland(&code),
+                yitu::core::model::landuse::is_farmland(&code),
                 "ridge deduction only on farmland: {code}"
             );
             assert!(
@@ -52,7 +52,7 @@ fn parcels_obey_the_survey_rules_and_tile_the_villages() {
             sloping_farmland += 1;
         }
         assert!(
-            yitu::core::landuse::class(&code).is_some(),
+            yitu::core::model::landuse::class(&code).is_some(),
             "unknown DLBM {code}"
         );
         let z = a.get(r, zl).to_string();
@@ -69,7 +69,7 @@ fn parcels_obey_the_survey_rules_and_tile_the_villages() {
     }
     assert!(sloping_farmland > 10);
     // Parcels tile the villages; villages tile the towns.
-    let sum = |l: &yitu::core::layer::VectorLayer| {
+    let sum = |l: &yitu::core::model::layer::VectorLayer| {
         (0..l.len()).map(|i| l.geoms.planar_area(i)).sum::<f64>()
     };
     let (sp, sv, st) = (sum(&dltb), sum(&villages), sum(&towns));

@@ -8,9 +8,9 @@ mod common;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
-use yitu::core::cache::{Cache, CacheError, FetchOutcome};
-use yitu::core::progress::Progress;
-use yitu::core::service::{ServiceError, ServiceSpec};
+use yitu::core::data::cache::{Cache, CacheError, FetchOutcome};
+use yitu::core::io::service::{ServiceError, ServiceSpec};
+use yitu::core::model::progress::Progress;
 
 /// What the server does with a request.
 enum Reply {
@@ -146,7 +146,7 @@ fn json_service_with_token_etag_and_new_versions() {
     let pop = t.attrs.field_index("户籍人口").unwrap();
     assert_eq!(
         t.attrs.fields[code].ftype,
-        yitu::core::attrs::FieldType::Text
+        yitu::core::model::attrs::FieldType::Text
     );
     assert_eq!(t.attrs.get(0, code).to_string(), "350322100201");
     assert_eq!(t.attrs.get(1, name).to_string(), "东门社区");

@@ -18,13 +18,19 @@ fn gdal_and_rusqlite_use_one_sqlite() {
         .query_row("SELECT count(*) FROM DLTB", [], |r| r.get(0))
         .unwrap();
     assert!(n > 1000);
-    let layer =
-        yitu::core::layer::load_layer(&gpkg, Some("CJDCQ"), &yitu::core::progress::Progress::new())
-            .unwrap();
+    let layer = yitu::core::io::read::load_layer(
+        &gpkg,
+        Some("CJDCQ"),
+        &yitu::core::model::progress::Progress::new(),
+    )
+    .unwrap();
     assert!(layer.len() > 10);
-    let via_gdal =
-        yitu::core::ogr::load(&gpkg, Some("CJDCQ"), &yitu::core::progress::Progress::new())
-            .unwrap();
+    let via_gdal = yitu::core::io::ogr::load(
+        &gpkg,
+        Some("CJDCQ"),
+        &yitu::core::model::progress::Progress::new(),
+    )
+    .unwrap();
     assert_eq!(via_gdal.len(), layer.len());
     drop(ds);
 

@@ -3,13 +3,13 @@
 
 mod common;
 
-use yitu::core::attrs::FieldType;
-use yitu::core::table_import::{preview, ImportOptions};
+use yitu::core::io::table_import::{preview, ImportOptions};
+use yitu::core::model::attrs::FieldType;
 
 fn col<'a>(
-    p: &'a yitu::core::table_import::TablePreview,
+    p: &'a yitu::core::io::table_import::TablePreview,
     name: &str,
-) -> &'a yitu::core::table_import::ColumnSpec {
+) -> &'a yitu::core::io::table_import::ColumnSpec {
     p.columns
         .iter()
         .find(|c| c.name == name)

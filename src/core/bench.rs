@@ -2,10 +2,10 @@
 //! parcel layer, against reading the raw blobs with SQLite and GDAL's per-feature API on the same
 //! file. Generates the 10⁶-parcel county first when it is missing (outside git).
 
-use super::layer::load_layer;
-use super::progress::Progress;
-use super::render::{render_layer, ViewBox};
-use super::style::{LayerStyle, StyleIndex};
+use crate::core::io::read::load_layer;
+use crate::core::model::progress::Progress;
+use crate::core::model::style::{LayerStyle, StyleIndex};
+use crate::core::output::render::{render_layer, ViewBox};
 use serde::Serialize;
 use std::path::Path;
 use std::time::Instant;
@@ -106,7 +106,7 @@ pub fn run(gpkg: &Path) -> anyhow::Result<Vec<Measure>> {
     // A view of one township (about 1/16 of the county).
     let e = layer.display_extent();
     let (cx, cy) = e.center();
-    let town = super::geom::BBox {
+    let town = crate::core::model::geom::BBox {
         min_x: cx - e.width() / 8.0,
         max_x: cx + e.width() / 8.0,
         min_y: cy - e.height() / 8.0,
@@ -278,7 +278,7 @@ pub fn department_data(
     rows: usize,
     county_gpkg: &Path,
 ) -> anyhow::Result<Vec<Measure>> {
-    use super::cache::Cache;
+    use crate::core::data::cache::Cache;
     let mut out = Vec::new();
     std::fs::create_dir_all(dir)?;
     let csv = dir.join(format!("enterprises_{rows}_gbk.csv"));
@@ -387,20 +387,20 @@ print(json.dumps({"seconds": time.time() - t, "read": t_read, "rows": len(df),
         .field_index("ZLDWDM")
         .ok_or_else(|| anyhow::anyhow!("CJDCQ has no ZLDWDM"))?;
     let name = villages.attrs.field_index("ZLDWMC").unwrap_or(code);
-    let mut table = super::attrs::AttributeTable::new(vec![
-        super::attrs::Field {
+    let mut table = crate::core::model::attrs::AttributeTable::new(vec![
+        crate::core::model::attrs::Field {
             name: "村代码".into(),
-            ftype: super::attrs::FieldType::Text,
+            ftype: crate::core::model::attrs::FieldType::Text,
             source_type: String::new(),
         },
-        super::attrs::Field {
+        crate::core::model::attrs::Field {
             name: "村名称".into(),
-            ftype: super::attrs::FieldType::Text,
+            ftype: crate::core::model::attrs::FieldType::Text,
             source_type: String::new(),
         },
-        super::attrs::Field {
+        crate::core::model::attrs::Field {
             name: "户籍人口".into(),
-            ftype: super::attrs::FieldType::Integer,
+            ftype: crate::core::model::attrs::FieldType::Integer,
             source_type: String::new(),
         },
     ]);
@@ -416,8 +416,8 @@ print(json.dumps({"seconds": time.time() - t, "read": t_read, "rows": len(df),
         &mut out,
         "join parcels to villages by code (ZLDWDM)",
         || {
-            let spec = super::join::JoinSpec::new("人口", "ZLDWDM", "村代码");
-            let j = super::join::join(&parcels.attrs, &table, &spec)?;
+            let spec = crate::core::data::join::JoinSpec::new("人口", "ZLDWDM", "村代码");
+            let j = crate::core::data::join::join(&parcels.attrs, &table, &spec)?;
             Ok((
                 (),
                 format!(
@@ -433,8 +433,8 @@ print(json.dumps({"seconds": time.time() - t, "read": t_read, "rows": len(df),
         &mut out,
         "join parcels to villages by name (ZLDWMC)",
         || {
-            let spec = super::join::JoinSpec::new("人口", "ZLDWMC", "村名称");
-            let j = super::join::join(&parcels.attrs, &table, &spec)?;
+            let spec = crate::core::data::join::JoinSpec::new("人口", "ZLDWMC", "村名称");
+            let j = crate::core::data::join::join(&parcels.attrs, &table, &spec)?;
             Ok((
                 (),
                 format!(

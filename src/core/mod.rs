@@ -1,37 +1,22 @@
-//! The core: data model, readers, spatial index, styles and rendering for export.
-//! Nothing in here depends on egui; the GUI and the CLI are thin shells over it.
+//! The core: everything YiTu does without a window. The GUI ([`crate::gui`]) and the CLI ([`crate::cli`]) are thin
+//! shells over it; nothing in here depends on egui, eframe, walkers or rfd.
+//!
+//! It is built in layers, and a layer uses only the layers below it (checked by `tests/architecture.rs` from the
+//! `use` lines and paths of every file):
+//!
+//! | layer        | what lives there                                                              | may use                |
+//! |--------------|-------------------------------------------------------------------------------|------------------------|
+//! | [`model`]    | geometry store, attributes, layers, CRS and Gauss-Krüger, land-use classes, styles, errors, progress | nothing of YiTu |
+//! | [`io`]       | GeoPackage read and write, GDAL, WKB, `.dbf` encodings, tile packages, table import, data services, project files, atomic writes | model |
+//! | [`data`]     | the versioned local cache of department tables, joins to layers              | io, model              |
+//! | [`analysis`] | overlay, repair, layer roles, scope, the village file (一村一档); later chains, talent, proposals | data, io, model |
+//! | [`output`]   | map rendering, text on images, charts, PDF/XLSX reports and atlas, data packages; later layouts | analysis and below |
+//! | [`sample`], [`bench`] | the synthetic sample county, the benchmarks                          | everything above       |
 
-pub mod attrs;
+pub mod analysis;
 pub mod bench;
-pub mod cache;
-pub mod charts;
-pub mod crs;
-pub mod dbf;
-pub mod error;
-pub mod files;
-pub mod geom;
-pub mod gk;
-pub mod gpkg;
-pub mod gpkg_write;
-pub mod join;
-pub mod landuse;
-pub mod layer;
-pub mod ogr;
-pub mod overlay;
-pub mod package;
-pub mod profile;
-pub mod progress;
-pub mod project;
-pub mod render;
-pub mod repair;
-pub mod report;
-pub mod roles;
+pub mod data;
+pub mod io;
+pub mod model;
+pub mod output;
 pub mod sample;
-pub mod scope;
-pub mod service;
-pub mod sql;
-pub mod style;
-pub mod table_import;
-pub mod text;
-pub mod tiles;
-pub mod wkb;

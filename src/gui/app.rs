@@ -7,14 +7,15 @@ use super::layers::MapLayer;
 use super::map_view::{self, MapState};
 use super::table::{self, TableAction, TableState};
 use super::Lang;
-use crate::core::attrs::FieldType;
-use crate::core::crs::{Crs, Transformer};
-use crate::core::error::YituError;
-use crate::core::geom::BBox;
-use crate::core::layer::{inspect, load_layer, LayerInfo, VectorLayer};
-use crate::core::progress::Progress;
-use crate::core::project::{BasemapChoice, Project, ProjectLayer, ProjectView, Settings};
-use crate::core::style::{self, LayerStyle, Symbology};
+use crate::core::io::project::{BasemapChoice, Project, ProjectLayer, ProjectView, Settings};
+use crate::core::io::read::{inspect, load_layer};
+use crate::core::model::attrs::FieldType;
+use crate::core::model::crs::{Crs, Transformer};
+use crate::core::model::error::YituError;
+use crate::core::model::geom::BBox;
+use crate::core::model::layer::{LayerInfo, VectorLayer};
+use crate::core::model::progress::Progress;
+use crate::core::model::style::{self, LayerStyle, Symbology};
 use egui::{Context, Ui};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver};
@@ -78,8 +79,8 @@ pub struct YituApp {
     /// The scope (town, village) the map and the attribute table follow.
     pub scope: super::scope::ScopeView,
     /// A scope to show once the data has loaded (`yitu PROJECT --town CODE`).
-    pub start_scope: Option<crate::core::profile::Scope>,
-    project_datasets: Vec<crate::core::project::ProjectDataset>,
+    pub start_scope: Option<crate::core::analysis::profile::Scope>,
+    project_datasets: Vec<crate::core::io::project::ProjectDataset>,
     table: TableState,
     jobs: Vec<LoadJob>,
     chooser: Option<LayerChooser>,
@@ -180,7 +181,7 @@ impl YituApp {
                     // A data package carries its basemap: show it unless an offline one is on.
                     if ext == "gpkg"
                         && !matches!(self.basemap_choice, BasemapChoice::Offline { .. })
-                        && crate::core::tiles::MbTiles::open(path).is_ok()
+                        && crate::core::io::tiles::MbTiles::open(path).is_ok()
                     {
                         self.set_basemap(BasemapChoice::Offline {
                             path: path.to_path_buf(),
@@ -317,7 +318,7 @@ impl YituApp {
     /// The datasets the joins use, with the files they came from (so the project opens with its
     /// data on another machine): those of the opened project, plus any joined dataset imported
     /// from a file that still exists.
-    fn datasets_for_project(&self) -> Vec<crate::core::project::ProjectDataset> {
+    fn datasets_for_project(&self) -> Vec<crate::core::io::project::ProjectDataset> {
         let mut out = self.project_datasets.clone();
         for l in &self.layers {
             for (s, _) in &l.joins {
@@ -326,7 +327,7 @@ impl YituApp {
                 }
                 if let Some(v) = self.data.datasets.iter().find(|v| v.dataset == s.dataset) {
                     if Path::new(&v.source).is_file() {
-                        out.push(crate::core::project::ProjectDataset {
+                        out.push(crate::core::io::project::ProjectDataset {
                             name: v.dataset.clone(),
                             department: v.department.clone(),
                             path: PathBuf::from(&v.source),
@@ -880,7 +881,7 @@ impl YituApp {
 
     /// Once the layers have loaded, computes the village files and shows `start_scope`.
     fn apply_start_scope(&mut self) {
-        use crate::core::profile::Scope;
+        use crate::core::analysis::profile::Scope;
         let Some(scope) = &self.start_scope else {
             return;
         };
@@ -982,7 +983,7 @@ impl YituApp {
                 self.jobs[i].progress.cancel();
             }
             if self.scope.status_ui(ui, lang) {
-                self.profile.scope = crate::core::profile::Scope::County;
+                self.profile.scope = crate::core::analysis::profile::Scope::County;
             }
             if let Some(m) = self.messages.last() {
                 ui.separator();

@@ -2,8 +2,8 @@
 //! PMTiles through walkers), then OpenStreetMap, Tianditu (base + annotation) and any XYZ template,
 //! each cached on disk.
 
-use crate::core::project::{BasemapChoice, Settings};
-use crate::core::tiles::{self, MbTiles, TileInfo};
+use crate::core::io::project::{BasemapChoice, Settings};
+use crate::core::io::tiles::{self, MbTiles, TileInfo};
 use egui::{ColorImage, Context, Rect, TextureHandle};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

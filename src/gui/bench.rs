@@ -3,9 +3,9 @@
 //! CPU time of each frame (UI pass and tessellation) and the time to the first complete picture.
 
 use super::app::YituApp;
-use crate::core::layer::load_layer;
-use crate::core::progress::Progress;
-use crate::core::project::Settings;
+use crate::core::io::project::Settings;
+use crate::core::io::read::load_layer;
+use crate::core::model::progress::Progress;
 use serde::Serialize;
 use std::path::Path;
 use std::time::{Duration, Instant};

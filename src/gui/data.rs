@@ -8,13 +8,13 @@
 
 use super::layers::MapLayer;
 use super::Lang;
-use crate::core::attrs::{AttributeTable, FieldType};
-use crate::core::cache::{age_text, Cache, FetchOutcome, ServiceState, VersionInfo};
-use crate::core::join::{join, Aggregate, JoinReport, JoinResult, JoinSpec, KeyMatch};
-use crate::core::progress::Progress;
-use crate::core::project::ProjectDataset;
-use crate::core::service::{ServiceFormat, ServiceSpec};
-use crate::core::table_import::{preview, ImportOptions, TablePreview};
+use crate::core::data::cache::{age_text, Cache, FetchOutcome, ServiceState, VersionInfo};
+use crate::core::data::join::{join, Aggregate, JoinReport, JoinResult, JoinSpec, KeyMatch};
+use crate::core::io::project::ProjectDataset;
+use crate::core::io::service::{ServiceFormat, ServiceSpec};
+use crate::core::io::table_import::{preview, ImportOptions, TablePreview};
+use crate::core::model::attrs::{AttributeTable, FieldType};
+use crate::core::model::progress::Progress;
 use egui::{Context, Ui};
 use std::path::{Path, PathBuf};
 

@@ -2,11 +2,11 @@
 //! runs in a background thread (one per layer, cancelled when the view moves on); while it runs
 //! the previous image is shown moved and scaled, so panning and zooming never wait for it.
 
-use crate::core::attrs::AttributeTable;
-use crate::core::join::{with_joins, JoinReport, JoinResult, JoinSpec};
-use crate::core::layer::VectorLayer;
-use crate::core::render::{render_layer, ViewBox};
-use crate::core::style::{LayerStyle, StyleIndex};
+use crate::core::data::join::{with_joins, JoinReport, JoinResult, JoinSpec};
+use crate::core::model::attrs::AttributeTable;
+use crate::core::model::layer::VectorLayer;
+use crate::core::model::style::{LayerStyle, StyleIndex};
+use crate::core::output::render::{render_layer, ViewBox};
 use egui::{ColorImage, Context, TextureHandle};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver};
@@ -98,7 +98,7 @@ impl MapLayer {
 
     /// The topmost feature in scope within `tol` of a Web Mercator point.
     pub fn pick(&self, x: f64, y: f64, tol: f64) -> Option<u32> {
-        let bb = crate::core::geom::BBox {
+        let bb = crate::core::model::geom::BBox {
             min_x: x - tol,
             min_y: y - tol,
             max_x: x + tol,

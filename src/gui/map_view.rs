@@ -4,10 +4,10 @@
 use super::basemap::Basemap;
 use super::layers::MapLayer;
 use super::Lang;
-use crate::core::attrs::Value;
-use crate::core::crs::{lonlat_to_mercator, mercator_to_lonlat, MERCATOR_R};
-use crate::core::geom::{BBox, GeomKind};
-use crate::core::render::ViewBox;
+use crate::core::model::attrs::Value;
+use crate::core::model::crs::{lonlat_to_mercator, mercator_to_lonlat, MERCATOR_R};
+use crate::core::model::geom::{BBox, GeomKind};
+use crate::core::output::render::ViewBox;
 use egui::{Color32, Pos2, Rect, Stroke, Ui};
 use walkers::{lon_lat, MapMemory, Tiles};
 
@@ -302,7 +302,7 @@ fn draw_labels(painter: &egui::Painter, layers: &[MapLayer], view: &ViewBox, sm:
 
 /// A point inside feature `f` to put its label at (bbox centre if inside, else the middle of
 /// the widest horizontal run through the exterior ring).
-pub fn label_point(layer: &crate::core::layer::VectorLayer, f: usize) -> (f64, f64) {
+pub fn label_point(layer: &crate::core::model::layer::VectorLayer, f: usize) -> (f64, f64) {
     let bb = &layer.display.bboxes[f];
     let (cx, cy) = bb.center();
     if layer.display.kinds[f] != GeomKind::Polygon || layer.display.hit(f, cx, cy, 0.0) {

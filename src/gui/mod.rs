@@ -34,13 +34,13 @@ pub fn install_fonts(ctx: &egui::Context) {
     ctx.set_fonts(fonts);
 }
 
-/// Work running on its own thread: its label, its [`crate::core::progress::Progress`] (progress
+/// Work running on its own thread: its label, its [`crate::core::model::progress::Progress`] (progress
 /// bar and cancel) and, once done, its result.
 pub struct Job<T> {
     /// What it does.
     pub label: String,
     /// Its progress (and cancel).
-    pub progress: crate::core::progress::Progress,
+    pub progress: crate::core::model::progress::Progress,
     rx: std::sync::mpsc::Receiver<T>,
 }
 
@@ -49,10 +49,10 @@ impl<T: Send + 'static> Job<T> {
     pub fn spawn(
         label: String,
         ctx: &egui::Context,
-        f: impl FnOnce(&crate::core::progress::Progress) -> T + Send + 'static,
+        f: impl FnOnce(&crate::core::model::progress::Progress) -> T + Send + 'static,
     ) -> Job<T> {
         let (tx, rx) = std::sync::mpsc::channel();
-        let progress = crate::core::progress::Progress::new();
+        let progress = crate::core::model::progress::Progress::new();
         let (p, ctx) = (progress.clone(), ctx.clone());
         std::thread::spawn(move || {
             let _ = tx.send(f(&p));
@@ -131,7 +131,7 @@ impl Lang {
 /// or a village of its village layer).
 pub fn run(
     open: Option<PathBuf>,
-    scope: Option<crate::core::profile::Scope>,
+    scope: Option<crate::core::analysis::profile::Scope>,
 ) -> eframe::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -145,8 +145,10 @@ pub fn run(
         options,
         Box::new(move |cc| {
             install_fonts(&cc.egui_ctx);
-            let mut app =
-                app::YituApp::new(cc.egui_ctx.clone(), crate::core::project::Settings::load());
+            let mut app = app::YituApp::new(
+                cc.egui_ctx.clone(),
+                crate::core::io::project::Settings::load(),
+            );
             if let Some(p) = open {
                 app.open_path(&p);
             }

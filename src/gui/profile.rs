@@ -6,15 +6,15 @@
 
 use super::layers::MapLayer;
 use super::Lang;
-use crate::core::cache::Cache;
-use crate::core::charts::{self, AreaUnit};
-use crate::core::package;
-use crate::core::profile::{
+use crate::core::analysis::profile::{
     self, IndicatorSource, ProfileOptions, Profiles, Scope, VillageProfile,
 };
-use crate::core::progress::Progress;
-use crate::core::report;
-use crate::core::roles::Role;
+use crate::core::analysis::roles::Role;
+use crate::core::data::cache::Cache;
+use crate::core::model::progress::Progress;
+use crate::core::output::charts::{self, AreaUnit};
+use crate::core::output::package;
+use crate::core::output::report;
 use egui::{Context, TextureHandle, Ui};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -84,7 +84,7 @@ pub fn village_layer(layers: &[MapLayer]) -> Option<&MapLayer> {
             layers.iter().find(|l| {
                 l.data.attrs.field_index("ZLDWDM").is_some()
                     && l.data.attrs.field_index("DLBM").is_none()
-                    && l.data.kind() == crate::core::geom::GeomKind::Polygon
+                    && l.data.kind() == crate::core::model::geom::GeomKind::Polygon
             })
         })
 }
@@ -397,7 +397,7 @@ impl ProfileUi {
                 {
                     let list: Vec<&VillageProfile> = all.in_scope(&self.scope).collect();
                     let text = serde_json::to_string_pretty(&list).unwrap_or_default();
-                    self.status = match crate::core::files::write_atomic(&out, text) {
+                    self.status = match crate::core::io::files::write_atomic(&out, text) {
                         Ok(()) => format!("→ {}", out.display()),
                         Err(e) => format!("{}: {e}", out.display()),
                     };
@@ -656,7 +656,7 @@ impl ProfileUi {
                             ui.end_row();
                         }
                         for (code, mu) in &v.landuse_mu {
-                            let name = crate::core::landuse::class(code)
+                            let name = crate::core::model::landuse::class(code)
                                 .map(|c| c.name)
                                 .unwrap_or("");
                             ui.label(format!("{code} {name}"));
@@ -802,7 +802,8 @@ impl ProfileUi {
                 Some(Err(e)) => (Vec::new(), vec![e.to_string()]),
                 _ => (Vec::new(), Vec::new()),
             };
-            let refs: Vec<&crate::core::layer::VectorLayer> = all.iter().map(|l| &**l).collect();
+            let refs: Vec<&crate::core::model::layer::VectorLayer> =
+                all.iter().map(|l| &**l).collect();
             let mut s = package::write_package(
                 &refs,
                 Some(&villages),

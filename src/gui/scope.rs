@@ -1,13 +1,13 @@
 //! The scope the map and the attribute table follow ("data cut down to each level"): when the
 //! village-file window picks a town or a village, every layer is cut to it in the background
-//! ([`crate::core::scope`]) and only what lies in it is drawn, picked, labelled and listed. The
+//! ([`crate::core::analysis::scope`]) and only what lies in it is drawn, picked, labelled and listed. The
 //! status bar says which scope is shown and returns to the whole county.
 
 use super::layers::MapLayer;
 use super::{Job, Lang};
-use crate::core::geom::BBox;
-use crate::core::profile::Scope;
-use crate::core::scope::ScopeArea;
+use crate::core::analysis::profile::Scope;
+use crate::core::analysis::scope::ScopeArea;
+use crate::core::model::geom::BBox;
 use egui::{Context, Ui};
 use std::sync::Arc;
 
@@ -67,7 +67,7 @@ impl ScopeView {
             return;
         };
         let villages = villages.data.clone();
-        let all: Vec<(u64, Arc<crate::core::layer::VectorLayer>)> =
+        let all: Vec<(u64, Arc<crate::core::model::layer::VectorLayer>)> =
             layers.iter().map(|l| (l.id, l.data.clone())).collect();
         self.layer_ids = all.iter().map(|(id, _)| *id).collect();
         self.label = label.clone();

@@ -3,10 +3,10 @@
 //! names) from zoom 8 up.
 
 use super::world::{World, SRS};
-use crate::core::crs::{mercator_to_lonlat, Crs, Transformer};
-use crate::core::progress::Progress;
-use crate::core::text;
-use crate::core::tiles::{lonlat_to_tile, tile_bounds_mercator, MbTilesWriter};
+use crate::core::io::tiles::{lonlat_to_tile, tile_bounds_mercator, MbTilesWriter};
+use crate::core::model::crs::{mercator_to_lonlat, Crs, Transformer};
+use crate::core::model::progress::Progress;
+use crate::core::output::text;
 use geo::{BoundingRect, MultiPolygon};
 use std::path::{Path, PathBuf};
 use tiny_skia::{Color, FillRule, Paint, PathBuilder, Pixmap, Stroke, Transform};
@@ -18,7 +18,7 @@ const OUTSIDE: [u8; 3] = [238, 236, 228];
 
 /// Basemap colour of a land class: the 三调 colour, washed out so layers on top stand out.
 fn muted(code: &str) -> [u8; 3] {
-    let c = crate::core::landuse::class(code)
+    let c = crate::core::model::landuse::class(code)
         .map(|c| c.rgb)
         .unwrap_or([220, 220, 210]);
     let mix = |v: u8, w: u8| ((v as f32 * 0.55) + (w as f32 * 0.45)) as u8;
@@ -44,7 +44,7 @@ fn lonlat_path(tile: &Tile, rings: &[Vec<[f64; 2]>], close: bool) -> Option<tiny
     let mut pb = PathBuilder::new();
     for r in rings {
         for (i, c) in r.iter().enumerate() {
-            let m = crate::core::crs::lonlat_to_mercator(c[0], c[1]);
+            let m = crate::core::model::crs::lonlat_to_mercator(c[0], c[1]);
             let (x, y) = tile.px(m[0], m[1]);
             if i == 0 {
                 pb.move_to(x, y);
@@ -347,7 +347,7 @@ pub fn render(
         if t.z >= 4 && t.z < 8 {
             for (name, _, pbb) in &provinces {
                 let c = [(pbb[0] + pbb[2]) / 2.0, (pbb[1] + pbb[3]) / 2.0];
-                let m = crate::core::crs::lonlat_to_mercator(c[0], c[1]);
+                let m = crate::core::model::crs::lonlat_to_mercator(c[0], c[1]);
                 let (x, y) = t.px(m[0], m[1]);
                 if (-60.0..316.0).contains(&x) && (-20.0..276.0).contains(&y) {
                     text::draw_centered(
@@ -366,7 +366,7 @@ pub fn render(
             if t.z < *minz || (*minz == 8 && t.z > 11) {
                 continue;
             }
-            let m = crate::core::crs::lonlat_to_mercator(ll[0], ll[1]);
+            let m = crate::core::model::crs::lonlat_to_mercator(ll[0], ll[1]);
             let (x, y) = t.px(m[0], m[1]);
             if (-80.0..336.0).contains(&x) && (-20.0..276.0).contains(&y) {
                 if *minz == 10 {

@@ -4,8 +4,8 @@
 
 use super::terrain::hash01;
 use super::world::{World, COUNTY_NAME};
-use crate::core::attrs::FieldType;
-use crate::core::gpkg_write::{GpkgWriter, OutValue};
+use crate::core::io::gpkg_write::{GpkgWriter, OutValue};
+use crate::core::model::attrs::FieldType;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::{Path, PathBuf};

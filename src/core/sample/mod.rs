@@ -10,12 +10,12 @@ pub mod talent;
 pub mod terrain;
 pub mod world;
 
-use crate::core::attrs::FieldType;
-use crate::core::geom::{ring_signed_area, BBox};
-use crate::core::gpkg_write::{GpkgWriter, OutValue};
-use crate::core::landuse;
-use crate::core::progress::Progress;
-use crate::core::wkb::{gpkg_blob_multipolygon, gpkg_blob_point};
+use crate::core::io::gpkg_write::{GpkgWriter, OutValue};
+use crate::core::io::wkb::{gpkg_blob_multipolygon, gpkg_blob_point};
+use crate::core::model::attrs::FieldType;
+use crate::core::model::geom::{ring_signed_area, BBox};
+use crate::core::model::landuse;
+use crate::core::model::progress::Progress;
 use geo::{BooleanOps, MultiPolygon};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -733,8 +733,8 @@ fn centre_of(polys: &[Poly]) -> [f64; 2] {
 fn write_parcel(
     p: &Parcel,
     world: &World,
-    dltb: &mut crate::core::gpkg_write::LayerWriter,
-    yj: &mut crate::core::gpkg_write::LayerWriter,
+    dltb: &mut crate::core::io::gpkg_write::LayerWriter,
+    yj: &mut crate::core::io::gpkg_write::LayerWriter,
     tbbh: &mut [u32],
     stats: &mut Stats,
     seed: u64,
@@ -992,7 +992,7 @@ pub fn gpkg_in(dir: &Path) -> PathBuf {
 /// Writes the sample project: every layer with its default style, the offline basemap, and a view
 /// of the whole sample area.
 fn write_project(dir: &Path, with_basemap: bool, progress: &Progress) -> anyhow::Result<PathBuf> {
-    use crate::core::project::{BasemapChoice, Project, ProjectLayer, ProjectView};
+    use crate::core::io::project::{BasemapChoice, Project, ProjectLayer, ProjectView};
     let gpkg = dir.join(GPKG_NAME);
     let names = [
         ("DLTB", "地类图斑"),
@@ -1007,11 +1007,12 @@ fn write_project(dir: &Path, with_basemap: bool, progress: &Progress) -> anyhow:
     let mut layers = Vec::new();
     let mut extent = BBox::EMPTY;
     for (i, (table, title)) in names.iter().enumerate() {
-        let l = crate::core::layer::load_layer(&gpkg, Some(table), progress)?;
+        let l = crate::core::io::read::load_layer(&gpkg, Some(table), progress)?;
         if *table == "XZQ" {
             extent = l.display_extent();
         }
-        let style = crate::core::style::LayerStyle::default_for(table, l.kind(), &l.attrs, i);
+        let style =
+            crate::core::model::style::LayerStyle::default_for(table, l.kind(), &l.attrs, i);
         layers.push(ProjectLayer {
             path: gpkg.clone(),
             layer: table.to_string(),
@@ -1020,15 +1021,19 @@ fn write_project(dir: &Path, with_basemap: bool, progress: &Progress) -> anyhow:
             style,
             // The village boundaries carry the population table, joined by village code.
             joins: if *table == "CJDCQ" {
-                vec![crate::core::join::JoinSpec::new("人口", "ZLDWDM", "村代码")]
+                vec![crate::core::data::join::JoinSpec::new(
+                    "人口",
+                    "ZLDWDM",
+                    "村代码",
+                )]
             } else {
                 vec![]
             },
         });
     }
     let (cx, cy) = extent.center();
-    let ll = crate::core::crs::mercator_to_lonlat(cx, cy);
-    let world = 2.0 * std::f64::consts::PI * crate::core::crs::MERCATOR_R;
+    let ll = crate::core::model::crs::mercator_to_lonlat(cx, cy);
+    let world = 2.0 * std::f64::consts::PI * crate::core::model::crs::MERCATOR_R;
     // Fit the area into a 1000 × 700 point map.
     let zoom = ((world * 1000.0 / (256.0 * extent.width())).log2())
         .min((world * 700.0 / (256.0 * extent.height())).log2())
@@ -1054,7 +1059,7 @@ fn write_project(dir: &Path, with_basemap: bool, progress: &Progress) -> anyhow:
             ("合作社", "农业农村局", "cooperatives_2024.xlsx"),
         ]
         .iter()
-        .map(|(n, d, f)| crate::core::project::ProjectDataset {
+        .map(|(n, d, f)| crate::core::io::project::ProjectDataset {
             name: n.to_string(),
             department: d.to_string(),
             path: dir.join(f),

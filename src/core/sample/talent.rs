@@ -5,11 +5,11 @@
 //! catalogue's classes (本科专业类) typical of each kind of school.
 
 use super::world::World;
-use crate::core::attrs::FieldType;
-use crate::core::crs::{gcj02_to_wgs84, Crs, Transformer};
-use crate::core::geom::BBox;
-use crate::core::gpkg_write::{GpkgWriter, OutValue};
-use crate::core::wkb::gpkg_blob_point;
+use crate::core::io::gpkg_write::{GpkgWriter, OutValue};
+use crate::core::io::wkb::gpkg_blob_point;
+use crate::core::model::attrs::FieldType;
+use crate::core::model::crs::{gcj02_to_wgs84, Crs, Transformer};
+use crate::core::model::geom::BBox;
 
 const UNIVERSITIES: &str = include_str!("../../../sample-data/sources/universities.csv");
 
@@ -164,7 +164,7 @@ pub fn write(w: &GpkgWriter, world: &World) -> anyhow::Result<usize> {
         ],
     )?;
     let mut n = 0;
-    let mut add = |lw: &mut crate::core::gpkg_write::LayerWriter,
+    let mut add = |lw: &mut crate::core::io::gpkg_write::LayerWriter,
                    lon: f64,
                    lat: f64,
                    vals: Vec<OutValue>|

@@ -3,7 +3,7 @@
 //! land class found at any point.
 
 use super::terrain::{fbm, hash01, value_noise, Terrain};
-use crate::core::crs::{Crs, Transformer};
+use crate::core::model::crs::{Crs, Transformer};
 use geo::{Contains, MultiPolygon, Point};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;

@@ -10,9 +10,9 @@
 //! exact for area), then intersected with the parcel (geo's boolean operations). Work is split
 //! over the cores.
 
-use super::geom::{BBox, GeomKind, GeometryStore};
-use super::layer::SpatialIndex;
-use super::progress::{Cancelled, Progress};
+use crate::core::model::geom::{BBox, GeomKind, GeometryStore};
+use crate::core::model::layer::SpatialIndex;
+use crate::core::model::progress::{Cancelled, Progress};
 use geo::{Area, BooleanOps, Coord, LineString, MultiPolygon, Polygon, Translate};
 
 /// Shares of one polygon's area per zone: (zone index, share in 0..=1).
@@ -246,8 +246,12 @@ fn on_boundary(zone: &MultiPolygon<f64>, x: f64, y: f64, tol: f64) -> bool {
     zone.0.iter().any(|p| {
         std::iter::once(p.exterior()).chain(p.interiors()).any(|r| {
             r.0.windows(2).any(|w| {
-                super::geom::dist2_point_segment(x, y, [w[0].x, w[0].y], [w[1].x, w[1].y])
-                    <= tol * tol
+                crate::core::model::geom::dist2_point_segment(
+                    x,
+                    y,
+                    [w[0].x, w[0].y],
+                    [w[1].x, w[1].y],
+                ) <= tol * tol
             })
         })
     })

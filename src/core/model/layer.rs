@@ -8,7 +8,7 @@ use super::geom::{BBox, GeomKind, GeometryStore};
 use super::progress::Progress;
 use serde::{Deserialize, Serialize};
 use static_aabb2d_index::{StaticAABB2DIndex, StaticAABB2DIndexBuilder};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A static spatial index over features' bounding boxes: a packed Hilbert R-tree (flatbush),
 /// built in one pass, about 4× faster to build than a bulk-loaded R*-tree at 10⁶ boxes.
@@ -290,42 +290,4 @@ pub fn prepare_display(
 
 fn looks_geographic(b: &BBox) -> bool {
     b.min_x >= -180.0 && b.max_x <= 180.0 && b.min_y >= -90.0 && b.max_y <= 90.0
-}
-
-/// Whether YiTu reads this file with its own GeoPackage reader.
-pub fn is_geopackage(path: &Path) -> bool {
-    path.extension()
-        .map(|e| e.eq_ignore_ascii_case("gpkg"))
-        .unwrap_or(false)
-}
-
-/// Lists the layers of any file YiTu can read (GeoPackage natively, the rest through GDAL).
-pub fn inspect(path: &Path) -> Result<DatasetInfo, YituError> {
-    if !path.exists() {
-        return Err(YituError::NotFound(path.to_path_buf()));
-    }
-    if is_geopackage(path) {
-        super::gpkg::inspect(path)
-    } else {
-        super::ogr::inspect(path)
-    }
-}
-
-/// Loads one layer of a file (by name; `None` for the first layer with geometry).
-pub fn load_layer(
-    path: &Path,
-    layer: Option<&str>,
-    progress: &Progress,
-) -> Result<VectorLayer, YituError> {
-    if !path.exists() {
-        return Err(YituError::NotFound(path.to_path_buf()));
-    }
-    if is_geopackage(path) {
-        match super::gpkg::load(path, layer, progress) {
-            Err(YituError::NeedsGdal(_)) => super::ogr::load(path, layer, progress),
-            r => r,
-        }
-    } else {
-        super::ogr::load(path, layer, progress)
-    }
 }

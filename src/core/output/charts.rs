@@ -1,8 +1,8 @@
 //! Charts of a village's file, drawn with plotters into RGB images: the same pictures go into the
 //! PDF report and the app's profile panel. Text uses the shipped CJK font.
 
-use super::landuse;
-use super::profile::{Profiles, VillageProfile, MU_PER_HA, RANKED};
+use crate::core::analysis::profile::{Profiles, VillageProfile, MU_PER_HA, RANKED};
+use crate::core::model::landuse;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 

@@ -2,7 +2,7 @@
 //! walkers reads the tiles). A broken package is refused with a clear message instead of
 //! showing a blank map.
 
-use super::error::YituError;
+use crate::core::model::error::YituError;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -384,7 +384,7 @@ pub fn lonlat_to_tile(lon: f64, lat: f64, z: u8) -> (u32, u32) {
 
 /// Web Mercator bounds (min x, min y, max x, max y) of XYZ tile `(z, x, y)`.
 pub fn tile_bounds_mercator(z: u8, x: u32, y: u32) -> [f64; 4] {
-    let world = 2.0 * std::f64::consts::PI * super::crs::MERCATOR_R;
+    let world = 2.0 * std::f64::consts::PI * crate::core::model::crs::MERCATOR_R;
     let size = world / (1u64 << z) as f64;
     let min_x = -world / 2.0 + x as f64 * size;
     let max_y = world / 2.0 - y as f64 * size;

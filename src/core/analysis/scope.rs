@@ -5,15 +5,15 @@
 //! outside (三调 parcels are split at village boundaries, so every neighbour touches it) are not.
 //!
 //! The app hides what is out of scope on the map and in the attribute table; the data package
-//! ([`super::package`]) writes only what is in scope.
+//! ([`crate::core::output::package`]) writes only what is in scope.
 
-use super::attrs::AttributeTable;
-use super::crs::{Crs, Transformer};
-use super::geom::{BBox, GeomKind, GeometryStore};
-use super::layer::VectorLayer;
 use super::overlay::{par_map, Zones};
 use super::profile::{analysis_crs_of, Scope, VILLAGE_CODE_FIELDS};
-use super::progress::Progress;
+use crate::core::model::attrs::AttributeTable;
+use crate::core::model::crs::{Crs, Transformer};
+use crate::core::model::geom::{BBox, GeomKind, GeometryStore};
+use crate::core::model::layer::VectorLayer;
+use crate::core::model::progress::Progress;
 
 /// The overlap (m² on the ground) that puts a polygon in scope (see [`ScopeArea::members`]).
 pub const MIN_OVERLAP_M2: f64 = 1.0;
@@ -212,7 +212,7 @@ fn to_crs(store: &mut GeometryStore, from: &Crs, to: &Crs) -> anyhow::Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::attrs::{Field, FieldType};
+    use crate::core::model::attrs::{Field, FieldType};
 
     fn square(store: &mut GeometryStore, x0: f64, y0: f64, s: f64) {
         store.push_square(x0, y0, s);
@@ -232,7 +232,7 @@ mod tests {
                 None => col.push_null(),
             }
         }
-        let source = crate::core::layer::LayerSource {
+        let source = crate::core::model::layer::LayerSource {
             path: "test.gpkg".into(),
             layer: "t".into(),
         };
@@ -240,7 +240,7 @@ mod tests {
         VectorLayer::assemble(
             "t".into(),
             source,
-            crate::core::crs::Crs::epsg(3857),
+            crate::core::model::crs::Crs::epsg(3857),
             fids,
             geoms,
             attrs,

@@ -16,7 +16,7 @@
 //! shoelace area, the even–odd point tests and geo's boolean operations ignore them), so they are
 //! left as drawn.
 
-use super::geom::{ring_signed_area, BBox, GeomKind, GeometryStore};
+use crate::core::model::geom::{ring_signed_area, BBox, GeomKind, GeometryStore};
 use gdal::vector::{Geometry, ToGdal};
 use geo::kernels::{Kernel, Orientation, RobustKernel};
 use geo::{Coord, MultiPolygon};
@@ -59,7 +59,7 @@ impl RepairStats {
 pub fn make_fit(store: &mut GeometryStore) -> RepairStats {
     let mut stats = RepairStats::default();
     // The screen runs on all cores; it cannot be cancelled, so a dummy progress.
-    let progress = super::progress::Progress::new();
+    let progress = crate::core::model::progress::Progress::new();
     let doubtful: Vec<usize> = super::overlay::par_map(store.len(), &progress, |f| {
         store.kinds[f] == GeomKind::Polygon && !is_surely_valid(store, f)
     })
@@ -219,7 +219,7 @@ pub fn orient(store: &mut GeometryStore, f: usize) -> bool {
 pub fn dissolve_overlaps(store: &mut GeometryStore) -> usize {
     use geo::{BooleanOps, InteriorPoint, Translate};
     let n = store.len();
-    let index = super::layer::SpatialIndex::build(&store.bboxes);
+    let index = crate::core::model::layer::SpatialIndex::build(&store.bboxes);
     let mut parent: Vec<usize> = (0..n).collect();
     fn root(p: &mut [usize], mut i: usize) -> usize {
         while p[i] != i {
@@ -326,7 +326,7 @@ fn boundary_distance(store: &GeometryStore, f: usize, x: f64, y: f64) -> f64 {
     store
         .rings(f)
         .flat_map(|r| r.windows(2))
-        .map(|w| super::geom::dist2_point_segment(x, y, w[0], w[1]))
+        .map(|w| crate::core::model::geom::dist2_point_segment(x, y, w[0], w[1]))
         .fold(f64::INFINITY, f64::min)
         .sqrt()
 }
@@ -468,15 +468,12 @@ fn screen(store: &GeometryStore, f: usize, segs: &mut Vec<Seg>, pts: &mut Vec<Co
     for (pi, rings) in parts.iter().enumerate() {
         for (k, hole) in rings.iter().enumerate().skip(1) {
             let p = hole[0];
-            if !super::geom::point_in_ring(rings[0], p[0], p[1]) {
+            if !crate::core::model::geom::point_in_ring(rings[0], p[0], p[1]) {
                 return false;
             }
-            if rings
-                .iter()
-                .enumerate()
-                .skip(1)
-                .any(|(j, other)| j != k && super::geom::point_in_ring(other, p[0], p[1]))
-            {
+            if rings.iter().enumerate().skip(1).any(|(j, other)| {
+                j != k && crate::core::model::geom::point_in_ring(other, p[0], p[1])
+            }) {
                 return false;
             }
         }
@@ -489,7 +486,7 @@ fn screen(store: &GeometryStore, f: usize, segs: &mut Vec<Seg>, pts: &mut Vec<Co
                 let p = rings[0][0];
                 let inside = other
                     .iter()
-                    .filter(|r| super::geom::point_in_ring(r, p[0], p[1]))
+                    .filter(|r| crate::core::model::geom::point_in_ring(r, p[0], p[1]))
                     .count()
                     % 2
                     == 1;

@@ -2,8 +2,8 @@
 //! R-tree spatial index. The file is written under a temporary name and renamed into place when
 //! complete, so an interrupted write never leaves a half-written file where the user's was.
 
-use super::attrs::FieldType;
-use super::geom::BBox;
+use crate::core::model::attrs::FieldType;
+use crate::core::model::geom::BBox;
 use rusqlite::{params_from_iter, Connection};
 use std::path::{Path, PathBuf};
 
@@ -336,7 +336,7 @@ impl GpkgWriter {
     ) -> rusqlite::Result<usize> {
         let c = &self.conn;
         self.add_srs(3857)?;
-        let world = 2.0 * std::f64::consts::PI * super::crs::MERCATOR_R;
+        let world = 2.0 * std::f64::consts::PI * crate::core::model::crs::MERCATOR_R;
         let half = world / 2.0;
         c.execute_batch(&format!(
             "CREATE TABLE IF NOT EXISTS gpkg_tile_matrix_set (table_name TEXT NOT NULL PRIMARY KEY, srs_id INTEGER NOT NULL,
@@ -622,7 +622,7 @@ pub fn blob_bbox(b: &[u8]) -> Option<BBox> {
             max_y: f(3),
         });
     }
-    let mut s = super::geom::GeometryStore::new();
+    let mut s = crate::core::model::geom::GeometryStore::new();
     super::wkb::decode_gpkg_blob(Some(b), &mut s).ok()?;
     s.bboxes.first().copied().filter(|b| !b.is_empty())
 }

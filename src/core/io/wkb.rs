@@ -4,7 +4,7 @@
 //! per-feature API (measured in `yitu bench`). Curved types are not linearised here: the decoder
 //! returns [`WkbError::Curve`] and the caller reads that layer through GDAL instead.
 
-use super::geom::{GeomKind, GeometryStore};
+use crate::core::model::geom::{GeomKind, GeometryStore};
 
 /// Why a blob could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -261,7 +261,7 @@ pub fn decode_gpkg_blob(blob: Option<&[u8]>, out: &mut GeometryStore) -> Result<
 /// Encodes a polygon list (each polygon a list of closed rings) as little-endian ISO WKB
 /// MULTIPOLYGON, wrapped in a GeoPackage blob header with an envelope.
 pub fn gpkg_blob_multipolygon(srs_id: i32, polys: &[Vec<Vec<[f64; 2]>>]) -> Vec<u8> {
-    let mut bb = super::geom::BBox::EMPTY;
+    let mut bb = crate::core::model::geom::BBox::EMPTY;
     for p in polys {
         for r in p {
             for c in r {
@@ -304,7 +304,7 @@ pub fn gpkg_blob_point(srs_id: i32, x: f64, y: f64) -> Vec<u8> {
 
 /// Encodes a line string list as a GeoPackage MULTILINESTRING blob.
 pub fn gpkg_blob_multilinestring(srs_id: i32, lines: &[Vec<[f64; 2]>]) -> Vec<u8> {
-    let mut bb = super::geom::BBox::EMPTY;
+    let mut bb = crate::core::model::geom::BBox::EMPTY;
     for l in lines {
         for c in l {
             bb.add(c[0], c[1]);
@@ -328,7 +328,7 @@ pub fn gpkg_blob_multilinestring(srs_id: i32, lines: &[Vec<[f64; 2]>]) -> Vec<u8
 
 /// Encodes points as a GeoPackage MULTIPOINT blob.
 pub fn gpkg_blob_multipoint(srs_id: i32, points: &[[f64; 2]]) -> Vec<u8> {
-    let mut bb = super::geom::BBox::EMPTY;
+    let mut bb = crate::core::model::geom::BBox::EMPTY;
     for c in points {
         bb.add(c[0], c[1]);
     }
@@ -345,7 +345,7 @@ pub fn gpkg_blob_multipoint(srs_id: i32, points: &[[f64; 2]]) -> Vec<u8> {
     v
 }
 
-fn gpkg_header(srs_id: i32, bb: &super::geom::BBox) -> Vec<u8> {
+fn gpkg_header(srs_id: i32, bb: &crate::core::model::geom::BBox) -> Vec<u8> {
     let mut v = Vec::with_capacity(64);
     v.extend_from_slice(b"GP");
     v.push(0);

@@ -2,7 +2,7 @@
 //! every layer cut to the scope, the department tables of its villages and where all of it came
 //! from. It opens in YiTu, QGIS and ArcGIS.
 //!
-//! - Layers: every feature in scope ([`super::scope`]) is copied whole and unchanged — the
+//! - Layers: every feature in scope ([`crate::core::analysis::scope`]) is copied whole and unchanged — the
 //!   geometry bytes and every column as stored, so codes stay text and areas stay what the
 //!   survey recorded (a parcel is never cut: its TBDLMJ would no longer match its shape). From a
 //!   GeoPackage the table is copied row by row with its own definition and CRS; other formats
@@ -12,15 +12,16 @@
 //!
 //! The file is written under a temporary name and moved into place when complete.
 
-use super::attrs::{AttributeTable, FieldType, Value};
-use super::cache::{Cache, VersionInfo};
-use super::geom::{GeomKind, GeometryStore};
-use super::gpkg_write::{GpkgWriter, OutValue};
-use super::join::{join, JoinSpec, RowMatches};
-use super::layer::{is_geopackage, VectorLayer};
-use super::profile::Scope;
-use super::progress::Progress;
-use super::scope::ScopeArea;
+use crate::core::analysis::profile::Scope;
+use crate::core::analysis::scope::ScopeArea;
+use crate::core::data::cache::{Cache, VersionInfo};
+use crate::core::data::join::{join, JoinSpec, RowMatches};
+use crate::core::io::gpkg_write::{GpkgWriter, OutValue};
+use crate::core::io::read::is_geopackage;
+use crate::core::model::attrs::{AttributeTable, FieldType, Value};
+use crate::core::model::geom::{GeomKind, GeometryStore};
+use crate::core::model::layer::VectorLayer;
+use crate::core::model::progress::Progress;
 use anyhow::Context as _;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -167,7 +168,7 @@ pub fn write_package(
             None => vec![true; l.len()],
         });
     }
-    super::files::check_writable(out).map_err(anyhow::Error::msg)?;
+    crate::core::io::files::check_writable(out).map_err(anyhow::Error::msg)?;
     progress.stage("写入数据包 / writing the package", layers.len() as u64 + 1);
     let w = GpkgWriter::create(out)
         .with_context(|| format!("无法创建 / cannot create {}", out.display()))?;
@@ -186,8 +187,8 @@ pub fn write_package(
             .map(|(_, f)| *f)
             .collect();
         let n = if is_geopackage(&l.source.path) {
-            let src = super::gpkg::open(&l.source.path)?;
-            if area.is_some() && super::gpkg_write::is_view(&src, &l.source.layer) {
+            let src = crate::core::io::gpkg::open(&l.source.path)?;
+            if area.is_some() && crate::core::io::gpkg_write::is_view(&src, &l.source.layer) {
                 // A view's rows have no id to cut by.
                 summary.warnings.push(format!(
                     "{name} 是视图，无法按范围裁切，未放入数据包 / {name} is a view: it cannot be cut to the scope and was left out"
@@ -255,7 +256,7 @@ pub fn write_package(
 /// Copies the tiles of the offline basemap `path` (MBTiles, or another package) covering the
 /// scope (all of them for the county) into the `basemap` tile pyramid. Returns the tile count.
 fn write_basemap(w: &GpkgWriter, path: &Path, area: Option<&ScopeArea>) -> anyhow::Result<usize> {
-    let mb = super::tiles::MbTiles::open(path)?;
+    let mb = crate::core::io::tiles::MbTiles::open(path)?;
     let bbox = match area {
         Some(a) => Some(a.lonlat_bbox().ok_or_else(|| {
             anyhow::anyhow!("范围无法换算为经纬度 / the scope has no lon/lat extent")
@@ -338,15 +339,15 @@ fn feature_blob(store: &GeometryStore, f: usize, srs: i32) -> Option<Vec<u8>> {
                 .parts(f)
                 .map(|p| p.rings().map(|r| r.to_vec()).collect())
                 .collect();
-            Some(super::wkb::gpkg_blob_multipolygon(srs, &polys))
+            Some(crate::core::io::wkb::gpkg_blob_multipolygon(srs, &polys))
         }
         GeomKind::Line => {
             let lines: Vec<Vec<[f64; 2]>> = store.rings(f).map(|r| r.to_vec()).collect();
-            Some(super::wkb::gpkg_blob_multilinestring(srs, &lines))
+            Some(crate::core::io::wkb::gpkg_blob_multilinestring(srs, &lines))
         }
         GeomKind::Point => {
             let pts: Vec<[f64; 2]> = store.rings(f).flatten().copied().collect();
-            Some(super::wkb::gpkg_blob_multipoint(srs, &pts))
+            Some(crate::core::io::wkb::gpkg_blob_multipoint(srs, &pts))
         }
         GeomKind::Empty => None,
     }
@@ -416,8 +417,8 @@ fn write_about(
         Scope::Village(c) => ("村 / village", c.clone()),
     };
     let mut names: Vec<String> = Vec::new();
-    let name_col =
-        villages.and_then(|v| super::scope::village_name_field(&v.attrs).map(|c| (v, c)));
+    let name_col = villages
+        .and_then(|v| crate::core::analysis::scope::village_name_field(&v.attrs).map(|c| (v, c)));
     if let (Some(a), Some((villages, col))) = (area, name_col) {
         for &f in a.villages.iter().take(50) {
             names.push(villages.attrs.get(f as usize, col).to_string());
@@ -433,7 +434,7 @@ fn write_about(
     let mut rows: Vec<(String, String)> = vec![
         ("范围 / scope".into(), format!("{kind} {code}").trim().to_string()),
         ("村 / villages".into(), names.join("、")),
-        ("生成时间 / created (UTC)".into(), super::cache::now_utc()),
+        ("生成时间 / created (UTC)".into(), crate::core::data::cache::now_utc()),
         (
             "生成软件 / written by".into(),
             format!("YiTu 一图 {}", env!("CARGO_PKG_VERSION")),
@@ -491,7 +492,7 @@ pub fn package_file(
     progress: &Progress,
 ) -> anyhow::Result<PackageSummary> {
     if !input.exists() {
-        return Err(super::error::YituError::NotFound(input.to_path_buf()).into());
+        return Err(crate::core::model::error::YituError::NotFound(input.to_path_buf()).into());
     }
     let is_project = input
         .extension()
@@ -502,8 +503,8 @@ pub fn package_file(
     let mut cache = None;
     let mut basemap = basemap.map(|b| b.to_path_buf());
     if is_project {
-        let project = super::project::Project::load(input).map_err(anyhow::Error::msg)?;
-        if let (None, super::project::BasemapChoice::Offline { path }) =
+        let project = crate::core::io::project::Project::load(input).map_err(anyhow::Error::msg)?;
+        if let (None, crate::core::io::project::BasemapChoice::Offline { path }) =
             (&basemap, &project.basemap)
         {
             basemap = Some(path.clone());
@@ -515,7 +516,7 @@ pub fn package_file(
             sources.push((l.path, l.layer, l.joins));
         }
     } else {
-        let info = super::layer::inspect(input)?;
+        let info = crate::core::io::read::inspect(input)?;
         for l in info.layers {
             if l.geometry_type != "NONE" {
                 sources.push((input.to_path_buf(), l.name, vec![]));
@@ -535,9 +536,9 @@ pub fn package_file(
         // Cutting needs the geometry only; the village layer its codes, names and join keys.
         let is_village = Some(i) == v;
         let fields: Vec<String> = if is_village {
-            let mut f: Vec<String> = super::profile::VILLAGE_CODE_FIELDS
+            let mut f: Vec<String> = crate::core::analysis::profile::VILLAGE_CODE_FIELDS
                 .iter()
-                .chain(super::profile::VILLAGE_NAME_FIELDS)
+                .chain(crate::core::analysis::profile::VILLAGE_NAME_FIELDS)
                 .map(|s| s.to_string())
                 .collect();
             f.extend(joins.iter().map(|j| j.layer_field.clone()));
@@ -592,7 +593,7 @@ fn village_source(sources: &[(PathBuf, String, Vec<JoinSpec>)], name: &str) -> O
         return Some(i);
     }
     if let Some(i) = sources.iter().position(|(_, l, _)| {
-        super::roles::Role::Villages
+        crate::core::analysis::roles::Role::Villages
             .aliases()
             .iter()
             .any(|a| l.eq_ignore_ascii_case(a))
@@ -600,7 +601,7 @@ fn village_source(sources: &[(PathBuf, String, Vec<JoinSpec>)], name: &str) -> O
         return Some(i);
     }
     sources.iter().position(|(path, layer, _)| {
-        let Ok(info) = super::layer::inspect(path) else {
+        let Ok(info) = crate::core::io::read::inspect(path) else {
             return false;
         };
         info.layers.iter().any(|l| {
@@ -610,7 +611,7 @@ fn village_source(sources: &[(PathBuf, String, Vec<JoinSpec>)], name: &str) -> O
                     .iter()
                     .all(|f| !f.name.eq_ignore_ascii_case("DLBM"))
                 && l.fields.iter().any(|f| {
-                    super::profile::VILLAGE_CODE_FIELDS
+                    crate::core::analysis::profile::VILLAGE_CODE_FIELDS
                         .iter()
                         .any(|c| f.name.eq_ignore_ascii_case(c))
                 })
@@ -627,17 +628,21 @@ fn read_for_cutting(
     progress: &Progress,
 ) -> anyhow::Result<VectorLayer> {
     if !is_geopackage(path) {
-        return Ok(super::layer::load_layer(path, Some(layer), progress)?);
+        return Ok(crate::core::io::read::load_layer(
+            path,
+            Some(layer),
+            progress,
+        )?);
     }
-    let opts = super::gpkg::ReadOptions {
+    let opts = crate::core::io::gpkg::ReadOptions {
         fields: Some(fields),
         filter: None,
         display: false,
     };
-    match super::gpkg::read(path, Some(layer), &opts, progress) {
+    match crate::core::io::gpkg::read(path, Some(layer), &opts, progress) {
         Ok(r) => Ok(VectorLayer {
             name: r.name.clone(),
-            source: super::layer::LayerSource {
+            source: crate::core::model::layer::LayerSource {
                 path: path.to_path_buf(),
                 layer: r.name,
             },
@@ -646,12 +651,12 @@ fn read_for_cutting(
             geoms: r.geoms,
             display: GeometryStore::new(),
             attrs: r.attrs,
-            index: super::layer::SpatialIndex::build(&[]),
+            index: crate::core::model::layer::SpatialIndex::build(&[]),
             warnings: r.warnings,
         }),
-        Err(super::error::YituError::NeedsGdal(_)) => {
-            Ok(super::layer::load_layer(path, Some(layer), progress)?)
-        }
+        Err(crate::core::model::error::YituError::NeedsGdal(_)) => Ok(
+            crate::core::io::read::load_layer(path, Some(layer), progress)?,
+        ),
         Err(e) => Err(e.into()),
     }
 }

@@ -4,13 +4,13 @@
 //! Text fields are read as raw bytes and decoded here: UTF-8 where the bytes are valid UTF-8,
 //! otherwise GB18030 (a superset of GBK), which is what Chinese shapefiles without a `.cpg` use.
 
-use super::attrs::{AttributeTable, Field, FieldType};
-use super::crs::Crs;
-use super::error::YituError;
-use super::geom::GeometryStore;
-use super::layer::{DatasetInfo, LayerInfo, LayerSource, VectorLayer};
-use super::progress::Progress;
 use super::wkb::decode_wkb;
+use crate::core::model::attrs::{AttributeTable, Field, FieldType};
+use crate::core::model::crs::Crs;
+use crate::core::model::error::YituError;
+use crate::core::model::geom::GeometryStore;
+use crate::core::model::layer::{DatasetInfo, LayerInfo, LayerSource, VectorLayer};
+use crate::core::model::progress::Progress;
 use gdal::vector::LayerAccess;
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use gdal_sys::OGRFieldType;
@@ -160,16 +160,17 @@ pub fn inspect(path: &Path) -> Result<DatasetInfo, YituError> {
     for layer in ds.layers() {
         let gt = layer.defn().geometry_type();
         let has_geom = layer.defn().geom_fields().count() > 0;
-        let extent = layer
-            .try_get_extent()
-            .ok()
-            .flatten()
-            .map(|e| super::geom::BBox {
-                min_x: e.MinX,
-                min_y: e.MinY,
-                max_x: e.MaxX,
-                max_y: e.MaxY,
-            });
+        let extent =
+            layer
+                .try_get_extent()
+                .ok()
+                .flatten()
+                .map(|e| crate::core::model::geom::BBox {
+                    min_x: e.MinX,
+                    min_y: e.MinY,
+                    max_x: e.MaxX,
+                    max_y: e.MaxY,
+                });
         layers.push(LayerInfo {
             name: layer.name(),
             geometry_type: if has_geom {

@@ -1,6 +1,7 @@
 //! Writing files so that nothing the user had is lost: a temporary file beside the target,
 //! renamed over it only once complete.
 
+use crate::core::model::attrs::AttributeTable;
 use std::path::{Path, PathBuf};
 
 /// Temporary files handed out by [`temp_beside`] in this process: removed by
@@ -15,10 +16,7 @@ pub fn temp_beside(path: &Path) -> PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let tmp = path.with_file_name(super::service::unique_file_name(
-        &format!(".{name}-"),
-        "tmp",
-    ));
+    let tmp = path.with_file_name(unique_file_name(&format!(".{name}-"), "tmp"));
     if let Ok(mut t) = TEMPORARIES.lock() {
         t.push(tmp.clone());
     }
@@ -132,4 +130,42 @@ pub fn check_writable(path: &Path) -> Result<(), String> {
         }
         Err(e) => Err(write_error(path, &e)),
     }
+}
+
+/// A file name unique to this process and moment: `{prefix}{pid}-{nanoseconds}.{ext}`.
+pub fn unique_file_name(prefix: &str, ext: &str) -> String {
+    format!(
+        "{prefix}{}-{:x}.{ext}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    )
+}
+
+/// Writes `table` as CSV in UTF-8 with a BOM (so spreadsheet programs read the Chinese
+/// text), atomically: a temporary file renamed over `path` when complete.
+pub fn write_csv(table: &AttributeTable, path: &Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = temp_beside(path);
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        f.write_all("\u{feff}".as_bytes())?;
+        let mut w = csv::Writer::from_writer(f);
+        w.write_record(table.fields.iter().map(|f| f.name.as_str()))?;
+        let mut rec: Vec<String> = Vec::with_capacity(table.fields.len());
+        for r in 0..table.len() {
+            rec.clear();
+            for c in &table.columns {
+                rec.push(match c.get(r) {
+                    crate::core::model::attrs::Value::Null => String::new(),
+                    v => v.to_string(),
+                });
+            }
+            w.write_record(&rec)?;
+        }
+        w.flush()?;
+    }
+    std::fs::rename(&tmp, path)
 }

@@ -5,7 +5,7 @@
 //!
 //! CSV is streamed (the file is decoded and parsed as it is read), so memory stays bounded.
 
-use super::attrs::FieldType;
+use crate::core::model::attrs::FieldType;
 use encoding_rs::Encoding;
 use serde::Serialize;
 use std::io::Read;

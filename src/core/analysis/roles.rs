@@ -13,7 +13,7 @@
 //!
 //! Every analysis reports the choice ([`RoleChoice`]), including the roles that found no layer.
 
-use super::layer::{DatasetInfo, LayerInfo};
+use crate::core::model::layer::{DatasetInfo, LayerInfo};
 use serde::Serialize;
 
 /// What a layer does in an analysis.
@@ -419,8 +419,8 @@ impl RoleChoice {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::attrs::{Field, FieldType};
-    use crate::core::crs::Crs;
+    use crate::core::model::attrs::{Field, FieldType};
+    use crate::core::model::crs::Crs;
 
     fn layer(name: &str, geom: &str, fields: &[&str]) -> LayerInfo {
         LayerInfo {

@@ -16,15 +16,15 @@
 //!
 //! Areas are summed in m² and converted to 亩 once (1 亩 = 10000/15 m²).
 
-use super::cache::DataTable;
-use super::crs::{Crs, Transformer};
-use super::gpkg::{FeatureRead, ReadOptions};
-use super::join::{join, JoinSpec};
-use super::landuse::{self, LandGroup};
-use super::layer::DatasetInfo;
 use super::overlay::{Shares, Zones};
-use super::progress::Progress;
 use super::roles::{self, Role, RoleChoice};
+use crate::core::data::cache::DataTable;
+use crate::core::data::join::{join, JoinSpec};
+use crate::core::io::gpkg::{FeatureRead, ReadOptions};
+use crate::core::model::crs::{Crs, Transformer};
+use crate::core::model::landuse::{self, LandGroup};
+use crate::core::model::layer::DatasetInfo;
+use crate::core::model::progress::Progress;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -502,13 +502,13 @@ fn read_raw(
     opts: ReadOptions,
     progress: &Progress,
 ) -> anyhow::Result<FeatureRead> {
-    if super::layer::is_geopackage(path) {
-        match super::gpkg::read(path, Some(layer), &opts, progress) {
-            Err(super::error::YituError::NeedsGdal(_)) => {}
+    if crate::core::io::read::is_geopackage(path) {
+        match crate::core::io::gpkg::read(path, Some(layer), &opts, progress) {
+            Err(crate::core::model::error::YituError::NeedsGdal(_)) => {}
             r => return Ok(r?),
         }
     }
-    let l = super::layer::load_layer(path, Some(layer), progress)?;
+    let l = crate::core::io::read::load_layer(path, Some(layer), progress)?;
     Ok(FeatureRead {
         name: l.name,
         crs: l.crs,
@@ -571,7 +571,10 @@ fn analysis_crs(villages: &FeatureRead) -> anyhow::Result<Crs> {
 }
 
 /// The projected CRS an analysis of villages given in `crs` runs in (see [`analysis_crs`]).
-pub fn analysis_crs_of(crs: &Crs, geoms: &super::geom::GeometryStore) -> anyhow::Result<Crs> {
+pub fn analysis_crs_of(
+    crs: &Crs,
+    geoms: &crate::core::model::geom::GeometryStore,
+) -> anyhow::Result<Crs> {
     anyhow::ensure!(
         !crs.is_unknown(),
         "村界图层坐标系未知 / the village layer has no known CRS"
@@ -595,14 +598,14 @@ pub fn analysis_crs_of(crs: &Crs, geoms: &super::geom::GeometryStore) -> anyhow:
 
 /// The area scale of projected `crs` at the centre of `ext` (planar area / ellipsoidal area of a
 /// small square there) and the centre's longitude; `None` when it cannot be computed.
-fn projected_scale(crs: &Crs, ext: &super::geom::BBox) -> Option<(f64, f64)> {
+fn projected_scale(crs: &Crs, ext: &crate::core::model::geom::BBox) -> Option<(f64, f64)> {
     if ext.is_empty() {
         return None;
     }
     let t = Transformer::to_lonlat(crs).ok()?;
     let (cx, cy) = ext.center();
     let d = (ext.width().max(ext.height()) / 100.0).clamp(1.0, 1000.0);
-    let mut sq = super::geom::GeometryStore::new();
+    let mut sq = crate::core::model::geom::GeometryStore::new();
     for (x, y) in [
         (cx, cy),
         (cx + d, cy),
@@ -614,7 +617,7 @@ fn projected_scale(crs: &Crs, ext: &super::geom::BBox) -> Option<(f64, f64)> {
     }
     sq.end_ring();
     sq.end_part();
-    sq.end_feature(super::geom::GeomKind::Polygon);
+    sq.end_feature(crate::core::model::geom::GeomKind::Polygon);
     let planar = sq.planar_area(0);
     t.transform(&mut sq.coords).ok()?;
     let lon = sq.coords[0][0];
@@ -657,7 +660,10 @@ fn reproject(layer: &mut FeatureRead, crs: &Crs, warnings: &mut Vec<String>) -> 
 /// Each ring is oriented first (exterior counter-clockwise, holes clockwise, in lon/lat), so the
 /// area is |exterior| − |holes| whatever order the rings were drawn in; a clockwise exterior
 /// would otherwise give the Earth's surface minus the polygon.
-fn ellipsoidal_areas(geoms: &super::geom::GeometryStore, crs: &Crs) -> Option<Vec<f64>> {
+fn ellipsoidal_areas(
+    geoms: &crate::core::model::geom::GeometryStore,
+    crs: &Crs,
+) -> Option<Vec<f64>> {
     let t = Transformer::to_lonlat(crs).ok()?;
     let mut ll = geoms.clone();
     t.transform(&mut ll.coords).ok()?;
@@ -669,7 +675,7 @@ fn ellipsoidal_areas(geoms: &super::geom::GeometryStore, crs: &Crs) -> Option<Ve
 
 /// Ellipsoidal area (m²) of polygon `f` of a lon/lat store, independent of ring orientation,
 /// start point and part order.
-pub fn geodesic_area_m2(ll: &super::geom::GeometryStore, f: usize) -> f64 {
+pub fn geodesic_area_m2(ll: &crate::core::model::geom::GeometryStore, f: usize) -> f64 {
     use geo::orient::{Direction, Orient};
     use geo::GeodesicArea;
     super::overlay::to_multipolygon(ll, f)
@@ -734,14 +740,14 @@ pub fn profile(
     };
     // The file's layers, and those of the other files a project names (a village layer and a
     // parcel layer may be two shapefiles): each layer is read from its own file.
-    let mut info = super::layer::inspect(path)?;
+    let mut info = crate::core::io::read::inspect(path)?;
     let mut layer_file: HashMap<String, std::path::PathBuf> = info
         .layers
         .iter()
         .map(|l| (l.name.clone(), path.to_path_buf()))
         .collect();
     for extra in opts.extra_files.iter().filter(|e| e.as_path() != path) {
-        match super::layer::inspect(extra) {
+        match crate::core::io::read::inspect(extra) {
             Ok(i) => {
                 for l in i.layers {
                     if !layer_file.contains_key(&l.name) {
@@ -909,7 +915,8 @@ pub fn profile(
         // The share of each farmland parcel inside permanent farmland.
         let pf_zones = Zones::new(&pfl.geoms);
         stage("permanent farmland zones");
-        let mut farm = super::geom::GeometryStore::with_capacity(farmland_parcels.len(), 0);
+        let mut farm =
+            crate::core::model::geom::GeometryStore::with_capacity(farmland_parcels.len(), 0);
         for &(p, _) in &farmland_parcels {
             farm.extend_feature(&parcels.geoms, p as usize);
         }
@@ -1151,7 +1158,7 @@ fn sum_land_use(
         {
             q.tbdlmj_mismatch += 1;
         }
-        if parcels.geoms.kinds[p] != super::geom::GeomKind::Polygon
+        if parcels.geoms.kinds[p] != crate::core::model::geom::GeomKind::Polygon
             || parcels.geoms.bboxes[p].is_empty()
         {
             q.empty_parcels += 1;
@@ -1242,7 +1249,7 @@ fn add_enterprises(e: &FeatureRead, zones: &Zones, out: &mut [VillageProfile]) -
     );
     for f in 0..e.geoms.len() {
         let Some(v) = zones.zone_of_point(&e.geoms, f) else {
-            if e.geoms.kinds[f] == super::geom::GeomKind::Point {
+            if e.geoms.kinds[f] == crate::core::model::geom::GeomKind::Point {
                 outside += 1;
             } else {
                 unplaced += 1;
@@ -1591,11 +1598,12 @@ fn flag(out: &mut [VillageProfile], q: &DataQuality, opts: &ProfileOptions, has_
 /// first when missing). Returns the data file and messages for the user.
 pub fn project_inputs(
     project_path: &Path,
-    cache: &mut super::cache::Cache,
+    cache: &mut crate::core::data::cache::Cache,
     opts: &mut ProfileOptions,
     progress: &Progress,
 ) -> anyhow::Result<(std::path::PathBuf, Vec<String>)> {
-    let project = super::project::Project::load(project_path).map_err(|e| anyhow::anyhow!(e))?;
+    let project =
+        crate::core::io::project::Project::load(project_path).map_err(|e| anyhow::anyhow!(e))?;
     let layer = project
         .layers
         .iter()

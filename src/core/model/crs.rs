@@ -320,7 +320,12 @@ pub fn to_mercator_grid(crs: &Crs, coords: &mut [[f64; 2]], spacing: f64) -> Res
 pub fn to_mercator(crs: &Crs, coords: &mut [[f64; 2]]) -> Result<(), String> {
     use super::gk::{par_chunks, GaussKruger};
     if let Some(gk) = crs.epsg.and_then(GaussKruger::from_epsg) {
-        par_chunks(coords, |part| gk.to_mercator(part));
+        par_chunks(coords, |part| {
+            for c in part {
+                let (lon, lat) = gk.inverse(c[0], c[1]);
+                *c = lonlat_to_mercator(lon, lat);
+            }
+        });
         return Ok(());
     }
     Transformer::to_lonlat(crs)?; // fail early with PROJ's message
@@ -367,8 +372,8 @@ mod tests {
         let crs = Crs::epsg(4528);
         let mut pts: Vec<[f64; 2]> = (0..60_000)
             .map(|i| {
-                let a = crate::core::sample::terrain::hash01(3, i, 0);
-                let b = crate::core::sample::terrain::hash01(4, i, 0);
+                let a = hash01(3, i);
+                let b = hash01(4, i);
                 [40_340_000.0 + a * 60_000.0, 2_780_000.0 + b * 50_000.0]
             })
             .collect();
@@ -400,5 +405,50 @@ mod tests {
         let m = lonlat_to_mercator(119.0, 25.4);
         let ll = mercator_to_lonlat(m[0], m[1]);
         assert!((ll[0] - 119.0).abs() < 1e-9 && (ll[1] - 25.4).abs() < 1e-9);
+    }
+
+    /// A number in [0, 1) from two integers (SplitMix64), for scattering test points.
+    fn hash01(seed: u64, i: usize) -> f64 {
+        let mut z = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ (i as u64).wrapping_add(0x632B_E59B_D9B4_E019);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    #[test]
+    fn gauss_kruger_matches_proj_in_zone_40_and_cm_120() {
+        for (code, e0) in [
+            (4528u32, 40_000_000.0),
+            (4549, 0.0),
+            (4527, 39_000_000.0),
+            (4497, 19_000_000.0),
+        ] {
+            let gk = super::super::gk::GaussKruger::from_epsg(code).unwrap();
+            let t = Transformer::to_lonlat(&Crs::epsg(code)).unwrap();
+            let mut pts = Vec::new();
+            for i in 0..50 {
+                let e = e0 + 320_000.0 + i as f64 * 7_300.0;
+                let n = 2_300_000.0 + i as f64 * 41_000.0;
+                pts.push([e, n]);
+            }
+            let mut ours: Vec<[f64; 2]> = pts
+                .iter()
+                .map(|p| {
+                    let (lo, la) = gk.inverse(p[0], p[1]);
+                    [lo, la]
+                })
+                .collect();
+            t.transform(&mut pts).unwrap();
+            for (a, b) in ours.iter_mut().zip(&pts) {
+                // 1e-8° ≈ 1 mm.
+                assert!(
+                    (a[0] - b[0]).abs() < 1e-8 && (a[1] - b[1]).abs() < 1e-8,
+                    "EPSG:{code} {a:?} vs PROJ {b:?}"
+                );
+            }
+        }
+        assert_eq!(super::super::gk::GaussKruger::from_epsg(4326), None);
     }
 }

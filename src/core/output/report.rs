@@ -7,14 +7,15 @@
 //! same on every machine and needs no font in the PDF).
 
 use super::charts::{self, AreaUnit, Chart};
-use super::geom::BBox;
-use super::layer::{load_layer, VectorLayer};
-use super::profile::{Profiles, Scope, VillageProfile, M2_PER_MU, SLOPE_GRADES};
-use super::progress::Progress;
 use super::render::{self, ViewBox};
-use super::style::{LayerStyle, Rgba, StyleIndex, Symbology};
 use super::text;
-use super::tiles::MbTiles;
+use crate::core::analysis::profile::{Profiles, Scope, VillageProfile, M2_PER_MU, SLOPE_GRADES};
+use crate::core::io::read::load_layer;
+use crate::core::io::tiles::MbTiles;
+use crate::core::model::geom::BBox;
+use crate::core::model::layer::VectorLayer;
+use crate::core::model::progress::Progress;
+use crate::core::model::style::{LayerStyle, Rgba, StyleIndex, Symbology};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -56,13 +57,13 @@ impl ReportMaps {
     ) -> anyhow::Result<ReportMaps> {
         // The maps need the parcels' class and the villages' codes and names, nothing else.
         let load = |(path, layer): (&Path, &str), fields: &[&str]| {
-            if super::layer::is_geopackage(path) {
-                let opts = super::gpkg::ReadOptions {
+            if crate::core::io::read::is_geopackage(path) {
+                let opts = crate::core::io::gpkg::ReadOptions {
                     fields: Some(fields.iter().map(|f| f.to_string()).collect()),
                     ..Default::default()
                 };
-                match super::gpkg::load_with(path, Some(layer), &opts, progress) {
-                    Err(super::error::YituError::NeedsGdal(_)) => {}
+                match crate::core::io::gpkg::load_with(path, Some(layer), &opts, progress) {
+                    Err(crate::core::model::error::YituError::NeedsGdal(_)) => {}
                     r => return r,
                 }
             }
@@ -241,7 +242,7 @@ impl ReportMaps {
 }
 
 fn draw_basemap(pm: &mut Pixmap, tiles: &MbTiles, view: &ViewBox) {
-    let world = 2.0 * std::f64::consts::PI * super::crs::MERCATOR_R;
+    let world = 2.0 * std::f64::consts::PI * crate::core::model::crs::MERCATOR_R;
     let mpp = 1.0 / view.scale();
     let z = ((world / (256.0 * mpp)).log2().round() as i32)
         .clamp(tiles.info.min_zoom as i32, tiles.info.max_zoom as i32) as u8;
@@ -268,7 +269,7 @@ fn draw_basemap(pm: &mut Pixmap, tiles: &MbTiles, view: &ViewBox) {
                 continue;
             };
             tile.data_mut().copy_from_slice(img.as_raw());
-            let b = super::tiles::tile_bounds_mercator(z, x, y);
+            let b = crate::core::io::tiles::tile_bounds_mercator(z, x, y);
             let (px, py) = view.to_px(b[0], b[3]);
             let s = (size * view.scale()) as f32 / w as f32;
             pm.draw_pixmap(
@@ -540,7 +541,9 @@ pub fn village_pages(
     let (mx, my) = (mx as f32, my as f32);
     if let Some((map, view)) = maps.village_map(&v.code, map_w, map_h) {
         paste(&mut p1, &map, mx, my);
-        let lat = super::crs::mercator_to_lonlat(view.bbox.center().0, view.bbox.center().1)[1];
+        let lat =
+            crate::core::model::crs::mercator_to_lonlat(view.bbox.center().0, view.bbox.center().1)
+                [1];
         scale_bar(
             &mut p1,
             &view,
@@ -753,7 +756,9 @@ pub fn village_pages(
     let mut classes: Vec<(&String, &f64)> = v.landuse_mu.iter().collect();
     classes.sort_by(|a, b| b.1.total_cmp(a.1));
     for (code, mu) in classes.iter().take(9) {
-        let name = super::landuse::class(code).map(|c| c.name).unwrap_or("");
+        let name = crate::core::model::landuse::class(code)
+            .map(|c| c.name)
+            .unwrap_or("");
         rows.push(vec![
             format!("  {code} {name}"),
             area(unit, **mu),
@@ -867,7 +872,7 @@ pub fn village_pages(
     let missing: Vec<&str> = all
         .roles
         .iter()
-        .filter(|c| c.layer.is_none() && c.role != super::roles::Role::Towns)
+        .filter(|c| c.layer.is_none() && c.role != crate::core::analysis::roles::Role::Towns)
         .map(|c| c.role.label().0)
         .collect();
     if !missing.is_empty() {
@@ -980,7 +985,7 @@ fn pdf_text(s: &str) -> String {
 impl PdfWriter {
     /// Starts a PDF at `path`.
     pub fn create(path: &Path, title: &str) -> std::io::Result<PdfWriter> {
-        let tmp = super::files::temp_beside(path);
+        let tmp = crate::core::io::files::temp_beside(path);
         let f = std::fs::File::create(&tmp)?;
         let mut w = PdfWriter {
             out: std::io::BufWriter::new(f),
@@ -1126,9 +1131,10 @@ pub struct AtlasResult {
 }
 
 /// The date printed on reports (UTC) as YYYY-MM-DD: today, or the day of `SOURCE_DATE_EPOCH`
-/// ([`super::cache::document_time`]).
+/// ([`crate::core::data::cache::document_time`]).
 pub fn today() -> String {
-    super::cache::utc_string(super::cache::document_time())[..10].to_string()
+    crate::core::data::cache::utc_string(crate::core::data::cache::document_time())[..10]
+        .to_string()
 }
 
 /// Renders the reports of every village in `scope`, on all cores, with progress and cancel.
@@ -1227,7 +1233,9 @@ pub fn write_xlsx(
     let u = unit.label();
     let chosen: Vec<&VillageProfile> = all.in_scope(scope).collect();
     let mut wb = Workbook::new();
-    if let Ok(t) = rust_xlsxwriter::ExcelDateTime::from_timestamp(super::cache::document_time()) {
+    if let Ok(t) =
+        rust_xlsxwriter::ExcelDateTime::from_timestamp(crate::core::data::cache::document_time())
+    {
         wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&t));
     }
     let head = Format::new().set_bold().set_background_color(0xECF0F6);
@@ -1320,7 +1328,9 @@ pub fn write_xlsx(
         ws.write_string_with_format(0, c as u16, *h, &head)?;
     }
     for (i, code) in codes.iter().enumerate() {
-        let name = super::landuse::class(code).map(|c| c.name).unwrap_or("");
+        let name = crate::core::model::landuse::class(code)
+            .map(|c| c.name)
+            .unwrap_or("");
         ws.write_string_with_format(0, 4 + i as u16, format!("{code} {name}（{u}）"), &head)?;
     }
     for (r, v) in chosen.iter().enumerate() {
@@ -1481,7 +1491,7 @@ pub fn write_xlsx(
         r += 1;
     }
     ws.autofit();
-    let tmp = super::files::temp_beside(path);
+    let tmp = crate::core::io::files::temp_beside(path);
     wb.save(&tmp)?;
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);

@@ -8,7 +8,7 @@
 //! checked: an HTML page (a login portal, a proxy error) or a malformed or truncated body is an
 //! error, and the cache keeps its last good version.
 
-use super::progress::Progress;
+use crate::core::model::progress::Progress;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -110,18 +110,6 @@ pub enum Download {
     },
 }
 
-/// A file name unique to this process and moment: `{prefix}{pid}-{nanoseconds}.{ext}`.
-pub(crate) fn unique_file_name(prefix: &str, ext: &str) -> String {
-    format!(
-        "{prefix}{}-{:x}.{ext}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    )
-}
-
 fn retryable(status: u16) -> bool {
     status == 408 || status == 429 || status >= 500
 }
@@ -216,7 +204,7 @@ fn attempt_once(
         .to_ascii_lowercase();
     // Stream the body to a file.
     std::fs::create_dir_all(tmp_dir).map_err(|e| (ServiceError::Network(e.to_string()), false))?;
-    let body_path = tmp_dir.join(unique_file_name("fetch-", "body"));
+    let body_path = tmp_dir.join(super::files::unique_file_name("fetch-", "body"));
     let cleanup = |e: ServiceError, retry: bool, p: &Path| {
         let _ = std::fs::remove_file(p);
         (e, retry)

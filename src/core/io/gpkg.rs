@@ -1,14 +1,14 @@
 //! YiTu's own GeoPackage reader: reads the catalogue and the geometry blobs straight from SQLite
 //! (the one system libsqlite3 that GDAL also links) and decodes them in bulk. Layers it cannot
-//! decode (curves, extended geometry types) are handed to GDAL by [`super::layer::load_layer`].
+//! decode (curves, extended geometry types) are handed to GDAL by [`crate::core::io::read::load_layer`].
 
-use super::attrs::{AttributeTable, Field, FieldType};
-use super::crs::Crs;
-use super::error::YituError;
-use super::geom::{BBox, GeometryStore};
-use super::layer::{DatasetInfo, LayerInfo, LayerSource, VectorLayer};
-use super::progress::Progress;
 use super::wkb::{decode_gpkg_blob, WkbError};
+use crate::core::model::attrs::{AttributeTable, Field, FieldType};
+use crate::core::model::crs::Crs;
+use crate::core::model::error::YituError;
+use crate::core::model::geom::{BBox, GeometryStore};
+use crate::core::model::layer::{DatasetInfo, LayerInfo, LayerSource, VectorLayer};
+use crate::core::model::progress::Progress;
 use rusqlite::{types::ValueRef, Connection, OpenFlags};
 use std::path::Path;
 
@@ -368,7 +368,7 @@ pub struct FeatureRead {
     /// The requested attributes.
     pub attrs: AttributeTable,
     /// Web Mercator geometry and its index, when requested.
-    pub display: Option<(GeometryStore, super::layer::SpatialIndex)>,
+    pub display: Option<(GeometryStore, crate::core::model::layer::SpatialIndex)>,
     /// Things the user should know.
     pub warnings: Vec<String>,
 }
@@ -465,7 +465,7 @@ pub fn read(
         let mut st = conn.prepare(&sql).map_err(|e| corrupt(path, e))?;
         let mut rows = st.query([]).map_err(|e| corrupt(path, e))?;
         let mut n = 0u64;
-        let mut cols: Vec<&mut super::attrs::Column> = attrs
+        let mut cols: Vec<&mut crate::core::model::attrs::Column> = attrs
             .columns
             .iter_mut()
             .map(std::sync::Arc::make_mut)
@@ -584,7 +584,7 @@ pub fn read(
             if !opts.display {
                 return Ok((fids, geoms, warnings, crs.clone(), None));
             }
-            let (crs, display, index) = super::layer::prepare_display(
+            let (crs, display, index) = crate::core::model::layer::prepare_display(
                 &c.table,
                 crs.clone(),
                 &geoms,

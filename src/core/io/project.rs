@@ -3,7 +3,7 @@
 //! laptop. Saving is atomic (temporary file, then rename). Keys (e.g. Tianditu) never go in here:
 //! they live in the user's settings.
 
-use super::style::LayerStyle;
+use crate::core::model::style::LayerStyle;
 use serde::{Deserialize, Serialize};
 use std::path::{Component, Path, PathBuf};
 
@@ -56,7 +56,7 @@ pub struct ProjectLayer {
     pub style: LayerStyle,
     /// Department data joined to the layer (recomputed from the cache when the project opens).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub joins: Vec<crate::core::join::JoinSpec>,
+    pub joins: Vec<crate::core::model::join_spec::JoinSpec>,
 }
 
 /// The map view.
@@ -263,7 +263,7 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::style::{LayerStyle, Rgba, Symbology};
+    use crate::core::model::style::{LayerStyle, Rgba, Symbology};
 
     #[test]
     fn roundtrip_with_relative_paths() {
@@ -289,7 +289,11 @@ mod tests {
                 name: "地类图斑".into(),
                 visible: true,
                 style,
-                joins: vec![crate::core::join::JoinSpec::new("人口", "ZLDWDM", "村代码")],
+                joins: vec![crate::core::model::join_spec::JoinSpec::new(
+                    "人口",
+                    "ZLDWDM",
+                    "村代码",
+                )],
             }],
             datasets: vec![ProjectDataset {
                 name: "人口".into(),

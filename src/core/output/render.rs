@@ -3,10 +3,10 @@
 //! features smaller than a pixel are drawn as one pixel, so a county of 10⁶ parcels renders in a
 //! fraction of a second at county extent.
 
-use super::geom::{BBox, GeomKind};
-use super::layer::VectorLayer;
-use super::progress::Cancelled;
-use super::style::{LayerStyle, Rgba, StyleIndex};
+use crate::core::model::geom::{BBox, GeomKind};
+use crate::core::model::layer::VectorLayer;
+use crate::core::model::progress::Cancelled;
+use crate::core::model::style::{LayerStyle, Rgba, StyleIndex};
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Stroke, Transform};
 
 /// A view of the map: a Web Mercator rectangle drawn into `width × height` pixels.

@@ -4,7 +4,7 @@ use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 use tiny_skia::Pixmap;
 
 /// The shipped Simplified Chinese font (WenQuanYi Micro Hei, Apache-2.0).
-pub static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
+pub static FONT_BYTES: &[u8] = include_bytes!("../../../assets/fonts/wqy-microhei.ttc");
 
 /// The font, parsed once.
 pub fn font() -> &'static FontRef<'static> {

@@ -4,10 +4,12 @@
 //! one transaction: killing the process half-way leaves the previous version active and the
 //! database healthy.
 
-use super::attrs::{AttributeTable, Field, FieldType};
-use super::progress::Progress;
-use super::service::{download, Download, ServiceError, ServiceSpec};
-use super::table_import::{for_each_record, preview, ColumnSpec, ImportError, ImportOptions};
+use crate::core::io::service::{download, Download, ServiceError, ServiceSpec};
+use crate::core::io::table_import::{
+    for_each_record, preview, ColumnSpec, ImportError, ImportOptions,
+};
+use crate::core::model::attrs::{AttributeTable, Field, FieldType};
+use crate::core::model::progress::Progress;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -239,7 +241,7 @@ pub fn age_text(iso: &str) -> (String, String) {
 impl Cache {
     /// The user's cache: `cache.sqlite` in the settings folder.
     pub fn default_path() -> PathBuf {
-        super::project::Settings::dir().join("cache.sqlite")
+        crate::core::io::project::Settings::dir().join("cache.sqlite")
     }
 
     /// Opens (creating if needed) a cache database.
@@ -290,7 +292,7 @@ impl Cache {
     /// file, when the content differs). Returns one message per dataset imported or failed.
     pub fn ensure(
         &mut self,
-        datasets: &[crate::core::project::ProjectDataset],
+        datasets: &[crate::core::io::project::ProjectDataset],
         progress: &Progress,
     ) -> Vec<String> {
         let active = self.list().unwrap_or_default();
@@ -365,7 +367,7 @@ impl Cache {
         let data_dir = self.data_dir();
         std::fs::create_dir_all(&data_dir)
             .map_err(|e| ImportError::Io(data_dir.display().to_string(), e.to_string()))?;
-        let data_name = super::service::unique_file_name("v-", "sqlite");
+        let data_name = crate::core::io::files::unique_file_name("v-", "sqlite");
         let data_path = data_dir.join(&data_name);
         let result = self.write_data_file(&data_path, &columns, header, file, opts, progress);
         let (rows, parsed) = match result {
@@ -526,7 +528,7 @@ impl Cache {
                     FieldType::Real => "REAL",
                     FieldType::Text => "TEXT",
                 };
-                format!("{} {ty}", super::sql::ident(&c.name))
+                format!("{} {ty}", crate::core::io::sql::ident(&c.name))
             })
             .collect();
         tx.execute_batch(&format!(
@@ -568,7 +570,9 @@ impl Cache {
                     let t = cell.trim();
                     let v = if t.is_empty() {
                         Cell::Null
-                    } else if *ty != FieldType::Text && super::table_import::is_placeholder(t) {
+                    } else if *ty != FieldType::Text
+                        && crate::core::io::table_import::is_placeholder(t)
+                    {
                         out.placeholders += 1;
                         Cell::Null
                     } else {
@@ -629,7 +633,7 @@ impl Cache {
                 let per = (960 / ncols.max(1)).clamp(1, 64);
                 let names = columns
                     .iter()
-                    .map(|c| super::sql::ident(&c.name))
+                    .map(|c| crate::core::io::sql::ident(&c.name))
                     .collect::<Vec<_>>()
                     .join(", ");
                 let one = format!("({})", vec!["?"; ncols].join(", "));
@@ -861,7 +865,7 @@ impl Cache {
         let cols_sql: Vec<String> = info
             .columns
             .iter()
-            .map(|c| super::sql::ident(&c.name))
+            .map(|c| crate::core::io::sql::ident(&c.name))
             .collect();
         if !cols_sql.is_empty() {
             let mut st = data.prepare(&format!(
@@ -869,7 +873,7 @@ impl Cache {
                 cols_sql.join(", ")
             ))?;
             let mut rows = st.query([])?;
-            let mut cols: Vec<&mut super::attrs::Column> = attrs
+            let mut cols: Vec<&mut crate::core::model::attrs::Column> = attrs
                 .columns
                 .iter_mut()
                 .map(std::sync::Arc::make_mut)

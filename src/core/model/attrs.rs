@@ -289,32 +289,6 @@ impl AttributeTable {
         }
     }
 
-    /// Writes the table as CSV in UTF-8 with a BOM (so spreadsheet programs read the Chinese
-    /// text), atomically: a temporary file renamed over `path` when complete.
-    pub fn write_csv(&self, path: &std::path::Path) -> std::io::Result<()> {
-        use std::io::Write;
-        let tmp = super::files::temp_beside(path);
-        {
-            let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-            f.write_all("\u{feff}".as_bytes())?;
-            let mut w = csv::Writer::from_writer(f);
-            w.write_record(self.fields.iter().map(|f| f.name.as_str()))?;
-            let mut rec: Vec<String> = Vec::with_capacity(self.fields.len());
-            for r in 0..self.len() {
-                rec.clear();
-                for c in &self.columns {
-                    rec.push(match c.get(r) {
-                        Value::Null => String::new(),
-                        v => v.to_string(),
-                    });
-                }
-                w.write_record(&rec)?;
-            }
-            w.flush()?;
-        }
-        std::fs::rename(&tmp, path)
-    }
-
     /// Index of the field called `name` (ASCII case-insensitive).
     pub fn field_index(&self, name: &str) -> Option<usize> {
         self.fields

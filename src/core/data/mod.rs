@@ -1,0 +1,7 @@
+//! Department data: the versioned local cache (SQLite) of imported tables and service answers, and joins of its
+//! tables to layers by village code or name.
+//!
+//! May use: [`crate::core::io`], [`crate::core::model`].
+
+pub mod cache;
+pub mod join;

@@ -1,0 +1,16 @@
+//! The model: what YiTu's data is, in memory. Geometry (a flat store of rings and parts), attribute tables, vector
+//! layers with their spatial index, coordinate reference systems and YiTu's own Gauss-Krüger series, the 三调
+//! land-use classes, layer styles, the description of a join, errors the user sees, progress and cancel.
+//!
+//! May use: nothing of YiTu (only crates: geo, gdal's spatial references, serde…). Every other layer builds on it.
+
+pub mod attrs;
+pub mod crs;
+pub mod error;
+pub mod geom;
+pub mod gk;
+pub mod join_spec;
+pub mod landuse;
+pub mod layer;
+pub mod progress;
+pub mod style;
