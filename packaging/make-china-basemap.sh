@@ -9,14 +9,15 @@
 # and writes a raster MBTiles (EPSG:3857, 256 px PNG tiles, TMS rows): the whole world at zoom 0-4 and the China
 # region at zoom 5-7. Output goes to a temporary file beside the target, which is renamed over it at the end.
 #
-# Needs GDAL 3.x command-line tools and a python3 with GDAL's bindings (osgeo) and numpy (Debian: python3-gdal).
+# Needs GDAL 3.x command-line tools and a python3 with GDAL's bindings (osgeo) and numpy (Debian: python3-gdal);
+# ImageMagick's convert and assets/fonts/wqy-microhei.ttc for the province names (optional).
 # Rendering: every tile is drawn at SS x SS samples per pixel (polygons and boundary bands rasterised by GDAL into
 # class rasters, widths from GDAL's proximity algorithm) and box-filtered down, so lines and coasts are antialiased.
 # Output is deterministic: the same inputs give the same tiles.
 #
 # Environment knobs (defaults in brackets): BASEMAP_OUT [assets/basemap/china.mbtiles], BASEMAP_SS [4],
 # BASEMAP_WORLD_MAXZOOM [4], BASEMAP_MAXZOOM [7], BASEMAP_REGION ["72,2,137,55" = west,south,east,north],
-# BASEMAP_ZOOMS [all; e.g. "2,4,6" renders only those, for trying styles].
+# BASEMAP_ZOOMS [all; e.g. "2,4,6" renders only those, for trying styles], BASEMAP_LABELS [1; 0 = no names].
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,6 +38,18 @@ for cand in "${PYTHON:-}" /usr/bin/python3 python3; do
     if "$cand" -c 'from osgeo import gdal, ogr, gdal_array; import numpy' 2>/dev/null; then py="$cand"; break; fi
 done
 [ -n "$py" ] || { echo "make-china-basemap: need python3 with GDAL bindings (osgeo) and numpy" >&2; exit 1; }
+
+# Province names are drawn with ImageMagick's convert and the font YiTu ships (BASEMAP_LABELS=0: no names).
+export BASEMAP_FONT="" BASEMAP_CONVERT=""
+if [ "${BASEMAP_LABELS:-1}" != 0 ]; then
+    font="$repo/assets/fonts/wqy-microhei.ttc"
+    if [ -r "$font" ] && command -v convert >/dev/null; then
+        BASEMAP_FONT="$font"
+        BASEMAP_CONVERT="$(command -v convert)"
+    else
+        echo "make-china-basemap: no $font or no ImageMagick convert: tiles without province names" >&2
+    fi
+fi
 
 mkdir -p "$(dirname "$out")"
 work="$(mktemp -d "${TMPDIR:-/tmp}/china-basemap.XXXXXX")"
@@ -102,9 +115,11 @@ COAST_CN = "#86b3d0"            # China's coastline: a slightly deeper sea blue
 COAST_FOREIGN = "#a3c6db"
 BORDER_FOREIGN = "#c3c1c6"      # borders between other countries
 CITY = "#ddd2e2"
-PROVINCE = "#b49dc3"            # grey-purple
+PROVINCE = "#ad92c0"            # grey-purple
 NATIONAL = "#8b6f97"            # darker purple-grey
-HALO = "#d9c9e3"                # a soft band along the national border, as on Tianditu
+HALO = "#d6c3e2"                # a soft band along the national border, as on Tianditu
+LABEL = "#5e4d6c"               # province names
+LABEL_HALO = "#fdfbf5"
 
 def style(z):
     """Line widths in output pixels at zoom z (0 = not drawn)."""
@@ -113,15 +128,32 @@ def style(z):
         coast_foreign=0.0 if z <= 1 else 0.5 if z <= 4 else 0.7,
         border_foreign=0.0 if z <= 1 else 0.5 if z <= 3 else 0.7,
         city=0.7 if z >= 6 else 0.0,
-        province=0.0 if z <= 2 else 0.6 if z == 3 else 0.8 if z == 4 else 1.0 if z <= 6 else 1.2,
+        province=0.0 if z <= 2 else 0.6 if z == 3 else 0.9 if z == 4 else 1.0 if z <= 6 else 1.2,
         national=1.0 if z <= 1 else 1.3 if z <= 3 else 1.7 if z <= 5 else 2.0,
         halo=0.0 if z <= 3 else 4.0 if z <= 5 else 6.0,
+        label=0 if z <= 3 else 12 if z == 4 else 13 if z == 5 else 14 if z == 6 else 15,   # font px
     )
+
+# Province names: short form, anchor (lon, lat), lowest zoom shown. Anchors are placed by hand inside each
+# province (checked against the polygons when the script runs).
+LABELS = [
+    ("北京", 116.40, 40.25, 5), ("天津", 117.35, 39.25, 6), ("河北", 115.10, 38.40, 4), ("山西", 112.30, 37.55, 4),
+    ("内蒙古", 114.50, 43.60, 4), ("辽宁", 122.50, 41.40, 4), ("吉林", 126.30, 43.50, 4),
+    ("黑龙江", 127.90, 47.40, 4), ("上海", 121.45, 31.05, 6), ("江苏", 119.50, 33.20, 4), ("浙江", 120.10, 29.20, 4),
+    ("安徽", 117.20, 31.90, 4), ("福建", 118.00, 26.10, 4), ("江西", 115.70, 27.60, 4), ("山东", 118.20, 36.30, 4),
+    ("河南", 113.60, 33.90, 4), ("湖北", 112.30, 31.00, 4), ("湖南", 111.60, 27.50, 4), ("广东", 113.40, 23.50, 4),
+    ("广西", 108.70, 23.80, 4), ("海南", 109.80, 19.15, 5), ("重庆", 107.70, 30.05, 5), ("四川", 102.70, 30.40, 4),
+    ("贵州", 106.70, 26.80, 4), ("云南", 101.50, 24.60, 4), ("西藏", 88.50, 31.50, 4), ("陕西", 109.00, 35.20, 4),
+    ("甘肃", 103.90, 35.60, 4), ("青海", 96.00, 35.50, 4), ("宁夏", 106.10, 37.30, 5), ("新疆", 85.50, 41.30, 4),
+    ("台湾", 120.95, 23.75, 5), ("香港", 114.12, 22.42, 7), ("澳门", 113.55, 22.19, 7),
+]
+FONT = os.environ.get("BASEMAP_FONT", "")
+CONVERT = os.environ.get("BASEMAP_CONVERT", "")
 
 # Classes, in drawing order (later ones cover earlier ones). 0..2 are the area fills.
 C_SEA, C_FOREIGN, C_CHINA, C_HALO_CN, C_HALO_FOREIGN, C_COAST_FOREIGN, C_BORDER_FOREIGN, C_CITY, C_PROVINCE, \
     C_COAST_CN, C_NATIONAL = range(11)
-COLOURS = [SEA, FOREIGN, CHINA, mix(CHINA, HALO, 0.55), mix(FOREIGN, HALO, 0.40), COAST_FOREIGN, BORDER_FOREIGN,
+COLOURS = [SEA, FOREIGN, CHINA, mix(CHINA, HALO, 0.65), mix(FOREIGN, HALO, 0.45), COAST_FOREIGN, BORDER_FOREIGN,
            CITY, PROVINCE, COAST_CN, NATIONAL]
 LUT = np.array([hexrgb(c) for c in COLOURS], dtype=np.uint16)
 
@@ -153,6 +185,26 @@ for cg in cn_geoms:
             feat = ogr.Feature(L_GAP.GetLayerDefn())
             feat.SetGeometry(piece)
             L_GAP.CreateFeature(feat)
+
+def check_labels():
+    from osgeo import osr
+    wgs = osr.SpatialReference(); wgs.ImportFromEPSG(4326)
+    wgs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    tr = osr.CoordinateTransformation(wgs, L_PROV.GetSpatialRef())
+    polys = [(f.GetField("name"), f.GetGeometryRef().Clone()) for f in L_PROV]
+    L_PROV.ResetReading()
+    for text, lon, lat, _ in LABELS:
+        pt = ogr.Geometry(ogr.wkbPoint)
+        pt.AddPoint_2D(lon, lat)
+        pt.Transform(tr)
+        hit = [name for name, g in polys if g.Contains(pt)]
+        if not hit or not hit[0].startswith(text[:2]):
+            print("warning: label %s at %g,%g falls in %s" % (text, lon, lat, hit or "no province"), file=sys.stderr)
+
+if FONT and CONVERT:
+    check_labels()
+else:
+    print("note: no font or ImageMagick convert: tiles without province names", file=sys.stderr)
 
 def rasterize(layer, w, h, gt, attr=None, where=None, dtype=gdal.GDT_Int16):
     ds = mem.Create("", w, h, 1, dtype)
@@ -254,12 +306,54 @@ def render_block(z, tx0, ty0, nx, ny):
     cls[band(e_cn_sea, st["coast_cn"])] = C_COAST_CN
     cls[band(nat_edges, st["national"])] = C_NATIONAL
 
-    # Box filter SS x SS samples into one pixel; crop the pad.
+    # Box filter SS x SS samples into one pixel, lay the names over it, crop the pad.
     p = PAD * SS
     cls = cls[p:H - p, p:W - p]
     h, w = cls.shape
     rgb = LUT[cls].reshape(h // SS, SS, w // SS, SS, 3).sum(axis=(1, 3), dtype=np.uint32)
-    return ((rgb + SS * SS // 2) // (SS * SS)).astype(np.uint8)
+    img = ((rgb + SS * SS // 2) // (SS * SS)).astype(np.uint8)
+    for lx, ly, sprite in label_sprites(z):
+        ox, oy = lx - tx0 * TILE, ly - ty0 * TILE      # sprite's top-left in block pixels
+        sh, sw = sprite.shape[:2]
+        x0, y0, x1, y1 = max(ox, 0), max(oy, 0), min(ox + sw, img.shape[1]), min(oy + sh, img.shape[0])
+        if x0 >= x1 or y0 >= y1:
+            continue
+        sp = sprite[y0 - oy:y1 - oy, x0 - ox:x1 - ox].astype(np.float32)
+        a = sp[..., 3:4] / 255.0
+        dst = img[y0:y1, x0:x1].astype(np.float32)
+        img[y0:y1, x0:x1] = np.round(dst * (1 - a) + sp[..., :3] * a).astype(np.uint8)
+    return img
+
+_sprites = {}
+
+def label_sprites(z):
+    """(left, top, RGBA array) in world pixels at zoom z for each name shown at z; drawn once per zoom."""
+    if z in _sprites:
+        return _sprites[z]
+    out = []
+    size = style(z)["label"]
+    if size and FONT and CONVERT:
+        import subprocess, tempfile
+        n = TILE * 2 ** z
+        for text, lon, lat, zmin in LABELS:
+            if z < zmin:
+                continue
+            with tempfile.NamedTemporaryFile(suffix=".png") as tmp:
+                subprocess.run([CONVERT, "-background", "none", "-fill", LABEL, "-font", FONT,
+                                "-pointsize", str(size), "-kerning", str(max(1, size // 6)), "label:" + text,
+                                "-bordercolor", "none", "-border", "3",
+                                "(", "+clone", "-alpha", "extract", "-morphology", "Dilate", "Disk:1.5",
+                                "-background", LABEL_HALO, "-alpha", "shape", ")",
+                                "+swap", "-compose", "over", "-composite", "-depth", "8", "PNG32:" + tmp.name],
+                               check=True)
+                ds = gdal.Open(tmp.name)
+                sprite = np.dstack([ds.GetRasterBand(b + 1).ReadAsArray() for b in range(4)])
+                ds = None
+            px = (lon + 180.0) / 360.0 * n
+            py = (1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n
+            out.append((int(round(px - sprite.shape[1] / 2)), int(round(py - sprite.shape[0] / 2)), sprite))
+    _sprites[z] = out
+    return out
 
 png = gdal.GetDriverByName("PNG")
 

@@ -2,7 +2,7 @@
 
 use crate::core::io::read::inspect;
 use crate::core::model::layer::DatasetInfo;
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 /// Exit statuses of every command, shown under `--help`.
@@ -215,65 +215,9 @@ pub enum Command {
         #[arg(long)]
         cache: Option<PathBuf>,
     },
-    /// 一村一档: the file of villages (land use, farmland ledger, controls, industry, department
-    /// indicators, ranks, flags) as JSON, CSV, XLSX or a PDF report / atlas.
-    Profile {
-        /// The data file (GeoPackage with the 三调 layers), or a project (.yitu): then the
-        /// department tables joined to its village layer become indicators.
-        file: PathBuf,
-        /// Which layer plays which role (each found by name or fields when not given).
-        #[command(flatten)]
-        roles: RoleArgs,
-        /// Which villages.
-        #[command(flatten)]
-        scope: ScopeArgs,
-        /// Output format: json, csv, xlsx or pdf.
-        #[arg(long, default_value = "json")]
-        format: String,
-        /// Output file (printed when absent; required for xlsx and pdf). With --per-village, a
-        /// folder.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Only the farmland ledger (faster: farmland parcels and permanent farmland only).
-        #[arg(long)]
-        ledger: bool,
-        /// Area unit of XLSX and PDF: mu (亩) or ha (公顷). JSON and CSV are always in 亩.
-        #[arg(long, default_value = "mu", value_parser = ["mu", "ha", "亩", "公顷"])]
-        unit: String,
-        /// Basemap package (MBTiles) under the report maps (default: the project's).
-        #[arg(long)]
-        basemap: Option<PathBuf>,
-        /// PDF: one file per village in the folder --out instead of one bound atlas.
-        #[arg(long)]
-        per_village: bool,
-        /// The cache database (default: cache.sqlite in the user's settings folder).
-        #[arg(long)]
-        cache: Option<PathBuf>,
-    },
-    /// Export a scope (a town or a village) as a GeoPackage data package for its cadres: every
-    /// layer cut to the scope (features copied whole and unchanged), the department tables of its
-    /// villages and a description of the package.
-    Package {
-        /// The data file (GeoPackage, …), or a project (.yitu): then its layers and the department
-        /// tables joined to its village layer.
-        file: PathBuf,
-        /// Village boundary layer (default: CJDCQ, an alias such as 村界, or a polygon layer with
-        /// village codes).
-        #[arg(long)]
-        villages: Option<String>,
-        /// Which villages.
-        #[command(flatten)]
-        scope: ScopeArgs,
-        /// The GeoPackage to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// Offline basemap (MBTiles) to cut into the package (default: the project's).
-        #[arg(long)]
-        basemap: Option<PathBuf>,
-        /// The cache database (default: cache.sqlite in the user's settings folder).
-        #[arg(long)]
-        cache: Option<PathBuf>,
-    },
+    /// List the algorithms (analyses and exports) with their parameters: each is also a command
+    /// (`yitu profile`, `yitu package`…) whose flags are its parameters.
+    Algorithms,
     /// Generate the synthetic sample county (modelled on 仙游县, Putian) with 三调 layer and field names.
     SampleData {
         /// Random seed.
@@ -292,65 +236,6 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         basemap_zoom: u8,
     },
-}
-
-/// The layers of an analysis by role. A role not given is found by its layer name (三调 names,
-/// then common Chinese and English aliases), then by its fields; the output says which layer
-/// played which role.
-#[derive(Args, Debug, Default)]
-pub struct RoleArgs {
-    /// Village boundaries (default: CJDCQ, 村界, villages…).
-    #[arg(long)]
-    pub villages: Option<String>,
-    /// Land-use parcels (default: DLTB, 地类图斑, parcels…).
-    #[arg(long)]
-    pub parcels: Option<String>,
-    /// Permanent basic farmland (default: YJJBNTTB, 永久基本农田…).
-    #[arg(long)]
-    pub permanent_farmland: Option<String>,
-    /// Ecological protection red line (default: STBHHX, 生态保护红线…).
-    #[arg(long)]
-    pub red_line: Option<String>,
-    /// Urban development boundary (default: CZKFBJ, 城镇开发边界…).
-    #[arg(long)]
-    pub dev_boundary: Option<String>,
-    /// Enterprise points (default: enterprises, QY, 企业…, or a point layer with a credit-code,
-    /// industry-code or enterprise-name field).
-    #[arg(long)]
-    pub enterprises: Option<String>,
-    /// Town boundaries (default: XZJX, 乡镇…): the town of villages whose layer has no town field.
-    #[arg(long)]
-    pub towns: Option<String>,
-}
-
-impl RoleArgs {
-    /// Profile options with these layers.
-    pub fn options(self) -> crate::core::analysis::profile::ProfileOptions {
-        crate::core::analysis::profile::ProfileOptions {
-            villages: self.villages,
-            parcels: self.parcels,
-            permanent_farmland: self.permanent_farmland,
-            eco_redline: self.red_line,
-            dev_boundary: self.dev_boundary,
-            enterprises: self.enterprises,
-            towns: self.towns,
-            ..Default::default()
-        }
-    }
-}
-
-/// Which villages a command covers.
-#[derive(Args, Debug)]
-pub struct ScopeArgs {
-    /// One village (12-digit code).
-    #[arg(long)]
-    pub village: Option<String>,
-    /// The villages of one town (9-digit code).
-    #[arg(long)]
-    pub town: Option<String>,
-    /// Every village (the whole county).
-    #[arg(long)]
-    pub all: bool,
 }
 
 /// Cache actions.
@@ -678,28 +563,6 @@ fn ensure_bench_county(data: &std::path::Path, parcels: usize) -> anyhow::Result
     Ok(gpkg)
 }
 
-/// What `yitu profile` was asked for.
-pub struct ProfileRequest {
-    /// Data file or project.
-    pub file: PathBuf,
-    /// Layers and what to compute.
-    pub opts: crate::core::analysis::profile::ProfileOptions,
-    /// Villages in the output.
-    pub scope: crate::core::analysis::profile::Scope,
-    /// json, csv, xlsx or pdf.
-    pub format: String,
-    /// Output path.
-    pub out: Option<PathBuf>,
-    /// Area unit for XLSX/PDF.
-    pub unit: crate::core::output::charts::AreaUnit,
-    /// Basemap package for the PDF maps.
-    pub basemap: Option<PathBuf>,
-    /// One PDF per village.
-    pub per_village: bool,
-    /// Cache database.
-    pub cache: Option<PathBuf>,
-}
-
 /// `yitu bench-profile`: times `yitu profile` in child processes.
 fn run_bench_profile(
     data: &std::path::Path,
@@ -925,164 +788,6 @@ fn tempfile_dir() -> std::io::Result<PathBuf> {
     Ok(d)
 }
 
-/// `yitu profile`: computes the files and writes them; returns text for stdout.
-fn run_profile(mut r: ProfileRequest) -> Result<String, String> {
-    use crate::core::{analysis::profile, output::report};
-    if let (Some(o), false) = (&r.out, r.per_village) {
-        crate::core::io::files::check_output(o, &[&r.file])?;
-    }
-    let progress = crate::core::model::progress::Progress::new();
-    let mut data = r.file.clone();
-    let mut basemap = r.basemap.clone();
-    let is_project = r
-        .file
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("yitu"));
-    if is_project {
-        let db = r
-            .cache
-            .clone()
-            .unwrap_or_else(crate::core::data::cache::Cache::default_path);
-        let mut cache = crate::core::data::cache::Cache::open(&db).map_err(|e| e.to_string())?;
-        let (path, msgs) = profile::project_inputs(&r.file, &mut cache, &mut r.opts, &progress)
-            .map_err(|e| format!("{e:#}"))?;
-        for m in msgs {
-            eprintln!("{m}");
-        }
-        data = path;
-        if basemap.is_none() {
-            if let Ok(p) = crate::core::io::project::Project::load(&r.file) {
-                if let crate::core::io::project::BasemapChoice::Offline { path } = p.basemap {
-                    basemap = Some(path);
-                }
-            }
-        }
-    }
-    if let (Some(o), false) = (&r.out, r.per_village) {
-        let mut inputs: Vec<&std::path::Path> = vec![&data];
-        inputs.extend(r.opts.extra_files.iter().map(|p| p.as_path()));
-        crate::core::io::files::check_output(o, &inputs)?;
-    }
-    let t = std::time::Instant::now();
-    let p = profile::profile(&data, &r.opts, &progress).map_err(|e| format!("{e:#}"))?;
-    eprintln!(
-        "{} 个村，{:.2} 秒 / {} villages in {:.2} s",
-        p.villages.len(),
-        t.elapsed().as_secs_f64(),
-        p.villages.len(),
-        t.elapsed().as_secs_f64()
-    );
-    for c in &p.roles {
-        if c.layer.is_some() {
-            eprintln!("图层 / layer: {}", c.describe());
-        }
-    }
-    for w in &p.warnings {
-        eprintln!("注意 / note: {w}");
-    }
-    let chosen: Vec<&profile::VillageProfile> = p.in_scope(&r.scope).collect();
-    if chosen.is_empty() {
-        return Err("没有符合条件的村 / no village matches".into());
-    }
-    let need_out = || {
-        r.out
-            .clone()
-            .ok_or_else(|| format!("{} 需要 --out / {} needs --out", r.format, r.format))
-    };
-    match r.format.as_str() {
-        "csv" => {
-            let mut s = String::from("\u{feff}code,name,town_code,town_name,area_mu,area_ha,farmland_mu,paddy_mu,irrigated_mu,dry_mu,ridge_mu,farmland_ridge_mu,permanent_farmland_mu,farmland_outside_permanent_mu,recoverable_total_mu,agricultural_mu,construction_mu,unused_mu,eco_redline_mu,dev_boundary_mu,enterprises,enterprise_output_wan,population,farmland_per_head_mu,flags\n");
-            let opt = |x: Option<f64>| x.map(|x| format!("{x:.4}")).unwrap_or_default();
-            for v in chosen {
-                let flags: Vec<&str> = v
-                    .flags
-                    .iter()
-                    .map(|f| f.split(" / ").next().unwrap_or(f))
-                    .collect();
-                s.push_str(&format!(
-                    "{},{},{},{},{:.2},{:.4},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{},{:.1},{},{},\"{}\"\n",
-                    v.code,
-                    v.name,
-                    v.town_code,
-                    v.town_name,
-                    v.area_mu,
-                    v.area_ha,
-                    v.farmland_mu,
-                    v.paddy_mu,
-                    v.irrigated_mu,
-                    v.dry_mu,
-                    v.ridge_mu,
-                    v.farmland_ridge_mu,
-                    v.permanent_farmland_mu,
-                    v.farmland_outside_permanent_mu,
-                    v.recoverable_total_mu,
-                    v.agricultural_mu,
-                    v.construction_mu,
-                    v.unused_mu,
-                    v.eco_redline_mu,
-                    v.dev_boundary_mu,
-                    v.enterprises,
-                    v.enterprise_output_wan,
-                    opt(v.population),
-                    opt(v.farmland_per_head_mu),
-                    flags.join("；").replace('"', "'")
-                ));
-            }
-            Ok(s)
-        }
-        "json" => Ok(serde_json::to_string_pretty(&chosen).unwrap() + "\n"),
-        "xlsx" => {
-            let out = need_out()?;
-            report::write_xlsx(&p, &r.scope, r.unit, &out)
-                .map_err(|e| format!("{}: {e:#}", out.display()))?;
-            Ok(format!(
-                "{} 个村 / villages → {}\n",
-                chosen.len(),
-                out.display()
-            ))
-        }
-        "pdf" => {
-            let out = need_out()?;
-            let t = std::time::Instant::now();
-            let layer = |role| {
-                p.layer_of(role)
-                    .unwrap_or_else(|| (data.clone(), String::new()))
-            };
-            let (vf, vl) = layer(crate::core::analysis::roles::Role::Villages);
-            let (pf, pl) = layer(crate::core::analysis::roles::Role::Parcels);
-            let mut maps =
-                report::ReportMaps::load((&vf, &vl), (&pf, &pl), basemap.as_deref(), &progress)
-                    .map_err(|e| format!("{e:#}"))?;
-            maps.title = String::new();
-            let load = t.elapsed().as_secs_f64();
-            let output = if r.per_village {
-                report::AtlasOutput::PerVillage(out.clone())
-            } else {
-                report::AtlasOutput::Bound(out.clone())
-            };
-            let a = report::atlas(&maps, &p, &r.scope, r.unit, &output, &progress)
-                .map_err(|e| format!("{e:#}"))?;
-            Ok(format!(
-                "{} 个村，{} 页，{:.2} 秒（{:.1} 页/秒；读取地图 {:.2} 秒）/ {} villages, {} pages in {:.2} s ({:.1} pages/s; maps loaded in {:.2} s) → {}\n",
-                a.villages,
-                a.pages,
-                a.seconds,
-                a.pages as f64 / a.seconds.max(1e-9),
-                load,
-                a.villages,
-                a.pages,
-                a.seconds,
-                a.pages as f64 / a.seconds.max(1e-9),
-                load,
-                a.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")
-            ))
-        }
-        other => Err(format!(
-            "未知格式 / unknown format {other}: json, csv, xlsx or pdf"
-        )),
-    }
-}
-
 /// Runs a headless command; returns the process exit code.
 pub fn run(cmd: Command) -> i32 {
     match cmd {
@@ -1218,112 +923,9 @@ pub fn run(cmd: Command) -> i32 {
                 }
             }
         }
-        Command::Profile {
-            file,
-            roles,
-            scope: scope_args,
-            format,
-            out,
-            ledger,
-            unit,
-            basemap,
-            per_village,
-            cache,
-        } => {
-            let Some(scope) = scope_of(scope_args.village, scope_args.town, scope_args.all) else {
-                eprintln!("需要 --village、--town 或 --all / give --village, --town or --all");
-                return 2;
-            };
-            let unit = match unit.as_str() {
-                "ha" | "公顷" => crate::core::output::charts::AreaUnit::Hectare,
-                _ => crate::core::output::charts::AreaUnit::Mu,
-            };
-            let printed = out.is_none() || matches!(format.as_str(), "xlsx" | "pdf");
-            let out_text = out.clone();
-            let req = ProfileRequest {
-                file,
-                opts: crate::core::analysis::profile::ProfileOptions {
-                    ledger_only: ledger,
-                    ..roles.options()
-                },
-                scope,
-                format,
-                out,
-                unit,
-                basemap,
-                per_village,
-                cache,
-            };
-            let result = run_profile(req);
-            if std::env::var_os("YITU_PEAK").is_some() {
-                if let Some(mb) = crate::core::bench::peak_mb() {
-                    eprintln!("peak MB: {mb:.0}");
-                }
-            }
-            match result {
-                Ok(text) if printed => {
-                    print!("{text}");
-                    0
-                }
-                Ok(text) => {
-                    let o = out_text.expect("out given");
-                    match crate::core::io::files::write_atomic(&o, text) {
-                        Ok(()) => {
-                            println!("→ {}", o.display());
-                            0
-                        }
-                        Err(e) => {
-                            eprintln!("{}", crate::core::io::files::write_error(&o, &e));
-                            1
-                        }
-                    }
-                }
-                Err(e) => {
-                    eprintln!("{e}");
-                    1
-                }
-            }
-        }
-        Command::Package {
-            file,
-            villages,
-            scope: scope_args,
-            out,
-            basemap,
-            cache,
-        } => {
-            let Some(scope) = scope_of(scope_args.village, scope_args.town, scope_args.all) else {
-                eprintln!("需要 --village、--town 或 --all / give --village, --town or --all");
-                return 2;
-            };
-            let db = cache.unwrap_or_else(crate::core::data::cache::Cache::default_path);
-            let t = std::time::Instant::now();
-            let progress = crate::core::model::progress::Progress::new();
-            let result = crate::core::output::package::package_file(
-                &file,
-                villages.as_deref().unwrap_or("CJDCQ"),
-                &scope,
-                &db,
-                basemap.as_deref(),
-                &out,
-                &progress,
-            );
-            if std::env::var_os("YITU_PEAK").is_some() {
-                if let Some(mb) = crate::core::bench::peak_mb() {
-                    eprintln!("peak MB: {mb:.0}");
-                }
-            }
-            match result {
-                Ok(summary) => {
-                    print!("{}", summary.text());
-                    eprintln!("{:.2} 秒 / s", t.elapsed().as_secs_f64());
-                    0
-                }
-                Err(e) => {
-                    eprintln!("{e:#}");
-                    1
-                }
-            }
+        Command::Algorithms => {
+            print!("{}", crate::core::algorithms::describe_all());
+            0
         }
         Command::BenchProfile {
             data,
@@ -1484,4 +1086,103 @@ pub fn render_png(
     crate::core::io::files::write_atomic(out, png)
         .map_err(|e| YituError::Other(crate::core::io::files::write_error(out, &e)))?;
     Ok(n)
+}
+
+/// The whole command line: the commands above and one command per algorithm of the registry
+/// ([`crate::core::algorithms::registry`]), whose flags are made from its parameters.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    for a in crate::core::algorithms::registry() {
+        cmd = cmd.subcommand(algorithm_command(a));
+    }
+    cmd
+}
+
+/// The CLI command of an algorithm: `--name value` per parameter, a switch per flag, the
+/// positional parameter first; help in English with the Chinese name.
+pub fn algorithm_command(a: &dyn crate::core::algorithms::Algorithm) -> clap::Command {
+    use crate::core::algorithms::ParamKind;
+    use clap::{Arg, ArgAction};
+    let mut cmd = clap::Command::new(a.id())
+        .about(a.description().1.to_string())
+        .long_about(format!("{}\n{}", a.description().1, a.description().0))
+        .after_help(EXIT_STATUS);
+    for p in a.parameters() {
+        let mut arg = Arg::new(p.name).help(format!("{} ({})", p.help.1, p.label.0));
+        if p.positional {
+            arg = arg.required(p.required);
+        } else {
+            // clap keeps `&'static str` names; a command line is built once per process.
+            arg = arg.long(leak(p.flag()[2..].to_string()));
+            match &p.kind {
+                ParamKind::Flag => arg = arg.action(ArgAction::SetTrue),
+                _ => {
+                    arg = arg
+                        .required(p.required)
+                        .value_name(leak(p.name.to_uppercase()));
+                }
+            }
+        }
+        if let ParamKind::Choice { values } = &p.kind {
+            let names: Vec<&'static str> = values.iter().map(|(v, _, _)| *v).collect();
+            arg = arg.value_parser(clap::builder::PossibleValuesParser::new(names));
+        }
+        if let Some(d) = p.default {
+            arg = arg.default_value(d);
+        }
+        cmd = cmd.arg(arg);
+    }
+    cmd
+}
+
+/// Runs algorithm `a` with the values of its command line; prints its notes on standard error,
+/// its text and summary on standard output. Returns the exit status (2: bad parameters, 1: failed).
+pub fn run_algorithm(a: &dyn crate::core::algorithms::Algorithm, m: &clap::ArgMatches) -> i32 {
+    use crate::core::algorithms::{AlgorithmError, ParamKind, Params};
+    let mut params = Params::new();
+    for p in a.parameters() {
+        match p.kind {
+            ParamKind::Flag => {
+                if m.get_flag(p.name) {
+                    params.set(p.name, "true");
+                }
+            }
+            _ => {
+                if let Some(v) = m.get_one::<String>(p.name) {
+                    params.set(p.name, v.clone());
+                }
+            }
+        }
+    }
+    let progress = crate::core::model::progress::Progress::new();
+    let result = a.check(&params).and_then(|p| a.run(&p, &progress));
+    if std::env::var_os("YITU_PEAK").is_some() {
+        if let Some(mb) = crate::core::bench::peak_mb() {
+            eprintln!("peak MB: {mb:.0}");
+        }
+    }
+    match result {
+        Ok(o) => {
+            for n in &o.notes {
+                eprintln!("{n}");
+            }
+            if let Some(t) = &o.text {
+                print!("{t}");
+            }
+            print!("{}", o.summary);
+            0
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            match e {
+                AlgorithmError::BadParameters(_) => 2,
+                AlgorithmError::Failed(_) => 1,
+            }
+        }
+    }
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
 }

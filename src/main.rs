@@ -1,8 +1,16 @@
-use clap::Parser;
+use clap::FromArgMatches;
 use yitu::cli::{run, Cli};
 
 fn main() {
-    let cli = Cli::parse();
+    let matches = yitu::cli::command().get_matches();
+    if let Some((id, sub)) = matches.subcommand() {
+        if let Some(a) = yitu::core::algorithms::find(id) {
+            yitu::cli::quiet_on_closed_pipe();
+            yitu::cli::clean_up_when_interrupted();
+            std::process::exit(yitu::cli::run_algorithm(a, sub))
+        }
+    }
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match cli.command {
         Some(cmd) => {
             yitu::cli::quiet_on_closed_pipe();

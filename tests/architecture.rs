@@ -21,7 +21,9 @@ const LAYERS: [&str; 8] = [
 ];
 
 fn core_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join("core")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src")
+        .join("core")
 }
 
 /// Every `.rs` file under `dir`, sorted.
@@ -121,8 +123,7 @@ fn named_modules(
     // `super::m` for a module beside this one in the same folder.
     if depth == 2 {
         for (i, _) in line.match_indices("super::") {
-            if (i >= 7 && &line[i - 7..i] == "super::") || line[i + 7..].starts_with("super::")
-            {
+            if (i >= 7 && &line[i - 7..i] == "super::") || line[i + 7..].starts_with("super::") {
                 continue;
             }
             let m = ident(&line[i + 7..]);
@@ -282,7 +283,11 @@ fn layers_of_the_core_are_used_from_above_only() {
         assert!(deps.contains_key(&key), "{from:?} → {to:?} not seen");
     }
     let bad = upward_imports(&deps);
-    assert!(bad.is_empty(), "imports that run upward:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "imports that run upward:\n{}",
+        bad.join("\n")
+    );
     // Every folder and top-level module of the core is a layer of ARCHITECTURE.md.
     for e in std::fs::read_dir(core_dir()).unwrap() {
         let name = e.unwrap().file_name().to_string_lossy().to_string();
@@ -317,5 +322,8 @@ fn the_checks_catch_what_they_are_for() {
         &["sql".to_string()].into_iter().collect(),
         2,
     );
-    assert_eq!(found, vec![m("io", "gpkg"), m("model", "geom"), m("io", "sql")]);
+    assert_eq!(
+        found,
+        vec![m("io", "gpkg"), m("model", "geom"), m("io", "sql")]
+    );
 }

@@ -11,8 +11,10 @@
 //! | [`data`]     | the versioned local cache of department tables, joins to layers              | io, model              |
 //! | [`analysis`] | overlay, repair, layer roles, scope, the village file (一村一档); later chains, talent, proposals | data, io, model |
 //! | [`output`]   | map rendering, text on images, charts, PDF/XLSX reports and atlas, data packages; later layouts | analysis and below |
+//! | [`algorithms`] | the registry: every analysis and export in one typed shape, for the app, the CLI and tests | everything above |
 //! | [`sample`], [`bench`] | the synthetic sample county, the benchmarks                          | everything above       |
 
+pub mod algorithms;
 pub mod analysis;
 pub mod bench;
 pub mod data;

@@ -1498,3 +1498,46 @@ pub fn write_xlsx(
     })?;
     Ok(())
 }
+
+/// The village files of `chosen` as CSV text (UTF-8 with a BOM, areas in 亩, flags by their Chinese text), as
+/// `yitu profile --format csv` writes it.
+pub fn village_csv(chosen: &[&crate::core::analysis::profile::VillageProfile]) -> String {
+    let mut s = String::from("\u{feff}code,name,town_code,town_name,area_mu,area_ha,farmland_mu,paddy_mu,irrigated_mu,dry_mu,ridge_mu,farmland_ridge_mu,permanent_farmland_mu,farmland_outside_permanent_mu,recoverable_total_mu,agricultural_mu,construction_mu,unused_mu,eco_redline_mu,dev_boundary_mu,enterprises,enterprise_output_wan,population,farmland_per_head_mu,flags\n");
+    let opt = |x: Option<f64>| x.map(|x| format!("{x:.4}")).unwrap_or_default();
+    for v in chosen.iter() {
+        let flags: Vec<&str> = v
+            .flags
+            .iter()
+            .map(|f| f.split(" / ").next().unwrap_or(f))
+            .collect();
+        s.push_str(&format!(
+            "{},{},{},{},{:.2},{:.4},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{},{:.1},{},{},\"{}\"\n",
+            v.code,
+            v.name,
+            v.town_code,
+            v.town_name,
+            v.area_mu,
+            v.area_ha,
+            v.farmland_mu,
+            v.paddy_mu,
+            v.irrigated_mu,
+            v.dry_mu,
+            v.ridge_mu,
+            v.farmland_ridge_mu,
+            v.permanent_farmland_mu,
+            v.farmland_outside_permanent_mu,
+            v.recoverable_total_mu,
+            v.agricultural_mu,
+            v.construction_mu,
+            v.unused_mu,
+            v.eco_redline_mu,
+            v.dev_boundary_mu,
+            v.enterprises,
+            v.enterprise_output_wan,
+            opt(v.population),
+            opt(v.farmland_per_head_mu),
+            flags.join("；").replace('"', "'")
+        ));
+    }
+    s
+}

@@ -1,0 +1,355 @@
+//! Algorithms: every analysis and export in one shape, like a QGIS Processing algorithm. An algorithm names its
+//! typed, documented parameters (input files, layers by role, codes, choices, flags, output files), runs with
+//! [`Progress`] (progress and cancel), and returns a typed [`Outcome`]. The app builds its dialog from the
+//! parameters (`gui::algorithm`), the CLI its subcommand and flags (`yitu <id> --<name> …`; `yitu algorithms`
+//! lists them), and the tests call [`Algorithm::run`] directly — so the three run the same code.
+//!
+//! A new analysis (industry chains, the talent map, land-use proposals) computes in [`crate::core::analysis`],
+//! writes its documents in [`crate::core::output`], and gets one module here and one line in [`registry`].
+//!
+//! May use: everything below it (output, analysis, data, io, model).
+
+pub mod data_package;
+pub mod village_file;
+
+use crate::core::analysis::roles::Role;
+use crate::core::model::progress::Progress;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// What a parameter holds, and so how the app asks for it and how the CLI parses it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamKind {
+    /// A file to read: a data file or project (`extensions` for the file dialog, without dots).
+    InputFile {
+        /// Extensions offered by the file dialog.
+        extensions: &'static [&'static str],
+    },
+    /// The layer of the input file that plays `role` (found by name or fields when not given).
+    Layer {
+        /// The role.
+        role: Role,
+    },
+    /// A division code of `digits` digits (12: village, 9: town), kept as text.
+    Code {
+        /// Number of digits.
+        digits: usize,
+    },
+    /// One of fixed values: `(value, Chinese label, English label)`; values after the labels'
+    /// first entry may be synonyms (亩 for mu).
+    Choice {
+        /// The values.
+        values: &'static [(&'static str, &'static str, &'static str)],
+    },
+    /// Yes or no (a CLI switch without a value).
+    Flag,
+    /// A file to write (`extensions` for the file dialog); with some options a folder.
+    OutputFile {
+        /// Extensions offered by the file dialog.
+        extensions: &'static [&'static str],
+    },
+}
+
+/// One parameter of an algorithm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// Name in code and on the command line (`per_village` is `--per-village`).
+    pub name: &'static str,
+    /// Label in the app: Chinese, English.
+    pub label: (&'static str, &'static str),
+    /// One sentence of help: Chinese, English (the CLI's `--help` shows the English).
+    pub help: (&'static str, &'static str),
+    /// What it holds.
+    pub kind: ParamKind,
+    /// Whether a run needs it.
+    pub required: bool,
+    /// Value when not given.
+    pub default: Option<&'static str>,
+    /// The CLI takes it as the first argument, without a flag.
+    pub positional: bool,
+    /// Shown under 高级 / advanced in the app.
+    pub advanced: bool,
+}
+
+impl Param {
+    /// The CLI flag: `--per-village` for `per_village`.
+    pub fn flag(&self) -> String {
+        format!("--{}", self.name.replace('_', "-"))
+    }
+}
+
+/// The values of a run, by parameter name, as text (a flag is `"true"`); see [`Algorithm::check`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Params(pub BTreeMap<String, String>);
+
+impl Params {
+    /// No values.
+    pub fn new() -> Params {
+        Params::default()
+    }
+
+    /// With `name` set to `value` (builder style, for tests and callers).
+    pub fn with(mut self, name: &str, value: impl Into<String>) -> Params {
+        self.0.insert(name.to_string(), value.into());
+        self
+    }
+
+    /// Sets `name` to `value`; an empty value removes it.
+    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+        let v: String = value.into();
+        if v.is_empty() {
+            self.0.remove(name);
+        } else {
+            self.0.insert(name.to_string(), v);
+        }
+    }
+
+    /// The text of `name`, if given and not empty.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.0
+            .get(name)
+            .map(|s| s.as_str())
+            .filter(|s| !s.is_empty())
+    }
+
+    /// The text of `name` as an owned string.
+    pub fn string(&self, name: &str) -> Option<String> {
+        self.text(name).map(str::to_string)
+    }
+
+    /// `name` as a path.
+    pub fn path(&self, name: &str) -> Option<PathBuf> {
+        self.text(name).map(PathBuf::from)
+    }
+
+    /// Whether flag `name` is on (`true`, `1`, `yes`, `是`).
+    pub fn flag(&self, name: &str) -> bool {
+        matches!(self.text(name), Some("true" | "1" | "yes" | "是"))
+    }
+}
+
+/// Why a run did not happen or did not finish.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlgorithmError {
+    /// The parameters are wrong (a required one missing, a value not allowed): the CLI exits
+    /// with 2. The message is in Chinese and English.
+    BadParameters(String),
+    /// The run failed (a file unreadable, an output not writable, cancelled): the CLI exits with 1.
+    Failed(String),
+}
+
+impl std::fmt::Display for AlgorithmError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AlgorithmError::BadParameters(m) | AlgorithmError::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for AlgorithmError {}
+
+/// What a run gives back.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    /// What the user should know, in order (layers chosen, data notes, timings): standard error
+    /// in the CLI, the message list in the app. Chinese / English.
+    pub notes: Vec<String>,
+    /// The result as text when it is not written to a file (JSON or CSV without `--out`): standard
+    /// output in the CLI.
+    pub text: Option<String>,
+    /// What was done, for standard output and the app's status (`18 个村 / villages → a.xlsx`).
+    pub summary: String,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+    /// Counts of the run (villages, pages, layers…) for scripts and tests, by name.
+    pub counts: BTreeMap<String, f64>,
+}
+
+/// An analysis or export with typed parameters.
+pub trait Algorithm: Send + Sync {
+    /// Identifier: the CLI subcommand (`profile`).
+    fn id(&self) -> &'static str;
+    /// Name: Chinese, English.
+    fn name(&self) -> (&'static str, &'static str);
+    /// What it does, in a sentence or two: Chinese, English.
+    fn description(&self) -> (&'static str, &'static str);
+    /// Group in the app's toolbox: Chinese, English.
+    fn group(&self) -> (&'static str, &'static str);
+    /// The parameters, in the order the app shows them.
+    fn parameters(&self) -> Vec<Param>;
+    /// Runs it. Call [`Algorithm::check`] first (the CLI and the app do); `run` checks again what
+    /// it relies on.
+    fn run(&self, params: &Params, progress: &Progress) -> Result<Outcome, AlgorithmError>;
+
+    /// Checks `params` against [`Algorithm::parameters`]: unknown names, required values, codes of
+    /// the right length, choices among the allowed values. Fills in defaults.
+    fn check(&self, params: &Params) -> Result<Params, AlgorithmError> {
+        check_against(&self.parameters(), params)
+    }
+}
+
+/// [`Algorithm::check`] for a list of parameters.
+pub fn check_against(defs: &[Param], params: &Params) -> Result<Params, AlgorithmError> {
+    let bad = |zh: String, en: String| Err(AlgorithmError::BadParameters(format!("{zh} / {en}")));
+    for name in params.0.keys() {
+        if !defs.iter().any(|p| p.name == name) {
+            return bad(
+                format!("未知参数 {name}"),
+                format!("unknown parameter {name}"),
+            );
+        }
+    }
+    let mut out = params.clone();
+    for p in defs {
+        let v = params.text(p.name);
+        match (v, p.default) {
+            (None, Some(d)) => {
+                out.0.insert(p.name.to_string(), d.to_string());
+            }
+            (None, None) if p.required => {
+                return bad(
+                    format!("缺少参数 {}（{}）", p.label.0, p.flag()),
+                    format!("{} ({}) is required", p.label.1, p.flag()),
+                )
+            }
+            _ => {}
+        }
+        let Some(v) = v else { continue };
+        match &p.kind {
+            ParamKind::Code { digits }
+                if v.chars().count() != *digits || !v.chars().all(|c| c.is_ascii_digit()) =>
+            {
+                return bad(
+                    format!("{} 应为 {digits} 位数字代码：{v}", p.label.0),
+                    format!("{} must be a {digits}-digit code: {v}", p.label.1),
+                );
+            }
+            ParamKind::Choice { values } if !values.iter().any(|(x, _, _)| *x == v) => {
+                let allowed: Vec<&str> = values.iter().map(|(x, _, _)| *x).collect();
+                return bad(
+                    format!(
+                        "{} 的取值 {v} 无效，可选：{}",
+                        p.label.0,
+                        allowed.join("、")
+                    ),
+                    format!("{}: {v} is not one of {}", p.label.1, allowed.join(", ")),
+                );
+            }
+            ParamKind::Flag
+                if !matches!(v, "true" | "false" | "1" | "0" | "yes" | "no" | "是" | "否") =>
+            {
+                return bad(
+                    format!("{} 应为是或否：{v}", p.label.0),
+                    format!("{} must be true or false: {v}", p.label.1),
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Every algorithm, in the order of the app's toolbox.
+pub fn registry() -> Vec<&'static dyn Algorithm> {
+    vec![&village_file::VillageFile, &data_package::DataPackage]
+}
+
+/// The algorithm with identifier `id`.
+pub fn find(id: &str) -> Option<&'static dyn Algorithm> {
+    registry().into_iter().find(|a| a.id() == id)
+}
+
+/// The list `yitu algorithms` prints: each algorithm with its parameters, kinds and defaults.
+pub fn describe_all() -> String {
+    let mut s = String::new();
+    for a in registry() {
+        let (zh, en) = a.name();
+        s += &format!(
+            "{}  {zh} / {en}  [{} / {}]\n",
+            a.id(),
+            a.group().0,
+            a.group().1
+        );
+        s += &format!("    {}\n    {}\n", a.description().0, a.description().1);
+        for p in a.parameters() {
+            let kind = match &p.kind {
+                ParamKind::InputFile { extensions } => format!("file ({})", extensions.join(", ")),
+                ParamKind::Layer { role } => format!("layer: {}", role.label().1),
+                ParamKind::Code { digits } => format!("{digits}-digit code"),
+                ParamKind::Choice { values } => {
+                    let v: Vec<&str> = values.iter().map(|(x, _, _)| *x).collect();
+                    format!("one of {}", v.join("|"))
+                }
+                ParamKind::Flag => "flag".to_string(),
+                ParamKind::OutputFile { extensions } => {
+                    format!("output ({})", extensions.join(", "))
+                }
+            };
+            let name = if p.positional {
+                format!("<{}>", p.name)
+            } else {
+                p.flag()
+            };
+            let mut tags = vec![kind];
+            if p.required {
+                tags.push("required".into());
+            }
+            if let Some(d) = p.default {
+                tags.push(format!("default {d}"));
+            }
+            s += &format!(
+                "    {name:<22} {} / {} — {}\n",
+                p.label.0,
+                p.label.1,
+                tags.join(", ")
+            );
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_parameter_is_documented_and_named_once() {
+        let mut ids = std::collections::BTreeSet::new();
+        for a in registry() {
+            assert!(ids.insert(a.id()), "{} registered twice", a.id());
+            let ps = a.parameters();
+            let mut names = std::collections::BTreeSet::new();
+            for p in &ps {
+                assert!(names.insert(p.name), "{}: {} twice", a.id(), p.name);
+                assert!(!p.label.0.is_empty() && !p.label.1.is_empty(), "{}", p.name);
+                assert!(!p.help.0.is_empty() && !p.help.1.is_empty(), "{}", p.name);
+                if let (ParamKind::Choice { values }, Some(d)) = (&p.kind, p.default) {
+                    assert!(values.iter().any(|(v, _, _)| *v == d), "{}", p.name);
+                }
+            }
+            assert!(ps.iter().filter(|p| p.positional).count() <= 1);
+        }
+    }
+
+    #[test]
+    fn check_fills_defaults_and_refuses_bad_values() {
+        let a = find("profile").unwrap();
+        let p = a
+            .check(&Params::new().with("file", "x.gpkg").with("all", "true"))
+            .unwrap();
+        assert_eq!(p.text("format"), Some("json"));
+        for (name, value) in [
+            ("village", "35032210420"),
+            ("format", "docx"),
+            ("colour", "red"),
+        ] {
+            let e = a
+                .check(&Params::new().with("file", "x.gpkg").with(name, value))
+                .unwrap_err();
+            assert!(matches!(e, AlgorithmError::BadParameters(_)), "{name}: {e}");
+        }
+        let e = a.check(&Params::new()).unwrap_err();
+        assert!(e.to_string().contains("is required"), "{e}");
+    }
+}
