@@ -67,7 +67,7 @@ ogr2ogr -f GPKG "$src" "$ne" -nln ne -nlt MULTIPOLYGON -t_srs EPSG:3857 \
     -sql "SELECT ROWID + 1 AS nid, name, iso_a3,
                  CASE WHEN iso_a3 IN ('CHN', 'TWN') THEN 1 ELSE 0 END AS cn, geometry
           FROM naturalearth_lowres"
-# Provinces (34 polygons, id 1..34) and cities; line features apart.
+# Provinces (34 polygons) and cities, each with a unique id (row number in its file); the line features apart.
 ogr2ogr -f GPKG -update "$src" "$geocn/province.geojson" -nln prov -nlt MULTIPOLYGON -t_srs EPSG:3857 \
     -dialect sqlite -sql "SELECT ROWID + 1 AS pid, name, gb, geometry FROM province
                           WHERE GeometryType(geometry) LIKE '%POLYGON%'"

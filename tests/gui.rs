@@ -713,3 +713,144 @@ fn village_file_roles_can_be_chosen_in_the_app() {
         Some("talent_sources")
     );
 }
+
+/// An app as `yitu` opens it without a file: the start panel on the shipped China basemap.
+fn new_window() -> Harness<'static, YituApp> {
+    let cfg = tempfile::tempdir().unwrap().keep();
+    std::env::set_var("YITU_CONFIG_DIR", &cfg);
+    let app = YituApp::new(egui::Context::default(), Settings::default());
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .with_context_setup(|ctx| yitu::gui::install_fonts(ctx))
+        .build_ui_state(|ui, app: &mut YituApp| app.ui(ui), app);
+    let ctx = h.ctx.clone();
+    h.state_mut().set_context(ctx);
+    h.state_mut().start_on_china_basemap();
+    h.step();
+    h.step();
+    h
+}
+
+#[test]
+fn start_panel_opens_the_sample_county() {
+    let mut h = new_window();
+    assert_eq!(
+        h.state().basemap_choice,
+        yitu::core::io::project::BasemapChoice::China,
+        "{:?}",
+        h.state().messages
+    );
+    assert_eq!(h.state().window_title(), "一图 YiTu");
+    assert!(h.query_by_label_contains("拖进窗口").is_some());
+    assert!(h.query_by_label_contains("打开文件夹").is_some());
+    h.get_by_label_contains("打开样例县").click();
+    settle(&mut h, "the sample county to open from the start panel", |a| {
+        !a.busy() && a.layers.len() == 8
+    });
+    assert!(
+        h.query_by_label_contains("打开样例县").is_none(),
+        "the start panel closes once the project opens"
+    );
+    assert!(!h.state().start_panel);
+    // The title names the project; a change marks it unsaved; saving clears the mark.
+    assert_eq!(h.state().window_title(), "xianyou_sample — 一图 YiTu");
+    h.state_mut().layers[0].visible = !h.state().layers[0].visible;
+    h.step();
+    assert!(h.state().unsaved());
+    assert_eq!(h.state().window_title(), "xianyou_sample * — 一图 YiTu");
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("xianyou_sample.yitu");
+    h.state_mut().save_project(&saved);
+    h.step();
+    assert!(!h.state().unsaved(), "{:?}", h.state().messages);
+    // Panning is not a change to save.
+    h.state_mut().zoom_to_all();
+    h.step();
+    assert!(!h.state().unsaved());
+}
+
+#[test]
+fn closing_with_unsaved_changes_asks() {
+    let mut h = new_window();
+    let gpkg = common::sample_gpkg();
+    h.state_mut().open_path(&gpkg);
+    h.step();
+    h.state_mut().choose_all_layers();
+    settle(&mut h, "the sample's layers", |a| !a.busy() && !a.layers.is_empty());
+    assert!(h.state().unsaved(), "layers opened into a new project");
+    assert!(h.state().window_title().starts_with("未命名项目 * — "));
+    // The window manager asks to close (the title bar's ×).
+    h.input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events = vec![egui::ViewportEvent::Close];
+    h.step();
+    h.input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .clear();
+    h.step();
+    assert!(h.state().confirm_close, "the question is shown");
+    assert!(h.query_by_label("保存对项目的修改吗？").is_some());
+    h.get_by_label("取消").click();
+    h.step();
+    h.step();
+    assert!(!h.state().confirm_close);
+    assert!(h.query_by_label("保存对项目的修改吗？").is_none());
+}
+
+#[test]
+fn an_algorithm_dialog_is_built_from_its_parameters_and_runs() {
+    let mut h = sample_app();
+    h.get_by_label("分析").click();
+    h.step();
+    h.step();
+    h.get_by_label("一村一档…").click();
+    h.step();
+    h.step();
+    let a = yitu::core::algorithms::find("profile").unwrap();
+    // A row per parameter that is not advanced, labelled as the parameter is.
+    for p in a.parameters().iter().filter(|p| !p.advanced) {
+        let label = if p.required {
+            format!("{} *", p.label.0)
+        } else {
+            p.label.0.to_string()
+        };
+        assert!(h.query_by_label(&label).is_some(), "no row for {label}");
+    }
+    // The input is the open project.
+    let d = &h.state().algorithm_dialogs[0];
+    assert!(d.params.text("file").unwrap().ends_with("xianyou_sample.yitu"));
+    // Run with a town and an output file typed in.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("鲤南镇.csv");
+    {
+        let d = &mut h.state_mut().algorithm_dialogs[0];
+        d.params.set("town", "350322104");
+        d.params.set("format", "csv");
+        d.params.set("out", out.to_str().unwrap());
+        d.params
+            .set("cache", dir.path().join("cache.sqlite").to_str().unwrap());
+    }
+    h.step();
+    h.get_by_label("运行").click();
+    settle(&mut h, "the village files to be written", |a| {
+        !a.busy() && a.algorithm_dialogs[0].result.is_some()
+    });
+    let r = h.state().algorithm_dialogs[0].result.clone().unwrap();
+    let o = r.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(o.counts["villages"], 18.0);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().count(), 19, "header and 18 villages");
+    assert!(h.state().messages.iter().any(|m| m.contains("鲤南镇.csv")));
+    // A wrong value is shown, not run.
+    h.state_mut().algorithm_dialogs[0].params.set("town", "3503");
+    h.step();
+    h.get_by_label("运行").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label_contains("9 位数字代码").is_some());
+}

@@ -95,6 +95,22 @@ pub struct YituApp {
     loaded_extent: BBox,
     /// Project position of each layer in `layers` (usize::MAX for layers added by hand).
     order_tags: Vec<usize>,
+    /// Open algorithm dialogs (分析 › the registry's algorithms).
+    pub algorithm_dialogs: Vec<super::algorithm::AlgorithmDialog>,
+    /// Whether the start panel is shown (until a project or a file opens).
+    pub start_panel: bool,
+    /// The project as last opened or saved (view left out): what "unsaved changes" compares with.
+    saved: Option<Project>,
+    /// A project is loading: take `saved` once it has.
+    snapshot_pending: bool,
+    /// The window title last sent.
+    title: String,
+    /// Closing was asked with unsaved changes: the question is shown.
+    pub confirm_close: bool,
+    /// The user answered: close without asking again.
+    allow_close: bool,
+    /// The window has been sized to the screen.
+    sized: bool,
 }
 
 impl YituApp {
@@ -132,6 +148,14 @@ impl YituApp {
             zoom_when_loaded: true,
             loaded_extent: BBox::EMPTY,
             order_tags: Vec::new(),
+            algorithm_dialogs: Vec::new(),
+            start_panel: true,
+            saved: None,
+            snapshot_pending: false,
+            title: String::new(),
+            confirm_close: false,
+            allow_close: false,
+            sized: false,
         }
     }
 
@@ -156,6 +180,7 @@ impl YituApp {
             || self.data.busy()
             || self.profile.busy()
             || self.scope.busy()
+            || self.algorithm_dialogs.iter().any(|d| d.busy())
     }
 
     /// The attribute table's rows (feature indices) in display order.
@@ -166,6 +191,7 @@ impl YituApp {
     /// Opens a project (.yitu), a tile package (.mbtiles/.pmtiles, as the basemap) or a data
     /// file (its layers load in the background; a multi-layer file asks which).
     pub fn open_path(&mut self, path: &Path) {
+        self.start_panel = false;
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
@@ -244,8 +270,11 @@ impl YituApp {
 
     /// Opens a project: basemap, view, then each layer in the background.
     pub fn open_project(&mut self, path: &Path) {
+        self.start_panel = false;
         match Project::load(path) {
             Ok(p) => {
+                self.saved = None;
+                self.snapshot_pending = true;
                 self.layers.clear();
                 self.order_tags.clear();
                 self.loaded_extent = BBox::EMPTY;
@@ -315,6 +344,79 @@ impl YituApp {
         }
     }
 
+    /// The project without its view: panning and zooming are not changes to save.
+    fn project_state(&self) -> Project {
+        Project {
+            view: None,
+            ..self.project()
+        }
+    }
+
+    /// Whether the project has changes not yet saved: layers opened, removed, restyled, hidden or joined since
+    /// it was opened or saved (a new project with layers counts as unsaved; the view does not count).
+    pub fn unsaved(&self) -> bool {
+        if self.snapshot_pending {
+            return false;
+        }
+        match &self.saved {
+            Some(s) => *s != self.project_state(),
+            None => !self.layers.is_empty(),
+        }
+    }
+
+    /// The window title: the project's name (or 未命名 / Untitled once layers are open), a `*` when there are
+    /// unsaved changes, then the program's name.
+    pub fn window_title(&self) -> String {
+        let name = match &self.project_path {
+            Some(p) => p
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default(),
+            None if !self.layers.is_empty() => {
+                self.lang.tr("未命名项目", "Untitled project").to_string()
+            }
+            None => return "一图 YiTu".into(),
+        };
+        let mark = if self.unsaved() { " *" } else { "" };
+        format!("{name}{mark} — 一图 YiTu")
+    }
+
+    /// Opens the dialog of algorithm `id` (its input prefilled with the project, or the first layer's file).
+    pub fn open_algorithm(&mut self, id: &str) {
+        let Some(a) = crate::core::algorithms::find(id) else {
+            return;
+        };
+        if let Some(d) = self
+            .algorithm_dialogs
+            .iter_mut()
+            .find(|d| d.algorithm.id() == id)
+        {
+            d.open = true;
+            return;
+        }
+        let input = self
+            .project_path
+            .clone()
+            .or_else(|| self.layers.first().map(|l| l.data.source.path.clone()));
+        self.algorithm_dialogs
+            .push(super::algorithm::AlgorithmDialog::new(a, input));
+    }
+
+    /// The sample county's project, where this build can find it: beside the working folder, the program
+    /// (`target/release/yitu` in a checkout, or an installed `share/yitu`), or the source tree it was built from.
+    pub fn sample_project() -> Option<PathBuf> {
+        let rel = Path::new("sample-data").join("xianyou_sample.yitu");
+        let mut candidates = vec![rel.clone()];
+        if let Ok(exe) = std::env::current_exe() {
+            for up in exe.ancestors().skip(1).take(4) {
+                candidates.push(up.join(&rel));
+                candidates.push(up.join("share").join("yitu").join(&rel));
+            }
+        }
+        candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join(&rel));
+        candidates.into_iter().find(|p| p.is_file())
+    }
+
     /// The datasets the joins use, with the files they came from (so the project opens with its
     /// data on another machine): those of the opened project, plus any joined dataset imported
     /// from a file that still exists.
@@ -345,6 +447,7 @@ impl YituApp {
         match self.project().save(path) {
             Ok(()) => {
                 self.project_path = Some(path.to_path_buf());
+                self.saved = Some(self.project_state());
                 self.msg(format!(
                     "{} {}",
                     self.lang.tr("项目已保存:", "Project saved:"),
@@ -636,6 +739,9 @@ impl YituApp {
             });
         self.chooser_window(ui.ctx());
         self.settings_window(ui.ctx());
+        self.algorithm_windows(ui.ctx());
+        self.start_panel_ui(ui.ctx());
+        self.window_chrome(ui.ctx());
         for m in self
             .data
             .windows(ui.ctx(), &mut self.layers, self.active, lang)
@@ -778,6 +884,13 @@ impl YituApp {
                     }
                     ui.close();
                 }
+                if ui
+                    .button(lang.tr("中国底图（内置，离线）", "China (built in, offline)"))
+                    .clicked()
+                {
+                    self.set_basemap(BasemapChoice::China);
+                    ui.close();
+                }
                 if ui.button("OpenStreetMap").clicked() {
                     self.set_basemap(BasemapChoice::OpenStreetMap);
                     ui.close();
@@ -865,11 +978,272 @@ impl YituApp {
                     self.open_profiles();
                     ui.close();
                 }
+                ui.separator();
+                ui.label(
+                    egui::RichText::new(lang.tr("工具箱（批量、按文件）", "Toolbox (from files)"))
+                        .small()
+                        .weak(),
+                );
+                for a in crate::core::algorithms::registry() {
+                    let (zh, en) = a.name();
+                    if ui
+                        .button(format!("{}…", lang.tr(zh, en)))
+                        .on_hover_text(lang.tr(a.description().0, a.description().1))
+                        .clicked()
+                    {
+                        self.open_algorithm(a.id());
+                        ui.close();
+                    }
+                }
             });
             if ui.button(lang.tr("设置", "Settings")).clicked() {
                 self.show_settings = true;
             }
         });
+    }
+
+    /// Shows the shipped China basemap over the whole country: how `yitu` without a file opens.
+    pub fn start_on_china_basemap(&mut self) {
+        self.set_basemap(BasemapChoice::China);
+        self.apply_view(ProjectView {
+            lon: 104.0,
+            lat: 35.5,
+            zoom: 4.0,
+        });
+    }
+
+    /// The algorithm dialogs; a finished run's summary goes to the messages.
+    fn algorithm_windows(&mut self, ctx: &Context) {
+        let lang = self.lang;
+        let mut done = Vec::new();
+        for d in &mut self.algorithm_dialogs {
+            let was_busy = d.busy();
+            d.window(ctx, lang);
+            if was_busy && !d.busy() {
+                match &d.result {
+                    Some(Ok(o)) => done.push(o.summary.trim().to_string()),
+                    Some(Err(e)) => done.push(e.to_string()),
+                    None => {}
+                }
+            }
+        }
+        self.algorithm_dialogs.retain(|d| d.open || d.busy());
+        for m in done.into_iter().filter(|m| !m.is_empty()) {
+            self.msg(m);
+        }
+    }
+
+    /// The start panel of a new window: the sample county, recent projects, open a file or a folder, and a
+    /// line on dragging files in. It goes once a project or file opens.
+    fn start_panel_ui(&mut self, ctx: &Context) {
+        if !self.start_panel
+            || !self.layers.is_empty()
+            || !self.jobs.is_empty()
+            || self.project_path.is_some()
+        {
+            return;
+        }
+        let lang = self.lang;
+        let mut open: Option<PathBuf> = None;
+        let mut close = false;
+        egui::Window::new("start")
+            .id(egui::Id::unique("start-panel"))
+            .title_bar(false)
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .default_width(440.0)
+            .show(ctx, |ui| {
+                ui.add_space(4.0);
+                ui.heading(egui::RichText::new("一图 YiTu").strong());
+                ui.label(lang.tr(
+                    "县域“一张图”离线工作站：打开数据即可开始。",
+                    "The county's one map, offline: open your data to begin.",
+                ));
+                ui.add_space(8.0);
+                let wide = egui::vec2(ui.available_width(), 30.0);
+                let sample = Self::sample_project();
+                let b = ui.add_enabled(
+                    sample.is_some(),
+                    egui::Button::new(lang.tr(
+                        "打开样例县（仙游县，三调图层与部门数据）",
+                        "Open the sample county (Xianyou: 三调 layers and department data)",
+                    ))
+                    .min_size(wide),
+                );
+                if b.on_disabled_hover_text(lang.tr(
+                    "这个版本没有附带样例数据（sample-data）",
+                    "This build has no sample data (sample-data) beside it",
+                ))
+                .clicked()
+                {
+                    open = sample;
+                }
+                if ui
+                    .add(
+                        egui::Button::new(lang.tr(
+                            "打开文件…（项目、GeoPackage、Shapefile、GeoJSON、瓦片包）",
+                            "Open a file… (project, GeoPackage, Shapefile, GeoJSON, tile package)",
+                        ))
+                        .min_size(wide),
+                    )
+                    .clicked()
+                {
+                    open = rfd::FileDialog::new()
+                        .add_filter(
+                            lang.tr("支持的文件", "Supported files"),
+                            &[
+                                "yitu", "gpkg", "shp", "geojson", "json", "gdb", "kml", "mbtiles",
+                                "pmtiles", "dbf",
+                            ],
+                        )
+                        .add_filter(lang.tr("所有文件", "All files"), &["*"])
+                        .pick_file();
+                }
+                if ui
+                    .add(
+                        egui::Button::new(lang.tr(
+                            "打开文件夹…（Shapefile 文件夹、FileGDB）",
+                            "Open a folder… (a folder of shapefiles, a FileGDB)",
+                        ))
+                        .min_size(wide),
+                    )
+                    .clicked()
+                {
+                    open = rfd::FileDialog::new().pick_folder();
+                }
+                let recent: Vec<PathBuf> = self
+                    .settings
+                    .recent
+                    .iter()
+                    .filter(|p| p.is_file())
+                    .cloned()
+                    .collect();
+                if !recent.is_empty() {
+                    ui.add_space(6.0);
+                    ui.label(
+                        egui::RichText::new(lang.tr("最近的项目", "Recent projects")).strong(),
+                    );
+                    for r in recent.into_iter().take(6) {
+                        let name = r
+                            .file_stem()
+                            .map(|s| s.to_string_lossy().to_string())
+                            .unwrap_or_default();
+                        if ui
+                            .link(name)
+                            .on_hover_text(r.display().to_string())
+                            .clicked()
+                        {
+                            open = Some(r);
+                        }
+                    }
+                }
+                ui.add_space(8.0);
+                ui.label(
+                    egui::RichText::new(lang.tr(
+                        "也可以把文件或文件夹直接拖进窗口。",
+                        "Or drag files and folders into the window.",
+                    ))
+                    .weak(),
+                );
+                ui.horizontal(|ui| {
+                    if ui.small_button(lang.tr("关闭", "Close")).clicked() {
+                        close = true;
+                    }
+                    let other = match lang {
+                        Lang::Zh => "English",
+                        Lang::En => "中文",
+                    };
+                    if ui.small_button(other).clicked() {
+                        self.set_lang(match lang {
+                            Lang::Zh => Lang::En,
+                            Lang::En => Lang::Zh,
+                        });
+                    }
+                });
+            });
+        if close {
+            self.start_panel = false;
+        }
+        if let Some(p) = open {
+            self.open_path(&p);
+        }
+    }
+
+    /// The window around the app: its title (project name, `*` for unsaved changes), its size on the first
+    /// frame (most of the screen), and the question when it is closed with unsaved changes.
+    fn window_chrome(&mut self, ctx: &Context) {
+        if self.snapshot_pending && !self.busy() {
+            self.saved = Some(self.project_state());
+            self.snapshot_pending = false;
+        }
+        let title = self.window_title();
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
+        if !self.sized {
+            if let Some(m) = ctx.input(|i| i.viewport().monitor_size) {
+                if m.x > 200.0 && m.y > 200.0 {
+                    let size = egui::vec2(m.x * 0.92, m.y * 0.88);
+                    ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
+                    ctx.send_viewport_cmd(egui::ViewportCommand::OuterPosition(egui::pos2(
+                        (m.x - size.x) / 2.0,
+                        (m.y - size.y) / 3.0,
+                    )));
+                }
+                self.sized = true;
+            }
+        }
+        if ctx.input(|i| i.viewport().close_requested()) && !self.allow_close && self.unsaved() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.confirm_close = true;
+        }
+        if !self.confirm_close {
+            return;
+        }
+        let lang = self.lang;
+        let mut answer = None;
+        egui::Modal::new(egui::Id::unique("confirm-close")).show(ctx, |ui| {
+            ui.set_width(380.0);
+            ui.heading(lang.tr("保存对项目的修改吗？", "Save the changes to the project?"));
+            ui.label(lang.tr(
+                "不保存的话，打开的图层、样式和连接的修改会丢失。",
+                "If you don't, the layers opened and the styles and joins changed are lost.",
+            ));
+            ui.add_space(6.0);
+            ui.horizontal(|ui| {
+                if ui.button(lang.tr("保存", "Save")).clicked() {
+                    answer = Some(0);
+                }
+                if ui.button(lang.tr("不保存", "Don't save")).clicked() {
+                    answer = Some(1);
+                }
+                if ui.button(lang.tr("取消", "Cancel")).clicked() {
+                    answer = Some(2);
+                }
+            });
+        });
+        match answer {
+            Some(0) => {
+                match self.project_path.clone() {
+                    Some(p) => self.save_project(&p),
+                    None => self.save_project_as(),
+                }
+                if !self.unsaved() {
+                    self.confirm_close = false;
+                    self.allow_close = true;
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            }
+            Some(1) => {
+                self.confirm_close = false;
+                self.allow_close = true;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            Some(_) => self.confirm_close = false,
+            None => {}
+        }
     }
 
     /// Opens the 一村一档 window and computes the village files in the background.

@@ -274,6 +274,9 @@ impl Basemap {
         Ok(match choice {
             BasemapChoice::None => Basemap::None,
             BasemapChoice::Offline { path } => open_offline(path, ctx)?,
+            BasemapChoice::China => {
+                open_offline(&crate::core::io::tiles::bundled_china_package()?, ctx)?
+            }
             BasemapChoice::OpenStreetMap => Basemap::Http(
                 Box::new(HttpTiles::with_options(
                     walkers::sources::OpenStreetMap,

@@ -1,6 +1,8 @@
 //! The desktop app (eframe/egui + walkers): a thin shell over [`crate::core`].
-//! One module per view: the map, the layer panel, the attribute table, the basemap sources.
+//! One module per view: the map, the layer panel, the attribute table, the basemap sources, the department data,
+//! the village files, the scope, and the dialog of an algorithm built from its parameters.
 
+pub mod algorithm;
 pub mod app;
 pub mod basemap;
 pub mod bench;
@@ -149,8 +151,9 @@ pub fn run(
                 cc.egui_ctx.clone(),
                 crate::core::io::project::Settings::load(),
             );
-            if let Some(p) = open {
-                app.open_path(&p);
+            match open {
+                Some(p) => app.open_path(&p),
+                None => app.start_on_china_basemap(),
             }
             app.start_scope = scope;
             Ok(Box::new(app))

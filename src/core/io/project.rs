@@ -27,6 +27,9 @@ pub enum BasemapChoice {
         /// Package path.
         path: PathBuf,
     },
+    /// The offline China package shipped with YiTu (zoom 0–7: provinces, cities, the world at low zooms;
+    /// [`super::tiles::bundled_china_package`]).
+    China,
     /// OpenStreetMap standard tiles.
     OpenStreetMap,
     /// Tianditu (天地图): "vec", "img" or "ter", with its annotation layer.

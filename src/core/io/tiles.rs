@@ -390,3 +390,31 @@ pub fn tile_bounds_mercator(z: u8, x: u32, y: u32) -> [f64; 4] {
     let max_y = world / 2.0 - y as f64 * size;
     [min_x, max_y - size, min_x + size, max_y]
 }
+
+/// The offline China basemap shipped inside YiTu (`assets/basemap/china.mbtiles`: zoom 0–3 the world, 4–7 China
+/// with province and city boundaries; made by `packaging/make-china-basemap.sh`, sources and licences in
+/// `assets/basemap/LICENSE.md`).
+pub static CHINA_PACKAGE: &[u8] = include_bytes!("../../../assets/basemap/china.mbtiles");
+
+/// The path of the shipped China basemap, written beside the tile cache on first use (atomically; written again
+/// when its size differs, after an update). SQLite reads packages from files, so the bytes in the program are
+/// copied out once.
+pub fn bundled_china_package() -> Result<std::path::PathBuf, String> {
+    let dir = super::project::Settings::tile_cache_dir();
+    let path = dir
+        .parent()
+        .map(|p| p.to_path_buf())
+        .unwrap_or(dir)
+        .join("china-basemap.mbtiles");
+    let current = std::fs::metadata(&path)
+        .map(|m| m.len() == CHINA_PACKAGE.len() as u64)
+        .unwrap_or(false);
+    if !current {
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+        }
+        super::files::write_atomic(&path, CHINA_PACKAGE)
+            .map_err(|e| super::files::write_error(&path, &e))?;
+    }
+    Ok(path)
+}
