@@ -34,6 +34,18 @@ fn sample_app() -> Harness<'static, YituApp> {
     sample_app_with_cache(None)
 }
 
+/// A 1400 × 900 harness around `app`, drawing with the shipped fonts.
+fn harness(app: YituApp) -> Harness<'static, YituApp> {
+    // Glyphs missing from the fonts make kittest panic: this also proves the shipped CJK font covers the UI.
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .with_context_setup(|ctx| yitu::gui::install_fonts(ctx))
+        .build_ui_state(|ui, app: &mut YituApp| app.ui(ui), app);
+    let ctx = h.ctx.clone();
+    h.state_mut().set_context(ctx);
+    h
+}
+
 /// The sample project, with the department-data cache at `cache` when given.
 fn sample_app_with_cache(cache: Option<&std::path::Path>) -> Harness<'static, YituApp> {
     let cfg = std::env::temp_dir().join(format!("yitu-gui-test-config-{}", std::process::id()));
@@ -42,13 +54,7 @@ fn sample_app_with_cache(cache: Option<&std::path::Path>) -> Harness<'static, Yi
     if let Some(c) = cache {
         app.data = yitu::gui::data::DataUi::new(c.to_path_buf());
     }
-    // Glyphs missing from the fonts make kittest panic: this also proves the shipped CJK font covers the UI.
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .with_context_setup(|ctx| yitu::gui::install_fonts(ctx))
-        .build_ui_state(|ui, app: &mut YituApp| app.ui(ui), app);
-    let ctx = h.ctx.clone();
-    h.state_mut().set_context(ctx);
+    let mut h = harness(app);
     let project = common::root()
         .join("sample-data")
         .join("xianyou_sample.yitu");
@@ -718,13 +724,7 @@ fn village_file_roles_can_be_chosen_in_the_app() {
 fn new_window() -> Harness<'static, YituApp> {
     let cfg = tempfile::tempdir().unwrap().keep();
     std::env::set_var("YITU_CONFIG_DIR", &cfg);
-    let app = YituApp::new(egui::Context::default(), Settings::default());
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .with_context_setup(|ctx| yitu::gui::install_fonts(ctx))
-        .build_ui_state(|ui, app: &mut YituApp| app.ui(ui), app);
-    let ctx = h.ctx.clone();
-    h.state_mut().set_context(ctx);
+    let mut h = harness(YituApp::new(egui::Context::default(), Settings::default()));
     h.state_mut().start_on_china_basemap();
     h.step();
     h.step();
@@ -744,9 +744,11 @@ fn start_panel_opens_the_sample_county() {
     assert!(h.query_by_label_contains("拖进窗口").is_some());
     assert!(h.query_by_label_contains("打开文件夹").is_some());
     h.get_by_label_contains("打开样例县").click();
-    settle(&mut h, "the sample county to open from the start panel", |a| {
-        !a.busy() && a.layers.len() == 8
-    });
+    settle(
+        &mut h,
+        "the sample county to open from the start panel",
+        |a| !a.busy() && a.layers.len() == 8,
+    );
     assert!(
         h.query_by_label_contains("打开样例县").is_none(),
         "the start panel closes once the project opens"
@@ -776,7 +778,9 @@ fn closing_with_unsaved_changes_asks() {
     h.state_mut().open_path(&gpkg);
     h.step();
     h.state_mut().choose_all_layers();
-    settle(&mut h, "the sample's layers", |a| !a.busy() && !a.layers.is_empty());
+    settle(&mut h, "the sample's layers", |a| {
+        !a.busy() && !a.layers.is_empty()
+    });
     assert!(h.state().unsaved(), "layers opened into a new project");
     assert!(h.state().window_title().starts_with("未命名项目 * — "));
     // The window manager asks to close (the title bar's ×).
@@ -823,7 +827,11 @@ fn an_algorithm_dialog_is_built_from_its_parameters_and_runs() {
     }
     // The input is the open project.
     let d = &h.state().algorithm_dialogs[0];
-    assert!(d.params.text("file").unwrap().ends_with("xianyou_sample.yitu"));
+    assert!(d
+        .params
+        .text("file")
+        .unwrap()
+        .ends_with("xianyou_sample.yitu"));
     // Run with a town and an output file typed in.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("鲤南镇.csv");
@@ -847,7 +855,9 @@ fn an_algorithm_dialog_is_built_from_its_parameters_and_runs() {
     assert_eq!(text.lines().count(), 19, "header and 18 villages");
     assert!(h.state().messages.iter().any(|m| m.contains("鲤南镇.csv")));
     // A wrong value is shown, not run.
-    h.state_mut().algorithm_dialogs[0].params.set("town", "3503");
+    h.state_mut().algorithm_dialogs[0]
+        .params
+        .set("town", "3503");
     h.step();
     h.get_by_label("运行").click();
     h.step();

@@ -1,6 +1,8 @@
 //! `yitu bench`: speed and memory of loading, indexing, drawing and querying a county-sized
 //! parcel layer, against reading the raw blobs with SQLite and GDAL's per-feature API on the same
 //! file. Generates the 10⁶-parcel county first when it is missing (outside git).
+//!
+//! May use: every layer of the core and the sample generator; nothing in the core uses it.
 
 use crate::core::io::read::load_layer;
 use crate::core::model::progress::Progress;

@@ -2,7 +2,7 @@
 //! every layer cut to the scope (features copied whole and unchanged), the department tables of its villages, the
 //! offline basemap over the scope and a description. The work is [`crate::core::output::package::package_file`].
 
-use super::village_file::{cache_param, scope_of, scope_params, DATA_FILES};
+use super::village_file::{cache_param, input_param, scope_of, scope_params};
 use super::{Algorithm, AlgorithmError, Outcome, Param, ParamKind, Params};
 use crate::core::analysis::roles::Role;
 use crate::core::model::progress::Progress;
@@ -31,19 +31,8 @@ impl Algorithm for DataPackage {
     }
 
     fn parameters(&self) -> Vec<Param> {
-        let mut ps = vec![Param {
-            name: "file",
-            label: ("数据文件或项目", "Data file or project"),
-            help: (
-                "数据文件（GeoPackage…），或项目（.yitu）：此时包括它的图层和连接到村图层的部门数据",
-                "The data file (GeoPackage, …), or a project (.yitu): then its layers and the department tables joined to its village layer",
-            ),
-            kind: ParamKind::InputFile { extensions: DATA_FILES },
-            required: true,
-            default: None,
-            positional: true,
-            advanced: false,
-        }];
+        let mut ps = vec![input_param(("数据文件（GeoPackage…），或项目（.yitu）：此时包括它的图层和连接到村图层的部门数据",
+                "The data file (GeoPackage, …), or a project (.yitu): then its layers and the department tables joined to its village layer",))];
         ps.extend(scope_params());
         ps.extend([
             Param {

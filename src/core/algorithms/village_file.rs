@@ -97,6 +97,22 @@ fn role_param(role: Role) -> Param {
     }
 }
 
+/// The input parameter `file` (positional, required): a data file or a project; `help` says what each gives.
+pub fn input_param(help: (&'static str, &'static str)) -> Param {
+    Param {
+        name: "file",
+        label: ("数据文件或项目", "Data file or project"),
+        help,
+        kind: ParamKind::InputFile {
+            extensions: DATA_FILES,
+        },
+        required: true,
+        default: None,
+        positional: true,
+        advanced: false,
+    }
+}
+
 /// The `cache` parameter.
 pub fn cache_param() -> Param {
     Param {
@@ -137,19 +153,8 @@ impl Algorithm for VillageFile {
     }
 
     fn parameters(&self) -> Vec<Param> {
-        let mut ps = vec![Param {
-            name: "file",
-            label: ("数据文件或项目", "Data file or project"),
-            help: (
-                "含三调图层的数据文件（GeoPackage…），或项目（.yitu）：项目中连接到村图层的部门数据成为指标",
-                "The data file (GeoPackage with the 三调 layers), or a project (.yitu): then the department tables joined to its village layer become indicators",
-            ),
-            kind: ParamKind::InputFile { extensions: DATA_FILES },
-            required: true,
-            default: None,
-            positional: true,
-            advanced: false,
-        }];
+        let mut ps = vec![input_param(("含三调图层的数据文件（GeoPackage…），或项目（.yitu）：项目中连接到村图层的部门数据成为指标",
+                "The data file (GeoPackage with the 三调 layers), or a project (.yitu): then the department tables joined to its village layer become indicators",))];
         ps.extend(scope_params());
         ps.extend([
             Param {

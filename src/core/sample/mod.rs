@@ -3,6 +3,9 @@
 //! real county data works the same way.
 //!
 //! Deterministic for a seed. Parcels are streamed to the GeoPackage, so 10⁶ parcels need little memory.
+//!
+//! May use: every layer of the core (it writes with io, joins with data, draws the basemap with output); nothing
+//! else in the core but `bench` uses it (the CLI and the tests do).
 
 pub mod basemap;
 pub mod dept;
