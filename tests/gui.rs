@@ -812,6 +812,9 @@ fn an_algorithm_dialog_is_built_from_its_parameters_and_runs() {
     h.get_by_label("分析").click();
     h.step();
     h.step();
+    h.get_by_label("工具箱").hover();
+    h.step();
+    h.step();
     h.get_by_label("一村一档…").click();
     h.step();
     h.step();
@@ -825,8 +828,17 @@ fn an_algorithm_dialog_is_built_from_its_parameters_and_runs() {
         };
         assert!(h.query_by_label(&label).is_some(), "no row for {label}");
     }
-    // The input is the open project.
+    // The input is the open project; towns and villages can be picked from the village layer.
     let d = &h.state().algorithm_dialogs[0];
+    assert!(
+        d.places.iter().any(|(c, l)| c == "350322104" && l == "鲤南镇"),
+        "{:?}",
+        &d.places[..4]
+    );
+    assert!(d
+        .places
+        .iter()
+        .any(|(c, l)| c == "350322104215" && l == "横塘村 · 鲤南镇"));
     assert!(d
         .params
         .text("file")

@@ -26,6 +26,38 @@ pub struct AlgorithmDialog {
     pub result: Option<Result<Outcome, AlgorithmError>>,
     job: Option<Job<Result<Outcome, AlgorithmError>>>,
     layers: LayerList,
+    /// Towns and villages to pick codes from: `(code, label)`, 9-digit towns and 12-digit villages.
+    pub places: Vec<(String, String)>,
+}
+
+/// The towns and villages of a village layer, to pick codes from instead of typing them: villages by their
+/// 12-digit code (ZLDWDM or the first code field, its first 12 digits) and name (ZLDWMC), towns by XZQDM (or the
+/// first 9 digits) and XZQMC. Sorted by code.
+pub fn places_of(layer: &super::layers::MapLayer) -> Vec<(String, String)> {
+    let a = &layer.attrs;
+    let field = |names: &[&str]| names.iter().find_map(|n| a.field_index(n));
+    let Some(code) = field(&["ZLDWDM", "CJDM", "村代码", "code"]) else {
+        return vec![];
+    };
+    let name = field(&["ZLDWMC", "CJMC", "村名称", "村名", "name"]);
+    let town_code = field(&["XZQDM", "XZDM", "乡镇代码"]);
+    let town_name = field(&["XZQMC", "XZMC", "乡镇名称", "乡镇"]);
+    let text = |f: usize, c: Option<usize>| c.map(|c| a.get(f, c).to_string()).unwrap_or_default();
+    let mut villages = std::collections::BTreeMap::new();
+    let mut towns = std::collections::BTreeMap::new();
+    for f in 0..a.len() {
+        let v: String = text(f, Some(code)).chars().take(12).collect();
+        if v.len() != 12 || !v.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let t = Some(text(f, town_code))
+            .filter(|t| t.len() == 9)
+            .unwrap_or_else(|| v[..9].to_string());
+        let tn = text(f, town_name);
+        villages.insert(v, format!("{} · {tn}", text(f, name)));
+        towns.entry(t).or_insert(tn);
+    }
+    towns.into_iter().chain(villages).collect()
 }
 
 impl AlgorithmDialog {
@@ -48,6 +80,7 @@ impl AlgorithmDialog {
                 layers: vec![],
                 job: None,
             },
+            places: vec![],
         }
     }
 
@@ -265,11 +298,34 @@ impl AlgorithmDialog {
                     });
             }
             ParamKind::Code { digits } => {
-                ui.add(
-                    egui::TextEdit::singleline(&mut value)
-                        .desired_width(160.0)
-                        .hint_text(format!("{digits} {}", lang.tr("位代码", "digits"))),
-                );
+                ui.horizontal(|ui| {
+                    ui.add(
+                        egui::TextEdit::singleline(&mut value)
+                            .desired_width(160.0)
+                            .hint_text(format!("{digits} {}", lang.tr("位代码", "digits"))),
+                    );
+                    let choices: Vec<&(String, String)> = self
+                        .places
+                        .iter()
+                        .filter(|(c, _)| c.len() == *digits)
+                        .collect();
+                    if !choices.is_empty() {
+                        let shown = choices
+                            .iter()
+                            .find(|(c, _)| *c == value)
+                            .map(|(_, l)| l.clone())
+                            .unwrap_or_else(|| lang.tr("选择…", "Choose…").to_string());
+                        egui::ComboBox::from_id_salt(("algorithm-code", p.name))
+                            .selected_text(shown)
+                            .width(200.0)
+                            .height(320.0)
+                            .show_ui(ui, |ui| {
+                                for (c, l) in choices {
+                                    ui.selectable_value(&mut value, c.clone(), format!("{l}  {c}"));
+                                }
+                            });
+                    }
+                });
             }
             ParamKind::Choice { values } => {
                 if value.is_empty() {

@@ -398,8 +398,11 @@ impl YituApp {
             .project_path
             .clone()
             .or_else(|| self.layers.first().map(|l| l.data.source.path.clone()));
-        self.algorithm_dialogs
-            .push(super::algorithm::AlgorithmDialog::new(a, input));
+        let mut d = super::algorithm::AlgorithmDialog::new(a, input);
+        if let Some(v) = super::profile::village_layer(&self.layers) {
+            d.places = super::algorithm::places_of(v);
+        }
+        self.algorithm_dialogs.push(d);
     }
 
     /// The sample county's project, where this build can find it: beside the working folder, the program
@@ -978,23 +981,28 @@ impl YituApp {
                     self.open_profiles();
                     ui.close();
                 }
-                ui.separator();
-                ui.label(
-                    egui::RichText::new(lang.tr("工具箱（批量、按文件）", "Toolbox (from files)"))
-                        .small()
-                        .weak(),
-                );
-                for a in crate::core::algorithms::registry() {
-                    let (zh, en) = a.name();
-                    if ui
-                        .button(format!("{}…", lang.tr(zh, en)))
-                        .on_hover_text(lang.tr(a.description().0, a.description().1))
-                        .clicked()
-                    {
-                        self.open_algorithm(a.id());
-                        ui.close();
+                ui.menu_button(lang.tr("工具箱", "Toolbox"), |ui| {
+                    let mut group = ("", "");
+                    for a in crate::core::algorithms::registry() {
+                        if a.group() != group {
+                            group = a.group();
+                            ui.label(
+                                egui::RichText::new(lang.tr(group.0, group.1))
+                                    .small()
+                                    .weak(),
+                            );
+                        }
+                        let (zh, en) = a.name();
+                        if ui
+                            .button(format!("{}…", lang.tr(zh, en)))
+                            .on_hover_text(lang.tr(a.description().0, a.description().1))
+                            .clicked()
+                        {
+                            self.open_algorithm(a.id());
+                            ui.close();
+                        }
                     }
-                }
+                });
             });
             if ui.button(lang.tr("设置", "Settings")).clicked() {
                 self.show_settings = true;
