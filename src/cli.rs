@@ -1105,11 +1105,19 @@ pub fn algorithm_command(a: &dyn crate::core::algorithms::Algorithm) -> clap::Co
     use crate::core::algorithms::ParamKind;
     use clap::{Arg, ArgAction};
     let mut cmd = clap::Command::new(a.id())
-        .about(a.description().1.to_string())
+        .about(format!("{}: {}", a.name().0, a.description().1))
         .long_about(format!("{}\n{}", a.description().1, a.description().0))
         .after_help(EXIT_STATUS);
     for p in a.parameters() {
         let mut arg = Arg::new(p.name).help(format!("{} ({})", p.help.1, p.label.0));
+        // Paths are taken as the system gives them (a GBK-named file works); no value may be empty.
+        arg = match &p.kind {
+            ParamKind::InputFile { .. } | ParamKind::OutputFile { .. } => {
+                arg.value_parser(clap::value_parser!(PathBuf))
+            }
+            ParamKind::Flag => arg,
+            _ => arg.value_parser(clap::builder::NonEmptyStringValueParser::new()),
+        };
         if p.positional {
             arg = arg.required(p.required);
         } else {
@@ -1148,6 +1156,11 @@ pub fn run_algorithm(a: &dyn crate::core::algorithms::Algorithm, m: &clap::ArgMa
                     params.set(p.name, "true");
                 }
             }
+            ParamKind::InputFile { .. } | ParamKind::OutputFile { .. } => {
+                if let Some(v) = m.get_one::<PathBuf>(p.name) {
+                    params.set(p.name, v.clone());
+                }
+            }
             _ => {
                 if let Some(v) = m.get_one::<String>(p.name) {
                     params.set(p.name, v.clone());
@@ -1156,6 +1169,8 @@ pub fn run_algorithm(a: &dyn crate::core::algorithms::Algorithm, m: &clap::ArgMa
         }
     }
     let progress = crate::core::model::progress::Progress::new();
+    // Notes go to standard error as they are said, so they reach the user even when the run fails later.
+    progress.on_note(|m| eprintln!("{m}"));
     let result = a.check(&params).and_then(|p| a.run(&p, &progress));
     if std::env::var_os("YITU_PEAK").is_some() {
         if let Some(mb) = crate::core::bench::peak_mb() {
@@ -1164,9 +1179,6 @@ pub fn run_algorithm(a: &dyn crate::core::algorithms::Algorithm, m: &clap::ArgMa
     }
     match result {
         Ok(o) => {
-            for n in &o.notes {
-                eprintln!("{n}");
-            }
             if let Some(t) = &o.text {
                 print!("{t}");
             }

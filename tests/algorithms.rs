@@ -150,3 +150,74 @@ fn cli_flags_and_the_list_come_from_the_parameters() {
         }
     }
 }
+
+fn yitu<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_yitu"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_cli_refuses_empty_values_and_takes_any_path() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = sample();
+    let cache = dir.path().join("cache.sqlite");
+    let base = |extra: &[&OsStr]| -> Vec<std::ffi::OsString> {
+        let mut a = vec!["profile".into(), gpkg.clone().into_os_string()];
+        a.extend(extra.iter().map(|x| x.to_os_string()));
+        a.extend(["--cache".into(), cache.clone().into_os_string()]);
+        a
+    };
+    // An empty value is an error, as before (an empty shell variable must not widen the scope or use the
+    // user's own cache).
+    for extra in [
+        &["--village", "", "--all"][..],
+        &["--all", "--out", ""],
+        &["--town", "350322104", "--basemap", ""],
+    ] {
+        let extra: Vec<&OsStr> = extra.iter().map(OsStr::new).collect();
+        let o = yitu(&base(&extra));
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+    }
+    let o = yitu(&[
+        OsStr::new("profile"),
+        gpkg.as_os_str(),
+        OsStr::new("--all"),
+        OsStr::new("--cache"),
+        OsStr::new(""),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    // A GBK-named output (bytes that are not UTF-8) is written under its own name.
+    let gbk = dir.path().join(OsStr::from_bytes(b"\xb4\xe5\xb5\xb5.json")); // 村档 in GBK
+    let o = yitu(&base(&[
+        OsStr::new("--village"),
+        OsStr::new("350322001001"),
+        OsStr::new("--out"),
+        gbk.as_os_str(),
+    ]));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(gbk.is_file());
+}
+
+#[test]
+fn notes_reach_the_user_when_a_run_fails_later() {
+    // xlsx needs --out: the run fails after the data is read; the layers chosen are still said first.
+    let o = Command::new(env!("CARGO_BIN_EXE_yitu"))
+        .args([
+            "profile",
+            sample().to_str().unwrap(),
+            "--all",
+            "--format",
+            "xlsx",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let layer = err.find("图层 / layer:").expect("the layers are said");
+    let fail = err.find("需要 --out").expect("the reason");
+    assert!(layer < fail, "{err}");
+}

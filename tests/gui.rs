@@ -831,7 +831,9 @@ fn an_algorithm_dialog_is_built_from_its_parameters_and_runs() {
     // The input is the open project; towns and villages can be picked from the village layer.
     let d = &h.state().algorithm_dialogs[0];
     assert!(
-        d.places.iter().any(|(c, l)| c == "350322104" && l == "鲤南镇"),
+        d.places
+            .iter()
+            .any(|(c, l)| c == "350322104" && l == "鲤南镇"),
         "{:?}",
         &d.places[..4]
     );

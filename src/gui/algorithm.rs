@@ -26,6 +26,8 @@ pub struct AlgorithmDialog {
     pub result: Option<Result<Outcome, AlgorithmError>>,
     job: Option<Job<Result<Outcome, AlgorithmError>>>,
     layers: LayerList,
+    /// What the last run said (its notes), also when it failed.
+    pub notes: Vec<String>,
     /// Towns and villages to pick codes from: `(code, label)`, 9-digit towns and 12-digit villages.
     pub places: Vec<(String, String)>,
 }
@@ -81,6 +83,7 @@ impl AlgorithmDialog {
                 job: None,
             },
             places: vec![],
+            notes: vec![],
         }
     }
 
@@ -108,6 +111,7 @@ impl AlgorithmDialog {
         if let Some(j) = &self.job {
             match j.try_result() {
                 Ok(r) => {
+                    self.notes = j.progress.notes();
                     self.result = Some(r);
                     self.job = None;
                 }
@@ -215,13 +219,18 @@ impl AlgorithmDialog {
                         super::job_rows(ui, std::slice::from_ref(j), lang);
                     }
                 });
+                // While it runs: what it has said so far; afterwards: everything it said.
+                let notes = match &self.job {
+                    Some(j) => j.progress.notes(),
+                    None => self.notes.clone(),
+                };
+                for n in &notes {
+                    ui.label(egui::RichText::new(n).small());
+                }
                 match &self.result {
                     Some(Ok(o)) => {
                         if !o.summary.is_empty() {
                             ui.label(egui::RichText::new(o.summary.trim_end()).strong());
-                        }
-                        for n in &o.notes {
-                            ui.label(egui::RichText::new(n).small());
                         }
                         if let Some(t) = &o.text {
                             egui::ScrollArea::vertical()

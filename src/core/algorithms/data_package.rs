@@ -95,12 +95,12 @@ impl Algorithm for DataPackage {
             progress,
         )
         .map_err(|e| AlgorithmError::Failed(format!("{e:#}")))?;
+        progress.note(format!("{:.2} 秒 / s", t.elapsed().as_secs_f64()));
         let mut o = Outcome {
             summary: s.text(),
+            notes: progress.notes(),
             ..Default::default()
         };
-        o.notes
-            .push(format!("{:.2} 秒 / s", t.elapsed().as_secs_f64()));
         o.counts.insert("villages".into(), s.villages as f64);
         o.counts.insert("layers".into(), s.layers.len() as f64);
         o.counts.insert("tables".into(), s.tables.len() as f64);

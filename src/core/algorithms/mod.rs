@@ -15,6 +15,7 @@ pub mod village_file;
 use crate::core::analysis::roles::Role;
 use crate::core::model::progress::Progress;
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// What a parameter holds, and so how the app asks for it and how the CLI parses it.
@@ -78,9 +79,10 @@ impl Param {
     }
 }
 
-/// The values of a run, by parameter name, as text (a flag is `"true"`); see [`Algorithm::check`].
+/// The values of a run, by parameter name, as the operating system's strings (so a path in any encoding, such as
+/// a GBK-named file, passes unchanged; a flag is `"true"`); see [`Algorithm::check`].
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Params(pub BTreeMap<String, String>);
+pub struct Params(pub BTreeMap<String, OsString>);
 
 impl Params {
     /// No values.
@@ -89,14 +91,14 @@ impl Params {
     }
 
     /// With `name` set to `value` (builder style, for tests and callers).
-    pub fn with(mut self, name: &str, value: impl Into<String>) -> Params {
-        self.0.insert(name.to_string(), value.into());
+    pub fn with(mut self, name: &str, value: impl Into<OsString>) -> Params {
+        self.set(name, value);
         self
     }
 
-    /// Sets `name` to `value`; an empty value removes it.
-    pub fn set(&mut self, name: &str, value: impl Into<String>) {
-        let v: String = value.into();
+    /// Sets `name` to `value`; an empty value removes it (the app's empty field: not given).
+    pub fn set(&mut self, name: &str, value: impl Into<OsString>) {
+        let v: OsString = value.into();
         if v.is_empty() {
             self.0.remove(name);
         } else {
@@ -104,11 +106,11 @@ impl Params {
         }
     }
 
-    /// The text of `name`, if given and not empty.
+    /// The text of `name`, if given, not empty, and valid Unicode.
     pub fn text(&self, name: &str) -> Option<&str> {
         self.0
             .get(name)
-            .map(|s| s.as_str())
+            .and_then(|s| s.to_str())
             .filter(|s| !s.is_empty())
     }
 
@@ -117,9 +119,12 @@ impl Params {
         self.text(name).map(str::to_string)
     }
 
-    /// `name` as a path.
+    /// `name` as a path (in any encoding).
     pub fn path(&self, name: &str) -> Option<PathBuf> {
-        self.text(name).map(PathBuf::from)
+        self.0
+            .get(name)
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
     }
 
     /// Whether flag `name` is on (`true`, `1`, `yes`, `是`).
@@ -151,8 +156,9 @@ impl std::error::Error for AlgorithmError {}
 /// What a run gives back.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcome {
-    /// What the user should know, in order (layers chosen, data notes, timings): standard error
-    /// in the CLI, the message list in the app. Chinese / English.
+    /// What the user should know, in order (layers chosen, data notes, timings), Chinese / English. Each was
+    /// also said through [`Progress::note`] as it happened (standard error in the CLI, at once), so a run that
+    /// fails later still tells them.
     pub notes: Vec<String>,
     /// The result as text when it is not written to a file (JSON or CSV without `--out`): standard
     /// output in the CLI.
@@ -201,16 +207,32 @@ pub fn check_against(defs: &[Param], params: &Params) -> Result<Params, Algorith
     }
     let mut out = params.clone();
     for p in defs {
+        let given = params.0.get(p.name).is_some_and(|v| !v.is_empty());
+        let is_path = matches!(
+            p.kind,
+            ParamKind::InputFile { .. } | ParamKind::OutputFile { .. }
+        );
+        if given && !is_path && params.text(p.name).is_none() {
+            return bad(
+                format!("{} 的取值不是有效文本", p.label.0),
+                format!("{}: the value is not valid text", p.label.1),
+            );
+        }
         let v = params.text(p.name);
-        match (v, p.default) {
+        match (given.then_some(()), p.default) {
             (None, Some(d)) => {
-                out.0.insert(p.name.to_string(), d.to_string());
+                out.0.insert(p.name.to_string(), d.into());
             }
             (None, None) if p.required => {
+                let how = if p.positional {
+                    format!("<{}>", p.name)
+                } else {
+                    p.flag()
+                };
                 return bad(
-                    format!("缺少参数 {}（{}）", p.label.0, p.flag()),
-                    format!("{} ({}) is required", p.label.1, p.flag()),
-                )
+                    format!("缺少参数 {}（{how}）", p.label.0),
+                    format!("{} ({how}) is required", p.label.1),
+                );
             }
             _ => {}
         }
@@ -298,10 +320,12 @@ pub fn describe_all() -> String {
                 tags.push(format!("default {d}"));
             }
             s += &format!(
-                "    {name:<22} {} / {} — {}\n",
+                "    {name:<22} {} / {} — {}\n    {:<22} {}\n",
                 p.label.0,
                 p.label.1,
-                tags.join(", ")
+                tags.join(", "),
+                "",
+                p.help.1
             );
         }
         s.push('\n');

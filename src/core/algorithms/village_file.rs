@@ -323,7 +323,9 @@ pub fn run(mut r: Request, progress: &Progress) -> Result<Outcome, String> {
         let mut cache = crate::core::data::cache::Cache::open(&db).map_err(|e| e.to_string())?;
         let (path, msgs) = profile::project_inputs(&r.file, &mut cache, &mut r.opts, progress)
             .map_err(|e| format!("{e:#}"))?;
-        o.notes.extend(msgs);
+        for m in msgs {
+            progress.note(m);
+        }
         data = path;
         if basemap.is_none() {
             if let Ok(p) = crate::core::io::project::Project::load(&r.file) {
@@ -340,7 +342,7 @@ pub fn run(mut r: Request, progress: &Progress) -> Result<Outcome, String> {
     }
     let t = std::time::Instant::now();
     let p = profile::profile(&data, &r.opts, progress).map_err(|e| format!("{e:#}"))?;
-    o.notes.push(format!(
+    progress.note(format!(
         "{} 个村，{:.2} 秒 / {} villages in {:.2} s",
         p.villages.len(),
         t.elapsed().as_secs_f64(),
@@ -349,11 +351,11 @@ pub fn run(mut r: Request, progress: &Progress) -> Result<Outcome, String> {
     ));
     for c in &p.roles {
         if c.layer.is_some() {
-            o.notes.push(format!("图层 / layer: {}", c.describe()));
+            progress.note(format!("图层 / layer: {}", c.describe()));
         }
     }
     for w in &p.warnings {
-        o.notes.push(format!("注意 / note: {w}"));
+        progress.note(format!("注意 / note: {w}"));
     }
     let chosen: Vec<&profile::VillageProfile> = p.in_scope(&r.scope).collect();
     if chosen.is_empty() {
@@ -421,6 +423,7 @@ pub fn run(mut r: Request, progress: &Progress) -> Result<Outcome, String> {
             ))
         }
     };
+    o.notes = progress.notes();
     if let Some(text) = text {
         match &r.out {
             Some(out) => {

@@ -16,7 +16,14 @@ struct Inner {
     /// Set internally to stop sibling threads of a failed job (not a user cancel).
     quiet: AtomicBool,
     stage: Mutex<String>,
+    /// What the work said the user should know, in order.
+    notes: Mutex<Vec<String>>,
+    /// Called with each note as it is said (the CLI prints it at once).
+    sink: Mutex<Option<NoteSink>>,
 }
+
+/// Receives notes as they are said.
+type NoteSink = Box<dyn Fn(&str) + Send + Sync>;
 
 /// Returned by work that stopped because the user cancelled it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,5 +97,26 @@ impl Progress {
     /// The current stage's name.
     pub fn stage_name(&self) -> String {
         self.0.stage.lock().unwrap().clone()
+    }
+
+    /// Says something the user should know (a layer chosen, shapes repaired, tables imported), in Chinese and
+    /// English: passed at once to the sink of [`Progress::on_note`] and kept for [`Progress::notes`], so it reaches
+    /// the user even when the work fails later.
+    pub fn note(&self, message: impl Into<String>) {
+        let m = message.into();
+        if let Some(sink) = &*self.0.sink.lock().unwrap() {
+            sink(&m);
+        }
+        self.0.notes.lock().unwrap().push(m);
+    }
+
+    /// Every note said so far, in order.
+    pub fn notes(&self) -> Vec<String> {
+        self.0.notes.lock().unwrap().clone()
+    }
+
+    /// Calls `sink` with each note as it is said.
+    pub fn on_note(&self, sink: impl Fn(&str) + Send + Sync + 'static) {
+        *self.0.sink.lock().unwrap() = Some(Box::new(sink));
     }
 }
