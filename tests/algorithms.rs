@@ -93,6 +93,16 @@ fn wrong_parameters_are_refused_before_any_work() {
         (base.clone(), "--village, --town or --all"),
         (base.clone().with("town", "35032210"), "9-digit code"),
         (Params::new().with("town", "350322104"), "is required"),
+        (
+            base.clone()
+                .with("town", "350322111")
+                .with("village", "350322001001"),
+            "only one of",
+        ),
+        (
+            base.clone().with("town", "350322111").with("all", "true"),
+            "only one of",
+        ),
     ] {
         match a.run(&params, &Progress::new()) {
             Err(AlgorithmError::BadParameters(m)) => assert!(m.contains(says), "{m}"),

@@ -753,7 +753,6 @@ fn start_panel_opens_the_sample_county() {
         h.query_by_label_contains("打开样例县").is_none(),
         "the start panel closes once the project opens"
     );
-    assert!(!h.state().start_panel);
     // The title names the project; a change marks it unsaved; saving clears the mark.
     assert_eq!(h.state().window_title(), "xianyou_sample — 一图 YiTu");
     h.state_mut().layers[0].visible = !h.state().layers[0].visible;
@@ -769,6 +768,23 @@ fn start_panel_opens_the_sample_county() {
     h.state_mut().zoom_to_all();
     h.step();
     assert!(!h.state().unsaved());
+}
+
+#[test]
+fn the_start_panel_stays_when_a_file_cannot_be_opened() {
+    let mut h = new_window();
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("not-a-geopackage.gpkg");
+    std::fs::write(&bad, b"this is not a database").unwrap();
+    h.state_mut().open_path(&bad);
+    h.step();
+    h.step();
+    assert!(h.state().layers.is_empty());
+    assert!(!h.state().messages.is_empty(), "the reason is said");
+    assert!(
+        h.query_by_label_contains("打开样例县").is_some(),
+        "the start panel is still there to try again"
+    );
 }
 
 #[test]

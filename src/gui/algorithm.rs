@@ -179,6 +179,7 @@ impl AlgorithmDialog {
             .id(egui::Id::unique(("algorithm", a.id())))
             .open(&mut open)
             .resizable(true)
+            .default_pos(egui::pos2(340.0, 90.0))
             .default_width(520.0)
             .show(ctx, |ui| {
                 ui.label(lang.tr(a.description().0, a.description().1));
@@ -313,10 +314,16 @@ impl AlgorithmDialog {
                             .desired_width(160.0)
                             .hint_text(format!("{digits} {}", lang.tr("位代码", "digits"))),
                     );
+                    // Villages of the chosen town only, when a town is chosen.
+                    let town = self
+                        .params
+                        .text("town")
+                        .filter(|t| t.len() == 9 && *digits == 12);
                     let choices: Vec<&(String, String)> = self
                         .places
                         .iter()
                         .filter(|(c, _)| c.len() == *digits)
+                        .filter(|(c, _)| town.is_none_or(|t| c.starts_with(t)))
                         .collect();
                     if !choices.is_empty() {
                         let shown = choices

@@ -191,7 +191,6 @@ impl YituApp {
     /// Opens a project (.yitu), a tile package (.mbtiles/.pmtiles, as the basemap) or a data
     /// file (its layers load in the background; a multi-layer file asks which).
     pub fn open_path(&mut self, path: &Path) {
-        self.start_panel = false;
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
@@ -270,7 +269,6 @@ impl YituApp {
 
     /// Opens a project: basemap, view, then each layer in the background.
     pub fn open_project(&mut self, path: &Path) {
-        self.start_panel = false;
         match Project::load(path) {
             Ok(p) => {
                 self.saved = None;
@@ -975,7 +973,7 @@ impl YituApp {
             });
             ui.menu_button(lang.tr("分析", "Analysis"), |ui| {
                 if ui
-                    .button(lang.tr("一村一档（村档案）…", "Village files…"))
+                    .button(lang.tr("一村一档（村档案）…", "Village files (panel)…"))
                     .clicked()
                 {
                     self.open_profiles();
@@ -1029,7 +1027,8 @@ impl YituApp {
             d.window(ctx, lang);
             if was_busy && !d.busy() {
                 match &d.result {
-                    Some(Ok(o)) => done.push(o.summary.trim().to_string()),
+                    // The first line in the status bar; the dialog shows all of it.
+                    Some(Ok(o)) => done.push(o.summary.lines().next().unwrap_or("").to_string()),
                     Some(Err(e)) => done.push(e.to_string()),
                     None => {}
                 }
@@ -1044,10 +1043,12 @@ impl YituApp {
     /// The start panel of a new window: the sample county, recent projects, open a file or a folder, and a
     /// line on dragging files in. It goes once a project or file opens.
     fn start_panel_ui(&mut self, ctx: &Context) {
+        // Hidden while anything is open or opening; back when what was opened failed or was not chosen.
         if !self.start_panel
             || !self.layers.is_empty()
             || !self.jobs.is_empty()
             || self.project_path.is_some()
+            || self.chooser.is_some()
         {
             return;
         }
@@ -1369,7 +1370,11 @@ impl YituApp {
             }
             if let Some(m) = self.messages.last() {
                 ui.separator();
-                ui.label(egui::RichText::new(m).color(egui::Color32::from_rgb(170, 60, 0)))
+                // One line: a long or multi-line message must not push the map up; all of it on hover.
+                let first: String = m.lines().next().unwrap_or("").chars().take(160).collect();
+                let more = first.chars().count() < m.chars().count();
+                let shown = if more { format!("{first} …") } else { first };
+                ui.label(egui::RichText::new(shown).color(egui::Color32::from_rgb(170, 60, 0)))
                     .on_hover_ui(|ui| {
                         for m in self.messages.iter().rev().take(12) {
                             ui.label(m);
@@ -1562,6 +1567,7 @@ impl YituApp {
         if let Some(ch) = &mut self.chooser {
             egui::Window::new(lang.tr("选择要打开的图层", "Choose layers to open"))
                 .collapsible(false)
+                .default_pos(egui::pos2(340.0, 90.0))
                 .show(ctx, |ui| {
                     ui.label(ch.path.display().to_string());
                     egui::ScrollArea::vertical()

@@ -151,9 +151,10 @@ pub fn run(
                 cc.egui_ctx.clone(),
                 crate::core::io::project::Settings::load(),
             );
-            match open {
-                Some(p) => app.open_path(&p),
-                None => app.start_on_china_basemap(),
+            // The shipped China basemap under whatever opens; a project then sets its own basemap and view.
+            app.start_on_china_basemap();
+            if let Some(p) = open {
+                app.open_path(&p);
             }
             app.start_scope = scope;
             Ok(Box::new(app))

@@ -59,6 +59,16 @@ pub fn scope_params() -> Vec<Param> {
 
 /// The scope a run's `village`, `town` and `all` give; the CLI's message when none is given.
 pub fn scope_of(params: &Params) -> Result<Scope, AlgorithmError> {
+    let given = [
+        params.text("village").is_some(),
+        params.text("town").is_some(),
+        params.flag("all"),
+    ];
+    if given.iter().filter(|g| **g).count() > 1 {
+        return Err(AlgorithmError::BadParameters(
+            "只能给 --village、--town、--all 中的一个（范围互相矛盾）/ give only one of --village, --town and --all (the scopes contradict each other)".into(),
+        ));
+    }
     match (
         params.string("village"),
         params.string("town"),
