@@ -146,8 +146,10 @@ fn cli_flags_and_the_list_come_from_the_parameters() {
             } else {
                 p.flag()
             };
+            // An optional positional argument is shown as [name].
+            let optional = format!("[{}]", p.name);
             assert!(
-                help.contains(&shown),
+                help.contains(&shown) || (p.positional && help.contains(&optional)),
                 "{}: {shown} not in --help:\n{help}",
                 a.id()
             );

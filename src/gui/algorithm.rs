@@ -364,6 +364,13 @@ impl AlgorithmDialog {
                         }
                     });
             }
+            ParamKind::Text => {
+                ui.add(
+                    egui::TextEdit::singleline(&mut value)
+                        .desired_width(340.0)
+                        .hint_text(hint),
+                );
+            }
             ParamKind::Flag => {
                 let mut on = self.params.flag(p.name);
                 if ui.checkbox(&mut on, "").changed() {

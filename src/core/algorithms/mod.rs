@@ -10,6 +10,7 @@
 //! May use: everything below it (output, analysis, data, io, model).
 
 pub mod data_package;
+pub mod layout;
 pub mod village_file;
 
 use crate::core::analysis::roles::Role;
@@ -44,6 +45,8 @@ pub enum ParamKind {
     },
     /// Yes or no (a CLI switch without a value).
     Flag,
+    /// Free text (a title, a number).
+    Text,
     /// A file to write (`extensions` for the file dialog); with some options a folder.
     OutputFile {
         /// Extensions offered by the file dialog.
@@ -273,7 +276,11 @@ pub fn check_against(defs: &[Param], params: &Params) -> Result<Params, Algorith
 
 /// Every algorithm, in the order of the app's toolbox.
 pub fn registry() -> Vec<&'static dyn Algorithm> {
-    vec![&village_file::VillageFile, &data_package::DataPackage]
+    vec![
+        &village_file::VillageFile,
+        &data_package::DataPackage,
+        &layout::LayoutExport,
+    ]
 }
 
 /// The algorithm with identifier `id`.
@@ -303,6 +310,7 @@ pub fn describe_all() -> String {
                     format!("one of {}", v.join("|"))
                 }
                 ParamKind::Flag => "flag".to_string(),
+                ParamKind::Text => "text".to_string(),
                 ParamKind::OutputFile { extensions } => {
                     format!("output ({})", extensions.join(", "))
                 }

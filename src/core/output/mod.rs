@@ -5,6 +5,7 @@
 //! May use: [`crate::core::analysis`], [`crate::core::data`], [`crate::core::io`], [`crate::core::model`].
 
 pub mod charts;
+pub mod layout;
 pub mod package;
 pub mod render;
 pub mod report;

@@ -1,0 +1,372 @@
+//! Meeting maps (汇报用图) as an algorithm: a project's or data file's layers on a print layout — a shipped template
+//! or a JSON file — cut to a town, a village or an extent, exported as a vector PDF with selectable Chinese text.
+//! The engine is [`crate::core::output::layout`].
+
+use super::village_file::{cache_param, scope_params, DATA_FILES};
+use super::{Algorithm, AlgorithmError, Outcome, Param, ParamKind, Params};
+use crate::core::model::geom::BBox;
+use crate::core::model::progress::Progress;
+use crate::core::model::style::LayerStyle;
+use crate::core::output::layout::{self, draw::MapData, Variables};
+use std::sync::Arc;
+
+/// The meeting map (`yitu layout`).
+pub struct LayoutExport;
+
+/// The shipped templates' names, for the choice (kept equal to [`layout::presets`] by a test).
+pub const TEMPLATES: &[(&str, &str, &str)] = &[
+    ("A4横版正式", "A4 横版 正式", "A4 landscape, formal"),
+    ("A4横版草图", "A4 横版 草图", "A4 landscape, draft"),
+    ("A4竖版正式", "A4 竖版 正式", "A4 portrait, formal"),
+    ("A4竖版草图", "A4 竖版 草图", "A4 portrait, draft"),
+    ("A3横版正式", "A3 横版 正式", "A3 landscape, formal"),
+    ("A3横版草图", "A3 横版 草图", "A3 landscape, draft"),
+    ("A3竖版正式", "A3 竖版 正式", "A3 portrait, formal"),
+    ("A3竖版草图", "A3 竖版 草图", "A3 portrait, draft"),
+];
+
+fn param(
+    name: &'static str,
+    label: (&'static str, &'static str),
+    help: (&'static str, &'static str),
+    kind: ParamKind,
+    default: Option<&'static str>,
+    advanced: bool,
+) -> Param {
+    Param {
+        name,
+        label,
+        help,
+        kind,
+        required: false,
+        default,
+        positional: false,
+        advanced,
+    }
+}
+
+impl Algorithm for LayoutExport {
+    fn id(&self) -> &'static str {
+        "layout"
+    }
+
+    fn name(&self) -> (&'static str, &'static str) {
+        ("汇报用图", "Meeting map")
+    }
+
+    fn description(&self) -> (&'static str, &'static str) {
+        (
+            "把项目的图层按版式（A4/A3，横竖，正式/草图）排成一张图：地图、图例、比例尺、指北针、图名、坐标系、制图单位、日期和数据来源，导出矢量 PDF（文字可选可搜）",
+            "The project's layers on a print layout (A4/A3, landscape/portrait, formal/draft): map, legend, scale bar, north arrow, title, coordinate system, mapping unit, date and sources, as a vector PDF with selectable text",
+        )
+    }
+
+    fn group(&self) -> (&'static str, &'static str) {
+        ("制图", "Maps")
+    }
+
+    fn parameters(&self) -> Vec<Param> {
+        let mut file = super::village_file::input_param((
+            "项目（.yitu：按其图层、样式和顺序）或数据文件（各图层用默认样式）",
+            "A project (.yitu: its layers, styles and order) or a data file (every layer in its default style)",
+        ));
+        file.required = false; // `--list` needs none
+        let mut ps = vec![file];
+        ps.push(param(
+            "template",
+            ("版式", "Template"),
+            (
+                "内置版式名，或版式 JSON 文件",
+                "A shipped template's name, or a layout JSON file",
+            ),
+            ParamKind::Choice { values: TEMPLATES },
+            Some("A4横版正式"),
+            false,
+        ));
+        ps.extend(scope_params());
+        ps.extend([
+            param(
+                "extent",
+                ("范围（坐标）", "Extent"),
+                (
+                    "打印坐标系中的 minx,miny,maxx,maxy（米）",
+                    "minx,miny,maxx,maxy in the print CRS (metres)",
+                ),
+                ParamKind::Text,
+                None,
+                true,
+            ),
+            param(
+                "out",
+                ("输出 PDF", "Output PDF"),
+                ("要写出的 PDF", "The PDF to write"),
+                ParamKind::OutputFile {
+                    extensions: &["pdf"],
+                },
+                None,
+                false,
+            ),
+            param(
+                "title",
+                ("图名", "Title"),
+                (
+                    "图名（默认：项目名和范围）",
+                    "Title (default: the project's name and the scope)",
+                ),
+                ParamKind::Text,
+                None,
+                false,
+            ),
+            param(
+                "mapping_unit",
+                ("制图单位", "Mapping unit"),
+                (
+                    "制图单位（正式图必须有）",
+                    "The mapping unit (an official map must name it)",
+                ),
+                ParamKind::Text,
+                None,
+                false,
+            ),
+            param(
+                "number",
+                ("图件编号", "Map number"),
+                ("图件编号", "The map's number"),
+                ParamKind::Text,
+                None,
+                true,
+            ),
+            param(
+                "list",
+                ("列出版式", "List templates"),
+                ("只列出内置版式", "Only list the shipped templates"),
+                ParamKind::Flag,
+                None,
+                true,
+            ),
+            cache_param(),
+        ]);
+        let _ = DATA_FILES;
+        ps
+    }
+
+    fn run(&self, params: &Params, progress: &Progress) -> Result<Outcome, AlgorithmError> {
+        let params = self.check(params)?;
+        let bad = |m: &str| AlgorithmError::BadParameters(m.to_string());
+        if params.flag("list") {
+            let mut text = String::new();
+            for l in layout::presets() {
+                let (w, h) = l.page.size_mm();
+                text += &format!("{}\t{w:.0} × {h:.0} mm\t{} items\n", l.name, l.items.len());
+            }
+            return Ok(Outcome {
+                text: Some(text),
+                ..Default::default()
+            });
+        }
+        let file = params.path("file").ok_or_else(|| {
+            bad("缺少参数 数据文件或项目（<file>）/ Data file or project (<file>) is required")
+        })?;
+        let out = params
+            .path("out")
+            .ok_or_else(|| bad("缺少参数 输出 PDF（--out）/ Output PDF (--out) is required"))?;
+        if !out
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("pdf"))
+        {
+            return Err(bad("目前只能导出 PDF（SVG、PNG 尚未完成）/ only PDF for now (SVG and PNG are not done yet)"));
+        }
+        crate::core::io::files::check_output(&out, &[&file]).map_err(AlgorithmError::Failed)?;
+        let template = layout::template(params.text("template").unwrap_or("A4横版正式"))
+            .map_err(AlgorithmError::BadParameters)?;
+        let fail = AlgorithmError::Failed;
+        progress.stage("读取图层 / reading layers", 0);
+        let (layers, title, sources) = read_layers(&file, progress).map_err(fail)?;
+        let mut data = MapData::new(layers).map_err(fail)?;
+        let scope_label = match (
+            params.text("village"),
+            params.text("town"),
+            params.text("extent"),
+        ) {
+            (Some(code), _, _) | (None, Some(code), _) => {
+                let (bb, name) = scope_extent(&data, code).ok_or_else(|| {
+                    AlgorithmError::Failed(format!(
+                        "村界图层中没有代码 {code} / no village or town {code} in the village layer"
+                    ))
+                })?;
+                data.extent = bb;
+                name
+            }
+            (None, None, Some(e)) => {
+                let v: Vec<f64> = e.split(',').filter_map(|x| x.trim().parse().ok()).collect();
+                if v.len() != 4 || v[0] >= v[2] || v[1] >= v[3] {
+                    return Err(bad(
+                        "范围应为 minx,miny,maxx,maxy / the extent must be minx,miny,maxx,maxy",
+                    ));
+                }
+                data.extent = BBox {
+                    min_x: v[0],
+                    min_y: v[1],
+                    max_x: v[2],
+                    max_y: v[3],
+                };
+                String::new()
+            }
+            _ => String::new(),
+        };
+        let vars = Variables {
+            title: params
+                .string("title")
+                .unwrap_or_else(|| match scope_label.is_empty() {
+                    true => title.clone(),
+                    false => format!("{title} · {scope_label}"),
+                }),
+            date: crate::core::output::report::today(),
+            unit: params.string("mapping_unit").unwrap_or_default(),
+            sources,
+            number: params.string("number").unwrap_or_default(),
+        };
+        for p in template.preflight() {
+            progress.note(format!("版式检查 / pre-flight: {p}"));
+        }
+        if vars.unit.is_empty() && template.name.contains("正式") {
+            progress.note("未填制图单位（--mapping-unit）/ no mapping unit given (--mapping-unit)");
+        }
+        progress.stage("导出 PDF / writing the PDF", 0);
+        let drawn = layout::pdf::write_layout_pdf(&template, &data, &vars, &out).map_err(fail)?;
+        let scale = drawn.frames.first().map(|f| f.scale()).unwrap_or(0.0);
+        let mut o = Outcome {
+            summary: format!(
+                "{}：{}，1:{:.0} → {}\n",
+                template.name,
+                vars.title,
+                scale,
+                out.display()
+            ),
+            files: vec![out],
+            notes: progress.notes(),
+            ..Default::default()
+        };
+        o.counts.insert("scale".into(), scale);
+        o.counts.insert("layers".into(), data.layers.len() as f64);
+        Ok(o)
+    }
+}
+
+/// The layers to draw (bottom first, with their styles), the title and the data sources of a project or a file.
+type Layers = Vec<(
+    String,
+    Arc<crate::core::model::layer::VectorLayer>,
+    LayerStyle,
+)>;
+
+fn read_layers(
+    file: &std::path::Path,
+    progress: &Progress,
+) -> Result<(Layers, String, String), String> {
+    use crate::core::io::read::{inspect, load_layer};
+    let mut out: Layers = vec![];
+    let mut files = vec![];
+    let title;
+    if file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yitu"))
+    {
+        let p = crate::core::io::project::Project::load(file)?;
+        title = if p.title.is_empty() {
+            file.file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default()
+        } else {
+            p.title.clone()
+        };
+        for l in p.layers.iter().filter(|l| l.visible) {
+            let v = load_layer(&l.path, Some(&l.layer), progress).map_err(|e| e.to_string())?;
+            for w in &v.warnings {
+                progress.note(format!("注意 / note: {w}"));
+            }
+            files.push(l.path.clone());
+            out.push((l.name.clone(), Arc::new(v), l.style.clone()));
+        }
+    } else {
+        title = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let info = inspect(file).map_err(|e| e.to_string())?;
+        for (i, li) in info.layers.iter().enumerate() {
+            if li.geometry_type == "NONE" || li.feature_count == 0 {
+                continue;
+            }
+            let v = load_layer(file, Some(&li.name), progress).map_err(|e| e.to_string())?;
+            let style = LayerStyle::default_for(&v.name, v.kind(), &v.attrs, i);
+            out.push((v.name.clone(), Arc::new(v), style));
+        }
+        files.push(file.to_path_buf());
+        // Points on top, then lines, polygons below; among polygons the larger layers (parcels) lowest.
+        out.sort_by_key(|(_, l, _)| match l.kind() {
+            crate::core::model::geom::GeomKind::Polygon => (0, usize::MAX - l.len()),
+            crate::core::model::geom::GeomKind::Line => (1, 0),
+            _ => (2, 0),
+        });
+    }
+    files.sort();
+    files.dedup();
+    let sources = files
+        .iter()
+        .map(|f| {
+            f.file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("、");
+    Ok((out, title, sources))
+}
+
+/// The extent (print CRS) and name of the village or town with `code` in the layer playing villages.
+fn scope_extent(data: &MapData, code: &str) -> Option<(BBox, String)> {
+    use crate::core::analysis::roles::Role;
+    let l = data.layers.iter().find(|l| {
+        let n = l.layer.source.layer.as_str();
+        Role::Villages
+            .aliases()
+            .iter()
+            .any(|a| n.eq_ignore_ascii_case(a))
+    })?;
+    let attrs = &l.layer.attrs;
+    let c = ["ZLDWDM", "CJDM", "XZQDM"]
+        .iter()
+        .find_map(|f| attrs.field_index(f))?;
+    let name_col = if code.len() == 9 {
+        ["XZQMC", "XZMC"].iter().find_map(|f| attrs.field_index(f))
+    } else {
+        ["ZLDWMC", "CJMC"].iter().find_map(|f| attrs.field_index(f))
+    };
+    let mut bb = BBox::EMPTY;
+    let mut name = String::new();
+    for f in 0..l.layer.len() {
+        if attrs.get(f, c).to_string().starts_with(code) {
+            bb.union(&l.print.bboxes[f]);
+            if name.is_empty() {
+                if let Some(n) = name_col {
+                    name = attrs.get(f, n).to_string();
+                }
+            }
+        }
+    }
+    (!bb.is_empty()).then_some((bb, name))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_choice_lists_every_preset() {
+        let names: Vec<String> = crate::core::output::layout::presets()
+            .into_iter()
+            .map(|l| l.name)
+            .collect();
+        let listed: Vec<&str> = super::TEMPLATES.iter().map(|(n, _, _)| *n).collect();
+        assert_eq!(names, listed);
+    }
+}

@@ -1,0 +1,570 @@
+//! Drawing a [`Layout`] onto a [`Canvas`]: map frames in the print CRS (features as vector paths simplified to the
+//! output resolution: no vertex closer than a device pixel at 600 dpi to the last one kept), the legend of the
+//! classes drawn in its frame, scale bar and 1:N from the same frame, north arrow to true north at the frame's
+//! centre, and text with variables.
+
+use super::{Align, Item, ItemKind, Layout, Rect, Variables};
+use crate::core::model::crs::{Crs, Transformer};
+use crate::core::model::geom::{BBox, GeomKind, GeometryStore};
+use crate::core::model::layer::VectorLayer;
+use crate::core::model::style::{LayerStyle, Rgba, StyleIndex, Symbology};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Millimetres per point.
+pub const MM_PER_PT: f32 = 25.4 / 72.0;
+/// The finest detail kept: one device pixel at 600 dpi, in mm.
+pub const DETAIL_MM: f32 = 25.4 / 600.0;
+/// A screen pixel of a style (stroke widths, point radii) on paper, in mm (96 dpi).
+pub const PX_MM: f32 = 25.4 / 96.0;
+
+/// Something a layout is drawn on. Coordinates in mm from the page's top-left corner, y down.
+pub trait Canvas {
+    /// Fills the rings of a shape (even-odd: holes stay empty).
+    fn fill(&mut self, rings: &[Vec<[f32; 2]>], color: Rgba);
+    /// Strokes lines (`closed`: each ring closed).
+    fn stroke(&mut self, rings: &[Vec<[f32; 2]>], closed: bool, color: Rgba, width_mm: f32);
+    /// Writes one line of text with its baseline starting at `(x, y)`.
+    fn text(&mut self, x: f32, y: f32, size_pt: f32, text: &str, color: Rgba);
+    /// Clips what follows to `rect` until [`Canvas::pop_clip`].
+    fn push_clip(&mut self, rect: Rect);
+    /// Ends the last clip.
+    fn pop_clip(&mut self);
+}
+
+/// Whether the shipped font draws `c`.
+pub fn has_glyph(c: char) -> bool {
+    use ab_glyph::Font;
+    crate::core::output::text::font().glyph_id(c).0 != 0
+}
+
+/// Width in mm of `text` at `size_pt`.
+pub fn text_width_mm(text: &str, size_pt: f32) -> f32 {
+    crate::core::output::text::measure(text, size_pt * MM_PER_PT).0
+}
+
+/// One layer of a map: its data, style and geometry in the print CRS.
+pub struct MapLayer {
+    /// Name shown in the legend.
+    pub name: String,
+    /// The layer.
+    pub layer: Arc<VectorLayer>,
+    /// Its style.
+    pub style: LayerStyle,
+    /// Its geometry in the print CRS.
+    pub print: GeometryStore,
+}
+
+/// What the maps of a layout show: layers (bottom first) in one print CRS, and the extent.
+pub struct MapData {
+    /// Layers, bottom first.
+    pub layers: Vec<MapLayer>,
+    /// The print CRS (projected, metres).
+    pub crs: Crs,
+    /// The ground extent to show, in the print CRS.
+    pub extent: BBox,
+}
+
+impl MapData {
+    /// Brings `layers` (bottom first) into one print CRS: the first layer's own projected CRS where its scale is
+    /// true, otherwise the CGCS2000 3-degree Gauss-Krüger zone of its centre. The extent is every layer's.
+    pub fn new(layers: Vec<(String, Arc<VectorLayer>, LayerStyle)>) -> Result<MapData, String> {
+        let first = layers.first().ok_or("没有可画的图层 / no layer to draw")?;
+        let crs = crate::core::analysis::profile::analysis_crs_of(&first.1.crs, &first.1.geoms)
+            .map_err(|e| format!("{e:#}"))?;
+        let mut out = Vec::new();
+        let mut extent = BBox::EMPTY;
+        for (name, layer, style) in layers {
+            let mut print = layer.geoms.clone();
+            if layer.crs != crs {
+                let t = Transformer::between(&layer.crs, &crs)?;
+                t.transform(&mut print.coords)?;
+                print.recompute_bboxes();
+            }
+            extent.union(&print.extent());
+            out.push(MapLayer {
+                name,
+                layer,
+                style,
+                print,
+            });
+        }
+        Ok(MapData {
+            layers: out,
+            crs,
+            extent,
+        })
+    }
+}
+
+/// A map frame placed on the page: ground-to-paper transform and what it drew.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// The frame on the page.
+    pub rect: Rect,
+    /// Paper mm per ground metre.
+    pub mm_per_m: f64,
+    /// Ground centre (print CRS).
+    pub centre: [f64; 2],
+    /// Ground box shown.
+    pub ground: BBox,
+    /// Per layer, the palette indices of the features inside the frame (the legend shows these).
+    pub drawn: Vec<BTreeSet<u16>>,
+}
+
+impl Frame {
+    fn new(rect: Rect, data: &MapData, styles: &[StyleIndex]) -> Frame {
+        let e = data.extent;
+        let (ew, eh) = ((e.max_x - e.min_x).max(1.0), (e.max_y - e.min_y).max(1.0));
+        // 4 % of air around the data.
+        let mm_per_m = (rect.w as f64 / ew).min(rect.h as f64 / eh) * 0.96;
+        let centre = [(e.min_x + e.max_x) / 2.0, (e.min_y + e.max_y) / 2.0];
+        let (hw, hh) = (
+            rect.w as f64 / 2.0 / mm_per_m,
+            rect.h as f64 / 2.0 / mm_per_m,
+        );
+        let ground = BBox {
+            min_x: centre[0] - hw,
+            min_y: centre[1] - hh,
+            max_x: centre[0] + hw,
+            max_y: centre[1] + hh,
+        };
+        let drawn = data
+            .layers
+            .iter()
+            .zip(styles)
+            .map(|(l, s)| {
+                (0..l.print.len())
+                    .filter(|&f| l.print.bboxes[f].intersects(&ground))
+                    .map(|f| s.feature_color[f])
+                    .filter(|c| *c != u16::MAX)
+                    .collect()
+            })
+            .collect();
+        Frame {
+            rect,
+            mm_per_m,
+            centre,
+            ground,
+            drawn,
+        }
+    }
+
+    /// Ground coordinates to the page, mm.
+    pub fn to_page(&self, p: [f64; 2]) -> [f32; 2] {
+        let cx = self.rect.x as f64 + self.rect.w as f64 / 2.0;
+        let cy = self.rect.y as f64 + self.rect.h as f64 / 2.0;
+        [
+            (cx + (p[0] - self.centre[0]) * self.mm_per_m) as f32,
+            (cy - (p[1] - self.centre[1]) * self.mm_per_m) as f32,
+        ]
+    }
+
+    /// The scale denominator N of 1:N.
+    pub fn scale(&self) -> f64 {
+        1000.0 / self.mm_per_m
+    }
+}
+
+/// What a drawn layout used: the scale of each map frame and the print CRS.
+#[derive(Debug, Clone)]
+pub struct Drawn {
+    /// Map frames in item order.
+    pub frames: Vec<Frame>,
+}
+
+/// Draws `layout` with `data` on `canvas`.
+pub fn draw_layout(
+    layout: &Layout,
+    data: &MapData,
+    vars: &Variables,
+    canvas: &mut dyn Canvas,
+) -> Drawn {
+    let styles: Vec<StyleIndex> = data
+        .layers
+        .iter()
+        .map(|l| StyleIndex::build(&l.style, &l.layer.attrs, l.layer.len()))
+        .collect();
+    let frames: Vec<Frame> = layout
+        .items
+        .iter()
+        .filter(|i| matches!(i.kind, ItemKind::Map { .. }))
+        .map(|i| Frame::new(i.rect, data, &styles))
+        .collect();
+    let scale = frames
+        .first()
+        .map(|f| format!("1:{}", thousands(f.scale().round() as u64)))
+        .unwrap_or_default();
+    let mut map_i = 0;
+    for item in &layout.items {
+        if let Some(bg) = item.background {
+            canvas.fill(&[rect_ring(item.rect)], bg);
+        }
+        match &item.kind {
+            ItemKind::Map { layers } => {
+                let f = &frames[map_i];
+                map_i += 1;
+                canvas.push_clip(item.rect);
+                for (li, l) in data.layers.iter().enumerate() {
+                    if layers.is_empty() || layers.contains(&l.name) {
+                        draw_map_layer(canvas, f, l, &styles[li]);
+                    }
+                }
+                canvas.pop_clip();
+            }
+            ItemKind::Legend { map, heading } => {
+                if let Some(f) = frames.get(*map) {
+                    draw_legend(canvas, item, f, data, heading.as_deref());
+                }
+            }
+            ItemKind::ScaleBar { map } => {
+                if let Some(f) = frames.get(*map) {
+                    draw_scale_bar(canvas, item.rect, f);
+                }
+            }
+            ItemKind::NorthArrow { map } => {
+                if let Some(f) = frames.get(*map) {
+                    let angle = north_angle(&data.crs, f.centre).unwrap_or(0.0);
+                    draw_north_arrow(canvas, item.rect, angle);
+                }
+            }
+            ItemKind::Text {
+                text,
+                size_pt,
+                align,
+            } => {
+                let t = text
+                    .replace("{title}", &vars.title)
+                    .replace("{date}", &vars.date)
+                    .replace("{scale}", &scale)
+                    .replace("{crs}", &crs_description(&data.crs))
+                    .replace("{unit}", &vars.unit)
+                    .replace("{sources}", &vars.sources)
+                    .replace("{number}", &vars.number);
+                draw_text_box(canvas, item.rect, &t, *size_pt, *align);
+            }
+        }
+        if item.frame {
+            canvas.stroke(&[rect_ring(item.rect)], true, Rgba([40, 40, 40, 255]), 0.3);
+        }
+    }
+    Drawn { frames }
+}
+
+fn rect_ring(r: Rect) -> Vec<[f32; 2]> {
+    vec![
+        [r.x, r.y],
+        [r.x + r.w, r.y],
+        [r.x + r.w, r.y + r.h],
+        [r.x, r.y + r.h],
+    ]
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A ring on the page, without vertices closer than [`DETAIL_MM`] to the last one kept.
+fn page_ring(f: &Frame, ring: &[[f64; 2]]) -> Vec<[f32; 2]> {
+    let mut out: Vec<[f32; 2]> = Vec::with_capacity(ring.len());
+    for (i, p) in ring.iter().enumerate() {
+        let q = f.to_page(*p);
+        if let Some(last) = out.last() {
+            let d = (q[0] - last[0]).abs().max((q[1] - last[1]).abs());
+            if d < DETAIL_MM && i + 1 != ring.len() {
+                continue;
+            }
+        }
+        out.push(q);
+    }
+    out
+}
+
+fn draw_map_layer(canvas: &mut dyn Canvas, f: &Frame, l: &MapLayer, s: &StyleIndex) {
+    let opacity = l.style.opacity.clamp(0.0, 1.0);
+    let fade = |c: Rgba| Rgba([c.0[0], c.0[1], c.0[2], (c.0[3] as f32 * opacity) as u8]);
+    let stroke = fade(l.style.stroke);
+    let width = (l.style.stroke_width * PX_MM).max(0.05);
+    let kind = l.layer.kind();
+    for feat in 0..l.print.len() {
+        if !l.print.bboxes[feat].intersects(&f.ground) {
+            continue;
+        }
+        let ci = s.feature_color[feat];
+        if ci == u16::MAX {
+            continue;
+        }
+        let color = fade(s.palette[ci as usize]);
+        let rings: Vec<Vec<[f32; 2]>> = l
+            .print
+            .rings(feat)
+            .map(|r| page_ring(f, r))
+            .filter(|r| r.len() >= 2)
+            .collect();
+        if rings.is_empty() {
+            continue;
+        }
+        match kind {
+            GeomKind::Polygon => {
+                if color.0[3] > 0 {
+                    canvas.fill(&rings, color);
+                }
+                if stroke.0[3] > 0 && l.style.stroke_width > 0.0 {
+                    canvas.stroke(&rings, true, stroke, width);
+                }
+            }
+            GeomKind::Line => canvas.stroke(&rings, false, color, width.max(0.2)),
+            _ => {
+                let r = (l.style.point_radius * PX_MM).max(0.4);
+                for ring in &rings {
+                    for p in ring {
+                        canvas.fill(&[circle(*p, r)], color);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn circle(c: [f32; 2], r: f32) -> Vec<[f32; 2]> {
+    (0..16)
+        .map(|i| {
+            let a = i as f32 / 16.0 * std::f32::consts::TAU;
+            [c[0] + r * a.cos(), c[1] + r * a.sin()]
+        })
+        .collect()
+}
+
+/// Legend entries of layer `l` that its frame drew: (label, colour).
+fn legend_entries(l: &MapLayer, drawn: &BTreeSet<u16>) -> Vec<(String, Rgba)> {
+    let fill_or_stroke = |c: Rgba| if c.0[3] == 0 { l.style.stroke } else { c };
+    match &l.style.symbology {
+        Symbology::Single { color } if !drawn.is_empty() => {
+            vec![(l.name.clone(), fill_or_stroke(*color))]
+        }
+        Symbology::Single { .. } => vec![],
+        Symbology::Categorized { categories, .. } => categories
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| c.visible && drawn.contains(&(*i as u16)))
+            .map(|(_, c)| (c.label.clone(), c.color))
+            .collect(),
+        Symbology::Graduated { .. } => crate::core::model::style::legend(&l.style)
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| drawn.contains(&(*i as u16)))
+            .map(|(_, e)| e)
+            .collect(),
+    }
+}
+
+/// `label` cut with "…" to fit `width` mm at `pt`.
+fn fit_text(label: &str, pt: f32, width: f32) -> String {
+    if text_width_mm(label, pt) <= width {
+        return label.to_string();
+    }
+    let mut s: String = label.to_string();
+    while !s.is_empty() && text_width_mm(&format!("{s}…"), pt) > width {
+        s.pop();
+    }
+    format!("{s}…")
+}
+
+fn draw_legend(
+    canvas: &mut dyn Canvas,
+    item: &Item,
+    f: &Frame,
+    data: &MapData,
+    heading: Option<&str>,
+) {
+    let r = item.rect;
+    let pad = 3.0;
+    let head_pt = 11.0;
+    let ink = Rgba([20, 20, 20, 255]);
+    canvas.text(
+        r.x + pad,
+        r.y + pad + head_pt * MM_PER_PT,
+        head_pt,
+        heading.unwrap_or("图例"),
+        ink,
+    );
+    // Top layers first, as a reader scans the map.
+    let mut entries = vec![];
+    for (l, drawn) in data.layers.iter().zip(&f.drawn).rev() {
+        entries.extend(legend_entries(l, drawn));
+    }
+    if entries.is_empty() {
+        return;
+    }
+    let top = r.y + pad + head_pt * MM_PER_PT * 1.7;
+    let avail_w = r.w - 2.0 * pad;
+    let avail_h = r.y + r.h - pad - top;
+    // The largest text size (7.5 pt down to 5) at which the entries fit in balanced columns as wide as the
+    // longest label; below that, labels are shortened to their column.
+    let widest = |pt: f32| {
+        entries
+            .iter()
+            .map(|(l, _)| text_width_mm(l, pt))
+            .fold(0.0f32, f32::max)
+    };
+    let mut pt = 7.5f32;
+    let (mut cols, mut per_col);
+    loop {
+        let row = pt * MM_PER_PT * 1.9;
+        let sw = 6.0 * pt / 7.5;
+        let rows = ((avail_h / row).floor() as usize).max(1);
+        cols = entries.len().div_ceil(rows).max(1);
+        per_col = entries.len().div_ceil(cols).max(1);
+        let need_w = cols as f32 * (sw + 1.5 + widest(pt) + 2.0);
+        if need_w <= avail_w || pt <= 5.0 {
+            break;
+        }
+        pt -= 0.5;
+    }
+    let row = pt * MM_PER_PT * 1.9;
+    let col_w = avail_w / cols as f32;
+    let (sw, sh) = (6.0 * pt / 7.5, row * 0.62);
+    for (i, (label, color)) in entries.iter().enumerate() {
+        let (c, k) = (i / per_col, i % per_col);
+        let x = r.x + pad + c as f32 * col_w;
+        let y = top + k as f32 * row;
+        let sq = Rect { x, y, w: sw, h: sh };
+        canvas.fill(&[rect_ring(sq)], *color);
+        canvas.stroke(&[rect_ring(sq)], true, Rgba([90, 90, 90, 255]), 0.1);
+        let text = fit_text(label, pt, col_w - sw - 3.0);
+        canvas.text(x + sw + 1.5, y + sh * 0.85, pt, &text, ink);
+    }
+}
+
+/// The print CRS as a map's footer says it: `2000国家大地坐标系 高斯-克吕格投影 3度带 中央经线120°E（EPSG:4528）`.
+pub fn crs_description(crs: &Crs) -> String {
+    match crs.epsg {
+        Some(code) => match crate::core::model::gk::GaussKruger::from_epsg(code) {
+            Some(gk) => format!(
+                "2000国家大地坐标系 高斯-克吕格投影 {}度带 中央经线{}°E（EPSG:{code}）",
+                if code >= 4513 { 3 } else { 6 },
+                gk.central_meridian
+            ),
+            None => format!("{}（EPSG:{code}）", crs.name),
+        },
+        None => crs.label(),
+    }
+}
+
+fn draw_scale_bar(canvas: &mut dyn Canvas, r: Rect, f: &Frame) {
+    let pad = 2.0;
+    // A round ground length about 70 % of the item's width.
+    let target_m = (r.w - 2.0 * pad) as f64 * 0.7 / f.mm_per_m;
+    let p = 10f64.powf(target_m.log10().floor());
+    let len_m = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|k| k * p)
+        .filter(|l| *l <= target_m)
+        .fold(p, f64::max);
+    let w = (len_m * f.mm_per_m) as f32;
+    let (x0, y0, h) = (r.x + pad, r.y + r.h * 0.42, 1.6);
+    for i in 0..4 {
+        let seg = Rect {
+            x: x0 + w * i as f32 / 4.0,
+            y: y0,
+            w: w / 4.0,
+            h,
+        };
+        let c = if i % 2 == 0 {
+            Rgba([30, 30, 30, 255])
+        } else {
+            Rgba([255, 255, 255, 255])
+        };
+        canvas.fill(&[rect_ring(seg)], c);
+    }
+    canvas.stroke(
+        &[rect_ring(Rect { x: x0, y: y0, w, h })],
+        true,
+        Rgba([30, 30, 30, 255]),
+        0.15,
+    );
+    let (label, unit) = if len_m >= 1000.0 {
+        (len_m / 1000.0, "千米")
+    } else {
+        (len_m, "米")
+    };
+    let pt = 7.0;
+    let ink = Rgba([20, 20, 20, 255]);
+    canvas.text(x0 - 0.6, y0 - 1.0, pt, "0", ink);
+    let end = format!("{} {unit}", trim_num(label));
+    canvas.text(
+        x0 + w - text_width_mm(&end, pt) / 2.0,
+        y0 - 1.0,
+        pt,
+        &end,
+        ink,
+    );
+    let n = format!("1:{}", thousands(f.scale().round() as u64));
+    canvas.text(x0, y0 + h + pt * MM_PER_PT * 1.3, pt, &n, ink);
+}
+
+fn trim_num(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// The angle (radians, clockwise from the page's up) of true north at `centre` of the print CRS.
+pub fn north_angle(crs: &Crs, centre: [f64; 2]) -> Option<f32> {
+    let mut p = [centre];
+    Transformer::to_lonlat(crs).ok()?.transform(&mut p).ok()?;
+    let mut q = [[p[0][0], p[0][1] + 0.01]];
+    let back = Transformer::between(&Crs::epsg(4490), crs).ok()?;
+    back.transform(&mut q).ok()?;
+    let (dx, dy) = (q[0][0] - centre[0], q[0][1] - centre[1]);
+    Some(dx.atan2(dy) as f32)
+}
+
+fn draw_north_arrow(canvas: &mut dyn Canvas, r: Rect, angle: f32) {
+    let c = [r.x + r.w / 2.0, r.y + r.h * 0.58];
+    let len = r.h * 0.36;
+    let (s, co) = angle.sin_cos();
+    let rot = |x: f32, y: f32| [c[0] + x * co - y * s, c[1] + x * s + y * co];
+    let tip = rot(0.0, -len);
+    let left = rot(-len * 0.42, len * 0.55);
+    let right = rot(len * 0.42, len * 0.55);
+    let notch = rot(0.0, len * 0.25);
+    let ink = Rgba([25, 25, 25, 255]);
+    canvas.fill(&[vec![tip, notch, left]], ink);
+    canvas.fill(&[vec![tip, right, notch]], Rgba([255, 255, 255, 255]));
+    canvas.stroke(&[vec![tip, right, notch, left]], true, ink, 0.2);
+    let pt = (r.w / MM_PER_PT * 0.32).clamp(6.0, 14.0);
+    let label = rot(0.0, -len - 1.0);
+    canvas.text(
+        label[0] - text_width_mm("北", pt) / 2.0,
+        label[1],
+        pt,
+        "北",
+        ink,
+    );
+}
+
+fn draw_text_box(canvas: &mut dyn Canvas, r: Rect, text: &str, size_pt: f32, align: Align) {
+    let line_h = size_pt * MM_PER_PT * 1.35;
+    for (i, line) in text.lines().enumerate() {
+        let w = text_width_mm(line, size_pt);
+        let x = match align {
+            Align::Left => r.x,
+            Align::Center => r.x + (r.w - w) / 2.0,
+            Align::Right => r.x + r.w - w,
+        };
+        let y = r.y + size_pt * MM_PER_PT + i as f32 * line_h;
+        canvas.text(x, y, size_pt, line, Rgba([20, 20, 20, 255]));
+    }
+}

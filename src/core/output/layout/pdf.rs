@@ -1,0 +1,166 @@
+//! Vector PDF of a layout through krilla (Typst's PDF backend): paths as PDF paths, text as text in the shipped
+//! CJK font embedded as a subset with a ToUnicode map (selectable and searchable), the title in the metadata.
+//! Written atomically: a failed export leaves nothing at the target.
+
+use super::draw::{draw_layout, Canvas, Drawn, MapData};
+use super::{Layout, Rect, Variables};
+use crate::core::model::style::Rgba;
+use krilla::color::rgb;
+use krilla::geom::{PathBuilder, Point};
+use krilla::num::NormalizedF32;
+use krilla::paint::{Fill, FillRule, LineCap, LineJoin, Stroke};
+use krilla::surface::Surface;
+use krilla::text::{Font, TextDirection};
+use std::path::Path;
+
+/// Points per millimetre.
+const PT_PER_MM: f32 = 72.0 / 25.4;
+
+struct PdfCanvas<'a, 'b> {
+    surface: &'a mut Surface<'b>,
+    font: Font,
+}
+
+fn path(rings: &[Vec<[f32; 2]>], closed: bool) -> Option<krilla::geom::Path> {
+    let mut pb = PathBuilder::new();
+    for r in rings {
+        let mut it = r.iter();
+        let Some(first) = it.next() else { continue };
+        pb.move_to(first[0] * PT_PER_MM, first[1] * PT_PER_MM);
+        for p in it {
+            pb.line_to(p[0] * PT_PER_MM, p[1] * PT_PER_MM);
+        }
+        if closed {
+            pb.close();
+        }
+    }
+    pb.finish()
+}
+
+fn paint(c: Rgba) -> (krilla::paint::Paint, NormalizedF32) {
+    (
+        rgb::Color::new(c.0[0], c.0[1], c.0[2]).into(),
+        NormalizedF32::new(c.0[3] as f32 / 255.0).unwrap_or(NormalizedF32::ONE),
+    )
+}
+
+impl Canvas for PdfCanvas<'_, '_> {
+    fn fill(&mut self, rings: &[Vec<[f32; 2]>], color: Rgba) {
+        let Some(p) = path(rings, true) else { return };
+        let (paint, opacity) = paint(color);
+        self.surface.set_stroke(None);
+        self.surface.set_fill(Some(Fill {
+            paint,
+            opacity,
+            rule: FillRule::EvenOdd,
+        }));
+        self.surface.draw_path(&p);
+    }
+
+    fn stroke(&mut self, rings: &[Vec<[f32; 2]>], closed: bool, color: Rgba, width_mm: f32) {
+        let Some(p) = path(rings, closed) else { return };
+        let (paint, opacity) = paint(color);
+        self.surface.set_fill(None);
+        self.surface.set_stroke(Some(Stroke {
+            paint,
+            opacity,
+            width: width_mm * PT_PER_MM,
+            line_join: LineJoin::Round,
+            line_cap: LineCap::Round,
+            ..Default::default()
+        }));
+        self.surface.draw_path(&p);
+        self.surface.set_stroke(None);
+    }
+
+    fn text(&mut self, x: f32, y: f32, size_pt: f32, text: &str, color: Rgba) {
+        if text.is_empty() {
+            return;
+        }
+        let (paint, opacity) = paint(color);
+        self.surface.set_stroke(None);
+        self.surface.set_fill(Some(Fill {
+            paint,
+            opacity,
+            rule: FillRule::NonZero,
+        }));
+        self.surface.draw_text(
+            Point::from_xy(x * PT_PER_MM, y * PT_PER_MM),
+            self.font.clone(),
+            size_pt,
+            text,
+            false,
+            TextDirection::Auto,
+        );
+    }
+
+    fn push_clip(&mut self, r: Rect) {
+        let ring = vec![
+            [r.x, r.y],
+            [r.x + r.w, r.y],
+            [r.x + r.w, r.y + r.h],
+            [r.x, r.y + r.h],
+        ];
+        if let Some(p) = path(&[ring], true) {
+            self.surface.push_clip_path(&p, &FillRule::NonZero);
+        }
+    }
+
+    fn pop_clip(&mut self) {
+        self.surface.pop();
+    }
+}
+
+/// The PDF of `layout` with `data`, as bytes.
+pub fn layout_pdf(
+    layout: &Layout,
+    data: &MapData,
+    vars: &Variables,
+) -> Result<(Vec<u8>, Drawn), String> {
+    let font = Font::new(crate::core::output::text::FONT_BYTES.into(), 0)
+        .ok_or("内置字体无法读取 / the shipped font cannot be read")?;
+    let (w, h) = layout.page.size_mm();
+    let mut doc = krilla::Document::new();
+    doc.set_metadata(
+        krilla::metadata::Metadata::new()
+            .title(if vars.title.is_empty() {
+                layout.name.clone()
+            } else {
+                vars.title.clone()
+            })
+            .creator("YiTu 一图".into()),
+    );
+    let settings = krilla::page::PageSettings::from_wh(w * PT_PER_MM, h * PT_PER_MM)
+        .ok_or("纸张尺寸无效 / invalid paper size")?;
+    let mut page = doc.start_page_with(settings);
+    let drawn = {
+        let mut surface = page.surface();
+        let d = {
+            let mut c = PdfCanvas {
+                surface: &mut surface,
+                font,
+            };
+            draw_layout(layout, data, vars, &mut c)
+        };
+        surface.finish();
+        d
+    };
+    page.finish();
+    let bytes = doc
+        .finish()
+        .map_err(|e| format!("PDF 生成失败 / the PDF could not be made: {e:?}"))?;
+    Ok((bytes, drawn))
+}
+
+/// Writes the PDF of `layout` to `out` atomically.
+pub fn write_layout_pdf(
+    layout: &Layout,
+    data: &MapData,
+    vars: &Variables,
+    out: &Path,
+) -> Result<Drawn, String> {
+    let (bytes, drawn) = layout_pdf(layout, data, vars)?;
+    crate::core::io::files::write_atomic(out, bytes)
+        .map_err(|e| crate::core::io::files::write_error(out, &e))?;
+    Ok(drawn)
+}

@@ -1,0 +1,137 @@
+//! Meeting maps (`yitu layout`): a vector PDF with one embedded subset CJK font, its text selectable (the title,
+//! the legend's classes, the scale), the templates listed, and a failed export leaving nothing behind.
+
+mod common;
+
+use std::process::Command;
+
+fn yitu(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_yitu"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn project() -> String {
+    common::root()
+        .join("sample-data/xianyou_sample.yitu")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn a_town_map_is_a_vector_pdf_with_searchable_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("鲤南镇.pdf");
+    let o = yitu(&[
+        "layout",
+        &project(),
+        "--town",
+        "350322104",
+        "--template",
+        "A3横版正式",
+        "--title",
+        "鲤南镇土地利用现状图",
+        "--mapping-unit",
+        "仙游县自然资源局",
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    let Ok(fonts) = Command::new("pdffonts").arg(&pdf).output() else {
+        common::skip("layout: pdffonts/pdftotext", "poppler-utils not installed");
+        return;
+    };
+    let fonts = String::from_utf8_lossy(&fonts.stdout).to_string();
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert_eq!(rows.len(), 1, "one font:\n{fonts}");
+    let cols: Vec<&str> = rows[0].split_whitespace().collect();
+    assert!(rows[0].contains("WenQuanYi"), "{fonts}");
+    // emb sub uni: embedded, subset, with a ToUnicode map.
+    assert_eq!(
+        &cols[cols.len() - 5..cols.len() - 2],
+        &["yes", "yes", "yes"],
+        "{fonts}"
+    );
+    let text = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    for s in [
+        "鲤南镇土地利用现状图",
+        "图例",
+        "0101 水田",
+        "千米",
+        "仙游县自然资源局",
+        "EPSG:4528",
+        "北",
+    ] {
+        assert!(text.contains(s), "{s} not in the PDF's text:\n{text}");
+    }
+    let scale = text
+        .split_whitespace()
+        .find(|w| w.starts_with("1:"))
+        .expect("a numeric scale 1:N");
+    let n: f64 = scale[2..].replace(',', "").parse().unwrap();
+    assert!(n > 1000.0 && n < 1_000_000.0, "{scale}");
+    // The page is A3 landscape: 420 × 297 mm = 1190.55 × 841.89 pt.
+    let info = Command::new("pdfinfo").arg(&pdf).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout).to_string();
+    assert!(info.contains("1190.55 x 841.89"), "{info}");
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("Title:") && l.ends_with("鲤南镇土地利用现状图")),
+        "{info}"
+    );
+}
+
+#[test]
+fn templates_are_listed_and_a_failed_export_leaves_nothing() {
+    let o = yitu(&["layout", "--list"]);
+    assert!(o.status.success());
+    let list = String::from_utf8_lossy(&o.stdout).to_string();
+    for name in ["A4横版正式", "A4竖版草图", "A3横版正式", "A3竖版正式"] {
+        assert!(list.contains(name), "{list}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // A folder that does not exist: an error, and nothing at the target.
+    let out = dir.path().join("no-such-folder").join("x.pdf");
+    let o = yitu(&["layout", &project(), "--out", out.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!out.exists());
+    // An unknown village: said, nothing written.
+    let out = dir.path().join("x.pdf");
+    let o = yitu(&[
+        "layout",
+        &project(),
+        "--village",
+        "350322999999",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("350322999999"));
+    assert!(!out.exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no temporary file left"
+    );
+    // Formats not done yet are refused, not written wrongly.
+    let o = yitu(&[
+        "layout",
+        &project(),
+        "--out",
+        dir.path().join("x.svg").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
