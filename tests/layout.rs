@@ -135,3 +135,66 @@ fn templates_are_listed_and_a_failed_export_leaves_nothing() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// The PNG and the PDF of one layout show the same page: the PDF rendered by poppler at the PNG's resolution
+/// differs from YiTu's PNG only by anti-aliasing (a tolerance on the pixels).
+#[test]
+fn the_png_and_the_pdf_show_the_same_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pdf, png) = (dir.path().join("m.pdf"), dir.path().join("m.png"));
+    for out in [&pdf, &png] {
+        let o = yitu(&[
+            "layout",
+            &project(),
+            "--town",
+            "350322104",
+            "--dpi",
+            "150",
+            "--mapping-unit",
+            "仙游县自然资源局",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let Ok(o) = Command::new("pdftoppm")
+        .args(["-r", "150", "-png", "-singlefile"])
+        .arg(&pdf)
+        .arg(dir.path().join("poppler"))
+        .output()
+    else {
+        common::skip("layout: PDF against PNG", "pdftoppm not installed");
+        return;
+    };
+    assert!(o.status.success());
+    let a = image::open(&png).unwrap().to_rgb8();
+    let b = image::open(dir.path().join("poppler.png"))
+        .unwrap()
+        .to_rgb8();
+    // 297 × 210 mm at 150 dpi: 1754 × 1240.2 pixels; poppler rounds the height up.
+    assert_eq!(a.dimensions(), (1754, 1240));
+    assert!(
+        b.width() == 1754 && (1240..=1241).contains(&b.height()),
+        "{:?}",
+        b.dimensions()
+    );
+    let (mut far, mut sum) = (0usize, 0u64);
+    for y in 0..1240 {
+        for x in 0..1754 {
+            let (p, q) = (a.get_pixel(x, y), b.get_pixel(x, y));
+            let d = (0..3).map(|k| p.0[k].abs_diff(q.0[k])).max().unwrap();
+            sum += d as u64;
+            if d > 64 {
+                far += 1;
+            }
+        }
+    }
+    let n = 1754.0 * 1240.0;
+    let (far, mean) = (far as f64 / n, sum as f64 / n);
+    assert!(
+        far < 0.03 && mean < 6.0,
+        "{:.2} % of pixels differ by more than 64, mean difference {mean:.2}",
+        far * 100.0
+    );
+    eprintln!("PNG against PDF: {:.3} % far, mean {mean:.2}", far * 100.0);
+}

@@ -98,12 +98,29 @@ impl Algorithm for LayoutExport {
             ),
             param(
                 "out",
-                ("输出 PDF", "Output PDF"),
-                ("要写出的 PDF", "The PDF to write"),
+                ("输出文件", "Output file"),
+                (
+                    "要写出的 PDF（矢量）或 PNG",
+                    "The PDF (vector) or PNG to write",
+                ),
                 ParamKind::OutputFile {
-                    extensions: &["pdf"],
+                    extensions: &["pdf", "png"],
                 },
                 None,
+                false,
+            ),
+            param(
+                "dpi",
+                ("分辨率", "Resolution"),
+                ("PNG 的分辨率（dpi）", "Resolution of a PNG (dpi)"),
+                ParamKind::Choice {
+                    values: &[
+                        ("150", "150 dpi", "150 dpi"),
+                        ("300", "300 dpi", "300 dpi"),
+                        ("600", "600 dpi", "600 dpi"),
+                    ],
+                },
+                Some("300"),
                 false,
             ),
             param(
@@ -169,13 +186,20 @@ impl Algorithm for LayoutExport {
         })?;
         let out = params
             .path("out")
-            .ok_or_else(|| bad("缺少参数 输出 PDF（--out）/ Output PDF (--out) is required"))?;
-        if !out
+            .ok_or_else(|| bad("缺少参数 输出文件（--out）/ Output file (--out) is required"))?;
+        let ext = out
             .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("pdf"))
-        {
-            return Err(bad("目前只能导出 PDF（SVG、PNG 尚未完成）/ only PDF for now (SVG and PNG are not done yet)"));
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if ext != "pdf" && ext != "png" {
+            return Err(bad(
+                "只能导出 PDF 或 PNG（SVG 尚未完成）/ PDF or PNG only (SVG is not done yet)",
+            ));
         }
+        let dpi: f32 = params
+            .text("dpi")
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(300.0);
         crate::core::io::files::check_output(&out, &[&file]).map_err(AlgorithmError::Failed)?;
         let template = layout::template(params.text("template").unwrap_or("A4横版正式"))
             .map_err(AlgorithmError::BadParameters)?;
@@ -232,8 +256,15 @@ impl Algorithm for LayoutExport {
         if vars.unit.is_empty() && template.name.contains("正式") {
             progress.note("未填制图单位（--mapping-unit）/ no mapping unit given (--mapping-unit)");
         }
-        progress.stage("导出 PDF / writing the PDF", 0);
-        let drawn = layout::pdf::write_layout_pdf(&template, &data, &vars, &out).map_err(fail)?;
+        let drawn = if ext == "png" {
+            let (w, h) = layout::png::pixel_size(&template, dpi);
+            progress.note(format!("{w} × {h} 像素 / pixels ({dpi} dpi)"));
+            progress.stage("导出 PNG / writing the PNG", 0);
+            layout::png::write_layout_png(&template, &data, &vars, dpi, &out).map_err(fail)?
+        } else {
+            progress.stage("导出 PDF / writing the PDF", 0);
+            layout::pdf::write_layout_pdf(&template, &data, &vars, &out).map_err(fail)?
+        };
         let scale = drawn.frames.first().map(|f| f.scale()).unwrap_or(0.0);
         let mut o = Outcome {
             summary: format!(

@@ -9,6 +9,7 @@
 
 pub mod draw;
 pub mod pdf;
+pub mod png;
 
 use crate::core::model::style::Rgba;
 use serde::{Deserialize, Serialize};
