@@ -44,20 +44,24 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// A source file of the core: its layer and module (`("io", "gpkg")`, `("sample", "sample")`,
-/// `("algorithms", "algorithms")`), or `None` for `src/core/mod.rs`.
-fn place(file: &Path) -> Option<(String, String)> {
+/// A source file of the core: its layer, its module (`("io", "gpkg")`; a module's own folder of files is one
+/// module: `output/layout/pdf.rs` is `("output", "layout")`; `sample` is one module) and how many `super::`
+/// reach `src/core` from it; `None` for `src/core/mod.rs`.
+fn place(file: &Path) -> Option<(String, String, usize)> {
     let rel = file.strip_prefix(core_dir()).unwrap();
     let parts: Vec<String> = rel
         .iter()
         .map(|c| c.to_string_lossy().trim_end_matches(".rs").to_string())
         .collect();
+    // A `mod.rs` is its folder's module: one `super::` fewer.
+    let depth = parts.len() - usize::from(parts.last().is_some_and(|p| p == "mod"));
     match parts.as_slice() {
         [m] if m == "mod" => None,
-        [m] => Some((m.clone(), m.clone())),
-        [l, ..] if l == "sample" => Some((l.clone(), l.clone())),
-        [l, m] => Some((l.clone(), m.clone())),
-        _ => panic!("{}: the core is one folder deep", file.display()),
+        [m] => Some((m.clone(), m.clone(), depth)),
+        [l, ..] if l == "sample" => Some((l.clone(), l.clone(), depth)),
+        [l, m] if m == "mod" => Some((l.clone(), l.clone(), depth)),
+        [l, m, ..] => Some((l.clone(), m.clone(), depth)),
+        _ => unreachable!(),
     }
 }
 
@@ -120,13 +124,16 @@ fn named_modules(
             push_path(&line[i + up.len()..]);
         }
     }
-    // `super::m` for a module beside this one in the same folder.
-    if depth == 2 {
-        for (i, _) in line.match_indices("super::") {
-            if (i >= 7 && &line[i - 7..i] == "super::") || line[i + 7..].starts_with("super::") {
+    // `super::m` (from a file in a layer's folder) or `super::super::m` (one folder deeper) for a module
+    // beside this one in its layer.
+    if depth >= 2 {
+        let sib = "super::".repeat(depth - 1);
+        for (i, _) in line.match_indices(&sib) {
+            let rest = &line[i + sib.len()..];
+            if (i >= 7 && &line[i - 7..i] == "super::") || rest.starts_with("super::") {
                 continue;
             }
-            let m = ident(&line[i + 7..]);
+            let m = ident(rest);
             if siblings.contains(m) {
                 out.push((layer.to_string(), m.to_string()));
             }
@@ -139,20 +146,18 @@ fn named_modules(
 fn dependencies() -> BTreeMap<((String, String), (String, String)), String> {
     let mut deps = BTreeMap::new();
     for file in rust_files(&core_dir()) {
-        let Some((layer, module)) = place(&file) else {
+        let Some((layer, module, depth)) = place(&file) else {
             continue;
         };
         let rel = file.strip_prefix(core_dir()).unwrap();
-        // How many `super::` reach src/core from this file's module.
-        let depth = match rel.iter().count() {
-            1 => 1,
-            _ if layer == "sample" && file.ends_with("mod.rs") => 1,
-            _ => 2,
-        };
-        let siblings: BTreeSet<String> = if depth == 2 && layer != "sample" {
-            rust_files(&core_dir().join(&layer))
-                .iter()
-                .map(|f| f.file_stem().unwrap().to_string_lossy().to_string())
+        // The modules of this layer's folder: its files and sub-folders.
+        let siblings: BTreeSet<String> = if depth >= 2 && layer != "sample" {
+            std::fs::read_dir(core_dir().join(&layer))
+                .unwrap()
+                .map(|e| {
+                    let name = e.unwrap().file_name().to_string_lossy().to_string();
+                    name.trim_end_matches(".rs").to_string()
+                })
                 .filter(|m| m != "mod")
                 .collect()
         } else {
@@ -275,6 +280,8 @@ fn layers_of_the_core_are_used_from_above_only() {
         (("output", "report"), ("analysis", "profile")),
         (("io", "read"), ("io", "ogr")),
         (("model", "crs"), ("model", "gk")),
+        (("output", "layout"), ("output", "text")),
+        (("algorithms", "layout"), ("output", "layout")),
     ] {
         let key = (
             (from.0.to_string(), from.1.to_string()),
