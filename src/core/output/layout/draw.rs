@@ -89,6 +89,24 @@ impl MapData {
                 print,
             });
         }
+        // The map shows the villages (or the area layers) by default: a point layer of the whole country (the
+        // talent sources) must not shrink a county's map to a dot.
+        let villages = out.iter().find(|l| {
+            let n = l.layer.source.layer.as_str();
+            crate::core::analysis::roles::Role::Villages
+                .aliases()
+                .iter()
+                .any(|a| n.eq_ignore_ascii_case(a))
+        });
+        let mut areas = BBox::EMPTY;
+        for l in out.iter().filter(|l| l.layer.kind() == GeomKind::Polygon) {
+            areas.union(&l.print.extent());
+        }
+        let extent = match villages {
+            Some(v) if !v.print.extent().is_empty() => v.print.extent(),
+            _ if !areas.is_empty() => areas,
+            _ => extent,
+        };
         Ok(MapData {
             layers: out,
             crs,
@@ -318,7 +336,11 @@ fn draw_map_layer(canvas: &mut dyn Canvas, f: &Frame, l: &MapLayer, s: &StyleInd
                 if color.0[3] > 0 {
                     canvas.fill(&rings, color);
                 }
-                if stroke.0[3] > 0 && l.style.stroke_width > 0.0 {
+                // Outlines of features smaller than 1.5 mm on paper would only darken them (a county's parcels
+                // at 1:280 000): they are filled without.
+                let bb = &l.print.bboxes[feat];
+                let on_paper = bb.width().max(bb.height()) * f.mm_per_m;
+                if stroke.0[3] > 0 && l.style.stroke_width > 0.0 && on_paper >= 1.5 {
                     canvas.stroke(&rings, true, stroke, width);
                 }
             }
