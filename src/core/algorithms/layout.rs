@@ -154,6 +154,19 @@ impl Algorithm for LayoutExport {
                 true,
             ),
             param(
+                "basemap",
+                ("底图包", "Basemap package"),
+                (
+                    "地图下的离线底图（MBTiles；默认：项目的离线底图，或内置中国底图）",
+                    "Offline basemap (MBTiles) under the map (default: the project's offline basemap, or the built-in China basemap)",
+                ),
+                ParamKind::InputFile {
+                    extensions: &["mbtiles", "gpkg"],
+                },
+                None,
+                true,
+            ),
+            param(
                 "list",
                 ("列出版式", "List templates"),
                 ("只列出内置版式", "Only list the shipped templates"),
@@ -205,8 +218,10 @@ impl Algorithm for LayoutExport {
             .map_err(AlgorithmError::BadParameters)?;
         let fail = AlgorithmError::Failed;
         progress.stage("读取图层 / reading layers", 0);
-        let (layers, title, sources) = read_layers(&file, progress).map_err(fail)?;
+        let (layers, title, sources, project_basemap) =
+            read_layers(&file, progress).map_err(fail)?;
         let mut data = MapData::new(layers).map_err(fail)?;
+        data.basemap = params.path("basemap").or(project_basemap);
         let scope_label = match (
             params.text("village"),
             params.text("town"),
@@ -294,11 +309,12 @@ type Layers = Vec<(
 fn read_layers(
     file: &std::path::Path,
     progress: &Progress,
-) -> Result<(Layers, String, String), String> {
+) -> Result<(Layers, String, String, Option<std::path::PathBuf>), String> {
     use crate::core::io::read::{inspect, load_layer};
     let mut out: Layers = vec![];
     let mut files = vec![];
     let title;
+    let mut basemap = None;
     if file
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("yitu"))
@@ -310,6 +326,12 @@ fn read_layers(
                 .unwrap_or_default()
         } else {
             p.title.clone()
+        };
+        use crate::core::io::project::BasemapChoice;
+        basemap = match &p.basemap {
+            BasemapChoice::Offline { path } => Some(path.clone()),
+            BasemapChoice::China => crate::core::io::tiles::bundled_china_package().ok(),
+            _ => None,
         };
         for l in p.layers.iter().filter(|l| l.visible) {
             let v = load_layer(&l.path, Some(&l.layer), progress).map_err(|e| e.to_string())?;
@@ -352,7 +374,7 @@ fn read_layers(
         })
         .collect::<Vec<_>>()
         .join("、");
-    Ok((out, title, sources))
+    Ok((out, title, sources, basemap))
 }
 
 /// The extent (print CRS) and name of the village or town with `code` in the layer playing villages.

@@ -26,6 +26,12 @@ pub trait Canvas {
     fn stroke(&mut self, rings: &[Vec<[f32; 2]>], closed: bool, color: Rgba, width_mm: f32);
     /// Writes one line of text with its baseline starting at `(x, y)`.
     fn text(&mut self, x: f32, y: f32, size_pt: f32, text: &str, color: Rgba);
+    /// Draws RGBA pixels (`w × h`, straight alpha) stretched over `rect`.
+    fn image(&mut self, rect: Rect, rgba: &[u8], w: u32, h: u32);
+    /// The resolution images are made at for this canvas, dpi.
+    fn image_dpi(&self) -> f32 {
+        150.0
+    }
     /// Clips what follows to `rect` until [`Canvas::pop_clip`].
     fn push_clip(&mut self, rect: Rect);
     /// Ends the last clip.
@@ -63,6 +69,8 @@ pub struct MapData {
     pub crs: Crs,
     /// The ground extent to show, in the print CRS.
     pub extent: BBox,
+    /// The offline basemap (MBTiles) under the maps.
+    pub basemap: Option<std::path::PathBuf>,
 }
 
 impl MapData {
@@ -111,6 +119,7 @@ impl MapData {
             layers: out,
             crs,
             extent,
+            basemap: None,
         })
     }
 }
@@ -223,6 +232,18 @@ pub fn draw_layout(
                 let f = &frames[map_i];
                 map_i += 1;
                 canvas.push_clip(item.rect);
+                if let Some(tiles) = data
+                    .basemap
+                    .as_deref()
+                    .and_then(|p| crate::core::io::tiles::MbTiles::open(p).ok())
+                {
+                    let dpi = canvas.image_dpi();
+                    if let Some((px, w, h)) =
+                        super::basemap::frame_image(&tiles, &data.crs, f, dpi, 0.85)
+                    {
+                        canvas.image(item.rect, &px, w, h);
+                    }
+                }
                 for (li, l) in data.layers.iter().enumerate() {
                     if layers.is_empty() || layers.contains(&l.name) {
                         draw_map_layer(canvas, f, l, &styles[li]);

@@ -7,6 +7,7 @@
 //! data's centre for geographic or Web Mercator data ([`crate::core::analysis::profile::analysis_crs_of`]) — so the
 //! scale bar and the 1:N scale are true (Web Mercator's scale at Putian's latitude is 10 % off).
 
+pub mod basemap;
 pub mod draw;
 pub mod pdf;
 pub mod png;

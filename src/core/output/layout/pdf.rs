@@ -94,6 +94,20 @@ impl Canvas for PdfCanvas<'_, '_> {
         );
     }
 
+    fn image(&mut self, r: Rect, rgba: &[u8], w: u32, h: u32) {
+        let img = krilla::image::Image::from_rgba8(rgba.to_vec(), w, h);
+        let Some(size) = krilla::geom::Size::from_wh(r.w * PT_PER_MM, r.h * PT_PER_MM) else {
+            return;
+        };
+        self.surface
+            .push_transform(&krilla::geom::Transform::from_translate(
+                r.x * PT_PER_MM,
+                r.y * PT_PER_MM,
+            ));
+        self.surface.draw_image(img, size);
+        self.surface.pop();
+    }
+
     fn push_clip(&mut self, r: Rect) {
         let ring = vec![
             [r.x, r.y],

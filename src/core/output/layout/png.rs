@@ -95,6 +95,39 @@ impl Canvas for PngCanvas {
         crate::core::output::text::draw(&mut self.pm, text, px, py, size, color.0, None);
     }
 
+    fn image(&mut self, r: Rect, rgba: &[u8], w: u32, h: u32) {
+        let Some(mut pm) = Pixmap::new(w, h) else {
+            return;
+        };
+        // tiny-skia keeps premultiplied colours.
+        for (d, s) in pm.data_mut().chunks_exact_mut(4).zip(rgba.chunks_exact(4)) {
+            let a = s[3] as u16;
+            for k in 0..3 {
+                d[k] = ((s[k] as u16 * a + 127) / 255) as u8;
+            }
+            d[3] = s[3];
+        }
+        let k = self.px_per_mm;
+        let t = Transform::from_row(
+            r.w * k / w as f32,
+            0.0,
+            0.0,
+            r.h * k / h as f32,
+            r.x * k,
+            r.y * k,
+        );
+        let mask = self.clips.last().and_then(|m| m.as_ref());
+        let paint = tiny_skia::PixmapPaint {
+            quality: tiny_skia::FilterQuality::Bilinear,
+            ..Default::default()
+        };
+        self.pm.draw_pixmap(0, 0, pm.as_ref(), &paint, t, mask);
+    }
+
+    fn image_dpi(&self) -> f32 {
+        (self.px_per_mm * 25.4).min(300.0)
+    }
+
     fn push_clip(&mut self, r: Rect) {
         let k = self.px_per_mm;
         let mask =
