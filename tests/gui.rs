@@ -894,3 +894,106 @@ fn an_algorithm_dialog_is_built_from_its_parameters_and_runs() {
     h.step();
     assert!(h.query_by_label_contains("9 位数字代码").is_some());
 }
+
+/// Drags with the primary button from `from` to `to` in a few steps.
+fn drag(h: &mut Harness<'_, YituApp>, from: egui::Pos2, to: egui::Pos2) {
+    h.event(egui::Event::PointerMoved(from));
+    h.step();
+    h.event(egui::Event::PointerButton {
+        pos: from,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Default::default(),
+    });
+    h.step();
+    for k in 1..=5 {
+        let p = from + (to - from) * (k as f32 / 5.0);
+        h.event(egui::Event::PointerMoved(p));
+        h.step();
+    }
+    h.event(egui::Event::PointerButton {
+        pos: to,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Default::default(),
+    });
+    h.step();
+    h.step();
+}
+
+#[test]
+fn the_layout_designer_adds_moves_undoes_and_exports() {
+    use egui::accesskit::Role;
+    let mut h = sample_app();
+    h.get_by_label("分析").click();
+    h.step();
+    h.step();
+    h.get_by_label("汇报用图（版式设计）…").click();
+    settle(&mut h, "the map of the layout", |a| {
+        a.designer.data.is_some() && !a.designer.busy()
+    });
+    let items = h.state().designer.layout.items.len();
+    // Add a legend from the toolbar: it is selected, in the middle of the page.
+    h.get_by_role_and_label(Role::Button, "图例").click();
+    h.step();
+    h.step();
+    let d = &h.state().designer;
+    assert_eq!(d.layout.items.len(), items + 1);
+    let i = d.selected.expect("the new legend is selected");
+    assert!(matches!(
+        d.layout.items[i].kind,
+        yitu::core::model::layout::ItemKind::Legend { .. }
+    ));
+    let before = d.layout.items[i].rect;
+    // Drag it 30 mm to the left on the page.
+    let page = d.page_rect;
+    let (pw, _) = d.layout.page.size_mm();
+    let k = page.width() / pw;
+    let centre = page.min
+        + egui::vec2(
+            (before.x + before.w / 2.0) * k,
+            (before.y + before.h / 2.0) * k,
+        );
+    drag(&mut h, centre, centre - egui::vec2(30.0 * k, 0.0));
+    let moved = h.state().designer.layout.items[i].rect;
+    assert!(
+        (before.x - moved.x - 30.0).abs() < 2.5,
+        "moved from {before:?} to {moved:?}"
+    );
+    assert!((moved.y - before.y).abs() < 2.5);
+    // Undo puts it back; undo again removes it.
+    h.get_by_role_and_label(Role::Button, "撤销").click();
+    h.step();
+    assert_eq!(h.state().designer.layout.items[i].rect, before);
+    h.get_by_role_and_label(Role::Button, "撤销").click();
+    h.step();
+    assert_eq!(h.state().designer.layout.items.len(), items);
+    h.get_by_role_and_label(Role::Button, "重做").click();
+    h.step();
+    assert_eq!(h.state().designer.layout.items.len(), items + 1);
+    // Export what is shown, as a PDF.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("设计.pdf");
+    let ctx = h.ctx.clone();
+    h.state_mut().designer.vars.title = "鲤城街道汇报用图".into();
+    h.state_mut()
+        .designer
+        .export(out.clone(), &ctx, yitu::gui::Lang::Zh);
+    settle(&mut h, "the export", |a| !a.designer.busy());
+    assert!(
+        h.state().designer.status.contains("设计.pdf"),
+        "{}",
+        h.state().designer.status
+    );
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    // Kept in the project, saved and read back.
+    h.get_by_role_and_label(Role::Button, "保存到项目").click();
+    h.step();
+    assert_eq!(h.state().layouts.len(), 1);
+    let saved = dir.path().join("p.yitu");
+    h.state_mut().save_project(&saved);
+    let p = yitu::core::io::project::Project::load(&saved).unwrap();
+    assert_eq!(p.layouts.len(), 1);
+    assert_eq!(p.layouts[0].items.len(), items + 1);
+}

@@ -95,6 +95,10 @@ pub struct YituApp {
     loaded_extent: BBox,
     /// Project position of each layer in `layers` (usize::MAX for layers added by hand).
     order_tags: Vec<usize>,
+    /// The layout designer (汇报用图).
+    pub designer: super::layout::LayoutDesigner,
+    /// The project's print layouts.
+    pub layouts: Vec<crate::core::model::layout::Layout>,
     /// Open algorithm dialogs (分析 › the registry's algorithms).
     pub algorithm_dialogs: Vec<super::algorithm::AlgorithmDialog>,
     /// Whether the start panel is shown (until a project or a file opens).
@@ -149,6 +153,8 @@ impl YituApp {
             loaded_extent: BBox::EMPTY,
             order_tags: Vec::new(),
             algorithm_dialogs: Vec::new(),
+            designer: Default::default(),
+            layouts: Vec::new(),
             start_panel: true,
             saved: None,
             snapshot_pending: false,
@@ -181,6 +187,7 @@ impl YituApp {
             || self.profile.busy()
             || self.scope.busy()
             || self.algorithm_dialogs.iter().any(|d| d.busy())
+            || self.designer.busy()
     }
 
     /// The attribute table's rows (feature indices) in display order.
@@ -289,6 +296,7 @@ impl YituApp {
                     self.load(&l.path.clone(), Some(l.layer.clone()), Some((l.clone(), i)));
                 }
                 self.project_datasets = p.datasets.clone();
+                self.layouts = p.layouts.clone();
                 if !p.datasets.is_empty() {
                     let ctx = self.ctx.clone();
                     self.data.ensure_datasets(p.datasets.clone(), &ctx);
@@ -338,6 +346,7 @@ impl YituApp {
             basemap: self.basemap_choice.clone(),
             view,
             datasets: self.datasets_for_project(),
+            layouts: self.layouts.clone(),
             ..Default::default()
         }
     }
@@ -741,6 +750,13 @@ impl YituApp {
         self.chooser_window(ui.ctx());
         self.settings_window(ui.ctx());
         self.algorithm_windows(ui.ctx());
+        let view = self.map.view_bbox();
+        if let Some(l) = self.designer.window(ui.ctx(), lang, view) {
+            match self.layouts.iter_mut().find(|k| k.name == l.name) {
+                Some(k) => *k = l,
+                None => self.layouts.push(l),
+            }
+        }
         self.start_panel_ui(ui.ctx());
         self.window_chrome(ui.ctx());
         for m in self
@@ -979,6 +995,13 @@ impl YituApp {
                     self.open_profiles();
                     ui.close();
                 }
+                if ui
+                    .button(lang.tr("汇报用图（版式设计）…", "Meeting map (layout designer)…"))
+                    .clicked()
+                {
+                    self.open_layout_designer();
+                    ui.close();
+                }
                 ui.menu_button(lang.tr("工具箱", "Toolbox"), |ui| {
                     let mut group = ("", "");
                     for a in crate::core::algorithms::registry() {
@@ -1006,6 +1029,36 @@ impl YituApp {
                 self.show_settings = true;
             }
         });
+    }
+
+    /// Opens the layout designer on the project's first layout (or a template) with the visible layers.
+    pub fn open_layout_designer(&mut self) {
+        let layers: Vec<_> = self
+            .layers
+            .iter()
+            .filter(|l| l.visible)
+            .map(|l| (l.name.clone(), l.data.clone(), l.style.clone()))
+            .collect();
+        if layers.is_empty() {
+            self.msg(self.lang.tr(
+                "先打开要出图的图层 / open the layers to map first",
+                "Open the layers to map first",
+            ));
+            return;
+        }
+        let basemap = match &self.basemap_choice {
+            BasemapChoice::Offline { path } => Some(path.clone()),
+            BasemapChoice::China => crate::core::io::tiles::bundled_china_package().ok(),
+            _ => None,
+        };
+        if self.designer.vars.title.is_empty() {
+            self.designer.vars.title = self.project().title;
+        }
+        let first = (!self.designer.open)
+            .then(|| self.layouts.first().cloned())
+            .flatten();
+        let ctx = self.ctx.clone();
+        self.designer.start(layers, basemap, first, &ctx, self.lang);
     }
 
     /// Shows the shipped China basemap over the whole country: how `yitu` without a file opens.

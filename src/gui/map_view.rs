@@ -52,6 +52,11 @@ pub fn zoom_to_fit(width_m: f64, height_m: f64, size: egui::Vec2) -> f64 {
 }
 
 impl MapState {
+    /// The Web Mercator box the map showed last frame.
+    pub fn view_bbox(&self) -> Option<BBox> {
+        self.last_view.map(|(v, _)| v.bbox)
+    }
+
     /// Centres on a Web Mercator box and zooms so it fits.
     pub fn zoom_to(&mut self, bb: &BBox) {
         if bb.is_empty() || !bb.min_x.is_finite() {

@@ -8,6 +8,7 @@ pub mod basemap;
 pub mod bench;
 pub mod data;
 pub mod layers;
+pub mod layout;
 pub mod map_view;
 pub mod profile;
 pub mod scope;

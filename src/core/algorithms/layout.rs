@@ -265,7 +265,7 @@ impl Algorithm for LayoutExport {
             sources,
             number: params.string("number").unwrap_or_default(),
         };
-        for p in template.preflight() {
+        for p in layout::preflight(&template) {
             progress.note(format!("版式检查 / pre-flight: {p}"));
         }
         if vars.unit.is_empty() && template.name.contains("正式") {

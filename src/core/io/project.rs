@@ -91,6 +91,9 @@ pub struct Project {
     /// the user's cache when it does not hold them yet (so a project travels with its data).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub datasets: Vec<ProjectDataset>,
+    /// Print layouts (汇报用图) made in the layout designer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layouts: Vec<crate::core::model::layout::Layout>,
 }
 
 /// A department table a project uses.
@@ -116,6 +119,7 @@ impl Default for Project {
             basemap: BasemapChoice::None,
             view: None,
             datasets: Vec::new(),
+            layouts: Vec::new(),
         }
     }
 }

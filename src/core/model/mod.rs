@@ -12,5 +12,6 @@ pub mod gk;
 pub mod join_spec;
 pub mod landuse;
 pub mod layer;
+pub mod layout;
 pub mod progress;
 pub mod style;

@@ -61,10 +61,12 @@ pub struct MapLayer {
     pub print: GeometryStore,
 }
 
-/// What the maps of a layout show: layers (bottom first) in one print CRS, and the extent.
+/// What the maps of a layout show: layers (bottom first) in one print CRS, and the extent. Cheap to clone (the
+/// layers are shared), so an extent can change without projecting the layers again.
+#[derive(Clone)]
 pub struct MapData {
     /// Layers, bottom first.
-    pub layers: Vec<MapLayer>,
+    pub layers: Arc<Vec<MapLayer>>,
     /// The print CRS (projected, metres).
     pub crs: Crs,
     /// The ground extent to show, in the print CRS.
@@ -116,7 +118,7 @@ impl MapData {
             _ => extent,
         };
         Ok(MapData {
-            layers: out,
+            layers: Arc::new(out),
             crs,
             extent,
             basemap: None,

@@ -12,421 +12,52 @@ pub mod draw;
 pub mod pdf;
 pub mod png;
 
-use crate::core::model::style::Rgba;
-use serde::{Deserialize, Serialize};
+pub use crate::core::model::layout::*;
 
-/// Paper sizes (ISO 216), portrait width × height in mm.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Paper {
-    /// 210 × 297.
-    A4,
-    /// 297 × 420.
-    A3,
-    /// 420 × 594.
-    A2,
-    /// 594 × 841.
-    A1,
-    /// 841 × 1189.
-    A0,
-    /// Any size, portrait width × height in mm.
-    Custom {
-        /// Width, mm.
-        width_mm: f32,
-        /// Height, mm.
-        height_mm: f32,
-    },
-}
-
-impl Paper {
-    /// Portrait width and height in mm.
-    pub fn portrait_mm(self) -> (f32, f32) {
-        match self {
-            Paper::A4 => (210.0, 297.0),
-            Paper::A3 => (297.0, 420.0),
-            Paper::A2 => (420.0, 594.0),
-            Paper::A1 => (594.0, 841.0),
-            Paper::A0 => (841.0, 1189.0),
-            Paper::Custom {
-                width_mm,
-                height_mm,
-            } => (width_mm, height_mm),
-        }
-    }
-}
-
-/// The page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Page {
-    /// Paper.
-    pub paper: Paper,
-    /// Landscape (width > height).
-    pub landscape: bool,
-    /// Margin on every side, mm.
-    pub margin_mm: f32,
-}
-
-impl Page {
-    /// Width and height in mm as printed.
-    pub fn size_mm(&self) -> (f32, f32) {
-        let (w, h) = self.paper.portrait_mm();
-        if self.landscape {
-            (h, w)
-        } else {
-            (w, h)
-        }
-    }
-}
-
-/// A rectangle on the page: left, top, width, height in mm.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Rect {
-    /// Left edge, mm from the page's left.
-    pub x: f32,
-    /// Top edge, mm from the page's top.
-    pub y: f32,
-    /// Width, mm.
-    pub w: f32,
-    /// Height, mm.
-    pub h: f32,
-}
-
-/// Text alignment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Align {
-    /// Left.
-    #[default]
-    Left,
-    /// Centred.
-    Center,
-    /// Right.
-    Right,
-}
-
-/// What an item is.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ItemKind {
-    /// A map frame: the layers (bottom first, all visible ones when empty) fitted to the run's extent.
-    Map {
-        /// Layer names to draw (empty: every visible layer of the project).
-        #[serde(default)]
-        layers: Vec<String>,
-    },
-    /// The legend of map frame `map` (index among the map items): only the classes drawn in it.
-    Legend {
-        /// Index of the map frame among the map items.
-        #[serde(default)]
-        map: usize,
-        /// Heading (default 图例).
-        #[serde(default)]
-        heading: Option<String>,
-    },
-    /// Scale bar and numeric scale 1:N of map frame `map`.
-    ScaleBar {
-        /// Index of the map frame among the map items.
-        #[serde(default)]
-        map: usize,
-    },
-    /// North arrow pointing to true north at the centre of map frame `map`.
-    NorthArrow {
-        /// Index of the map frame among the map items.
-        #[serde(default)]
-        map: usize,
-    },
-    /// Text with variables: `{title}`, `{date}`, `{scale}`, `{crs}`, `{unit}`, `{sources}`, `{number}`.
-    Text {
-        /// The text (several lines with `\n`).
-        text: String,
-        /// Size in points.
-        size_pt: f32,
-        /// Alignment in its box.
-        #[serde(default)]
-        align: Align,
-    },
-}
-
-/// One item on the page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Item {
-    /// Where it is.
-    pub rect: Rect,
-    /// What it is.
-    #[serde(flatten)]
-    pub kind: ItemKind,
-    /// A thin frame around it.
-    #[serde(default)]
-    pub frame: bool,
-    /// Background colour (none: transparent).
-    #[serde(default)]
-    pub background: Option<Rgba>,
-}
-
-/// A layout: a page and its items, drawn in order (later items on top).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Layout {
-    /// Name (the template's name: `A4横版正式`).
-    pub name: String,
-    /// The page.
-    pub page: Page,
-    /// Items, bottom first.
-    pub items: Vec<Item>,
-}
-
-/// Values of the text variables of one export.
-#[derive(Debug, Clone, Default)]
-pub struct Variables {
-    /// 图名.
-    pub title: String,
-    /// 制图日期 (YYYY-MM-DD).
-    pub date: String,
-    /// 制图单位.
-    pub unit: String,
-    /// 数据来源 (files and versions).
-    pub sources: String,
-    /// 图件编号.
-    pub number: String,
-}
-
-/// The elements an official map (正式图) must show, with what satisfies each: (Chinese, English, test).
-pub const OFFICIAL_ELEMENTS: [(&str, &str); 8] = [
-    ("图名", "title"),
-    ("图例", "legend"),
-    ("指北针", "north arrow"),
-    ("比例尺", "scale bar"),
-    ("坐标系", "coordinate system"),
-    ("制图单位", "mapping unit"),
-    ("制图日期", "date"),
-    ("数据来源", "data sources"),
-];
-
-impl Layout {
-    /// The layout's problems before export (pre-flight), in Chinese and English: an element an official map must
-    /// show that is missing, a character of its texts the shipped font cannot draw. Empty when ready.
-    pub fn preflight(&self) -> Vec<String> {
-        let mut out = vec![];
-        let texts: Vec<&str> = self
-            .items
-            .iter()
-            .filter_map(|i| match &i.kind {
-                ItemKind::Text { text, .. } => Some(text.as_str()),
-                _ => None,
-            })
-            .collect();
-        let has = |f: &dyn Fn(&ItemKind) -> bool| self.items.iter().any(|i| f(&i.kind));
-        let text_has = |v: &str| texts.iter().any(|t| t.contains(v));
-        let present = [
-            text_has("{title}"),
-            has(&|k| matches!(k, ItemKind::Legend { .. })),
-            has(&|k| matches!(k, ItemKind::NorthArrow { .. })),
-            has(&|k| matches!(k, ItemKind::ScaleBar { .. })),
-            text_has("{crs}"),
-            text_has("{unit}"),
-            text_has("{date}"),
-            text_has("{sources}"),
-        ];
-        for ((zh, en), ok) in OFFICIAL_ELEMENTS.iter().zip(present) {
-            if !ok {
-                out.push(format!("缺少{zh} / no {en}"));
-            }
-        }
-        if !has(&|k| matches!(k, ItemKind::Map { .. })) {
-            out.push("没有地图框 / no map frame".into());
-        }
-        for t in texts {
-            let missing: String = t
-                .chars()
-                .filter(|c| !c.is_whitespace() && !draw::has_glyph(*c))
-                .collect();
-            if !missing.is_empty() {
-                out.push(format!(
-                    "字体中没有这些字：{missing} / the font has no glyph for: {missing}"
-                ));
-            }
-        }
-        out
-    }
-}
-
-fn item(x: f32, y: f32, w: f32, h: f32, kind: ItemKind) -> Item {
-    Item {
-        rect: Rect { x, y, w, h },
-        kind,
-        frame: false,
-        background: None,
-    }
-}
-
-fn text(x: f32, y: f32, w: f32, h: f32, t: &str, size_pt: f32, align: Align) -> Item {
-    item(
-        x,
-        y,
-        w,
-        h,
-        ItemKind::Text {
-            text: t.into(),
-            size_pt,
-            align,
-        },
-    )
-}
-
-/// A formal layout on `paper`: title on top, the map frame, the legend beside it (landscape) or below it
-/// (portrait), north arrow, scale bar, and the footer (坐标系, 制图单位, 制图日期, 数据来源).
-fn formal(name: &str, paper: Paper, landscape: bool) -> Layout {
-    let page = Page {
-        paper,
-        landscape,
-        margin_mm: 10.0,
-    };
-    let (w, h) = page.size_mm();
-    let m = page.margin_mm;
-    let k = w.min(h) / 210.0; // sizes grow with the paper
-    let title_h = 16.0 * k;
-    let footer_h = 14.0 * k;
-    let mut items = vec![text(
-        m,
-        m,
-        w - 2.0 * m,
-        title_h,
-        "{title}",
-        22.0 * k,
-        Align::Center,
-    )];
-    let top = m + title_h + 2.0;
-    let bottom = h - m - footer_h;
-    let (map, legend) = if landscape {
-        let lw = 52.0 * k;
-        (
-            Rect {
-                x: m,
-                y: top,
-                w: w - 2.0 * m - lw - 4.0,
-                h: bottom - top - 2.0,
-            },
-            Rect {
-                x: w - m - lw,
-                y: top,
-                w: lw,
-                h: bottom - top - 2.0,
-            },
-        )
-    } else {
-        let lh = 48.0 * k;
-        (
-            Rect {
-                x: m,
-                y: top,
-                w: w - 2.0 * m,
-                h: bottom - top - lh - 4.0,
-            },
-            Rect {
-                x: m,
-                y: bottom - lh - 2.0,
-                w: w - 2.0 * m,
-                h: lh,
-            },
-        )
-    };
-    let mut frame = item(map.x, map.y, map.w, map.h, ItemKind::Map { layers: vec![] });
-    frame.frame = true;
-    items.push(frame);
-    let mut lg = item(
-        legend.x,
-        legend.y,
-        legend.w,
-        legend.h,
-        ItemKind::Legend {
-            map: 0,
-            heading: None,
-        },
-    );
-    lg.frame = true;
-    lg.background = Some(Rgba([255, 255, 255, 235]));
-    items.push(lg);
-    let na = 14.0 * k;
-    let mut arrow = item(
-        map.x + map.w - na - 4.0,
-        map.y + 4.0,
-        na,
-        na * 1.4,
-        ItemKind::NorthArrow { map: 0 },
-    );
-    arrow.background = Some(Rgba([255, 255, 255, 200]));
-    items.push(arrow);
-    let mut bar = item(
-        map.x + 4.0,
-        map.y + map.h - 16.0 * k,
-        70.0 * k,
-        12.0 * k,
-        ItemKind::ScaleBar { map: 0 },
-    );
-    bar.background = Some(Rgba([255, 255, 255, 210]));
-    items.push(bar);
-    items.push(text(
-        m,
-        h - m - footer_h + 2.0,
-        (w - 2.0 * m) * 0.5,
-        footer_h,
-        "坐标系：{crs}\n数据来源：{sources}",
-        7.5 * k,
-        Align::Left,
-    ));
-    items.push(text(
-        m + (w - 2.0 * m) * 0.5,
-        h - m - footer_h + 2.0,
-        (w - 2.0 * m) * 0.5,
-        footer_h,
-        "制图单位：{unit}\n制图日期：{date}　图件编号：{number}",
-        7.5 * k,
-        Align::Right,
-    ));
-    Layout {
-        name: name.into(),
-        page,
-        items,
-    }
-}
-
-/// The shipped templates: A4 and A3, landscape and portrait, 正式 (every official element) and 草图 (title, map,
-/// legend, scale bar and north arrow only).
-pub fn presets() -> Vec<Layout> {
+/// The layout's problems before export (pre-flight), in Chinese and English: an element an official map must
+/// show that is missing, a character of its texts the shipped font cannot draw. Empty when ready.
+pub fn preflight(layout: &Layout) -> Vec<String> {
     let mut out = vec![];
-    for (paper, pn) in [(Paper::A4, "A4"), (Paper::A3, "A3")] {
-        for (landscape, on) in [(true, "横版"), (false, "竖版")] {
-            out.push(formal(&format!("{pn}{on}正式"), paper, landscape));
-            let mut draft = formal(&format!("{pn}{on}草图"), paper, landscape);
-            draft.items.retain(|i| {
-                !matches!(&i.kind, ItemKind::Text { text, .. } if text.contains("{unit}") || text.contains("{crs}"))
-            });
-            out.push(draft);
+    let texts: Vec<&str> = layout
+        .items
+        .iter()
+        .filter_map(|i| match &i.kind {
+            ItemKind::Text { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    let has = |f: &dyn Fn(&ItemKind) -> bool| layout.items.iter().any(|i| f(&i.kind));
+    let text_has = |v: &str| texts.iter().any(|t| t.contains(v));
+    let present = [
+        text_has("{title}"),
+        has(&|k| matches!(k, ItemKind::Legend { .. })),
+        has(&|k| matches!(k, ItemKind::NorthArrow { .. })),
+        has(&|k| matches!(k, ItemKind::ScaleBar { .. })),
+        text_has("{crs}"),
+        text_has("{unit}"),
+        text_has("{date}"),
+        text_has("{sources}"),
+    ];
+    for ((zh, en), ok) in OFFICIAL_ELEMENTS.iter().zip(present) {
+        if !ok {
+            out.push(format!("缺少{zh} / no {en}"));
+        }
+    }
+    if !has(&|k| matches!(k, ItemKind::Map { .. })) {
+        out.push("没有地图框 / no map frame".into());
+    }
+    for t in texts {
+        let missing: String = t
+            .chars()
+            .filter(|c| !c.is_whitespace() && !draw::has_glyph(*c))
+            .collect();
+        if !missing.is_empty() {
+            out.push(format!(
+                "字体中没有这些字：{missing} / the font has no glyph for: {missing}"
+            ));
         }
     }
     out
-}
-
-/// The template called `name`: a shipped preset, or a JSON file of [`Layout`].
-pub fn template(name: &str) -> Result<Layout, String> {
-    if let Some(l) = presets().into_iter().find(|l| l.name == name) {
-        return Ok(l);
-    }
-    let p = std::path::Path::new(name);
-    if p.is_file() {
-        let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-        return serde_json::from_str(&text).map_err(|e| {
-            format!(
-                "版式文件无法读取 / the layout file cannot be read: {}: {e}",
-                p.display()
-            )
-        });
-    }
-    let names: Vec<String> = presets().into_iter().map(|l| l.name).collect();
-    Err(format!(
-        "没有版式 {name}；可用：{} / no template {name}; there are: {}",
-        names.join("、"),
-        names.join(", ")
-    ))
 }
 
 #[cfg(test)]
@@ -438,7 +69,7 @@ mod tests {
         let ps = presets();
         assert_eq!(ps.len(), 8);
         for l in &ps {
-            let p = l.preflight();
+            let p = preflight(l);
             if l.name.contains("正式") {
                 assert!(p.is_empty(), "{}: {p:?}", l.name);
             } else {
@@ -463,8 +94,21 @@ mod tests {
     #[test]
     fn preflight_finds_a_missing_glyph() {
         let mut l = presets().remove(0);
-        l.items
-            .push(text(0.0, 0.0, 10.0, 10.0, "𠀀", 10.0, Align::Left));
-        assert!(l.preflight().iter().any(|m| m.contains("𠀀")));
+        l.items.push(Item {
+            rect: Rect {
+                x: 0.0,
+                y: 0.0,
+                w: 10.0,
+                h: 10.0,
+            },
+            kind: ItemKind::Text {
+                text: "𠀀".into(),
+                size_pt: 10.0,
+                align: Align::Left,
+            },
+            frame: false,
+            background: None,
+        });
+        assert!(preflight(&l).iter().any(|m| m.contains("𠀀")));
     }
 }
