@@ -99,6 +99,8 @@ pub struct YituApp {
     pub designer: super::layout::LayoutDesigner,
     /// The project's print layouts.
     pub layouts: Vec<crate::core::model::layout::Layout>,
+    /// The opened project's title (empty: the file's name is used).
+    project_title: String,
     /// Open algorithm dialogs (分析 › the registry's algorithms).
     pub algorithm_dialogs: Vec<super::algorithm::AlgorithmDialog>,
     /// Whether the start panel is shown (until a project or a file opens).
@@ -155,6 +157,7 @@ impl YituApp {
             algorithm_dialogs: Vec::new(),
             designer: Default::default(),
             layouts: Vec::new(),
+            project_title: String::new(),
             start_panel: true,
             saved: None,
             snapshot_pending: false,
@@ -297,6 +300,7 @@ impl YituApp {
                 }
                 self.project_datasets = p.datasets.clone();
                 self.layouts = p.layouts.clone();
+                self.project_title = p.title.clone();
                 if !p.datasets.is_empty() {
                     let ctx = self.ctx.clone();
                     self.data.ensure_datasets(p.datasets.clone(), &ctx);
@@ -325,11 +329,15 @@ impl YituApp {
             zoom: self.map.memory.zoom(),
         });
         Project {
-            title: self
-                .project_path
-                .as_ref()
-                .and_then(|p| p.file_stem())
-                .map(|s| s.to_string_lossy().into())
+            // The opened project's own title, else the file's name.
+            title: Some(self.project_title.clone())
+                .filter(|t| !t.is_empty())
+                .or_else(|| {
+                    self.project_path
+                        .as_ref()
+                        .and_then(|p| p.file_stem())
+                        .map(|s| s.to_string_lossy().into())
+                })
                 .unwrap_or_default(),
             layers: self
                 .layers
@@ -1053,6 +1061,18 @@ impl YituApp {
         };
         if self.designer.vars.title.is_empty() {
             self.designer.vars.title = self.project().title;
+        }
+        if self.designer.vars.sources.is_empty() {
+            let mut files: Vec<String> = self
+                .layers
+                .iter()
+                .filter(|l| l.visible)
+                .filter_map(|l| l.data.source.path.file_name())
+                .map(|n| n.to_string_lossy().to_string())
+                .collect();
+            files.sort();
+            files.dedup();
+            self.designer.vars.sources = files.join("、");
         }
         let first = (!self.designer.open)
             .then(|| self.layouts.first().cloned())
