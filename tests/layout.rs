@@ -198,3 +198,67 @@ fn the_png_and_the_pdf_show_the_same_page() {
     );
     eprintln!("PNG against PDF: {:.3} % far, mean {mean:.2}", far * 100.0);
 }
+
+#[test]
+fn a_template_file_and_a_bad_extent() {
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = dir.path().join("我的版式.json");
+    std::fs::write(
+        &tpl,
+        r#"{"name":"测试版式","page":{"paper":"a4","landscape":false,"margin_mm":12},"items":[
+            {"rect":{"x":12,"y":12,"w":186,"h":20},"type":"text","text":"{title} 专题图","size_pt":18,"align":"center"},
+            {"rect":{"x":12,"y":36,"w":186,"h":200},"type":"map","layers":[]},
+            {"rect":{"x":12,"y":240,"w":90,"h":40},"type":"legend"},
+            {"rect":{"x":110,"y":250,"w":60,"h":12},"type":"scale_bar"},
+            {"rect":{"x":180,"y":240,"w":14,"h":20},"type":"north_arrow"}]}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("t.pdf");
+    let o = yitu(&[
+        "layout",
+        &project(),
+        "--template",
+        tpl.to_str().unwrap(),
+        "--title",
+        "仙游县",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    if let Ok(t) = Command::new("pdftotext").arg(&out).arg("-").output() {
+        let t = String::from_utf8_lossy(&t.stdout).to_string();
+        assert!(t.contains("仙游县 专题图"), "{t}");
+        let info = Command::new("pdfinfo").arg(&out).output().unwrap();
+        assert!(String::from_utf8_lossy(&info.stdout).contains("595.276 x 841.89"));
+    }
+    // A broken template file is said, not replaced by another.
+    std::fs::write(&tpl, "{ not json").unwrap();
+    let o = yitu(&[
+        "layout",
+        &project(),
+        "--template",
+        tpl.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("版式文件无法读取"));
+    // An extent in degrees (not the print CRS's metres), or not finite, is refused before any drawing.
+    let bad = dir.path().join("bad.pdf");
+    for e in ["118.6,25.3,118.8,25.5", "NaN,0,1,1", "0,0,inf,1"] {
+        let o = yitu(&[
+            "layout",
+            &project(),
+            &format!("--extent={e}"),
+            "--out",
+            bad.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{e}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    assert!(!bad.exists());
+}

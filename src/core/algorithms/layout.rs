@@ -76,10 +76,10 @@ impl Algorithm for LayoutExport {
             "template",
             ("版式", "Template"),
             (
-                "内置版式名，或版式 JSON 文件",
-                "A shipped template's name, or a layout JSON file",
+                "内置版式名（A4横版正式、A4横版草图、A4竖版正式、A4竖版草图、A3横版正式、A3横版草图、A3竖版正式、A3竖版草图；yitu layout --list），或版式 JSON 文件",
+                "A shipped template's name (A4横版正式, A4横版草图, A4竖版正式, A4竖版草图, A3横版正式, A3横版草图, A3竖版正式, A3竖版草图; yitu layout --list), or a layout JSON file",
             ),
-            ParamKind::Choice { values: TEMPLATES },
+            ParamKind::Text,
             Some("A4横版正式"),
             false,
         ));
@@ -221,7 +221,23 @@ impl Algorithm for LayoutExport {
         let (layers, title, sources, project_basemap) =
             read_layers(&file, progress).map_err(fail)?;
         let mut data = MapData::new(layers).map_err(fail)?;
-        data.basemap = params.path("basemap").or(project_basemap);
+        data.basemap = match params.path("basemap") {
+            // A basemap named is checked: a broken one is said, not silently left out.
+            Some(b) => {
+                let t = crate::core::io::tiles::MbTiles::open(&b)
+                    .map_err(|e| AlgorithmError::Failed(e.to_string()))?;
+                if !t.info.is_raster() {
+                    return Err(AlgorithmError::Failed(format!(
+                        "底图包不是栅格瓦片（{}）/ the basemap package is not raster tiles ({}): {}",
+                        t.info.format,
+                        t.info.format,
+                        b.display()
+                    )));
+                }
+                Some(b)
+            }
+            None => project_basemap,
+        };
         let scope_label = match (
             params.text("village"),
             params.text("town"),
@@ -237,11 +253,38 @@ impl Algorithm for LayoutExport {
                 name
             }
             (None, None, Some(e)) => {
-                let v: Vec<f64> = e.split(',').filter_map(|x| x.trim().parse().ok()).collect();
-                if v.len() != 4 || v[0] >= v[2] || v[1] >= v[3] {
+                let v: Vec<f64> = e
+                    .split(',')
+                    .filter_map(|x| x.trim().parse().ok())
+                    .filter(|x: &f64| x.is_finite())
+                    .collect();
+                // Finite, in order, and no wider than the Earth (a projected CRS in metres).
+                if v.len() != 4
+                    || v[0] >= v[2]
+                    || v[1] >= v[3]
+                    || v[2] - v[0] > 4.1e7
+                    || v[3] - v[1] > 4.1e7
+                {
                     return Err(bad(
                         "范围应为 minx,miny,maxx,maxy / the extent must be minx,miny,maxx,maxy",
                     ));
+                }
+                let asked = BBox {
+                    min_x: v[0],
+                    min_y: v[1],
+                    max_x: v[2],
+                    max_y: v[3],
+                };
+                let mut all = BBox::EMPTY;
+                for l in data.layers.iter() {
+                    all.union(&l.print.extent());
+                }
+                if !asked.intersects(&all) {
+                    return Err(bad(&format!(
+                        "范围与数据不相交：范围用打印坐标系 {}（米）中的坐标，数据在 {:.0},{:.0},{:.0},{:.0} / the extent misses the data: give it in the print CRS {} (metres); the data lies in {:.0},{:.0},{:.0},{:.0}",
+                        data.crs.label(), all.min_x, all.min_y, all.max_x, all.max_y,
+                        data.crs.label(), all.min_x, all.min_y, all.max_x, all.max_y
+                    )));
                 }
                 data.extent = BBox {
                     min_x: v[0],
@@ -265,8 +308,12 @@ impl Algorithm for LayoutExport {
             sources,
             number: params.string("number").unwrap_or_default(),
         };
+        // A draft (草图) leaves the official elements out on purpose: only its glyph problems are said.
+        let draft = template.name.contains("草图");
         for p in layout::preflight(&template) {
-            progress.note(format!("版式检查 / pre-flight: {p}"));
+            if !draft || p.contains("字体") {
+                progress.note(format!("版式检查 / pre-flight: {p}"));
+            }
         }
         if vars.unit.is_empty() && template.name.contains("正式") {
             progress.note("未填制图单位（--mapping-unit）/ no mapping unit given (--mapping-unit)");
@@ -314,7 +361,7 @@ fn read_layers(
     let mut out: Layers = vec![];
     let mut files = vec![];
     let title;
-    let mut basemap = None;
+    let basemap;
     if file
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("yitu"))
@@ -342,6 +389,8 @@ fn read_layers(
             out.push((l.name.clone(), Arc::new(v), l.style.clone()));
         }
     } else {
+        // A data file lies on the built-in China basemap.
+        basemap = crate::core::io::tiles::bundled_china_package().ok();
         title = file
             .file_stem()
             .map(|s| s.to_string_lossy().to_string())
@@ -380,13 +429,25 @@ fn read_layers(
 /// The extent (print CRS) and name of the village or town with `code` in the layer playing villages.
 fn scope_extent(data: &MapData, code: &str) -> Option<(BBox, String)> {
     use crate::core::analysis::roles::Role;
-    let l = data.layers.iter().find(|l| {
-        let n = l.layer.source.layer.as_str();
-        Role::Villages
-            .aliases()
-            .iter()
-            .any(|a| n.eq_ignore_ascii_case(a))
-    })?;
+    // The layer named as villages, else any polygon layer with village codes (a shapefile named otherwise).
+    let l = data
+        .layers
+        .iter()
+        .find(|l| {
+            let n = l.layer.source.layer.as_str();
+            Role::Villages
+                .aliases()
+                .iter()
+                .any(|a| n.eq_ignore_ascii_case(a))
+        })
+        .or_else(|| {
+            data.layers.iter().find(|l| {
+                l.layer.kind() == crate::core::model::geom::GeomKind::Polygon
+                    && ["ZLDWDM", "CJDM"]
+                        .iter()
+                        .any(|f| l.layer.attrs.field_index(f).is_some())
+            })
+        })?;
     let attrs = &l.layer.attrs;
     let c = ["ZLDWDM", "CJDM", "XZQDM"]
         .iter()
@@ -414,12 +475,18 @@ fn scope_extent(data: &MapData, code: &str) -> Option<(BBox, String)> {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_choice_lists_every_preset() {
-        let names: Vec<String> = crate::core::output::layout::presets()
-            .into_iter()
-            .map(|l| l.name)
-            .collect();
+    fn the_help_names_every_preset() {
+        use crate::core::algorithms::Algorithm;
+        let ps = super::LayoutExport.parameters();
+        let t = ps.iter().find(|p| p.name == "template").unwrap();
         let listed: Vec<&str> = super::TEMPLATES.iter().map(|(n, _, _)| *n).collect();
-        assert_eq!(names, listed);
+        for l in crate::core::output::layout::presets() {
+            assert!(
+                t.help.0.contains(&l.name) && t.help.1.contains(&l.name),
+                "{}",
+                l.name
+            );
+            assert!(listed.contains(&l.name.as_str()), "{}", l.name);
+        }
     }
 }

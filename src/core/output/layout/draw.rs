@@ -44,9 +44,17 @@ pub fn has_glyph(c: char) -> bool {
     crate::core::output::text::font().glyph_id(c).0 != 0
 }
 
-/// Width in mm of `text` at `size_pt`.
+/// The ab_glyph scale (ascent to descent) of a font size given as the em in any unit: PDF sizes are ems, ab_glyph's
+/// `PxScale` is the line height.
+pub fn em_to_scale(em: f32) -> f32 {
+    use ab_glyph::Font;
+    let f = crate::core::output::text::font();
+    em * f.height_unscaled() / f.units_per_em().unwrap_or(1000.0)
+}
+
+/// Width in mm of `text` at `size_pt` (an em of `size_pt` points, as the PDF sets it).
 pub fn text_width_mm(text: &str, size_pt: f32) -> f32 {
-    crate::core::output::text::measure(text, size_pt * MM_PER_PT).0
+    crate::core::output::text::measure(text, em_to_scale(size_pt * MM_PER_PT)).0
 }
 
 /// One layer of a map: its data, style and geometry in the print CRS.
@@ -80,8 +88,7 @@ impl MapData {
     /// true, otherwise the CGCS2000 3-degree Gauss-Krüger zone of its centre. The extent is every layer's.
     pub fn new(layers: Vec<(String, Arc<VectorLayer>, LayerStyle)>) -> Result<MapData, String> {
         let first = layers.first().ok_or("没有可画的图层 / no layer to draw")?;
-        let crs = crate::core::analysis::profile::analysis_crs_of(&first.1.crs, &first.1.geoms)
-            .map_err(|e| format!("{e:#}"))?;
+        let crs = print_crs(&first.1.crs, &first.1.geoms)?;
         let mut out = Vec::new();
         let mut extent = BBox::EMPTY;
         for (name, layer, style) in layers {
@@ -124,6 +131,76 @@ impl MapData {
             basemap: None,
         })
     }
+}
+
+/// The CRS a map of `geoms` (in `crs`) is printed in: a projected CRS of the data's own (a GK zone, UTM, a state
+/// plane in feet…) as it is; geographic or Web Mercator data in the CGCS2000 3-degree Gauss-Krüger zone of its
+/// centre, or, when it spans more than 6° of longitude (a province, the country), in an Albers equal-area conic
+/// fitted to it (standard parallels at 1/6 and 5/6 of its latitudes), so scale bars hold over the whole map.
+pub fn print_crs(crs: &Crs, geoms: &GeometryStore) -> Result<Crs, String> {
+    if crs.is_unknown() {
+        return Err(
+            "图层坐标系未知，无法出图 / the layer has no known CRS: it cannot be printed".into(),
+        );
+    }
+    let mercator = matches!(crs.epsg, Some(3857 | 900913 | 3785));
+    // Metres per unit of a projected CRS (a state plane in US feet is 0.3048…).
+    let metres = crs
+        .spatial_ref()
+        .map(|s| (s.linear_units() - 1.0).abs() < 1e-9)
+        .unwrap_or(true);
+    if !crs.is_geographic() && !mercator && metres {
+        return Ok(crs.clone());
+    }
+    let ext = geoms.extent();
+    let mut corners = [[ext.min_x, ext.min_y], [ext.max_x, ext.max_y]];
+    if mercator {
+        for c in corners.iter_mut() {
+            *c = crate::core::model::crs::mercator_to_lonlat(c[0], c[1]);
+        }
+    } else if !metres
+        || crs
+            .epsg
+            .is_some_and(|c| c != 4326 && c != 4490 && c != 4214 && c != 4610)
+    {
+        Transformer::to_lonlat(crs)?.transform(&mut corners)?;
+    }
+    let (w, s, e, n) = (corners[0][0], corners[0][1], corners[1][0], corners[1][1]);
+    if !(w.is_finite() && s.is_finite() && e.is_finite() && n.is_finite()) {
+        return Err("图层范围无效 / the layer's extent is not valid".into());
+    }
+    if e - w <= 6.0 {
+        let (lon, lat) = ((w + e) / 2.0, (s + n) / 2.0);
+        if (73.5..=136.5).contains(&lon) && (3.0..=54.0).contains(&lat) {
+            // In China: the CGCS2000 3-degree zone of the centre.
+            let zone = ((lon / 3.0).round() as i32).clamp(25, 45);
+            return Ok(Crs::epsg(4513 + (zone - 25) as u32));
+        }
+        // Elsewhere: the WGS 84 UTM zone of the centre.
+        let zone = (((lon + 180.0) / 6.0).floor() as u32).clamp(0, 59) + 1;
+        return Ok(Crs::epsg(if lat >= 0.0 { 32600 } else { 32700 } + zone));
+    }
+    if e - w > 90.0 {
+        // Half the world or more: a plate carrée, where no scale bar is true anyway.
+        let def = format!(
+            "+proj=eqc +lon_0={:.3} +ellps=GRS80 +units=m +no_defs",
+            (w + e) / 2.0
+        );
+        let mut c = Crs::from_definition(&def)
+            .ok_or("无法建立等距圆柱投影 / cannot make the projection")?;
+        c.name = format!("等距圆柱投影 中央经线{:.1}°", (w + e) / 2.0);
+        return Ok(c);
+    }
+    let (lat1, lat2) = (s + (n - s) / 6.0, s + (n - s) * 5.0 / 6.0);
+    let def = format!(
+        "+proj=aea +lat_1={lat1:.3} +lat_2={lat2:.3} +lat_0={:.3} +lon_0={:.3} +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs",
+        (s + n) / 2.0,
+        (w + e) / 2.0
+    );
+    let mut c = Crs::from_definition(&def)
+        .ok_or("无法建立 Albers 投影 / cannot make the Albers projection")?;
+    c.name = format!("Albers 等积圆锥投影 中央经线{:.1}°E", (w + e) / 2.0);
+    Ok(c)
 }
 
 /// A map frame placed on the page: ground-to-paper transform and what it drew.
@@ -265,7 +342,9 @@ pub fn draw_layout(
             }
             ItemKind::NorthArrow { map } => {
                 if let Some(f) = frames.get(*map) {
-                    let angle = north_angle(&data.crs, f.centre).unwrap_or(0.0);
+                    let angle = north_angle(&data.crs, f.centre)
+                        .filter(|a| a.is_finite())
+                        .unwrap_or(0.0);
                     draw_north_arrow(canvas, item.rect, angle);
                 }
             }
@@ -349,7 +428,9 @@ fn draw_map_layer(canvas: &mut dyn Canvas, f: &Frame, l: &MapLayer, s: &StyleInd
             .print
             .rings(feat)
             .map(|r| page_ring(f, r))
-            .filter(|r| r.len() >= 2)
+            // A point is a ring of one coordinate.
+            .filter(|r| r.len() >= if kind == GeomKind::Point { 1 } else { 2 })
+            .filter(|r| r.iter().all(|p| p[0].is_finite() && p[1].is_finite()))
             .collect();
         if rings.is_empty() {
             continue;
@@ -445,7 +526,12 @@ fn draw_legend(
     // Top layers first, as a reader scans the map.
     let mut entries = vec![];
     for (l, drawn) in data.layers.iter().zip(&f.drawn).rev() {
-        entries.extend(legend_entries(l, drawn));
+        let (kind, stroke) = (l.layer.kind(), l.style.stroke);
+        entries.extend(
+            legend_entries(l, drawn)
+                .into_iter()
+                .map(|(label, c)| (label, c, kind, stroke)),
+        );
     }
     if entries.is_empty() {
         return;
@@ -458,7 +544,7 @@ fn draw_legend(
     let widest = |pt: f32| {
         entries
             .iter()
-            .map(|(l, _)| text_width_mm(l, pt))
+            .map(|(l, ..)| text_width_mm(l, pt))
             .fold(0.0f32, f32::max)
     };
     let mut pt = 7.5f32;
@@ -478,13 +564,29 @@ fn draw_legend(
     let row = pt * MM_PER_PT * 1.9;
     let col_w = avail_w / cols as f32;
     let (sw, sh) = (6.0 * pt / 7.5, row * 0.62);
-    for (i, (label, color)) in entries.iter().enumerate() {
+    for (i, (label, color, kind, stroke)) in entries.iter().enumerate() {
         let (c, k) = (i / per_col, i % per_col);
         let x = r.x + pad + c as f32 * col_w;
         let y = top + k as f32 * row;
         let sq = Rect { x, y, w: sw, h: sh };
-        canvas.fill(&[rect_ring(sq)], *color);
-        canvas.stroke(&[rect_ring(sq)], true, Rgba([90, 90, 90, 255]), 0.1);
+        // The glyph says what the layer is: a line, a dot, or an area (outlined in its own outline colour).
+        match kind {
+            GeomKind::Line => canvas.stroke(
+                &[vec![[x, y + sh / 2.0], [x + sw, y + sh / 2.0]]],
+                false,
+                *color,
+                0.6,
+            ),
+            GeomKind::Point => {
+                canvas.fill(&[circle([x + sw / 2.0, y + sh / 2.0], sh * 0.35)], *color)
+            }
+            _ => {
+                if color.0[3] > 0 {
+                    canvas.fill(&[rect_ring(sq)], *color);
+                }
+                canvas.stroke(&[rect_ring(sq)], true, *stroke, 0.25);
+            }
+        }
         let text = fit_text(label, pt, col_w - sw - 3.0);
         canvas.text(x + sw + 1.5, y + sh * 0.85, pt, &text, ink);
     }
@@ -501,7 +603,7 @@ pub fn crs_description(crs: &Crs) -> String {
             ),
             None => format!("{}（EPSG:{code}）", crs.name),
         },
-        None => crs.label(),
+        None => crs.name.clone(),
     }
 }
 

@@ -26,6 +26,9 @@ fn path(rings: &[Vec<[f32; 2]>], closed: bool) -> Option<krilla::geom::Path> {
     for r in rings {
         let mut it = r.iter();
         let Some(first) = it.next() else { continue };
+        if r.iter().any(|p| !(p[0].is_finite() && p[1].is_finite())) {
+            continue;
+        }
         pb.move_to(first[0] * PT_PER_MM, first[1] * PT_PER_MM);
         for p in it {
             pb.line_to(p[0] * PT_PER_MM, p[1] * PT_PER_MM);

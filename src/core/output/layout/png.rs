@@ -87,7 +87,7 @@ impl Canvas for PngCanvas {
 
     fn text(&mut self, x: f32, y: f32, size_pt: f32, text: &str, color: Rgba) {
         use ab_glyph::{Font, PxScale, ScaleFont};
-        let size = size_pt * MM_PER_PT * self.px_per_mm;
+        let size = super::draw::em_to_scale(size_pt * MM_PER_PT * self.px_per_mm);
         let ascent = crate::core::output::text::font()
             .as_scaled(PxScale::from(size))
             .ascent();
