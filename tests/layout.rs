@@ -262,3 +262,22 @@ fn a_template_file_and_a_bad_extent() {
     }
     assert!(!bad.exists());
 }
+
+#[test]
+fn conflicting_scopes_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.pdf");
+    let o = yitu(&[
+        "layout",
+        &project(),
+        "--town",
+        "350322104",
+        "--village",
+        "350322104215",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("only one of"));
+    assert!(!out.exists());
+}

@@ -238,6 +238,14 @@ impl Algorithm for LayoutExport {
             }
             None => project_basemap,
         };
+        let given = [
+            params.text("village"),
+            params.text("town"),
+            params.text("extent"),
+        ];
+        if given.iter().filter(|g| g.is_some()).count() > 1 {
+            return Err(bad("只能给 --village、--town、--extent 中的一个 / give only one of --village, --town and --extent"));
+        }
         let scope_label = match (
             params.text("village"),
             params.text("town"),
@@ -308,6 +316,17 @@ impl Algorithm for LayoutExport {
             sources,
             number: params.string("number").unwrap_or_default(),
         };
+        // Characters of the map's texts the shipped font cannot draw print as boxes: say which.
+        let missing: String = [&vars.title, &vars.unit, &vars.number, &vars.sources]
+            .iter()
+            .flat_map(|t| t.chars())
+            .filter(|c| !c.is_whitespace() && !layout::draw::has_glyph(*c))
+            .collect();
+        if !missing.is_empty() {
+            progress.note(format!(
+                "字体中没有这些字，将显示为方框：{missing} / the font has no glyph for these, they print as boxes: {missing}"
+            ));
+        }
         // A draft (草图) leaves the official elements out on purpose: only its glyph problems are said.
         let draft = template.name.contains("草图");
         for p in layout::preflight(&template) {

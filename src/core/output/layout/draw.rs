@@ -702,9 +702,38 @@ fn draw_north_arrow(canvas: &mut dyn Canvas, r: Rect, angle: f32) {
     );
 }
 
+/// The lines of `text` as drawn in a box `width` mm wide: the size shrinks (to 60 % at most) until the widest line
+/// fits, then lines still too wide are broken between characters. Returns the size and the lines.
+pub fn fit_lines(text: &str, size_pt: f32, width: f32) -> (f32, Vec<String>) {
+    let widest = text
+        .lines()
+        .map(|l| text_width_mm(l, size_pt))
+        .fold(0.0f32, f32::max);
+    let size = if widest > width && widest > 0.0 {
+        (size_pt * width / widest).max(size_pt * 0.6)
+    } else {
+        size_pt
+    };
+    let mut lines = vec![];
+    for line in text.lines() {
+        let mut cur = String::new();
+        for c in line.chars() {
+            cur.push(c);
+            if text_width_mm(&cur, size) > width && cur.chars().count() > 1 {
+                cur.pop();
+                lines.push(std::mem::take(&mut cur));
+                cur.push(c);
+            }
+        }
+        lines.push(cur);
+    }
+    (size, lines)
+}
+
 fn draw_text_box(canvas: &mut dyn Canvas, r: Rect, text: &str, size_pt: f32, align: Align) {
+    let (size_pt, lines) = fit_lines(text, size_pt, r.w);
     let line_h = size_pt * MM_PER_PT * 1.35;
-    for (i, line) in text.lines().enumerate() {
+    for (i, line) in lines.iter().enumerate() {
         let w = text_width_mm(line, size_pt);
         let x = match align {
             Align::Left => r.x,

@@ -111,4 +111,22 @@ mod tests {
         });
         assert!(preflight(&l).iter().any(|m| m.contains("𠀀")));
     }
+
+    #[test]
+    fn long_text_shrinks_then_breaks_to_fit_its_box() {
+        let title =
+            "仙游县鲤南镇二〇二六年度土地利用现状与永久基本农田保护情况汇报用图（征求意见稿）";
+        let (size, lines) = draw::fit_lines(title, 20.0, 120.0);
+        assert!((12.0..20.0).contains(&size), "{size}");
+        assert!(lines.len() > 1);
+        assert_eq!(lines.concat(), title);
+        for l in &lines {
+            assert!(draw::text_width_mm(l, size) <= 120.0 + 0.01, "{l}");
+        }
+        // Short text keeps its size and its line.
+        assert_eq!(
+            draw::fit_lines("图例", 11.0, 40.0),
+            (11.0, vec!["图例".to_string()])
+        );
+    }
 }
