@@ -117,6 +117,8 @@ pub struct YituApp {
     allow_close: bool,
     /// The window has been sized to the screen.
     sized: bool,
+    /// When the title was last brought up to date (egui time, s).
+    title_checked: f64,
 }
 
 impl YituApp {
@@ -165,6 +167,7 @@ impl YituApp {
             confirm_close: false,
             allow_close: false,
             sized: false,
+            title_checked: f64::NEG_INFINITY,
         }
     }
 
@@ -423,6 +426,12 @@ impl YituApp {
     /// The sample county's project, where this build can find it: beside the working folder, the program
     /// (`target/release/yitu` in a checkout, or an installed `share/yitu`), or the source tree it was built from.
     pub fn sample_project() -> Option<PathBuf> {
+        // Looked up once: the start panel asks every frame.
+        static FOUND: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+        FOUND.get_or_init(Self::find_sample_project).clone()
+    }
+
+    fn find_sample_project() -> Option<PathBuf> {
         let rel = Path::new("sample-data").join("xianyou_sample.yitu");
         let mut candidates = vec![rel.clone()];
         if let Ok(exe) = std::env::current_exe() {
@@ -1259,6 +1268,13 @@ impl YituApp {
             self.saved = Some(self.project_state());
             self.snapshot_pending = false;
         }
+        // The title compares the whole project with the saved one (and checks dataset files on disk): at most
+        // twice a second, not every frame on the UI thread.
+        let now = ctx.input(|i| i.time);
+        if now - self.title_checked < 0.5 && !self.title.is_empty() {
+            return self.close_guard(ctx);
+        }
+        self.title_checked = now;
         let title = self.window_title();
         if title != self.title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
@@ -1277,6 +1293,11 @@ impl YituApp {
                 self.sized = true;
             }
         }
+        self.close_guard(ctx);
+    }
+
+    /// Closing with unsaved changes: cancels the close and asks (save, don't save, cancel).
+    fn close_guard(&mut self, ctx: &Context) {
         if ctx.input(|i| i.viewport().close_requested()) && !self.allow_close && self.unsaved() {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             self.confirm_close = true;

@@ -2,7 +2,7 @@
 //! every layer cut to the scope (features copied whole and unchanged), the department tables of its villages, the
 //! offline basemap over the scope and a description. The work is [`crate::core::output::package::package_file`].
 
-use super::village_file::{cache_param, input_param, scope_of, scope_params};
+use super::{cache_param, input_param, scope_of, scope_params};
 use super::{Algorithm, AlgorithmError, Outcome, Param, ParamKind, Params};
 use crate::core::analysis::roles::Role;
 use crate::core::model::progress::Progress;

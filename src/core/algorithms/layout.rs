@@ -2,7 +2,7 @@
 //! or a JSON file — cut to a town, a village or an extent, exported as a vector PDF with selectable Chinese text.
 //! The engine is [`crate::core::output::layout`].
 
-use super::village_file::{cache_param, scope_params, DATA_FILES};
+use super::{cache_param, scope_params};
 use super::{Algorithm, AlgorithmError, Outcome, Param, ParamKind, Params};
 use crate::core::model::geom::BBox;
 use crate::core::model::progress::Progress;
@@ -12,18 +12,6 @@ use std::sync::Arc;
 
 /// The meeting map (`yitu layout`).
 pub struct LayoutExport;
-
-/// The shipped templates' names, for the choice (kept equal to [`layout::presets`] by a test).
-pub const TEMPLATES: &[(&str, &str, &str)] = &[
-    ("A4横版正式", "A4 横版 正式", "A4 landscape, formal"),
-    ("A4横版草图", "A4 横版 草图", "A4 landscape, draft"),
-    ("A4竖版正式", "A4 竖版 正式", "A4 portrait, formal"),
-    ("A4竖版草图", "A4 竖版 草图", "A4 portrait, draft"),
-    ("A3横版正式", "A3 横版 正式", "A3 landscape, formal"),
-    ("A3横版草图", "A3 横版 草图", "A3 landscape, draft"),
-    ("A3竖版正式", "A3 竖版 正式", "A3 portrait, formal"),
-    ("A3竖版草图", "A3 竖版 草图", "A3 portrait, draft"),
-];
 
 fn param(
     name: &'static str,
@@ -66,7 +54,7 @@ impl Algorithm for LayoutExport {
     }
 
     fn parameters(&self) -> Vec<Param> {
-        let mut file = super::village_file::input_param((
+        let mut file = super::input_param((
             "项目（.yitu：按其图层、样式和顺序）或数据文件（各图层用默认样式）",
             "A project (.yitu: its layers, styles and order) or a data file (every layer in its default style)",
         ));
@@ -176,7 +164,6 @@ impl Algorithm for LayoutExport {
             ),
             cache_param(),
         ]);
-        let _ = DATA_FILES;
         ps
     }
 
@@ -498,14 +485,12 @@ mod tests {
         use crate::core::algorithms::Algorithm;
         let ps = super::LayoutExport.parameters();
         let t = ps.iter().find(|p| p.name == "template").unwrap();
-        let listed: Vec<&str> = super::TEMPLATES.iter().map(|(n, _, _)| *n).collect();
         for l in crate::core::output::layout::presets() {
             assert!(
                 t.help.0.contains(&l.name) && t.help.1.contains(&l.name),
                 "{}",
                 l.name
             );
-            assert!(listed.contains(&l.name.as_str()), "{}", l.name);
         }
     }
 }

@@ -2,7 +2,10 @@
 //! indicators, ranks, flags) of a data file or project, as JSON, CSV, XLSX or a PDF report / atlas. The computing is
 //! [`crate::core::analysis::profile::profile`]; the documents are [`crate::core::output::report`].
 
-use super::{Algorithm, AlgorithmError, Outcome, Param, ParamKind, Params};
+use super::{
+    cache_param, input_param, scope_of, scope_params, Algorithm, AlgorithmError, Outcome, Param,
+    ParamKind, Params,
+};
 use crate::core::analysis::profile::{self, ProfileOptions, Scope};
 use crate::core::analysis::roles::Role;
 use crate::core::model::progress::Progress;
@@ -12,76 +15,6 @@ use std::path::PathBuf;
 
 /// The village file (`yitu profile`).
 pub struct VillageFile;
-
-/// Files an analysis reads: data files and projects.
-pub const DATA_FILES: &[&str] = &[
-    "gpkg", "yitu", "shp", "geojson", "json", "gdb", "kml", "zip",
-];
-
-/// The scope parameters shared by the village file and the data package: `village`, `town`, `all`.
-pub fn scope_params() -> Vec<Param> {
-    vec![
-        Param {
-            name: "village",
-            label: ("村", "Village"),
-            help: ("一个村（12 位代码）", "One village (12-digit code)"),
-            kind: ParamKind::Code { digits: 12 },
-            required: false,
-            default: None,
-            positional: false,
-            advanced: false,
-        },
-        Param {
-            name: "town",
-            label: ("乡镇", "Town"),
-            help: (
-                "一个乡镇的各村（9 位代码）",
-                "The villages of one town (9-digit code)",
-            ),
-            kind: ParamKind::Code { digits: 9 },
-            required: false,
-            default: None,
-            positional: false,
-            advanced: false,
-        },
-        Param {
-            name: "all",
-            label: ("全县", "Whole county"),
-            help: ("全部村", "Every village (the whole county)"),
-            kind: ParamKind::Flag,
-            required: false,
-            default: None,
-            positional: false,
-            advanced: false,
-        },
-    ]
-}
-
-/// The scope a run's `village`, `town` and `all` give; the CLI's message when none is given.
-pub fn scope_of(params: &Params) -> Result<Scope, AlgorithmError> {
-    let given = [
-        params.text("village").is_some(),
-        params.text("town").is_some(),
-        params.flag("all"),
-    ];
-    if given.iter().filter(|g| **g).count() > 1 {
-        return Err(AlgorithmError::BadParameters(
-            "只能给 --village、--town、--all 中的一个（范围互相矛盾）/ give only one of --village, --town and --all (the scopes contradict each other)".into(),
-        ));
-    }
-    match (
-        params.string("village"),
-        params.string("town"),
-        params.flag("all"),
-    ) {
-        (Some(v), _, _) => Ok(Scope::Village(v)),
-        (None, Some(t), _) => Ok(Scope::Town(t)),
-        (None, None, true) => Ok(Scope::County),
-        _ => Err(AlgorithmError::BadParameters(
-            "需要 --village、--town 或 --all / give --village, --town or --all".into(),
-        )),
-    }
-}
 
 /// The parameter of the layer playing `role` (named by [`Role::flag`]).
 fn role_param(role: Role) -> Param {
@@ -100,41 +33,6 @@ fn role_param(role: Role) -> Param {
         label: role.label(),
         help,
         kind: ParamKind::Layer { role },
-        required: false,
-        default: None,
-        positional: false,
-        advanced: true,
-    }
-}
-
-/// The input parameter `file` (positional, required): a data file or a project; `help` says what each gives.
-pub fn input_param(help: (&'static str, &'static str)) -> Param {
-    Param {
-        name: "file",
-        label: ("数据文件或项目", "Data file or project"),
-        help,
-        kind: ParamKind::InputFile {
-            extensions: DATA_FILES,
-        },
-        required: true,
-        default: None,
-        positional: true,
-        advanced: false,
-    }
-}
-
-/// The `cache` parameter.
-pub fn cache_param() -> Param {
-    Param {
-        name: "cache",
-        label: ("部门数据缓存", "Data cache"),
-        help: (
-            "缓存数据库（默认：用户设置目录下的 cache.sqlite）",
-            "The cache database (default: cache.sqlite in the user's settings folder)",
-        ),
-        kind: ParamKind::InputFile {
-            extensions: &["sqlite"],
-        },
         required: false,
         default: None,
         positional: false,
