@@ -138,6 +138,78 @@ fn templates_are_listed_and_a_failed_export_leaves_nothing() {
 
 /// The PNG and the PDF of one layout show the same page: the PDF rendered by poppler at the PNG's resolution
 /// differs from YiTu's PNG only by anti-aliasing (a tolerance on the pixels).
+/// The share of pixels of `a` that differ from `b` by more than 64 in a channel, and the mean difference, over
+/// `a`'s size.
+fn difference(a: &image::RgbImage, b: &image::RgbImage) -> (f64, f64) {
+    let (mut far, mut sum) = (0usize, 0u64);
+    for y in 0..a.height() {
+        for x in 0..a.width() {
+            let (p, q) = (a.get_pixel(x, y), b.get_pixel(x, y));
+            let d = (0..3).map(|k| p.0[k].abs_diff(q.0[k])).max().unwrap();
+            sum += d as u64;
+            if d > 64 {
+                far += 1;
+            }
+        }
+    }
+    let n = a.width() as f64 * a.height() as f64;
+    (far as f64 / n, sum as f64 / n)
+}
+
+#[test]
+fn the_svg_renders_to_the_same_page_as_the_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let (svg, png) = (dir.path().join("m.svg"), dir.path().join("m.png"));
+    for out in [&svg, &png] {
+        let o = yitu(&[
+            "layout",
+            &project(),
+            "--town",
+            "350322104",
+            "--dpi",
+            "150",
+            "--title",
+            "鲤南镇土地利用现状图 <草稿> & 汇报",
+            "--mapping-unit",
+            "仙游县自然资源局",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let text = std::fs::read_to_string(&svg).unwrap();
+    // Text is text (escaped), each map layer a named group.
+    assert!(text.contains(">鲤南镇土地利用现状图 &lt;草稿&gt; &amp; 汇报</text>"));
+    assert!(text.contains("<title>鲤南镇土地利用现状图 &lt;草稿&gt; &amp; 汇报</title>"));
+    assert!(text.contains("inkscape:label=\"图例\""));
+    assert!(text.matches("inkscape:groupmode=\"layer\"").count() >= 8);
+    // Rendered by resvg with the shipped font.
+    let mut opt = resvg::usvg::Options::default();
+    opt.fontdb_mut()
+        .load_font_file(common::root().join("assets/fonts/wqy-microhei.ttc"))
+        .unwrap();
+    let tree = resvg::usvg::Tree::from_str(&text, &opt).expect("the SVG parses");
+    let (w, h) = (1754u32, 1240u32);
+    let mut pm = resvg::tiny_skia::Pixmap::new(w, h).unwrap();
+    let size = tree.size();
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::from_scale(w as f32 / size.width(), w as f32 / size.width()),
+        &mut pm.as_mut(),
+    );
+    let b = image::RgbaImage::from_raw(w, h, pm.data().to_vec()).unwrap();
+    let b = image::DynamicImage::ImageRgba8(b).to_rgb8();
+    let a = image::open(&png).unwrap().to_rgb8();
+    assert_eq!(a.dimensions(), (w, h));
+    let (far, mean) = difference(&a, &b);
+    assert!(
+        far < 0.03 && mean < 6.0,
+        "{:.2} % of pixels differ by more than 64, mean difference {mean:.2}",
+        far * 100.0
+    );
+    eprintln!("PNG against SVG: {:.3} % far, mean {mean:.2}", far * 100.0);
+}
+
 #[test]
 fn the_png_and_the_pdf_show_the_same_page() {
     let dir = tempfile::tempdir().unwrap();
@@ -178,19 +250,7 @@ fn the_png_and_the_pdf_show_the_same_page() {
         "{:?}",
         b.dimensions()
     );
-    let (mut far, mut sum) = (0usize, 0u64);
-    for y in 0..1240 {
-        for x in 0..1754 {
-            let (p, q) = (a.get_pixel(x, y), b.get_pixel(x, y));
-            let d = (0..3).map(|k| p.0[k].abs_diff(q.0[k])).max().unwrap();
-            sum += d as u64;
-            if d > 64 {
-                far += 1;
-            }
-        }
-    }
-    let n = 1754.0 * 1240.0;
-    let (far, mean) = (far as f64 / n, sum as f64 / n);
+    let (far, mean) = difference(&a, &b);
     assert!(
         far < 0.03 && mean < 6.0,
         "{:.2} % of pixels differ by more than 64, mean difference {mean:.2}",

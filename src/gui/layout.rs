@@ -55,6 +55,39 @@ pub struct LayoutDesigner {
     dirty: bool,
     drag: Option<Drag>,
     export_job: Option<Job<Result<String, String>>>,
+    /// The format the export button writes.
+    pub export_format: ExportFormat,
+    /// Resolution of a PNG export, dpi.
+    pub export_dpi: u32,
+}
+
+/// What the designer exports to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// Vector PDF.
+    Pdf,
+    /// SVG.
+    Svg,
+    /// PNG at a chosen dpi.
+    Png,
+}
+
+impl ExportFormat {
+    fn label(self) -> &'static str {
+        match self {
+            ExportFormat::Pdf => "PDF",
+            ExportFormat::Svg => "SVG",
+            ExportFormat::Png => "PNG",
+        }
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Pdf => "pdf",
+            ExportFormat::Svg => "svg",
+            ExportFormat::Png => "png",
+        }
+    }
 }
 
 impl Default for LayoutDesigner {
@@ -75,6 +108,8 @@ impl Default for LayoutDesigner {
             dirty: true,
             drag: None,
             export_job: None,
+            export_format: ExportFormat::Pdf,
+            export_dpi: 300,
         }
     }
 }
@@ -268,21 +303,30 @@ impl LayoutDesigner {
         }
     }
 
-    /// Exports the layout as it is shown to `out` (PDF, or PNG at 300 dpi) in the background.
+    /// Exports the layout as it is shown to `out` in the background: by its extension a PNG (at the chosen dpi),
+    /// an SVG or, for anything else, a PDF.
     pub fn export(&mut self, out: PathBuf, ctx: &egui::Context, lang: Lang) {
         let Some(d) = self.data.clone() else { return };
+        let dpi = self.export_dpi;
         let (layout, vars) = (self.layout.clone(), self.vars.clone());
         self.export_job = Some(Job::spawn(
             lang.tr("导出", "Exporting").into(),
             ctx,
             move |_| {
-                let png = out
+                let ext = out
                     .extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("png"));
-                if png {
-                    layout::png::write_layout_png(&layout, &d, &vars, 300.0, &out)?;
-                } else {
-                    layout::pdf::write_layout_pdf(&layout, &d, &vars, &out)?;
+                    .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                    .unwrap_or_default();
+                match ext.as_str() {
+                    "png" => {
+                        layout::png::write_layout_png(&layout, &d, &vars, dpi as f32, &out)?;
+                    }
+                    "svg" => {
+                        layout::svg::write_layout_svg(&layout, &d, &vars, &out)?;
+                    }
+                    _ => {
+                        layout::pdf::write_layout_pdf(&layout, &d, &vars, &out)?;
+                    }
                 }
                 Ok(format!("→ {}", out.display()))
             },
@@ -421,38 +465,38 @@ impl LayoutDesigner {
                 }
             }
             let ready = self.data.is_some() && self.export_job.is_none();
-            if ui
-                .add_enabled(
-                    ready,
-                    egui::Button::new(lang.tr("导出 PDF…", "Export PDF…")),
-                )
-                .clicked()
-            {
-                if let Some(p) = rfd::FileDialog::new()
-                    .add_filter("PDF", &["pdf"])
-                    .set_file_name(format!(
-                        "{}.pdf",
-                        if self.vars.title.trim().is_empty() {
-                            "汇报用图"
-                        } else {
-                            self.vars.title.trim()
+            egui::ComboBox::from_id_salt("layout-export-format")
+                .selected_text(self.export_format.label())
+                .show_ui(ui, |ui| {
+                    for f in [ExportFormat::Pdf, ExportFormat::Svg, ExportFormat::Png] {
+                        ui.selectable_value(&mut self.export_format, f, f.label());
+                    }
+                });
+            if self.export_format == ExportFormat::Png {
+                egui::ComboBox::from_id_salt("layout-export-dpi")
+                    .selected_text(format!("{} dpi", self.export_dpi))
+                    .show_ui(ui, |ui| {
+                        for d in [150u32, 300, 600] {
+                            ui.selectable_value(&mut self.export_dpi, d, format!("{d} dpi"));
                         }
-                    ))
-                    .save_file()
-                {
-                    let ctx = ui.ctx().clone();
-                    self.export(p, &ctx, lang);
-                }
+                    });
+                // The pixel size before export; a page too large to write is refused there.
+                let (w, h) = layout::png::pixel_size(&self.layout, self.export_dpi as f32);
+                ui.label(format!("{w} × {h} {}", lang.tr("像素", "px")));
             }
             if ui
-                .add_enabled(
-                    ready,
-                    egui::Button::new(lang.tr("导出 PNG…", "Export PNG…")),
-                )
+                .add_enabled(ready, egui::Button::new(lang.tr("导出…", "Export…")))
                 .clicked()
             {
+                let ext = self.export_format.extension();
+                let name = if self.vars.title.trim().is_empty() {
+                    "汇报用图"
+                } else {
+                    self.vars.title.trim()
+                };
                 if let Some(p) = rfd::FileDialog::new()
-                    .add_filter("PNG", &["png"])
+                    .add_filter(self.export_format.label(), &[ext])
+                    .set_file_name(format!("{name}.{ext}"))
                     .save_file()
                 {
                     let ctx = ui.ctx().clone();

@@ -88,11 +88,11 @@ impl Algorithm for LayoutExport {
                 "out",
                 ("输出文件", "Output file"),
                 (
-                    "要写出的 PDF（矢量）或 PNG",
-                    "The PDF (vector) or PNG to write",
+                    "要写出的 PDF（矢量）、SVG 或 PNG",
+                    "The PDF (vector), SVG or PNG to write",
                 ),
                 ParamKind::OutputFile {
-                    extensions: &["pdf", "png"],
+                    extensions: &["pdf", "svg", "png"],
                 },
                 None,
                 false,
@@ -191,9 +191,9 @@ impl Algorithm for LayoutExport {
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
-        if ext != "pdf" && ext != "png" {
+        if !["pdf", "svg", "png"].contains(&ext.as_str()) {
             return Err(bad(
-                "只能导出 PDF 或 PNG（SVG 尚未完成）/ PDF or PNG only (SVG is not done yet)",
+                "只能导出 PDF、SVG 或 PNG（按 --out 的扩展名）/ PDF, SVG or PNG only (by the extension of --out)",
             ));
         }
         let dpi: f32 = params
@@ -329,6 +329,9 @@ impl Algorithm for LayoutExport {
             progress.note(format!("{w} × {h} 像素 / pixels ({dpi} dpi)"));
             progress.stage("导出 PNG / writing the PNG", 0);
             layout::png::write_layout_png(&template, &data, &vars, dpi, &out).map_err(fail)?
+        } else if ext == "svg" {
+            progress.stage("导出 SVG / writing the SVG", 0);
+            layout::svg::write_layout_svg(&template, &data, &vars, &out).map_err(fail)?
         } else {
             progress.stage("导出 PDF / writing the PDF", 0);
             layout::pdf::write_layout_pdf(&template, &data, &vars, &out).map_err(fail)?

@@ -26,6 +26,11 @@ pub trait Canvas {
     fn stroke(&mut self, rings: &[Vec<[f32; 2]>], closed: bool, color: Rgba, width_mm: f32);
     /// Writes one line of text with its baseline starting at `(x, y)`.
     fn text(&mut self, x: f32, y: f32, size_pt: f32, text: &str, color: Rgba);
+    /// Text over a halo of `halo` (labels on a map). By default without the halo.
+    fn text_halo(&mut self, x: f32, y: f32, size_pt: f32, text: &str, color: Rgba, halo: Rgba) {
+        let _ = halo;
+        self.text(x, y, size_pt, text, color);
+    }
     /// Draws RGBA pixels (`w × h`, straight alpha) stretched over `rect`.
     fn image(&mut self, rect: Rect, rgba: &[u8], w: u32, h: u32);
     /// The resolution images are made at for this canvas, dpi.
@@ -36,6 +41,16 @@ pub trait Canvas {
     fn push_clip(&mut self, rect: Rect);
     /// Ends the last clip.
     fn pop_clip(&mut self);
+    /// Starts a named group (a map layer, an item): SVG groups; nothing elsewhere.
+    fn begin_group(&mut self, name: &str) {
+        let _ = name;
+    }
+    /// Ends the last group.
+    fn end_group(&mut self) {}
+    /// Draws a photograph (basemap imagery, opaque): as [`Canvas::image`], or JPEG where the canvas stores images.
+    fn photo(&mut self, rect: Rect, rgba: &[u8], w: u32, h: u32) {
+        self.image(rect, rgba, w, h);
+    }
 }
 
 /// Whether the shipped font draws `c`.
@@ -303,6 +318,7 @@ pub fn draw_layout(
         .unwrap_or_default();
     let mut map_i = 0;
     for item in &layout.items {
+        canvas.begin_group(item_name(&item.kind));
         if let Some(bg) = item.background {
             canvas.fill(&[rect_ring(item.rect)], bg);
         }
@@ -320,12 +336,16 @@ pub fn draw_layout(
                     if let Some((px, w, h)) =
                         super::basemap::frame_image(&tiles, &data.crs, f, dpi, 0.85)
                     {
-                        canvas.image(item.rect, &px, w, h);
+                        canvas.begin_group("底图");
+                        canvas.photo(item.rect, &px, w, h);
+                        canvas.end_group();
                     }
                 }
                 for (li, l) in data.layers.iter().enumerate() {
                     if layers.is_empty() || layers.contains(&l.name) {
+                        canvas.begin_group(&l.name);
                         draw_map_layer(canvas, f, l, &styles[li]);
+                        canvas.end_group();
                     }
                 }
                 canvas.pop_clip();
@@ -367,8 +387,20 @@ pub fn draw_layout(
         if item.frame {
             canvas.stroke(&[rect_ring(item.rect)], true, Rgba([40, 40, 40, 255]), 0.3);
         }
+        canvas.end_group();
     }
     Drawn { frames }
+}
+
+/// The name of an item's group (SVG layers).
+fn item_name(kind: &ItemKind) -> &'static str {
+    match kind {
+        ItemKind::Map { .. } => "地图",
+        ItemKind::Legend { .. } => "图例",
+        ItemKind::ScaleBar { .. } => "比例尺",
+        ItemKind::NorthArrow { .. } => "指北针",
+        ItemKind::Text { .. } => "文字",
+    }
 }
 
 fn rect_ring(r: Rect) -> Vec<[f32; 2]> {

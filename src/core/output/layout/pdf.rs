@@ -47,6 +47,22 @@ fn paint(c: Rgba) -> (krilla::paint::Paint, NormalizedF32) {
     )
 }
 
+impl PdfCanvas<'_, '_> {
+    /// Draws `img` stretched over `r`.
+    fn place(&mut self, r: Rect, img: krilla::image::Image) {
+        let Some(size) = krilla::geom::Size::from_wh(r.w * PT_PER_MM, r.h * PT_PER_MM) else {
+            return;
+        };
+        self.surface
+            .push_transform(&krilla::geom::Transform::from_translate(
+                r.x * PT_PER_MM,
+                r.y * PT_PER_MM,
+            ));
+        self.surface.draw_image(img, size);
+        self.surface.pop();
+    }
+}
+
 impl Canvas for PdfCanvas<'_, '_> {
     fn fill(&mut self, rings: &[Vec<[f32; 2]>], color: Rgba) {
         let Some(p) = path(rings, true) else { return };
@@ -97,18 +113,65 @@ impl Canvas for PdfCanvas<'_, '_> {
         );
     }
 
+    fn text_halo(&mut self, x: f32, y: f32, size_pt: f32, text: &str, color: Rgba, halo: Rgba) {
+        if text.is_empty() {
+            return;
+        }
+        // The halo: the text stroked in the halo colour under the text itself.
+        let (paint, opacity) = paint(halo);
+        self.surface.set_fill(Some(Fill {
+            paint: paint.clone(),
+            opacity,
+            rule: FillRule::NonZero,
+        }));
+        self.surface.set_stroke(Some(Stroke {
+            paint,
+            opacity,
+            width: (size_pt * 0.25).max(0.5),
+            line_join: LineJoin::Round,
+            ..Default::default()
+        }));
+        self.surface.draw_text(
+            Point::from_xy(x * PT_PER_MM, y * PT_PER_MM),
+            self.font.clone(),
+            size_pt,
+            text,
+            false,
+            TextDirection::Auto,
+        );
+        self.surface.set_stroke(None);
+        self.text(x, y, size_pt, text, color);
+    }
+
+    fn photo(&mut self, r: Rect, rgba: &[u8], w: u32, h: u32) {
+        // Imagery as JPEG (a tenth of the lossless size); images with transparency stay lossless.
+        if rgba.chunks_exact(4).any(|p| p[3] != 255) {
+            return self.image(r, rgba, w, h);
+        }
+        let rgb: Vec<u8> = rgba
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect();
+        let mut jpeg = Vec::new();
+        let encoded = image::ImageEncoder::write_image(
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85),
+            &rgb,
+            w,
+            h,
+            image::ExtendedColorType::Rgb8,
+        );
+        match encoded
+            .ok()
+            .and_then(|_| krilla::image::Image::from_jpeg(jpeg.into(), true).ok())
+        {
+            Some(img) => self.place(r, img),
+            None => self.image(r, rgba, w, h),
+        }
+    }
+
     fn image(&mut self, r: Rect, rgba: &[u8], w: u32, h: u32) {
         let img = krilla::image::Image::from_rgba8(rgba.to_vec(), w, h);
-        let Some(size) = krilla::geom::Size::from_wh(r.w * PT_PER_MM, r.h * PT_PER_MM) else {
-            return;
-        };
-        self.surface
-            .push_transform(&krilla::geom::Transform::from_translate(
-                r.x * PT_PER_MM,
-                r.y * PT_PER_MM,
-            ));
-        self.surface.draw_image(img, size);
-        self.surface.pop();
+        self.place(r, img);
     }
 
     fn push_clip(&mut self, r: Rect) {

@@ -44,6 +44,33 @@ impl PngCanvas {
         pb.finish()
     }
 
+    /// Text with its baseline at `(x, y)` mm, with an optional halo.
+    fn draw_text(
+        &mut self,
+        x: f32,
+        y: f32,
+        size_pt: f32,
+        text: &str,
+        color: Rgba,
+        halo: Option<Rgba>,
+    ) {
+        use ab_glyph::{Font, PxScale, ScaleFont};
+        let size = super::draw::em_to_scale(size_pt * MM_PER_PT * self.px_per_mm);
+        let ascent = crate::core::output::text::font()
+            .as_scaled(PxScale::from(size))
+            .ascent();
+        let (px, py) = (x * self.px_per_mm, y * self.px_per_mm - ascent);
+        crate::core::output::text::draw(
+            &mut self.pm,
+            text,
+            px,
+            py,
+            size,
+            color.0,
+            halo.map(|h| h.0),
+        );
+    }
+
     fn paint(c: Rgba) -> Paint<'static> {
         let mut p = Paint::default();
         p.set_color_rgba8(c.0[0], c.0[1], c.0[2], c.0[3]);
@@ -86,13 +113,11 @@ impl Canvas for PngCanvas {
     }
 
     fn text(&mut self, x: f32, y: f32, size_pt: f32, text: &str, color: Rgba) {
-        use ab_glyph::{Font, PxScale, ScaleFont};
-        let size = super::draw::em_to_scale(size_pt * MM_PER_PT * self.px_per_mm);
-        let ascent = crate::core::output::text::font()
-            .as_scaled(PxScale::from(size))
-            .ascent();
-        let (px, py) = (x * self.px_per_mm, y * self.px_per_mm - ascent);
-        crate::core::output::text::draw(&mut self.pm, text, px, py, size, color.0, None);
+        self.draw_text(x, y, size_pt, text, color, None);
+    }
+
+    fn text_halo(&mut self, x: f32, y: f32, size_pt: f32, text: &str, color: Rgba, halo: Rgba) {
+        self.draw_text(x, y, size_pt, text, color, Some(halo));
     }
 
     fn image(&mut self, r: Rect, rgba: &[u8], w: u32, h: u32) {
