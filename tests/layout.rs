@@ -126,14 +126,16 @@ fn templates_are_listed_and_a_failed_export_leaves_nothing() {
         0,
         "no temporary file left"
     );
-    // Formats not done yet are refused, not written wrongly.
+    // Other formats are refused by name before anything is read.
     let o = yitu(&[
         "layout",
         &project(),
         "--out",
-        dir.path().join("x.svg").to_str().unwrap(),
+        dir.path().join("x.tiff").to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("SVG"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
 /// The PNG and the PDF of one layout show the same page: the PDF rendered by poppler at the PNG's resolution

@@ -839,7 +839,7 @@ impl ProfileUi {
             .tr("导出村档案 PDF", "Exporting village reports")
             .to_string();
         self.spawn(label, ctx, move |p| {
-            let maps = report::ReportMaps::from_layers(villages, parcels, basemap.as_deref());
+            let maps = report::ReportMaps::from_layers(villages, parcels, basemap.as_deref())?;
             let output = report::AtlasOutput::Bound(out.clone());
             let r = report::atlas(&maps, &all, &scope, unit, &output, p)
                 .map_err(|e| format!("{e:#}"))?;

@@ -1,10 +1,14 @@
 //! Charts of a village's file, drawn with plotters into RGB images: the same pictures go into the
 //! PDF report and the app's profile panel. Text uses the shipped CJK font.
 
+use super::layout::draw::{em_to_scale, Canvas, MM_PER_PT};
+use super::layout::Rect;
 use crate::core::analysis::profile::{Profiles, VillageProfile, MU_PER_HA, RANKED};
 use crate::core::model::landuse;
+use crate::core::model::style::Rgba;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters_backend::{BackendColor, BackendCoord, BackendTextStyle, DrawingErrorKind};
 
 /// An RGB image (`width × height × 3` bytes).
 pub struct Chart {
@@ -56,98 +60,349 @@ fn register_font() {
 /// One bar: label, value, colour.
 pub type Bar = (String, f64, RGBColor);
 
-/// A horizontal bar chart with labels at the left and values at the bar ends. `reference`
-/// draws a dashed vertical line (e.g. 100 % of the town average).
+/// How the values of a bar chart are written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ValueFormat {
+    /// Areas in a unit: one decimal below 100, 万 above 10 000.
+    Area(AreaUnit),
+    /// Percentages without decimals.
+    Percent,
+}
+
+/// A horizontal bar chart with labels at the left and values at the bar ends; `reference` draws a vertical
+/// line (e.g. 100 % of the town average). Drawn into an RGB image ([`BarChart::rgb`], the app's panel) or onto a
+/// layout [`Canvas`] as vector paths and text ([`BarChart::draw`], the report).
+pub struct BarChart {
+    /// Caption.
+    pub title: String,
+    /// Bars, top first.
+    pub bars: Vec<Bar>,
+    /// How values are written.
+    pub format: ValueFormat,
+    /// A reference value drawn as a vertical line.
+    pub reference: Option<f64>,
+}
+
+impl BarChart {
+    fn value(&self, v: f64) -> String {
+        match self.format {
+            ValueFormat::Area(unit) => area_fmt(unit)(v),
+            ValueFormat::Percent => format!("{v:.0}%"),
+        }
+    }
+
+    /// The chart as a `width × height` RGB image.
+    pub fn rgb(&self, width: u32, height: u32) -> Chart {
+        register_font();
+        let mut rgb = vec![255u8; (width * height * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+            plot(&root, self, width, height);
+            let _ = root.present();
+        }
+        Chart { width, height, rgb }
+    }
+
+    /// Draws the chart over `rect` (mm) of `canvas`, laid out as the `width × height` image would be.
+    pub fn draw(&self, canvas: &mut dyn Canvas, rect: Rect, width: u32, height: u32) {
+        register_font();
+        let backend = CanvasBackend {
+            canvas,
+            rect,
+            size: (width.max(1), height.max(1)),
+        };
+        let root = backend.into_drawing_area();
+        plot(&root, self, width, height);
+    }
+}
+
+/// Draws `c` on `root` (`width × height` pixels).
+fn plot<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    c: &BarChart,
+    width: u32,
+    height: u32,
+) {
+    let _ = root.fill(&WHITE);
+    let s = (width as f64 / 480.0)
+        .min(height as f64 / 320.0)
+        .clamp(0.7, 2.5);
+    let font = |px: f64| (FAMILY, (px * s) as u32);
+    if c.bars.iter().all(|b| b.1 <= 0.0) {
+        // Nothing to compare (a village without farmland): say so instead of an empty axis.
+        let centre = |dy: f64| (width as i32 / 2, (height as f64 / 2.0 + dy * s) as i32);
+        let style =
+            |px| TextStyle::from(font(px).into_font()).pos(Pos::new(HPos::Center, VPos::Center));
+        let _ = root.draw(&Text::new(c.title.clone(), centre(-16.0), style(18.0)));
+        let _ = root.draw(&Text::new(
+            "（均为 0，无可比较的数据）".to_string(),
+            centre(14.0),
+            style(14.0).color(&RGBColor(110, 110, 110)),
+        ));
+        let _ = root.present();
+        return;
+    }
+    let max = c
+        .bars
+        .iter()
+        .map(|b| b.1)
+        .chain(c.reference)
+        .fold(0.0f64, f64::max)
+        .max(1e-9)
+        * 1.25;
+    let n = c.bars.len().max(1);
+    let label_w = (width as f64 * 0.30) as u32;
+    let built = ChartBuilder::on(root)
+        .caption(&c.title, font(18.0))
+        .margin((8.0 * s) as u32)
+        .y_label_area_size(label_w)
+        .x_label_area_size((18.0 * s) as u32)
+        .build_cartesian_2d(0f64..max, -0.5f64..(n as f64 - 0.5));
+    if let Ok(mut chart) = built {
+        let _ = chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .disable_y_axis()
+            .x_labels(5)
+            .x_label_formatter(&|v| c.value(*v))
+            .label_style(font(12.5))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw();
+        let _ = chart.draw_series(c.bars.iter().enumerate().map(|(i, (_, v, c))| {
+            let y = (n - 1 - i) as f64;
+            Rectangle::new([(0.0, y - 0.36), (v.max(0.0), y + 0.36)], c.filled())
+        }));
+        if let Some(r) = c.reference {
+            let _ = chart.draw_series(std::iter::once(PathElement::new(
+                vec![(r, -0.5), (r, n as f64 - 0.5)],
+                plotters::style::Color::stroke_width(&RGBColor(200, 40, 40), 2),
+            )));
+        }
+        for (i, (label, v, _)) in c.bars.iter().enumerate() {
+            let y = (n - 1 - i) as f64;
+            let (px, py) = chart.backend_coord(&(0.0, y));
+            let (vx, _) = chart.backend_coord(&(v.max(0.0), y));
+            let _ = root.draw(&Text::new(
+                label.clone(),
+                (px - (6.0 * s) as i32, py),
+                TextStyle::from(font(14.0).into_font()).pos(Pos::new(HPos::Right, VPos::Center)),
+            ));
+            let _ = root.draw(&Text::new(
+                c.value(*v),
+                (vx + (4.0 * s) as i32, py),
+                TextStyle::from(font(12.5).into_font())
+                    .color(&RGBColor(60, 60, 60))
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ));
+        }
+    }
+}
+
+/// A plotters backend drawing onto a layout [`Canvas`]: pixels of a `size` image stretched over `rect` (mm);
+/// text stays text.
+struct CanvasBackend<'a> {
+    canvas: &'a mut dyn Canvas,
+    rect: Rect,
+    size: (u32, u32),
+}
+
+impl CanvasBackend<'_> {
+    fn mm(&self, p: (i32, i32)) -> [f32; 2] {
+        let k = self.rect.w / self.size.0 as f32;
+        [self.rect.x + p.0 as f32 * k, self.rect.y + p.1 as f32 * k]
+    }
+
+    fn colour(c: BackendColor) -> Rgba {
+        Rgba([c.rgb.0, c.rgb.1, c.rgb.2, (c.alpha * 255.0).round() as u8])
+    }
+}
+
+impl DrawingBackend for CanvasBackend<'_> {
+    type ErrorType = std::io::Error;
+
+    fn get_size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<std::io::Error>> {
+        Ok(())
+    }
+
+    fn present(&mut self) -> Result<(), DrawingErrorKind<std::io::Error>> {
+        Ok(())
+    }
+
+    fn draw_pixel(
+        &mut self,
+        p: BackendCoord,
+        color: BackendColor,
+    ) -> Result<(), DrawingErrorKind<std::io::Error>> {
+        let (a, b) = (self.mm(p), self.mm((p.0 + 1, p.1 + 1)));
+        self.canvas.fill(
+            &[vec![a, [b[0], a[1]], b, [a[0], b[1]]]],
+            Self::colour(color),
+        );
+        Ok(())
+    }
+
+    fn draw_line<S: plotters_backend::BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<std::io::Error>> {
+        self.draw_path([from, to], style)
+    }
+
+    fn draw_rect<S: plotters_backend::BackendStyle>(
+        &mut self,
+        ul: BackendCoord,
+        br: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<std::io::Error>> {
+        let c = Self::colour(style.color());
+        if fill {
+            // Pixel rectangles include their last row and column.
+            let (a, b) = (self.mm(ul), self.mm((br.0 + 1, br.1 + 1)));
+            self.canvas
+                .fill(&[vec![a, [b[0], a[1]], b, [a[0], b[1]]]], c);
+        } else {
+            let (a, b) = (self.mm(ul), self.mm(br));
+            let w = style.stroke_width().max(1) as f32 * self.rect.w / self.size.0 as f32;
+            self.canvas
+                .stroke(&[vec![a, [b[0], a[1]], b, [a[0], b[1]]]], true, c, w);
+        }
+        Ok(())
+    }
+
+    fn draw_path<S: plotters_backend::BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<std::io::Error>> {
+        let c = Self::colour(style.color());
+        if c.0[3] == 0 {
+            return Ok(());
+        }
+        // Pixel lines run through pixel centres.
+        let line: Vec<[f32; 2]> = path
+            .into_iter()
+            .map(|p| {
+                let m = self.mm(p);
+                let h = 0.5 * self.rect.w / self.size.0 as f32;
+                [m[0] + h, m[1] + h]
+            })
+            .collect();
+        let w = style.stroke_width().max(1) as f32 * self.rect.w / self.size.0 as f32;
+        self.canvas.stroke(&[line], false, c, w);
+        Ok(())
+    }
+
+    fn draw_circle<S: plotters_backend::BackendStyle>(
+        &mut self,
+        centre: BackendCoord,
+        radius: u32,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<std::io::Error>> {
+        let k = self.rect.w / self.size.0 as f32;
+        let m = self.mm(centre);
+        let ring: Vec<[f32; 2]> = (0..24)
+            .map(|i| {
+                let a = i as f32 / 24.0 * std::f32::consts::TAU;
+                [
+                    m[0] + radius as f32 * k * a.cos(),
+                    m[1] + radius as f32 * k * a.sin(),
+                ]
+            })
+            .collect();
+        let c = Self::colour(style.color());
+        if fill {
+            self.canvas.fill(&[ring], c);
+        } else {
+            self.canvas
+                .stroke(&[ring], true, c, style.stroke_width().max(1) as f32 * k);
+        }
+        Ok(())
+    }
+
+    fn fill_polygon<S: plotters_backend::BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vert: I,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<std::io::Error>> {
+        let ring: Vec<[f32; 2]> = vert.into_iter().map(|p| self.mm(p)).collect();
+        self.canvas.fill(&[ring], Self::colour(style.color()));
+        Ok(())
+    }
+
+    fn draw_text<T: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &T,
+        pos: BackendCoord,
+    ) -> Result<(), DrawingErrorKind<std::io::Error>> {
+        use plotters_backend::text_anchor::{HPos, VPos};
+        let c = Self::colour(style.color());
+        if c.0[3] == 0 {
+            return Ok(());
+        }
+        // Where plotters' ab_glyph text would be: a box `size / 1.24` high, the baseline `size / 2` below its
+        // top; `size` is the font's line height in pixels.
+        let size = style.size() as f32;
+        let (w, _) = super::text::measure(text, size);
+        let h = size / 1.24;
+        let dx = match style.anchor().h_pos {
+            HPos::Left => 0.0,
+            HPos::Right => -w,
+            HPos::Center => -w / 2.0,
+        };
+        let dy = match style.anchor().v_pos {
+            VPos::Top => 0.0,
+            VPos::Center => -h / 2.0,
+            VPos::Bottom => -h,
+        };
+        let k = self.rect.w / self.size.0 as f32;
+        let x = self.rect.x + (pos.0 as f32 + dx) * k;
+        let y = self.rect.y + (pos.1 as f32 + dy + size / 2.0) * k;
+        let em_pt = scale_to_em(size * k) / MM_PER_PT;
+        self.canvas.text(x, y, em_pt, text, c);
+        Ok(())
+    }
+
+    fn estimate_text_size<T: BackendTextStyle>(
+        &self,
+        text: &str,
+        style: &T,
+    ) -> Result<(u32, u32), DrawingErrorKind<std::io::Error>> {
+        let size = style.size() as f32;
+        let (w, _) = super::text::measure(text, size);
+        Ok((w as u32, (size / 1.24) as u32))
+    }
+}
+
+/// The em of a font whose line height (ascent to descent, ab_glyph's `PxScale`) is `scale`, in the same unit.
+fn scale_to_em(scale: f32) -> f32 {
+    scale / em_to_scale(1.0)
+}
+
+/// A chart as an RGB image: see [`BarChart`].
 pub fn bar_chart(
     title: &str,
     bars: &[Bar],
-    value_fmt: &dyn Fn(f64) -> String,
+    format: ValueFormat,
     reference: Option<f64>,
     width: u32,
     height: u32,
 ) -> Chart {
-    register_font();
-    let mut rgb = vec![255u8; (width * height * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
-        let _ = root.fill(&WHITE);
-        let s = (width as f64 / 480.0)
-            .min(height as f64 / 320.0)
-            .clamp(0.7, 2.5);
-        let font = |px: f64| (FAMILY, (px * s) as u32);
-        if bars.iter().all(|b| b.1 <= 0.0) {
-            // Nothing to compare (a village without farmland): say so instead of an empty axis.
-            let centre = |dy: f64| (width as i32 / 2, (height as f64 / 2.0 + dy * s) as i32);
-            let style = |px| {
-                TextStyle::from(font(px).into_font()).pos(Pos::new(HPos::Center, VPos::Center))
-            };
-            let _ = root.draw(&Text::new(title.to_string(), centre(-16.0), style(18.0)));
-            let _ = root.draw(&Text::new(
-                "（均为 0，无可比较的数据）".to_string(),
-                centre(14.0),
-                style(14.0).color(&RGBColor(110, 110, 110)),
-            ));
-            let _ = root.present();
-            drop(root);
-            return Chart { width, height, rgb };
-        }
-        let max = bars
-            .iter()
-            .map(|b| b.1)
-            .chain(reference)
-            .fold(0.0f64, f64::max)
-            .max(1e-9)
-            * 1.25;
-        let n = bars.len().max(1);
-        let label_w = (width as f64 * 0.30) as u32;
-        let built = ChartBuilder::on(&root)
-            .caption(title, font(18.0))
-            .margin((8.0 * s) as u32)
-            .y_label_area_size(label_w)
-            .x_label_area_size((18.0 * s) as u32)
-            .build_cartesian_2d(0f64..max, -0.5f64..(n as f64 - 0.5));
-        if let Ok(mut chart) = built {
-            let _ = chart
-                .configure_mesh()
-                .disable_y_mesh()
-                .disable_y_axis()
-                .x_labels(5)
-                .x_label_formatter(&|v| value_fmt(*v))
-                .label_style(font(12.5))
-                .light_line_style(RGBColor(235, 235, 235))
-                .draw();
-            let _ = chart.draw_series(bars.iter().enumerate().map(|(i, (_, v, c))| {
-                let y = (n - 1 - i) as f64;
-                Rectangle::new([(0.0, y - 0.36), (v.max(0.0), y + 0.36)], c.filled())
-            }));
-            if let Some(r) = reference {
-                let _ = chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(r, -0.5), (r, n as f64 - 0.5)],
-                    RGBColor(200, 40, 40).stroke_width(2),
-                )));
-            }
-            for (i, (label, v, _)) in bars.iter().enumerate() {
-                let y = (n - 1 - i) as f64;
-                let (px, py) = chart.backend_coord(&(0.0, y));
-                let (vx, _) = chart.backend_coord(&(v.max(0.0), y));
-                let _ = root.draw(&Text::new(
-                    label.clone(),
-                    (px - (6.0 * s) as i32, py),
-                    TextStyle::from(font(14.0).into_font())
-                        .pos(Pos::new(HPos::Right, VPos::Center)),
-                ));
-                let _ = root.draw(&Text::new(
-                    value_fmt(*v),
-                    (vx + (4.0 * s) as i32, py),
-                    TextStyle::from(font(12.5).into_font())
-                        .color(&RGBColor(60, 60, 60))
-                        .pos(Pos::new(HPos::Left, VPos::Center)),
-                ));
-            }
-        }
-        let _ = root.present();
+    BarChart {
+        title: title.into(),
+        bars: bars.to_vec(),
+        format,
+        reference,
     }
-    Chart { width, height, rgb }
+    .rgb(width, height)
 }
 
 fn rgb3(c: [u8; 3]) -> RGBColor {
@@ -166,8 +421,13 @@ fn area_fmt(unit: AreaUnit) -> impl Fn(f64) -> String {
     }
 }
 
-/// Land-use composition: the largest classes (三调 colours) and the rest together.
+/// The land-use composition as a `width × height` RGB image.
 pub fn landuse_chart(v: &VillageProfile, unit: AreaUnit, width: u32, height: u32) -> Chart {
+    landuse_bars(v, unit).rgb(width, height)
+}
+
+/// Land-use composition: the largest classes (三调 colours) and the rest together.
+pub fn landuse_bars(v: &VillageProfile, unit: AreaUnit) -> BarChart {
     let mut classes: Vec<(&String, &f64)> = v.landuse_mu.iter().collect();
     classes.sort_by(|a, b| b.1.total_cmp(a.1));
     let mut bars: Vec<Bar> = classes
@@ -191,18 +451,21 @@ pub fn landuse_chart(v: &VillageProfile, unit: AreaUnit, width: u32, height: u32
             RGBColor(190, 190, 190),
         ));
     }
-    bar_chart(
-        &format!("土地利用构成（{}）", unit.label()),
-        &bars,
-        &area_fmt(unit),
-        None,
-        width,
-        height,
-    )
+    BarChart {
+        title: format!("土地利用构成（{}）", unit.label()),
+        bars,
+        format: ValueFormat::Area(unit),
+        reference: None,
+    }
+}
+
+/// The farmland ledger as a `width × height` RGB image.
+pub fn ledger_chart(v: &VillageProfile, unit: AreaUnit, width: u32, height: u32) -> Chart {
+    ledger_bars(v, unit).rgb(width, height)
 }
 
 /// The farmland ledger as bars.
-pub fn ledger_chart(v: &VillageProfile, unit: AreaUnit, width: u32, height: u32) -> Chart {
+pub fn ledger_bars(v: &VillageProfile, unit: AreaUnit) -> BarChart {
     let c = |code: &str| {
         rgb3(
             landuse::class(code)
@@ -240,19 +503,22 @@ pub fn ledger_chart(v: &VillageProfile, unit: AreaUnit, width: u32, height: u32)
             RGBColor(150, 200, 150),
         ),
     ];
-    bar_chart(
-        &format!("耕地一本账（{}）", unit.label()),
-        &bars,
-        &area_fmt(unit),
-        None,
-        width,
-        height,
-    )
+    BarChart {
+        title: format!("耕地一本账（{}）", unit.label()),
+        bars,
+        format: ValueFormat::Area(unit),
+        reference: None,
+    }
+}
+
+/// The comparison with the town average as a `width × height` RGB image.
+pub fn town_chart(all: &Profiles, v: &VillageProfile, width: u32, height: u32) -> Chart {
+    town_bars(all, v).rgb(width, height)
 }
 
 /// The main indicators as a percentage of the town average (100 % = the average village of the
 /// town), so that areas, counts and money fit one chart.
-pub fn town_chart(all: &Profiles, v: &VillageProfile, width: u32, height: u32) -> Chart {
+pub fn town_bars(all: &Profiles, v: &VillageProfile) -> BarChart {
     let mut bars: Vec<Bar> = Vec::new();
     for (key, zh, _) in RANKED {
         let (Some(x), Some(avg)) = (v.metric(key), all.town_average(&v.town_code, key)) else {
@@ -269,12 +535,10 @@ pub fn town_chart(all: &Profiles, v: &VillageProfile, width: u32, height: u32) -
         };
         bars.push((zh.to_string(), pct, color));
     }
-    bar_chart(
-        "与本镇村均值比较（%）",
-        &bars,
-        &|v| format!("{v:.0}%"),
-        Some(100.0),
-        width,
-        height,
-    )
+    BarChart {
+        title: "与本镇村均值比较（%）".into(),
+        bars,
+        format: ValueFormat::Percent,
+        reference: Some(100.0),
+    }
 }

@@ -1,47 +1,51 @@
-//! The village file as a report: two A4 pages per village drawn with tiny-skia (map of the
-//! village in 三调 colours over the basemap with boundary, legend, scale bar and north arrow;
-//! tables; charts; data sources), written as PDF; the village atlas (every village of a town or
-//! the county in one job, on all cores); XLSX tables of the profiles.
+//! The village file as a report: two A4 pages per village drawn through the layout engine's [`Canvas`] (map of
+//! the village in 三调 colours over the basemap, in the print CRS, with boundary, legend, scale bar and north arrow
+//! to true north; tables; charts as vector paths; data sources), written as a vector PDF with selectable Chinese
+//! text; the village atlas (every village of a town or the county in one job, pages recorded on all cores); XLSX
+//! tables of the profiles.
 //!
-//! Pages are images at [`DPI`] (text is drawn with the shipped CJK font, so a report looks the
-//! same on every machine and needs no font in the PDF).
+//! Pages are laid out in pixels of an A4 page at 150 dpi ([`PAGE_W`] × [`PAGE_H`]) and drawn in millimetres, so
+//! the same page goes to the PDF, to a PNG at any resolution and to the SVG.
 
-use super::charts::{self, AreaUnit, Chart};
-use super::render::{self, ViewBox};
+use super::charts::{self, AreaUnit, BarChart};
+use super::layout::draw::{self as ldraw, em_to_scale, Canvas, Frame, MapData, MM_PER_PT};
+use super::layout::Rect as LRect;
 use super::text;
 use crate::core::analysis::profile::{Profiles, Scope, VillageProfile, M2_PER_MU, SLOPE_GRADES};
 use crate::core::io::read::load_layer;
-use crate::core::io::tiles::MbTiles;
 use crate::core::model::geom::BBox;
 use crate::core::model::layer::VectorLayer;
 use crate::core::model::progress::Progress;
 use crate::core::model::style::{LayerStyle, Rgba, StyleIndex, Symbology};
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tiny_skia::{Color, FillRule, Paint, PathBuilder, Pixmap, PixmapPaint, Rect, Transform};
 
-/// Resolution of report pages.
+/// Resolution the report's layout is measured in (pixels of an A4 page).
 pub const DPI: f32 = 150.0;
 /// A4 in pixels at [`DPI`].
 pub const PAGE_W: u32 = 1240;
 /// A4 height in pixels at [`DPI`].
 pub const PAGE_H: u32 = 1754;
+/// A4, mm.
+pub const PAGE_MM: (f32, f32) = (210.0, 297.0);
+/// Millimetres per layout pixel.
+const K: f32 = 25.4 / DPI;
 const MARGIN: f32 = 70.0;
-/// Where page 1 holds the village map (x, y, width, height in pixels): stored as JPEG in the
-/// PDF, the rest of the page losslessly.
+/// Where page 1 holds the village map (x, y, width, height in pixels at [`DPI`]).
 pub const MAP_RECT: [u32; 4] = [70, 165, 760, 720];
 const INK: [u8; 4] = [30, 30, 30, 255];
 const GREY: [u8; 4] = [110, 110, 110, 255];
 const ACCENT: [u8; 4] = [160, 30, 30, 255];
 
-/// What the map of a village report is drawn from, loaded once for a whole atlas.
+/// What the map of a village report is drawn from, loaded and brought into the print CRS once for a whole
+/// atlas.
 pub struct ReportMaps {
-    parcels: Option<(Arc<VectorLayer>, LayerStyle, StyleIndex)>,
-    villages: Arc<VectorLayer>,
+    data: MapData,
+    styles: Vec<StyleIndex>,
+    parcels: Option<usize>,
+    villages: usize,
     by_code: HashMap<String, usize>,
-    basemap: Option<std::sync::Mutex<MbTiles>>,
     /// Title prefix (e.g. the county name), from the town layer or empty.
     pub title: String,
 }
@@ -77,15 +81,16 @@ impl ReportMaps {
             let style = LayerStyle::default_for(&p.name, p.kind(), &p.attrs, 0);
             (Arc::new(p), style)
         });
-        Ok(ReportMaps::from_layers(Arc::new(v), p, basemap))
+        ReportMaps::from_layers(Arc::new(v), p, basemap).map_err(|e| anyhow::anyhow!(e))
     }
 
-    /// Uses layers already loaded (the app's), drawing the parcels with `style`.
+    /// Uses layers already loaded (the app's), drawing the parcels with `style`; projects them into the print
+    /// CRS of the village layer ([`ldraw::print_crs`]).
     pub fn from_layers(
         villages: Arc<VectorLayer>,
         parcels: Option<(Arc<VectorLayer>, LayerStyle)>,
         basemap: Option<&Path>,
-    ) -> ReportMaps {
+    ) -> Result<ReportMaps, String> {
         let v = villages;
         let code = ["ZLDWDM", "CJDM", "XZQDM", "DM"]
             .iter()
@@ -101,131 +106,143 @@ impl ReportMaps {
                 (c, i)
             })
             .collect();
-        let parcels = parcels.map(|(p, style)| {
-            let idx = StyleIndex::build(&style, &p.attrs, p.len());
-            (p, style, idx)
-        });
-        let basemap = basemap
-            .and_then(|b| MbTiles::open(b).ok())
-            .map(std::sync::Mutex::new);
-        ReportMaps {
-            parcels,
-            villages: v,
-            by_code,
-            basemap,
-            title: String::new(),
+        // The village layer first: the print CRS is its.
+        let outline = LayerStyle::default_for(&v.name, v.kind(), &v.attrs, 0);
+        let mut layers = vec![("村界".to_string(), v.clone(), outline)];
+        let has_parcels = parcels.is_some();
+        if let Some((p, style)) = parcels {
+            layers.push(("地类图斑".to_string(), p, style));
         }
+        let mut data = MapData::new(layers)?;
+        data.basemap = basemap
+            .filter(|b| crate::core::io::tiles::MbTiles::open(b).is_ok())
+            .map(Path::to_path_buf);
+        let styles = data
+            .layers
+            .iter()
+            .map(|l| StyleIndex::build(&l.style, &l.layer.attrs, l.layer.len()))
+            .collect();
+        Ok(ReportMaps {
+            data,
+            styles,
+            parcels: has_parcels.then_some(1),
+            villages: 0,
+            by_code,
+            title: String::new(),
+        })
     }
 
-    /// Draws the map of village `code` into a `w × h` image; returns it and the view.
-    pub fn village_map(&self, code: &str, w: u32, h: u32) -> Option<(Pixmap, ViewBox)> {
-        let f = *self.by_code.get(code)?;
-        let mut bb = self.villages.display.bboxes[f];
-        if bb.is_empty() {
-            return None;
+    /// Draws the map of village `code` over `rect` (mm) of `c`: basemap, parcels, the rest veiled, neighbours'
+    /// boundaries and names, the village's boundary, scale bar and north arrow. False when the village has no
+    /// shape.
+    pub fn village_map(&self, c: &mut dyn Canvas, code: &str, rect: LRect) -> bool {
+        let Some(&f) = self.by_code.get(code) else {
+            return false;
+        };
+        let vl = &self.data.layers[self.villages];
+        let bb = vl.print.bboxes[f];
+        if bb.is_empty() || !bb.min_x.is_finite() {
+            return false;
         }
         let pad = bb.width().max(bb.height()) * 0.06;
-        bb = BBox {
+        let mut data = self.data.clone();
+        data.extent = BBox {
             min_x: bb.min_x - pad,
             min_y: bb.min_y - pad,
             max_x: bb.max_x + pad,
             max_y: bb.max_y + pad,
         };
-        let view = ViewBox::fit(bb, w, h);
-        let mut pm = Pixmap::new(w, h)?;
-        pm.fill(Color::from_rgba8(242, 242, 238, 255));
-        if let Some(b) = &self.basemap {
-            let tiles = b.lock().unwrap_or_else(|e| e.into_inner());
-            draw_basemap(&mut pm, &tiles, &view);
+        let frame = Frame::new(rect, &data, &self.styles);
+        c.push_clip(rect);
+        c.fill(&[ldraw::rect_ring(rect)], Rgba([242, 242, 238, 255]));
+        if let Some(tiles) = data
+            .basemap
+            .as_deref()
+            .and_then(|p| crate::core::io::tiles::MbTiles::open(p).ok())
+        {
+            super::layout::basemap::draw(c, &tiles, &data.crs, &frame, [242, 242, 238]);
         }
-        if let Some((p, style, idx)) = &self.parcels {
-            let _ = render::render_layer(&mut pm, p, style, idx, &view, &|| false);
+        if let Some(pi) = self.parcels {
+            c.begin_group("地类图斑");
+            ldraw::draw_map_layer(c, &frame, &data.layers[pi], &self.styles[pi]);
+            c.end_group();
         }
+        c.begin_group("村界");
+        let rings = |o: usize| -> Vec<Vec<[f32; 2]>> {
+            vl.print
+                .rings(o)
+                .map(|r| r.iter().map(|p| frame.to_page(*p)).collect::<Vec<_>>())
+                .filter(|r| r.len() >= 2)
+                .collect()
+        };
         // Outside the village: veiled, so the village stands out.
-        let mut pb = PathBuilder::new();
-        pb.push_rect(Rect::from_xywh(0.0, 0.0, w as f32, h as f32)?);
-        for ring in self.villages.display.rings(f) {
-            for (i, c) in ring.iter().enumerate() {
-                let (x, y) = view.to_px(c[0], c[1]);
-                if i == 0 {
-                    pb.move_to(x, y)
-                } else {
-                    pb.line_to(x, y)
-                }
-            }
-            pb.close();
+        let mut veil = vec![ldraw::rect_ring(rect)];
+        veil.extend(rings(f));
+        c.fill(&veil, Rgba([255, 255, 255, 150]));
+        let near: Vec<usize> = (0..vl.print.len())
+            .filter(|&o| vl.print.bboxes[o].intersects(&frame.ground))
+            .collect();
+        for &o in near.iter().filter(|&&o| o != f) {
+            c.stroke(&rings(o), true, Rgba([90, 90, 90, 200]), 1.2 * K);
         }
-        if let Some(path) = pb.finish() {
-            let mut paint = Paint::default();
-            paint.set_color_rgba8(255, 255, 255, 150);
-            pm.fill_path(
-                &path,
-                &paint,
-                FillRule::EvenOdd,
-                Transform::identity(),
-                None,
-            );
-        }
-        let others: Vec<u32> = self.villages.query(&view.bbox).collect();
-        for o in others {
-            if o as usize != f {
-                render::stroke_feature(
-                    &mut pm,
-                    &self.villages,
-                    o as usize,
-                    &view,
-                    Rgba([90, 90, 90, 200]),
-                    1.2,
-                );
-            }
-        }
-        render::stroke_feature(
-            &mut pm,
-            &self.villages,
-            f,
-            &view,
-            Rgba([255, 255, 255, 230]),
-            6.0,
-        );
-        render::stroke_feature(
-            &mut pm,
-            &self.villages,
-            f,
-            &view,
-            Rgba([200, 30, 30, 255]),
-            3.0,
-        );
-        // Neighbour names.
+        let own = rings(f);
+        c.stroke(&own, true, Rgba([255, 255, 255, 230]), 6.0 * K);
+        c.stroke(&own, true, Rgba([200, 30, 30, 255]), 3.0 * K);
+        // Names, the village's larger, where they fit.
         if let Some(name_col) = ["ZLDWMC", "CJMC", "MC"]
             .iter()
-            .find_map(|n| self.villages.attrs.field_index(n))
+            .find_map(|n| vl.layer.attrs.field_index(n))
         {
-            for o in self.villages.query(&view.bbox).collect::<Vec<_>>() {
-                let b = self.villages.display.bboxes[o as usize];
-                let (x, y) = view.to_px(b.center().0, b.center().1);
-                let name = self.villages.attrs.get(o as usize, name_col).to_string();
-                let size = if o as usize == f { 26.0 } else { 17.0 };
+            for &o in &near {
+                let b = vl.print.bboxes[o];
+                let [x, y] = frame.to_page([b.center().0, b.center().1]);
+                let name = vl.layer.attrs.get(o, name_col).to_string();
+                let size = if o == f { 26.0 } else { 17.0 };
                 let (tw, th) = text::measure(&name, size);
+                let (tw, th) = (tw * K, th * K);
                 let (x, y) = (x - tw / 2.0, y - th / 2.0);
-                if x > 0.0 && y > 0.0 && x + tw < w as f32 && y + th < h as f32 {
-                    let ink = if o as usize == f {
+                if x > rect.x && y > rect.y && x + tw < rect.x + rect.w && y + th < rect.y + rect.h
+                {
+                    let ink = if o == f {
                         [150, 20, 20, 255]
                     } else {
                         [70, 70, 70, 255]
                     };
-                    text::draw(&mut pm, &name, x, y, size, ink, Some([255, 255, 255, 220]));
+                    Px(c).text_halo(&name, x / K, y / K, size, ink, [255, 255, 255, 220]);
                 }
             }
         }
-        Some((pm, view))
+        c.end_group();
+        // Scale bar on a white card at the lower left; north arrow to true north at the upper right.
+        let bar = LRect {
+            x: rect.x + 3.0,
+            y: rect.y + rect.h - 13.0,
+            w: 48.0,
+            h: 10.0,
+        };
+        c.fill(&[ldraw::rect_ring(bar)], Rgba([255, 255, 255, 215]));
+        ldraw::draw_scale_bar(c, bar, &frame);
+        let arrow = LRect {
+            x: rect.x + rect.w - 15.0,
+            y: rect.y + 2.0,
+            w: 12.0,
+            h: 16.0,
+        };
+        let angle = ldraw::north_angle(&data.crs, frame.centre)
+            .filter(|a| a.is_finite())
+            .unwrap_or(0.0);
+        ldraw::draw_north_arrow(c, arrow, angle);
+        c.pop_clip();
+        true
     }
 
     /// Legend entries of the parcel classes visible around a village, with their areas.
     fn legend(&self, v: &VillageProfile) -> Vec<(String, Rgba)> {
-        let Some((_, style, _)) = &self.parcels else {
+        let Some(pi) = self.parcels else {
             return vec![];
         };
-        let Symbology::Categorized { categories, .. } = &style.symbology else {
+        let Symbology::Categorized { categories, .. } = &self.data.layers[pi].style.symbology
+        else {
             return vec![];
         };
         let mut classes: Vec<(&String, &f64)> = v.landuse_mu.iter().collect();
@@ -241,112 +258,75 @@ impl ReportMaps {
     }
 }
 
-fn draw_basemap(pm: &mut Pixmap, tiles: &MbTiles, view: &ViewBox) {
-    let world = 2.0 * std::f64::consts::PI * crate::core::model::crs::MERCATOR_R;
-    let mpp = 1.0 / view.scale();
-    let z = ((world / (256.0 * mpp)).log2().round() as i32)
-        .clamp(tiles.info.min_zoom as i32, tiles.info.max_zoom as i32) as u8;
-    let n = 1u32 << z;
-    let size = world / n as f64;
-    let tx = |x: f64| (((x + world / 2.0) / size).floor().max(0.0) as u32).min(n - 1);
-    let ty = |y: f64| (((world / 2.0 - y) / size).floor().max(0.0) as u32).min(n - 1);
-    let (x0, x1) = (tx(view.bbox.min_x), tx(view.bbox.max_x));
-    let (y0, y1) = (ty(view.bbox.max_y), ty(view.bbox.min_y));
-    if (x1 - x0 + 1) * (y1 - y0 + 1) > 400 {
-        return;
-    }
-    for y in y0..=y1 {
-        for x in x0..=x1 {
-            let Ok(Some(bytes)) = tiles.tile(z, x, y) else {
-                continue;
-            };
-            let Ok(img) = image::load_from_memory(&bytes) else {
-                continue;
-            };
-            let img = img.to_rgba8();
-            let (w, h) = img.dimensions();
-            let Some(mut tile) = Pixmap::new(w, h) else {
-                continue;
-            };
-            tile.data_mut().copy_from_slice(img.as_raw());
-            let b = crate::core::io::tiles::tile_bounds_mercator(z, x, y);
-            let (px, py) = view.to_px(b[0], b[3]);
-            let s = (size * view.scale()) as f32 / w as f32;
-            pm.draw_pixmap(
-                0,
-                0,
-                tile.as_ref(),
-                &PixmapPaint {
-                    quality: tiny_skia::FilterQuality::Bilinear,
-                    opacity: 0.85,
-                    ..Default::default()
-                },
-                Transform::from_row(s, 0.0, 0.0, s, px, py),
-                None,
-            );
-        }
-    }
-}
+/// A canvas addressed in the report's layout pixels ([`DPI`]), with text placed by its top-left corner and sized
+/// by its line height in pixels, as the report was first drawn.
+struct Px<'a>(&'a mut dyn Canvas);
 
-fn fill_rect(pm: &mut Pixmap, x: f32, y: f32, w: f32, h: f32, c: [u8; 4]) {
-    if let Some(r) = Rect::from_xywh(x, y, w, h) {
-        let mut p = Paint::default();
-        p.set_color_rgba8(c[0], c[1], c[2], c[3]);
-        pm.fill_rect(r, &p, Transform::identity(), None);
+impl Px<'_> {
+    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, c: [u8; 4]) {
+        let r = LRect {
+            x: x * K,
+            y: y * K,
+            w: w * K,
+            h: h * K,
+        };
+        self.0.fill(&[ldraw::rect_ring(r)], Rgba(c));
     }
-}
 
-fn line(pm: &mut Pixmap, x0: f32, y0: f32, x1: f32, y1: f32, width: f32, c: [u8; 4]) {
-    let mut pb = PathBuilder::new();
-    pb.move_to(x0, y0);
-    pb.line_to(x1, y1);
-    if let Some(path) = pb.finish() {
-        let mut p = Paint::default();
-        p.set_color_rgba8(c[0], c[1], c[2], c[3]);
-        p.anti_alias = true;
-        pm.stroke_path(
-            &path,
-            &p,
-            &tiny_skia::Stroke {
-                width,
-                ..Default::default()
-            },
-            Transform::identity(),
-            None,
+    fn line(&mut self, x0: f32, y0: f32, x1: f32, y1: f32, width: f32, c: [u8; 4]) {
+        self.0.stroke(
+            &[vec![[x0 * K, y0 * K], [x1 * K, y1 * K]]],
+            false,
+            Rgba(c),
+            width * K,
         );
     }
-}
 
-fn paste(pm: &mut Pixmap, img: &Pixmap, x: f32, y: f32) {
-    pm.draw_pixmap(
-        x as i32,
-        y as i32,
-        img.as_ref(),
-        &PixmapPaint::default(),
-        Transform::identity(),
-        None,
-    );
-}
-
-fn chart_pixmap(c: &Chart) -> Pixmap {
-    let mut pm = Pixmap::new(c.width, c.height).expect("chart size");
-    for (d, s) in pm.data_mut().chunks_exact_mut(4).zip(c.rgb.chunks_exact(3)) {
-        d.copy_from_slice(&[s[0], s[1], s[2], 255]);
+    /// Where text of line height `size` px starting at top `y` has its baseline, mm; its em, pt.
+    fn place(y: f32, size: f32) -> (f32, f32) {
+        use ab_glyph::{Font, PxScale, ScaleFont};
+        let ascent = text::font().as_scaled(PxScale::from(size)).ascent();
+        ((y + ascent) * K, size * K / em_to_scale(1.0) / MM_PER_PT)
     }
-    pm
+
+    fn text(&mut self, s: &str, x: f32, y: f32, size: f32, ink: [u8; 4]) {
+        let (base, pt) = Self::place(y, size);
+        self.0.text(x * K, base, pt, s, Rgba(ink));
+    }
+
+    fn text_halo(&mut self, s: &str, x: f32, y: f32, size: f32, ink: [u8; 4], halo: [u8; 4]) {
+        let (base, pt) = Self::place(y, size);
+        self.0.text_halo(x * K, base, pt, s, Rgba(ink), Rgba(halo));
+    }
+}
+
+/// Formats an area in `unit` (from 亩) with two decimals.
+pub fn area(unit: AreaUnit, mu: f64) -> String {
+    format!("{:.2}", unit.from_mu(mu))
+}
+
+/// Draws `c` over the `w × h` pixels at `(x, y)`.
+fn chart(p: &mut Px, c: &BarChart, x: f32, y: f32, w: f32, h: f32) {
+    let r = LRect {
+        x: x * K,
+        y: y * K,
+        w: w * K,
+        h: h * K,
+    };
+    c.draw(p.0, r, w as u32, h as u32);
 }
 
 /// A table: rows of cells, the first row a header; column widths in pixels; numbers are
 /// right-aligned. Returns the y below the table.
-fn table(pm: &mut Pixmap, x: f32, y: f32, widths: &[f32], rows: &[Vec<String>], size: f32) -> f32 {
+fn table(pm: &mut Px, x: f32, y: f32, widths: &[f32], rows: &[Vec<String>], size: f32) -> f32 {
     let row_h = size * 1.75;
     let total: f32 = widths.iter().sum();
     let mut yy = y;
     for (r, row) in rows.iter().enumerate() {
         if r == 0 {
-            fill_rect(pm, x, yy, total, row_h, [236, 240, 246, 255]);
+            pm.rect(x, yy, total, row_h, [236, 240, 246, 255]);
         } else if r % 2 == 0 {
-            fill_rect(pm, x, yy, total, row_h, [250, 250, 250, 255]);
+            pm.rect(x, yy, total, row_h, [250, 250, 250, 255]);
         }
         let mut xx = x;
         for (c, cell) in row.iter().enumerate() {
@@ -360,19 +340,19 @@ fn table(pm: &mut Pixmap, x: f32, y: f32, widths: &[f32], rows: &[Vec<String>], 
             let (tw, _) = text::measure(cell, size);
             let tx = if numeric { xx + w - tw - 8.0 } else { xx + 8.0 };
             let ink = if r == 0 { [40, 50, 70, 255] } else { INK };
-            text::draw(pm, cell, tx, yy + size * 0.3, size, ink, None);
+            pm.text(cell, tx, yy + size * 0.3, size, ink);
             xx += w;
         }
         yy += row_h;
-        line(pm, x, yy, x + total, yy, 1.0, [210, 210, 210, 255]);
+        pm.line(x, yy, x + total, yy, 1.0, [210, 210, 210, 255]);
     }
-    line(pm, x, y, x + total, y, 1.5, [120, 130, 150, 255]);
+    pm.line(x, y, x + total, y, 1.5, [120, 130, 150, 255]);
     yy
 }
 
-fn heading(pm: &mut Pixmap, s: &str, x: f32, y: f32) -> f32 {
-    fill_rect(pm, x, y + 4.0, 6.0, 26.0, ACCENT);
-    text::draw(pm, s, x + 16.0, y, 26.0, INK, None);
+fn heading(pm: &mut Px, s: &str, x: f32, y: f32) -> f32 {
+    pm.rect(x, y + 4.0, 6.0, 26.0, ACCENT);
+    pm.text(s, x + 16.0, y, 26.0, INK);
     y + 44.0
 }
 
@@ -389,38 +369,31 @@ fn wrap(s: &str, size: f32, width: f32) -> Vec<String> {
     lines
 }
 
-fn paragraph(pm: &mut Pixmap, s: &str, x: f32, y: f32, size: f32, width: f32, ink: [u8; 4]) -> f32 {
+fn paragraph(pm: &mut Px, s: &str, x: f32, y: f32, size: f32, width: f32, ink: [u8; 4]) -> f32 {
     let mut yy = y;
     for l in wrap(s, size, width) {
-        text::draw(pm, &l, x, yy, size, ink, None);
+        pm.text(&l, x, yy, size, ink);
         yy += size * 1.45;
     }
     yy
 }
 
-/// Formats an area in `unit` (from 亩) with two decimals.
-pub fn area(unit: AreaUnit, mu: f64) -> String {
-    format!("{:.2}", unit.from_mu(mu))
-}
-
 fn page_frame(
-    pm: &mut Pixmap,
+    pm: &mut Px,
     title: &str,
     v: &VillageProfile,
     page: usize,
     pages: usize,
     generated: &str,
 ) {
-    pm.fill(Color::WHITE);
-    fill_rect(pm, 0.0, 0.0, PAGE_W as f32, 16.0, ACCENT);
-    text::draw(pm, title, MARGIN, 40.0, 44.0, INK, None);
+    pm.rect(0.0, 0.0, PAGE_W as f32, 16.0, ACCENT);
+    pm.text(title, MARGIN, 40.0, 44.0, INK);
     let sub = format!(
         "{}  {}  ·  村代码 {}  ·  一村一档",
         v.town_name, v.name, v.code
     );
-    text::draw(pm, &sub, MARGIN, 100.0, 22.0, GREY, None);
-    line(
-        pm,
+    pm.text(&sub, MARGIN, 100.0, 22.0, GREY);
+    pm.line(
         MARGIN,
         140.0,
         PAGE_W as f32 - MARGIN,
@@ -430,90 +403,12 @@ fn page_frame(
     );
     let foot = format!("YiTu 一图 · 生成于 {generated} · 第 {page}/{pages} 页");
     let (fw, _) = text::measure(&foot, 16.0);
-    text::draw(
-        pm,
+    pm.text(
         &foot,
         PAGE_W as f32 - MARGIN - fw,
         PAGE_H as f32 - 50.0,
         16.0,
         GREY,
-        None,
-    );
-}
-
-fn scale_bar(pm: &mut Pixmap, view: &ViewBox, ground_scale: f64, x: f32, y: f32) {
-    // Ground metres per pixel: Mercator metres shrink by cos(latitude).
-    let mpp = ground_scale / view.scale();
-    let target = mpp * 220.0;
-    let mag = 10f64.powf(target.log10().floor());
-    let nice = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .filter(|m| *m <= target)
-        .fold(mag, f64::max);
-    let px = (nice / mpp) as f32;
-    fill_rect(
-        pm,
-        x - 8.0,
-        y - 30.0,
-        px + 100.0,
-        52.0,
-        [255, 255, 255, 210],
-    );
-    fill_rect(pm, x, y, px / 2.0, 8.0, [40, 40, 40, 255]);
-    fill_rect(pm, x + px / 2.0, y, px / 2.0, 8.0, [255, 255, 255, 255]);
-    line(pm, x, y, x + px, y, 1.5, [40, 40, 40, 255]);
-    line(pm, x, y + 8.0, x + px, y + 8.0, 1.5, [40, 40, 40, 255]);
-    line(pm, x + px, y, x + px, y + 8.0, 1.5, [40, 40, 40, 255]);
-    line(pm, x, y, x, y + 8.0, 1.5, [40, 40, 40, 255]);
-    let label = if nice >= 1000.0 {
-        format!("{} 千米", nice / 1000.0)
-    } else {
-        format!("{nice} 米")
-    };
-    text::draw(pm, "0", x - 4.0, y - 26.0, 16.0, INK, None);
-    text::draw(pm, &label, x + px - 10.0, y - 26.0, 16.0, INK, None);
-}
-
-fn north_arrow(pm: &mut Pixmap, x: f32, y: f32) {
-    let mut pb = PathBuilder::new();
-    pb.move_to(x, y);
-    pb.line_to(x + 16.0, y + 46.0);
-    pb.line_to(x, y + 36.0);
-    pb.close();
-    let mut pb2 = PathBuilder::new();
-    pb2.move_to(x, y);
-    pb2.line_to(x - 16.0, y + 46.0);
-    pb2.line_to(x, y + 36.0);
-    pb2.close();
-    let mut p = Paint::default();
-    p.anti_alias = true;
-    p.set_color_rgba8(30, 30, 30, 255);
-    if let Some(path) = pb.finish() {
-        pm.fill_path(&path, &p, FillRule::Winding, Transform::identity(), None);
-    }
-    p.set_color_rgba8(255, 255, 255, 255);
-    if let Some(path) = pb2.finish() {
-        pm.fill_path(&path, &p, FillRule::Winding, Transform::identity(), None);
-        let mut s = Paint::default();
-        s.set_color_rgba8(30, 30, 30, 255);
-        s.anti_alias = true;
-        pm.stroke_path(
-            &path,
-            &s,
-            &tiny_skia::Stroke::default(),
-            Transform::identity(),
-            None,
-        );
-    }
-    text::draw(
-        pm,
-        "北",
-        x - 11.0,
-        y + 48.0,
-        22.0,
-        INK,
-        Some([255, 255, 255, 220]),
     );
 }
 
@@ -524,7 +419,9 @@ pub fn village_pages(
     v: &VillageProfile,
     unit: AreaUnit,
     generated: &str,
-) -> [Pixmap; 2] {
+    page_1: &mut dyn Canvas,
+    page_2: &mut dyn Canvas,
+) {
     let u = unit.label();
     let title = format!("{}{}村情档案", maps.title, v.name.trim_end_matches("村"));
     let title = if v.name.ends_with("社区") {
@@ -535,32 +432,23 @@ pub fn village_pages(
     let w = PAGE_W as f32 - 2.0 * MARGIN;
 
     // Page 1: the map, key figures, flags.
-    let mut p1 = Pixmap::new(PAGE_W, PAGE_H).expect("page");
-    page_frame(&mut p1, &title, v, 1, 2, generated);
+    let p1 = &mut Px(page_1);
+    page_frame(p1, &title, v, 1, 2, generated);
     let [mx, my, map_w, map_h] = MAP_RECT;
     let (mx, my) = (mx as f32, my as f32);
-    if let Some((map, view)) = maps.village_map(&v.code, map_w, map_h) {
-        paste(&mut p1, &map, mx, my);
-        let lat =
-            crate::core::model::crs::mercator_to_lonlat(view.bbox.center().0, view.bbox.center().1)
-                [1];
-        scale_bar(
-            &mut p1,
-            &view,
-            lat.to_radians().cos(),
-            mx + 24.0,
-            my + map_h as f32 - 30.0,
-        );
-        north_arrow(&mut p1, mx + map_w as f32 - 40.0, my + 18.0);
-    } else {
-        text::draw(
-            &mut p1,
+    let map_rect = LRect {
+        x: mx * K,
+        y: my * K,
+        w: map_w as f32 * K,
+        h: map_h as f32 * K,
+    };
+    if !maps.village_map(p1.0, &v.code, map_rect) {
+        p1.text(
             "（无村界图形 / no boundary）",
             mx + 20.0,
             my + 20.0,
             22.0,
             GREY,
-            None,
         );
     }
     let frame = [mx, my, map_w as f32, map_h as f32];
@@ -580,32 +468,23 @@ pub fn village_pages(
             frame[1] + frame[3],
         ),
     ] {
-        line(&mut p1, a, b, c, d, 1.5, [80, 80, 80, 255]);
+        p1.line(a, b, c, d, 1.5, [80, 80, 80, 255]);
     }
     // Legend.
     let lx = mx + map_w as f32 + 24.0;
     let mut ly = my;
-    text::draw(&mut p1, "图例", lx, ly, 24.0, INK, None);
+    p1.text("图例", lx, ly, 24.0, INK);
     ly += 40.0;
-    fill_rect(&mut p1, lx, ly + 9.0, 34.0, 4.0, [200, 30, 30, 255]);
-    text::draw(&mut p1, "本村村界", lx + 44.0, ly, 17.0, INK, None);
+    p1.rect(lx, ly + 9.0, 34.0, 4.0, [200, 30, 30, 255]);
+    p1.text("本村村界", lx + 44.0, ly, 17.0, INK);
     ly += 28.0;
-    fill_rect(&mut p1, lx, ly + 10.0, 34.0, 2.0, [90, 90, 90, 255]);
-    text::draw(&mut p1, "相邻村界", lx + 44.0, ly, 17.0, INK, None);
+    p1.rect(lx, ly + 10.0, 34.0, 2.0, [90, 90, 90, 255]);
+    p1.text("相邻村界", lx + 44.0, ly, 17.0, INK);
     ly += 34.0;
     for (label, c) in maps.legend(v) {
-        fill_rect(&mut p1, lx, ly + 2.0, 34.0, 20.0, c.0);
-        line(
-            &mut p1,
-            lx,
-            ly + 2.0,
-            lx + 34.0,
-            ly + 2.0,
-            1.0,
-            [120, 120, 120, 255],
-        );
-        line(
-            &mut p1,
+        p1.rect(lx, ly + 2.0, 34.0, 20.0, c.0);
+        p1.line(lx, ly + 2.0, lx + 34.0, ly + 2.0, 1.0, [120, 120, 120, 255]);
+        p1.line(
             lx,
             ly + 22.0,
             lx + 34.0,
@@ -613,21 +492,19 @@ pub fn village_pages(
             1.0,
             [120, 120, 120, 255],
         );
-        text::draw(&mut p1, &label, lx + 44.0, ly, 17.0, INK, None);
+        p1.text(&label, lx + 44.0, ly, 17.0, INK);
         ly += 30.0;
     }
-    text::draw(
-        &mut p1,
+    p1.text(
         "地类按第三次全国国土调查图式配色",
         lx,
         my + map_h as f32 - 24.0,
         14.0,
         GREY,
-        None,
     );
 
     let mut y = my + map_h as f32 + 30.0;
-    y = heading(&mut p1, "基本情况", MARGIN, y);
+    y = heading(p1, "基本情况", MARGIN, y);
     let rank = |key: &str| {
         v.ranks
             .get(key)
@@ -691,17 +568,17 @@ pub fn village_pages(
         ],
     ];
     y = table(
-        &mut p1,
+        p1,
         MARGIN,
         y,
         &[330.0, 220.0, 200.0, w - 750.0],
         &rows,
         19.0,
     ) + 26.0;
-    y = heading(&mut p1, "提示", MARGIN, y);
+    y = heading(p1, "提示", MARGIN, y);
     if v.flags.is_empty() {
         y = paragraph(
-            &mut p1,
+            p1,
             "无需特别关注的事项。",
             MARGIN + 16.0,
             y,
@@ -712,8 +589,8 @@ pub fn village_pages(
     }
     for f in &v.flags {
         let zh = f.split(" / ").next().unwrap_or(f);
-        text::draw(&mut p1, "●", MARGIN + 4.0, y, 16.0, ACCENT, None);
-        y = paragraph(&mut p1, zh, MARGIN + 28.0, y, 19.0, w - 28.0, INK);
+        p1.text("●", MARGIN + 4.0, y, 16.0, ACCENT);
+        y = paragraph(p1, zh, MARGIN + 28.0, y, 19.0, w - 28.0, INK);
         if y > PAGE_H as f32 - 90.0 {
             break;
         }
@@ -722,27 +599,33 @@ pub fn village_pages(
     let y = y + 10.0;
     if y < PAGE_H as f32 - 300.0 {
         let h = (PAGE_H as f32 - 90.0 - y).min(360.0);
-        let chart = charts::town_chart(all, v, (w * 0.8) as u32, h as u32);
-        paste(&mut p1, &chart_pixmap(&chart), MARGIN, y);
+        chart(p1, &charts::town_bars(all, v), MARGIN, y, w * 0.8, h);
     }
 
     // Page 2: the ledger, land use, industry, indicators, sources.
-    let mut p2 = Pixmap::new(PAGE_W, PAGE_H).expect("page");
-    page_frame(&mut p2, &title, v, 2, 2, generated);
+    let p2 = &mut Px(page_2);
+    page_frame(p2, &title, v, 2, 2, generated);
     let col = (w - 30.0) / 2.0;
     let mut y = 165.0;
     let y0 = y;
-    y = heading(&mut p2, "耕地一本账", MARGIN, y);
+    y = heading(p2, "耕地一本账", MARGIN, y);
     let mut rows = vec![vec!["项目".into(), format!("面积（{u}）")]];
     for (label, mu) in v.ledger_rows() {
         rows.push(vec![label, area(unit, mu)]);
     }
-    let ledger_end = table(&mut p2, MARGIN, y, &[col * 0.62, col * 0.38], &rows, 17.0);
-    let chart = charts::ledger_chart(v, unit, col as u32, (ledger_end - y0).max(300.0) as u32);
-    paste(&mut p2, &chart_pixmap(&chart), MARGIN + col + 30.0, y0);
+    let ledger_end = table(p2, MARGIN, y, &[col * 0.62, col * 0.38], &rows, 17.0);
+    let chart_h = (ledger_end - y0).max(300.0);
+    chart(
+        p2,
+        &charts::ledger_bars(v, unit),
+        MARGIN + col + 30.0,
+        y0,
+        col,
+        chart_h,
+    );
     y = ledger_end + 24.0;
 
-    y = heading(&mut p2, "土地利用（三调）", MARGIN, y);
+    y = heading(p2, "土地利用（三调）", MARGIN, y);
     let y_lu = y;
     let mut rows = vec![vec!["地类".into(), format!("面积（{u}）"), "占比".into()]];
     let total: f64 = v.landuse_mu.values().sum();
@@ -766,18 +649,25 @@ pub fn village_pages(
         ]);
     }
     let lu_end = table(
-        &mut p2,
+        p2,
         MARGIN,
         y,
         &[col * 0.5, col * 0.3, col * 0.2],
         &rows,
         17.0,
     );
-    let chart = charts::landuse_chart(v, unit, col as u32, (lu_end - y_lu).max(240.0) as u32);
-    paste(&mut p2, &chart_pixmap(&chart), MARGIN + col + 30.0, y_lu);
-    y = lu_end.max(y_lu + chart.height as f32) + 24.0;
+    let chart_h = (lu_end - y_lu).max(240.0).floor();
+    chart(
+        p2,
+        &charts::landuse_bars(v, unit),
+        MARGIN + col + 30.0,
+        y_lu,
+        col,
+        chart_h,
+    );
+    y = lu_end.max(y_lu + chart_h) + 24.0;
 
-    y = heading(&mut p2, "产业与管控", MARGIN, y);
+    y = heading(p2, "产业与管控", MARGIN, y);
     let mut rows = vec![vec![
         "产业链".into(),
         "企业".into(),
@@ -808,7 +698,7 @@ pub fn village_pages(
         ]);
     }
     y = table(
-        &mut p2,
+        p2,
         MARGIN,
         y,
         &[150.0, 80.0, 150.0, 150.0, 120.0, w - 650.0],
@@ -816,7 +706,7 @@ pub fn village_pages(
         17.0,
     ) + 10.0;
     y = paragraph(
-        &mut p2,
+        p2,
         &format!(
             "生态保护红线内 {} {u}；城镇开发边界内 {} {u}。",
             area(unit, v.eco_redline_mu),
@@ -829,7 +719,7 @@ pub fn village_pages(
         INK,
     ) + 14.0;
     if !v.indicators.is_empty() {
-        y = heading(&mut p2, "部门指标", MARGIN, y);
+        y = heading(p2, "部门指标", MARGIN, y);
         let mut rows = vec![vec!["指标".into(), "数值".into(), "来源".into()]];
         for i in v.indicators.iter().take(8) {
             rows.push(vec![
@@ -840,7 +730,7 @@ pub fn village_pages(
                 i.source.clone(),
             ]);
         }
-        y = table(&mut p2, MARGIN, y, &[260.0, 180.0, w - 440.0], &rows, 16.0) + 16.0;
+        y = table(p2, MARGIN, y, &[260.0, 180.0, w - 440.0], &rows, 16.0) + 16.0;
     }
     let mut notes = String::from("数据来源：");
     let zh: Vec<String> = all
@@ -882,7 +772,7 @@ pub fn village_pages(
         ));
     }
     paragraph(
-        &mut p2,
+        p2,
         &notes,
         MARGIN,
         y.min(PAGE_H as f32 - 190.0),
@@ -890,7 +780,6 @@ pub fn village_pages(
         w,
         GREY,
     );
-    [p1, p2]
 }
 
 fn fmt_value(x: f64) -> String {
@@ -906,205 +795,6 @@ fn pct(part: f64, total: f64) -> String {
         format!("{:.1}%", part / total * 100.0)
     } else {
         "—".into()
-    }
-}
-
-/// A PDF written page by page (each page one image), atomically: pages go to a temporary file
-/// that replaces `path` only when [`PdfWriter::finish`] succeeds.
-pub struct PdfWriter {
-    out: std::io::BufWriter<std::fs::File>,
-    tmp: PathBuf,
-    path: PathBuf,
-    offsets: Vec<u64>,
-    pos: u64,
-    pages: Vec<usize>,
-    title: String,
-}
-
-/// One page ready to write: Flate-compressed RGB at [`DPI`], and optionally a photographic
-/// region (the map) as JPEG drawn over it.
-pub struct EncodedPage {
-    width: u32,
-    height: u32,
-    data: Vec<u8>,
-    photo: Option<([u32; 4], Vec<u8>)>,
-}
-
-/// Compresses a page for the PDF (run on any thread). `photo` (x, y, width, height) is a
-/// region of map or imagery: JPEG (quality 88) keeps it a fraction of its lossless size, while
-/// text and tables elsewhere stay lossless and sharp.
-pub fn encode_page(pm: &Pixmap, photo: Option<[u32; 4]>) -> EncodedPage {
-    let (w, h) = (pm.width(), pm.height());
-    let mut rgb = Vec::with_capacity((w * h * 3) as usize);
-    for px in pm.data().chunks_exact(4) {
-        rgb.extend_from_slice(&px[..3]);
-    }
-    let photo = photo
-        .map(|[x, y, pw, ph]| {
-            [
-                x.min(w),
-                y.min(h),
-                pw.min(w - x.min(w)),
-                ph.min(h - y.min(h)),
-            ]
-        })
-        .filter(|r| r[2] > 0 && r[3] > 0)
-        .and_then(|[x, y, pw, ph]| {
-            let mut region = Vec::with_capacity((pw * ph * 3) as usize);
-            for row in y..y + ph {
-                let a = ((row * w + x) * 3) as usize;
-                region.extend_from_slice(&rgb[a..a + (pw * 3) as usize]);
-                // Under the JPEG the lossless page is plain white (compresses to nothing).
-                rgb[a..a + (pw * 3) as usize].fill(255);
-            }
-            let mut jpeg = Vec::new();
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 88)
-                .encode(&region, pw, ph, image::ExtendedColorType::Rgb8)
-                .ok()?;
-            Some(([x, y, pw, ph], jpeg))
-        });
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(3));
-    let _ = z.write_all(&rgb);
-    EncodedPage {
-        width: w,
-        height: h,
-        data: z.finish().unwrap_or_default(),
-        photo,
-    }
-}
-
-fn pdf_text(s: &str) -> String {
-    let mut h = String::from("<FEFF");
-    for u in s.encode_utf16() {
-        h.push_str(&format!("{u:04X}"));
-    }
-    h.push('>');
-    h
-}
-
-impl PdfWriter {
-    /// Starts a PDF at `path`.
-    pub fn create(path: &Path, title: &str) -> std::io::Result<PdfWriter> {
-        let tmp = crate::core::io::files::temp_beside(path);
-        let f = std::fs::File::create(&tmp)?;
-        let mut w = PdfWriter {
-            out: std::io::BufWriter::new(f),
-            tmp,
-            path: path.to_path_buf(),
-            offsets: vec![0, 0, 0],
-            pos: 0,
-            pages: vec![],
-            title: title.to_string(),
-        };
-        w.raw(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")?;
-        Ok(w)
-    }
-
-    fn raw(&mut self, b: &[u8]) -> std::io::Result<()> {
-        self.out.write_all(b)?;
-        self.pos += b.len() as u64;
-        Ok(())
-    }
-
-    fn object(&mut self, id: usize, body: &[u8]) -> std::io::Result<()> {
-        if self.offsets.len() <= id {
-            self.offsets.resize(id + 1, 0);
-        }
-        self.offsets[id] = self.pos;
-        self.raw(format!("{id} 0 obj\n").as_bytes())?;
-        self.raw(body)?;
-        self.raw(b"\nendobj\n")
-    }
-
-    /// Appends one page.
-    pub fn page(&mut self, p: &EncodedPage) -> std::io::Result<()> {
-        let id = self.offsets.len();
-        let (img, content, page) = (id, id + 1, id + 2);
-        let mut body = format!(
-            "<< /Type /XObject /Subtype /Image /Width {} /Height {} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /Length {} >>\nstream\n",
-            p.width, p.height, p.data.len()
-        )
-        .into_bytes();
-        body.extend_from_slice(&p.data);
-        body.extend_from_slice(b"\nendstream");
-        self.object(img, &body)?;
-        let (pw, ph) = (595.28, 841.89);
-        let mut ops = format!("q {pw} 0 0 {ph} 0 0 cm /Im0 Do Q");
-        let mut xobjects = format!("/Im0 {img} 0 R");
-        if let Some(([x, y, w, h], jpeg)) = &p.photo {
-            let id = page + 1;
-            let mut body = format!(
-                "<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length {} >>\nstream\n",
-                jpeg.len()
-            )
-            .into_bytes();
-            body.extend_from_slice(jpeg);
-            body.extend_from_slice(b"\nendstream");
-            self.object(id, &body)?;
-            // Pixels to points, PDF y counted from the bottom.
-            let (sx, sy) = (pw / p.width as f64, ph / p.height as f64);
-            ops += &format!(
-                " q {:.3} 0 0 {:.3} {:.3} {:.3} cm /Im1 Do Q",
-                *w as f64 * sx,
-                *h as f64 * sy,
-                *x as f64 * sx,
-                ph - (*y + *h) as f64 * sy
-            );
-            xobjects += &format!(" /Im1 {id} 0 R");
-        }
-        self.object(
-            content,
-            format!("<< /Length {} >>\nstream\n{ops}\nendstream", ops.len()).as_bytes(),
-        )?;
-        self.object(
-            page,
-            format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {pw} {ph}] /Resources << /XObject << {xobjects} >> >> /Contents {content} 0 R >>").as_bytes(),
-        )?;
-        self.pages.push(page);
-        Ok(())
-    }
-
-    /// Pages written so far.
-    pub fn page_count(&self) -> usize {
-        self.pages.len()
-    }
-
-    /// Writes the page tree and cross-reference table and moves the file into place.
-    pub fn finish(mut self) -> std::io::Result<PathBuf> {
-        let kids: Vec<String> = self.pages.iter().map(|p| format!("{p} 0 R")).collect();
-        self.object(1, b"<< /Type /Catalog /Pages 2 0 R >>")?;
-        let pages = format!(
-            "<< /Type /Pages /Kids [{}] /Count {} >>",
-            kids.join(" "),
-            kids.len()
-        );
-        self.object(2, pages.as_bytes())?;
-        let info = self.offsets.len();
-        let title = pdf_text(&self.title);
-        self.object(
-            info,
-            format!("<< /Title {title} /Producer (YiTu) >>").as_bytes(),
-        )?;
-        let xref = self.pos;
-        let mut x = format!("xref\n0 {}\n0000000000 65535 f \n", self.offsets.len());
-        for o in &self.offsets[1..] {
-            x.push_str(&format!("{o:010} 00000 n \n"));
-        }
-        x.push_str(&format!(
-            "trailer\n<< /Size {} /Root 1 0 R /Info {info} 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            self.offsets.len()
-        ));
-        self.raw(x.as_bytes())?;
-        self.out.flush()?;
-        self.out.get_ref().sync_all()?;
-        std::fs::rename(&self.tmp, &self.path)?;
-        Ok(self.path.clone())
-    }
-}
-
-impl Drop for PdfWriter {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.tmp);
     }
 }
 
@@ -1137,7 +827,38 @@ pub fn today() -> String {
         .to_string()
 }
 
-/// Renders the reports of every village in `scope`, on all cores, with progress and cancel.
+/// The two pages of village `v` recorded (on any thread) for a canvas of `dpi`.
+fn record_pages(
+    maps: &ReportMaps,
+    all: &Profiles,
+    v: &VillageProfile,
+    unit: AreaUnit,
+    generated: &str,
+    dpi: f32,
+) -> [super::layout::record::Recording; 2] {
+    use super::layout::record::Recording;
+    let (mut a, mut b) = (Recording::new(dpi), Recording::new(dpi));
+    village_pages(maps, all, v, unit, generated, &mut a, &mut b);
+    [a, b]
+}
+
+/// The report of one village as a vector PDF (two A4 pages), as bytes.
+pub fn village_pdf(
+    maps: &ReportMaps,
+    all: &Profiles,
+    v: &VillageProfile,
+    unit: AreaUnit,
+    generated: &str,
+) -> Result<Vec<u8>, String> {
+    let mut doc = super::layout::pdf::PdfDocument::new(&format!("{} 一村一档", v.name))?;
+    let [a, b] = record_pages(maps, all, v, unit, generated, 150.0);
+    doc.page(PAGE_MM, |c| a.replay(c))?;
+    doc.page(PAGE_MM, |c| b.replay(c))?;
+    doc.finish()
+}
+
+/// Renders the reports of every village in `scope` with progress and cancel: pages are recorded on all cores and
+/// written as vector PDF (one bound file, or one file per village, each written atomically).
 pub fn atlas(
     maps: &ReportMaps,
     all: &Profiles,
@@ -1156,7 +877,10 @@ pub fn atlas(
         .unwrap_or(2)
         .max(1);
     let mut bound = match output {
-        AtlasOutput::Bound(p) => Some(PdfWriter::create(p, "一村一档 村档案图集")?),
+        AtlasOutput::Bound(_) => Some(
+            super::layout::pdf::PdfDocument::new("一村一档 村档案图集")
+                .map_err(|e| anyhow::anyhow!(e))?,
+        ),
         AtlasOutput::PerVillage(dir) => {
             std::fs::create_dir_all(dir)?;
             None
@@ -1168,49 +892,73 @@ pub fn atlas(
         progress
             .check()
             .map_err(|_| anyhow::anyhow!("已取消 / cancelled"))?;
-        let encoded: Vec<[EncodedPage; 2]> = std::thread::scope(|s| {
-            let jobs: Vec<_> = batch
-                .iter()
-                .map(|v| {
-                    let g = &generated;
-                    s.spawn(move || {
-                        let [a, b] = village_pages(maps, all, v, unit, g);
-                        [encode_page(&a, Some(MAP_RECT)), encode_page(&b, None)]
-                    })
-                })
-                .collect();
-            jobs.into_iter()
-                .map(|j| j.join().expect("page renderer"))
-                .collect()
-        });
-        for (v, pair) in batch.iter().zip(encoded) {
-            match &mut bound {
-                Some(w) => {
-                    w.page(&pair[0])?;
-                    w.page(&pair[1])?;
-                }
-                None => {
-                    let AtlasOutput::PerVillage(dir) = output else {
-                        unreachable!()
-                    };
-                    let name: String = v
-                        .name
-                        .chars()
-                        .filter(|c| !"/\\:*?\"<>|".contains(*c))
+        match (&mut bound, output) {
+            (Some(doc), _) => {
+                // Recorded in parallel, written in order.
+                let recorded: Vec<_> = std::thread::scope(|s| {
+                    let jobs: Vec<_> = batch
+                        .iter()
+                        .map(|v| {
+                            let g = &generated;
+                            s.spawn(move || record_pages(maps, all, v, unit, g, 150.0))
+                        })
                         .collect();
-                    let path = dir.join(format!("{}_{}.pdf", v.code, name));
-                    let mut w = PdfWriter::create(&path, &format!("{} 一村一档", v.name))?;
-                    w.page(&pair[0])?;
-                    w.page(&pair[1])?;
-                    files.push(w.finish()?);
+                    jobs.into_iter()
+                        .map(|j| j.join().expect("page recorder"))
+                        .collect()
+                });
+                for [a, b] in recorded {
+                    doc.page(PAGE_MM, |c| a.replay(c))
+                        .map_err(|e| anyhow::anyhow!(e))?;
+                    doc.page(PAGE_MM, |c| b.replay(c))
+                        .map_err(|e| anyhow::anyhow!(e))?;
+                    pages += 2;
                 }
             }
-            pages += 2;
+            (None, AtlasOutput::PerVillage(dir)) => {
+                let written: Vec<anyhow::Result<PathBuf>> = std::thread::scope(|s| {
+                    let jobs: Vec<_> = batch
+                        .iter()
+                        .map(|v| {
+                            let g = &generated;
+                            s.spawn(move || {
+                                let name: String = v
+                                    .name
+                                    .chars()
+                                    .filter(|c| !"/\\:*?\"<>|".contains(*c))
+                                    .collect();
+                                let path = dir.join(format!("{}_{}.pdf", v.code, name));
+                                let bytes = village_pdf(maps, all, v, unit, g)
+                                    .map_err(|e| anyhow::anyhow!(e))?;
+                                crate::core::io::files::write_atomic(&path, bytes).map_err(
+                                    |e| {
+                                        anyhow::anyhow!(crate::core::io::files::write_error(
+                                            &path, &e
+                                        ))
+                                    },
+                                )?;
+                                Ok(path)
+                            })
+                        })
+                        .collect();
+                    jobs.into_iter()
+                        .map(|j| j.join().expect("page writer"))
+                        .collect()
+                });
+                for w in written {
+                    files.push(w?);
+                    pages += 2;
+                }
+            }
+            (None, AtlasOutput::Bound(_)) => unreachable!("a bound atlas has its document"),
         }
         progress.set(((b + 1) * threads * 2).min(chosen.len()) as u64)?;
     }
-    if let Some(w) = bound {
-        files.push(w.finish()?);
+    if let (Some(doc), AtlasOutput::Bound(path)) = (bound, output) {
+        let bytes = doc.finish().map_err(|e| anyhow::anyhow!(e))?;
+        crate::core::io::files::write_atomic(path, bytes)
+            .map_err(|e| anyhow::anyhow!(crate::core::io::files::write_error(path, &e)))?;
+        files.push(path.clone());
     }
     Ok(AtlasResult {
         villages: chosen.len(),

@@ -3,7 +3,7 @@
 //! position is projected through a grid of nodes every 16 pixels (PROJ at the nodes, bilinear between them, well
 //! under a pixel of error at county size) and sampled from its tile.
 
-use super::draw::Frame;
+use super::draw::{Canvas, Frame};
 use crate::core::io::tiles::MbTiles;
 use crate::core::model::crs::{lonlat_to_mercator, Crs, Transformer, MERCATOR_R};
 use std::collections::HashMap;
@@ -96,4 +96,27 @@ pub fn frame_image(
         }
     }
     any.then_some((out, w, h))
+}
+
+/// Draws the basemap of `frame` on `c` at the canvas's image resolution, faded to 85 % over `under` (the colour
+/// beneath, so the image is opaque): as a photograph (JPEG in a PDF) when the package's tiles are JPEG or WebP,
+/// losslessly when they are PNG (flat map colours compress better without loss).
+pub fn draw(c: &mut dyn Canvas, tiles: &MbTiles, crs: &Crs, frame: &Frame, under: [u8; 3]) {
+    let Some((mut px, w, h)) = frame_image(tiles, crs, frame, c.image_dpi(), 0.85) else {
+        return;
+    };
+    for p in px.chunks_exact_mut(4) {
+        let a = p[3] as u32;
+        for k in 0..3 {
+            p[k] = ((p[k] as u32 * a + under[k] as u32 * (255 - a) + 127) / 255) as u8;
+        }
+        p[3] = 255;
+    }
+    c.begin_group("底图");
+    if matches!(tiles.info.format.as_str(), "jpg" | "jpeg" | "webp") {
+        c.photo(frame.rect, &px, w, h);
+    } else {
+        c.image(frame.rect, &px, w, h);
+    }
+    c.end_group();
 }

@@ -234,7 +234,8 @@ pub struct Frame {
 }
 
 impl Frame {
-    fn new(rect: Rect, data: &MapData, styles: &[StyleIndex]) -> Frame {
+    /// The frame at `rect` showing `data.extent` (with 4 % of air) and the classes of `styles` it draws.
+    pub(crate) fn new(rect: Rect, data: &MapData, styles: &[StyleIndex]) -> Frame {
         let e = data.extent;
         let (ew, eh) = ((e.max_x - e.min_x).max(1.0), (e.max_y - e.min_y).max(1.0));
         // 4 % of air around the data.
@@ -332,14 +333,14 @@ pub fn draw_layout(
                     .as_deref()
                     .and_then(|p| crate::core::io::tiles::MbTiles::open(p).ok())
                 {
-                    let dpi = canvas.image_dpi();
-                    if let Some((px, w, h)) =
-                        super::basemap::frame_image(&tiles, &data.crs, f, dpi, 0.85)
-                    {
-                        canvas.begin_group("底图");
-                        canvas.photo(item.rect, &px, w, h);
-                        canvas.end_group();
-                    }
+                    let under = item.background.unwrap_or(Rgba([255, 255, 255, 255]));
+                    super::basemap::draw(
+                        canvas,
+                        &tiles,
+                        &data.crs,
+                        f,
+                        [under.0[0], under.0[1], under.0[2]],
+                    );
                 }
                 for (li, l) in data.layers.iter().enumerate() {
                     if layers.is_empty() || layers.contains(&l.name) {
@@ -403,7 +404,7 @@ fn item_name(kind: &ItemKind) -> &'static str {
     }
 }
 
-fn rect_ring(r: Rect) -> Vec<[f32; 2]> {
+pub(crate) fn rect_ring(r: Rect) -> Vec<[f32; 2]> {
     vec![
         [r.x, r.y],
         [r.x + r.w, r.y],
@@ -441,7 +442,7 @@ fn page_ring(f: &Frame, ring: &[[f64; 2]]) -> Vec<[f32; 2]> {
     out
 }
 
-fn draw_map_layer(canvas: &mut dyn Canvas, f: &Frame, l: &MapLayer, s: &StyleIndex) {
+pub(crate) fn draw_map_layer(canvas: &mut dyn Canvas, f: &Frame, l: &MapLayer, s: &StyleIndex) {
     let opacity = l.style.opacity.clamp(0.0, 1.0);
     let fade = |c: Rgba| Rgba([c.0[0], c.0[1], c.0[2], (c.0[3] as f32 * opacity) as u8]);
     let stroke = fade(l.style.stroke);
@@ -639,7 +640,7 @@ pub fn crs_description(crs: &Crs) -> String {
     }
 }
 
-fn draw_scale_bar(canvas: &mut dyn Canvas, r: Rect, f: &Frame) {
+pub(crate) fn draw_scale_bar(canvas: &mut dyn Canvas, r: Rect, f: &Frame) {
     let pad = 2.0;
     // A round ground length about 70 % of the item's width.
     let target_m = (r.w - 2.0 * pad) as f64 * 0.7 / f.mm_per_m;
@@ -710,7 +711,7 @@ pub fn north_angle(crs: &Crs, centre: [f64; 2]) -> Option<f32> {
     Some(dx.atan2(dy) as f32)
 }
 
-fn draw_north_arrow(canvas: &mut dyn Canvas, r: Rect, angle: f32) {
+pub(crate) fn draw_north_arrow(canvas: &mut dyn Canvas, r: Rect, angle: f32) {
     let c = [r.x + r.w / 2.0, r.y + r.h * 0.58];
     let len = r.h * 0.36;
     let (s, co) = angle.sin_cos();

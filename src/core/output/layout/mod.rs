@@ -11,6 +11,7 @@ pub mod basemap;
 pub mod draw;
 pub mod pdf;
 pub mod png;
+pub mod record;
 pub mod svg;
 
 pub use crate::core::model::layout::*;

@@ -191,45 +191,86 @@ impl Canvas for PdfCanvas<'_, '_> {
     }
 }
 
+/// A PDF of several pages drawn through [`Canvas`], built in memory: every page's text in one embedded subset
+/// of the shipped font.
+pub struct PdfDocument {
+    doc: krilla::Document,
+    font: Font,
+    pages: usize,
+}
+
+impl PdfDocument {
+    /// A new document with `title` in its metadata.
+    pub fn new(title: &str) -> Result<PdfDocument, String> {
+        let font = Font::new(crate::core::output::text::FONT_BYTES.into(), 0)
+            .ok_or("内置字体无法读取 / the shipped font cannot be read")?;
+        let mut doc = krilla::Document::new();
+        doc.set_metadata(
+            krilla::metadata::Metadata::new()
+                .title(title.to_string())
+                .creator("YiTu 一图".into()),
+        );
+        Ok(PdfDocument {
+            doc,
+            font,
+            pages: 0,
+        })
+    }
+
+    /// Adds a `w × h` mm page drawn by `draw`.
+    pub fn page<T>(
+        &mut self,
+        (w, h): (f32, f32),
+        draw: impl FnOnce(&mut dyn Canvas) -> T,
+    ) -> Result<T, String> {
+        let settings = krilla::page::PageSettings::from_wh(w * PT_PER_MM, h * PT_PER_MM)
+            .ok_or("纸张尺寸无效 / invalid paper size")?;
+        let mut page = self.doc.start_page_with(settings);
+        let out = {
+            let mut surface = page.surface();
+            let out = {
+                let mut c = PdfCanvas {
+                    surface: &mut surface,
+                    font: self.font.clone(),
+                };
+                draw(&mut c)
+            };
+            surface.finish();
+            out
+        };
+        page.finish();
+        self.pages += 1;
+        Ok(out)
+    }
+
+    /// Pages so far.
+    pub fn pages(&self) -> usize {
+        self.pages
+    }
+
+    /// The finished PDF.
+    pub fn finish(self) -> Result<Vec<u8>, String> {
+        self.doc
+            .finish()
+            .map_err(|e| format!("PDF 生成失败 / the PDF could not be made: {e:?}"))
+    }
+}
+
 /// The PDF of `layout` with `data`, as bytes.
 pub fn layout_pdf(
     layout: &Layout,
     data: &MapData,
     vars: &Variables,
 ) -> Result<(Vec<u8>, Drawn), String> {
-    let font = Font::new(crate::core::output::text::FONT_BYTES.into(), 0)
-        .ok_or("内置字体无法读取 / the shipped font cannot be read")?;
-    let (w, h) = layout.page.size_mm();
-    let mut doc = krilla::Document::new();
-    doc.set_metadata(
-        krilla::metadata::Metadata::new()
-            .title(if vars.title.is_empty() {
-                layout.name.clone()
-            } else {
-                vars.title.clone()
-            })
-            .creator("YiTu 一图".into()),
-    );
-    let settings = krilla::page::PageSettings::from_wh(w * PT_PER_MM, h * PT_PER_MM)
-        .ok_or("纸张尺寸无效 / invalid paper size")?;
-    let mut page = doc.start_page_with(settings);
-    let drawn = {
-        let mut surface = page.surface();
-        let d = {
-            let mut c = PdfCanvas {
-                surface: &mut surface,
-                font,
-            };
-            draw_layout(layout, data, vars, &mut c)
-        };
-        surface.finish();
-        d
-    };
-    page.finish();
-    let bytes = doc
-        .finish()
-        .map_err(|e| format!("PDF 生成失败 / the PDF could not be made: {e:?}"))?;
-    Ok((bytes, drawn))
+    let mut doc = PdfDocument::new(if vars.title.is_empty() {
+        &layout.name
+    } else {
+        &vars.title
+    })?;
+    let drawn = doc.page(layout.page.size_mm(), |c| {
+        draw_layout(layout, data, vars, c)
+    })?;
+    Ok((doc.finish()?, drawn))
 }
 
 /// Writes the PDF of `layout` to `out` atomically.
