@@ -343,3 +343,121 @@ fn conflicting_scopes_are_refused() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("only one of"));
     assert!(!out.exists());
 }
+
+/// A map series: one page per village of a town in one PDF (each page titled with its village), or one file per
+/// village in a folder; a failure part way leaves none of the series' files and keeps what was there.
+#[test]
+fn a_series_makes_one_page_per_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("图集.pdf");
+    let o = yitu(&[
+        "layout",
+        &project(),
+        "--series",
+        "村界",
+        "--town",
+        "350322104",
+        "--title",
+        "{name}土地利用现状图",
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("18"));
+    match Command::new("pdftotext").arg(&pdf).arg("-").output() {
+        Ok(t) => {
+            let text = String::from_utf8_lossy(&t.stdout).to_string();
+            // Pages are separated by form feeds: 18 villages of 鲤南镇, each titled with its name.
+            let pages: Vec<&str> = text
+                .split('\u{c}')
+                .filter(|p| !p.trim().is_empty())
+                .collect();
+            assert_eq!(pages.len(), 18);
+            assert!(pages.iter().any(|p| p.contains("柳坑社区土地利用现状图")));
+            assert!(pages.iter().all(|p| p.contains("土地利用现状图")));
+        }
+        Err(_) => common::skip("layout series: PDF text", "pdftotext not installed"),
+    }
+
+    // One PNG per village.
+    let folder = dir.path().join("pages");
+    let o = yitu(&[
+        "layout",
+        &project(),
+        "--series",
+        "CJDCQ",
+        "--town",
+        "350322104",
+        "--per-feature",
+        "--page-format",
+        "png",
+        "--dpi",
+        "150",
+        "--out",
+        folder.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let files: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(files.len(), 18, "{files:?}");
+    assert!(files.contains(&"柳坑社区.png".to_string()), "{files:?}");
+    let img = image::open(folder.join("柳坑社区.png")).unwrap();
+    assert_eq!((img.width(), img.height()), (1754, 1240));
+
+    // A page that cannot be written (its name is taken by a folder): the series fails and removes its files;
+    // the user's own file stays.
+    let folder = dir.path().join("broken");
+    std::fs::create_dir_all(folder.join("柳坑社区.pdf")).unwrap();
+    std::fs::write(folder.join("mine.txt"), "keep").unwrap();
+    let o = yitu(&[
+        "layout",
+        &project(),
+        "--series",
+        "村界",
+        "--town",
+        "350322104",
+        "--per-feature",
+        "--out",
+        folder.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let mut left: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["mine.txt", "柳坑社区.pdf"]);
+
+    // An SVG series needs a folder; a series has no --village; a page field must exist.
+    for args in [
+        vec!["--series", "村界", "--out", "x.svg"],
+        vec![
+            "--series",
+            "村界",
+            "--village",
+            "350322104001",
+            "--out",
+            "x.pdf",
+        ],
+        vec!["--per-feature", "--out", "x.pdf"],
+    ] {
+        let mut a = vec!["layout", project().leak()];
+        a.extend(args);
+        assert_eq!(yitu(&a).status.code(), Some(2), "{a:?}");
+    }
+    let o = yitu(&[
+        "layout",
+        &project(),
+        "--series",
+        "村界",
+        "--name-field",
+        "NOPE",
+        "--out",
+        dir.path().join("n.pdf").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("NOPE"));
+    assert!(!dir.path().join("n.pdf").exists());
+}

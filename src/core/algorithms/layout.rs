@@ -155,6 +155,56 @@ impl Algorithm for LayoutExport {
                 true,
             ),
             param(
+                "series",
+                ("图集覆盖图层", "Series coverage layer"),
+                (
+                    "每个要素出一页（如村界）：地图缩放到该要素并勾出边界，图名加上要素名（图名中可写 {name}）",
+                    "One page per feature of this layer (e.g. the villages): the map zoomed to the feature and outlined, its name added to the title (or put where {name} stands)",
+                ),
+                ParamKind::Text,
+                None,
+                true,
+            ),
+            param(
+                "name_field",
+                ("页名字段", "Page name field"),
+                (
+                    "图集每页的名称字段（默认 ZLDWMC、XZQMC、MC、NAME 中第一个有的）",
+                    "The field naming each page of a series (default: the first of ZLDWMC, XZQMC, MC, NAME it has)",
+                ),
+                ParamKind::Text,
+                None,
+                true,
+            ),
+            param(
+                "per_feature",
+                ("每页一个文件", "One file per page"),
+                (
+                    "图集每页单独成文件，--out 为文件夹（SVG、PNG 图集必须）",
+                    "Write each page of a series as its own file; --out is then a folder (required for SVG and PNG series)",
+                ),
+                ParamKind::Flag,
+                None,
+                true,
+            ),
+            param(
+                "page_format",
+                ("每页文件格式", "Page file format"),
+                (
+                    "--per-feature 时每页文件的格式",
+                    "The format of each page's file with --per-feature",
+                ),
+                ParamKind::Choice {
+                    values: &[
+                        ("pdf", "PDF", "PDF"),
+                        ("svg", "SVG", "SVG"),
+                        ("png", "PNG", "PNG"),
+                    ],
+                },
+                None,
+                true,
+            ),
+            param(
                 "list",
                 ("列出版式", "List templates"),
                 ("只列出内置版式", "Only list the shipped templates"),
@@ -187,10 +237,36 @@ impl Algorithm for LayoutExport {
         let out = params
             .path("out")
             .ok_or_else(|| bad("缺少参数 输出文件（--out）/ Output file (--out) is required"))?;
-        let ext = out
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
+        let series = params.text("series").map(str::to_string);
+        let per_feature = params.flag("per_feature");
+        let ext = match (&series, per_feature) {
+            // A folder of pages: the files' format is asked for by name.
+            (Some(_), true) => params.text("page_format").unwrap_or("pdf").to_string(),
+            _ => out
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default(),
+        };
+        if series.is_none()
+            && (per_feature
+                || params.text("name_field").is_some()
+                || params.text("page_format").is_some())
+        {
+            return Err(bad(
+                "--per-feature、--name-field 和 --page-format 只用于图集（--series）/ --per-feature, --name-field and --page-format belong to a series (--series)",
+            ));
+        }
+        if series.is_some() && !per_feature && ext != "pdf" {
+            return Err(bad(
+                "SVG、PNG 图集每页一个文件：请加 --per-feature，--out 给文件夹 / an SVG or PNG series is one file per page: add --per-feature and give a folder as --out",
+            ));
+        }
+        if series.is_some() && (params.text("village").is_some() || params.text("extent").is_some())
+        {
+            return Err(bad(
+                "图集的范围来自覆盖图层的要素：不能再给 --village 或 --extent（--town 可选取一个乡镇的要素）/ a series takes its extents from the coverage features: --village and --extent do not apply (--town keeps one town's features)",
+            ));
+        }
         if !["pdf", "svg", "png"].contains(&ext.as_str()) {
             return Err(bad(
                 "只能导出 PDF、SVG 或 PNG（按 --out 的扩展名）/ PDF, SVG or PNG only (by the extension of --out)",
@@ -235,7 +311,7 @@ impl Algorithm for LayoutExport {
         }
         let scope_label = match (
             params.text("village"),
-            params.text("town"),
+            params.text("town").filter(|_| series.is_none()),
             params.text("extent"),
         ) {
             (Some(code), _, _) | (None, Some(code), _) => {
@@ -323,6 +399,50 @@ impl Algorithm for LayoutExport {
         }
         if vars.unit.is_empty() && template.name.contains("正式") {
             progress.note("未填制图单位（--mapping-unit）/ no mapping unit given (--mapping-unit)");
+        }
+        if let Some(layer) = &series {
+            let (li, pages) = layout::series::series_pages(
+                &data,
+                layer,
+                params.text("name_field"),
+                params.text("town"),
+            )
+            .map_err(fail)?;
+            let files = if per_feature {
+                let format = match ext.as_str() {
+                    "svg" => layout::series::SeriesFormat::Svg,
+                    "png" => {
+                        let (w, h) = layout::png::pixel_size(&template, dpi);
+                        progress.note(format!("每页 {w} × {h} 像素 / pixels a page ({dpi} dpi)"));
+                        layout::series::SeriesFormat::Png(dpi as u32)
+                    }
+                    _ => layout::series::SeriesFormat::Pdf,
+                };
+                layout::series::write_series_files(
+                    &template, &data, li, &pages, &vars, format, &out, progress,
+                )
+                .map_err(fail)?
+            } else {
+                layout::series::write_series_pdf(
+                    &template, &data, li, &pages, &vars, &out, progress,
+                )
+                .map_err(fail)?;
+                vec![out.clone()]
+            };
+            let mut o = Outcome {
+                summary: format!(
+                    "{}：图集 {} 页 / a series of {} pages → {}\n",
+                    template.name,
+                    pages.len(),
+                    pages.len(),
+                    out.display()
+                ),
+                files,
+                notes: progress.notes(),
+                ..Default::default()
+            };
+            o.counts.insert("pages".into(), pages.len() as f64);
+            return Ok(o);
         }
         let drawn = if ext == "png" {
             let (w, h) = layout::png::pixel_size(&template, dpi);

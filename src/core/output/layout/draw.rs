@@ -96,6 +96,9 @@ pub struct MapData {
     pub extent: BBox,
     /// The offline basemap (MBTiles) under the maps.
     pub basemap: Option<std::path::PathBuf>,
+    /// A feature outlined over the maps (layer index, feature): the page's feature of a series, the village of a
+    /// village map.
+    pub highlight: Option<(usize, usize)>,
 }
 
 impl MapData {
@@ -144,6 +147,7 @@ impl MapData {
             crs,
             extent,
             basemap: None,
+            highlight: None,
         })
     }
 }
@@ -348,6 +352,25 @@ pub fn draw_layout(
                         draw_map_layer(canvas, f, l, &styles[li]);
                         canvas.end_group();
                     }
+                }
+                // The highlighted feature: the rest veiled, the feature outlined.
+                if let Some(l) = data.highlight.and_then(|(l, feat)| {
+                    let layer = data.layers.get(l)?;
+                    (feat < layer.print.len()).then_some((layer, feat))
+                }) {
+                    let rings: Vec<Vec<[f32; 2]>> =
+                        l.0.print
+                            .rings(l.1)
+                            .map(|r| page_ring(f, r))
+                            .filter(|r| r.len() >= 2)
+                            .collect();
+                    canvas.begin_group("重点范围");
+                    let mut veil = vec![rect_ring(item.rect)];
+                    veil.extend(rings.iter().cloned());
+                    canvas.fill(&veil, Rgba([255, 255, 255, 120]));
+                    canvas.stroke(&rings, true, Rgba([255, 255, 255, 230]), 1.0);
+                    canvas.stroke(&rings, true, Rgba([200, 30, 30, 255]), 0.5);
+                    canvas.end_group();
                 }
                 canvas.pop_clip();
             }
@@ -754,13 +777,40 @@ pub fn fit_lines(text: &str, size_pt: f32, width: f32) -> (f32, Vec<String>) {
             cur.push(c);
             if text_width_mm(&cur, size) > width && cur.chars().count() > 1 {
                 cur.pop();
-                lines.push(std::mem::take(&mut cur));
+                // Closing punctuation never starts a line, and a Latin word or number (EPSG:4528) is not split:
+                // what would break so goes down with the character before it.
+                let chars: Vec<char> = cur.chars().collect();
+                let mut k = chars.len();
+                if is_closing(c) && k > 1 {
+                    k -= 1;
+                }
+                let first = chars.get(k).copied().unwrap_or(c);
+                if is_word(first) {
+                    while k > 0 && is_word(chars[k - 1]) {
+                        k -= 1;
+                    }
+                }
+                if k == 0 {
+                    k = chars.len();
+                }
+                lines.push(chars[..k].iter().collect());
+                cur = chars[k..].iter().collect();
                 cur.push(c);
             }
         }
         lines.push(cur);
     }
     (size, lines)
+}
+
+/// Punctuation that may not start a line (GB/T 15834 line-breaking rules).
+fn is_closing(c: char) -> bool {
+    "）)」』】〕〉》，。、；：！？,.;:!?%’”".contains(c)
+}
+
+/// Part of a Latin word or a number, not split across lines.
+fn is_word(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '-' | '.' | '/')
 }
 
 fn draw_text_box(canvas: &mut dyn Canvas, r: Rect, text: &str, size_pt: f32, align: Align) {

@@ -12,6 +12,7 @@ pub mod draw;
 pub mod pdf;
 pub mod png;
 pub mod record;
+pub mod series;
 pub mod svg;
 
 pub use crate::core::model::layout::*;
@@ -124,6 +125,16 @@ mod tests {
         assert_eq!(lines.concat(), title);
         for l in &lines {
             assert!(draw::text_width_mm(l, size) <= 120.0 + 0.01, "{l}");
+        }
+        // A closing bracket does not start a line; an EPSG code is not split.
+        let crs = "2000国家大地坐标系 高斯-克吕格投影 3度带 中央经线120°E（EPSG:4528）";
+        for w in [60.0, 70.0, 80.0, 90.0, 100.0] {
+            let (_, lines) = draw::fit_lines(crs, 9.0, w);
+            assert_eq!(lines.concat(), crs);
+            for l in &lines[1..] {
+                assert!(!l.starts_with('）'), "{lines:?}");
+                assert!(!l.starts_with(|c: char| c.is_ascii_digit()), "{lines:?}");
+            }
         }
         // Short text keeps its size and its line.
         assert_eq!(
