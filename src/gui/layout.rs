@@ -196,6 +196,7 @@ impl LayoutDesigner {
         let (w, h) = self.layout.page.size_mm();
         let (iw, ih) = match kind {
             ItemKind::Legend { .. } => (50.0, 60.0),
+            ItemKind::Locator { .. } => (50.0, 40.0),
             ItemKind::ScaleBar { .. } => (60.0, 12.0),
             ItemKind::NorthArrow { .. } => (14.0, 20.0),
             _ => (60.0, 12.0),
@@ -207,8 +208,8 @@ impl LayoutDesigner {
                 w: iw,
                 h: ih,
             },
-            frame: matches!(kind, ItemKind::Legend { .. }),
-            background: matches!(kind, ItemKind::Legend { .. })
+            frame: matches!(kind, ItemKind::Legend { .. } | ItemKind::Locator { .. }),
+            background: matches!(kind, ItemKind::Legend { .. } | ItemKind::Locator { .. })
                 .then_some(crate::core::model::style::Rgba([255, 255, 255, 235])),
             kind,
         };
@@ -429,6 +430,9 @@ impl LayoutDesigner {
                     map: 0,
                     heading: None,
                 });
+            }
+            if ui.button(lang.tr("位置示意图", "Locator map")).clicked() {
+                self.add(ItemKind::Locator { map: 0 });
             }
             if ui.button(lang.tr("比例尺", "Scale bar")).clicked() {
                 self.add(ItemKind::ScaleBar { map: 0 });
@@ -713,6 +717,7 @@ impl LayoutDesigner {
         let kind_name = match &self.layout.items[i].kind {
             ItemKind::Map { .. } => lang.tr("地图", "Map"),
             ItemKind::Legend { .. } => lang.tr("图例", "Legend"),
+            ItemKind::Locator { .. } => lang.tr("位置示意图", "Locator map"),
             ItemKind::ScaleBar { .. } => lang.tr("比例尺", "Scale bar"),
             ItemKind::NorthArrow { .. } => lang.tr("指北针", "North arrow"),
             ItemKind::Text { .. } => lang.tr("文本", "Text"),
@@ -737,6 +742,11 @@ impl LayoutDesigner {
                 started |= ui.checkbox(&mut it.frame, "").changed();
                 ui.end_row();
             });
+        if let ItemKind::Map { grid, .. } = &mut it.kind {
+            started |= ui
+                .checkbox(grid, lang.tr("坐标格网（公里网）", "Coordinate grid (km)"))
+                .changed();
+        }
         if let ItemKind::Text { text, size_pt, .. } = &mut it.kind {
             let r = ui.add(egui::TextEdit::multiline(text).desired_rows(2));
             started |= r.gained_focus();

@@ -103,6 +103,17 @@ pub enum ItemKind {
         /// Layer names to draw (empty: every visible layer of the project).
         #[serde(default)]
         layers: Vec<String>,
+        /// A coordinate grid in the print CRS (公里网: lines every round number of km, or of 100 m on large
+        /// scales), labelled in km along the frame's top and left edges.
+        #[serde(default)]
+        grid: bool,
+    },
+    /// A locator map (位置示意图) of map frame `map`: the whole area of the data (the county, or the town) with the
+    /// towns or villages outlined and the frame's extent marked in red. Never a map of all China.
+    Locator {
+        /// Index of the map frame among the map items.
+        #[serde(default)]
+        map: usize,
     },
     /// The legend of map frame `map` (index among the map items): only the classes drawn in it.
     Legend {
@@ -271,9 +282,56 @@ fn formal(name: &str, paper: Paper, landscape: bool) -> Layout {
             },
         )
     };
-    let mut frame = item(map.x, map.y, map.w, map.h, ItemKind::Map { layers: vec![] });
+    let mut frame = item(
+        map.x,
+        map.y,
+        map.w,
+        map.h,
+        ItemKind::Map {
+            layers: vec![],
+            grid: true,
+        },
+    );
     frame.frame = true;
     items.push(frame);
+    // The locator at the foot of the legend column (landscape) or the right end of the legend band (portrait).
+    let (legend, locator) = if landscape {
+        let lh = legend.w * 0.8;
+        (
+            Rect {
+                h: legend.h - lh - 3.0,
+                ..legend
+            },
+            Rect {
+                y: legend.y + legend.h - lh,
+                h: lh,
+                ..legend
+            },
+        )
+    } else {
+        let lw = legend.h * 1.25;
+        (
+            Rect {
+                w: legend.w - lw - 3.0,
+                ..legend
+            },
+            Rect {
+                x: legend.x + legend.w - lw,
+                w: lw,
+                ..legend
+            },
+        )
+    };
+    let mut loc = item(
+        locator.x,
+        locator.y,
+        locator.w,
+        locator.h,
+        ItemKind::Locator { map: 0 },
+    );
+    loc.frame = true;
+    loc.background = Some(Rgba([255, 255, 255, 255]));
+    items.push(loc);
     let mut lg = item(
         legend.x,
         legend.y,
@@ -341,7 +399,13 @@ pub fn presets() -> Vec<Layout> {
             let mut draft = formal(&format!("{pn}{on}草图"), paper, landscape);
             draft.items.retain(|i| {
                 !matches!(&i.kind, ItemKind::Text { text, .. } if text.contains("{unit}") || text.contains("{crs}"))
+                    && !matches!(i.kind, ItemKind::Locator { .. })
             });
+            for i in draft.items.iter_mut() {
+                if let ItemKind::Map { grid, .. } = &mut i.kind {
+                    *grid = false;
+                }
+            }
             out.push(draft);
         }
     }

@@ -94,6 +94,9 @@ pub struct MapData {
     pub crs: Crs,
     /// The ground extent to show, in the print CRS.
     pub extent: BBox,
+    /// The whole area of the data (the villages' extent, or the area layers'), in the print CRS: what locator
+    /// maps show.
+    pub home: BBox,
     /// The offline basemap (MBTiles) under the maps.
     pub basemap: Option<std::path::PathBuf>,
     /// A feature outlined over the maps (layer index, feature): the page's feature of a series, the village of a
@@ -146,6 +149,7 @@ impl MapData {
             layers: Arc::new(out),
             crs,
             extent,
+            home: extent,
             basemap: None,
             highlight: None,
         })
@@ -328,7 +332,7 @@ pub fn draw_layout(
             canvas.fill(&[rect_ring(item.rect)], bg);
         }
         match &item.kind {
-            ItemKind::Map { layers } => {
+            ItemKind::Map { layers, grid } => {
                 let f = &frames[map_i];
                 map_i += 1;
                 canvas.push_clip(item.rect);
@@ -372,11 +376,21 @@ pub fn draw_layout(
                     canvas.stroke(&rings, true, Rgba([200, 30, 30, 255]), 0.5);
                     canvas.end_group();
                 }
+                if *grid {
+                    draw_grid(canvas, f);
+                }
                 canvas.pop_clip();
             }
             ItemKind::Legend { map, heading } => {
                 if let Some(f) = frames.get(*map) {
                     draw_legend(canvas, item, f, data, heading.as_deref());
+                }
+            }
+            ItemKind::Locator { map } => {
+                if let Some(f) = frames.get(*map) {
+                    canvas.push_clip(item.rect);
+                    draw_locator(canvas, item.rect, f, data);
+                    canvas.pop_clip();
                 }
             }
             ItemKind::ScaleBar { map } => {
@@ -416,11 +430,143 @@ pub fn draw_layout(
     Drawn { frames }
 }
 
+/// A round grid interval for a frame showing `width_m` of ground: about five lines across, 1, 2 or 5 times a power
+/// of ten, at least 100 m.
+pub fn grid_step(width_m: f64) -> f64 {
+    let target = (width_m / 5.0).max(100.0);
+    let p = 10f64.powf(target.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|k| k * p)
+        .filter(|s| *s <= target)
+        .fold(p, f64::max)
+}
+
+/// The coordinate grid of frame `f` in the print CRS, labelled in km (one decimal below a 1 km step) inside the
+/// frame's top and left edges.
+fn draw_grid(canvas: &mut dyn Canvas, f: &Frame) {
+    let g = f.ground;
+    let step = grid_step(g.width().max(g.height()));
+    if !(step.is_finite() && step > 0.0) || g.width() / step > 200.0 {
+        return;
+    }
+    let ink = Rgba([60, 60, 60, 150]);
+    let label = |v: f64| {
+        if step >= 1000.0 {
+            format!("{:.0}", v / 1000.0)
+        } else {
+            format!("{:.1}", v / 1000.0)
+        }
+    };
+    let pt = 6.0;
+    let halo = Rgba([255, 255, 255, 220]);
+    canvas.begin_group("坐标格网");
+    let r = f.rect;
+    let mut x = (g.min_x / step).ceil() * step;
+    while x <= g.max_x {
+        let px = f.to_page([x, g.min_y])[0];
+        canvas.stroke(&[vec![[px, r.y], [px, r.y + r.h]]], false, ink, 0.12);
+        let t = label(x);
+        let w = text_width_mm(&t, pt);
+        if px - w / 2.0 > r.x + 1.0 && px + w / 2.0 < r.x + r.w - 1.0 {
+            canvas.text_halo(
+                px - w / 2.0,
+                r.y + 2.8,
+                pt,
+                &t,
+                Rgba([40, 40, 40, 255]),
+                halo,
+            );
+        }
+        x += step;
+    }
+    let mut y = (g.min_y / step).ceil() * step;
+    while y <= g.max_y {
+        let py = f.to_page([g.min_x, y])[1];
+        canvas.stroke(&[vec![[r.x, py], [r.x + r.w, py]]], false, ink, 0.12);
+        if py > r.y + 5.0 && py < r.y + r.h - 1.0 {
+            canvas.text_halo(
+                r.x + 1.0,
+                py - 0.6,
+                pt,
+                &label(y),
+                Rgba([40, 40, 40, 255]),
+                halo,
+            );
+        }
+        y += step;
+    }
+    canvas.end_group();
+}
+
+/// The locator map of frame `f` in `r`: the data's whole area with towns (else villages, else every area layer)
+/// outlined, and `f`'s extent in red (a ring, or a dot when smaller than 2 mm).
+fn draw_locator(canvas: &mut dyn Canvas, r: Rect, f: &Frame, data: &MapData) {
+    use crate::core::analysis::roles::Role;
+    let named = |role: Role| {
+        data.layers.iter().find(|l| {
+            let n = l.layer.source.layer.as_str();
+            role.aliases().iter().any(|a| n.eq_ignore_ascii_case(a))
+        })
+    };
+    let chosen: Vec<&MapLayer> = match named(Role::Towns).or_else(|| named(Role::Villages)) {
+        Some(l) => vec![l],
+        None => data
+            .layers
+            .iter()
+            .filter(|l| l.layer.kind() == GeomKind::Polygon)
+            .take(1)
+            .collect(),
+    };
+    let mut home = data.clone();
+    home.extent = data.home;
+    let lf = Frame::new(r, &home, &[]);
+    let area = Rgba([232, 232, 226, 255]);
+    let edge = Rgba([120, 120, 120, 255]);
+    for l in chosen {
+        for feat in 0..l.print.len() {
+            if !l.print.bboxes[feat].intersects(&lf.ground) {
+                continue;
+            }
+            let rings: Vec<Vec<[f32; 2]>> = l
+                .print
+                .rings(feat)
+                .map(|ring| page_ring(&lf, ring))
+                .filter(|ring| ring.len() >= 3)
+                .collect();
+            canvas.fill(&rings, area);
+            canvas.stroke(&rings, true, edge, 0.12);
+        }
+    }
+    let g = f.ground;
+    let a = lf.to_page([g.min_x, g.max_y]);
+    let b = lf.to_page([g.max_x, g.min_y]);
+    let red = Rgba([210, 30, 30, 255]);
+    if (b[0] - a[0]).max(b[1] - a[1]) < 2.0 {
+        canvas.fill(
+            &[circle([(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0], 1.0)],
+            red,
+        );
+    } else {
+        canvas.stroke(&[vec![a, [b[0], a[1]], b, [a[0], b[1]]]], true, red, 0.5);
+    }
+    let head = "位置示意图";
+    canvas.text_halo(
+        r.x + 1.5,
+        r.y + 4.0,
+        7.0,
+        head,
+        Rgba([30, 30, 30, 255]),
+        Rgba([255, 255, 255, 230]),
+    );
+}
+
 /// The name of an item's group (SVG layers).
 fn item_name(kind: &ItemKind) -> &'static str {
     match kind {
         ItemKind::Map { .. } => "地图",
         ItemKind::Legend { .. } => "图例",
+        ItemKind::Locator { .. } => "位置示意图",
         ItemKind::ScaleBar { .. } => "比例尺",
         ItemKind::NorthArrow { .. } => "指北针",
         ItemKind::Text { .. } => "文字",
@@ -789,6 +935,10 @@ pub fn fit_lines(text: &str, size_pt: f32, width: f32) -> (f32, Vec<String>) {
                     while k > 0 && is_word(chars[k - 1]) {
                         k -= 1;
                     }
+                }
+                // An opening bracket goes down with what it opens.
+                if k > 1 && "（(「『【〔〈《“‘".contains(chars[k - 1]) {
+                    k -= 1;
                 }
                 if k == 0 {
                     k = chars.len();

@@ -131,6 +131,9 @@ mod tests {
         for w in [60.0, 70.0, 80.0, 90.0, 100.0] {
             let (_, lines) = draw::fit_lines(crs, 9.0, w);
             assert_eq!(lines.concat(), crs);
+            for l in &lines[..lines.len() - 1] {
+                assert!(!l.ends_with('（'), "{lines:?}");
+            }
             for l in &lines[1..] {
                 assert!(!l.starts_with('）'), "{lines:?}");
                 assert!(!l.starts_with(|c: char| c.is_ascii_digit()), "{lines:?}");
