@@ -305,33 +305,10 @@ fn draw_labels(painter: &egui::Painter, layers: &[MapLayer], view: &ViewBox, sm:
     }
 }
 
-/// A point inside feature `f` to put its label at (bbox centre if inside, else the middle of
-/// the widest horizontal run through the exterior ring).
+/// A point inside feature `f` to put its label at: [`crate::core::model::geom::GeometryStore::label_point`].
 pub fn label_point(layer: &crate::core::model::layer::VectorLayer, f: usize) -> (f64, f64) {
-    let bb = &layer.display.bboxes[f];
-    let (cx, cy) = bb.center();
-    if layer.display.kinds[f] != GeomKind::Polygon || layer.display.hit(f, cx, cy, 0.0) {
-        return (cx, cy);
-    }
-    // Scan the horizontal line through the centre for the longest inside interval.
-    let mut xs: Vec<f64> = Vec::new();
-    for r in layer.display.rings(f) {
-        for w in r.windows(2) {
-            let (a, b) = (w[0], w[1]);
-            if (a[1] > cy) != (b[1] > cy) {
-                xs.push(a[0] + (cy - a[1]) / (b[1] - a[1]) * (b[0] - a[0]));
-            }
-        }
-    }
-    xs.sort_by(f64::total_cmp);
-    let best = xs
-        .chunks(2)
-        .filter(|c| c.len() == 2)
-        .max_by(|a, b| (a[1] - a[0]).total_cmp(&(b[1] - b[0])));
-    match best {
-        Some(c) => ((c[0] + c[1]) / 2.0, cy),
-        None => (cx, cy),
-    }
+    let p = layer.display.label_point(f);
+    (p[0], p[1])
 }
 
 fn draw_selection(

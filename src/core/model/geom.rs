@@ -111,6 +111,34 @@ pub struct GeometryStore {
 
 /// Builds a [`GeometryStore`] one feature at a time.
 impl GeometryStore {
+    /// A point inside feature `f` to put its label at: the bbox centre where it lies inside (points, lines, convex
+    /// shapes), else the middle of the widest inside run of the horizontal line through the centre.
+    pub fn label_point(&self, f: usize) -> [f64; 2] {
+        let bb = &self.bboxes[f];
+        let (cx, cy) = bb.center();
+        if self.kinds[f] != GeomKind::Polygon || self.hit(f, cx, cy, 0.0) {
+            return [cx, cy];
+        }
+        let mut xs: Vec<f64> = Vec::new();
+        for r in self.rings(f) {
+            for w in r.windows(2) {
+                let (a, b) = (w[0], w[1]);
+                if (a[1] > cy) != (b[1] > cy) {
+                    xs.push(a[0] + (cy - a[1]) / (b[1] - a[1]) * (b[0] - a[0]));
+                }
+            }
+        }
+        xs.sort_by(f64::total_cmp);
+        let best = xs
+            .chunks(2)
+            .filter(|c| c.len() == 2)
+            .max_by(|a, b| (a[1] - a[0]).total_cmp(&(b[1] - b[0])));
+        match best {
+            Some(c) => [(c[0] + c[1]) / 2.0, cy],
+            None => [cx, cy],
+        }
+    }
+
     /// An empty store.
     pub fn new() -> Self {
         GeometryStore {

@@ -357,6 +357,12 @@ pub fn draw_layout(
                         canvas.end_group();
                     }
                 }
+                let shown: Vec<&MapLayer> = data
+                    .layers
+                    .iter()
+                    .filter(|l| layers.is_empty() || layers.contains(&l.name))
+                    .collect();
+                draw_labels(canvas, f, &shown);
                 // The highlighted feature: the rest veiled, the feature outlined.
                 if let Some(l) = data.highlight.and_then(|(l, feat)| {
                     let layer = data.layers.get(l)?;
@@ -428,6 +434,74 @@ pub fn draw_layout(
         canvas.end_group();
     }
     Drawn { frames }
+}
+
+/// Labels of the layers whose style names a label field, top layer first, each at a point inside its feature
+/// ([`GeometryStore::label_point`]) over a white halo; an area's label only where it fits the area, and no label
+/// over another.
+fn draw_labels(canvas: &mut dyn Canvas, f: &Frame, layers: &[&MapLayer]) {
+    let pt = 7.5;
+    let h = pt * MM_PER_PT;
+    let mut placed: Vec<Rect> = vec![];
+    let overlaps = |a: &Rect, b: &Rect| {
+        a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h
+    };
+    for l in layers.iter().rev() {
+        let Some(col) = l
+            .style
+            .label_field
+            .as_deref()
+            .and_then(|n| l.layer.attrs.field_index(n))
+        else {
+            continue;
+        };
+        canvas.begin_group(&format!("{} 注记", l.name));
+        let kind = l.layer.kind();
+        for feat in 0..l.print.len() {
+            let bb = l.print.bboxes[feat];
+            if bb.is_empty() || !bb.intersects(&f.ground) {
+                continue;
+            }
+            let text = l.layer.attrs.get(feat, col).to_string();
+            let text = text.trim();
+            if text.is_empty() {
+                continue;
+            }
+            let w = text_width_mm(text, pt);
+            let on_paper = bb.width() * f.mm_per_m;
+            if kind == GeomKind::Polygon && on_paper < (w * 1.1) as f64 {
+                continue;
+            }
+            let [x, y] = f.to_page(l.print.label_point(feat));
+            let (x, y) = match kind {
+                GeomKind::Point => (x + 1.2, y + h * 0.35),
+                _ => (x - w / 2.0, y + h * 0.35),
+            };
+            let r = Rect {
+                x: x - 0.5,
+                y: y - h,
+                w: w + 1.0,
+                h: h * 1.3,
+            };
+            let inside = r.x >= f.rect.x
+                && r.y >= f.rect.y
+                && r.x + r.w <= f.rect.x + f.rect.w
+                && r.y + r.h <= f.rect.y + f.rect.h;
+            if !inside || placed.iter().any(|p| overlaps(p, &r)) {
+                continue;
+            }
+            placed.push(r);
+            canvas.text_halo(
+                x,
+                y,
+                pt,
+                text,
+                Rgba([40, 30, 60, 255]),
+                Rgba([255, 255, 255, 220]),
+            );
+        }
+        canvas.end_group();
+    }
 }
 
 /// A round grid interval for a frame showing `width_m` of ground: about five lines across, 1, 2 or 5 times a power
