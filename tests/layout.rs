@@ -461,3 +461,55 @@ fn a_series_makes_one_page_per_feature() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("NOPE"));
     assert!(!dir.path().join("n.pdf").exists());
 }
+
+/// A layer without a CRS (a shapefile without its .prj, copied by ogr2ogr into the GeoPackage) is left out of the
+/// map with a note naming it; the rest is still drawn.
+#[test]
+fn a_layer_without_a_crs_is_left_out_and_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = dir.path().join("t.gpkg");
+    let shp = dir.path().join("v.shp");
+    let sample = common::root().join("sample-data/xianyou_sample.gpkg");
+    let ogr = |args: &[&str]| Command::new("ogr2ogr").args(args).output();
+    let Ok(o) = ogr(&[
+        "-f",
+        "GPKG",
+        gpkg.to_str().unwrap(),
+        sample.to_str().unwrap(),
+        "CJDCQ",
+    ]) else {
+        common::skip("layout: layer without CRS", "ogr2ogr not installed");
+        return;
+    };
+    assert!(o.status.success());
+    assert!(
+        ogr(&[shp.to_str().unwrap(), sample.to_str().unwrap(), "XZQ"])
+            .unwrap()
+            .status
+            .success()
+    );
+    std::fs::remove_file(dir.path().join("v.prj")).unwrap();
+    assert!(ogr(&[
+        "-update",
+        "-nln",
+        "无坐标",
+        gpkg.to_str().unwrap(),
+        shp.to_str().unwrap()
+    ])
+    .unwrap()
+    .status
+    .success());
+    let out = dir.path().join("m.pdf");
+    let o = yitu(&[
+        "layout",
+        gpkg.to_str().unwrap(),
+        "--template",
+        "A4横版草图",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("未画出") && err.contains("无坐标"), "{err}");
+    assert!(out.exists());
+}

@@ -367,7 +367,11 @@ impl LayoutDesigner {
                 if !self.status.is_empty() {
                     ui.label(egui::RichText::new(&self.status).small());
                 }
-                for m in layout::preflight(&self.layout) {
+                let mut checks = layout::preflight(&self.layout);
+                if let Some(d) = &self.data {
+                    checks.extend(layout::preflight_data(&self.layout, d));
+                }
+                for m in checks {
                     ui.label(
                         egui::RichText::new(format!("！{m}"))
                             .small()

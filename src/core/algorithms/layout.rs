@@ -392,6 +392,9 @@ impl Algorithm for LayoutExport {
         }
         // A draft (草图) leaves the official elements out on purpose: only its glyph problems are said.
         let draft = template.name.contains("草图");
+        for p in layout::preflight_data(&template, &data) {
+            progress.note(format!("版式检查 / pre-flight: {p}"));
+        }
         for p in layout::preflight(&template) {
             if !draft || p.contains("字体") {
                 progress.note(format!("版式检查 / pre-flight: {p}"));
@@ -510,7 +513,14 @@ fn read_layers(
             _ => None,
         };
         for l in p.layers.iter().filter(|l| l.visible) {
-            let v = load_layer(&l.path, Some(&l.layer), progress).map_err(|e| e.to_string())?;
+            // A layer that cannot be read is left out and said; the map is made of the rest.
+            let v = match load_layer(&l.path, Some(&l.layer), progress) {
+                Ok(v) => v,
+                Err(e) => {
+                    progress.note(format!("未画出 / left out: {}: {e}", l.name));
+                    continue;
+                }
+            };
             for w in &v.warnings {
                 progress.note(format!("注意 / note: {w}"));
             }
@@ -529,7 +539,13 @@ fn read_layers(
             if li.geometry_type == "NONE" || li.feature_count == 0 {
                 continue;
             }
-            let v = load_layer(file, Some(&li.name), progress).map_err(|e| e.to_string())?;
+            let v = match load_layer(file, Some(&li.name), progress) {
+                Ok(v) => v,
+                Err(e) => {
+                    progress.note(format!("未画出 / left out: {}: {e}", li.name));
+                    continue;
+                }
+            };
             let style = LayerStyle::default_for(&v.name, v.kind(), &v.attrs, i);
             out.push((v.name.clone(), Arc::new(v), style));
         }

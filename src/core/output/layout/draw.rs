@@ -102,17 +102,30 @@ pub struct MapData {
     /// A feature outlined over the maps (layer index, feature): the page's feature of a series, the village of a
     /// village map.
     pub highlight: Option<(usize, usize)>,
+    /// Layers left out because they have no CRS (names).
+    pub without_crs: Vec<String>,
 }
 
 impl MapData {
     /// Brings `layers` (bottom first) into one print CRS: the first layer's own projected CRS where its scale is
     /// true, otherwise the CGCS2000 3-degree Gauss-Krüger zone of its centre. The extent is every layer's.
     pub fn new(layers: Vec<(String, Arc<VectorLayer>, LayerStyle)>) -> Result<MapData, String> {
-        let first = layers.first().ok_or("没有可画的图层 / no layer to draw")?;
+        // The print CRS comes from the first layer that has a CRS; a layer without one cannot be placed beside
+        // the others and is left out (said by the pre-flight check).
+        let first = layers
+            .iter()
+            .find(|l| !l.1.crs.is_unknown())
+            .or(layers.first())
+            .ok_or("没有可画的图层 / no layer to draw")?;
         let crs = print_crs(&first.1.crs, &first.1.geoms)?;
         let mut out = Vec::new();
         let mut extent = BBox::EMPTY;
+        let mut without_crs = vec![];
         for (name, layer, style) in layers {
+            if layer.crs.is_unknown() && layer.crs != crs {
+                without_crs.push(name);
+                continue;
+            }
             let mut print = layer.geoms.clone();
             if layer.crs != crs {
                 let t = Transformer::between(&layer.crs, &crs)?;
@@ -152,6 +165,7 @@ impl MapData {
             home: extent,
             basemap: None,
             highlight: None,
+            without_crs,
         })
     }
 }

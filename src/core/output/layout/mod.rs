@@ -63,6 +63,50 @@ pub fn preflight(layout: &Layout) -> Vec<String> {
     out
 }
 
+/// The problems of `layout` with `data` before export: layers its maps leave out for want of a CRS, legend classes
+/// with characters the shipped font cannot draw. Empty when ready. (With [`preflight`], the whole check.)
+pub fn preflight_data(layout: &Layout, data: &draw::MapData) -> Vec<String> {
+    let mut out = vec![];
+    let has_map = layout
+        .items
+        .iter()
+        .any(|i| matches!(i.kind, ItemKind::Map { .. }));
+    if has_map {
+        for name in &data.without_crs {
+            out.push(format!(
+                "图层 {name} 没有坐标系，地图中未画出 / layer {name} has no CRS: the maps leave it out"
+            ));
+        }
+    }
+    let has_legend = layout
+        .items
+        .iter()
+        .any(|i| matches!(i.kind, ItemKind::Legend { .. }));
+    if has_legend {
+        for l in data.layers.iter() {
+            let labels: Vec<String> = match &l.style.symbology {
+                crate::core::model::style::Symbology::Categorized { categories, .. } => {
+                    categories.iter().map(|c| c.label.clone()).collect()
+                }
+                _ => vec![l.name.clone()],
+            };
+            let missing: std::collections::BTreeSet<char> = labels
+                .iter()
+                .flat_map(|t| t.chars())
+                .filter(|c| !c.is_whitespace() && !draw::has_glyph(*c))
+                .collect();
+            if !missing.is_empty() {
+                let m: String = missing.into_iter().collect();
+                out.push(format!(
+                    "图例中图层 {} 的类别有字体中没有的字：{m} / legend classes of layer {} have characters the font lacks: {m}",
+                    l.name, l.name
+                ));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
