@@ -513,3 +513,43 @@ fn a_layer_without_a_crs_is_left_out_and_said() {
     assert!(err.contains("未画出") && err.contains("无坐标"), "{err}");
     assert!(out.exists());
 }
+
+/// A fixed scale (1:N, with thousands separators) and the national series' next standard scale: the scale text
+/// of the map says the scale asked for; a scale that is not a number is refused.
+#[test]
+fn fixed_and_standard_scales() {
+    let dir = tempfile::tempdir().unwrap();
+    for (asked, shown) in [("1:50,000", "1:50,000"), ("standard", "1:250,000")] {
+        let out = dir.path().join("s.pdf");
+        let o = yitu(&[
+            "layout",
+            &project(),
+            "--town",
+            "350322104",
+            "--scale",
+            asked,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let n = shown.trim_start_matches("1:").replace(',', "");
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains(&format!("1:{n}")),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        match Command::new("pdftotext").arg(&out).arg("-").output() {
+            Ok(t) => assert!(String::from_utf8_lossy(&t.stdout).contains(shown)),
+            Err(_) => common::skip("layout scales: PDF text", "pdftotext not installed"),
+        }
+    }
+    let o = yitu(&[
+        "layout",
+        &project(),
+        "--scale",
+        "1:0",
+        "--out",
+        dir.path().join("x.pdf").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}

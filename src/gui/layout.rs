@@ -705,6 +705,15 @@ impl LayoutDesigner {
                     self.dirty = true;
                 }
             });
+        if ui
+            .checkbox(
+                &mut self.layout.standard_scale,
+                lang.tr("取国家基本比例尺", "Round to the national scale series"),
+            )
+            .changed()
+        {
+            self.dirty = true;
+        }
         ui.separator();
         let Some(i) = self.selected else {
             ui.label(
@@ -746,10 +755,57 @@ impl LayoutDesigner {
                 started |= ui.checkbox(&mut it.frame, "").changed();
                 ui.end_row();
             });
-        if let ItemKind::Map { grid, .. } = &mut it.kind {
+        // Alignment to the page's margins.
+        let (pw, ph) = self.layout.page.size_mm();
+        let m = self.layout.page.margin_mm;
+        ui.horizontal_wrapped(|ui| {
+            ui.label(lang.tr("对齐", "Align"));
+            let r = &mut it.rect;
+            for (zh, en, f) in [
+                ("左", "Left", 0),
+                ("水平居中", "Centre", 1),
+                ("右", "Right", 2),
+                ("上", "Top", 3),
+                ("垂直居中", "Middle", 4),
+                ("下", "Bottom", 5),
+            ] {
+                if ui.small_button(lang.tr(zh, en)).clicked() {
+                    match f {
+                        0 => r.x = m,
+                        1 => r.x = (pw - r.w) / 2.0,
+                        2 => r.x = pw - m - r.w,
+                        3 => r.y = m,
+                        4 => r.y = (ph - r.h) / 2.0,
+                        _ => r.y = ph - m - r.h,
+                    }
+                    started = true;
+                }
+            }
+        });
+        if let ItemKind::Map { grid, scale, .. } = &mut it.kind {
             started |= ui
                 .checkbox(grid, lang.tr("坐标格网（公里网）", "Coordinate grid (km)"))
                 .changed();
+            // A fixed scale from the national series, or the extent fitted.
+            ui.horizontal(|ui| {
+                ui.label(lang.tr("比例尺", "Scale"));
+                let text = match scale {
+                    Some(n) => format!("1:{n:.0}"),
+                    None => lang.tr("适合范围", "Fit the extent").to_string(),
+                };
+                egui::ComboBox::from_id_salt("layout-map-scale")
+                    .selected_text(text)
+                    .show_ui(ui, |ui| {
+                        started |= ui
+                            .selectable_value(scale, None, lang.tr("适合范围", "Fit the extent"))
+                            .changed();
+                        for n in crate::core::model::layout::STANDARD_SCALES {
+                            started |= ui
+                                .selectable_value(scale, Some(n as f64), format!("1:{n}"))
+                                .changed();
+                        }
+                    });
+            });
         }
         if let ItemKind::Text { text, size_pt, .. } = &mut it.kind {
             let r = ui.add(egui::TextEdit::multiline(text).desired_rows(2));

@@ -155,6 +155,17 @@ impl Algorithm for LayoutExport {
                 true,
             ),
             param(
+                "scale",
+                ("比例尺", "Scale"),
+                (
+                    "固定比例尺 N 或 1:N（以范围中心为中心），或 standard：取能容下范围的下一个国家基本比例尺（1:500 … 1:1000000）",
+                    "A fixed scale N or 1:N (centred on the extent), or standard: the next scale of the national series (1:500 … 1:1 000 000) at which the extent fits",
+                ),
+                ParamKind::Text,
+                None,
+                true,
+            ),
+            param(
                 "series",
                 ("图集覆盖图层", "Series coverage layer"),
                 (
@@ -277,8 +288,30 @@ impl Algorithm for LayoutExport {
             .and_then(|d| d.parse().ok())
             .unwrap_or(300.0);
         crate::core::io::files::check_output(&out, &[&file]).map_err(AlgorithmError::Failed)?;
-        let template = layout::template(params.text("template").unwrap_or("A4横版正式"))
+        let mut template = layout::template(params.text("template").unwrap_or("A4横版正式"))
             .map_err(AlgorithmError::BadParameters)?;
+        if let Some(s) = params.text("scale") {
+            let s = s.trim();
+            if s.eq_ignore_ascii_case("standard") || s == "标准" {
+                template.standard_scale = true;
+            } else {
+                let n: f64 = s
+                    .trim_start_matches("1:")
+                    .trim_start_matches("1：")
+                    .replace([',', '，'], "")
+                    .parse()
+                    .ok()
+                    .filter(|n: &f64| n.is_finite() && (1.0..=1e9).contains(n))
+                    .ok_or_else(|| {
+                        bad("比例尺应为 N、1:N 或 standard / the scale must be N, 1:N or standard")
+                    })?;
+                for i in template.items.iter_mut() {
+                    if let layout::ItemKind::Map { scale, .. } = &mut i.kind {
+                        *scale = Some(n);
+                    }
+                }
+            }
+        }
         let fail = AlgorithmError::Failed;
         progress.stage("读取图层 / reading layers", 0);
         let (layers, title, sources, project_basemap) =

@@ -107,6 +107,9 @@ pub enum ItemKind {
         /// scales), labelled in km along the frame's top and left edges.
         #[serde(default)]
         grid: bool,
+        /// A fixed scale denominator N (1:N), centred on the run's extent; none: the extent fitted to the frame.
+        #[serde(default)]
+        scale: Option<f64>,
     },
     /// A locator map (位置示意图) of map frame `map`: the whole area of the data (the county, or the town) with the
     /// towns or villages outlined and the frame's extent marked in red. Never a map of all China.
@@ -173,6 +176,10 @@ pub struct Layout {
     pub page: Page,
     /// Items, bottom first.
     pub items: Vec<Item>,
+    /// Map frames without a fixed scale take the next standard scale ([`STANDARD_SCALES`]) at which their extent
+    /// fits, instead of the exact fit.
+    #[serde(default)]
+    pub standard_scale: bool,
 }
 
 /// Values of the text variables of one export.
@@ -290,6 +297,7 @@ fn formal(name: &str, paper: Paper, landscape: bool) -> Layout {
         ItemKind::Map {
             layers: vec![],
             grid: true,
+            scale: None,
         },
     );
     frame.frame = true;
@@ -386,7 +394,28 @@ fn formal(name: &str, paper: Paper, landscape: bool) -> Layout {
         name: name.into(),
         page,
         items,
+        standard_scale: false,
     }
+}
+
+/// The scales of China's basic scale series of maps (国家基本比例尺地图, GB/T 13989-2012, with the large scales of
+/// cadastral and planning maps), denominators ascending.
+pub const STANDARD_SCALES: [u32; 11] = [
+    500, 1000, 2000, 5000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000,
+];
+
+/// The smallest standard scale (largest denominator not needed) that shows everything a fitted scale of 1:`n`
+/// shows: the first standard denominator ≥ `n`; beyond 1:1 000 000, `n` rounded up to a round number.
+pub fn standard_scale(n: f64) -> f64 {
+    if let Some(s) = STANDARD_SCALES.iter().find(|s| **s as f64 >= n) {
+        return *s as f64;
+    }
+    let p = 10f64.powf(n.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|k| k * p)
+        .find(|v| *v >= n)
+        .unwrap_or(n)
 }
 
 /// The shipped templates: A4 and A3, landscape and portrait, 正式 (every official element) and 草图 (title, map,

@@ -152,7 +152,7 @@ impl ReportMaps {
             max_x: bb.max_x + pad,
             max_y: bb.max_y + pad,
         };
-        let frame = Frame::new(rect, &data, &self.styles);
+        let frame = Frame::new(rect, &data, &self.styles, None);
         c.push_clip(rect);
         c.fill(&[ldraw::rect_ring(rect)], Rgba([242, 242, 238, 255]));
         if let Some(tiles) = data

@@ -257,11 +257,19 @@ pub struct Frame {
 
 impl Frame {
     /// The frame at `rect` showing `data.extent` (with 4 % of air) and the classes of `styles` it draws.
-    pub(crate) fn new(rect: Rect, data: &MapData, styles: &[StyleIndex]) -> Frame {
+    pub(crate) fn new(
+        rect: Rect,
+        data: &MapData,
+        styles: &[StyleIndex],
+        scale: Option<f64>,
+    ) -> Frame {
         let e = data.extent;
         let (ew, eh) = ((e.max_x - e.min_x).max(1.0), (e.max_y - e.min_y).max(1.0));
-        // 4 % of air around the data.
-        let mm_per_m = (rect.w as f64 / ew).min(rect.h as f64 / eh) * 0.96;
+        // A fixed scale, or the extent with 4 % of air around it.
+        let mm_per_m = match scale.filter(|s| s.is_finite() && *s >= 1.0) {
+            Some(n) => 1000.0 / n,
+            None => (rect.w as f64 / ew).min(rect.h as f64 / eh) * 0.96,
+        };
         let centre = [(e.min_x + e.max_x) / 2.0, (e.min_y + e.max_y) / 2.0];
         let (hw, hh) = (
             rect.w as f64 / 2.0 / mm_per_m,
@@ -332,8 +340,17 @@ pub fn draw_layout(
     let frames: Vec<Frame> = layout
         .items
         .iter()
-        .filter(|i| matches!(i.kind, ItemKind::Map { .. }))
-        .map(|i| Frame::new(i.rect, data, &styles))
+        .filter_map(|i| match &i.kind {
+            ItemKind::Map { scale, .. } => {
+                let scale = scale.or_else(|| {
+                    layout.standard_scale.then(|| {
+                        crate::core::model::layout::standard_scale(fit_scale(i.rect, &data.extent))
+                    })
+                });
+                Some(Frame::new(i.rect, data, &styles, scale))
+            }
+            _ => None,
+        })
         .collect();
     let scale = frames
         .first()
@@ -346,7 +363,7 @@ pub fn draw_layout(
             canvas.fill(&[rect_ring(item.rect)], bg);
         }
         match &item.kind {
-            ItemKind::Map { layers, grid } => {
+            ItemKind::Map { layers, grid, .. } => {
                 let f = &frames[map_i];
                 map_i += 1;
                 canvas.push_clip(item.rect);
@@ -518,6 +535,12 @@ fn draw_labels(canvas: &mut dyn Canvas, f: &Frame, layers: &[&MapLayer]) {
     }
 }
 
+/// The scale denominator at which `rect` shows `extent` fitted (with 4 % of air), as [`Frame`] draws it.
+pub fn fit_scale(rect: Rect, extent: &BBox) -> f64 {
+    let (ew, eh) = (extent.width().max(1.0), extent.height().max(1.0));
+    1000.0 / ((rect.w as f64 / ew).min(rect.h as f64 / eh) * 0.96)
+}
+
 /// A round grid interval for a frame showing `width_m` of ground: about five lines across, 1, 2 or 5 times a power
 /// of ten, at least 100 m.
 pub fn grid_step(width_m: f64) -> f64 {
@@ -608,7 +631,7 @@ fn draw_locator(canvas: &mut dyn Canvas, r: Rect, f: &Frame, data: &MapData) {
     };
     let mut home = data.clone();
     home.extent = data.home;
-    let lf = Frame::new(r, &home, &[]);
+    let lf = Frame::new(r, &home, &[], None);
     let area = Rgba([232, 232, 226, 255]);
     let edge = Rgba([120, 120, 120, 255]);
     for l in chosen {

@@ -139,6 +139,15 @@ mod tests {
     }
 
     #[test]
+    fn standard_scales_round_up_to_the_national_series() {
+        assert_eq!(standard_scale(134_041.0), 250_000.0);
+        assert_eq!(standard_scale(10_000.0), 10_000.0);
+        assert_eq!(standard_scale(321.0), 500.0);
+        assert_eq!(standard_scale(1_300_000.0), 2_000_000.0);
+        assert_eq!(standard_scale(4_100_000.0), 5_000_000.0);
+    }
+
+    #[test]
     fn preflight_finds_a_missing_glyph() {
         let mut l = presets().remove(0);
         l.items.push(Item {
