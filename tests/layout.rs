@@ -553,3 +553,65 @@ fn fixed_and_standard_scales() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// A template with a picture (a logo written by the image crate), an attribute table of the villages shown and a
+/// land-use chart: the table's values and the chart's classes are text in the PDF, the logo's colour is on the
+/// PNG, and a picture that cannot be read is said before export.
+#[test]
+fn picture_table_and_chart_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let logo = dir.path().join("logo.png");
+    image::RgbImage::from_pixel(40, 20, image::Rgb([10, 120, 200]))
+        .save(&logo)
+        .unwrap();
+    let template = dir.path().join("t.json");
+    let json = format!(
+        r#"{{"name":"带表的图","page":{{"paper":"a4","landscape":false,"margin_mm":10}},"items":[
+            {{"rect":{{"x":10,"y":10,"w":190,"h":120}},"type":"map","grid":true}},
+            {{"rect":{{"x":10,"y":135,"w":95,"h":80}},"type":"table","layer":"村界","fields":["ZLDWMC","ZLDWDM"]}},
+            {{"rect":{{"x":110,"y":135,"w":90,"h":80}},"type":"chart"}},
+            {{"rect":{{"x":170,"y":260,"w":30,"h":20}},"type":"image","path":{:?}}},
+            {{"rect":{{"x":10,"y":260,"w":30,"h":20}},"type":"image","path":"/nonexistent/logo.png"}}]}}"#,
+        logo.display().to_string()
+    );
+    std::fs::write(&template, json).unwrap();
+    let (pdf, png) = (dir.path().join("t.pdf"), dir.path().join("t.png"));
+    for out in [&pdf, &png] {
+        let o = yitu(&[
+            "layout",
+            &project(),
+            "--template",
+            template.to_str().unwrap(),
+            "--town",
+            "350322104",
+            "--dpi",
+            "150",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("/nonexistent/logo.png"),
+            "the unreadable picture is said"
+        );
+    }
+    match Command::new("pdftotext").arg(&pdf).arg("-").output() {
+        Ok(t) => {
+            let text = String::from_utf8_lossy(&t.stdout).to_string();
+            for s in [
+                "ZLDWMC",
+                "柳坑社区",
+                "350322104001",
+                "土地利用构成（亩）",
+                "乔木林地",
+            ] {
+                assert!(text.contains(s), "{s} not in the PDF");
+            }
+        }
+        Err(_) => common::skip("layout items: PDF text", "pdftotext not installed"),
+    }
+    // The logo sits at 170–200 × 260–280 mm: its centre pixel is its colour.
+    let img = image::open(&png).unwrap().to_rgb8();
+    let px = img.get_pixel((185.0 / 25.4 * 150.0) as u32, (270.0 / 25.4 * 150.0) as u32);
+    assert_eq!(px.0, [10, 120, 200]);
+}

@@ -197,6 +197,9 @@ impl LayoutDesigner {
         let (iw, ih) = match kind {
             ItemKind::Legend { .. } => (50.0, 60.0),
             ItemKind::Locator { .. } => (50.0, 40.0),
+            ItemKind::Image { .. } => (30.0, 20.0),
+            ItemKind::Table { .. } => (90.0, 60.0),
+            ItemKind::Chart { .. } => (90.0, 60.0),
             ItemKind::ScaleBar { .. } => (60.0, 12.0),
             ItemKind::NorthArrow { .. } => (14.0, 20.0),
             _ => (60.0, 12.0),
@@ -437,6 +440,38 @@ impl LayoutDesigner {
             }
             if ui.button(lang.tr("位置示意图", "Locator map")).clicked() {
                 self.add(ItemKind::Locator { map: 0 });
+            }
+            if ui.button(lang.tr("图片…", "Picture…")).clicked() {
+                if let Some(p) = rfd::FileDialog::new()
+                    .add_filter(lang.tr("图片", "Pictures"), &["png", "jpg", "jpeg"])
+                    .pick_file()
+                {
+                    self.add(ItemKind::Image {
+                        path: p.display().to_string(),
+                    });
+                }
+            }
+            if ui.button(lang.tr("属性表", "Attribute table")).clicked() {
+                let layer = self
+                    .data
+                    .as_ref()
+                    .and_then(|d| {
+                        d.layers
+                            .iter()
+                            .rev()
+                            .find(|l| l.style.label_field.is_some())
+                            .or(d.layers.last())
+                    })
+                    .map(|l| l.name.clone())
+                    .unwrap_or_default();
+                self.add(ItemKind::Table {
+                    layer,
+                    fields: vec![],
+                    map: 0,
+                });
+            }
+            if ui.button(lang.tr("统计图", "Chart")).clicked() {
+                self.add(ItemKind::Chart { map: 0 });
             }
             if ui.button(lang.tr("比例尺", "Scale bar")).clicked() {
                 self.add(ItemKind::ScaleBar { map: 0 });
@@ -731,6 +766,9 @@ impl LayoutDesigner {
             ItemKind::Map { .. } => lang.tr("地图", "Map"),
             ItemKind::Legend { .. } => lang.tr("图例", "Legend"),
             ItemKind::Locator { .. } => lang.tr("位置示意图", "Locator map"),
+            ItemKind::Image { .. } => lang.tr("图片", "Picture"),
+            ItemKind::Table { .. } => lang.tr("属性表", "Attribute table"),
+            ItemKind::Chart { .. } => lang.tr("统计图", "Chart"),
             ItemKind::ScaleBar { .. } => lang.tr("比例尺", "Scale bar"),
             ItemKind::NorthArrow { .. } => lang.tr("指北针", "North arrow"),
             ItemKind::Text { .. } => lang.tr("文本", "Text"),
@@ -782,6 +820,45 @@ impl LayoutDesigner {
                 }
             }
         });
+        if let ItemKind::Table { layer, fields, .. } = &mut it.kind {
+            let names: Vec<String> = self
+                .data
+                .as_ref()
+                .map(|d| d.layers.iter().map(|l| l.name.clone()).collect())
+                .unwrap_or_default();
+            ui.horizontal(|ui| {
+                ui.label(lang.tr("图层", "Layer"));
+                egui::ComboBox::from_id_salt("layout-table-layer")
+                    .selected_text(layer.as_str())
+                    .show_ui(ui, |ui| {
+                        for n in names {
+                            if ui.selectable_label(*layer == n, &n).clicked() {
+                                *layer = n;
+                                fields.clear();
+                                started = true;
+                            }
+                        }
+                    });
+            });
+            let mut joined = fields.join(",");
+            ui.label(lang.tr(
+                "字段（逗号分隔，空为前四个）",
+                "Fields (comma-separated; empty: the first four)",
+            ));
+            let r = ui.text_edit_singleline(&mut joined);
+            started |= r.gained_focus();
+            if r.changed() {
+                *fields = joined
+                    .split([',', '，'])
+                    .map(|f| f.trim().to_string())
+                    .filter(|f| !f.is_empty())
+                    .collect();
+            }
+        }
+        if let ItemKind::Image { path } = &mut it.kind {
+            let r = ui.text_edit_singleline(path);
+            started |= r.gained_focus();
+        }
         if let ItemKind::Map { grid, scale, .. } = &mut it.kind {
             started |= ui
                 .checkbox(grid, lang.tr("坐标格网（公里网）", "Coordinate grid (km)"))

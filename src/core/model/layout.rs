@@ -139,6 +139,30 @@ pub enum ItemKind {
         #[serde(default)]
         map: usize,
     },
+    /// A picture (a unit's logo): PNG or JPEG, kept in proportion and centred in the item.
+    Image {
+        /// Path of the picture file.
+        path: String,
+    },
+    /// An attribute table of the features of `layer` shown in map frame `map`: the chosen fields (or the first
+    /// four), as many rows as fit, sorted by the first field; the rows left out are counted under the table.
+    Table {
+        /// The layer (its name in the project, or its source layer's name).
+        layer: String,
+        /// Fields to show (empty: the first four).
+        #[serde(default)]
+        fields: Vec<String>,
+        /// Index of the map frame among the map items.
+        #[serde(default)]
+        map: usize,
+    },
+    /// A chart of the land use (三调 classes by TBDLMJ, in 亩) of the parcels within map frame `map`'s area: the
+    /// highlighted feature (a series page) or the run's extent.
+    Chart {
+        /// Index of the map frame among the map items.
+        #[serde(default)]
+        map: usize,
+    },
     /// Text with variables: `{title}`, `{date}`, `{scale}`, `{crs}`, `{unit}`, `{sources}`, `{number}`.
     Text {
         /// The text (several lines with `\n`).

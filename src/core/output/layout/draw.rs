@@ -430,6 +430,19 @@ pub fn draw_layout(
                     canvas.pop_clip();
                 }
             }
+            ItemKind::Image { path } => super::items::draw_image(canvas, item.rect, path),
+            ItemKind::Table { layer, fields, map } => {
+                if let Some(f) = frames.get(*map) {
+                    canvas.push_clip(item.rect);
+                    super::items::draw_table(canvas, item.rect, f, data, layer, fields);
+                    canvas.pop_clip();
+                }
+            }
+            ItemKind::Chart { map } => {
+                if frames.get(*map).is_some() {
+                    super::items::draw_landuse_chart(canvas, item.rect, data);
+                }
+            }
             ItemKind::ScaleBar { map } => {
                 if let Some(f) = frames.get(*map) {
                     draw_scale_bar(canvas, item.rect, f);
@@ -678,6 +691,9 @@ fn item_name(kind: &ItemKind) -> &'static str {
         ItemKind::Map { .. } => "地图",
         ItemKind::Legend { .. } => "图例",
         ItemKind::Locator { .. } => "位置示意图",
+        ItemKind::Image { .. } => "图片",
+        ItemKind::Table { .. } => "属性表",
+        ItemKind::Chart { .. } => "统计图",
         ItemKind::ScaleBar { .. } => "比例尺",
         ItemKind::NorthArrow { .. } => "指北针",
         ItemKind::Text { .. } => "文字",

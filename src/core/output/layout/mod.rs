@@ -9,6 +9,7 @@
 
 pub mod basemap;
 pub mod draw;
+pub mod items;
 pub mod pdf;
 pub mod png;
 pub mod record;
@@ -48,6 +49,13 @@ pub fn preflight(layout: &Layout) -> Vec<String> {
     }
     if !has(&|k| matches!(k, ItemKind::Map { .. })) {
         out.push("没有地图框 / no map frame".into());
+    }
+    for i in &layout.items {
+        if let ItemKind::Image { path } = &i.kind {
+            if let Err(e) = items::load_picture(path) {
+                out.push(e);
+            }
+        }
     }
     for t in texts {
         let missing: String = t
