@@ -59,6 +59,10 @@ pub struct LayoutDesigner {
     pub export_format: ExportFormat,
     /// Resolution of a PNG export, dpi.
     pub export_dpi: u32,
+    /// Page zoom: 1 fits the page, up to 8.
+    pub zoom: f32,
+    /// Where the window was last drawn (keys act only with the pointer over it).
+    window_rect: egui::Rect,
 }
 
 /// What the designer exports to.
@@ -110,6 +114,8 @@ impl Default for LayoutDesigner {
             export_job: None,
             export_format: ExportFormat::Pdf,
             export_dpi: 300,
+            zoom: 1.0,
+            window_rect: egui::Rect::NOTHING,
         }
     }
 }
@@ -291,7 +297,8 @@ impl LayoutDesigner {
                 self.dirty = false;
                 let (layout, vars) = (self.layout.clone(), self.vars.clone());
                 let (w, _) = layout.page.size_mm();
-                let dpi = (1100.0 / w * 25.4).clamp(40.0, 150.0);
+                // Sharp at the page's zoom, never larger than 300 dpi.
+                let dpi = (1100.0 * self.zoom / w * 25.4).clamp(40.0, 300.0);
                 self.preview_job = Some(Job::spawn(
                     lang.tr("绘制版面", "Drawing the page").into(),
                     ctx,
@@ -357,6 +364,7 @@ impl LayoutDesigner {
             .default_size([1040.0, 640.0])
             .resizable(true)
             .show(ctx, |ui| {
+                self.window_rect = ui.max_rect();
                 self.toolbar(ui, lang, main_view, &mut keep);
                 ui.separator();
                 ui.horizontal_top(|ui| {
@@ -429,6 +437,25 @@ impl LayoutDesigner {
                 .clicked()
             {
                 self.redo();
+            }
+            ui.separator();
+            if ui
+                .small_button("−")
+                .on_hover_text(lang.tr("缩小", "Zoom out"))
+                .clicked()
+            {
+                self.set_zoom(self.zoom / 1.5);
+            }
+            ui.label(format!("{:.0}%", self.zoom * 100.0));
+            if ui
+                .small_button("+")
+                .on_hover_text(lang.tr("放大（Ctrl+滚轮）", "Zoom in (Ctrl + wheel)"))
+                .clicked()
+            {
+                self.set_zoom(self.zoom * 1.5);
+            }
+            if ui.small_button(lang.tr("整页", "Fit")).clicked() {
+                self.set_zoom(1.0);
             }
             ui.separator();
             ui.label(lang.tr("添加", "Add"));
@@ -562,13 +589,29 @@ impl LayoutDesigner {
     }
 
     /// The page: the drawn preview, the items' outlines, selection, moving and resizing.
+    /// The page at the fitted size times the zoom (Ctrl + wheel over the page, or the toolbar), in a scroll area.
     fn page_view(&mut self, ui: &mut egui::Ui) {
         let (pw, ph) = self.layout.page.size_mm();
         let avail = egui::vec2(ui.available_width() - 260.0, ui.available_height())
             .max(egui::vec2(300.0, 200.0));
-        let k = (avail.x / pw).min(avail.y.max(420.0) / ph); // screen points per mm
+        let fit = (avail.x / pw).min(avail.y.max(420.0) / ph); // screen points per mm
+        egui::ScrollArea::both()
+            .id_salt("layout-page")
+            .max_width(avail.x)
+            .max_height(avail.y.max(420.0))
+            .show(ui, |ui| self.page_canvas(ui, fit * self.zoom));
+    }
+
+    fn page_canvas(&mut self, ui: &mut egui::Ui, k: f32) {
+        let (pw, ph) = self.layout.page.size_mm();
         let (rect, resp) =
             ui.allocate_exact_size(egui::vec2(pw * k, ph * k), Sense::click_and_drag());
+        if resp.hovered() {
+            let z = ui.input(|i| i.zoom_delta());
+            if z != 1.0 {
+                self.set_zoom(self.zoom * z);
+            }
+        }
         self.page_rect = rect;
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 0.0, Color32::WHITE);
@@ -690,6 +733,15 @@ impl LayoutDesigner {
                     self.dirty = true;
                 }
             }
+        }
+    }
+
+    /// Sets the page's zoom (1 = the whole page fits; at most 8) and draws the preview again at its sharpness.
+    pub fn set_zoom(&mut self, zoom: f32) {
+        let z = zoom.clamp(1.0, 8.0);
+        if (z - self.zoom).abs() > 1e-3 {
+            self.zoom = z;
+            self.dirty = true;
         }
     }
 
@@ -912,8 +964,16 @@ impl LayoutDesigner {
         }
     }
 
+    /// Keys act on the page only while the pointer is over the designer and no text field has the keyboard: the
+    /// main map's arrows and Delete stay the main map's.
     fn keys(&mut self, ctx: &egui::Context) {
-        if ctx.egui_wants_keyboard_input() {
+        if ctx.egui_wants_keyboard_input() || !self.open {
+            return;
+        }
+        let over = ctx
+            .input(|i| i.pointer.latest_pos())
+            .is_some_and(|p| self.window_rect.expand(8.0).contains(p));
+        if !over {
             return;
         }
         let (undo, redo, del, nudge) = ctx.input(|i| {
