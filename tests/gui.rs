@@ -971,6 +971,16 @@ fn the_layout_designer_adds_moves_undoes_and_exports() {
     h.get_by_role_and_label(Role::Button, "重做").click();
     h.step();
     assert_eq!(h.state().designer.layout.items.len(), items + 1);
+    // Zoom the page in and back to the whole page; the page on screen grows and shrinks back.
+    let fit_w = h.state().designer.page_rect.width();
+    h.get_by_role_and_label(Role::Button, "+").click();
+    h.step();
+    h.step();
+    assert!((h.state().designer.zoom - 1.5).abs() < 1e-3);
+    assert!(h.state().designer.page_rect.width() > fit_w * 1.4);
+    h.get_by_role_and_label(Role::Button, "整页").click();
+    h.step();
+    assert_eq!(h.state().designer.zoom, 1.0);
     // Export what is shown, as a PDF.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("设计.pdf");

@@ -595,10 +595,13 @@ impl LayoutDesigner {
         let avail = egui::vec2(ui.available_width() - 260.0, ui.available_height())
             .max(egui::vec2(300.0, 200.0));
         let fit = (avail.x / pw).min(avail.y.max(420.0) / ph); // screen points per mm
+                                                               // The view keeps the size of the fitted page (the window never grows with the zoom); a zoomed page
+                                                               // scrolls inside it.
         egui::ScrollArea::both()
             .id_salt("layout-page")
-            .max_width(avail.x)
-            .max_height(avail.y.max(420.0))
+            .max_width(pw * fit)
+            .max_height(ph * fit)
+            .auto_shrink([true, true])
             .show(ui, |ui| self.page_canvas(ui, fit * self.zoom));
     }
 
