@@ -615,3 +615,69 @@ fn picture_table_and_chart_items() {
     let px = img.get_pixel((185.0 / 25.4 * 150.0) as u32, (270.0 / 25.4 * 150.0) as u32);
     assert_eq!(px.0, [10, 120, 200]);
 }
+
+/// The legend's class areas on each village page of a series agree with the village file's land use (TBDLMJ with
+/// parcels that cross a boundary apportioned by area share), village by village, to the 0.1 亩 printed.
+#[test]
+fn legend_areas_agree_with_the_village_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("t.json");
+    std::fs::write(
+        &template,
+        r#"{"name":"面积图例","page":{"paper":"a4","landscape":false,"margin_mm":10},"items":[
+            {"rect":{"x":10,"y":20,"w":190,"h":150},"type":"map"},
+            {"rect":{"x":10,"y":5,"w":190,"h":12},"type":"text","text":"页：{title}","size_pt":14},
+            {"rect":{"x":10,"y":175,"w":190,"h":110},"type":"legend","areas":true}]}"#,
+    )
+    .unwrap();
+    let pdf = dir.path().join("s.pdf");
+    let o = yitu(&[
+        "layout",
+        &project(),
+        "--template",
+        template.to_str().unwrap(),
+        "--series",
+        "村界",
+        "--town",
+        "350322104",
+        "--title",
+        "{name}",
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let Ok(t) = Command::new("pdftotext").arg(&pdf).arg("-").output() else {
+        common::skip("legend areas", "pdftotext not installed");
+        return;
+    };
+    let text = String::from_utf8_lossy(&t.stdout).to_string();
+    let o = yitu(&["profile", &project(), "--town", "350322104"]);
+    assert!(o.status.success());
+    let profiles: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut checked = 0;
+    for page in text.split('\u{c}').filter(|p| p.contains("页：")) {
+        let name = page
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("页："))
+            .unwrap()
+            .trim();
+        let v = profiles
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in the village file"));
+        for line in page.lines().filter(|l| l.trim_end().ends_with(" 亩")) {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let (code, mu) = (words[0], words[words.len() - 2]);
+            let want = v["landuse_mu"][code].as_f64().unwrap_or(0.0);
+            let got: f64 = mu.parse().unwrap();
+            assert!(
+                (got - want).abs() <= 0.051,
+                "{name} {code}: legend {got}, village file {want:.2}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 18 * 5, "{checked} classes checked");
+}

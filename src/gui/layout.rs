@@ -463,6 +463,7 @@ impl LayoutDesigner {
                 self.add(ItemKind::Legend {
                     map: 0,
                     heading: None,
+                    areas: false,
                 });
             }
             if ui.button(lang.tr("位置示意图", "Locator map")).clicked() {
@@ -909,6 +910,14 @@ impl LayoutDesigner {
                     .filter(|f| !f.is_empty())
                     .collect();
             }
+        }
+        if let ItemKind::Legend { areas, .. } = &mut it.kind {
+            started |= ui
+                .checkbox(
+                    areas,
+                    lang.tr("地类后注面积（亩）", "Areas after the classes (mu)"),
+                )
+                .changed();
         }
         if let ItemKind::Image { path } = &mut it.kind {
             let r = ui.text_edit_singleline(path);

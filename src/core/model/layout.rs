@@ -126,6 +126,9 @@ pub enum ItemKind {
         /// Heading (default 图例).
         #[serde(default)]
         heading: Option<String>,
+        /// Each 三调 class with its area in the map's area (亩, from TBDLMJ), as the land-use chart counts it.
+        #[serde(default)]
+        areas: bool,
     },
     /// Scale bar and numeric scale 1:N of map frame `map`.
     ScaleBar {
@@ -372,6 +375,7 @@ fn formal(name: &str, paper: Paper, landscape: bool) -> Layout {
         ItemKind::Legend {
             map: 0,
             heading: None,
+            areas: false,
         },
     );
     lg.frame = true;

@@ -418,9 +418,13 @@ pub fn draw_layout(
                 }
                 canvas.pop_clip();
             }
-            ItemKind::Legend { map, heading } => {
+            ItemKind::Legend {
+                map,
+                heading,
+                areas,
+            } => {
                 if let Some(f) = frames.get(*map) {
-                    draw_legend(canvas, item, f, data, heading.as_deref());
+                    draw_legend(canvas, item, f, data, heading.as_deref(), *areas);
                 }
             }
             ItemKind::Locator { map } => {
@@ -840,7 +844,13 @@ fn draw_legend(
     f: &Frame,
     data: &MapData,
     heading: Option<&str>,
+    areas: bool,
 ) {
+    let areas = if areas {
+        super::items::landuse_areas(data)
+    } else {
+        None
+    };
     let r = item.rect;
     let pad = 3.0;
     let head_pt = 11.0;
@@ -854,13 +864,29 @@ fn draw_legend(
     );
     // Top layers first, as a reader scans the map.
     let mut entries = vec![];
-    for (l, drawn) in data.layers.iter().zip(&f.drawn).rev() {
+    for (li, (l, drawn)) in data.layers.iter().zip(&f.drawn).enumerate().rev() {
         let (kind, stroke) = (l.layer.kind(), l.style.stroke);
-        entries.extend(
-            legend_entries(l, drawn)
-                .into_iter()
-                .map(|(label, c)| (label, c, kind, stroke)),
-        );
+        let mut got = legend_entries(l, drawn);
+        // The parcels' classes with their areas.
+        if let (Some((pl, by_code)), Symbology::Categorized { categories, .. }) =
+            (&areas, &l.style.symbology)
+        {
+            if *pl == li {
+                for (label, _) in got.iter_mut() {
+                    if let Some(m2) = categories
+                        .iter()
+                        .find(|c| &c.label == label)
+                        .and_then(|c| by_code.get(&c.value))
+                    {
+                        label.push_str(&format!(
+                            "  {:.1} 亩",
+                            m2 / crate::core::analysis::profile::M2_PER_MU
+                        ));
+                    }
+                }
+            }
+        }
+        entries.extend(got.into_iter().map(|(label, c)| (label, c, kind, stroke)));
     }
     if entries.is_empty() {
         return;

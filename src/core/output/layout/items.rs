@@ -188,39 +188,7 @@ pub fn draw_table(
 /// chart of the largest eight classes and the rest.
 pub fn landuse_bars(data: &MapData) -> Option<crate::core::output::charts::BarChart> {
     use crate::core::output::charts::{AreaUnit, BarChart, ValueFormat};
-    let l = data.layers.iter().find(|l| {
-        l.layer.kind() == GeomKind::Polygon && l.layer.attrs.field_index("DLBM").is_some()
-    })?;
-    let attrs = &l.layer.attrs;
-    let dlbm = attrs.field_index("DLBM")?;
-    let area = attrs.field_index("TBDLMJ");
-    let inside = |p: [f64; 2]| match data.highlight {
-        Some((hl, hf)) => data
-            .layers
-            .get(hl)
-            .is_some_and(|h| hf < h.print.len() && h.print.hit(hf, p[0], p[1], 0.0)),
-        None => {
-            let e = &data.extent;
-            p[0] >= e.min_x && p[0] <= e.max_x && p[1] >= e.min_y && p[1] <= e.max_y
-        }
-    };
-    let mut by_class: std::collections::HashMap<String, f64> = Default::default();
-    for i in 0..l.print.len() {
-        let bb = l.print.bboxes[i];
-        if bb.is_empty() || !bb.intersects(&data.extent) {
-            continue;
-        }
-        if !inside(l.print.label_point(i)) {
-            continue;
-        }
-        let m2 = area
-            .and_then(|a| attrs.get(i, a).as_f64())
-            .unwrap_or_else(|| l.print.planar_area(i).abs());
-        *by_class.entry(attrs.get(i, dlbm).to_string()).or_default() += m2;
-    }
-    if by_class.is_empty() {
-        return None;
-    }
+    let (_, by_class) = landuse_areas(data)?;
     let mut classes: Vec<(String, f64)> = by_class.into_iter().collect();
     classes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let mu = |m2: f64| m2 / crate::core::analysis::profile::M2_PER_MU;
@@ -252,6 +220,66 @@ pub fn landuse_bars(data: &MapData) -> Option<crate::core::output::charts::BarCh
         format: ValueFormat::Area(AreaUnit::Mu),
         reference: None,
     })
+}
+
+/// The parcel layer (the first area layer with a DLBM field; its index) and the area in m² of each 三调 class
+/// (DLBM) inside the map's area, from TBDLMJ (the feature's planar area where absent): inside the highlighted
+/// feature (a series page), each parcel with the share of its area inside it, as the village file apportions
+/// (DOMAIN.md: TBDLMJ by area share); inside a plain extent, the parcels whose inner point lies in it. `None`
+/// without parcels inside.
+pub fn landuse_areas(data: &MapData) -> Option<(usize, std::collections::HashMap<String, f64>)> {
+    let li = data.layers.iter().position(|l| {
+        l.layer.kind() == GeomKind::Polygon && l.layer.attrs.field_index("DLBM").is_some()
+    })?;
+    let l = &data.layers[li];
+    let attrs = &l.layer.attrs;
+    let dlbm = attrs.field_index("DLBM")?;
+    let area = attrs.field_index("TBDLMJ");
+    // Inside the highlighted feature a parcel counts with the share of its area inside it (as the village file
+    // apportions parcels that cross a boundary); inside a plain extent, where its inner point lies.
+    let zones = data.highlight.and_then(|(hl, hf)| {
+        let h = data.layers.get(hl)?;
+        (hf < h.print.len() && h.layer.kind() == GeomKind::Polygon).then(|| {
+            (
+                crate::core::analysis::overlay::Zones::new(&h.print),
+                hf as u32,
+            )
+        })
+    });
+    let e = data.extent;
+    let mut by_class: std::collections::HashMap<String, f64> = Default::default();
+    for i in 0..l.print.len() {
+        let bb = l.print.bboxes[i];
+        if bb.is_empty() || !bb.intersects(&e) {
+            continue;
+        }
+        let share = match &zones {
+            Some((z, hf)) => z
+                .shares(&l.print, i)
+                .iter()
+                .filter(|(zone, _)| zone == hf)
+                .map(|(_, s)| *s)
+                .sum::<f64>(),
+            None => {
+                let p = l.print.label_point(i);
+                let inside =
+                    p[0] >= e.min_x && p[0] <= e.max_x && p[1] >= e.min_y && p[1] <= e.max_y;
+                if inside {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+        };
+        if share <= 0.0 {
+            continue;
+        }
+        let m2 = area
+            .and_then(|a| attrs.get(i, a).as_f64())
+            .unwrap_or_else(|| l.print.planar_area(i).abs());
+        *by_class.entry(attrs.get(i, dlbm).to_string()).or_default() += m2 * share;
+    }
+    (!by_class.is_empty()).then_some((li, by_class))
 }
 
 /// Draws [`landuse_bars`] in `r` (nothing to chart: a note).
