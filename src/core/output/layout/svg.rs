@@ -17,6 +17,10 @@ struct SvgCanvas {
     out: String,
     clip_id: usize,
     group_id: usize,
+    /// The paint of each class of paths (CSS), in order of first use: a county's million parcels share a few
+    /// dozen paints, written once.
+    classes: Vec<String>,
+    class_of: std::collections::HashMap<String, usize>,
 }
 
 /// `s` escaped for XML text and attributes.
@@ -52,20 +56,62 @@ fn colour(c: Rgba) -> String {
     format!("#{:02x}{:02x}{:02x}", c.0[0], c.0[1], c.0[2])
 }
 
+/// Hundredths of a millimetre written shortly: `150` → `1.5`, `-12` → `-.12`, `0` → `0`.
+fn hundredths(v: i64) -> String {
+    let (sign, a) = if v < 0 { ("-", -v) } else { ("", v) };
+    let (int, frac) = (a / 100, a % 100);
+    let frac = if frac == 0 {
+        String::new()
+    } else if frac % 10 == 0 {
+        format!(".{}", frac / 10)
+    } else {
+        format!(".{frac:02}")
+    };
+    match (int, frac.is_empty()) {
+        (0, true) => "0".into(),
+        (0, false) => format!("{sign}{frac}"),
+        _ => format!("{sign}{int}{frac}"),
+    }
+}
+
+/// Path data: the first point of a ring absolute, the rest as relative steps (`l`), in hundredths of a mm
+/// rounded once, so the steps add up exactly; a number starting with `-` needs no separator.
 fn path_data(rings: &[Vec<[f32; 2]>], closed: bool) -> String {
     let mut d = String::new();
+    let push = |d: &mut String, v: i64| {
+        let t = hundredths(v);
+        if !(d.is_empty() || d.ends_with(['M', 'l', 'Z']) || t.starts_with('-')) {
+            d.push(' ');
+        }
+        d.push_str(&t);
+    };
     for r in rings {
         if r.is_empty() || r.iter().any(|p| !(p[0].is_finite() && p[1].is_finite())) {
             continue;
         }
-        for (i, p) in r.iter().enumerate() {
-            let _ = write!(
-                d,
-                "{}{} {}",
-                if i == 0 { "M" } else { "L" },
-                num(p[0]),
-                num(p[1])
-            );
+        let q = |p: &[f32; 2]| {
+            (
+                (p[0] as f64 * 100.0).round() as i64,
+                (p[1] as f64 * 100.0).round() as i64,
+            )
+        };
+        let (mut x, mut y) = q(&r[0]);
+        d.push('M');
+        push(&mut d, x);
+        push(&mut d, y);
+        let mut first = true;
+        for p in &r[1..] {
+            let (nx, ny) = q(p);
+            if (nx, ny) == (x, y) {
+                continue;
+            }
+            if first {
+                d.push('l');
+                first = false;
+            }
+            push(&mut d, nx - x);
+            push(&mut d, ny - y);
+            (x, y) = (nx, ny);
         }
         if closed {
             d.push('Z');
@@ -95,18 +141,34 @@ impl SvgCanvas {
     }
 }
 
+impl SvgCanvas {
+    /// The CSS class of a paint (declarations without braces), made on first use.
+    fn class(&mut self, paint: String) -> usize {
+        if let Some(c) = self.class_of.get(&paint) {
+            return *c;
+        }
+        self.classes.push(paint.clone());
+        self.class_of.insert(paint, self.classes.len() - 1);
+        self.classes.len() - 1
+    }
+}
+
 impl Canvas for SvgCanvas {
     fn fill(&mut self, rings: &[Vec<[f32; 2]>], color: Rgba) {
         let d = path_data(rings, true);
         if d.is_empty() {
             return;
         }
-        let _ = writeln!(
-            self.out,
-            "<path d=\"{d}\" fill=\"{}\"{} fill-rule=\"evenodd\"/>",
-            colour(color),
-            Self::opacity("fill-opacity", color)
-        );
+        let opacity = if color.0[3] == 255 {
+            String::new()
+        } else {
+            format!(";fill-opacity:{:.3}", color.0[3] as f32 / 255.0)
+        };
+        let c = self.class(format!(
+            "fill:{}{opacity};fill-rule:evenodd;stroke:none",
+            colour(color)
+        ));
+        let _ = writeln!(self.out, "<path class=\"p{c}\" d=\"{d}\"/>");
     }
 
     fn stroke(&mut self, rings: &[Vec<[f32; 2]>], closed: bool, color: Rgba, width_mm: f32) {
@@ -114,13 +176,17 @@ impl Canvas for SvgCanvas {
         if d.is_empty() {
             return;
         }
-        let _ = writeln!(
-            self.out,
-            "<path d=\"{d}\" fill=\"none\" stroke=\"{}\"{} stroke-width=\"{}\" stroke-linejoin=\"round\" stroke-linecap=\"round\"/>",
+        let opacity = if color.0[3] == 255 {
+            String::new()
+        } else {
+            format!(";stroke-opacity:{:.3}", color.0[3] as f32 / 255.0)
+        };
+        let c = self.class(format!(
+            "fill:none;stroke:{}{opacity};stroke-width:{};stroke-linejoin:round;stroke-linecap:round",
             colour(color),
-            Self::opacity("stroke-opacity", color),
             (width_mm * 1000.0).round() / 1000.0
-        );
+        ));
+        let _ = writeln!(self.out, "<path class=\"p{c}\" d=\"{d}\"/>");
     }
 
     fn text(&mut self, x: f32, y: f32, size_pt: f32, text: &str, color: Rgba) {
@@ -218,9 +284,13 @@ pub fn layout_svg(layout: &Layout, data: &MapData, vars: &Variables) -> (String,
         out: String::new(),
         clip_id: 0,
         group_id: 0,
+        classes: vec![],
+        class_of: Default::default(),
     };
+    let drawn = draw_layout(layout, data, vars, &mut c);
+    let mut svg = String::with_capacity(c.out.len() + 4096);
     let _ = write!(
-        c.out,
+        svg,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" \
          xmlns:inkscape=\"http://www.inkscape.org/namespaces/inkscape\" version=\"1.1\" \
@@ -229,9 +299,15 @@ pub fn layout_svg(layout: &Layout, data: &MapData, vars: &Variables) -> (String,
         esc(FONT_FAMILY),
         esc(title)
     );
-    let drawn = draw_layout(layout, data, vars, &mut c);
-    c.out.push_str("</svg>\n");
-    (c.out, drawn)
+    // The paints of the paths, as CSS classes (resvg, browsers, Inkscape and Illustrator read them).
+    svg.push_str("<style>\n");
+    for (i, p) in c.classes.iter().enumerate() {
+        let _ = writeln!(svg, ".p{i}{{{p}}}");
+    }
+    svg.push_str("</style>\n");
+    svg.push_str(&c.out);
+    svg.push_str("</svg>\n");
+    (svg, drawn)
 }
 
 /// Writes the SVG of `layout` to `out` atomically.
@@ -257,9 +333,16 @@ mod tests {
         assert_eq!(num(1.0), "1");
         assert_eq!(num(-0.001), "0");
         assert_eq!(num(12.345), "12.35");
+        assert_eq!(hundredths(150), "1.5");
+        assert_eq!(hundredths(-12), "-.12");
+        assert_eq!(hundredths(-100), "-1");
+        assert_eq!(hundredths(5), ".05");
         assert_eq!(
-            path_data(&[vec![[0.0, 0.0], [1.5, 2.0]]], true),
-            "M0 0L1.5 2Z"
+            path_data(
+                &[vec![[0.0, 0.0], [1.5, 2.0], [1.5, 2.0], [1.0, 2.25]]],
+                true
+            ),
+            "M0 0l1.5 2-.5 .25Z"
         );
     }
 }
