@@ -216,20 +216,20 @@ fn the_cli_refuses_empty_values_and_takes_any_path() {
 
 #[test]
 fn notes_reach_the_user_when_a_run_fails_later() {
-    // xlsx needs --out: the run fails after the data is read; the layers chosen are still said first.
+    // A village that is not in the data: the run fails after the data is read; the layers chosen are still said
+    // first.
     let o = Command::new(env!("CARGO_BIN_EXE_yitu"))
         .args([
             "profile",
             sample().to_str().unwrap(),
-            "--all",
-            "--format",
-            "xlsx",
+            "--village",
+            "350322999999",
         ])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     let layer = err.find("图层 / layer:").expect("the layers are said");
-    let fail = err.find("需要 --out").expect("the reason");
+    let fail = err.find("没有符合条件的村").expect("the reason");
     assert!(layer < fail, "{err}");
 }

@@ -405,6 +405,24 @@ fn a_series_makes_one_page_per_feature() {
     assert!(files.contains(&"柳坑社区.png".to_string()), "{files:?}");
     let img = image::open(folder.join("柳坑社区.png")).unwrap();
     assert_eq!((img.width(), img.height()), (1754, 1240));
+    // Run again into the same folder: the pages are replaced, nothing else is there.
+    let o = yitu(&[
+        "layout",
+        &project(),
+        "--series",
+        "CJDCQ",
+        "--town",
+        "350322104",
+        "--per-feature",
+        "--page-format",
+        "png",
+        "--dpi",
+        "150",
+        "--out",
+        folder.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 18);
 
     // A page that cannot be written (its name is taken by a folder): the series fails and removes its files;
     // the user's own file stays.
@@ -680,4 +698,140 @@ fn legend_areas_agree_with_the_village_file() {
         }
     }
     assert!(checked > 18 * 5, "{checked} classes checked");
+}
+
+/// Templates no export can draw are refused with the reason before anything is read (a helper's crash: a map frame
+/// at 1e308 mm), a template saved with a byte-order mark is read, a template file that is missing is said to be
+/// missing, a table naming a missing field is said, and a point's page is not drawn at 1:7.
+#[test]
+fn bad_templates_are_refused_and_odd_ones_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |json: &str, extra: &[&str]| {
+        let t = dir.path().join("t.json");
+        std::fs::write(&t, json).unwrap();
+        let out = dir.path().join("o.pdf");
+        let _ = std::fs::remove_file(&out);
+        let mut args = vec![
+            "layout".to_string(),
+            project(),
+            "--template".into(),
+            t.display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let a: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+        let o = yitu(&a);
+        (o, out.exists())
+    };
+    let page = r#""page":{"paper":"a4","landscape":false,"margin_mm":10}"#;
+    for items in [
+        r#"{"rect":{"x":1e308,"y":10,"w":1e308,"h":100},"type":"map"}"#,
+        r#"{"rect":{"x":10,"y":10,"w":-100,"h":-50},"type":"map"}"#,
+        r#"{"rect":{"x":5000,"y":10,"w":100,"h":50},"type":"map"}"#,
+        r#"{"rect":{"x":10,"y":10,"w":100,"h":50},"type":"map"},{"rect":{"x":10,"y":70,"w":100,"h":20},"type":"text","text":"x","size_pt":0}"#,
+        r#"{"rect":{"x":10,"y":10,"w":100,"h":50},"type":"text","text":"没有地图","size_pt":12}"#,
+    ] {
+        let (o, written) = run(&format!(r#"{{"name":"t",{page},"items":[{items}]}}"#), &[]);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{items}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(!written);
+    }
+    let (o, _) = run(
+        r#"{"name":"t","page":{"paper":{"custom":{"width_mm":100000,"height_mm":100000}},"landscape":false,"margin_mm":10},"items":[]}"#,
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("5080"));
+    // A byte-order mark, a table with a field that is not there.
+    let (o, written) = run(
+        &format!(
+            "\u{feff}{{\"name\":\"t\",{page},\"items\":[{{\"rect\":{{\"x\":10,\"y\":10,\"w\":190,\"h\":150}},\"type\":\"map\"}},{{\"rect\":{{\"x\":10,\"y\":170,\"w\":190,\"h\":50}},\"type\":\"table\",\"layer\":\"村界\",\"fields\":[\"NOPE\"]}}]}}"
+        ),
+        &[],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(written);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("NOPE") && err.contains("ZLDWMC"), "{err}");
+    // A template file that is not there.
+    let o = yitu(&[
+        "layout",
+        &project(),
+        "--template",
+        "/nonexistent/t.json",
+        "--out",
+        dir.path().join("x.pdf").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("不存在"));
+    // A series over points: each page shows at least 500 m of ground, not 1:7.
+    let o = yitu(&[
+        "layout",
+        &project(),
+        "--series",
+        "企业",
+        "--out",
+        dir.path().join("p.pdf").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let Ok(t) = Command::new("pdftotext")
+        .arg(dir.path().join("p.pdf"))
+        .arg("-")
+        .output()
+    else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&t.stdout).to_string();
+    let scales: Vec<u64> = text
+        .split("1:")
+        .skip(1)
+        .filter_map(|s| {
+            s.chars()
+                .take_while(|c| c.is_ascii_digit() || *c == ',')
+                .filter(|c| *c != ',')
+                .collect::<String>()
+                .parse()
+                .ok()
+        })
+        .collect();
+    assert!(!scales.is_empty());
+    assert!(scales.iter().all(|s| *s > 1000), "{scales:?}");
+}
+
+/// The village report checks what it can before reading: a PDF needs --out (exit 2), a basemap named must open
+/// (exit 1, said).
+#[test]
+fn the_village_report_checks_its_parameters_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = yitu(&[
+        "profile",
+        &project(),
+        "--village",
+        "350322104001",
+        "--format",
+        "pdf",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--out"));
+    let out = dir.path().join("v.pdf");
+    let o = yitu(&[
+        "profile",
+        &project(),
+        "--village",
+        "350322104001",
+        "--format",
+        "pdf",
+        "--basemap",
+        "/nonexistent/basemap.mbtiles",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("basemap.mbtiles"));
+    assert!(!out.exists());
 }

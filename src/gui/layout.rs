@@ -318,6 +318,11 @@ impl LayoutDesigner {
     /// an SVG or, for anything else, a PDF.
     pub fn export(&mut self, out: PathBuf, ctx: &egui::Context, lang: Lang) {
         let Some(d) = self.data.clone() else { return };
+        // What no export can draw is refused here, with the reason.
+        if let Err(e) = self.layout.validate() {
+            self.status = e;
+            return;
+        }
         let dpi = self.export_dpi;
         let (layout, vars) = (self.layout.clone(), self.vars.clone());
         self.export_job = Some(Job::spawn(

@@ -287,9 +287,23 @@ impl Algorithm for LayoutExport {
             .text("dpi")
             .and_then(|d| d.parse().ok())
             .unwrap_or(300.0);
-        crate::core::io::files::check_output(&out, &[&file]).map_err(AlgorithmError::Failed)?;
+        if per_feature {
+            crate::core::io::files::check_output_folder(&out).map_err(AlgorithmError::Failed)?;
+        } else {
+            crate::core::io::files::check_output(&out, &[&file]).map_err(AlgorithmError::Failed)?;
+        }
         let mut template = layout::template(params.text("template").unwrap_or("A4横版正式"))
             .map_err(AlgorithmError::BadParameters)?;
+        if !template
+            .items
+            .iter()
+            .any(|i| matches!(i.kind, layout::ItemKind::Map { .. }))
+        {
+            return Err(bad(&format!(
+                "版式 {} 中没有地图框 / the layout {} has no map frame",
+                template.name, template.name
+            )));
+        }
         if let Some(s) = params.text("scale") {
             let s = s.trim();
             if s.eq_ignore_ascii_case("standard") || s == "标准" {
@@ -348,11 +362,7 @@ impl Algorithm for LayoutExport {
             params.text("extent"),
         ) {
             (Some(code), _, _) | (None, Some(code), _) => {
-                let (bb, name) = scope_extent(&data, code).ok_or_else(|| {
-                    AlgorithmError::Failed(format!(
-                        "村界图层中没有代码 {code} / no village or town {code} in the village layer"
-                    ))
-                })?;
+                let (bb, name) = scope_extent(&data, code).map_err(AlgorithmError::Failed)?;
                 data.extent = bb;
                 name
             }
@@ -416,7 +426,7 @@ impl Algorithm for LayoutExport {
         let missing: String = [&vars.title, &vars.unit, &vars.number, &vars.sources]
             .iter()
             .flat_map(|t| t.chars())
-            .filter(|c| !c.is_whitespace() && !layout::draw::has_glyph(*c))
+            .filter(|c| !c.is_whitespace() && !c.is_control() && !layout::draw::has_glyph(*c))
             .collect();
         if !missing.is_empty() {
             progress.note(format!(
@@ -511,6 +521,36 @@ impl Algorithm for LayoutExport {
     }
 }
 
+/// The name a layer is styled by: the standard layer name of the role its name or its fields say it plays (a
+/// shapefile `villages_gbk` with ZLDWDM and ZLDWMC is drawn as CJDCQ, with village outlines and names), else its
+/// own.
+fn style_key(v: &crate::core::model::layer::VectorLayer) -> String {
+    use crate::core::analysis::roles::Role;
+    use crate::core::model::geom::GeomKind;
+    let name = v.source.layer.as_str();
+    for (role, key) in [
+        (Role::Villages, "CJDCQ"),
+        (Role::PermanentFarmland, "YJJBNTTB"),
+        (Role::RedLine, "STBHHX"),
+        (Role::DevBoundary, "CZKFBJ"),
+        (Role::Towns, "XZQ"),
+    ] {
+        if role.aliases().iter().any(|a| name.eq_ignore_ascii_case(a)) {
+            return key.to_string();
+        }
+    }
+    let has = |f: &str| v.attrs.field_index(f).is_some();
+    if v.kind() == GeomKind::Polygon && !has("DLBM") {
+        if has("ZLDWMC") || (has("CJDM") && has("CJMC")) {
+            return "CJDCQ".into();
+        }
+        if has("XZQMC") {
+            return "XZQ".into();
+        }
+    }
+    name.to_string()
+}
+
 /// The layers to draw (bottom first, with their styles), the title and the data sources of a project or a file.
 type Layers = Vec<(
     String,
@@ -568,19 +608,43 @@ fn read_layers(
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_default();
         let info = inspect(file).map_err(|e| e.to_string())?;
+        let mut left_out: Vec<String> = vec![];
         for (i, li) in info.layers.iter().enumerate() {
-            if li.geometry_type == "NONE" || li.feature_count == 0 {
+            if li.geometry_type == "NONE" {
+                left_out.push(format!(
+                    "{}：无几何的表 / a table without geometry",
+                    li.name
+                ));
+                continue;
+            }
+            if li.feature_count == 0 {
+                left_out.push(format!("{}：空图层 / an empty layer", li.name));
                 continue;
             }
             let v = match load_layer(file, Some(&li.name), progress) {
                 Ok(v) => v,
                 Err(e) => {
                     progress.note(format!("未画出 / left out: {}: {e}", li.name));
+                    left_out.push(format!("{}：{e}", li.name));
                     continue;
                 }
             };
-            let style = LayerStyle::default_for(&v.name, v.kind(), &v.attrs, i);
+            let style = LayerStyle::default_for(&style_key(&v), v.kind(), &v.attrs, i);
             out.push((v.name.clone(), Arc::new(v), style));
+        }
+        if out.is_empty() {
+            return Err(if left_out.is_empty() {
+                format!(
+                    "{}：没有矢量图层（栅格和其他内容不能出图）/ no vector layer (rasters and other content cannot be mapped)",
+                    file.display()
+                )
+            } else {
+                format!(
+                    "{}：没有可画的矢量图层 / no vector layer to draw: {}",
+                    file.display(),
+                    left_out.join("; ")
+                )
+            });
         }
         files.push(file.to_path_buf());
         // Points on top, then lines, polygons below; among polygons the larger layers (parcels) lowest.
@@ -605,7 +669,7 @@ fn read_layers(
 }
 
 /// The extent (print CRS) and name of the village or town with `code` in the layer playing villages.
-fn scope_extent(data: &MapData, code: &str) -> Option<(BBox, String)> {
+fn scope_extent(data: &MapData, code: &str) -> Result<(BBox, String), String> {
     use crate::core::analysis::roles::Role;
     // The layer named as villages, else any polygon layer with village codes (a shapefile named otherwise).
     let l = data
@@ -625,11 +689,20 @@ fn scope_extent(data: &MapData, code: &str) -> Option<(BBox, String)> {
                         .iter()
                         .any(|f| l.layer.attrs.field_index(f).is_some())
             })
+        })
+        .ok_or_else(|| {
+            "没有村界图层（名为 CJDCQ、村界…，或有 ZLDWDM/CJDM 代码字段的面图层），不能按村或乡镇选取 / no village layer (named CJDCQ, 村界…, or an area layer with ZLDWDM/CJDM codes): a village or town cannot be chosen".to_string()
         })?;
     let attrs = &l.layer.attrs;
     let c = ["ZLDWDM", "CJDM", "XZQDM"]
         .iter()
-        .find_map(|f| attrs.field_index(f))?;
+        .find_map(|f| attrs.field_index(f))
+        .ok_or_else(|| {
+            format!(
+                "村界图层 {} 没有代码字段（ZLDWDM、CJDM）/ the village layer {} has no code field (ZLDWDM, CJDM)",
+                l.name, l.name
+            )
+        })?;
     let name_col = if code.len() == 9 {
         ["XZQMC", "XZMC"].iter().find_map(|f| attrs.field_index(f))
     } else {
@@ -647,7 +720,13 @@ fn scope_extent(data: &MapData, code: &str) -> Option<(BBox, String)> {
             }
         }
     }
-    (!bb.is_empty()).then_some((bb, name))
+    if bb.is_empty() {
+        return Err(format!(
+            "村界图层 {} 中没有代码 {code} / no village or town {code} in the village layer {}",
+            l.name, l.name
+        ));
+    }
+    Ok((bb, name))
 }
 
 #[cfg(test)]

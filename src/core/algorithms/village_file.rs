@@ -170,11 +170,38 @@ impl Algorithm for VillageFile {
         for role in Role::ALL {
             opts.set(role, params.string(role_param(role).name));
         }
+        // What can be known before reading anything is checked first (exit 2 at once).
+        let format = params.string("format").unwrap_or_else(|| "json".into());
+        if (format == "pdf" || format == "xlsx") && params.path("out").is_none() {
+            return Err(AlgorithmError::BadParameters(format!(
+                "{format} 需要 --out / {format} needs --out"
+            )));
+        }
+        if params.flag("per_village") && format != "pdf" {
+            return Err(AlgorithmError::BadParameters(
+                "--per-village 只用于 PDF / --per-village is for PDF only".into(),
+            ));
+        }
+        // A basemap named is checked: a broken one is said, not silently left out.
+        if let Some(b) = params.path("basemap") {
+            match crate::core::io::tiles::MbTiles::open(&b) {
+                Ok(t) if t.info.is_raster() => {}
+                Ok(t) => {
+                    return Err(AlgorithmError::Failed(format!(
+                    "底图包不是栅格瓦片（{}）/ the basemap package is not raster tiles ({}): {}",
+                    t.info.format,
+                    t.info.format,
+                    b.display()
+                )))
+                }
+                Err(e) => return Err(AlgorithmError::Failed(e.to_string())),
+            }
+        }
         let request = Request {
             file: params.path("file").expect("checked: file is required"),
             opts,
             scope,
-            format: params.string("format").unwrap_or_else(|| "json".into()),
+            format,
             out: params.path("out"),
             unit: match params.text("unit") {
                 Some("ha" | "公顷") => AreaUnit::Hectare,
@@ -214,8 +241,10 @@ pub struct Request {
 pub fn run(mut r: Request, progress: &Progress) -> Result<Outcome, String> {
     use crate::core::io::files;
     let mut o = Outcome::default();
-    if let (Some(out), false) = (&r.out, r.per_village) {
-        files::check_output(out, &[&r.file])?;
+    match (&r.out, r.per_village) {
+        (Some(out), false) => files::check_output(out, &[&r.file])?,
+        (Some(dir), true) => files::check_output_folder(dir)?,
+        _ => {}
     }
     let mut data = r.file.clone();
     let mut basemap = r.basemap.clone();
@@ -288,6 +317,22 @@ pub fn run(mut r: Request, progress: &Progress) -> Result<Outcome, String> {
         }
         "pdf" => {
             let out = need_out()?;
+            // Names the shipped font cannot draw print as boxes: say which.
+            let missing: std::collections::BTreeSet<char> = p
+                .in_scope(&r.scope)
+                .flat_map(|v| v.name.chars().chain(v.town_name.chars()))
+                .filter(|c| {
+                    !c.is_whitespace()
+                        && !c.is_control()
+                        && !crate::core::output::layout::draw::has_glyph(*c)
+                })
+                .collect();
+            if !missing.is_empty() {
+                let m: String = missing.into_iter().collect();
+                progress.note(format!(
+                    "字体中没有这些字，将显示为方框：{m} / the font has no glyph for these, they print as boxes: {m}"
+                ));
+            }
             let t = std::time::Instant::now();
             let layer = |role| {
                 p.layer_of(role)

@@ -46,6 +46,105 @@ pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<()>
     r
 }
 
+/// A file name stem made from `name` (a village's, a page's) that every common file system takes: characters
+/// Windows forbids and control characters become `_`, leading and trailing dots and spaces go, at most
+/// `max_bytes` bytes of UTF-8 (cut at a character), and the names Windows reserves for devices (CON, NUL, COM1…)
+/// get a `_` in front. `None` when nothing is left.
+pub fn safe_file_stem(name: &str, max_bytes: usize) -> Option<String> {
+    let mut out = String::new();
+    for c in name.chars() {
+        let c = if "/\\:*?\"<>|".contains(c) || c.is_control() {
+            '_'
+        } else {
+            c
+        };
+        if out.len() + c.len_utf8() > max_bytes {
+            break;
+        }
+        out.push(c);
+    }
+    let out = out
+        .trim_matches(|c: char| c == '.' || c.is_whitespace())
+        .to_string();
+    if out.is_empty() {
+        return None;
+    }
+    let base = out.split('.').next().unwrap_or("").to_ascii_uppercase();
+    let reserved = matches!(base.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((base.starts_with("COM") || base.starts_with("LPT"))
+            && base.len() == 4
+            && base.as_bytes()[3].is_ascii_digit());
+    Some(if reserved { format!("_{out}") } else { out })
+}
+
+/// Files written as one set (the pages of a series, the villages of an atlas): each goes to a temporary beside
+/// its target, and all are renamed into place only by [`FileSet::commit`] once every one is written. Dropped
+/// without a commit (an error, a cancel) or interrupted, the set leaves nothing: not one page, and the files
+/// an earlier run left at those names are untouched. Can be written from several threads.
+#[derive(Default)]
+pub struct FileSet {
+    pending: std::sync::Mutex<Vec<(PathBuf, PathBuf)>>,
+}
+
+impl FileSet {
+    /// An empty set.
+    pub fn new() -> FileSet {
+        FileSet::default()
+    }
+
+    /// Writes `bytes` for `path` (to its temporary, until the commit).
+    pub fn write(&self, path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), String> {
+        // A target that cannot be replaced fails now, before anything is renamed.
+        check_writable(path)?;
+        let tmp = temp_beside(path);
+        if let Err(e) = std::fs::write(&tmp, bytes) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(write_error(path, &e));
+        }
+        if let Ok(mut p) = self.pending.lock() {
+            p.push((tmp, path.to_path_buf()));
+        }
+        Ok(())
+    }
+
+    /// Renames every file into place; returns the targets in the order written.
+    pub fn commit(self) -> Result<Vec<PathBuf>, String> {
+        let pending = self
+            .pending
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or_default();
+        // Every target checked again before the first rename, so a set is not left half in place.
+        if let Some(e) = pending.iter().find_map(|(_, p)| check_writable(p).err()) {
+            for (t, _) in &pending {
+                let _ = std::fs::remove_file(t);
+            }
+            return Err(e);
+        }
+        let mut done = vec![];
+        for (i, (tmp, path)) in pending.iter().enumerate() {
+            if let Err(e) = std::fs::rename(tmp, path) {
+                for (t, _) in &pending[i..] {
+                    let _ = std::fs::remove_file(t);
+                }
+                return Err(write_error(path, &e));
+            }
+            done.push(path.clone());
+        }
+        Ok(done)
+    }
+}
+
+impl Drop for FileSet {
+    fn drop(&mut self) {
+        if let Ok(p) = self.pending.lock() {
+            for (tmp, _) in p.iter() {
+                let _ = std::fs::remove_file(tmp);
+            }
+        }
+    }
+}
+
 /// Why writing `path` failed, in Chinese and English (the folder is missing, the path is a
 /// folder, no permission, the disk is full), with the system's own words after.
 pub fn write_error(path: &Path, e: &std::io::Error) -> String {
@@ -95,6 +194,24 @@ pub fn check_output(path: &Path, inputs: &[&Path]) -> Result<(), String> {
         ));
     }
     check_writable(path)
+}
+
+/// Checks that folder `dir` can take a set of files before long work starts: not an existing file, and its
+/// parent exists (the folder itself is made when missing; files of an earlier run in it are replaced).
+pub fn check_output_folder(dir: &Path) -> Result<(), String> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(format!(
+            "{}：输出路径是一个文件，这里要给文件夹 / the output is a file: a folder is needed here",
+            dir.display()
+        ));
+    }
+    match dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) if !parent.is_dir() => Err(format!(
+            "{}：上级文件夹不存在 / the folder above does not exist",
+            dir.display()
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Checks that `path` can be written before long work starts: not a folder, its folder exists.
@@ -168,4 +285,43 @@ pub fn write_csv(table: &AttributeTable, path: &Path) -> std::io::Result<()> {
         w.flush()?;
     }
     std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod safe_name_tests {
+    use super::*;
+
+    #[test]
+    fn file_stems_are_safe_everywhere() {
+        assert_eq!(safe_file_stem("城关/镇", 150).unwrap(), "城关_镇");
+        assert_eq!(safe_file_stem(" ..a.. ", 150).unwrap(), "a");
+        assert_eq!(safe_file_stem("...", 150), None);
+        assert_eq!(safe_file_stem("CON", 150).unwrap(), "_CON");
+        assert_eq!(safe_file_stem("nul.txt", 150).unwrap(), "_nul.txt");
+        assert_eq!(safe_file_stem("COM1", 150).unwrap(), "_COM1");
+        assert_eq!(safe_file_stem("COMMON", 150).unwrap(), "COMMON");
+        let long = "村".repeat(200);
+        let s = safe_file_stem(&long, 150).unwrap();
+        assert!(s.len() <= 150 && s.chars().all(|c| c == '村'));
+    }
+
+    #[test]
+    fn a_file_set_leaves_nothing_until_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.txt");
+        std::fs::write(&a, "old").unwrap();
+        {
+            let set = FileSet::new();
+            set.write(&a, "new").unwrap();
+            set.write(&dir.path().join("b.txt"), "b").unwrap();
+            // Dropped without a commit.
+        }
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let set = FileSet::new();
+        set.write(&a, "new").unwrap();
+        assert_eq!(set.commit().unwrap(), vec![a.clone()]);
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 }

@@ -426,6 +426,60 @@ fn formal(name: &str, paper: Paper, landscape: bool) -> Layout {
     }
 }
 
+/// The largest page side, mm: 200 inches, the PDF's own limit (14 400 pt).
+pub const MAX_PAGE_MM: f32 = 5080.0;
+
+impl Layout {
+    /// Checks what no export can draw, in Chinese and English: a page that is not finite, smaller than 10 mm or
+    /// larger than [`MAX_PAGE_MM`]; margins of half the page or more; an item whose place or size is not a finite
+    /// positive number, or that lies wholly off the page; text sizes outside 2–500 pt; a fixed map scale below 1.
+    pub fn validate(&self) -> Result<(), String> {
+        let (w, h) = self.page.size_mm();
+        if !(w.is_finite()
+            && h.is_finite()
+            && (10.0..=MAX_PAGE_MM).contains(&w)
+            && (10.0..=MAX_PAGE_MM).contains(&h))
+        {
+            return Err(format!(
+                "纸张 {w} × {h} mm 无效：每边应在 10 至 {MAX_PAGE_MM} mm 之间 / the paper {w} × {h} mm is invalid: each side must be 10 to {MAX_PAGE_MM} mm"
+            ));
+        }
+        let m = self.page.margin_mm;
+        if !(m.is_finite() && m >= 0.0 && m < w.min(h) / 2.0) {
+            return Err(format!("页边距 {m} mm 无效 / the margin {m} mm is invalid"));
+        }
+        for (i, it) in self.items.iter().enumerate() {
+            let r = it.rect;
+            let n = i + 1;
+            if ![r.x, r.y, r.w, r.h].iter().all(|v| v.is_finite()) || r.w < 1.0 || r.h < 1.0 {
+                return Err(format!(
+                    "第 {n} 个要素的位置或大小无效（x {}, y {}, 宽 {}, 高 {} mm；宽高至少 1 mm）/ item {n} has an invalid place or size (x {}, y {}, w {}, h {} mm; at least 1 mm wide and high)",
+                    r.x, r.y, r.w, r.h, r.x, r.y, r.w, r.h
+                ));
+            }
+            if r.x >= w || r.y >= h || r.x + r.w <= 0.0 || r.y + r.h <= 0.0 {
+                return Err(format!(
+                    "第 {n} 个要素完全在纸张之外（纸张 {w} × {h} mm）/ item {n} lies wholly off the page ({w} × {h} mm)"
+                ));
+            }
+            match &it.kind {
+                ItemKind::Text { size_pt, .. } if !(2.0..=500.0).contains(size_pt) => {
+                    return Err(format!(
+                        "第 {n} 个要素的字号 {size_pt} pt 无效（2–500）/ item {n} has an invalid text size {size_pt} pt (2–500)"
+                    ));
+                }
+                ItemKind::Map { scale: Some(s), .. } if !(s.is_finite() && *s >= 1.0) => {
+                    return Err(format!(
+                        "第 {n} 个要素的比例尺 1:{s} 无效 / item {n} has an invalid scale 1:{s}"
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The scales of China's basic scale series of maps (国家基本比例尺地图, GB/T 13989-2012, with the large scales of
 /// cadastral and planning maps), denominators ascending.
 pub const STANDARD_SCALES: [u32; 11] = [
@@ -477,12 +531,23 @@ pub fn template(name: &str) -> Result<Layout, String> {
     let p = std::path::Path::new(name);
     if p.is_file() {
         let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-        return serde_json::from_str(&text).map_err(|e| {
+        // Notepad saves UTF-8 with a byte-order mark.
+        let text = text.trim_start_matches('\u{feff}');
+        let l: Layout = serde_json::from_str(text).map_err(|e| {
             format!(
                 "版式文件无法读取 / the layout file cannot be read: {}: {e}",
                 p.display()
             )
-        });
+        })?;
+        l.validate().map_err(|e| format!("{}：{e}", p.display()))?;
+        return Ok(l);
+    }
+    let looks_like_a_file =
+        name.contains(['/', '\\']) || name.to_ascii_lowercase().ends_with(".json");
+    if looks_like_a_file {
+        return Err(format!(
+            "版式文件不存在：{name} / the layout file does not exist: {name}"
+        ));
     }
     let names: Vec<String> = presets().into_iter().map(|l| l.name).collect();
     Err(format!(

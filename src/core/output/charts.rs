@@ -1,10 +1,10 @@
 //! Charts of a village's file, drawn with plotters into RGB images: the same pictures go into the
 //! PDF report and the app's profile panel. Text uses the shipped CJK font.
 
-use super::layout::draw::{em_to_scale, Canvas, MM_PER_PT};
-use super::layout::Rect;
+use super::canvas::{em_to_scale, Canvas, MM_PER_PT};
 use crate::core::analysis::profile::{Profiles, VillageProfile, MU_PER_HA, RANKED};
 use crate::core::model::landuse;
+use crate::core::model::layout::Rect;
 use crate::core::model::style::Rgba;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

@@ -387,12 +387,22 @@ fn page_frame(
     generated: &str,
 ) {
     pm.rect(0.0, 0.0, PAGE_W as f32, 16.0, ACCENT);
-    pm.text(title, MARGIN, 40.0, 44.0, INK);
+    // A long name shrinks the title and the line under it to the page's width.
+    let width = PAGE_W as f32 - 2.0 * MARGIN;
+    let fit = |s: &str, size: f32| {
+        let w = text::measure(s, size).0;
+        if w > width {
+            (size * width / w).max(8.0)
+        } else {
+            size
+        }
+    };
+    pm.text(title, MARGIN, 40.0, fit(title, 44.0), INK);
     let sub = format!(
         "{}  {}  ·  村代码 {}  ·  一村一档",
         v.town_name, v.name, v.code
     );
-    pm.text(&sub, MARGIN, 100.0, 22.0, GREY);
+    pm.text(&sub, MARGIN, 100.0, fit(&sub, 22.0), GREY);
     pm.line(
         MARGIN,
         140.0,
@@ -888,6 +898,8 @@ pub fn atlas(
     };
     let mut files = Vec::new();
     let mut pages = 0;
+    // One PDF per village: all renamed into place at the end (nothing left by a failure or an interruption).
+    let per_village = crate::core::io::files::FileSet::new();
     for (b, batch) in chosen.chunks(threads * 2).enumerate() {
         progress
             .check()
@@ -916,28 +928,19 @@ pub fn atlas(
                 }
             }
             (None, AtlasOutput::PerVillage(dir)) => {
-                let written: Vec<anyhow::Result<PathBuf>> = std::thread::scope(|s| {
+                let written: Vec<Result<(), String>> = std::thread::scope(|s| {
                     let jobs: Vec<_> = batch
                         .iter()
                         .map(|v| {
-                            let g = &generated;
+                            let (g, set) = (&generated, &per_village);
                             s.spawn(move || {
-                                let name: String = v
-                                    .name
-                                    .chars()
-                                    .filter(|c| !"/\\:*?\"<>|".contains(*c))
-                                    .collect();
-                                let path = dir.join(format!("{}_{}.pdf", v.code, name));
-                                let bytes = village_pdf(maps, all, v, unit, g)
-                                    .map_err(|e| anyhow::anyhow!(e))?;
-                                crate::core::io::files::write_atomic(&path, bytes).map_err(
-                                    |e| {
-                                        anyhow::anyhow!(crate::core::io::files::write_error(
-                                            &path, &e
-                                        ))
-                                    },
-                                )?;
-                                Ok(path)
+                                let stem = crate::core::io::files::safe_file_stem(
+                                    &format!("{}_{}", v.code, v.name),
+                                    150,
+                                )
+                                .unwrap_or_else(|| v.code.clone());
+                                let path = dir.join(format!("{stem}.pdf"));
+                                set.write(&path, village_pdf(maps, all, v, unit, g)?)
                             })
                         })
                         .collect();
@@ -946,13 +949,16 @@ pub fn atlas(
                         .collect()
                 });
                 for w in written {
-                    files.push(w?);
+                    w.map_err(|e| anyhow::anyhow!(e))?;
                     pages += 2;
                 }
             }
             (None, AtlasOutput::Bound(_)) => unreachable!("a bound atlas has its document"),
         }
         progress.set(((b + 1) * threads * 2).min(chosen.len()) as u64)?;
+    }
+    if let AtlasOutput::PerVillage(_) = output {
+        files = per_village.commit().map_err(|e| anyhow::anyhow!(e))?;
     }
     if let (Some(doc), AtlasOutput::Bound(path)) = (bound, output) {
         let bytes = doc.finish().map_err(|e| anyhow::anyhow!(e))?;

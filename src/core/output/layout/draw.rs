@@ -11,66 +11,14 @@ use crate::core::model::style::{LayerStyle, Rgba, StyleIndex, Symbology};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-/// Millimetres per point.
-pub const MM_PER_PT: f32 = 25.4 / 72.0;
+/// The least ground a fitted map frame shows across, m (a point, a tiny feature).
+pub const MIN_EXTENT_M: f64 = 500.0;
+
+pub use crate::core::output::canvas::{em_to_scale, has_glyph, text_width_mm, Canvas, MM_PER_PT};
 /// The finest detail kept: one device pixel at 600 dpi, in mm.
 pub const DETAIL_MM: f32 = 25.4 / 600.0;
 /// A screen pixel of a style (stroke widths, point radii) on paper, in mm (96 dpi).
 pub const PX_MM: f32 = 25.4 / 96.0;
-
-/// Something a layout is drawn on. Coordinates in mm from the page's top-left corner, y down.
-pub trait Canvas {
-    /// Fills the rings of a shape (even-odd: holes stay empty).
-    fn fill(&mut self, rings: &[Vec<[f32; 2]>], color: Rgba);
-    /// Strokes lines (`closed`: each ring closed).
-    fn stroke(&mut self, rings: &[Vec<[f32; 2]>], closed: bool, color: Rgba, width_mm: f32);
-    /// Writes one line of text with its baseline starting at `(x, y)`.
-    fn text(&mut self, x: f32, y: f32, size_pt: f32, text: &str, color: Rgba);
-    /// Text over a halo of `halo` (labels on a map). By default without the halo.
-    fn text_halo(&mut self, x: f32, y: f32, size_pt: f32, text: &str, color: Rgba, halo: Rgba) {
-        let _ = halo;
-        self.text(x, y, size_pt, text, color);
-    }
-    /// Draws RGBA pixels (`w × h`, straight alpha) stretched over `rect`.
-    fn image(&mut self, rect: Rect, rgba: &[u8], w: u32, h: u32);
-    /// The resolution images are made at for this canvas, dpi.
-    fn image_dpi(&self) -> f32 {
-        150.0
-    }
-    /// Clips what follows to `rect` until [`Canvas::pop_clip`].
-    fn push_clip(&mut self, rect: Rect);
-    /// Ends the last clip.
-    fn pop_clip(&mut self);
-    /// Starts a named group (a map layer, an item): SVG groups; nothing elsewhere.
-    fn begin_group(&mut self, name: &str) {
-        let _ = name;
-    }
-    /// Ends the last group.
-    fn end_group(&mut self) {}
-    /// Draws a photograph (basemap imagery, opaque): as [`Canvas::image`], or JPEG where the canvas stores images.
-    fn photo(&mut self, rect: Rect, rgba: &[u8], w: u32, h: u32) {
-        self.image(rect, rgba, w, h);
-    }
-}
-
-/// Whether the shipped font draws `c`.
-pub fn has_glyph(c: char) -> bool {
-    use ab_glyph::Font;
-    crate::core::output::text::font().glyph_id(c).0 != 0
-}
-
-/// The ab_glyph scale (ascent to descent) of a font size given as the em in any unit: PDF sizes are ems, ab_glyph's
-/// `PxScale` is the line height.
-pub fn em_to_scale(em: f32) -> f32 {
-    use ab_glyph::Font;
-    let f = crate::core::output::text::font();
-    em * f.height_unscaled() / f.units_per_em().unwrap_or(1000.0)
-}
-
-/// Width in mm of `text` at `size_pt` (an em of `size_pt` points, as the PDF sets it).
-pub fn text_width_mm(text: &str, size_pt: f32) -> f32 {
-    crate::core::output::text::measure(text, em_to_scale(size_pt * MM_PER_PT)).0
-}
 
 /// One layer of a map: its data, style and geometry in the print CRS.
 pub struct MapLayer {
@@ -264,7 +212,11 @@ impl Frame {
         scale: Option<f64>,
     ) -> Frame {
         let e = data.extent;
-        let (ew, eh) = ((e.max_x - e.min_x).max(1.0), (e.max_y - e.min_y).max(1.0));
+        // A point or a tiny feature is shown with at least MIN_EXTENT_M of ground around it, not at 1:7.
+        let (ew, eh) = (
+            (e.max_x - e.min_x).max(MIN_EXTENT_M),
+            (e.max_y - e.min_y).max(MIN_EXTENT_M),
+        );
         // A fixed scale, or the extent with 4 % of air around it.
         let mm_per_m = match scale.filter(|s| s.is_finite() && *s >= 1.0) {
             Some(n) => 1000.0 / n,
@@ -554,7 +506,10 @@ fn draw_labels(canvas: &mut dyn Canvas, f: &Frame, layers: &[&MapLayer]) {
 
 /// The scale denominator at which `rect` shows `extent` fitted (with 4 % of air), as [`Frame`] draws it.
 pub fn fit_scale(rect: Rect, extent: &BBox) -> f64 {
-    let (ew, eh) = (extent.width().max(1.0), extent.height().max(1.0));
+    let (ew, eh) = (
+        extent.width().max(MIN_EXTENT_M),
+        extent.height().max(MIN_EXTENT_M),
+    );
     1000.0 / ((rect.w as f64 / ew).min(rect.h as f64 / eh) * 0.96)
 }
 
@@ -1116,8 +1071,33 @@ fn is_word(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '-' | '.' | '/')
 }
 
+/// The lines of `text` in box `r` from `size_pt` down: [`fit_lines`], then smaller (to 4 pt) while the lines are
+/// taller than the box, and the last line that fits ended with "…" when even that is too much.
+pub fn fit_box(text: &str, size_pt: f32, r: Rect) -> (f32, Vec<String>) {
+    let mut size = size_pt;
+    loop {
+        let (s, mut lines) = fit_lines(text, size, r.w);
+        let line_h = s * MM_PER_PT * 1.35;
+        let room = ((r.h - s * MM_PER_PT) / line_h).floor().max(0.0) as usize + 1;
+        if lines.len() <= room {
+            return (s, lines);
+        }
+        if s <= 4.0 {
+            lines.truncate(room);
+            if let Some(last) = lines.last_mut() {
+                while !last.is_empty() && text_width_mm(&format!("{last}…"), s) > r.w {
+                    last.pop();
+                }
+                last.push('…');
+            }
+            return (s, lines);
+        }
+        size = (s * 0.9).max(4.0);
+    }
+}
+
 fn draw_text_box(canvas: &mut dyn Canvas, r: Rect, text: &str, size_pt: f32, align: Align) {
-    let (size_pt, lines) = fit_lines(text, size_pt, r.w);
+    let (size_pt, lines) = fit_box(text, size_pt, r);
     let line_h = size_pt * MM_PER_PT * 1.35;
     for (i, line) in lines.iter().enumerate() {
         let w = text_width_mm(line, size_pt);

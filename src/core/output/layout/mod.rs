@@ -22,6 +22,20 @@ pub use crate::core::model::layout::*;
 /// show that is missing, a character of its texts the shipped font cannot draw. Empty when ready.
 pub fn preflight(layout: &Layout) -> Vec<String> {
     let mut out = vec![];
+    if let Err(e) = layout.validate() {
+        out.push(e);
+    }
+    let (pw, ph) = layout.page.size_mm();
+    for (i, it) in layout.items.iter().enumerate() {
+        let r = it.rect;
+        if r.x < -0.01 || r.y < -0.01 || r.x + r.w > pw + 0.01 || r.y + r.h > ph + 0.01 {
+            out.push(format!(
+                "第 {} 个要素超出纸张，将被裁切 / item {} reaches beyond the page and is cut",
+                i + 1,
+                i + 1
+            ));
+        }
+    }
     let texts: Vec<&str> = layout
         .items
         .iter()
@@ -60,7 +74,7 @@ pub fn preflight(layout: &Layout) -> Vec<String> {
     for t in texts {
         let missing: String = t
             .chars()
-            .filter(|c| !c.is_whitespace() && !draw::has_glyph(*c))
+            .filter(|c| !c.is_whitespace() && !c.is_control() && !draw::has_glyph(*c))
             .collect();
         if !missing.is_empty() {
             out.push(format!(
@@ -84,6 +98,47 @@ pub fn preflight_data(layout: &Layout, data: &draw::MapData) -> Vec<String> {
             out.push(format!(
                 "图层 {name} 没有坐标系，地图中未画出 / layer {name} has no CRS: the maps leave it out"
             ));
+        }
+    }
+    for it in &layout.items {
+        if let ItemKind::Table { layer, fields, .. } = &it.kind {
+            let found = data
+                .layers
+                .iter()
+                .find(|l| &l.name == layer || l.layer.source.layer.eq_ignore_ascii_case(layer));
+            match found {
+                None => {
+                    let names: Vec<&str> = data.layers.iter().map(|l| l.name.as_str()).collect();
+                    out.push(format!(
+                        "属性表的图层 {layer} 不存在；可用：{} / the table's layer {layer} does not exist; there are: {}",
+                        names.join("、"),
+                        names.join(", ")
+                    ));
+                }
+                Some(l) => {
+                    let missing: Vec<&str> = fields
+                        .iter()
+                        .filter(|f| l.layer.attrs.field_index(f).is_none())
+                        .map(|f| f.as_str())
+                        .collect();
+                    if !missing.is_empty() {
+                        let have: Vec<&str> = l
+                            .layer
+                            .attrs
+                            .fields
+                            .iter()
+                            .map(|f| f.name.as_str())
+                            .collect();
+                        out.push(format!(
+                            "属性表的图层 {layer} 没有字段 {}；有：{} / the table's layer {layer} has no field {}; it has: {}",
+                            missing.join("、"),
+                            have.join("、"),
+                            missing.join(", "),
+                            have.join(", ")
+                        ));
+                    }
+                }
+            }
         }
     }
     let has_legend = layout

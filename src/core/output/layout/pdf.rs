@@ -26,7 +26,10 @@ fn path(rings: &[Vec<[f32; 2]>], closed: bool) -> Option<krilla::geom::Path> {
     for r in rings {
         let mut it = r.iter();
         let Some(first) = it.next() else { continue };
-        if r.iter().any(|p| !(p[0].is_finite() && p[1].is_finite())) {
+        // Nothing krilla cannot bound: coordinates beyond a kilometre of paper are dropped.
+        if r.iter().any(|p| {
+            !(p[0].is_finite() && p[1].is_finite() && p[0].abs() < 1e6 && p[1].abs() < 1e6)
+        }) {
             continue;
         }
         pb.move_to(first[0] * PT_PER_MM, first[1] * PT_PER_MM);

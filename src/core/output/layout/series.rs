@@ -1,8 +1,8 @@
 //! Map series (QGIS atlas, ArcGIS map series): one page of a layout per feature of a coverage layer, the map
 //! frames zoomed to the feature with 5 % of air and the feature outlined, the page named from a field. Written
 //! as one PDF of all pages, or as one PDF, SVG or PNG per feature in a folder. Pages are recorded on all cores and
-//! written in order; a failed or cancelled series leaves nothing behind (the bound PDF is written atomically at the
-//! end, files of a folder series written so far are removed).
+//! written in order; a failed, cancelled or interrupted series leaves nothing behind (the bound PDF is written
+//! atomically at the end, the files of a folder series are renamed into place together at the end).
 
 use super::draw::{draw_layout, MapData};
 use super::record::Recording;
@@ -223,25 +223,11 @@ pub fn write_series_pdf(
     Ok(pages.len())
 }
 
-/// A file name for `name`: characters no file system takes replaced, at most 80 characters, unique in `taken`.
+/// A file name for `name` ([`crate::core::io::files::safe_file_stem`], at most 150 bytes), unique in `taken`
+/// (ignoring case).
 fn file_name(name: &str, ext: &str, taken: &mut std::collections::HashSet<String>) -> String {
-    let clean: String = name
-        .chars()
-        .map(|c| {
-            if "/\\:*?\"<>|".contains(c) || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
-        .take(80)
-        .collect();
-    let clean = clean.trim().trim_matches('.').to_string();
-    let clean = if clean.is_empty() {
-        "page".to_string()
-    } else {
-        clean
-    };
+    let clean =
+        crate::core::io::files::safe_file_stem(name, 150).unwrap_or_else(|| "page".to_string());
     let mut n = 1;
     loop {
         let f = if n == 1 {
@@ -256,8 +242,26 @@ fn file_name(name: &str, ext: &str, taken: &mut std::collections::HashSet<String
     }
 }
 
-/// Writes one file per page into folder `dir` (created), named from the pages' names; each file atomically. On an
-/// error or a cancel the files written so far are removed. Returns the files.
+/// The bytes of one page in `format`.
+fn page_bytes(
+    layout: &Layout,
+    d: &MapData,
+    v: &Variables,
+    format: SeriesFormat,
+) -> Result<Vec<u8>, String> {
+    match format {
+        SeriesFormat::Pdf => super::pdf::layout_pdf(layout, d, v).map(|(b, _)| b),
+        SeriesFormat::Svg => Ok(super::svg::layout_svg(layout, d, v).0.into_bytes()),
+        SeriesFormat::Png(dpi) => {
+            let (pm, _) = super::png::layout_pixmap(layout, d, v, dpi as f32)?;
+            pm.encode_png()
+                .map_err(|e| format!("PNG 编码失败 / PNG encoding failed: {e}"))
+        }
+    }
+}
+
+/// Writes one file per page into folder `dir` (created), named from the pages' names: all or nothing (see
+/// [`crate::core::io::files::FileSet`]). Returns the files.
 pub fn write_series_files(
     layout: &Layout,
     data: &MapData,
@@ -280,65 +284,39 @@ pub fn write_series_files(
         .map(|p| dir.join(file_name(&p.name, ext, &mut taken)))
         .collect();
     progress.stage("图集 / map series", pages.len() as u64);
-    let mut written: Vec<PathBuf> = vec![];
-    let result = (|| -> Result<(), String> {
-        for (batch, paths) in pages.chunks(threads()).zip(names.chunks(threads())) {
-            progress
-                .check()
-                .map_err(|_| "已取消 / cancelled".to_string())?;
-            let results: Vec<Result<(), String>> = std::thread::scope(|s| {
-                let jobs: Vec<_> = batch
-                    .iter()
-                    .zip(paths)
-                    .map(|(p, path)| {
-                        s.spawn(move || {
-                            let (d, v) = page_data(data, layer, p, vars);
-                            match format {
-                                SeriesFormat::Pdf => {
-                                    super::pdf::write_layout_pdf(layout, &d, &v, path).map(|_| ())
-                                }
-                                SeriesFormat::Svg => {
-                                    super::svg::write_layout_svg(layout, &d, &v, path).map(|_| ())
-                                }
-                                SeriesFormat::Png(dpi) => {
-                                    super::png::write_layout_png(layout, &d, &v, dpi as f32, path)
-                                        .map(|_| ())
-                                }
-                            }
-                        })
+    // Every page to a temporary beside its target; all renamed into place at the end, so a failed, cancelled or
+    // interrupted series leaves none of its pages and the files of an earlier run stay as they were.
+    let set = crate::core::io::files::FileSet::new();
+    let mut done = 0;
+    for (batch, paths) in pages.chunks(threads()).zip(names.chunks(threads())) {
+        progress
+            .check()
+            .map_err(|_| "已取消 / cancelled".to_string())?;
+        let results: Vec<Result<(), String>> = std::thread::scope(|s| {
+            let jobs: Vec<_> = batch
+                .iter()
+                .zip(paths)
+                .map(|(p, path)| {
+                    let set = &set;
+                    s.spawn(move || {
+                        let (d, v) = page_data(data, layer, p, vars);
+                        set.write(path, page_bytes(layout, &d, &v, format)?)
                     })
-                    .collect();
-                jobs.into_iter()
-                    .map(|j| j.join().expect("page writer"))
-                    .collect()
-            });
-            let mut first_error = None;
-            for (r, path) in results.into_iter().zip(paths) {
-                match r {
-                    Ok(()) => written.push(path.clone()),
-                    Err(e) => {
-                        first_error.get_or_insert(e);
-                    }
-                }
-            }
-            if let Some(e) = first_error {
-                return Err(e);
-            }
-            progress
-                .set(written.len() as u64)
-                .map_err(|_| "已取消 / cancelled".to_string())?;
+                })
+                .collect();
+            jobs.into_iter()
+                .map(|j| j.join().expect("page writer"))
+                .collect()
+        });
+        for r in results {
+            r?;
         }
-        Ok(())
-    })();
-    match result {
-        Ok(()) => Ok(written),
-        Err(e) => {
-            for p in &written {
-                let _ = std::fs::remove_file(p);
-            }
-            Err(e)
-        }
+        done += batch.len();
+        progress
+            .set(done as u64)
+            .map_err(|_| "已取消 / cancelled".to_string())?;
     }
+    set.commit()
 }
 
 #[cfg(test)]
@@ -351,6 +329,7 @@ mod tests {
         assert_eq!(file_name("城关/镇", "pdf", &mut t), "城关_镇.pdf");
         assert_eq!(file_name("城关/镇", "pdf", &mut t), "城关_镇_2.pdf");
         assert_eq!(file_name(" .. ", "pdf", &mut t), "page.pdf");
+        assert_eq!(file_name("CON", "pdf", &mut t), "_CON.pdf");
         assert_eq!(file_name("A", "png", &mut t), "A.png");
         assert_eq!(file_name("a", "png", &mut t), "a_2.png");
     }
