@@ -835,3 +835,21 @@ fn the_village_report_checks_its_parameters_first() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("basemap.mbtiles"));
     assert!(!out.exists());
 }
+
+/// The example templates shipped with the sample read and validate, and their texts are in the shipped font.
+#[test]
+fn the_example_templates_are_valid() {
+    let dir = common::root().join("sample-data/layouts");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            let l = yitu::core::model::layout::template(p.to_str().unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            let problems = yitu::core::output::layout::preflight(&l);
+            assert!(problems.is_empty(), "{}: {problems:?}", p.display());
+            n += 1;
+        }
+    }
+    assert!(n >= 1);
+}
