@@ -381,21 +381,24 @@ fn a_series_makes_one_page_per_feature() {
 
     // One PNG per village.
     let folder = dir.path().join("pages");
-    let o = yitu(&[
-        "layout",
-        &project(),
-        "--series",
-        "CJDCQ",
-        "--town",
-        "350322104",
-        "--per-feature",
-        "--page-format",
-        "png",
-        "--dpi",
-        "150",
-        "--out",
-        folder.to_str().unwrap(),
-    ]);
+    let pngs = || {
+        yitu(&[
+            "layout",
+            &project(),
+            "--series",
+            "CJDCQ",
+            "--town",
+            "350322104",
+            "--per-feature",
+            "--page-format",
+            "png",
+            "--dpi",
+            "150",
+            "--out",
+            folder.to_str().unwrap(),
+        ])
+    };
+    let o = pngs();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let files: Vec<String> = std::fs::read_dir(&folder)
         .unwrap()
@@ -406,21 +409,7 @@ fn a_series_makes_one_page_per_feature() {
     let img = image::open(folder.join("柳坑社区.png")).unwrap();
     assert_eq!((img.width(), img.height()), (1754, 1240));
     // Run again into the same folder: the pages are replaced, nothing else is there.
-    let o = yitu(&[
-        "layout",
-        &project(),
-        "--series",
-        "CJDCQ",
-        "--town",
-        "350322104",
-        "--per-feature",
-        "--page-format",
-        "png",
-        "--dpi",
-        "150",
-        "--out",
-        folder.to_str().unwrap(),
-    ]);
+    let o = pngs();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 18);
 

@@ -73,12 +73,9 @@ pub fn village_layer(layers: &[MapLayer]) -> Option<&MapLayer> {
         .iter()
         .find(|l| l.data.source.layer.eq_ignore_ascii_case("CJDCQ"))
         .or_else(|| {
-            layers.iter().find(|l| {
-                Role::Villages
-                    .aliases()
-                    .iter()
-                    .any(|a| l.data.source.layer.eq_ignore_ascii_case(a))
-            })
+            layers
+                .iter()
+                .find(|l| Role::Villages.names(&l.data.source.layer))
         })
         .or_else(|| {
             layers.iter().find(|l| {

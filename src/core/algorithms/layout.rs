@@ -535,7 +535,7 @@ fn style_key(v: &crate::core::model::layer::VectorLayer) -> String {
         (Role::DevBoundary, "CZKFBJ"),
         (Role::Towns, "XZQ"),
     ] {
-        if role.aliases().iter().any(|a| name.eq_ignore_ascii_case(a)) {
+        if role.names(name) {
             return key.to_string();
         }
     }
@@ -675,13 +675,7 @@ fn scope_extent(data: &MapData, code: &str) -> Result<(BBox, String), String> {
     let l = data
         .layers
         .iter()
-        .find(|l| {
-            let n = l.layer.source.layer.as_str();
-            Role::Villages
-                .aliases()
-                .iter()
-                .any(|a| n.eq_ignore_ascii_case(a))
-        })
+        .find(|l| Role::Villages.names(&l.layer.source.layer))
         .or_else(|| {
             data.layers.iter().find(|l| {
                 l.layer.kind() == crate::core::model::geom::GeomKind::Polygon

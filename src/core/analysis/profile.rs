@@ -1609,10 +1609,7 @@ pub fn project_inputs(
         .iter()
         .find(|l| match &opts.villages {
             Some(n) => l.layer.eq_ignore_ascii_case(n),
-            None => Role::Villages
-                .aliases()
-                .iter()
-                .any(|a| l.layer.eq_ignore_ascii_case(a)),
+            None => Role::Villages.names(&l.layer),
         })
         .ok_or_else(|| {
             let n = opts.villages.as_deref().unwrap_or("CJDCQ");

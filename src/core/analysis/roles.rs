@@ -107,6 +107,12 @@ impl Role {
         }
     }
 
+    /// Whether a layer called `name` plays this role by its name: one of [`Role::aliases`], without regard to
+    /// case.
+    pub fn names(self, name: &str) -> bool {
+        self.aliases().iter().any(|a| name.eq_ignore_ascii_case(a))
+    }
+
     /// Layer names that play this role, most specific first (compared without regard to case).
     pub fn aliases(self) -> &'static [&'static str] {
         match self {

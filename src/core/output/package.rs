@@ -592,12 +592,10 @@ fn village_source(sources: &[(PathBuf, String, Vec<JoinSpec>)], name: &str) -> O
     {
         return Some(i);
     }
-    if let Some(i) = sources.iter().position(|(_, l, _)| {
-        crate::core::analysis::roles::Role::Villages
-            .aliases()
-            .iter()
-            .any(|a| l.eq_ignore_ascii_case(a))
-    }) {
+    if let Some(i) = sources
+        .iter()
+        .position(|(_, l, _)| crate::core::analysis::roles::Role::Villages.names(l))
+    {
         return Some(i);
     }
     sources.iter().position(|(path, layer, _)| {

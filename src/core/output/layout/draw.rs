@@ -90,13 +90,9 @@ impl MapData {
         }
         // The map shows the villages (or the area layers) by default: a point layer of the whole country (the
         // talent sources) must not shrink a county's map to a dot.
-        let villages = out.iter().find(|l| {
-            let n = l.layer.source.layer.as_str();
-            crate::core::analysis::roles::Role::Villages
-                .aliases()
-                .iter()
-                .any(|a| n.eq_ignore_ascii_case(a))
-        });
+        let villages = out
+            .iter()
+            .find(|l| crate::core::analysis::roles::Role::Villages.names(&l.layer.source.layer));
         let mut areas = BBox::EMPTY;
         for l in out.iter().filter(|l| l.layer.kind() == GeomKind::Polygon) {
             areas.union(&l.print.extent());
@@ -587,10 +583,9 @@ fn draw_grid(canvas: &mut dyn Canvas, f: &Frame) {
 fn draw_locator(canvas: &mut dyn Canvas, r: Rect, f: &Frame, data: &MapData) {
     use crate::core::analysis::roles::Role;
     let named = |role: Role| {
-        data.layers.iter().find(|l| {
-            let n = l.layer.source.layer.as_str();
-            role.aliases().iter().any(|a| n.eq_ignore_ascii_case(a))
-        })
+        data.layers
+            .iter()
+            .find(|l| role.names(&l.layer.source.layer))
     };
     let chosen: Vec<&MapLayer> = match named(Role::Towns).or_else(|| named(Role::Villages)) {
         Some(l) => vec![l],

@@ -51,6 +51,18 @@ fn paint(c: Rgba) -> (krilla::paint::Paint, NormalizedF32) {
 }
 
 impl PdfCanvas<'_, '_> {
+    /// Text with its baseline at `(x, y)` mm in the current fill and stroke.
+    fn draw_text(&mut self, x: f32, y: f32, size_pt: f32, text: &str) {
+        self.surface.draw_text(
+            Point::from_xy(x * PT_PER_MM, y * PT_PER_MM),
+            self.font.clone(),
+            size_pt,
+            text,
+            false,
+            TextDirection::Auto,
+        );
+    }
+
     /// Draws `img` stretched over `r`.
     fn place(&mut self, r: Rect, img: krilla::image::Image) {
         let Some(size) = krilla::geom::Size::from_wh(r.w * PT_PER_MM, r.h * PT_PER_MM) else {
@@ -106,14 +118,7 @@ impl Canvas for PdfCanvas<'_, '_> {
             opacity,
             rule: FillRule::NonZero,
         }));
-        self.surface.draw_text(
-            Point::from_xy(x * PT_PER_MM, y * PT_PER_MM),
-            self.font.clone(),
-            size_pt,
-            text,
-            false,
-            TextDirection::Auto,
-        );
+        self.draw_text(x, y, size_pt, text);
     }
 
     fn text_halo(&mut self, x: f32, y: f32, size_pt: f32, text: &str, color: Rgba, halo: Rgba) {
@@ -134,14 +139,7 @@ impl Canvas for PdfCanvas<'_, '_> {
             line_join: LineJoin::Round,
             ..Default::default()
         }));
-        self.surface.draw_text(
-            Point::from_xy(x * PT_PER_MM, y * PT_PER_MM),
-            self.font.clone(),
-            size_pt,
-            text,
-            false,
-            TextDirection::Auto,
-        );
+        self.draw_text(x, y, size_pt, text);
         self.surface.set_stroke(None);
         self.text(x, y, size_pt, text, color);
     }
