@@ -15,6 +15,12 @@ pub trait Canvas {
     fn fill(&mut self, rings: &[Vec<[f32; 2]>], color: Rgba);
     /// Strokes lines (`closed`: each ring closed).
     fn stroke(&mut self, rings: &[Vec<[f32; 2]>], closed: bool, color: Rgba, width_mm: f32);
+    /// Fills the rings (even-odd) and strokes their outline: one path where the canvas can (a PDF writes the
+    /// shape once, not twice).
+    fn fill_stroke(&mut self, rings: &[Vec<[f32; 2]>], fill: Rgba, stroke: Rgba, width_mm: f32) {
+        self.fill(rings, fill);
+        self.stroke(rings, true, stroke, width_mm);
+    }
     /// Writes one line of text with its baseline starting at `(x, y)`.
     fn text(&mut self, x: f32, y: f32, size_pt: f32, text: &str, color: Rgba);
     /// Text over a halo of `halo` (labels on a map). By default without the halo.

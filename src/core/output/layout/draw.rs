@@ -720,15 +720,18 @@ pub(crate) fn draw_map_layer(canvas: &mut dyn Canvas, f: &Frame, l: &MapLayer, s
         }
         match kind {
             GeomKind::Polygon => {
-                if color.0[3] > 0 {
-                    canvas.fill(&rings, color);
-                }
                 // Outlines of features smaller than 1.5 mm on paper would only darken them (a county's parcels
-                // at 1:280 000): they are filled without.
+                // at 1:280 000): they are filled without. Each outline follows its fill at once: the same
+                // coordinates twice in a row cost next to nothing in a compressed PDF (one path for all outlines
+                // measured a third larger).
                 let bb = &l.print.bboxes[feat];
                 let on_paper = bb.width().max(bb.height()) * f.mm_per_m;
-                if stroke.0[3] > 0 && l.style.stroke_width > 0.0 && on_paper >= 1.5 {
-                    canvas.stroke(&rings, true, stroke, width);
+                let outlined = stroke.0[3] > 0 && l.style.stroke_width > 0.0 && on_paper >= 1.5;
+                match (color.0[3] > 0, outlined) {
+                    (true, true) => canvas.fill_stroke(&rings, color, stroke, width),
+                    (true, false) => canvas.fill(&rings, color),
+                    (false, true) => canvas.stroke(&rings, true, stroke, width),
+                    (false, false) => {}
                 }
             }
             GeomKind::Line => canvas.stroke(&rings, false, color, width.max(0.2)),

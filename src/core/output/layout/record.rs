@@ -9,6 +9,7 @@ use crate::core::model::style::Rgba;
 enum Op {
     Fill(Vec<Vec<[f32; 2]>>, Rgba),
     Stroke(Vec<Vec<[f32; 2]>>, bool, Rgba, f32),
+    FillStroke(Vec<Vec<[f32; 2]>>, Rgba, Rgba, f32),
     Text(f32, f32, f32, String, Rgba, Option<Rgba>),
     Image(Rect, Vec<u8>, u32, u32, bool),
     PushClip(Rect),
@@ -35,6 +36,7 @@ impl Recording {
             match op {
                 Op::Fill(r, col) => c.fill(r, *col),
                 Op::Stroke(r, closed, col, w) => c.stroke(r, *closed, *col, *w),
+                Op::FillStroke(r, f, s, w) => c.fill_stroke(r, *f, *s, *w),
                 Op::Text(x, y, s, t, col, None) => c.text(*x, *y, *s, t, *col),
                 Op::Text(x, y, s, t, col, Some(h)) => c.text_halo(*x, *y, *s, t, *col, *h),
                 Op::Image(r, px, w, h, false) => c.image(*r, px, *w, *h),
@@ -55,6 +57,10 @@ impl Canvas for Recording {
     fn stroke(&mut self, rings: &[Vec<[f32; 2]>], closed: bool, color: Rgba, width_mm: f32) {
         self.ops
             .push(Op::Stroke(rings.to_vec(), closed, color, width_mm));
+    }
+    fn fill_stroke(&mut self, rings: &[Vec<[f32; 2]>], fill: Rgba, stroke: Rgba, width_mm: f32) {
+        self.ops
+            .push(Op::FillStroke(rings.to_vec(), fill, stroke, width_mm));
     }
     fn text(&mut self, x: f32, y: f32, size_pt: f32, text: &str, color: Rgba) {
         self.ops
