@@ -180,6 +180,8 @@ mod tests {
         assert_eq!(ps.len(), 8);
         for l in &ps {
             let p = preflight(l);
+            // Every string of every template has its glyphs in the shipped font.
+            assert!(!p.iter().any(|m| m.contains("字体")), "{}: {p:?}", l.name);
             if l.name.contains("正式") {
                 assert!(p.is_empty(), "{}: {p:?}", l.name);
             } else {
@@ -198,6 +200,29 @@ mod tests {
             // A template survives JSON.
             let back: Layout = serde_json::from_str(&serde_json::to_string(l).unwrap()).unwrap();
             assert_eq!(&back, l);
+        }
+    }
+
+    #[test]
+    fn the_engines_own_words_are_in_the_font() {
+        for t in [
+            "位置示意图",
+            "图例",
+            "土地利用构成（亩）",
+            "其他地类",
+            "图片无法读取",
+            "…… 另有 3 行",
+            "0 500 米 1 千米 1:25,000",
+            "北",
+            "本村村界 相邻村界 地类按第三次全国国土调查图式配色",
+            "基本情况 提示 耕地一本账 土地利用（三调） 产业与管控 部门指标 数据来源：",
+            "（范围内没有地类图斑）",
+        ] {
+            let missing: String = t
+                .chars()
+                .filter(|c| !c.is_whitespace() && !draw::has_glyph(*c))
+                .collect();
+            assert!(missing.is_empty(), "{t}: {missing}");
         }
     }
 
