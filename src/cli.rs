@@ -51,7 +51,9 @@ pub fn clean_up_when_interrupted() {
                 eprintln!(
                     "已中断，未完成的输出已删除（{n} 个临时文件）/ interrupted: the unfinished output was removed ({n} temporary files)"
                 );
-                std::process::exit(128 + sig);
+                // Ended at once, without the exit handlers: other threads may still be inside GDAL or SQLite,
+                // whose clean-up at exit would race with them (a segfault in 1 of 6 interruptions).
+                libc::_exit(128 + sig);
             }
         });
     }

@@ -334,6 +334,12 @@ impl Algorithm for LayoutExport {
         data.basemap = match params.path("basemap") {
             // A basemap named is checked: a broken one is said, not silently left out.
             Some(b) => {
+                if !b.exists() {
+                    return Err(AlgorithmError::Failed(format!(
+                        "底图包不存在 / the basemap package does not exist: {}",
+                        b.display()
+                    )));
+                }
                 let t = crate::core::io::tiles::MbTiles::open(&b)
                     .map_err(|e| AlgorithmError::Failed(e.to_string()))?;
                 if !t.info.is_raster() {

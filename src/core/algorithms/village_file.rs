@@ -184,6 +184,12 @@ impl Algorithm for VillageFile {
         }
         // A basemap named is checked: a broken one is said, not silently left out.
         if let Some(b) = params.path("basemap") {
+            if !b.exists() {
+                return Err(AlgorithmError::Failed(format!(
+                    "底图包不存在 / the basemap package does not exist: {}",
+                    b.display()
+                )));
+            }
             match crate::core::io::tiles::MbTiles::open(&b) {
                 Ok(t) if t.info.is_raster() => {}
                 Ok(t) => {

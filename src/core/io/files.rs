@@ -9,6 +9,15 @@ use std::path::{Path, PathBuf};
 /// longer exists, so removing it again does nothing).
 static TEMPORARIES: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 
+/// Held (shared) while a temporary is written or a set of files is renamed into place, and (exclusive) by
+/// [`remove_temporaries`]: an interruption waits for a write or a commit in flight, so it never finds half a set
+/// renamed, nor a temporary written again after it removed it. The process ends while holding it.
+static WRITING: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+fn writing() -> std::sync::RwLockReadGuard<'static, ()> {
+    WRITING.read().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A temporary file name next to `path` (same folder, so the final rename is atomic),
 /// remembered so an interrupted export leaves nothing behind.
 pub fn temp_beside(path: &Path) -> PathBuf {
@@ -26,6 +35,9 @@ pub fn temp_beside(path: &Path) -> PathBuf {
 /// Removes every temporary file [`temp_beside`] handed out that still exists: called when a
 /// command is interrupted (Ctrl-C, SIGTERM), so no partial export is left beside its target.
 pub fn remove_temporaries() -> usize {
+    // Wait for the writes and commits in flight; the caller ends the process, so none starts after.
+    let guard = WRITING.write().unwrap_or_else(|e| e.into_inner());
+    std::mem::forget(guard);
     let paths: Vec<PathBuf> = TEMPORARIES
         .lock()
         .map(|mut t| std::mem::take(&mut *t))
@@ -38,6 +50,7 @@ pub fn remove_temporaries() -> usize {
 
 /// Writes `bytes` to `path` atomically (the old file stays intact if anything fails).
 pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<()> {
+    let _writing = writing();
     let tmp = temp_beside(path);
     let r = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path));
     if r.is_err() {
@@ -96,6 +109,7 @@ impl FileSet {
     pub fn write(&self, path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), String> {
         // A target that cannot be replaced fails now, before anything is renamed.
         check_writable(path)?;
+        let _writing = writing();
         let tmp = temp_beside(path);
         if let Err(e) = std::fs::write(&tmp, bytes) {
             let _ = std::fs::remove_file(&tmp);
@@ -109,6 +123,8 @@ impl FileSet {
 
     /// Renames every file into place; returns the targets in the order written.
     pub fn commit(self) -> Result<Vec<PathBuf>, String> {
+        // An interruption waits until every file is in place (or none is).
+        let _writing = writing();
         let pending = self
             .pending
             .lock()

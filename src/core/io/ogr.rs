@@ -86,6 +86,8 @@ fn open_dataset(path: &Path) -> Result<(Dataset, TextMode), YituError> {
                     kind: "GIS".into(),
                     detail,
                 })
+            } else if is_raster(path) {
+                Err(YituError::RasterOnly(path.to_path_buf()))
             } else {
                 Err(YituError::Unsupported {
                     path: path.to_path_buf(),
@@ -94,6 +96,15 @@ fn open_dataset(path: &Path) -> Result<(Dataset, TextMode), YituError> {
             }
         }
     }
+}
+
+/// Whether GDAL opens `path` as raster data (an image, an elevation model, tiles).
+fn is_raster(path: &Path) -> bool {
+    let opts = DatasetOptions {
+        open_flags: GdalOpenFlags::GDAL_OF_RASTER | GdalOpenFlags::GDAL_OF_READONLY,
+        ..Default::default()
+    };
+    Dataset::open_ex(path, opts).is_ok_and(|ds| ds.raster_count() > 0)
 }
 
 fn decode_text(bytes: &[u8], mode: &TextMode) -> String {
@@ -186,7 +197,11 @@ pub fn inspect(path: &Path) -> Result<DatasetInfo, YituError> {
         });
     }
     if layers.is_empty() {
-        return Err(YituError::NoVectorLayer(path.to_path_buf()));
+        return Err(if is_raster(path) {
+            YituError::RasterOnly(path.to_path_buf())
+        } else {
+            YituError::NoVectorLayer(path.to_path_buf())
+        });
     }
     let mut warnings: Vec<String> = Vec::new();
     for l in &layers {

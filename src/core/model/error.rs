@@ -30,6 +30,9 @@ pub enum YituError {
     /// The file has no vector layer.
     #[error("文件中没有矢量图层 / The file has no vector layer: {0}")]
     NoVectorLayer(PathBuf),
+    /// The file holds raster data only (an image, an elevation model, a tile package).
+    #[error("这是栅格文件，没有矢量图层（栅格可作为底图）/ A raster file with no vector layer (rasters serve as basemaps): {0}")]
+    RasterOnly(PathBuf),
     /// The named layer does not exist.
     #[error("图层不存在 / No layer named {layer} in {path}")]
     NoSuchLayer {

@@ -451,9 +451,14 @@ impl Layout {
         for (i, it) in self.items.iter().enumerate() {
             let r = it.rect;
             let n = i + 1;
-            if ![r.x, r.y, r.w, r.h].iter().all(|v| v.is_finite()) || r.w < 1.0 || r.h < 1.0 {
+            if ![r.x, r.y, r.w, r.h]
+                .iter()
+                .all(|v| v.is_finite() && v.abs() <= MAX_PAGE_MM)
+                || r.w < 1.0
+                || r.h < 1.0
+            {
                 return Err(format!(
-                    "第 {n} 个要素的位置或大小无效（x {}, y {}, 宽 {}, 高 {} mm；宽高至少 1 mm）/ item {n} has an invalid place or size (x {}, y {}, w {}, h {} mm; at least 1 mm wide and high)",
+                    "第 {n} 个要素的位置或大小无效（x {}, y {}, 宽 {}, 高 {} mm；宽高 1 至 5080 mm）/ item {n} has an invalid place or size (x {}, y {}, w {}, h {} mm; 1 to 5080 mm wide and high)",
                     r.x, r.y, r.w, r.h, r.x, r.y, r.w, r.h
                 ));
             }
@@ -468,7 +473,9 @@ impl Layout {
                         "第 {n} 个要素的字号 {size_pt} pt 无效（2–500）/ item {n} has an invalid text size {size_pt} pt (2–500)"
                     ));
                 }
-                ItemKind::Map { scale: Some(s), .. } if !(s.is_finite() && *s >= 1.0) => {
+                ItemKind::Map { scale: Some(s), .. }
+                    if !(s.is_finite() && (1.0..=1e9).contains(s)) =>
+                {
                     return Err(format!(
                         "第 {n} 个要素的比例尺 1:{s} 无效 / item {n} has an invalid scale 1:{s}"
                     ));
