@@ -18,6 +18,13 @@ fn writing() -> std::sync::RwLockReadGuard<'static, ()> {
     WRITING.read().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Set when the process is being interrupted: a write in flight then stops before its rename.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// A temporary file name next to `path` (same folder, so the final rename is atomic),
 /// remembered so an interrupted export leaves nothing behind.
 pub fn temp_beside(path: &Path) -> PathBuf {
@@ -35,7 +42,9 @@ pub fn temp_beside(path: &Path) -> PathBuf {
 /// Removes every temporary file [`temp_beside`] handed out that still exists: called when a
 /// command is interrupted (Ctrl-C, SIGTERM), so no partial export is left beside its target.
 pub fn remove_temporaries() -> usize {
-    // Wait for the writes and commits in flight; the caller ends the process, so none starts after.
+    // Writes in flight stop before their renames; commits already renaming finish. The caller ends the process,
+    // so nothing starts after.
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
     let guard = WRITING.write().unwrap_or_else(|e| e.into_inner());
     std::mem::forget(guard);
     let paths: Vec<PathBuf> = TEMPORARIES
@@ -52,7 +61,15 @@ pub fn remove_temporaries() -> usize {
 pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<()> {
     let _writing = writing();
     let tmp = temp_beside(path);
-    let r = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path));
+    let r = std::fs::write(&tmp, bytes).and_then(|_| {
+        if interrupted() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Interrupted,
+                "已中断 / interrupted",
+            ));
+        }
+        std::fs::rename(&tmp, path)
+    });
     if r.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -125,6 +142,9 @@ impl FileSet {
     pub fn commit(self) -> Result<Vec<PathBuf>, String> {
         // An interruption waits until every file is in place (or none is).
         let _writing = writing();
+        if interrupted() {
+            return Err("已中断 / interrupted".into());
+        }
         let pending = self
             .pending
             .lock()
@@ -158,6 +178,49 @@ impl Drop for FileSet {
                 let _ = std::fs::remove_file(tmp);
             }
         }
+    }
+}
+
+/// A file made over a long job: its temporary exists beside the target from the start (so the folder is known to
+/// take it, and an interruption finds and removes it), and the bytes go in and replace the target only at
+/// [`AtomicFile::finish`]. Dropped unfinished, it leaves nothing.
+pub struct AtomicFile {
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl AtomicFile {
+    /// Starts `path`: creates its temporary.
+    pub fn create(path: &Path) -> Result<AtomicFile, String> {
+        let _writing = writing();
+        let tmp = temp_beside(path);
+        std::fs::File::create(&tmp).map_err(|e| write_error(path, &e))?;
+        Ok(AtomicFile {
+            tmp,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Writes `bytes` and puts them in place of the target.
+    pub fn finish(self, bytes: impl AsRef<[u8]>) -> Result<PathBuf, String> {
+        let _writing = writing();
+        let r = std::fs::write(&self.tmp, bytes).and_then(|_| {
+            if interrupted() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::Interrupted,
+                    "已中断 / interrupted",
+                ));
+            }
+            std::fs::rename(&self.tmp, &self.path)
+        });
+        r.map_err(|e| write_error(&self.path, &e))?;
+        Ok(self.path.clone())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.tmp);
     }
 }
 

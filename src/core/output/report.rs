@@ -886,6 +886,13 @@ pub fn atlas(
         .map(|n| n.get())
         .unwrap_or(2)
         .max(1);
+    // The bound atlas's file is started at once (its temporary beside the target), finished at the end.
+    let target = match output {
+        AtlasOutput::Bound(p) => {
+            Some(crate::core::io::files::AtomicFile::create(p).map_err(|e| anyhow::anyhow!(e))?)
+        }
+        AtlasOutput::PerVillage(_) => None,
+    };
     let mut bound = match output {
         AtlasOutput::Bound(_) => Some(
             super::layout::pdf::PdfDocument::new("一村一档 村档案图集")
@@ -960,11 +967,9 @@ pub fn atlas(
     if let AtlasOutput::PerVillage(_) = output {
         files = per_village.commit().map_err(|e| anyhow::anyhow!(e))?;
     }
-    if let (Some(doc), AtlasOutput::Bound(path)) = (bound, output) {
+    if let (Some(doc), Some(target)) = (bound, target) {
         let bytes = doc.finish().map_err(|e| anyhow::anyhow!(e))?;
-        crate::core::io::files::write_atomic(path, bytes)
-            .map_err(|e| anyhow::anyhow!(crate::core::io::files::write_error(path, &e)))?;
-        files.push(path.clone());
+        files.push(target.finish(bytes).map_err(|e| anyhow::anyhow!(e))?);
     }
     Ok(AtlasResult {
         villages: chosen.len(),

@@ -198,6 +198,7 @@ pub fn write_series_pdf(
     out: &Path,
     progress: &Progress,
 ) -> Result<usize, String> {
+    let target = crate::core::io::files::AtomicFile::create(out)?;
     let mut doc = super::pdf::PdfDocument::new(if vars.title.is_empty() {
         &layout.name
     } else {
@@ -217,9 +218,7 @@ pub fn write_series_pdf(
             .set(done as u64)
             .map_err(|_| "已取消 / cancelled".to_string())?;
     }
-    let bytes = doc.finish()?;
-    crate::core::io::files::write_atomic(out, bytes)
-        .map_err(|e| crate::core::io::files::write_error(out, &e))?;
+    target.finish(doc.finish()?)?;
     Ok(pages.len())
 }
 
