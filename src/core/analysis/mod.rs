@@ -6,6 +6,7 @@
 //!
 //! May use: [`crate::core::data`], [`crate::core::io`], [`crate::core::model`].
 
+pub mod chain;
 pub mod overlay;
 pub mod profile;
 pub mod repair;

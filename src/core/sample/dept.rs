@@ -143,27 +143,7 @@ const NAME_WORDS: &[&str] = &[
     "嘉", "荣", "福", "仙", "木兰", "九鲤", "鲤", "湄", "兰", "金", "宝", "天", "远", "创",
 ];
 
-/// The check character of an 18-character unified social credit code (GB 32100-2015).
-pub fn credit_check_char(first17: &str) -> char {
-    const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const W: [u32; 17] = [
-        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-    ];
-    let sum: u32 = first17
-        .chars()
-        .zip(W.iter())
-        .map(|(c, w)| CHARS.find(c).unwrap_or(0) as u32 * w)
-        .sum();
-    let c = (31 - sum % 31) % 31;
-    CHARS.chars().nth(c as usize).unwrap()
-}
-
-/// Whether an 18-character unified social credit code has a valid check character.
-pub fn credit_code_valid(code: &str) -> bool {
-    code.len() == 18
-        && code.is_ascii()
-        && credit_check_char(&code[..17]) == code.chars().nth(17).unwrap()
-}
+use crate::core::model::chain::credit_check_char;
 
 fn credit_code(rng: &mut ChaCha8Rng, region6: &str) -> String {
     const CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -171,7 +151,7 @@ fn credit_code(rng: &mut ChaCha8Rng, region6: &str) -> String {
     for _ in 0..9 {
         s.push(CHARS[rng.random_range(0..CHARS.len())] as char);
     }
-    let c = credit_check_char(&s);
+    let c = credit_check_char(&s).expect("the code's characters are from the standard's set");
     s.push(c);
     s
 }
@@ -437,6 +417,7 @@ pub fn write_tables(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::model::chain::credit_code_valid;
 
     #[test]
     fn credit_code_check_character() {
