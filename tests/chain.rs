@@ -74,3 +74,106 @@ fn the_sample_register_lands_on_its_chains_and_tiers() {
     // The sample's register is clean: valid credit codes, no duplicates, every firm placed.
     assert_eq!(check_register(&firms, &placed, None), Vec::<String>::new());
 }
+
+/// LQ and HHI per link of one town against the county, on the sample register, agree with pandas
+/// (tests/scripts/chain_measures.py) to 1e-9; the status of every link follows the rule it quotes.
+#[test]
+fn town_measures_agree_with_pandas() {
+    use yitu::core::analysis::chain::{measures, FirmRecord, LqBasis, Status, StatusRule};
+    let gpkg = common::root().join("sample-data/xianyou_sample.gpkg");
+    let layer = yitu::core::io::read::load_layer(
+        &gpkg,
+        Some("enterprises"),
+        &yitu::core::model::progress::Progress::new(),
+    )
+    .unwrap();
+    let a = &layer.attrs;
+    let col = |n: &str| a.field_index(n).unwrap();
+    let num = |i: usize, n: &str| a.get(i, col(n)).as_f64().unwrap_or(0.0);
+    let chains = default_chains();
+    let records: Vec<FirmRecord> = (0..layer.len())
+        .map(|i| {
+            let firm = Firm {
+                name: a.get(i, col("name")).to_string(),
+                industry_code: a.get(i, col("industry_code")).to_string(),
+                ..Default::default()
+            };
+            let output = num(i, "output_wan");
+            FirmRecord {
+                placed: place(&chains, &firm, None),
+                firm,
+                area: a.get(i, col("village_code")).to_string(),
+                output,
+                tax: num(i, "tax_wan"),
+                employees: num(i, "employees"),
+                // 规模以上: main-business revenue of 20 million yuan (2 000 万元) and more.
+                above_scale: output >= 2000.0,
+                lead: num(i, "is_lead") > 0.0,
+            }
+        })
+        .collect();
+    let (town, county) = ("350322104", "350322");
+    let rule = StatusRule::default();
+    let m = measures(&chains, &records, town, county, LqBasis::Employees, &rule);
+    assert_eq!(m.len(), chains.iter().map(|c| c.links.len()).sum::<usize>());
+    for x in &m {
+        match x.status {
+            Status::Missing => assert_eq!(x.firms, 0),
+            Status::Strong => {
+                assert!(
+                    x.lq.unwrap() >= rule.strong_lq && x.above_scale > 0,
+                    "{x:?}"
+                )
+            }
+            Status::Weak => assert!(x.lq.is_none_or(|v| v < rule.weak_lq) || x.above_scale == 0),
+            Status::Medium => assert!((rule.weak_lq..rule.strong_lq).contains(&x.lq.unwrap())),
+        }
+        assert!(x
+            .reason
+            .contains(x.lq.map(|v| format!("{v:.2}")).as_deref().unwrap_or("")));
+    }
+    let Some(py) = common::reference_python() else {
+        common::skip("chain measures against pandas", "no reference Python");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("placements.csv");
+    let mut text = String::from("firm,chain,link,area,output,employees\n");
+    for (i, r) in records.iter().enumerate() {
+        for p in &r.placed {
+            text += &format!(
+                "{i},{},{},{},{},{}\n",
+                p.chain, p.link, r.area, r.output, r.employees
+            );
+        }
+    }
+    std::fs::write(&csv, text).unwrap();
+    let o = std::process::Command::new(py)
+        .arg(common::root().join("tests/scripts/chain_measures.py"))
+        .arg(&csv)
+        .args([town, county])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let mut compared = 0;
+    for line in out.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let x = m
+            .iter()
+            .find(|x| x.chain == f[0] && x.link == f[1])
+            .unwrap_or_else(|| panic!("{line}"));
+        assert_eq!(x.firms.to_string(), f[2], "{line}");
+        let close =
+            |a: Option<f64>, b: &str| match (a, b.parse::<f64>().ok().filter(|v| v.is_finite())) {
+                (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                (None, None) => true,
+                _ => false,
+            };
+        assert!(close(x.lq, f[3]), "LQ {line}: {:?}", x.lq);
+        assert!(close(x.hhi, f[4]), "HHI {line}: {:?}", x.hhi);
+        compared += 1;
+    }
+    // The sample's firms cover the links of four chains in the county: 18 links.
+    assert!(compared >= 15, "{compared} links compared");
+}

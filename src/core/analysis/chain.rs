@@ -319,3 +319,245 @@ mod tests {
         assert_eq!(placed.len(), 3, "every firm kept");
     }
 }
+
+/// A firm with what the measures count: its placements, where it is (a division code: 12-digit village or 9-digit
+/// town), its size and flags.
+#[derive(Debug, Clone, Default)]
+pub struct FirmRecord {
+    /// The firm.
+    pub firm: Firm,
+    /// Its links.
+    pub placed: Vec<Placement>,
+    /// The division code of where it is (village 12 digits; a prefix gives the town, 9 digits).
+    pub area: String,
+    /// 产值, 万元.
+    pub output: f64,
+    /// 税收, 万元.
+    pub tax: f64,
+    /// 从业人员.
+    pub employees: f64,
+    /// 规模以上 (规上).
+    pub above_scale: bool,
+    /// 链主 flag of the register.
+    pub lead: bool,
+}
+
+/// What a location quotient counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LqBasis {
+    /// Employees (the usual regional-economics basis).
+    #[default]
+    Employees,
+    /// Firms.
+    Firms,
+    /// Output value.
+    Output,
+}
+
+impl LqBasis {
+    fn of(self, r: &FirmRecord) -> f64 {
+        match self {
+            LqBasis::Employees => r.employees,
+            LqBasis::Firms => 1.0,
+            LqBasis::Output => r.output,
+        }
+    }
+}
+
+/// The rule that calls a link 强 / 中 / 弱 / 缺, written as data so every verdict can show it and the user can change
+/// it. Defaults: 缺 no firm in the area; 强 LQ ≥ 1.25 and a 规上 or lead firm; 弱 LQ < 1 or no 规上 firm; 中 the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusRule {
+    /// LQ at or above which a link can be strong.
+    pub strong_lq: f64,
+    /// LQ below which a link is weak.
+    pub weak_lq: f64,
+    /// Fewer firms than this make the LQ unreliable (flagged).
+    pub min_firms: usize,
+}
+
+impl Default for StatusRule {
+    fn default() -> Self {
+        StatusRule {
+            strong_lq: 1.25,
+            weak_lq: 1.0,
+            min_firms: 5,
+        }
+    }
+}
+
+/// The status of a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// 强.
+    Strong,
+    /// 中.
+    Medium,
+    /// 弱.
+    Weak,
+    /// 缺.
+    Missing,
+}
+
+impl Status {
+    /// The Chinese word.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Strong => "强",
+            Status::Medium => "中",
+            Status::Weak => "弱",
+            Status::Missing => "缺",
+        }
+    }
+}
+
+/// The measures of one link in one area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkMeasures {
+    /// Chain name.
+    pub chain: String,
+    /// Link id.
+    pub link: String,
+    /// Link name.
+    pub name: String,
+    /// Firms on the link in the area.
+    pub firms: usize,
+    /// Of which 规上.
+    pub above_scale: usize,
+    /// 产值, 万元.
+    pub output: f64,
+    /// 税收, 万元.
+    pub tax: f64,
+    /// 从业人员.
+    pub employees: f64,
+    /// Location quotient (e_i/e)/(E_i/E) against the reference region, on [`LqBasis`]; `None` where the reference
+    /// has none of the link or the area nothing at all.
+    pub lq: Option<f64>,
+    /// The LQ rests on fewer firms than [`StatusRule::min_firms`].
+    pub lq_few: bool,
+    /// Herfindahl-Hirschman index of the firms' output shares (0–1); `None` without output.
+    pub hhi: Option<f64>,
+    /// Its equivalent number of firms, 1/HHI.
+    pub equivalent_firms: Option<f64>,
+    /// Lead firms (链主): flagged in the register, else the largest by output.
+    pub leads: Vec<String>,
+    /// 强 / 中 / 弱 / 缺.
+    pub status: Status,
+    /// Why, with the thresholds.
+    pub reason: String,
+}
+
+/// The measures of every link of `chains` for the firms in `area` (division-code prefix; empty: all) against the
+/// reference region `reference` (a prefix; by default the county the firms share): counts, 规上, output, tax,
+/// employees, LQ = (e_i/e)/(E_i/E) on `basis` (e: all placed firms of the area; E: of the reference), HHI of the
+/// output shares and 1/HHI, lead firms, and the status by `rule`. A firm on several links counts on each.
+pub fn measures(
+    chains: &[Chain],
+    firms: &[FirmRecord],
+    area: &str,
+    reference: &str,
+    basis: LqBasis,
+    rule: &StatusRule,
+) -> Vec<LinkMeasures> {
+    let in_area = |r: &FirmRecord| r.area.starts_with(area);
+    let in_ref = |r: &FirmRecord| r.area.starts_with(reference);
+    let total = |f: &dyn Fn(&FirmRecord) -> bool| -> f64 {
+        firms
+            .iter()
+            .filter(|r| !r.placed.is_empty() && f(r))
+            .map(|r| basis.of(r))
+            .sum()
+    };
+    let (e, big_e) = (total(&in_area), total(&in_ref));
+    let mut out = vec![];
+    for c in chains {
+        for l in &c.links {
+            let on = |r: &&FirmRecord| r.placed.iter().any(|p| p.chain == c.name && p.link == l.id);
+            let here: Vec<&FirmRecord> = firms.iter().filter(|r| in_area(r)).filter(on).collect();
+            let e_i: f64 = here.iter().map(|r| basis.of(r)).sum();
+            let big_e_i: f64 = firms
+                .iter()
+                .filter(|r| in_ref(r))
+                .filter(on)
+                .map(|r| basis.of(r))
+                .sum();
+            let lq =
+                (e > 0.0 && big_e > 0.0 && big_e_i > 0.0).then(|| (e_i / e) / (big_e_i / big_e));
+            let output: f64 = here.iter().map(|r| r.output).sum();
+            let hhi = (output > 0.0).then(|| {
+                here.iter()
+                    .map(|r| (r.output / output).powi(2))
+                    .sum::<f64>()
+            });
+            let mut leads: Vec<String> = here
+                .iter()
+                .filter(|r| r.lead)
+                .map(|r| r.firm.name.clone())
+                .collect();
+            if leads.is_empty() {
+                if let Some(top) = here
+                    .iter()
+                    .filter(|r| r.output > 0.0)
+                    .max_by(|a, b| a.output.total_cmp(&b.output))
+                {
+                    leads.push(format!("{}（按产值 / by output）", top.firm.name));
+                }
+            }
+            let above = here.iter().filter(|r| r.above_scale).count();
+            let has_anchor = above > 0 || here.iter().any(|r| r.lead);
+            let lq_text = lq.map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into());
+            let (status, reason) = if here.is_empty() {
+                (
+                    Status::Missing,
+                    format!("本地无企业（LQ {lq_text}）/ no local firm (LQ {lq_text})"),
+                )
+            } else if lq.is_some_and(|v| v >= rule.strong_lq) && has_anchor {
+                (
+                    Status::Strong,
+                    format!(
+                        "LQ {lq_text} ≥ {}，且有规上或链主企业 / LQ {lq_text} ≥ {} with a 规上 or lead firm",
+                        rule.strong_lq, rule.strong_lq
+                    ),
+                )
+            } else if lq.is_none_or(|v| v < rule.weak_lq) || above == 0 {
+                (
+                    Status::Weak,
+                    if above == 0 {
+                        format!("无规上企业（LQ {lq_text}）/ no 规上 firm (LQ {lq_text})")
+                    } else {
+                        format!(
+                            "LQ {lq_text} < {} / LQ {lq_text} below {}",
+                            rule.weak_lq, rule.weak_lq
+                        )
+                    },
+                )
+            } else {
+                (
+                    Status::Medium,
+                    format!(
+                        "{} ≤ LQ {lq_text} < {} / LQ {lq_text} between {} and {}",
+                        rule.weak_lq, rule.strong_lq, rule.weak_lq, rule.strong_lq
+                    ),
+                )
+            };
+            out.push(LinkMeasures {
+                chain: c.name.clone(),
+                link: l.id.clone(),
+                name: l.name.clone(),
+                firms: here.len(),
+                above_scale: above,
+                output,
+                tax: here.iter().map(|r| r.tax).sum(),
+                employees: here.iter().map(|r| r.employees).sum(),
+                lq,
+                lq_few: here.len() < rule.min_firms,
+                hhi,
+                equivalent_firms: hhi.filter(|h| *h > 0.0).map(|h| 1.0 / h),
+                leads,
+                status,
+                reason,
+            });
+        }
+    }
+    out
+}
