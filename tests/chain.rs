@@ -177,3 +177,72 @@ fn town_measures_agree_with_pandas() {
     // The sample's firms cover the links of four chains in the county: 18 links.
     assert!(compared >= 15, "{compared} links compared");
 }
+
+/// `yitu chain`: the templates listed; a town's measures as JSON with every link, its status and the rule quoted;
+/// a layer without village codes cannot be measured by town, said; a file without a firms' layer names its layers.
+#[test]
+fn the_chain_command() {
+    let yitu = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_yitu"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = yitu(&["chain", "--list"]);
+    assert!(o.status.success());
+    let list = String::from_utf8_lossy(&o.stdout);
+    for c in [
+        "鞋服",
+        "工艺美术",
+        "食品",
+        "新型功能材料",
+        "电子信息",
+        "新能源",
+        "高端装备",
+        "生命健康",
+    ] {
+        assert!(list.contains(c), "{c}");
+    }
+    let gpkg = common::root().join("sample-data/xianyou_sample.gpkg");
+    let o = yitu(&[
+        "chain",
+        gpkg.to_str().unwrap(),
+        "--town",
+        "350322104",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let links = v["links"].as_array().unwrap();
+    assert_eq!(
+        links.len(),
+        default_chains()
+            .iter()
+            .map(|c| c.links.len())
+            .sum::<usize>()
+    );
+    assert_eq!(v["reference"], "350322");
+    for l in links {
+        let s = l["status"].as_str().unwrap();
+        assert!(["强", "中", "弱", "缺"].contains(&s));
+        if s == "缺" {
+            assert_eq!(l["firms"], 0);
+        }
+        if let Some(lq) = l["lq"].as_f64() {
+            assert!(l["reason"].as_str().unwrap().contains(&format!("{lq:.2}")));
+        }
+    }
+    // The register has no 规上 field: the rule used instead is said.
+    assert!(String::from_utf8_lossy(&o.stderr).contains("2000 万元"));
+    // No firms' layer: its layers are named.
+    let o = yitu(&[
+        "chain",
+        gpkg.to_str().unwrap(),
+        "--all",
+        "--enterprises",
+        "nosuch",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nosuch"));
+}

@@ -1000,6 +1000,7 @@ fn the_layout_designer_adds_moves_undoes_and_exports() {
     // Kept in the project, saved and read back.
     h.get_by_role_and_label(Role::Button, "保存到项目").click();
     h.step();
+    h.step();
     assert_eq!(h.state().layouts.len(), 1);
     let saved = dir.path().join("p.yitu");
     h.state_mut().save_project(&saved);

@@ -9,6 +9,7 @@
 //!
 //! May use: everything below it (output, analysis, data, io, model).
 
+pub mod chain;
 pub mod data_package;
 pub mod layout;
 pub mod village_file;
@@ -388,6 +389,7 @@ pub fn registry() -> Vec<&'static dyn Algorithm> {
         &village_file::VillageFile,
         &data_package::DataPackage,
         &layout::LayoutExport,
+        &chain::ChainMeasures,
     ]
 }
 

@@ -449,8 +449,10 @@ pub struct LinkMeasures {
 
 /// The measures of every link of `chains` for the firms in `area` (division-code prefix; empty: all) against the
 /// reference region `reference` (a prefix; by default the county the firms share): counts, 规上, output, tax,
-/// employees, LQ = (e_i/e)/(E_i/E) on `basis` (e: all placed firms of the area; E: of the reference), HHI of the
-/// output shares and 1/HHI, lead firms, and the status by `rule`. A firm on several links counts on each.
+/// employees, LQ = (e_i/e)/(E_i/E) on `basis` (e: all placed firms of the area; E: of the reference; none when the
+/// area is not inside the reference, e.g. the county against itself), HHI of the output shares and 1/HHI, lead
+/// firms, and the status by `rule` (without an LQ: 缺, 弱 without a 规上 or lead firm, else 中). A firm on several
+/// links counts on each.
 pub fn measures(
     chains: &[Chain],
     firms: &[FirmRecord],
@@ -461,29 +463,31 @@ pub fn measures(
 ) -> Vec<LinkMeasures> {
     let in_area = |r: &FirmRecord| r.area.starts_with(area);
     let in_ref = |r: &FirmRecord| r.area.starts_with(reference);
+    // Sums start at +0 (`Iterator::sum` of f64 starts at −0, printed "-0.00").
     let total = |f: &dyn Fn(&FirmRecord) -> bool| -> f64 {
         firms
             .iter()
             .filter(|r| !r.placed.is_empty() && f(r))
-            .map(|r| basis.of(r))
-            .sum()
+            .fold(0.0, |s, r| s + basis.of(r))
     };
+    // A region is no reference for itself: the county measured against the county has no LQ.
+    let has_reference =
+        !reference.is_empty() && area.len() > reference.len() && area.starts_with(reference);
     let (e, big_e) = (total(&in_area), total(&in_ref));
     let mut out = vec![];
     for c in chains {
         for l in &c.links {
             let on = |r: &&FirmRecord| r.placed.iter().any(|p| p.chain == c.name && p.link == l.id);
             let here: Vec<&FirmRecord> = firms.iter().filter(|r| in_area(r)).filter(on).collect();
-            let e_i: f64 = here.iter().map(|r| basis.of(r)).sum();
+            let e_i: f64 = here.iter().fold(0.0, |s, r| s + basis.of(r));
             let big_e_i: f64 = firms
                 .iter()
                 .filter(|r| in_ref(r))
                 .filter(on)
-                .map(|r| basis.of(r))
-                .sum();
-            let lq =
-                (e > 0.0 && big_e > 0.0 && big_e_i > 0.0).then(|| (e_i / e) / (big_e_i / big_e));
-            let output: f64 = here.iter().map(|r| r.output).sum();
+                .fold(0.0, |s, r| s + basis.of(r));
+            let lq = (has_reference && e > 0.0 && big_e > 0.0 && big_e_i > 0.0)
+                .then(|| (e_i / e) / (big_e_i / big_e));
+            let output: f64 = here.iter().fold(0.0, |s, r| s + r.output);
             let hhi = (output > 0.0).then(|| {
                 here.iter()
                     .map(|r| (r.output / output).powi(2))
@@ -511,6 +515,18 @@ pub fn measures(
                     Status::Missing,
                     format!("本地无企业（LQ {lq_text}）/ no local firm (LQ {lq_text})"),
                 )
+            } else if !has_reference {
+                if has_anchor {
+                    (
+                        Status::Medium,
+                        "有规上或链主企业；无参照区域，不算区位熵 / a 规上 or lead firm; no reference region, so no LQ".to_string(),
+                    )
+                } else {
+                    (
+                        Status::Weak,
+                        "无规上企业；无参照区域，不算区位熵 / no 规上 firm; no reference region, so no LQ".to_string(),
+                    )
+                }
             } else if lq.is_some_and(|v| v >= rule.strong_lq) && has_anchor {
                 (
                     Status::Strong,
@@ -540,6 +556,15 @@ pub fn measures(
                     ),
                 )
             };
+            let lq_few = here.len() < rule.min_firms;
+            let reason = if lq_few && lq.is_some() && !here.is_empty() {
+                format!(
+                    "{reason}；少于 {} 家企业，区位熵仅供参考 / fewer than {} firms: the LQ is indicative only",
+                    rule.min_firms, rule.min_firms
+                )
+            } else {
+                reason
+            };
             out.push(LinkMeasures {
                 chain: c.name.clone(),
                 link: l.id.clone(),
@@ -547,10 +572,10 @@ pub fn measures(
                 firms: here.len(),
                 above_scale: above,
                 output,
-                tax: here.iter().map(|r| r.tax).sum(),
-                employees: here.iter().map(|r| r.employees).sum(),
+                tax: here.iter().fold(0.0, |s, r| s + r.tax),
+                employees: here.iter().fold(0.0, |s, r| s + r.employees),
                 lq,
-                lq_few: here.len() < rule.min_firms,
+                lq_few,
                 hhi,
                 equivalent_firms: hhi.filter(|h| *h > 0.0).map(|h| 1.0 / h),
                 leads,
