@@ -246,3 +246,71 @@ fn the_chain_command() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("nosuch"));
 }
+
+/// The kernel density of the sample's firms (weighted by output) equals a brute-force Python loop of the
+/// documented quartic kernel at every cell, to 1e-6 of the peak, and integrates to the total output.
+#[test]
+fn kernel_density_agrees_with_the_formula() {
+    use yitu::core::analysis::density::kernel_density;
+    let gpkg = common::root().join("sample-data/xianyou_sample.gpkg");
+    let layer = yitu::core::io::read::load_layer(
+        &gpkg,
+        Some("enterprises"),
+        &yitu::core::model::progress::Progress::new(),
+    )
+    .unwrap();
+    // The firms in metres (the sample is in EPSG:4528).
+    let pts: Vec<[f64; 2]> = (0..layer.len())
+        .map(|f| layer.geoms.rings(f).next().unwrap()[0])
+        .collect();
+    let out_col = layer.attrs.field_index("output_wan").unwrap();
+    let w: Vec<f64> = (0..layer.len())
+        .map(|f| layer.attrs.get(f, out_col).as_f64().unwrap_or(0.0))
+        .collect();
+    let mut e = yitu::core::model::geom::BBox::EMPTY;
+    for p in &pts {
+        e.add(p[0], p[1]);
+    }
+    let g = kernel_density(&pts, &w, e, 400.0, 2000.0).unwrap();
+    let total: f64 = w.iter().sum();
+    assert!(
+        (g.total() - total).abs() / total < 0.01,
+        "{} vs {total}",
+        g.total()
+    );
+    let python = common::reference_python().unwrap_or_else(|| "python3".into());
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("p.csv");
+    let mut t = String::from("x,y,w\n");
+    for (p, w) in pts.iter().zip(&w) {
+        t += &format!("{:.17},{:.17},{:.17}\n", p[0], p[1], w);
+    }
+    std::fs::write(&csv, t).unwrap();
+    let Ok(o) = std::process::Command::new(python)
+        .arg(common::root().join("tests/scripts/kde_bruteforce.py"))
+        .arg(&csv)
+        .args([
+            format!("{:.17}", g.min_x),
+            format!("{:.17}", g.max_y),
+            format!("{}", g.cell),
+            g.cols.to_string(),
+            g.rows.to_string(),
+            "2000".to_string(),
+        ])
+        .output()
+    else {
+        common::skip("kernel density against Python", "no Python");
+        return;
+    };
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let want: Vec<f64> = String::from_utf8(o.stdout)
+        .unwrap()
+        .split_whitespace()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(want.len(), g.values.len());
+    let peak = want.iter().cloned().fold(0.0, f64::max);
+    for (a, b) in g.values.iter().zip(&want) {
+        assert!((a - b).abs() <= 1e-6 * peak, "{a} vs {b}");
+    }
+}

@@ -7,6 +7,7 @@
 //! May use: [`crate::core::data`], [`crate::core::io`], [`crate::core::model`].
 
 pub mod chain;
+pub mod density;
 pub mod overlay;
 pub mod profile;
 pub mod repair;
