@@ -7,6 +7,16 @@ mod common;
 use yitu::core::analysis::chain::{check_register, place, Firm, Rule};
 use yitu::core::model::chain::{default_chains, IndustryCodes};
 
+/// The sample county's firm register (the `enterprises` point layer).
+fn sample_register() -> yitu::core::model::layer::VectorLayer {
+    yitu::core::io::read::load_layer(
+        &common::sample_gpkg(),
+        Some("enterprises"),
+        &yitu::core::model::progress::Progress::new(),
+    )
+    .unwrap()
+}
+
 #[test]
 fn every_default_code_is_in_gbt_4754() {
     let path = common::root().join("../shared/realdata/industry/zmshe-capital/trade_flat.csv");
@@ -31,13 +41,7 @@ fn every_default_code_is_in_gbt_4754() {
 
 #[test]
 fn the_sample_register_lands_on_its_chains_and_tiers() {
-    let gpkg = common::root().join("sample-data/xianyou_sample.gpkg");
-    let layer = yitu::core::io::read::load_layer(
-        &gpkg,
-        Some("enterprises"),
-        &yitu::core::model::progress::Progress::new(),
-    )
-    .unwrap();
+    let layer = sample_register();
     let a = &layer.attrs;
     let col = |n: &str| a.field_index(n).unwrap();
     let chains = default_chains();
@@ -80,13 +84,7 @@ fn the_sample_register_lands_on_its_chains_and_tiers() {
 #[test]
 fn town_measures_agree_with_pandas() {
     use yitu::core::analysis::chain::{measures, FirmRecord, LqBasis, Status, StatusRule};
-    let gpkg = common::root().join("sample-data/xianyou_sample.gpkg");
-    let layer = yitu::core::io::read::load_layer(
-        &gpkg,
-        Some("enterprises"),
-        &yitu::core::model::progress::Progress::new(),
-    )
-    .unwrap();
+    let layer = sample_register();
     let a = &layer.attrs;
     let col = |n: &str| a.field_index(n).unwrap();
     let num = |i: usize, n: &str| a.get(i, col(n)).as_f64().unwrap_or(0.0);
@@ -252,13 +250,7 @@ fn the_chain_command() {
 #[test]
 fn kernel_density_agrees_with_the_formula() {
     use yitu::core::analysis::density::kernel_density;
-    let gpkg = common::root().join("sample-data/xianyou_sample.gpkg");
-    let layer = yitu::core::io::read::load_layer(
-        &gpkg,
-        Some("enterprises"),
-        &yitu::core::model::progress::Progress::new(),
-    )
-    .unwrap();
+    let layer = sample_register();
     // The firms in metres (the sample is in EPSG:4528).
     let pts: Vec<[f64; 2]> = (0..layer.len())
         .map(|f| layer.geoms.rings(f).next().unwrap()[0])
@@ -313,4 +305,40 @@ fn kernel_density_agrees_with_the_formula() {
     for (a, b) in g.values.iter().zip(&want) {
         assert!((a - b).abs() <= 1e-6 * peak, "{a} vs {b}");
     }
+}
+
+/// The register as ogr2ogr writes it into a GBK shapefile (field names cut to 10 bytes: industry_c, village_co,
+/// credit_cod) gives the same town measures as the GeoPackage.
+#[test]
+fn a_shapefile_register_gives_the_same_measures() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = dir.path().join("ent.shp");
+    let ok = std::process::Command::new("ogr2ogr")
+        .args(["-f", "ESRI Shapefile", "-lco", "ENCODING=GBK"])
+        .arg(&shp)
+        .arg(common::sample_gpkg())
+        .arg("enterprises")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok {
+        common::skip("chain on a shapefile register", "ogr2ogr not installed");
+        return;
+    }
+    let run = |file: &std::path::Path| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_yitu"))
+            .arg("chain")
+            .arg(file)
+            .args(["--town", "350322104", "--enterprises"])
+            .arg(if file == shp.as_path() {
+                "ent"
+            } else {
+                "enterprises"
+            })
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    assert_eq!(run(&shp), run(&common::sample_gpkg()));
 }

@@ -15,25 +15,7 @@ use crate::core::model::progress::Progress;
 /// The chain measures (`yitu chain`).
 pub struct ChainMeasures;
 
-fn param(
-    name: &'static str,
-    label: (&'static str, &'static str),
-    help: (&'static str, &'static str),
-    kind: ParamKind,
-    default: Option<&'static str>,
-    advanced: bool,
-) -> Param {
-    Param {
-        name,
-        label,
-        help,
-        kind,
-        required: false,
-        default,
-        positional: false,
-        advanced,
-    }
-}
+use super::optional_param as param;
 
 /// Fields a register's column is looked for under, in order.
 const NAME: &[&str] = &["name", "QYMC", "企业名称", "名称", "NAME"];
@@ -222,7 +204,19 @@ impl Algorithm for ChainMeasures {
         progress.stage("读取企业 / reading the firms", 0);
         let layer = read_firms(&file, params.text("enterprises"), progress).map_err(fail)?;
         let a = &layer.attrs;
-        let col = |names: &[&str]| names.iter().find_map(|n| a.field_index(n));
+        // A name as given, else as a shapefile cut it (DBF names keep 10 bytes: industry_code → industry_c).
+        let col = |names: &[&str]| {
+            names.iter().find_map(|n| a.field_index(n)).or_else(|| {
+                names.iter().find_map(|n| {
+                    a.fields.iter().position(|f| {
+                        f.name.len() == 10
+                            && n.len() > 10
+                            && n.to_ascii_lowercase()
+                                .starts_with(&f.name.to_ascii_lowercase())
+                    })
+                })
+            })
+        };
         let (c_name, c_credit, c_code, c_products) =
             (col(NAME), col(CREDIT), col(CODE), col(PRODUCTS));
         let (c_out, c_tax, c_emp, c_above, c_lead, c_area) = (

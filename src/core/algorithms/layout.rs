@@ -13,25 +13,7 @@ use std::sync::Arc;
 /// The meeting map (`yitu layout`).
 pub struct LayoutExport;
 
-fn param(
-    name: &'static str,
-    label: (&'static str, &'static str),
-    help: (&'static str, &'static str),
-    kind: ParamKind,
-    default: Option<&'static str>,
-    advanced: bool,
-) -> Param {
-    Param {
-        name,
-        label,
-        help,
-        kind,
-        required: false,
-        default,
-        positional: false,
-        advanced,
-    }
-}
+use super::optional_param as param;
 
 impl Algorithm for LayoutExport {
     fn id(&self) -> &'static str {

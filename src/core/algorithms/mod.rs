@@ -364,6 +364,27 @@ pub fn input_param(help: (&'static str, &'static str)) -> Param {
     }
 }
 
+/// An optional flag-style parameter (not positional): the shape most parameters have.
+pub fn optional_param(
+    name: &'static str,
+    label: (&'static str, &'static str),
+    help: (&'static str, &'static str),
+    kind: ParamKind,
+    default: Option<&'static str>,
+    advanced: bool,
+) -> Param {
+    Param {
+        name,
+        label,
+        help,
+        kind,
+        required: false,
+        default,
+        positional: false,
+        advanced,
+    }
+}
+
 /// The `cache` parameter.
 pub fn cache_param() -> Param {
     Param {

@@ -56,6 +56,15 @@ fn paint(c: Rgba) -> (krilla::paint::Paint, NormalizedF32) {
 }
 
 impl PdfCanvas<'_, '_> {
+    /// Fills what follows with `color` by `rule`.
+    fn set_fill(&mut self, color: Rgba, rule: FillRule) {
+        let (paint, opacity) = paint(color);
+        self.surface.set_fill(Some(Fill {
+            paint,
+            opacity,
+            rule,
+        }));
+    }
     /// Text with its baseline at `(x, y)` mm in the current fill and stroke.
     fn draw_text(&mut self, x: f32, y: f32, size_pt: f32, text: &str) {
         self.surface.draw_text(
@@ -86,25 +95,15 @@ impl PdfCanvas<'_, '_> {
 impl Canvas for PdfCanvas<'_, '_> {
     fn fill(&mut self, rings: &[Vec<[f32; 2]>], color: Rgba) {
         let Some(p) = path(rings, true) else { return };
-        let (paint, opacity) = paint(color);
         self.surface.set_stroke(None);
-        self.surface.set_fill(Some(Fill {
-            paint,
-            opacity,
-            rule: FillRule::EvenOdd,
-        }));
+        self.set_fill(color, FillRule::EvenOdd);
         self.surface.draw_path(&p);
     }
 
     fn fill_stroke(&mut self, rings: &[Vec<[f32; 2]>], fill: Rgba, stroke: Rgba, width_mm: f32) {
         let Some(p) = path(rings, true) else { return };
-        let (fp, fo) = paint(fill);
+        self.set_fill(fill, FillRule::EvenOdd);
         let (sp, so) = paint(stroke);
-        self.surface.set_fill(Some(Fill {
-            paint: fp,
-            opacity: fo,
-            rule: FillRule::EvenOdd,
-        }));
         self.surface.set_stroke(Some(Stroke {
             paint: sp,
             opacity: so,
@@ -137,13 +136,8 @@ impl Canvas for PdfCanvas<'_, '_> {
         if text.is_empty() {
             return;
         }
-        let (paint, opacity) = paint(color);
         self.surface.set_stroke(None);
-        self.surface.set_fill(Some(Fill {
-            paint,
-            opacity,
-            rule: FillRule::NonZero,
-        }));
+        self.set_fill(color, FillRule::NonZero);
         self.draw_text(x, y, size_pt, text);
     }
 
@@ -152,12 +146,8 @@ impl Canvas for PdfCanvas<'_, '_> {
             return;
         }
         // The halo: the text stroked in the halo colour under the text itself.
+        self.set_fill(halo, FillRule::NonZero);
         let (paint, opacity) = paint(halo);
-        self.surface.set_fill(Some(Fill {
-            paint: paint.clone(),
-            opacity,
-            rule: FillRule::NonZero,
-        }));
         self.surface.set_stroke(Some(Stroke {
             paint,
             opacity,
