@@ -7,7 +7,11 @@
 //! May use: [`crate::core::data`], [`crate::core::io`], [`crate::core::model`].
 
 pub mod chain;
+pub mod cluster;
+pub mod colocation;
 pub mod density;
+pub mod hotspot;
+pub mod neighbours;
 pub mod overlay;
 pub mod profile;
 pub mod repair;
