@@ -1095,10 +1095,43 @@ pub fn render_png(
 pub fn command() -> clap::Command {
     use clap::CommandFactory;
     let mut cmd = Cli::command();
+    // An algorithm `chain measures` is the subcommand `measures` of a command `chain`.
+    let mut groups: Vec<(&str, clap::Command)> = Vec::new();
     for a in crate::core::algorithms::registry() {
-        cmd = cmd.subcommand(algorithm_command(a));
+        match a.id().split_once(' ') {
+            Some((group, _)) => {
+                let sub = algorithm_command(a);
+                match groups.iter_mut().find(|(g, _)| *g == group) {
+                    Some((_, c)) => *c = c.clone().subcommand(sub),
+                    None => groups.push((
+                        group,
+                        clap::Command::new(group)
+                            .about(format!("{}: {}", a.group().0, a.group().1))
+                            .subcommand_required(true)
+                            .arg_required_else_help(true)
+                            .subcommand(sub),
+                    )),
+                }
+            }
+            None => cmd = cmd.subcommand(algorithm_command(a)),
+        }
+    }
+    for (_, g) in groups {
+        cmd = cmd.subcommand(g);
     }
     cmd
+}
+
+/// The algorithm a parsed command line names, with its own matches: `yitu profile …` or `yitu chain measures …`.
+pub fn algorithm_of(
+    m: &clap::ArgMatches,
+) -> Option<(&'static dyn crate::core::algorithms::Algorithm, &clap::ArgMatches)> {
+    let (id, sub) = m.subcommand()?;
+    if let Some(a) = crate::core::algorithms::find(id) {
+        return Some((a, sub));
+    }
+    let (id2, sub2) = sub.subcommand()?;
+    crate::core::algorithms::find(&format!("{id} {id2}")).map(|a| (a, sub2))
 }
 
 /// The CLI command of an algorithm: `--name value` per parameter, a switch per flag, the
@@ -1106,7 +1139,8 @@ pub fn command() -> clap::Command {
 pub fn algorithm_command(a: &dyn crate::core::algorithms::Algorithm) -> clap::Command {
     use crate::core::algorithms::ParamKind;
     use clap::{Arg, ArgAction};
-    let mut cmd = clap::Command::new(a.id())
+    let name = a.id().rsplit(' ').next().unwrap_or(a.id());
+    let mut cmd = clap::Command::new(name)
         .about(format!("{}: {}", a.name().0, a.description().1))
         .long_about(format!("{}\n{}", a.description().1, a.description().0))
         .after_help(EXIT_STATUS);

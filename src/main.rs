@@ -3,12 +3,10 @@ use yitu::cli::{run, Cli};
 
 fn main() {
     let matches = yitu::cli::command().get_matches();
-    if let Some((id, sub)) = matches.subcommand() {
-        if let Some(a) = yitu::core::algorithms::find(id) {
-            yitu::cli::quiet_on_closed_pipe();
-            yitu::cli::clean_up_when_interrupted();
-            std::process::exit(yitu::cli::run_algorithm(a, sub))
-        }
+    if let Some((a, sub)) = yitu::cli::algorithm_of(&matches) {
+        yitu::cli::quiet_on_closed_pipe();
+        yitu::cli::clean_up_when_interrupted();
+        std::process::exit(yitu::cli::run_algorithm(a, sub))
     }
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match cli.command {

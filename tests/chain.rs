@@ -186,7 +186,7 @@ fn the_chain_command() {
             .output()
             .unwrap()
     };
-    let o = yitu(&["chain", "--list"]);
+    let o = yitu(&["chain", "list"]);
     assert!(o.status.success());
     let list = String::from_utf8_lossy(&o.stdout);
     for c in [
@@ -204,6 +204,7 @@ fn the_chain_command() {
     let gpkg = common::root().join("sample-data/xianyou_sample.gpkg");
     let o = yitu(&[
         "chain",
+        "measures",
         gpkg.to_str().unwrap(),
         "--town",
         "350322104",
@@ -236,6 +237,7 @@ fn the_chain_command() {
     // No firms' layer: its layers are named.
     let o = yitu(&[
         "chain",
+        "measures",
         gpkg.to_str().unwrap(),
         "--all",
         "--enterprises",
@@ -327,7 +329,7 @@ fn a_shapefile_register_gives_the_same_measures() {
     }
     let run = |file: &std::path::Path| {
         let o = std::process::Command::new(env!("CARGO_BIN_EXE_yitu"))
-            .arg("chain")
+            .args(["chain", "measures"])
             .arg(file)
             .args(["--town", "350322104", "--enterprises"])
             .arg(if file == shp.as_path() {

@@ -1,6 +1,8 @@
-//! Industry chains (一产一档) as an algorithm: the firms of a register (a point layer) placed on the links of the
-//! chain templates, the register checked, and the measures of every link for a town, a village or the county
-//! against a reference region. The work is [`crate::core::analysis::chain`].
+//! Industry chains (一产一档) as algorithms: `yitu chain list|show` print the chain templates; `yitu chain measures`
+//! places the firms of a register (a point layer) on the links, checks the register, and measures every link for
+//! a town, a village or the county against a reference region. The firms' register is read once here
+//! ([`load_register`]) for every chain algorithm (the spatial ones are in [`super::chain_spatial`]) and for the
+//! app's chain window. The work is [`crate::core::analysis::chain`].
 
 use super::{input_param, scope_of, scope_params};
 use super::{Algorithm, AlgorithmError, Outcome, Param, ParamKind, Params};
@@ -10,10 +12,17 @@ use crate::core::analysis::chain::{
 use crate::core::analysis::profile::Scope;
 use crate::core::analysis::roles::Role;
 use crate::core::model::chain::{chains_from_json, default_chains, Chain};
+use crate::core::model::crs::Crs;
 use crate::core::model::progress::Progress;
 
-/// The chain measures (`yitu chain`).
+/// The chain measures (`yitu chain measures`).
 pub struct ChainMeasures;
+
+/// The chain templates listed (`yitu chain list`).
+pub struct ChainList;
+
+/// One chain template shown with its links and edges, or exported as JSON (`yitu chain show`).
+pub struct ChainShow;
 
 use super::optional_param as param;
 
@@ -31,9 +40,471 @@ const AREA: &[&str] = &["village_code", "ZLDWDM", "CJDM", "村代码", "XZQDM"];
 const CHAIN: &[&str] = &["chain", "产业链"];
 const LINK: &[&str] = &["link_id", "环节编号", "环节"];
 
+/// The parameters every chain algorithm reading a register shares: the file or project, its firms' layer, the
+/// chain templates and the coordinate system the firms' coordinates were published in.
+pub fn register_params() -> Vec<Param> {
+    let mut file = input_param((
+        "有企业点图层的数据文件，或项目（.yitu）",
+        "The data file with the firms' point layer, or a project (.yitu)",
+    ));
+    file.required = true;
+    vec![
+        file,
+        param(
+            "enterprises",
+            Role::Enterprises.label(),
+            (
+                "企业图层（默认：enterprises、企业等别名）",
+                "The firms' layer (default: enterprises, 企业 or another alias)",
+            ),
+            ParamKind::Layer { role: Role::Enterprises },
+            None,
+            true,
+        ),
+        templates_param(),
+        param(
+            "coords",
+            ("坐标来源", "Coordinates as published"),
+            (
+                "企业坐标的来源：高德、腾讯导出的是 GCJ-02，百度的是 BD-09，换算回 CGCS2000/WGS84",
+                "The firms' coordinates as published: Gaode and Tencent exports are GCJ-02, Baidu's BD-09; they are converted back to CGCS2000/WGS84",
+            ),
+            ParamKind::Choice {
+                values: &[
+                    ("standard", "标准（CGCS2000/WGS84）", "Standard (CGCS2000/WGS84)"),
+                    ("gcj02", "GCJ-02（高德、腾讯）", "GCJ-02 (Gaode, Tencent)"),
+                    ("bd09", "BD-09（百度）", "BD-09 (Baidu)"),
+                ],
+            },
+            Some("standard"),
+            true,
+        ),
+    ]
+}
+
+/// The `templates` parameter.
+pub fn templates_param() -> Param {
+    param(
+        "templates",
+        ("产业链模板", "Chain templates"),
+        (
+            "产业链模板 JSON（默认：内置的莆田重点产业链）",
+            "Chain templates as JSON (default: the built-in Putian key chains)",
+        ),
+        ParamKind::InputFile { extensions: &["json"] },
+        None,
+        true,
+    )
+}
+
+/// The chain templates of a run: the `templates` file, else the built-in ones; each template's problems said.
+pub fn load_chains(params: &Params, progress: &Progress) -> Result<Vec<Chain>, AlgorithmError> {
+    let chains: Vec<Chain> = match params.path("templates") {
+        Some(p) => {
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| AlgorithmError::Failed(format!("{}: {e}", p.display())))?;
+            chains_from_json(&text).map_err(AlgorithmError::BadParameters)?
+        }
+        None => default_chains(),
+    };
+    for c in &chains {
+        for p in c.problems() {
+            progress.note(format!("产业链模板 / template: {p}"));
+        }
+    }
+    Ok(chains)
+}
+
+/// A firm register as the chain algorithms use it.
+#[derive(Debug, Clone)]
+pub struct Register {
+    /// The firms' layer name.
+    pub layer: String,
+    /// One record per feature of the layer, in its order, with the firm's placements.
+    pub records: Vec<FirmRecord>,
+    /// Each firm's location in [`Register::crs`], m (NaN for a firm without a usable point).
+    pub points: Vec<[f64; 2]>,
+    /// The projected CRS in metres the points are in (the layer's own when it is one, else its Gauss-Krüger
+    /// zone); `None` when the layer's CRS is unknown.
+    pub crs: Option<Crs>,
+    /// Whether the layer has a village-code field (so towns and villages can be measured).
+    pub has_area_field: bool,
+    /// Whether the layer has a 规上 flag (else 规上 is output ≥ 2 000 万元).
+    pub has_above_field: bool,
+}
+
+impl Register {
+    /// The firms of `chain` (and of its link `link` when given) that have a point: their indices.
+    pub fn members(&self, chain: Option<&str>, link: Option<&str>) -> Vec<usize> {
+        (0..self.records.len())
+            .filter(|&i| self.points[i][0].is_finite() && self.points[i][1].is_finite())
+            .filter(|&i| match chain {
+                None => !self.records[i].placed.is_empty(),
+                Some(c) => self.records[i]
+                    .placed
+                    .iter()
+                    .any(|p| p.chain == c && link.is_none_or(|l| p.link == l)),
+            })
+            .collect()
+    }
+}
+
+/// Reads the firm register of `params` (`file`, `enterprises`, `coords`): the columns found under their usual
+/// names, each firm placed on `chains`, the register checked (its findings said as notes, no firm dropped), the
+/// points converted from GCJ-02 or BD-09 when declared and projected to metres. Errors: no firms' layer, a file
+/// that cannot be read.
+pub fn load_register(
+    params: &Params,
+    chains: &[Chain],
+    progress: &Progress,
+) -> Result<Register, AlgorithmError> {
+    let file = params.path("file").ok_or_else(|| {
+        AlgorithmError::BadParameters(
+            "缺少参数 数据文件或项目（<file>）/ Data file or project (<file>) is required".into(),
+        )
+    })?;
+    progress.stage("读取企业 / reading the firms", 0);
+    let layer = read_firms(&file, params.text("enterprises"), progress).map_err(AlgorithmError::Failed)?;
+    let a = &layer.attrs;
+    // A name as given, else as a shapefile cut it (DBF names keep 10 bytes: industry_code → industry_c).
+    let col = |names: &[&str]| {
+        names.iter().find_map(|n| a.field_index(n)).or_else(|| {
+            names.iter().find_map(|n| {
+                a.fields.iter().position(|f| {
+                    f.name.len() == 10
+                        && n.len() > 10
+                        && n.to_ascii_lowercase()
+                            .starts_with(&f.name.to_ascii_lowercase())
+                })
+            })
+        })
+    };
+    let (c_name, c_credit, c_code, c_products) =
+        (col(NAME), col(CREDIT), col(CODE), col(PRODUCTS));
+    let (c_out, c_tax, c_emp, c_above, c_lead, c_area) = (
+        col(OUTPUT),
+        col(TAX),
+        col(EMPLOYEES),
+        col(ABOVE),
+        col(LEAD),
+        col(AREA),
+    );
+    let (c_chain, c_link) = (col(CHAIN), col(LINK));
+    if c_code.is_none() && c_products.is_none() && c_link.is_none() {
+        progress.note(format!(
+            "图层 {} 没有行业代码、主要产品或环节字段，企业只能按名称关键词归入 / layer {} has no industry code, products or link field: firms are placed by keywords in their names only",
+            layer.name, layer.name
+        ));
+    }
+    let text = |c: Option<usize>, i: usize| {
+        c.map(|c| a.get(i, c).to_string().trim().to_string())
+            .unwrap_or_default()
+    };
+    let num = |c: Option<usize>, i: usize| c.and_then(|c| a.get(i, c).as_f64()).unwrap_or(0.0);
+    let records: Vec<FirmRecord> = (0..layer.len())
+        .map(|i| {
+            let firm = Firm {
+                name: text(c_name, i),
+                credit_code: text(c_credit, i),
+                industry_code: text(c_code, i),
+                products: text(c_products, i),
+                chain: Some(text(c_chain, i)).filter(|s| !s.is_empty()),
+                link: Some(text(c_link, i)).filter(|s| !s.is_empty()),
+            };
+            let output = num(c_out, i);
+            let flag = |c: Option<usize>| {
+                matches!(
+                    text(c, i).as_str(),
+                    "1" | "是" | "Y" | "y" | "true" | "TRUE" | "规上"
+                )
+            };
+            FirmRecord {
+                placed: place(chains, &firm, None),
+                firm,
+                area: text(c_area, i),
+                output,
+                tax: num(c_tax, i),
+                employees: num(c_emp, i),
+                above_scale: if c_above.is_some() {
+                    flag(c_above)
+                } else {
+                    output >= 2000.0
+                },
+                lead: flag(c_lead),
+            }
+        })
+        .collect();
+    let firms: Vec<Firm> = records.iter().map(|r| r.firm.clone()).collect();
+    let placed: Vec<_> = records.iter().map(|r| r.placed.clone()).collect();
+    let problems = check_register(&firms, &placed, None);
+    for p in problems.iter().take(50) {
+        progress.note(format!("企业名录 / register: {p}"));
+    }
+    if problems.len() > 50 {
+        progress.note(format!(
+            "企业名录另有 {} 条问题 / {} more register findings",
+            problems.len() - 50,
+            problems.len() - 50
+        ));
+    }
+    let (points, crs) = firm_points(&layer, params.text("coords").unwrap_or("standard"), progress);
+    let without = points.iter().filter(|p| !p[0].is_finite()).count();
+    if without > 0 && crs.is_some() {
+        progress.note(format!(
+            "{without} 家企业没有坐标，不在空间分析之列（仍计入统计）/ {without} firms have no coordinates: they are left out of the spatial analyses (still counted in the measures)"
+        ));
+    }
+    Ok(Register {
+        layer: layer.name.clone(),
+        records,
+        points,
+        crs,
+        has_area_field: c_area.is_some(),
+        has_above_field: c_above.is_some(),
+    })
+}
+
+/// The firms' points in a projected CRS in metres, converted first from GCJ-02 or BD-09 when `coords` says so.
+fn firm_points(
+    layer: &crate::core::model::layer::VectorLayer,
+    coords: &str,
+    progress: &Progress,
+) -> (Vec<[f64; 2]>, Option<Crs>) {
+    use crate::core::model::crs::{bd09_to_wgs84, gcj02_to_wgs84, Transformer};
+    let mut pts: Vec<[f64; 2]> = (0..layer.len())
+        .map(|f| {
+            if layer.geoms.coord_count(f) == 0 {
+                [f64::NAN; 2]
+            } else {
+                layer.geoms.label_point(f)
+            }
+        })
+        .collect();
+    let metric = match crate::core::output::layout::draw::print_crs(&layer.crs, &layer.geoms) {
+        Ok(c) => c,
+        Err(e) => {
+            progress.note(format!(
+                "企业图层 {}：{e}；不能做空间分析 / firms' layer {}: {e}; no spatial analysis is possible",
+                layer.name, layer.name
+            ));
+            return (vec![[f64::NAN; 2]; layer.len()], None);
+        }
+    };
+    let result = (|| -> Result<(), String> {
+        if coords == "standard" {
+            return Transformer::between(&layer.crs, &metric)?.transform(&mut pts);
+        }
+        Transformer::to_lonlat(&layer.crs)?.transform(&mut pts)?;
+        for p in pts.iter_mut() {
+            let (x, y) = if coords == "bd09" {
+                bd09_to_wgs84(p[0], p[1])
+            } else {
+                gcj02_to_wgs84(p[0], p[1])
+            };
+            *p = [x, y];
+        }
+        Transformer::between(&Crs::epsg(4326), &metric)?.transform(&mut pts)
+    })();
+    if let Err(e) = result {
+        progress.note(format!(
+            "企业坐标无法换算：{e} / the firms' coordinates cannot be converted: {e}"
+        ));
+        return (vec![[f64::NAN; 2]; layer.len()], None);
+    }
+    if coords != "standard" {
+        progress.note(format!(
+            "企业坐标按 {} 换算为 CGCS2000 / the firms' coordinates were converted from {}",
+            if coords == "bd09" { "BD-09" } else { "GCJ-02" },
+            if coords == "bd09" { "BD-09" } else { "GCJ-02" }
+        ));
+    }
+    (pts, Some(metric))
+}
+
+impl Algorithm for ChainList {
+    fn id(&self) -> &'static str {
+        "chain list"
+    }
+
+    fn name(&self) -> (&'static str, &'static str) {
+        ("产业链模板一览", "Chain templates")
+    }
+
+    fn description(&self) -> (&'static str, &'static str) {
+        (
+            "列出产业链模板：每条链的版本、环节（上游/中游/下游）、行业代码和关键词",
+            "List the chain templates: each chain's version and links (upstream, midstream, downstream) with their industry codes and keywords",
+        )
+    }
+
+    fn group(&self) -> (&'static str, &'static str) {
+        ("产业分析", "Industry analyses")
+    }
+
+    fn parameters(&self) -> Vec<Param> {
+        vec![templates_param()]
+    }
+
+    fn run(&self, params: &Params, progress: &Progress) -> Result<Outcome, AlgorithmError> {
+        let params = self.check(params)?;
+        let chains = load_chains(&params, progress)?;
+        let mut text = String::new();
+        for c in &chains {
+            text += &format!(
+                "{}\tv{}\t{} 个环节 / links\n",
+                c.name,
+                c.version,
+                c.links.len()
+            );
+            for l in &c.links {
+                text += &format!(
+                    "  {}\t{}\t{}\t{}\t{}\n",
+                    l.tier.label(),
+                    l.id,
+                    l.name,
+                    l.codes.join(" "),
+                    l.keywords.join("、")
+                );
+            }
+        }
+        Ok(Outcome {
+            text: Some(text),
+            notes: progress.notes(),
+            counts: [("chains".to_string(), chains.len() as f64)].into(),
+            ..Default::default()
+        })
+    }
+}
+
+/// The `chain` parameter: one chain by name.
+pub fn chain_param(required: bool) -> Param {
+    let mut p = param(
+        "chain",
+        ("产业链", "Chain"),
+        ("产业链名称（如 鞋服）", "The chain's name (for example 鞋服)"),
+        ParamKind::Text,
+        None,
+        false,
+    );
+    p.required = required;
+    p
+}
+
+/// The chain named `name` among `chains`, or a message listing the names.
+pub fn find_chain<'a>(chains: &'a [Chain], name: &str) -> Result<&'a Chain, AlgorithmError> {
+    chains.iter().find(|c| c.name == name).ok_or_else(|| {
+        let names: Vec<&str> = chains.iter().map(|c| c.name.as_str()).collect();
+        AlgorithmError::BadParameters(format!(
+            "没有产业链 {name}，可选：{} / no chain {name}; there are: {}",
+            names.join("、"),
+            names.join(", ")
+        ))
+    })
+}
+
+impl Algorithm for ChainShow {
+    fn id(&self) -> &'static str {
+        "chain show"
+    }
+
+    fn name(&self) -> (&'static str, &'static str) {
+        ("产业链模板", "Chain template")
+    }
+
+    fn description(&self) -> (&'static str, &'static str) {
+        (
+            "显示一条产业链的环节和供应关系，或导出为 JSON 模板（可编辑后用 --templates 读回）",
+            "Show one chain's links and supply edges, or export it as a JSON template (edit it and read it back with --templates)",
+        )
+    }
+
+    fn group(&self) -> (&'static str, &'static str) {
+        ("产业分析", "Industry analyses")
+    }
+
+    fn parameters(&self) -> Vec<Param> {
+        let mut name = chain_param(true);
+        name.positional = true;
+        vec![
+            name,
+            templates_param(),
+            param(
+                "format",
+                ("格式", "Format"),
+                ("输出格式", "Output format"),
+                ParamKind::Choice {
+                    values: &[("text", "文本", "Text"), ("json", "JSON 模板", "JSON template")],
+                },
+                Some("text"),
+                false,
+            ),
+            param(
+                "out",
+                ("输出文件", "Output file"),
+                ("输出文件（不给则打印）", "Output file (printed when absent)"),
+                ParamKind::OutputFile { extensions: &["json", "txt"] },
+                None,
+                false,
+            ),
+        ]
+    }
+
+    fn run(&self, params: &Params, progress: &Progress) -> Result<Outcome, AlgorithmError> {
+        let params = self.check(params)?;
+        let chains = load_chains(&params, progress)?;
+        let c = find_chain(&chains, params.text("chain").unwrap_or(""))?;
+        let text = if params.text("format") == Some("json") {
+            serde_json::to_string_pretty(&[c]).unwrap_or_default() + "\n"
+        } else {
+            let mut t = format!("{}  v{}\n来源 / source: {}\n", c.name, c.version, c.source);
+            for l in &c.links {
+                t += &format!(
+                    "  {}\t{}\t{}\t代码 / codes: {}\t关键词 / keywords: {}\n",
+                    l.tier.label(),
+                    l.id,
+                    l.name,
+                    l.codes.join(" "),
+                    l.keywords.join("、")
+                );
+            }
+            t += "供应关系 / supply edges:\n";
+            let name = |id: &str| {
+                c.links
+                    .iter()
+                    .find(|l| l.id == id)
+                    .map_or(id.to_string(), |l| l.name.clone())
+            };
+            for [a, b] in &c.edges {
+                t += &format!("  {} → {}\n", name(a), name(b));
+            }
+            t
+        };
+        let mut o = Outcome {
+            notes: progress.notes(),
+            ..Default::default()
+        };
+        write_or_print(&params, text, &mut o)?;
+        Ok(o)
+    }
+}
+
+/// Writes `text` to the `out` parameter's file atomically (recorded in `o.files`), else hands it to `o.text`.
+pub fn write_or_print(params: &Params, text: String, o: &mut Outcome) -> Result<(), AlgorithmError> {
+    match params.path("out") {
+        Some(out) => {
+            crate::core::io::files::write_atomic(&out, text.as_bytes()).map_err(|e| {
+                AlgorithmError::Failed(crate::core::io::files::write_error(&out, &e))
+            })?;
+            o.files.push(out);
+        }
+        None => o.text = Some(text),
+    }
+    Ok(())
+}
+
 impl Algorithm for ChainMeasures {
     fn id(&self) -> &'static str {
-        "chain"
+        "chain measures"
     }
 
     fn name(&self) -> (&'static str, &'static str) {
@@ -52,36 +523,9 @@ impl Algorithm for ChainMeasures {
     }
 
     fn parameters(&self) -> Vec<Param> {
-        let mut file = input_param((
-            "有企业点图层的数据文件，或项目（.yitu）",
-            "The data file with the firms' point layer, or a project (.yitu)",
-        ));
-        file.required = false;
-        let mut ps = vec![file];
+        let mut ps = register_params();
         ps.extend(scope_params());
         ps.extend([
-            param(
-                "enterprises",
-                Role::Enterprises.label(),
-                (
-                    "企业图层（默认：enterprises、企业等别名）",
-                    "The firms' layer (default: enterprises, 企业 or another alias)",
-                ),
-                ParamKind::Layer { role: Role::Enterprises },
-                None,
-                true,
-            ),
-            param(
-                "templates",
-                ("产业链模板", "Chain templates"),
-                (
-                    "产业链模板 JSON（默认：内置的莆田重点产业链）",
-                    "Chain templates as JSON (default: the built-in Putian key chains)",
-                ),
-                ParamKind::InputFile { extensions: &["json"] },
-                None,
-                true,
-            ),
             param(
                 "reference",
                 ("参照区域", "Reference region"),
@@ -130,172 +574,34 @@ impl Algorithm for ChainMeasures {
                 None,
                 false,
             ),
-            param(
-                "list",
-                ("列出产业链", "List the chains"),
-                (
-                    "只列出产业链模板及其环节",
-                    "Only list the chain templates and their links",
-                ),
-                ParamKind::Flag,
-                None,
-                false,
-            ),
         ]);
         ps
     }
 
     fn run(&self, params: &Params, progress: &Progress) -> Result<Outcome, AlgorithmError> {
         let params = self.check(params)?;
-        let fail = AlgorithmError::Failed;
-        let chains: Vec<Chain> = match params.path("templates") {
-            Some(p) => {
-                let text = std::fs::read_to_string(&p)
-                    .map_err(|e| AlgorithmError::Failed(format!("{}: {e}", p.display())))?;
-                chains_from_json(&text).map_err(AlgorithmError::BadParameters)?
-            }
-            None => default_chains(),
-        };
-        for c in &chains {
-            for p in c.problems() {
-                progress.note(format!("产业链模板 / template: {p}"));
-            }
-        }
-        if params.flag("list") {
-            let mut text = String::new();
-            for c in &chains {
-                text += &format!(
-                    "{}\tv{}\t{} 个环节 / links\n",
-                    c.name,
-                    c.version,
-                    c.links.len()
-                );
-                for l in &c.links {
-                    text += &format!(
-                        "  {}\t{}\t{}\t{}\t{}\n",
-                        l.tier.label(),
-                        l.id,
-                        l.name,
-                        l.codes.join(" "),
-                        l.keywords.join("、")
-                    );
-                }
-            }
-            return Ok(Outcome {
-                text: Some(text),
-                notes: progress.notes(),
-                ..Default::default()
-            });
-        }
-        let file = params.path("file").ok_or_else(|| {
-            AlgorithmError::BadParameters(
-                "缺少参数 数据文件或项目（<file>）/ Data file or project (<file>) is required"
-                    .into(),
-            )
-        })?;
+        let chains = load_chains(&params, progress)?;
         let area = match scope_of(&params)? {
             Scope::County => String::new(),
             Scope::Town(c) | Scope::Village(c) => c,
         };
         let format = params.string("format").unwrap_or_else(|| "csv".into());
-        if let Some(out) = params.path("out") {
-            crate::core::io::files::check_output(&out, &[&file]).map_err(fail)?;
+        if let (Some(out), Some(file)) = (params.path("out"), params.path("file")) {
+            crate::core::io::files::check_output(&out, &[&file]).map_err(AlgorithmError::Failed)?;
         }
-        progress.stage("读取企业 / reading the firms", 0);
-        let layer = read_firms(&file, params.text("enterprises"), progress).map_err(fail)?;
-        let a = &layer.attrs;
-        // A name as given, else as a shapefile cut it (DBF names keep 10 bytes: industry_code → industry_c).
-        let col = |names: &[&str]| {
-            names.iter().find_map(|n| a.field_index(n)).or_else(|| {
-                names.iter().find_map(|n| {
-                    a.fields.iter().position(|f| {
-                        f.name.len() == 10
-                            && n.len() > 10
-                            && n.to_ascii_lowercase()
-                                .starts_with(&f.name.to_ascii_lowercase())
-                    })
-                })
-            })
-        };
-        let (c_name, c_credit, c_code, c_products) =
-            (col(NAME), col(CREDIT), col(CODE), col(PRODUCTS));
-        let (c_out, c_tax, c_emp, c_above, c_lead, c_area) = (
-            col(OUTPUT),
-            col(TAX),
-            col(EMPLOYEES),
-            col(ABOVE),
-            col(LEAD),
-            col(AREA),
-        );
-        let (c_chain, c_link) = (col(CHAIN), col(LINK));
-        if c_code.is_none() && c_products.is_none() && c_link.is_none() {
-            progress.note(format!(
-                "图层 {} 没有行业代码、主要产品或环节字段，企业只能按名称关键词归入 / layer {} has no industry code, products or link field: firms are placed by keywords in their names only",
-                layer.name, layer.name
-            ));
-        }
-        if c_above.is_none() {
+        let reg = load_register(&params, &chains, progress)?;
+        let records = &reg.records;
+        if !reg.has_above_field {
             progress.note(
                 "没有规上标志字段：按产值 ≥ 2000 万元计为规上 / no 规上 field: firms with an output of 2 000 万元 or more count as 规上",
             );
         }
-        let text = |c: Option<usize>, i: usize| {
-            c.map(|c| a.get(i, c).to_string().trim().to_string())
-                .unwrap_or_default()
-        };
-        let num = |c: Option<usize>, i: usize| c.and_then(|c| a.get(i, c).as_f64()).unwrap_or(0.0);
-        let records: Vec<FirmRecord> = (0..layer.len())
-            .map(|i| {
-                let firm = Firm {
-                    name: text(c_name, i),
-                    credit_code: text(c_credit, i),
-                    industry_code: text(c_code, i),
-                    products: text(c_products, i),
-                    chain: Some(text(c_chain, i)).filter(|s| !s.is_empty()),
-                    link: Some(text(c_link, i)).filter(|s| !s.is_empty()),
-                };
-                let output = num(c_out, i);
-                let flag = |c: Option<usize>| {
-                    matches!(
-                        text(c, i).as_str(),
-                        "1" | "是" | "Y" | "y" | "true" | "TRUE" | "规上"
-                    )
-                };
-                FirmRecord {
-                    placed: place(&chains, &firm, None),
-                    firm,
-                    area: text(c_area, i),
-                    output,
-                    tax: num(c_tax, i),
-                    employees: num(c_emp, i),
-                    above_scale: if c_above.is_some() {
-                        flag(c_above)
-                    } else {
-                        output >= 2000.0
-                    },
-                    lead: flag(c_lead),
-                }
-            })
-            .collect();
-        let firms: Vec<Firm> = records.iter().map(|r| r.firm.clone()).collect();
-        let placed: Vec<_> = records.iter().map(|r| r.placed.clone()).collect();
-        let problems = check_register(&firms, &placed, None);
-        for p in problems.iter().take(50) {
-            progress.note(format!("企业名录 / register: {p}"));
-        }
-        if problems.len() > 50 {
-            progress.note(format!(
-                "企业名录另有 {} 条问题 / {} more register findings",
-                problems.len() - 50,
-                problems.len() - 50
-            ));
-        }
-        if c_area.is_none() && !area.is_empty() {
+        if !reg.has_area_field && !area.is_empty() {
             return Err(AlgorithmError::Failed(format!(
                 "图层 {} 没有村代码字段（{}），不能按乡镇或村统计 / layer {} has no village code field ({}): a town or village cannot be measured",
-                layer.name,
+                reg.layer,
                 AREA.join("、"),
-                layer.name,
+                reg.layer,
                 AREA.join(", ")
             )));
         }
@@ -319,7 +625,7 @@ impl Algorithm for ChainMeasures {
         };
         let m = measures(
             &chains,
-            &records,
+            records,
             &area,
             &reference,
             basis,
@@ -407,10 +713,21 @@ impl Algorithm for ChainMeasures {
 }
 
 /// The firms' layer of a project or a data file: named by `--enterprises`, else the layer whose name plays the
-/// enterprises role, else the only point layer.
+/// enterprises role.
 fn read_firms(
     file: &std::path::Path,
     name: Option<&str>,
+    progress: &Progress,
+) -> Result<crate::core::model::layer::VectorLayer, String> {
+    read_role_layer(file, name, Role::Enterprises, progress)
+}
+
+/// The layer of a project or a data file that plays `role`: named by `name`, else the layer whose name plays
+/// it. Errors: no such layer (the layers there are listed), a layer that cannot be read.
+pub fn read_role_layer(
+    file: &std::path::Path,
+    name: Option<&str>,
+    role: Role,
     progress: &Progress,
 ) -> Result<crate::core::model::layer::VectorLayer, String> {
     use crate::core::io::read::{inspect, load_layer};
@@ -433,16 +750,22 @@ fn read_firms(
     };
     let chosen = match name {
         Some(n) => candidates.iter().find(|(_, l)| l == n).ok_or_else(|| {
-            format!("没有企业图层 {n} / no firms' layer {n}")
+            format!("没有{}图层 {n} / no {} layer {n}", role.label().0, role.label().1)
         })?,
         None => candidates
             .iter()
-            .find(|(_, l)| Role::Enterprises.names(l))
+            .find(|(_, l)| role.names(l))
             .ok_or_else(|| {
                 let names: Vec<&str> = candidates.iter().map(|(_, l)| l.as_str()).collect();
                 format!(
-                    "没有企业图层（enterprises、企业等）；用 --enterprises 指定，可选：{} / no firms' layer (enterprises, 企业…): name it with --enterprises; there are: {}",
+                    "没有{}图层（{}等）；用 {} 指定，可选：{} / no {} layer ({}…): name it with {}; there are: {}",
+                    role.label().0,
+                    role.aliases()[..2.min(role.aliases().len())].join("、"),
+                    role.flag(),
                     names.join("、"),
+                    role.label().1,
+                    role.aliases()[..2.min(role.aliases().len())].join(", "),
+                    role.flag(),
                     names.join(", ")
                 )
             })?,

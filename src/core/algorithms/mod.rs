@@ -10,6 +10,7 @@
 //! May use: everything below it (output, analysis, data, io, model).
 
 pub mod chain;
+pub mod chain_spatial;
 pub mod data_package;
 pub mod layout;
 pub mod village_file;
@@ -410,7 +411,13 @@ pub fn registry() -> Vec<&'static dyn Algorithm> {
         &village_file::VillageFile,
         &data_package::DataPackage,
         &layout::LayoutExport,
+        &chain::ChainList,
+        &chain::ChainShow,
         &chain::ChainMeasures,
+        &chain_spatial::ChainDensity,
+        &chain_spatial::ChainHotspots,
+        &chain_spatial::ChainClusters,
+        &chain_spatial::ChainColocation,
     ]
 }
 

@@ -194,8 +194,9 @@ impl ScopeArea {
     }
 }
 
-/// Transforms `store` from `from` to `to` in place.
-fn to_crs(store: &mut GeometryStore, from: &Crs, to: &Crs) -> anyhow::Result<()> {
+/// Transforms `store` from `from` to `to` in place (bounding boxes recomputed). Errors: an unknown CRS, no
+/// transformation between the two.
+pub fn to_crs(store: &mut GeometryStore, from: &Crs, to: &Crs) -> anyhow::Result<()> {
     if from.epsg.is_some() && from.epsg == to.epsg {
         return Ok(());
     }

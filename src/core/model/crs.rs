@@ -184,6 +184,21 @@ pub fn wgs84_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
     (lon + dlon, lat + dlat)
 }
 
+/// BD-09 (Baidu) to GCJ-02 longitude/latitude: the published inverse of Baidu's offset (x_pi = π · 3000 / 180).
+pub fn bd09_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
+    let x_pi = std::f64::consts::PI * 3000.0 / 180.0;
+    let (x, y) = (lon - 0.0065, lat - 0.006);
+    let z = (x * x + y * y).sqrt() - 0.000_02 * (y * x_pi).sin();
+    let theta = y.atan2(x) - 0.000_003 * (x * x_pi).cos();
+    (z * theta.cos(), z * theta.sin())
+}
+
+/// BD-09 (Baidu) to WGS84/CGCS2000 longitude/latitude: through GCJ-02.
+pub fn bd09_to_wgs84(lon: f64, lat: f64) -> (f64, f64) {
+    let (x, y) = bd09_to_gcj02(lon, lat);
+    gcj02_to_wgs84(x, y)
+}
+
 fn in_china(lon: f64, lat: f64) -> bool {
     (72.004..=137.8347).contains(&lon) && (0.8293..=55.8271).contains(&lat)
 }
