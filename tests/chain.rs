@@ -344,3 +344,207 @@ fn a_shapefile_register_gives_the_same_measures() {
     };
     assert_eq!(run(&shp), run(&common::sample_gpkg()));
 }
+
+/// A Python of the reference environment that imports `modules`, or a skip said.
+fn python_with(test: &str, modules: &str) -> Option<std::path::PathBuf> {
+    let py = common::reference_python()?;
+    let ok = std::process::Command::new(&py)
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok {
+        common::skip(test, &format!("{modules} not installed (bash packaging/python-ref.sh)"));
+        return None;
+    }
+    Some(py)
+}
+
+/// Runs the chain algorithm `id` with `params`.
+fn run_chain(id: &str, params: yitu::core::algorithms::Params) -> yitu::core::algorithms::Outcome {
+    let a = yitu::core::algorithms::find(id).unwrap();
+    let p = yitu::core::model::progress::Progress::new();
+    a.check(&params).and_then(|q| a.run(&q, &p)).unwrap()
+}
+
+/// Seeded points in a few Gaussian-ish clumps and some scatter, in metres.
+fn clumped_points(n: usize, seed: u64) -> Vec<[f64; 2]> {
+    let mut s = seed;
+    let mut rnd = move || {
+        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let centres = [[1000.0, 1000.0], [3000.0, 1500.0], [2000.0, 3500.0], [4200.0, 4000.0]];
+    (0..n)
+        .map(|i| {
+            if i % 5 == 4 {
+                [rnd() * 5000.0, rnd() * 5000.0]
+            } else {
+                let c = centres[i % 4];
+                let (r, a) = (rnd().sqrt() * 300.0 * (1.0 + (i % 3) as f64), rnd() * std::f64::consts::TAU);
+                [c[0] + r * a.cos(), c[1] + r * a.sin()]
+            }
+        })
+        .collect()
+}
+
+/// `yitu chain hotspots` on the sample: the firms per hexagon equal GeoPandas' spatial join of the firms with the
+/// written hexagons, and every hexagon's Gi* z and p equal PySAL esda's G_Local(transform='B', star=True) on the
+/// hexagons' centroids with a binary DistanceBand (1e-9).
+#[test]
+fn hot_spots_agree_with_esda() {
+    let Some(py) = python_with("Gi* against esda", "esda, libpysal, geopandas, scipy") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("hot.gpkg");
+    let o = run_chain(
+        "chain hotspots",
+        yitu::core::algorithms::Params::new()
+            .with("file", common::sample_gpkg())
+            .with("width", "1500")
+            .with("out", &out),
+    );
+    let band = o.counts["band"];
+    assert!((band - 1500.0).abs() < 1e-3, "{band}");
+    let r = std::process::Command::new(py)
+        .arg(common::root().join("tests/scripts/hotspots_esda.py"))
+        .arg(&out)
+        .arg(common::sample_gpkg())
+        .arg("enterprises")
+        .arg(format!("{band:.17}"))
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let text = String::from_utf8(r.stdout).unwrap();
+    let (mut n, mut firms) = (0, 0);
+    for line in text.lines() {
+        let f: Vec<f64> = line.split_whitespace().map(|v| v.parse().unwrap()).collect();
+        assert_eq!(f[0], f[1], "firms per hexagon: {line}");
+        assert!((f[2] - f[3]).abs() <= 1e-9 * f[2].abs().max(1.0), "z: {line}");
+        assert!((f[4] - f[5]).abs() <= 1e-9, "p: {line}");
+        n += 1;
+        firms += f[0] as usize;
+    }
+    assert_eq!(n as f64, o.counts["units"]);
+    assert_eq!(firms, 75, "every firm on a hexagon");
+    assert!(o.counts["hot"] > 0.0);
+}
+
+/// DBSCAN labels equal scikit-learn's, point for point: on 4 000 clumped points, and end to end on the members
+/// `yitu chain clusters` writes for the sample.
+#[test]
+fn dbscan_agrees_with_scikit_learn() {
+    let Some(py) = python_with("DBSCAN against scikit-learn", "sklearn") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sklearn = |pts: &[[f64; 2]], eps: f64, min: usize| -> Vec<i64> {
+        let csv = dir.path().join("p.csv");
+        let mut t = String::from("x,y\n");
+        for p in pts {
+            t += &format!("{:.17},{:.17}\n", p[0], p[1]);
+        }
+        std::fs::write(&csv, t).unwrap();
+        let r = std::process::Command::new(&py)
+            .arg(common::root().join("tests/scripts/dbscan_sklearn.py"))
+            .arg(&csv)
+            .args([format!("{eps}"), min.to_string()])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        String::from_utf8(r.stdout).unwrap().lines().map(|l| l.parse().unwrap()).collect()
+    };
+    use yitu::core::analysis::cluster::dbscan;
+    let pts = clumped_points(4000, 11);
+    for (eps, min) in [(40.0, 5), (80.0, 12), (25.0, 3)] {
+        let ours = dbscan(&pts, eps, min).unwrap();
+        let want = sklearn(&pts, eps, min);
+        assert_eq!(ours, want, "eps {eps}, min {min}");
+        assert!(ours.iter().any(|l| *l >= 1) && ours.contains(&-1));
+    }
+    // End to end: the members' layer of the sample's clusters.
+    let out = dir.path().join("c.gpkg");
+    let o = run_chain(
+        "chain clusters",
+        yitu::core::algorithms::Params::new()
+            .with("file", common::sample_gpkg())
+            .with("eps", "800")
+            .with("min_firms", "3")
+            .with("out", &out),
+    );
+    assert!(o.counts["clusters"] >= 2.0);
+    let members = yitu::core::io::read::load_layer(
+        &out,
+        Some("cluster_members"),
+        &yitu::core::model::progress::Progress::new(),
+    )
+    .unwrap();
+    let pts: Vec<[f64; 2]> = (0..members.len())
+        .map(|f| members.geoms.rings(f).next().unwrap()[0])
+        .collect();
+    let c = members.attrs.field_index("cluster").unwrap();
+    let ours: Vec<i64> = (0..members.len())
+        .map(|f| {
+            let v = members.attrs.get(f, c).as_f64().unwrap() as i64;
+            if v < 0 { -1 } else { v - 1 }
+        })
+        .collect();
+    assert_eq!(ours, sklearn(&pts, 800.0, 3));
+    let clusters = yitu::core::io::read::load_layer(
+        &out,
+        Some("clusters"),
+        &yitu::core::model::progress::Progress::new(),
+    )
+    .unwrap();
+    // Every member lies inside its cluster's polygon.
+    for (f, p) in pts.iter().enumerate() {
+        if ours[f] >= 0 {
+            assert!(clusters.geoms.hit(ours[f] as usize, p[0], p[1], 0.0), "member {f}");
+        }
+    }
+}
+
+/// The co-location quotients, global and local, equal a brute-force numpy evaluation of the formulas of Leslie &
+/// Kronenfeld and Wang et al. (1e-9), on points of a lattice (so nearest neighbours tie) and on clumped points,
+/// for A → B and A → A.
+#[test]
+fn colocation_agrees_with_brute_force() {
+    let Some(py) = python_with("co-location against numpy", "numpy") else {
+        return;
+    };
+    use yitu::core::analysis::colocation::{global_clq, local_clq, nearest_neighbours};
+    use yitu::core::analysis::neighbours::PointGrid;
+    let dir = tempfile::tempdir().unwrap();
+    let lattice: Vec<[f64; 2]> = (0..400).map(|i| [(i % 20) as f64 * 10.0, (i / 20) as f64 * 10.0]).collect();
+    for pts in [lattice, clumped_points(700, 5)] {
+        let n = pts.len();
+        let a: Vec<bool> = (0..n).map(|i| (i * 7 + i / 13) % 5 == 0).collect();
+        let b: Vec<bool> = (0..n).map(|i| pts[i][0] < 2500.0 && (i * 3) % 4 != 0 || i % 9 == 0).collect();
+        for (a, b) in [(a.clone(), b.clone()), (a.clone(), a.clone())] {
+            let csv = dir.path().join("c.csv");
+            let mut t = String::from("x,y,a,b\n");
+            for i in 0..n {
+                t += &format!("{:.17},{:.17},{},{}\n", pts[i][0], pts[i][1], a[i] as u8, b[i] as u8);
+            }
+            std::fs::write(&csv, t).unwrap();
+            let r = std::process::Command::new(&py)
+                .arg(common::root().join("tests/scripts/colocation_bruteforce.py"))
+                .arg(&csv)
+                .arg("6")
+                .output()
+                .unwrap();
+            assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+            let want: Vec<f64> = String::from_utf8(r.stdout).unwrap().lines().map(|l| l.parse().unwrap()).collect();
+            let g = PointGrid::new(&pts, 50.0);
+            let nn = nearest_neighbours(&g);
+            let c = global_clq(&g, &nn, &a, &b, 0).clq.unwrap();
+            assert!((c - want[0]).abs() < 1e-9, "global {c} vs {}", want[0]);
+            let local: Vec<f64> = local_clq(&g, &a, &b, 6).into_iter().flatten().collect();
+            assert_eq!(local.len(), want.len() - 1);
+            for (x, y) in local.iter().zip(&want[1..]) {
+                assert!((x - y).abs() < 1e-9, "local {x} vs {y}");
+            }
+        }
+    }
+}
