@@ -1008,3 +1008,51 @@ fn the_layout_designer_adds_moves_undoes_and_exports() {
     assert_eq!(p.layouts.len(), 1);
     assert_eq!(p.layouts[0].items.len(), items + 1);
 }
+
+/// 分析 › 产业链（一产一档）: the chain window measures the sample's 鞋服 chain, a link clicked in its table lists the
+/// link's firms, 在地图上显示 selects them on the firms' layer; adding a link in the template editor raises the
+/// chain's version once and the edited templates go into the project.
+#[test]
+fn the_chain_window_lists_a_links_firms_and_edits_the_template() {
+    let mut h = sample_app();
+    h.get_by_label("分析").click();
+    h.step();
+    h.step();
+    h.get_by_label("产业链（一产一档）…").click();
+    for _ in 0..4 {
+        h.step();
+    }
+    assert!(h.state().chain.open);
+    h.get_by_label("制鞋").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    assert!(h.query_by_label("制鞋：6 家").is_some(), "the link's firms are listed");
+    h.get_by_label("在地图上显示").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    let firms = layer_index(&h, "企业");
+    let id = h.state().layers[firms].id;
+    let sel = &h.state().selection;
+    assert_eq!(sel.len(), 6);
+    assert!(sel.iter().all(|(l, _)| *l == id));
+    // The template editor: a link added to 上游.
+    assert!(h.state().project().chains.is_empty(), "built-in templates are not copied into the project");
+    h.get_by_label("编辑模板").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    h.get_by_label("添加环节： 上游").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    h.get_by_label("添加环节： 上游").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    let chains = h.state().project().chains;
+    let shoes = chains.iter().find(|c| c.name == "鞋服").unwrap();
+    assert_eq!(shoes.links.len(), 7);
+    assert_eq!(shoes.version, 2, "one raise per editing session");
+}

@@ -99,6 +99,8 @@ pub struct YituApp {
     pub designer: super::layout::LayoutDesigner,
     /// The project's print layouts.
     pub layouts: Vec<crate::core::model::layout::Layout>,
+    /// The chain window (一产一档) and the project's chain templates.
+    pub chain: super::chain::ChainWindow,
     /// The opened project's title (empty: the file's name is used).
     project_title: String,
     /// Open algorithm dialogs (分析 › the registry's algorithms).
@@ -159,6 +161,7 @@ impl YituApp {
             algorithm_dialogs: Vec::new(),
             designer: Default::default(),
             layouts: Vec::new(),
+            chain: Default::default(),
             project_title: String::new(),
             start_panel: true,
             saved: None,
@@ -303,6 +306,7 @@ impl YituApp {
                 }
                 self.project_datasets = p.datasets.clone();
                 self.layouts = p.layouts.clone();
+                self.chain.set_templates(p.chains.clone());
                 self.project_title = p.title.clone();
                 if !p.datasets.is_empty() {
                     let ctx = self.ctx.clone();
@@ -358,6 +362,7 @@ impl YituApp {
             view,
             datasets: self.datasets_for_project(),
             layouts: self.layouts.clone(),
+            chains: self.chain.project_templates(),
             ..Default::default()
         }
     }
@@ -774,6 +779,27 @@ impl YituApp {
                 None => self.layouts.push(l),
             }
         }
+        let shown = self.scope.shown.clone();
+        match self.chain.window(ui.ctx(), &self.layers, &shown, lang) {
+            Some(super::chain::ChainRequest::ShowFirms(id, feats)) => {
+                if let Some(l) = self.layer(id) {
+                    let mut bb = BBox::EMPTY;
+                    for f in &feats {
+                        bb.union(&l.data.display.bboxes[*f as usize]);
+                    }
+                    let pad = (bb.width().max(bb.height()) * 0.2).max(300.0);
+                    bb = BBox {
+                        min_x: bb.min_x - pad,
+                        min_y: bb.min_y - pad,
+                        max_x: bb.max_x + pad,
+                        max_y: bb.max_y + pad,
+                    };
+                    self.map.zoom_to(&bb);
+                }
+                self.selection = feats.into_iter().map(|f| (id, f)).collect();
+            }
+            Some(super::chain::ChainRequest::TemplatesChanged) | None => {}
+        }
         self.start_panel_ui(ui.ctx());
         self.window_chrome(ui.ctx());
         for m in self
@@ -1010,6 +1036,13 @@ impl YituApp {
                     .clicked()
                 {
                     self.open_profiles();
+                    ui.close();
+                }
+                if ui
+                    .button(lang.tr("产业链（一产一档）…", "Industry chains…"))
+                    .clicked()
+                {
+                    self.chain.open = true;
                     ui.close();
                 }
                 if ui

@@ -1,11 +1,12 @@
 //! The desktop app (eframe/egui + walkers): a thin shell over [`crate::core`].
 //! One module per view: the map, the layer panel, the attribute table, the basemap sources, the department data,
-//! the village files, the scope, and the dialog of an algorithm built from its parameters.
+//! the village files, the chain window, the scope, and the dialog of an algorithm built from its parameters.
 
 pub mod algorithm;
 pub mod app;
 pub mod basemap;
 pub mod bench;
+pub mod chain;
 pub mod data;
 pub mod layers;
 pub mod layout;

@@ -97,7 +97,8 @@ pub fn templates_param() -> Param {
     )
 }
 
-/// The chain templates of a run: the `templates` file, else the built-in ones; each template's problems said.
+/// The chain templates of a run: the `templates` file, else the project's own (when `file` is a project that has
+/// some), else the built-in ones; each template's problems said.
 pub fn load_chains(params: &Params, progress: &Progress) -> Result<Vec<Chain>, AlgorithmError> {
     let chains: Vec<Chain> = match params.path("templates") {
         Some(p) => {
@@ -105,7 +106,25 @@ pub fn load_chains(params: &Params, progress: &Progress) -> Result<Vec<Chain>, A
                 .map_err(|e| AlgorithmError::Failed(format!("{}: {e}", p.display())))?;
             chains_from_json(&text).map_err(AlgorithmError::BadParameters)?
         }
-        None => default_chains(),
+        None => {
+            // A project's own templates (edited in the app), else the built-in ones.
+            let project = params
+                .path("file")
+                .filter(|f| f.extension().is_some_and(|e| e.eq_ignore_ascii_case("yitu")))
+                .and_then(|f| crate::core::io::project::Project::load(&f).ok())
+                .map(|p| p.chains)
+                .unwrap_or_default();
+            if project.is_empty() {
+                default_chains()
+            } else {
+                progress.note(format!(
+                    "用项目中的 {} 条产业链模板 / using the project's {} chain templates",
+                    project.len(),
+                    project.len()
+                ));
+                project
+            }
+        }
     };
     for c in &chains {
         for p in c.problems() {
@@ -165,6 +184,17 @@ pub fn load_register(
     })?;
     progress.stage("读取企业 / reading the firms", 0);
     let layer = read_firms(&file, params.text("enterprises"), progress).map_err(AlgorithmError::Failed)?;
+    register_from_layer(&layer, chains, params.text("coords").unwrap_or("standard"), progress)
+}
+
+/// The register of a firms' layer already read (the app's, or [`load_register`]'s): see [`load_register`];
+/// `coords` is `standard`, `gcj02` or `bd09`.
+pub fn register_from_layer(
+    layer: &crate::core::model::layer::VectorLayer,
+    chains: &[Chain],
+    coords: &str,
+    progress: &Progress,
+) -> Result<Register, AlgorithmError> {
     let a = &layer.attrs;
     // A name as given, else as a shapefile cut it (DBF names keep 10 bytes: industry_code → industry_c).
     let col = |names: &[&str]| {
@@ -247,7 +277,7 @@ pub fn load_register(
             problems.len() - 50
         ));
     }
-    let (points, crs) = firm_points(&layer, params.text("coords").unwrap_or("standard"), progress);
+    let (points, crs) = firm_points(layer, coords, progress);
     let without = points.iter().filter(|p| !p[0].is_finite()).count();
     if without > 0 && crs.is_some() {
         progress.note(format!(

@@ -94,6 +94,10 @@ pub struct Project {
     /// Print layouts (汇报用图) made in the layout designer.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub layouts: Vec<crate::core::model::layout::Layout>,
+    /// Industry-chain templates edited in the app (一产一档), each with its version; the chain algorithms use
+    /// them for this project in place of the built-in ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chains: Vec<crate::core::model::chain::Chain>,
 }
 
 /// A department table a project uses.
@@ -120,6 +124,7 @@ impl Default for Project {
             view: None,
             datasets: Vec::new(),
             layouts: Vec::new(),
+            chains: Vec::new(),
         }
     }
 }

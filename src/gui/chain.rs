@@ -1,0 +1,688 @@
+//! The chain window (分析 › 产业链（一产一档）): the chain diagram — links as boxes in 上游 / 中游 / 下游 coloured by
+//! status, with their firm counts and supply arrows —, the measures table for the scope shown (county, town or
+//! village), a link's firms with the rule that placed each (shown on the map in one click), the status rule, and
+//! the template editor (links, codes, keywords, edges; JSON in and out; kept in the project with a version). A
+//! thin shell: the register and the measures are [`crate::core::algorithms::chain`] and
+//! [`crate::core::analysis::chain`].
+
+use super::layers::MapLayer;
+use crate::core::algorithms::chain::{register_from_layer, Register};
+use crate::core::analysis::chain::{measures, LinkMeasures, LqBasis, Status, StatusRule};
+use crate::core::analysis::profile::Scope;
+use crate::core::analysis::roles::Role;
+use crate::core::model::chain::{chains_from_json, default_chains, Chain, Link, Tier};
+use crate::core::model::progress::Progress;
+use super::Lang;
+use egui::{Color32, Pos2, Rect, Sense, Stroke, Vec2};
+
+/// What the chain window asks of the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChainRequest {
+    /// Select and show these features of the layer with this id.
+    ShowFirms(u64, Vec<u32>),
+    /// The templates changed: keep them in the project.
+    TemplatesChanged,
+}
+
+/// The chain window's state.
+pub struct ChainWindow {
+    /// Whether the window is open.
+    pub open: bool,
+    /// The templates (the project's, else the built-in ones).
+    pub chains: Vec<Chain>,
+    /// Whether `chains` are the project's own (edited or imported) rather than the built-in ones.
+    pub edited: bool,
+    chosen: usize,
+    basis: LqBasis,
+    selected: Option<String>,
+    /// (layer id, attrs version, template stamp) the register was read for, and the register.
+    register: Option<((u64, u64, u64), Register)>,
+    /// (register key, chain, basis, area) the measures were computed for, and the measures.
+    measured: Option<((u64, u64, u64), usize, LqBasis, String, Vec<LinkMeasures>)>,
+    notes: Vec<String>,
+    stamp: u64,
+    editing: bool,
+    new_edge_to: String,
+    /// Chains whose version this session's edits already raised (one raise per chain until the templates are set
+    /// again).
+    bumped: std::collections::HashSet<usize>,
+}
+
+impl Default for ChainWindow {
+    fn default() -> Self {
+        ChainWindow {
+            open: false,
+            chains: default_chains(),
+            edited: false,
+            chosen: 0,
+            basis: LqBasis::Employees,
+            selected: None,
+            register: None,
+            measured: None,
+            notes: Vec::new(),
+            stamp: 0,
+            editing: false,
+            new_edge_to: String::new(),
+            bumped: Default::default(),
+        }
+    }
+}
+
+/// The colour of a status (fill, text).
+pub fn status_colour(s: Status) -> (Color32, Color32) {
+    match s {
+        Status::Strong => (Color32::from_rgb(46, 125, 50), Color32::WHITE),
+        Status::Medium => (Color32::from_rgb(129, 199, 132), Color32::BLACK),
+        Status::Weak => (Color32::from_rgb(255, 183, 77), Color32::BLACK),
+        Status::Missing => (Color32::from_rgb(224, 224, 224), Color32::from_rgb(97, 97, 97)),
+    }
+}
+
+impl ChainWindow {
+    /// Sets the templates (a project's, or the built-in ones when `chains` is empty).
+    pub fn set_templates(&mut self, chains: Vec<Chain>) {
+        self.edited = !chains.is_empty();
+        self.chains = if chains.is_empty() { default_chains() } else { chains };
+        self.chosen = 0;
+        self.selected = None;
+        self.bumped.clear();
+        self.touch();
+    }
+
+    /// The templates to keep in the project: the edited ones, none when they are the built-in ones.
+    pub fn project_templates(&self) -> Vec<Chain> {
+        if self.edited {
+            self.chains.clone()
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn touch(&mut self) {
+        self.stamp += 1;
+        self.register = None;
+        self.measured = None;
+    }
+
+    /// The firms' layer among `layers`: the one whose name plays the enterprises role.
+    fn firms_layer(layers: &[MapLayer]) -> Option<&MapLayer> {
+        layers
+            .iter()
+            .find(|l| Role::Enterprises.names(&l.name) || Role::Enterprises.names(&l.data.source.layer))
+    }
+
+    /// Draws the window; `scope` is the scope shown on the map.
+    pub fn window(
+        &mut self,
+        ctx: &egui::Context,
+        layers: &[MapLayer],
+        scope: &Scope,
+        lang: Lang,
+    ) -> Option<ChainRequest> {
+        if !self.open {
+            return None;
+        }
+        let mut open = true;
+        let mut request = None;
+        egui::Window::new(lang.tr("产业链（一产一档）", "Industry chains"))
+            .id(egui::Id::unique("chain-window"))
+            .open(&mut open)
+            .default_pos(egui::pos2(260.0, 80.0))
+            .default_size([900.0, 600.0])
+            .resizable(true)
+            .show(ctx, |ui| {
+                request = self.contents(ui, layers, scope, lang);
+            });
+        self.open &= open;
+        request
+    }
+
+    fn contents(
+        &mut self,
+        ui: &mut egui::Ui,
+        layers: &[MapLayer],
+        scope: &Scope,
+        lang: Lang,
+    ) -> Option<ChainRequest> {
+        let mut request = None;
+        let Some(firms) = Self::firms_layer(layers) else {
+            ui.label(lang.tr(
+                "项目中没有企业图层（enterprises、企业等）：请先打开含企业点的数据",
+                "The project has no firms' layer (enterprises, 企业…): open data with the firms' points first",
+            ));
+            return None;
+        };
+        let key = (firms.id, firms.attrs_version, self.stamp);
+        if self.register.as_ref().map(|r| r.0) != Some(key) {
+            let p = Progress::new();
+            match register_from_layer(&firms.data, &self.chains, "standard", &p) {
+                Ok(r) => self.register = Some((key, r)),
+                Err(e) => {
+                    ui.colored_label(Color32::RED, e.to_string());
+                    return None;
+                }
+            }
+            self.notes = p.notes();
+            self.measured = None;
+        }
+        let area = match scope {
+            Scope::County => String::new(),
+            Scope::Town(c) | Scope::Village(c) => c.clone(),
+        };
+        // The toolbar: chain, basis, editing.
+        ui.horizontal(|ui| {
+            ui.label(lang.tr("产业链", "Chain"));
+            let names: Vec<String> = self.chains.iter().map(|c| c.name.clone()).collect();
+            let before = self.chosen;
+            egui::ComboBox::from_id_salt("chain-choice")
+                .selected_text(names.get(self.chosen).cloned().unwrap_or_default())
+                .show_ui(ui, |ui| {
+                    for (i, n) in names.iter().enumerate() {
+                        ui.selectable_value(&mut self.chosen, i, n);
+                    }
+                });
+            if before != self.chosen {
+                self.selected = None;
+            }
+            ui.separator();
+            ui.label(lang.tr("区位熵按", "LQ on"));
+            for (b, zh, en) in [
+                (LqBasis::Employees, "从业人员", "employees"),
+                (LqBasis::Firms, "企业数", "firms"),
+                (LqBasis::Output, "产值", "output"),
+            ] {
+                ui.radio_value(&mut self.basis, b, lang.tr(zh, en));
+            }
+            ui.separator();
+            ui.label(match scope {
+                Scope::County => lang.tr("范围：全县", "Scope: the county").to_string(),
+                Scope::Town(c) => format!("{} {c}", lang.tr("范围：乡镇", "Scope: town")),
+                Scope::Village(c) => format!("{} {c}", lang.tr("范围：村", "Scope: village")),
+            });
+            ui.separator();
+            ui.toggle_value(&mut self.editing, lang.tr("编辑模板", "Edit template"));
+        });
+        if self.chosen >= self.chains.len() {
+            self.chosen = 0;
+        }
+        let Some((_, reg)) = &self.register else { return None };
+        let reference: String = if area.is_empty() {
+            reg.records
+                .iter()
+                .map(|r| r.area.as_str())
+                .find(|a| a.len() >= 6)
+                .unwrap_or("")
+                .chars()
+                .take(6)
+                .collect()
+        } else {
+            area.chars().take(6).collect()
+        };
+        let fresh = self.measured.as_ref().is_some_and(|m| {
+            m.0 == key && m.1 == self.chosen && m.2 == self.basis && m.3 == area
+        });
+        if !fresh {
+            let chain = std::slice::from_ref(&self.chains[self.chosen]);
+            let m = if !area.is_empty() && !reg.has_area_field {
+                Vec::new()
+            } else {
+                measures(chain, &reg.records, &area, &reference, self.basis, &StatusRule::default())
+            };
+            self.measured = Some((key, self.chosen, self.basis, area.clone(), m));
+        }
+        let m = self.measured.as_ref().map(|m| m.4.clone()).unwrap_or_default();
+        if m.is_empty() && !area.is_empty() && !reg.has_area_field {
+            ui.colored_label(
+                Color32::from_rgb(180, 60, 0),
+                lang.tr(
+                    "企业图层没有村代码字段，不能按乡镇或村统计；请切换到全县",
+                    "The firms' layer has no village code: towns and villages cannot be measured; switch to the county",
+                ),
+            );
+        }
+        let chain = self.chains[self.chosen].clone();
+        let rule = StatusRule::default();
+        ui.label(
+            egui::RichText::new(format!(
+                "{}  v{} · {}",
+                chain.name,
+                chain.version,
+                lang.tr(
+                    &format!(
+                        "强：区位熵 ≥ {} 且有规上或链主企业；弱：区位熵 < {} 或无规上企业；缺：本区域无企业；少于 {} 家时区位熵仅供参考",
+                        rule.strong_lq, rule.weak_lq, rule.min_firms
+                    ),
+                    &format!(
+                        "strong: LQ ≥ {} with a 规上 or lead firm; weak: LQ < {} or no 规上 firm; missing: no firm here; an LQ on fewer than {} firms is indicative",
+                        rule.strong_lq, rule.weak_lq, rule.min_firms
+                    )
+                )
+            ))
+            .small(),
+        );
+        if area.is_empty() {
+            ui.label(
+                egui::RichText::new(lang.tr(
+                    "全县以全县为参照没有区位熵：在状态栏选一个乡镇或村，即与全县比较",
+                    "The county against itself has no LQ: choose a town or village in the status bar to compare it with the county",
+                ))
+                .small()
+                .italics(),
+            );
+        }
+        // The diagram.
+        if let Some(l) = self.diagram(ui, &chain, &m, lang) {
+            self.selected = Some(l);
+        }
+        ui.separator();
+        if self.editing {
+            if self.editor(ui, lang) {
+                request = Some(ChainRequest::TemplatesChanged);
+            }
+            return request;
+        }
+        ui.columns(2, |cols| {
+            egui::ScrollArea::vertical()
+                .id_salt("chain-measures")
+                .max_height(260.0)
+                .show(&mut cols[0], |ui| {
+                    egui::Grid::new("chain-measures-grid").striped(true).show(ui, |ui| {
+                        for h in [
+                            lang.tr("环节", "Link"),
+                            lang.tr("企业", "Firms"),
+                            lang.tr("规上", "规上"),
+                            lang.tr("产值(万元)", "Output (万元)"),
+                            lang.tr("区位熵", "LQ"),
+                            "HHI",
+                            lang.tr("判定", "Status"),
+                        ] {
+                            ui.strong(h);
+                        }
+                        ui.end_row();
+                        for x in &m {
+                            let sel = self.selected.as_deref() == Some(x.link.as_str());
+                            if ui.selectable_label(sel, &x.name).clicked() {
+                                self.selected = Some(x.link.clone());
+                            }
+                            ui.label(x.firms.to_string());
+                            ui.label(x.above_scale.to_string());
+                            ui.label(format!("{:.0}", x.output));
+                            ui.label(match x.lq {
+                                Some(v) if x.lq_few => format!("{v:.2}*"),
+                                Some(v) => format!("{v:.2}"),
+                                None => "—".into(),
+                            });
+                            ui.label(x.hhi.map(|v| format!("{v:.3}")).unwrap_or("—".into()));
+                            let (fill, text) = status_colour(x.status);
+                            ui.label(
+                                egui::RichText::new(format!(" {} ", x.status.label()))
+                                    .background_color(fill)
+                                    .color(text),
+                            )
+                            .on_hover_text(&x.reason);
+                            ui.end_row();
+                        }
+                    });
+                });
+            let ui = &mut cols[1];
+            match self.selected.clone() {
+                None => {
+                    ui.label(lang.tr(
+                        "点选一个环节，看它的企业并在地图上显示",
+                        "Click a link to list its firms and show them on the map",
+                    ));
+                }
+                Some(link) => {
+                    let members: Vec<usize> = (0..reg.records.len())
+                        .filter(|&i| {
+                            reg.records[i]
+                                .placed
+                                .iter()
+                                .any(|p| p.chain == chain.name && p.link == link)
+                                && (area.is_empty() || reg.records[i].area.starts_with(&area))
+                        })
+                        .collect();
+                    let name = chain
+                        .links
+                        .iter()
+                        .find(|l| l.id == link)
+                        .map_or(link.clone(), |l| l.name.clone());
+                    ui.horizontal(|ui| {
+                        ui.strong(format!("{name}：{} {}", members.len(), lang.tr("家", "firms")));
+                        if !members.is_empty()
+                            && ui.button(lang.tr("在地图上显示", "Show on the map")).clicked()
+                        {
+                            request = Some(ChainRequest::ShowFirms(
+                                firms.id,
+                                members.iter().map(|&i| i as u32).collect(),
+                            ));
+                        }
+                    });
+                    if let Some(x) = m.iter().find(|x| x.link == link) {
+                        ui.label(egui::RichText::new(&x.reason).small());
+                    }
+                    egui::ScrollArea::vertical()
+                        .id_salt("chain-firms")
+                        .max_height(220.0)
+                        .show(ui, |ui| {
+                            for &i in &members {
+                                let r = &reg.records[i];
+                                let how = r
+                                    .placed
+                                    .iter()
+                                    .find(|p| p.chain == chain.name && p.link == link)
+                                    .map(|p| format!("{}（{:.0}%）", p.rule.describe(&r.firm), p.confidence * 100.0))
+                                    .unwrap_or_default();
+                                let text = format!(
+                                    "{}{}{} · {} · {:.0} 万元",
+                                    r.firm.name,
+                                    if r.lead { " [链主]" } else { "" },
+                                    if r.above_scale { " [规上]" } else { "" },
+                                    r.firm.industry_code,
+                                    r.output
+                                );
+                                if ui.link(text).on_hover_text(how).clicked() {
+                                    request = Some(ChainRequest::ShowFirms(firms.id, vec![i as u32]));
+                                }
+                            }
+                        });
+                }
+            }
+        });
+        let unplaced = reg.records.iter().filter(|r| r.placed.is_empty()).count();
+        if unplaced > 0 || !self.notes.is_empty() {
+            ui.collapsing(
+                format!(
+                    "{} ({})",
+                    lang.tr("名录检查与未归入企业", "Register checks and unplaced firms"),
+                    self.notes.len() + unplaced
+                ),
+                |ui| {
+                    for n in &self.notes {
+                        ui.label(egui::RichText::new(n).small());
+                    }
+                    for r in reg.records.iter().filter(|r| r.placed.is_empty()) {
+                        ui.label(
+                            egui::RichText::new(format!(
+                                "{}：{} {}",
+                                lang.tr("未归入", "unplaced"),
+                                r.firm.name,
+                                r.firm.industry_code
+                            ))
+                            .small(),
+                        );
+                    }
+                },
+            );
+        }
+        request
+    }
+
+    /// The chain diagram: three tier columns of link boxes coloured by status, with supply arrows. Returns the
+    /// link clicked.
+    fn diagram(&self, ui: &mut egui::Ui, chain: &Chain, m: &[LinkMeasures], lang: Lang) -> Option<String> {
+        let tiers = [Tier::Up, Tier::Mid, Tier::Down];
+        let per: Vec<Vec<&Link>> = tiers
+            .iter()
+            .map(|t| chain.links.iter().filter(|l| l.tier == *t).collect())
+            .collect();
+        let rows = per.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        let box_h = 40.0;
+        let gap = 12.0;
+        let height = 22.0 + rows as f32 * (box_h + gap);
+        let width = ui.available_width().max(300.0);
+        let (rect, _) = ui.allocate_exact_size(Vec2::new(width, height), Sense::hover());
+        let painter = ui.painter_at(rect);
+        let col_w = width / 3.0;
+        let box_w = (col_w - 60.0).clamp(100.0, 220.0);
+        let mut boxes: Vec<(String, Rect)> = Vec::new();
+        for (k, links) in per.iter().enumerate() {
+            let cx = rect.left() + col_w * (k as f32 + 0.5);
+            painter.text(
+                Pos2::new(cx, rect.top() + 8.0),
+                egui::Align2::CENTER_CENTER,
+                match tiers[k] {
+                    Tier::Up => lang.tr("上游", "Upstream"),
+                    Tier::Mid => lang.tr("中游", "Midstream"),
+                    Tier::Down => lang.tr("下游", "Downstream"),
+                },
+                egui::FontId::proportional(13.0),
+                ui.visuals().weak_text_color(),
+            );
+            let top = rect.top() + 22.0 + (rows - links.len()) as f32 * (box_h + gap) / 2.0;
+            for (j, l) in links.iter().enumerate() {
+                let r = Rect::from_center_size(
+                    Pos2::new(cx, top + j as f32 * (box_h + gap) + box_h / 2.0),
+                    Vec2::new(box_w, box_h),
+                );
+                boxes.push((l.id.clone(), r));
+            }
+        }
+        let find = |id: &str| boxes.iter().find(|b| b.0 == id).map(|b| b.1);
+        for [a, b] in &chain.edges {
+            if let (Some(ra), Some(rb)) = (find(a), find(b)) {
+                let (from, to) = if ra.center().x < rb.center().x {
+                    (ra.right_center(), rb.left_center())
+                } else if ra.center().x > rb.center().x {
+                    (ra.left_center(), rb.right_center())
+                } else if ra.center().y < rb.center().y {
+                    (ra.center_bottom(), rb.center_top())
+                } else {
+                    (ra.center_top(), rb.center_bottom())
+                };
+                painter.arrow(from, to - from, Stroke::new(1.4, Color32::from_gray(110)));
+            }
+        }
+        let mut clicked = None;
+        for (id, r) in &boxes {
+            let link = chain.links.iter().find(|l| &l.id == id).expect("a box per link");
+            let x = m.iter().find(|x| &x.link == id);
+            let (fill, text) = status_colour(x.map_or(Status::Missing, |x| x.status));
+            let selected = self.selected.as_deref() == Some(id.as_str());
+            painter.rect_filled(*r, 6.0, fill);
+            painter.rect_stroke(
+                *r,
+                6.0,
+                if selected {
+                    Stroke::new(3.0, Color32::from_rgb(21, 101, 192))
+                } else {
+                    Stroke::new(1.0, Color32::from_gray(90))
+                },
+                egui::StrokeKind::Inside,
+            );
+            painter.text(
+                r.center() - Vec2::new(0.0, 8.0),
+                egui::Align2::CENTER_CENTER,
+                &link.name,
+                egui::FontId::proportional(13.0),
+                text,
+            );
+            let sub = match x {
+                Some(x) => format!(
+                    "{} {} · {}{}",
+                    x.firms,
+                    lang.tr("家", "firms"),
+                    x.status.label(),
+                    x.lq.map(|v| format!(" · LQ {v:.2}")).unwrap_or_default()
+                ),
+                None => lang.tr("无数据", "no data").to_string(),
+            };
+            painter.text(
+                r.center() + Vec2::new(0.0, 10.0),
+                egui::Align2::CENTER_CENTER,
+                sub,
+                egui::FontId::proportional(11.0),
+                text,
+            );
+            let resp = ui
+                .interact(*r, egui::Id::unique(("chain-box", id.as_str())), Sense::click())
+                .on_hover_text(x.map(|x| x.reason.clone()).unwrap_or_default());
+            if resp.clicked() {
+                clicked = Some(id.clone());
+            }
+        }
+        clicked
+    }
+
+    /// The template editor for the chosen chain; returns whether the templates changed.
+    fn editor(&mut self, ui: &mut egui::Ui, lang: Lang) -> bool {
+        let mut changed = false;
+        ui.horizontal(|ui| {
+            if ui.button(lang.tr("导入模板 JSON…", "Import templates (JSON)…")).clicked() {
+                if let Some(p) = rfd::FileDialog::new().add_filter("JSON", &["json"]).pick_file() {
+                    match std::fs::read_to_string(&p)
+                        .map_err(|e| e.to_string())
+                        .and_then(|t| chains_from_json(&t))
+                    {
+                        Ok(c) if !c.is_empty() => {
+                            self.chains = c;
+                            self.chosen = 0;
+                            self.selected = None;
+                            changed = true;
+                        }
+                        Ok(_) => self.notes.push("模板文件中没有产业链 / no chain in the file".into()),
+                        Err(e) => self.notes.push(format!("{}: {e}", p.display())),
+                    }
+                }
+            }
+            if ui.button(lang.tr("导出模板 JSON…", "Export templates (JSON)…")).clicked() {
+                if let Some(p) = rfd::FileDialog::new()
+                    .add_filter("JSON", &["json"])
+                    .set_file_name("产业链模板.json")
+                    .save_file()
+                {
+                    let text = serde_json::to_string_pretty(&self.chains).unwrap_or_default();
+                    if let Err(e) = crate::core::io::files::write_atomic(&p, text.as_bytes()) {
+                        self.notes.push(crate::core::io::files::write_error(&p, &e));
+                    }
+                }
+            }
+            if ui.button(lang.tr("恢复内置模板", "Restore the built-in templates")).clicked() {
+                self.chains = default_chains();
+                self.chosen = 0;
+                self.selected = None;
+                self.edited = false;
+                self.touch();
+            }
+        });
+        let chain = &mut self.chains[self.chosen];
+        let mut link_changed = false;
+        match self.selected.clone() {
+            None => {
+                ui.label(lang.tr(
+                    "点选图中一个环节来编辑它，或添加环节",
+                    "Click a link in the diagram to edit it, or add a link",
+                ));
+            }
+            Some(id) => {
+                let ids: Vec<String> = chain.links.iter().map(|l| l.id.clone()).collect();
+                if let Some(l) = chain.links.iter_mut().find(|l| l.id == id) {
+                    egui::Grid::new("chain-link-editor").num_columns(2).show(ui, |ui| {
+                        ui.label(lang.tr("名称", "Name"));
+                        link_changed |= ui.text_edit_singleline(&mut l.name).changed();
+                        ui.end_row();
+                        ui.label(lang.tr("环节位置", "Tier"));
+                        ui.horizontal(|ui| {
+                            for t in [Tier::Up, Tier::Mid, Tier::Down] {
+                                link_changed |= ui.radio_value(&mut l.tier, t, t.label()).changed();
+                            }
+                        });
+                        ui.end_row();
+                        ui.label(lang.tr("行业代码（空格分隔）", "Industry codes (space-separated)"));
+                        let mut codes = l.codes.join(" ");
+                        if ui.text_edit_singleline(&mut codes).changed() {
+                            l.codes = codes.split_whitespace().map(str::to_string).collect();
+                            link_changed = true;
+                        }
+                        ui.end_row();
+                        ui.label(lang.tr("关键词（、分隔）", "Keywords (、-separated)"));
+                        let mut kw = l.keywords.join("、");
+                        if ui.text_edit_singleline(&mut kw).changed() {
+                            l.keywords = kw
+                                .split(['、', ',', '，', ' '])
+                                .filter(|s| !s.is_empty())
+                                .map(str::to_string)
+                                .collect();
+                            link_changed = true;
+                        }
+                        ui.end_row();
+                    });
+                }
+                ui.horizontal(|ui| {
+                    ui.label(lang.tr("供应给", "Supplies"));
+                    egui::ComboBox::from_id_salt("chain-edge-to")
+                        .selected_text(self.new_edge_to.clone())
+                        .show_ui(ui, |ui| {
+                            for o in ids.iter().filter(|o| **o != id) {
+                                ui.selectable_value(&mut self.new_edge_to, o.clone(), o);
+                            }
+                        });
+                    if ui.button(lang.tr("添加供应关系", "Add edge")).clicked()
+                        && !self.new_edge_to.is_empty()
+                        && !chain.edges.contains(&[id.clone(), self.new_edge_to.clone()])
+                    {
+                        chain.edges.push([id.clone(), self.new_edge_to.clone()]);
+                        link_changed = true;
+                    }
+                    if ui.button(lang.tr("删除此环节", "Remove this link")).clicked() {
+                        chain.links.retain(|l| l.id != id);
+                        chain.edges.retain(|e| e[0] != id && e[1] != id);
+                        self.selected = None;
+                        link_changed = true;
+                    }
+                });
+                let mut remove = None;
+                for (k, [a, b]) in chain.edges.iter().enumerate() {
+                    if *a == id || *b == id {
+                        ui.horizontal(|ui| {
+                            ui.label(format!("{a} → {b}"));
+                            if ui.small_button("✕").clicked() {
+                                remove = Some(k);
+                            }
+                        });
+                    }
+                }
+                if let Some(k) = remove {
+                    chain.edges.remove(k);
+                    link_changed = true;
+                }
+            }
+        }
+        ui.horizontal(|ui| {
+            for t in [Tier::Up, Tier::Mid, Tier::Down] {
+                if ui
+                    .button(format!("{} {}", lang.tr("添加环节：", "Add link: "), t.label()))
+                    .clicked()
+                {
+                    let mut n = chain.links.len() + 1;
+                    while chain.links.iter().any(|l| l.id == format!("link{n}")) {
+                        n += 1;
+                    }
+                    chain.links.push(Link {
+                        id: format!("link{n}"),
+                        name: format!("{}{n}", lang.tr("新环节", "New link ")),
+                        tier: t,
+                        codes: Vec::new(),
+                        keywords: Vec::new(),
+                    });
+                    self.selected = Some(format!("link{n}"));
+                    link_changed = true;
+                }
+            }
+        });
+        for p in chain.problems() {
+            ui.colored_label(Color32::from_rgb(180, 60, 0), p);
+        }
+        if link_changed {
+            if self.bumped.insert(self.chosen) {
+                chain.version += 1;
+            }
+            changed = true;
+        }
+        if changed {
+            self.edited = true;
+            self.touch();
+        }
+        changed
+    }
+}
