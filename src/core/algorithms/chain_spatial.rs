@@ -84,6 +84,20 @@ fn number(params: &Params, name: &str, default: f64) -> Result<f64, AlgorithmErr
     }
 }
 
+/// A whole number ≥ 0 parameter.
+fn whole(params: &Params, name: &str) -> Result<usize, AlgorithmError> {
+    match params.text(name) {
+        None => Ok(0),
+        Some(t) => t.trim().parse::<usize>().map_err(|_| {
+            AlgorithmError::BadParameters(format!(
+                "--{} 应为非负整数：{t} / --{} must be a whole number: {t}",
+                name.replace('_', "-"),
+                name.replace('_', "-")
+            ))
+        }),
+    }
+}
+
 /// The firms a spatial run works on: the register, the chosen members (of `chain`/`link`), their weights, and
 /// a label of the selection. Errors: an unknown chain or link, no firms with points.
 struct Selection {
@@ -497,6 +511,17 @@ impl Algorithm for ChainHotspots {
                 true,
             ),
             param(
+                "permutations",
+                ("置换次数", "Permutations"),
+                (
+                    "置换检验次数（如 999）：给出伪 p 值并据此分级；0 为按正态分布（默认）",
+                    "Permutations (such as 999): pseudo p-values, used for the bins; 0 uses the normal distribution (default)",
+                ),
+                ParamKind::Text,
+                Some("0"),
+                true,
+            ),
+            param(
                 "villages",
                 Role::Villages.label(),
                 ("村界图层（默认：CJDCQ 等）", "The village layer (default: CJDCQ or an alias)"),
@@ -613,7 +638,21 @@ impl Algorithm for ChainHotspots {
         };
         progress.stage("Gi* 热点 / Gi* hot spots", 0);
         let fdr = !params.flag("no_fdr");
-        let gi = gi_star(&centres, &values, band, fdr).map_err(AlgorithmError::Failed)?;
+        let mut gi = gi_star(&centres, &values, band, fdr).map_err(AlgorithmError::Failed)?;
+        let permutations = whole(&params, "permutations")?;
+        let p_sim = if permutations > 0 {
+            let p = crate::core::analysis::hotspot::gi_star_pseudo_p(
+                &centres, &values, band, permutations, 12_345, progress,
+            )
+            .map_err(AlgorithmError::Failed)?;
+            let z: Vec<f64> = gi.iter().map(|g| g.z).collect();
+            for (g, b) in gi.iter_mut().zip(crate::core::analysis::hotspot::bins(&z, &p, fdr)) {
+                g.bin = b;
+            }
+            Some(p)
+        } else {
+            None
+        };
         let label = |b: i8| match b {
             3 => "热点 99%",
             2 => "热点 95%",
@@ -638,6 +677,7 @@ impl Algorithm for ChainHotspots {
                         OutValue::Int(g.bin as i64),
                         OutValue::Text(label(g.bin).into()),
                         OutValue::Int(g.neighbours as i64),
+                        p_sim.as_ref().map_or(OutValue::Null, |p| OutValue::Real(p[k])),
                     ],
                 )
             })
@@ -657,6 +697,7 @@ impl Algorithm for ChainHotspots {
                     ("gi_bin", FieldType::Integer),
                     ("class", FieldType::Text),
                     ("neighbours", FieldType::Integer),
+                    ("gi_p_sim", FieldType::Real),
                 ],
                 rows,
             }],
@@ -902,9 +943,7 @@ impl Algorithm for ChainColocation {
         use crate::core::analysis::colocation::{global_clq, local_clq, nearest_neighbours};
         use crate::core::analysis::neighbours::PointGrid;
         let params = self.check(params)?;
-        let permutations = number(&params, "permutations", 999.0).or_else(|e| {
-            if params.text("permutations") == Some("0") { Ok(0.0) } else { Err(e) }
-        })? as usize;
+        let permutations = whole(&params, "permutations")?;
         let k = number(&params, "neighbours", 8.0)? as usize;
         if let Some(l) = params.path("local") {
             let file = params.path("file");

@@ -115,29 +115,133 @@ pub fn gi_star(
             }
         })
         .collect();
-    // Bins: each confidence level's critical p, lowered by the FDR correction when asked.
-    let mut sorted: Vec<f64> = out.iter().map(|g| g.p).collect();
+    let z: Vec<f64> = out.iter().map(|g| g.z).collect();
+    let p: Vec<f64> = out.iter().map(|g| g.p).collect();
+    for (g, b) in out.iter_mut().zip(bins(&z, &p, fdr)) {
+        g.bin = b;
+    }
+    Ok(out)
+}
+
+/// Pseudo p-values of Gi* by conditional randomisation, as PySAL esda's `p_sim`: for each feature its own value
+/// is held and the values of its `Wᵢ − 1` neighbours are drawn at random, without replacement, from the other
+/// `n − 1` features, `permutations` times; p = (1 + the smaller tail's count of draws at least as extreme) /
+/// (1 + permutations). Unlike esda, which folds the upper tail's count, a draw equal to the observed sum counts in
+/// both tails: a hexagon without firms among others without firms is not an extreme cold spot. Reproducible for a `seed` whatever the number of threads (each feature has its own
+/// stream); memory holds one draw at a time, never n × permutations. `neighbours` are [`GiStar::neighbours`].
+pub fn gi_star_pseudo_p(
+    centres: &[[f64; 2]],
+    values: &[f64],
+    band: f64,
+    permutations: usize,
+    seed: u64,
+    progress: &crate::core::model::progress::Progress,
+) -> Result<Vec<f64>, String> {
+    use rand::{Rng, SeedableRng};
+    let n = centres.len();
+    if values.len() != n || n < 3 {
+        return Err("要素不足或数值个数不符 / too few features or values".into());
+    }
+    progress.stage("Gi* 置换检验 / Gi* permutations", n as u64);
+    let grid = PointGrid::new(centres, band);
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(8);
+    let chunk = n.div_ceil(threads);
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let mut out = vec![1.0f64; n];
+    let cancelled = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        for (t, part) in out.chunks_mut(chunk).enumerate() {
+            let (grid, done, cancelled) = (&grid, &done, &cancelled);
+            s.spawn(move || {
+                let mut picked: Vec<usize> = Vec::new();
+                for (k, slot) in part.iter_mut().enumerate() {
+                    let i = t * chunk + k;
+                    if k % 256 == 0 {
+                        if progress.is_cancelled() {
+                            cancelled.store(true, std::sync::atomic::Ordering::Relaxed);
+                            return;
+                        }
+                        let d = done.fetch_add(256, std::sync::atomic::Ordering::Relaxed);
+                        let _ = progress.set((d as u64).min(n as u64));
+                    }
+                    let (mut w, mut lag) = (0usize, 0.0);
+                    grid.within(centres[i], band, |j, _| {
+                        w += 1;
+                        lag += values[j];
+                    });
+                    let draws = w - 1;
+                    if draws == 0 || draws >= n - 1 {
+                        *slot = 1.0;
+                        continue;
+                    }
+                    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                    let (mut larger, mut smaller) = (0usize, 0usize);
+                    for _ in 0..permutations {
+                        let mut sum = values[i];
+                        if draws <= 64 {
+                            picked.clear();
+                            while picked.len() < draws {
+                                // Indices of the other features: 0..n-1 skipping i.
+                                let mut j = rng.random_range(0..n - 1);
+                                if j >= i {
+                                    j += 1;
+                                }
+                                if !picked.contains(&j) {
+                                    picked.push(j);
+                                    sum += values[j];
+                                }
+                            }
+                        } else {
+                            for j in rand::seq::index::sample(&mut rng, n - 1, draws).into_iter() {
+                                sum += values[if j >= i { j + 1 } else { j }];
+                            }
+                        }
+                        let tol = 1e-12 * lag.abs().max(1.0);
+                        if sum >= lag - tol {
+                            larger += 1;
+                        }
+                        if sum <= lag + tol {
+                            smaller += 1;
+                        }
+                    }
+                    *slot = (larger.min(smaller) + 1) as f64 / (permutations + 1) as f64;
+                }
+            });
+        }
+    });
+    if cancelled.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err("已取消 / cancelled".into());
+    }
+    Ok(out)
+}
+
+/// Significance bins (ArcGIS `Gi_Bin`) of z-scores from p-values: ±3/±2/±1 at 99/95/90 %, each level's critical
+/// p lowered by the Benjamini–Hochberg false discovery rate correction when `fdr`.
+pub fn bins(z: &[f64], p: &[f64], fdr: bool) -> Vec<i8> {
+    let n = p.len() as f64;
+    let mut sorted: Vec<f64> = p.to_vec();
     sorted.sort_by(f64::total_cmp);
     let critical = |alpha: f64| -> f64 {
         if !fdr {
             return alpha;
         }
-        // Benjamini–Hochberg: the largest p₍ₖ₎ ≤ k/n · α; nothing is significant when there is none.
         sorted
             .iter()
             .enumerate()
-            .filter(|(k, p)| **p <= (*k as f64 + 1.0) / nf * alpha)
-            .map(|(_, p)| *p)
+            .filter(|(k, q)| **q <= (*k as f64 + 1.0) / n * alpha)
+            .map(|(_, q)| *q)
             .next_back()
             .unwrap_or(-1.0)
     };
     let levels = [(3i8, critical(0.01)), (2, critical(0.05)), (1, critical(0.10))];
-    for g in &mut out {
-        if let Some((b, _)) = levels.iter().find(|(_, c)| g.p <= *c) {
-            g.bin = if g.z > 0.0 { *b } else { -*b };
-        }
-    }
-    Ok(out)
+    z.iter()
+        .zip(p)
+        .map(|(z, p)| match levels.iter().find(|(_, c)| *p <= *c) {
+            Some((b, _)) if *z > 0.0 => *b,
+            Some((b, _)) => -*b,
+            None => 0,
+        })
+        .collect()
 }
 
 /// A grid of pointy-top hexagons `width` metres across the flats (so neighbouring centres are `width` apart),
@@ -248,6 +352,34 @@ mod tests {
         assert_eq!(g[0].bin, 0);
         assert!(gi_star(&c, &vec![2.0; 81], band, true).is_err());
         assert!((two_sided_p(1.959963984540054) - 0.05).abs() < 1e-12);
+    }
+
+    #[test]
+    fn pseudo_p_follows_the_normal_p_and_repeats_for_a_seed() {
+        // A 30 × 30 lattice with a hot block and noise.
+        let mut c = Vec::new();
+        let mut v = Vec::new();
+        let mut s = 3u64;
+        for i in 0..30 {
+            for j in 0..30 {
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let noise = (s >> 40) as f64 / (1u64 << 24) as f64;
+                c.push([i as f64 * 100.0, j as f64 * 100.0]);
+                v.push(if (10..14).contains(&i) && (10..14).contains(&j) { 8.0 + noise } else { noise });
+            }
+        }
+        let g = gi_star(&c, &v, 150.0, false).unwrap();
+        let pr = crate::core::model::progress::Progress::new();
+        let p = gi_star_pseudo_p(&c, &v, 150.0, 999, 7, &pr).unwrap();
+        assert_eq!(p, gi_star_pseudo_p(&c, &v, 150.0, 999, 7, &pr).unwrap());
+        for (g, p) in g.iter().zip(&p) {
+            if g.p < 1e-6 {
+                assert!(*p <= 0.005, "z {} p_sim {p}", g.z);
+            }
+            if g.z.abs() < 0.3 {
+                assert!(*p > 0.05, "z {} p_sim {p}", g.z);
+            }
+        }
     }
 
     #[test]
