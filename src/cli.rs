@@ -170,6 +170,20 @@ pub enum Command {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Benchmark the industry chains' spatial statistics (kernel density of 10⁵ and 10⁶ points, Gi* on 10⁵
+    /// hexagons with and without 999 permutations, DBSCAN of 10⁵ points) against numpy, PySAL esda and
+    /// scikit-learn on the same inputs, with the answers compared.
+    BenchChain {
+        /// Folder for the generated inputs.
+        #[arg(long, default_value = "bench-data/chain")]
+        data: PathBuf,
+        /// The Python with numpy, esda, libpysal and scikit-learn (default: .venv-ref/bin/python).
+        #[arg(long, default_value = ".venv-ref/bin/python")]
+        python: PathBuf,
+        /// Write the measurements as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Department data in the local cache: import, list, history, roll back.
     Data {
         /// The cache database (default: cache.sqlite in the user's settings folder).
@@ -824,6 +838,20 @@ pub fn run(cmd: Command) -> i32 {
                 1
             }
         },
+        Command::BenchChain { data, python, json } => {
+            match crate::core::bench::spatial_statistics(&data, &python) {
+                Ok(m) => {
+                    if let Some(j) = json {
+                        let _ = std::fs::write(j, serde_json::to_string_pretty(&m).unwrap());
+                    }
+                    0
+                }
+                Err(e) => {
+                    eprintln!("{e:#}");
+                    1
+                }
+            }
+        }
         Command::BenchTables { data, rows, json } => {
             let gpkg = match ensure_bench_county(&data, 1_000_000) {
                 Ok(g) => g,
