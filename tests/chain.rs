@@ -548,3 +548,58 @@ fn colocation_agrees_with_brute_force() {
         }
     }
 }
+
+/// The sample's firm register as a department table (`--register 企业名录_2024.csv`): every row kept, the faults
+/// put there on purpose said (wrong check characters, a firm twice, a code not in GB/T 4754, a firm outside the
+/// county), the firms without coordinates placed at the village their address names (marked approximate); the
+/// Gaode export read as standard is flagged as GCJ-02 by the land survey (its firms fall off construction land),
+/// and read with --coords gcj02 it is not.
+#[test]
+fn a_register_table_is_read_placed_and_checked() {
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_yitu"))
+            .args(["chain", "measures"])
+            .arg(common::root().join("sample-data/xianyou_sample.yitu"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (
+            String::from_utf8(o.stdout).unwrap(),
+            String::from_utf8(o.stderr).unwrap(),
+        )
+    };
+    let register = common::root().join("sample-data/企业名录_2024.csv");
+    let (out, err) = run(&["--register", register.to_str().unwrap(), "--all", "--format", "json"]);
+    let rows = std::fs::read_to_string(&register).unwrap().lines().count() - 1;
+    assert!(err.contains(&format!("{rows} 家企业")), "{err}");
+    assert!(err.contains("校验位不对"), "{err}");
+    assert!(err.contains("同一企业出现两次"), "{err}");
+    assert!(err.contains("9999 不在 GB/T 4754"), "{err}");
+    assert!(err.contains("1 家企业的坐标不在任何村界内"), "{err}");
+    // A tenth of the firms have only an address: all placed at their village.
+    let without = std::fs::read_to_string(&register)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter(|l| l.ends_with(",,"))
+        .count();
+    assert!(without >= 30);
+    assert!(err.contains(&format!("{without} 家企业没有坐标，按地址中的村名近似定位")), "{err}");
+    assert!(!err.contains("没有可用的坐标"), "{err}");
+    // The register's 规上 column is used, so no output rule is announced; taxes are read.
+    assert!(!err.contains("2000 万元"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let tax: f64 = v["links"].as_array().unwrap().iter().map(|l| l["tax_wan"].as_f64().unwrap()).sum();
+    assert!(tax > 0.0);
+    // The Gaode export.
+    let gaode = common::root().join("sample-data/企业_高德坐标.csv");
+    let (_, err) = run(&["--register", gaode.to_str().unwrap(), "--all"]);
+    assert!(err.contains("疑似 GCJ-02"), "{err}");
+    let (_, err) = run(&["--register", gaode.to_str().unwrap(), "--all", "--coords", "gcj02"]);
+    assert!(!err.contains("疑似 GCJ-02"), "{err}");
+    assert!(err.contains("按 GCJ-02 换算"), "{err}");
+    // The sample county's own firms are not flagged.
+    let (_, err) = run(&["--all"]);
+    assert!(!err.contains("疑似 GCJ-02"), "{err}");
+}

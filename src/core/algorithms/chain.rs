@@ -32,13 +32,16 @@ const CREDIT: &[&str] = &["credit_code", "TYSHXYDM", "统一社会信用代码",
 const CODE: &[&str] = &["industry_code", "HYDM", "行业代码", "国民经济行业代码"];
 const PRODUCTS: &[&str] = &["products", "ZYCP", "主要产品", "产品"];
 const OUTPUT: &[&str] = &["output_wan", "output", "产值", "总产值", "产值万元"];
-const TAX: &[&str] = &["tax_wan", "tax", "税收", "纳税"];
+const TAX: &[&str] = &["tax_wan", "tax", "税收", "纳税", "税收万元", "纳税万元"];
 const EMPLOYEES: &[&str] = &["employees", "CYRS", "从业人员", "职工人数"];
 const ABOVE: &[&str] = &["above_scale", "is_above_scale", "规上", "规模以上"];
 const LEAD: &[&str] = &["is_lead", "lead", "链主"];
 const AREA: &[&str] = &["village_code", "ZLDWDM", "CJDM", "村代码", "XZQDM"];
 const CHAIN: &[&str] = &["chain", "产业链"];
 const LINK: &[&str] = &["link_id", "环节编号", "环节"];
+const ADDRESS: &[&str] = &["address", "地址", "住所", "注册地址", "经营地址", "DZ"];
+const LON: &[&str] = &["经度", "lon", "lng", "longitude", "LON", "X"];
+const LAT: &[&str] = &["纬度", "lat", "latitude", "LAT", "Y"];
 
 /// The parameters every chain algorithm reading a register shares: the file or project, its firms' layer, the
 /// chain templates and the coordinate system the firms' coordinates were published in.
@@ -62,6 +65,25 @@ pub fn register_params() -> Vec<Param> {
             true,
         ),
         templates_param(),
+        param(
+            "register",
+            ("企业名录表", "Firm register table"),
+            (
+                "企业名录表（CSV/XLSX：名称、统一社会信用代码、行业代码、地址、经度/纬度…），代替企业图层；没有坐标的企业按地址中的村名近似定位",
+                "A firm register table (CSV/XLSX: name, credit code, industry code, address, longitude/latitude…) in place of the firms' layer; firms without coordinates are placed approximately by the village named in their address",
+            ),
+            ParamKind::InputFile { extensions: &["csv", "xlsx", "xls"] },
+            None,
+            true,
+        ),
+        param(
+            "villages",
+            Role::Villages.label(),
+            ("村界图层（默认：CJDCQ 等）", "The village layer (default: CJDCQ or an alias)"),
+            ParamKind::Layer { role: Role::Villages },
+            None,
+            true,
+        ),
         param(
             "coords",
             ("坐标来源", "Coordinates as published"),
@@ -150,13 +172,19 @@ pub struct Register {
     pub has_area_field: bool,
     /// Whether the layer has a 规上 flag (else 规上 is output ≥ 2 000 万元).
     pub has_above_field: bool,
+    /// Firms placed from their address at the village it names (approximate), by index.
+    pub approximate: Vec<bool>,
+    /// Firms whose point lies outside every village (known only with a village layer): left out of the spatial
+    /// analyses, by index.
+    pub outside: Vec<bool>,
 }
 
 impl Register {
-    /// The firms of `chain` (and of its link `link` when given) that have a point: their indices.
+    /// The firms of `chain` (and of its link `link` when given) that have a point inside the county (when a village
+    /// layer told): their indices.
     pub fn members(&self, chain: Option<&str>, link: Option<&str>) -> Vec<usize> {
         (0..self.records.len())
-            .filter(|&i| self.points[i][0].is_finite() && self.points[i][1].is_finite())
+            .filter(|&i| self.points[i][0].is_finite() && self.points[i][1].is_finite() && !self.outside[i])
             .filter(|&i| match chain {
                 None => !self.records[i].placed.is_empty(),
                 Some(c) => self.records[i]
@@ -183,8 +211,317 @@ pub fn load_register(
         )
     })?;
     progress.stage("读取企业 / reading the firms", 0);
-    let layer = read_firms(&file, params.text("enterprises"), progress).map_err(AlgorithmError::Failed)?;
-    register_from_layer(&layer, chains, params.text("coords").unwrap_or("standard"), progress)
+    let layer = match params.path("register") {
+        Some(t) => register_table_layer(&t, progress).map_err(AlgorithmError::Failed)?,
+        None => read_firms(&file, params.text("enterprises"), progress).map_err(AlgorithmError::Failed)?,
+    };
+    let coords = params.text("coords").unwrap_or("standard");
+    let mut reg = register_from_layer(&layer, chains, coords, progress)?;
+    // The village layer, where there is one: addresses placed, locations checked.
+    let named = params.text("villages");
+    match read_role_layer(&file, named, Role::Villages, &Progress::new()) {
+        Ok(v) => {
+            // Town names (9-digit code → name) settle village names that repeat across towns.
+            let towns = read_role_layer(&file, None, Role::Towns, &Progress::new())
+                .map(|t| {
+                    let code = ["XZQDM", "town_code", "乡镇代码"].iter().find_map(|n| t.attrs.field_index(n));
+                    let name = ["XZQMC", "town_name", "乡镇名称", "name"].iter().find_map(|n| t.attrs.field_index(n));
+                    match (code, name) {
+                        (Some(c), Some(n)) => (0..t.len())
+                            .map(|f| (t.attrs.get(f, c).to_string(), t.attrs.get(f, n).to_string()))
+                            .collect(),
+                        _ => std::collections::HashMap::new(),
+                    }
+                })
+                .unwrap_or_default();
+            // The land survey's parcels, for the GCJ-02 check of points given as standard.
+            let parcels = (coords == "standard" && reg.points.iter().any(|p| p[0].is_finite()))
+                .then(|| read_role_layer(&file, None, Role::Parcels, &Progress::new()).ok())
+                .flatten();
+            locate(&mut reg, &layer, v, &towns, parcels.as_ref(), coords, progress)?
+        }
+        Err(e) if named.is_some() => return Err(AlgorithmError::Failed(e)),
+        Err(_) => {}
+    }
+    let without = reg.points.iter().filter(|p| !p[0].is_finite()).count();
+    if without > 0 && reg.crs.is_some() {
+        progress.note(format!(
+            "{without} 家企业没有可用的坐标，不在空间分析之列（仍计入统计）/ {without} firms have no usable coordinates: they are left out of the spatial analyses (still counted in the measures)"
+        ));
+    }
+    Ok(reg)
+}
+
+/// A firm register table (CSV or spreadsheet) as a point layer in CGCS2000 longitude/latitude (EPSG:4490): every
+/// column kept as text, a point from its longitude/latitude columns (经度/纬度, lon/lat…), none where they are
+/// empty or not numbers. Errors: a table that cannot be read, or one without rows.
+pub fn register_table_layer(
+    path: &std::path::Path,
+    progress: &Progress,
+) -> Result<crate::core::model::layer::VectorLayer, String> {
+    use crate::core::io::table_import::{column_names, detect_header, for_each_row, ImportOptions};
+    use crate::core::model::attrs::{AttributeTable, Field, FieldType};
+    use crate::core::model::geom::{GeomKind, GeometryStore};
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for_each_row(path, &ImportOptions::default(), |r| {
+        rows.push(r);
+        true
+    })
+    .map_err(|e| e.to_string())?;
+    let head = detect_header(&rows[..rows.len().min(50)]).unwrap_or(0);
+    if rows.len() <= head + 1 {
+        return Err(format!("{}：没有企业行 / {}: no firm rows", path.display(), path.display()));
+    }
+    let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let names = column_names(rows.get(head), width);
+    let fields: Vec<Field> = names
+        .iter()
+        .map(|n| Field {
+            name: n.clone(),
+            ftype: FieldType::Text,
+            source_type: "TEXT".into(),
+        })
+        .collect();
+    let mut attrs = AttributeTable::new(fields);
+    let find = |alias: &[&str]| alias.iter().find_map(|a| names.iter().position(|n| n.trim().eq_ignore_ascii_case(a)));
+    let (lon, lat) = (find(LON), find(LAT));
+    let mut geoms = GeometryStore::new();
+    let data = &rows[head + 1..];
+    for (c, col) in attrs.columns.iter_mut().enumerate() {
+        let col = std::sync::Arc::make_mut(col);
+        for r in data {
+            col.push_text(r.get(c).map_or("", |s| s.as_str()).trim());
+        }
+    }
+    for r in data {
+        let v = |c: Option<usize>| c.and_then(|c| r.get(c)).and_then(|s| s.trim().parse::<f64>().ok());
+        match (v(lon), v(lat)) {
+            (Some(x), Some(y)) if x.is_finite() && y.is_finite() && x.abs() <= 180.0 && y.abs() <= 90.0 => {
+                geoms.push_coord(x, y);
+                geoms.end_ring();
+                geoms.end_part();
+                geoms.end_feature(GeomKind::Point);
+            }
+            _ => geoms.push_empty(),
+        }
+    }
+    if lon.is_none() || lat.is_none() {
+        progress.note(format!(
+            "企业名录 {} 没有经度/纬度列，企业只能按地址定位 / the register {} has no longitude/latitude columns: firms are placed by address only",
+            path.display(),
+            path.display()
+        ));
+    }
+    let name = path
+        .file_stem()
+        .map_or("register".into(), |s| s.to_string_lossy().to_string());
+    let n = data.len();
+    crate::core::model::layer::VectorLayer::assemble(
+        name.clone(),
+        crate::core::model::layer::LayerSource {
+            path: path.to_path_buf(),
+            layer: name,
+        },
+        Crs::epsg(4490),
+        (1..=n as i64).collect(),
+        geoms,
+        attrs,
+        Vec::new(),
+        progress,
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// With the village layer: firms without a point are placed at the label point of the village their address
+/// names (the longest village name in the address; a name shared by villages of several towns is settled by the
+/// town name in the address, else left unplaced), marked approximate, and given that village's code where they
+/// have none; firms outside every village are listed; and a register whose firms sit in their own village far
+/// more often once read as GCJ-02 (a Gaode or Tencent export declared as standard) is flagged.
+fn locate(
+    reg: &mut Register,
+    layer: &crate::core::model::layer::VectorLayer,
+    mut villages: crate::core::model::layer::VectorLayer,
+    towns: &std::collections::HashMap<String, String>,
+    parcels: Option<&crate::core::model::layer::VectorLayer>,
+    coords: &str,
+    progress: &Progress,
+) -> Result<(), AlgorithmError> {
+    let metric = match &reg.crs {
+        Some(c) => c.clone(),
+        None => match crate::core::output::layout::draw::print_crs(&villages.crs, &villages.geoms) {
+            Ok(c) => c,
+            Err(_) => return Ok(()),
+        },
+    };
+    if crate::core::analysis::scope::to_crs(&mut villages.geoms, &villages.crs, &metric).is_err() {
+        return Ok(());
+    }
+    reg.crs = Some(metric.clone());
+    let va = &villages.attrs;
+    let code_col = AREA.iter().find_map(|n| va.field_index(n));
+    let name_col = ["ZLDWMC", "CJMC", "村名", "name", "名称", "NAME"].iter().find_map(|n| va.field_index(n));
+    let vcode = |f: usize| code_col.map(|c| va.get(f, c).to_string()).unwrap_or_default();
+    let vname = |f: usize| name_col.map(|c| va.get(f, c).to_string()).unwrap_or_default();
+    // Addresses → villages.
+    let la = &layer.attrs;
+    let c_addr = ADDRESS.iter().find_map(|n| la.field_index(n));
+    let mut placed = 0usize;
+    let mut unplaced: Vec<String> = Vec::new();
+    if let (Some(ca), Some(_)) = (c_addr, name_col) {
+        for i in 0..reg.records.len() {
+            if reg.points[i][0].is_finite() {
+                continue;
+            }
+            let addr = la.get(i, ca).to_string();
+            // The longest village name in the address (a name is matched with and without 村/社区).
+            let mut best: Vec<usize> = Vec::new();
+            let mut best_len = 0usize;
+            for f in 0..villages.len() {
+                let n = vname(f);
+                let short = n.trim_end_matches("村委会").trim_end_matches("居委会");
+                if short.chars().count() >= 2 && addr.contains(short) {
+                    let l = short.chars().count();
+                    if l > best_len {
+                        best = vec![f];
+                        best_len = l;
+                    } else if l == best_len {
+                        best.push(f);
+                    }
+                }
+            }
+            if best.len() > 1 {
+                // The same name in several towns: the one whose town the address names.
+                let in_town: Vec<usize> = best
+                    .iter()
+                    .copied()
+                    .filter(|&f| {
+                        let t: String = vcode(f).chars().take(9).collect();
+                        towns.get(&t).is_some_and(|n| addr.contains(n.as_str()))
+                    })
+                    .collect();
+                best = in_town;
+            }
+            match best.as_slice() {
+                [f] => {
+                    reg.points[i] = villages.geoms.label_point(*f);
+                    reg.approximate[i] = true;
+                    if reg.records[i].area.is_empty() {
+                        reg.records[i].area = vcode(*f);
+                    }
+                    placed += 1;
+                }
+                _ => unplaced.push(reg.records[i].firm.name.clone()),
+            }
+        }
+    }
+    if placed > 0 {
+        progress.note(format!(
+            "{placed} 家企业没有坐标，按地址中的村名近似定位到村的中心（已标为近似）/ {placed} firms without coordinates placed approximately at the centre of the village their address names (marked approximate)"
+        ));
+    }
+    if !unplaced.is_empty() {
+        progress.note(format!(
+            "{} 家企业没有坐标、地址也认不出村：{} / {} firms have no coordinates and no recognisable village in their address: {}",
+            unplaced.len(),
+            unplaced.iter().take(10).cloned().collect::<Vec<_>>().join("、"),
+            unplaced.len(),
+            unplaced.iter().take(10).cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    // Outside every village, and the GCJ-02 check against the firms' own village codes.
+    let village_of = |p: [f64; 2]| (0..villages.len()).find(|&f| villages.geoms.hit(f, p[0], p[1], 0.0));
+    let mut outside: Vec<String> = Vec::new();
+    // Firms in their own village only once read as GCJ-02 (rescued), and the other way round (lost).
+    let (mut rescued, mut lost, mut coded) = (0usize, 0usize, 0usize);
+    let back = if coords == "standard" && reg.crs.is_some() {
+        crate::core::model::crs::Transformer::between(&metric, &Crs::epsg(4326)).ok()
+    } else {
+        None
+    };
+    let forth = crate::core::model::crs::Transformer::between(&Crs::epsg(4326), &metric).ok();
+    for i in 0..reg.records.len() {
+        let p = reg.points[i];
+        if !p[0].is_finite() || reg.approximate[i] {
+            continue;
+        }
+        let v = village_of(p);
+        if v.is_none() {
+            outside.push(reg.records[i].firm.name.clone());
+            reg.outside[i] = true;
+        }
+        let code = &reg.records[i].area;
+        if code.len() == 12 && code_col.is_some() {
+            coded += 1;
+            let own = v.is_some_and(|f| &vcode(f) == code);
+            if let (Some(b), Some(f)) = (&back, &forth) {
+                let mut q = [p];
+                if b.transform(&mut q).is_ok() {
+                    let (x, y) = crate::core::model::crs::gcj02_to_wgs84(q[0][0], q[0][1]);
+                    let mut r = [[x, y]];
+                    if f.transform(&mut r).is_ok() {
+                        let own_shifted = village_of(r[0]).is_some_and(|f| &vcode(f) == code);
+                        rescued += (!own && own_shifted) as usize;
+                        lost += (own && !own_shifted) as usize;
+                    }
+                }
+            }
+        }
+    }
+    if !outside.is_empty() {
+        progress.note(format!(
+            "{} 家企业的坐标不在任何村界内（县外或坐标有误），不计入空间分析：{} / {} firms lie outside every village (outside the county, or wrong coordinates) and are left out of the spatial analyses: {}",
+            outside.len(),
+            outside.iter().take(10).cloned().collect::<Vec<_>>().join("、"),
+            outside.len(),
+            outside.iter().take(10).cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    // The same on the land survey: firms stand on construction land (建设用地); a GCJ-02 dataset read as standard
+    // puts many of them on fields and forest ~500 m away.
+    let (mut built, mut built_shifted, mut tried) = (0usize, 0usize, 0usize);
+    if let (Some(parcels), Some(b)) = (parcels, &back) {
+        let c = ["DLBM", "地类编码"].iter().find_map(|n| parcels.attrs.field_index(n));
+        let on_built = |lonlat: [f64; 2]| -> bool {
+            let m = crate::core::model::crs::lonlat_to_mercator(lonlat[0], lonlat[1]);
+            match (c, parcels.pick(m[0], m[1], 0.0)) {
+                (Some(c), Some(f)) => {
+                    let code = parcels.attrs.get(f as usize, c).to_string();
+                    crate::core::model::landuse::group(&crate::core::model::landuse::normalize_code(&code))
+                        == Some(crate::core::model::landuse::LandGroup::Construction)
+                }
+                _ => false,
+            }
+        };
+        for i in 0..reg.records.len() {
+            let p = reg.points[i];
+            if !p[0].is_finite() || reg.approximate[i] {
+                continue;
+            }
+            let mut q = [p];
+            if b.transform(&mut q).is_err() || !q[0][0].is_finite() {
+                continue;
+            }
+            tried += 1;
+            built += on_built(q[0]) as usize;
+            let (x, y) = crate::core::model::crs::gcj02_to_wgs84(q[0][0], q[0][1]);
+            built_shifted += on_built([x, y]) as usize;
+        }
+    }
+    if std::env::var_os("YITU_DEBUG_SHIFT").is_some() {
+        eprintln!("shift check: coded {coded}, rescued {rescued}, lost {lost}; parcels: {tried} firms, on construction land {built} as given, {built_shifted} as GCJ-02");
+    }
+    if tried >= 10 && built_shifted >= built + 3 && built_shifted as f64 >= built as f64 + 0.2 * tried as f64 {
+        progress.note(format!(
+            "疑似 GCJ-02（高德/腾讯）坐标：按原样 {tried} 家企业中只有 {built} 家落在建设用地上，按 GCJ-02 换算后 {built_shifted} 家；请用 --coords gcj02 / the coordinates look like GCJ-02 (Gaode/Tencent): as given {built} of {tried} firms stand on construction land, read as GCJ-02 {built_shifted}; use --coords gcj02"
+        ));
+    }
+    // A standard dataset read as GCJ-02 loses firms from their villages and rescues none; a GCJ-02 one the reverse.
+    if coded >= 10 && back.is_some() && rescued >= 3 && rescued >= 4 * lost + 2 {
+        progress.note(format!(
+            "疑似 GCJ-02（高德/腾讯）坐标：{rescued} 家企业按原样不在自己的村内、按 GCJ-02 换算后就在（反之只有 {lost} 家）；请用 --coords gcj02 / the coordinates look like GCJ-02 (Gaode/Tencent): {rescued} firms lie outside their own village as given and inside it once read as GCJ-02 (only {lost} the other way); use --coords gcj02"
+        ));
+    }
+    Ok(())
 }
 
 /// The register of a firms' layer already read (the app's, or [`load_register`]'s): see [`load_register`];
@@ -278,12 +615,6 @@ pub fn register_from_layer(
         ));
     }
     let (points, crs) = firm_points(layer, coords, progress);
-    let without = points.iter().filter(|p| !p[0].is_finite()).count();
-    if without > 0 && crs.is_some() {
-        progress.note(format!(
-            "{without} 家企业没有坐标，不在空间分析之列（仍计入统计）/ {without} firms have no coordinates: they are left out of the spatial analyses (still counted in the measures)"
-        ));
-    }
     Ok(Register {
         layer: layer.name.clone(),
         records,
@@ -291,6 +622,8 @@ pub fn register_from_layer(
         crs,
         has_area_field: c_area.is_some(),
         has_above_field: c_above.is_some(),
+        approximate: vec![false; layer.len()],
+        outside: vec![false; layer.len()],
     })
 }
 

@@ -8,6 +8,7 @@
 //! else in the core but `bench` uses it (the CLI and the tests do).
 
 pub mod basemap;
+pub mod chain;
 pub mod dept;
 pub mod talent;
 pub mod terrain;
@@ -679,6 +680,7 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
         &selected_villages,
         seed,
     )?);
+    files.extend(chain::write(&opts.out_dir, &world, &selected_villages, seed)?);
 
     // Basemap and project.
     if let Some(maxz) = opts.basemap_max_zoom {
