@@ -603,3 +603,59 @@ fn a_register_table_is_read_placed_and_checked() {
     let (_, err) = run(&["--all"]);
     assert!(!err.contains("疑似 GCJ-02"), "{err}");
 }
+
+/// The county's LQ against the Fujian statistics table (`--reference-table`) equals pandas on the same register,
+/// templates and table (tests/scripts/chain_lq_table.py), for every link, to 1e-9.
+#[test]
+fn the_lq_against_a_statistics_table_agrees_with_pandas() {
+    use yitu::core::algorithms::chain::{load_chains, load_register, load_reference_table};
+    use yitu::core::algorithms::Params;
+    use yitu::core::analysis::chain::{measures_against, LqBasis, Reference, StatusRule};
+    let Some(py) = python_with("LQ against a table with pandas", "pandas") else {
+        return;
+    };
+    let register = common::root().join("sample-data/企业名录_2024.csv");
+    let stats = common::root().join("sample-data/福建省分行业统计_2023.csv");
+    let params = Params::new()
+        .with("file", common::root().join("sample-data/xianyou_sample.yitu"))
+        .with("register", &register);
+    let p = yitu::core::model::progress::Progress::new();
+    let chains = load_chains(&params, &p).unwrap();
+    let reg = load_register(&params, &chains, &p).unwrap();
+    let table = load_reference_table(&stats, &p).unwrap();
+    assert!(table.has_total_row);
+    let m = measures_against(&chains, &reg.records, "", &Reference::Table(&table), LqBasis::Employees, &StatusRule::default());
+    let dir = tempfile::tempdir().unwrap();
+    let placements = dir.path().join("placed.csv");
+    let mut t = String::from("row,chain,link\n");
+    for (i, r) in reg.records.iter().enumerate() {
+        for pl in &r.placed {
+            t += &format!("{i},{},{}\n", pl.chain, pl.link);
+        }
+    }
+    std::fs::write(&placements, t).unwrap();
+    let templates = dir.path().join("chains.json");
+    std::fs::write(&templates, serde_json::to_string(&chains).unwrap()).unwrap();
+    let o = std::process::Command::new(py)
+        .arg(common::root().join("tests/scripts/chain_lq_table.py"))
+        .args([&register, &templates, &stats, &placements])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let mut compared = 0;
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let x = m.iter().find(|x| x.chain == f[0] && x.link == f[1]).unwrap();
+        let want: f64 = f[2].parse().unwrap_or(f64::NAN);
+        match x.lq {
+            Some(v) if want.is_finite() => {
+                assert!((v - want).abs() <= 1e-9 * want.abs().max(1.0), "{line}: {v}");
+                compared += 1;
+            }
+            Some(v) => assert!(v == 0.0 || !want.is_nan(), "{line}: {v}"),
+            None => assert!(want.is_nan(), "{line}"),
+        }
+    }
+    assert!(compared >= 25, "{compared} links compared");
+}

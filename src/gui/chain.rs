@@ -43,6 +43,8 @@ pub struct ChainWindow {
     stamp: u64,
     editing: bool,
     new_edge_to: String,
+    /// A statistics table (a province's, the nation's) as the LQ's reference, with its file.
+    reference: Option<(std::path::PathBuf, crate::core::analysis::chain::ReferenceTable)>,
     /// Chains whose version this session's edits already raised (one raise per chain until the templates are set
     /// again).
     bumped: std::collections::HashSet<usize>,
@@ -63,6 +65,7 @@ impl Default for ChainWindow {
             stamp: 0,
             editing: false,
             new_edge_to: String::new(),
+            reference: None,
             bumped: Default::default(),
         }
     }
@@ -200,6 +203,38 @@ impl ChainWindow {
                 Scope::Village(c) => format!("{} {c}", lang.tr("范围：村", "Scope: village")),
             });
             ui.separator();
+            match &self.reference {
+                None => {
+                    if ui
+                        .button(lang.tr("参照统计表…", "Reference statistics…"))
+                        .on_hover_text(lang.tr(
+                            "以省或全国分行业统计表为区位熵的参照（全县也有区位熵）",
+                            "Use a province's or the nation's statistics by industry as the LQ's reference (the county gets one too)",
+                        ))
+                        .clicked()
+                    {
+                        if let Some(p) = rfd::FileDialog::new().add_filter("CSV/XLSX", &["csv", "xlsx", "xls"]).pick_file() {
+                            let pr = Progress::new();
+                            match crate::core::algorithms::chain::load_reference_table(&p, &pr) {
+                                Ok(t) => {
+                                    self.reference = Some((p, t));
+                                    self.measured = None;
+                                }
+                                Err(e) => self.notes.push(e.to_string()),
+                            }
+                            self.notes.extend(pr.notes());
+                        }
+                    }
+                }
+                Some((_, t)) => {
+                    ui.label(format!("{} {}", lang.tr("参照：", "Reference: "), t.name));
+                    if ui.small_button("✕").clicked() {
+                        self.reference = None;
+                        self.measured = None;
+                    }
+                }
+            }
+            ui.separator();
             ui.toggle_value(&mut self.editing, lang.tr("编辑模板", "Edit template"));
         });
         if self.chosen >= self.chains.len() {
@@ -226,7 +261,17 @@ impl ChainWindow {
             let m = if !area.is_empty() && !reg.has_area_field {
                 Vec::new()
             } else {
-                measures(chain, &reg.records, &area, &reference, self.basis, &StatusRule::default())
+                match &self.reference {
+                    Some((_, t)) => crate::core::analysis::chain::measures_against(
+                        chain,
+                        &reg.records,
+                        &area,
+                        &crate::core::analysis::chain::Reference::Table(t),
+                        self.basis,
+                        &StatusRule::default(),
+                    ),
+                    None => measures(chain, &reg.records, &area, &reference, self.basis, &StatusRule::default()),
+                }
             };
             self.measured = Some((key, self.chosen, self.basis, area.clone(), m));
         }
@@ -260,11 +305,11 @@ impl ChainWindow {
             ))
             .small(),
         );
-        if area.is_empty() {
+        if area.is_empty() && self.reference.is_none() {
             ui.label(
                 egui::RichText::new(lang.tr(
-                    "全县以全县为参照没有区位熵：在状态栏选一个乡镇或村，即与全县比较",
-                    "The county against itself has no LQ: choose a town or village in the status bar to compare it with the county",
+                    "全县以全县为参照没有区位熵：在状态栏选一个乡镇或村与全县比较，或选参照统计表（省、全国）",
+                    "The county against itself has no LQ: choose a town or village in the status bar to compare it with the county, or a reference statistics table (province, nation)",
                 ))
                 .small()
                 .italics(),

@@ -7,7 +7,8 @@
 use super::{input_param, scope_of, scope_params};
 use super::{Algorithm, AlgorithmError, Outcome, Param, ParamKind, Params};
 use crate::core::analysis::chain::{
-    check_register, measures, place, Firm, FirmRecord, LqBasis, StatusRule,
+    check_register, measures, measures_against, place, Firm, FirmRecord, LqBasis, Reference, ReferenceTable,
+    StatusRule,
 };
 use crate::core::analysis::profile::Scope;
 use crate::core::analysis::roles::Role;
@@ -851,6 +852,32 @@ impl Algorithm for ChainShow {
     }
 }
 
+/// A statistics table (CSV or spreadsheet, its 合计 row kept) as the reference of the location quotient; a table
+/// without a 合计 row is said (its rows' sum then stands for the region's total).
+pub fn load_reference_table(path: &std::path::Path, progress: &Progress) -> Result<ReferenceTable, AlgorithmError> {
+    use crate::core::io::table_import::{detect_header, for_each_row, ImportOptions};
+    let opts = ImportOptions {
+        keep_summary_rows: true,
+        ..Default::default()
+    };
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for_each_row(path, &opts, |r| {
+        rows.push(r);
+        true
+    })
+    .map_err(|e| AlgorithmError::Failed(e.to_string()))?;
+    let head = detect_header(&rows[..rows.len().min(50)]).unwrap_or(0);
+    let name = path.file_stem().map_or(String::new(), |s| s.to_string_lossy().to_string());
+    let t = ReferenceTable::from_rows(&name, &rows[head.min(rows.len())..])
+        .map_err(|e| AlgorithmError::Failed(format!("{}: {e}", path.display())))?;
+    if !t.has_total_row {
+        progress.note(format!(
+            "统计表 {name} 没有合计行：以所列行业之和为全部行业的合计，区位熵偏高 / the table {name} has no 合计 row: the industries listed stand for all, which raises the LQ"
+        ));
+    }
+    Ok(t)
+}
+
 /// Writes `text` to the `out` parameter's file atomically (recorded in `o.files`), else hands it to `o.text`.
 pub fn write_or_print(params: &Params, text: String, o: &mut Outcome) -> Result<(), AlgorithmError> {
     match params.path("out") {
@@ -897,6 +924,17 @@ impl Algorithm for ChainMeasures {
                     "The reference region of the location quotient (a division-code prefix; default: the county)",
                 ),
                 ParamKind::Text,
+                None,
+                true,
+            ),
+            param(
+                "reference_table",
+                ("参照统计表", "Reference statistics"),
+                (
+                    "省或全国分行业统计表（CSV/XLSX：行业代码、企业数/从业人员/产值，合计行）：区位熵以它为参照，全县也有区位熵",
+                    "A province's or the nation's statistics by industry (CSV/XLSX: industry code, firms/employees/output, a 合计 row): the LQ's reference, so the county gets one too",
+                ),
+                ParamKind::InputFile { extensions: &["csv", "xlsx", "xls"] },
                 None,
                 true,
             ),
@@ -986,14 +1024,15 @@ impl Algorithm for ChainMeasures {
             Some("output") => LqBasis::Output,
             _ => LqBasis::Employees,
         };
-        let m = measures(
-            &chains,
-            records,
-            &area,
-            &reference,
-            basis,
-            &StatusRule::default(),
-        );
+        let table = match params.path("reference_table") {
+            Some(p) => Some(load_reference_table(&p, progress)?),
+            None => None,
+        };
+        let m = match &table {
+            Some(t) => measures_against(&chains, records, &area, &Reference::Table(t), basis, &StatusRule::default()),
+            None => measures(&chains, records, &area, &reference, basis, &StatusRule::default()),
+        };
+        let reference = table.as_ref().map_or(reference, |t| t.name.clone());
         let out_text = if format == "json" {
             let rows: Vec<serde_json::Value> = m
                 .iter()

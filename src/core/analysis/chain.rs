@@ -355,6 +355,15 @@ pub enum LqBasis {
 }
 
 impl LqBasis {
+    /// The column of a [`ReferenceTable`] row: firms 0, employees 1, output 2.
+    pub fn index(self) -> usize {
+        match self {
+            LqBasis::Firms => 0,
+            LqBasis::Employees => 1,
+            LqBasis::Output => 2,
+        }
+    }
+
     fn of(self, r: &FirmRecord) -> f64 {
         match self {
             LqBasis::Employees => r.employees,
@@ -461,8 +470,128 @@ pub fn measures(
     basis: LqBasis,
     rule: &StatusRule,
 ) -> Vec<LinkMeasures> {
+    measures_against(chains, firms, area, &Reference::Region(reference), basis, rule)
+}
+
+/// Totals of a region by GB/T 4754 code, from a statistics table (a province's or the nation's yearbook): the
+/// reference of a location quotient when the county is measured against a larger region.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReferenceTable {
+    /// What the table is (its file's name, e.g. 福建省分行业统计_2023).
+    pub name: String,
+    /// Firms, employees and output (万元) by industry code, as the table gives them.
+    pub by_code: BTreeMap<String, [f64; 3]>,
+    /// The region's totals over all industries (its 合计 row; else the sum of its rows).
+    pub total: [f64; 3],
+    /// Whether the total is the table's own 合计 row (else the sum of the industries listed).
+    pub has_total_row: bool,
+}
+
+impl ReferenceTable {
+    /// The reference of one link: for each of its codes, the table's row of that code, else the sum of the rows
+    /// under it (more detailed codes), so a code is not counted twice.
+    pub fn of_link(&self, codes: &[String], basis: LqBasis) -> f64 {
+        let k = basis.index();
+        codes
+            .iter()
+            .map(|c| match self.by_code.get(c) {
+                Some(v) => v[k],
+                None => self
+                    .by_code
+                    .range(c.clone()..)
+                    .take_while(|(code, _)| code.starts_with(c.as_str()))
+                    .map(|(_, v)| v[k])
+                    .sum(),
+            })
+            .sum()
+    }
+}
+
+impl ReferenceTable {
+    /// A statistics table from its rows (header first): an industry-code column (行业代码, code…), and the
+    /// firms (企业数), employees (从业人员) and output (产值, 万元) columns it has; a row whose code is 合计 / 总计 /
+    /// 全部 / total is the region's total. Codes stay text (a leading 0 kept). Errors: no code column, no numeric
+    /// column, no rows.
+    pub fn from_rows(name: &str, rows: &[Vec<String>]) -> Result<ReferenceTable, String> {
+        let head = rows.first().ok_or("统计表是空的 / the statistics table is empty")?;
+        let find = |alias: &[&str]| {
+            head.iter()
+                .position(|h| alias.iter().any(|a| h.trim().eq_ignore_ascii_case(a)))
+        };
+        let code = find(&["行业代码", "代码", "code", "industry_code", "HYDM"])
+            .ok_or("统计表没有行业代码列 / the statistics table has no industry-code column")?;
+        let cols = [
+            find(&["企业数", "企业个数", "单位数", "firms"]),
+            find(&["从业人员", "从业人数", "就业人数", "employees"]),
+            find(&["产值万元", "产值", "总产值", "营业收入", "output", "output_wan"]),
+        ];
+        if cols.iter().all(Option::is_none) {
+            return Err("统计表没有企业数、从业人员或产值列 / the statistics table has no firms, employees or output column".into());
+        }
+        let mut t = ReferenceTable {
+            name: name.to_string(),
+            ..Default::default()
+        };
+        let num = |r: &Vec<String>, c: Option<usize>| {
+            c.and_then(|c| r.get(c))
+                .and_then(|s| s.trim().replace(',', "").parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        for r in &rows[1..] {
+            let c = r.get(code).map(|s| s.trim()).unwrap_or("");
+            let v = [num(r, cols[0]), num(r, cols[1]), num(r, cols[2])];
+            if ["合计", "总计", "全部", "全部行业", "total", "all"].iter().any(|x| c.eq_ignore_ascii_case(x)) {
+                t.total = v;
+                t.has_total_row = true;
+            } else if !c.is_empty() {
+                let e = t.by_code.entry(c.to_string()).or_insert([0.0; 3]);
+                for k in 0..3 {
+                    e[k] += v[k];
+                }
+            }
+        }
+        if t.by_code.is_empty() {
+            return Err("统计表没有行业行 / the statistics table has no industry rows".into());
+        }
+        if !t.has_total_row {
+            // Without a 合计 row, the rows' own sum (of the least detailed codes) stands for the total.
+            for (c, v) in &t.by_code {
+                if !t.by_code.keys().any(|p| p != c && c.starts_with(p.as_str())) {
+                    for k in 0..3 {
+                        t.total[k] += v[k];
+                    }
+                }
+            }
+        }
+        Ok(t)
+    }
+}
+
+/// The reference region of a location quotient.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reference<'a> {
+    /// The register's own firms under a division-code prefix (the county a town belongs to).
+    Region(&'a str),
+    /// A statistics table's totals (a province, the nation); every area, the county included, gets an LQ.
+    Table(&'a ReferenceTable),
+}
+
+/// [`measures`] against any [`Reference`]: with a table, E_i is the table's total of the link's codes and E its
+/// total over all industries, while e_i and e still come from the register's firms in the area.
+pub fn measures_against(
+    chains: &[Chain],
+    firms: &[FirmRecord],
+    area: &str,
+    reference: &Reference,
+    basis: LqBasis,
+    rule: &StatusRule,
+) -> Vec<LinkMeasures> {
+    let region = match reference {
+        Reference::Region(r) => *r,
+        Reference::Table(_) => "",
+    };
     let in_area = |r: &FirmRecord| r.area.starts_with(area);
-    let in_ref = |r: &FirmRecord| r.area.starts_with(reference);
+    let in_ref = |r: &FirmRecord| r.area.starts_with(region);
     // Sums start at +0 (`Iterator::sum` of f64 starts at −0, printed "-0.00").
     let total = |f: &dyn Fn(&FirmRecord) -> bool| -> f64 {
         firms
@@ -471,20 +600,29 @@ pub fn measures(
             .fold(0.0, |s, r| s + basis.of(r))
     };
     // A region is no reference for itself: the county measured against the county has no LQ.
-    let has_reference =
-        !reference.is_empty() && area.len() > reference.len() && area.starts_with(reference);
-    let (e, big_e) = (total(&in_area), total(&in_ref));
+    let (has_reference, table) = match reference {
+        Reference::Region(r) => (!r.is_empty() && area.len() > r.len() && area.starts_with(r), None),
+        Reference::Table(t) => (true, Some(*t)),
+    };
+    let e = total(&in_area);
+    let big_e = match table {
+        Some(t) => t.total[basis.index()],
+        None => total(&in_ref),
+    };
     let mut out = vec![];
     for c in chains {
         for l in &c.links {
             let on = |r: &&FirmRecord| r.placed.iter().any(|p| p.chain == c.name && p.link == l.id);
             let here: Vec<&FirmRecord> = firms.iter().filter(|r| in_area(r)).filter(on).collect();
             let e_i: f64 = here.iter().fold(0.0, |s, r| s + basis.of(r));
-            let big_e_i: f64 = firms
-                .iter()
-                .filter(|r| in_ref(r))
-                .filter(on)
-                .fold(0.0, |s, r| s + basis.of(r));
+            let big_e_i: f64 = match table {
+                Some(t) => t.of_link(&l.codes, basis),
+                None => firms
+                    .iter()
+                    .filter(|r| in_ref(r))
+                    .filter(on)
+                    .fold(0.0, |s, r| s + basis.of(r)),
+            };
             let lq = (has_reference && e > 0.0 && big_e > 0.0 && big_e_i > 0.0)
                 .then(|| (e_i / e) / (big_e_i / big_e));
             let output: f64 = here.iter().fold(0.0, |s, r| s + r.output);
