@@ -659,3 +659,98 @@ fn the_lq_against_a_statistics_table_agrees_with_pandas() {
     }
     assert!(compared >= 25, "{compared} links compared");
 }
+
+/// `yitu chain recruit` on the sample: the 招商清单 workbook has its sheets; every missing or weak link's list equals
+/// pandas' selection from the candidate list (codes under the link's, outside the county, 规上 first, by output);
+/// the relatedness densities equal numpy's RCA / proximity / density on the same region × link cells (1e-12).
+#[test]
+fn recruitment_lists_and_relatedness_agree_with_pandas() {
+    use calamine::Reader;
+    let Some(py) = python_with("recruitment against pandas", "pandas, numpy") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::env::set_var("YITU_CONFIG_DIR", dir.path().join("config"));
+    let root = common::root();
+    let cands = root.join("sample-data/全国招商候选企业.csv");
+    let base = yitu::core::algorithms::Params::new()
+        .with("file", root.join("sample-data/xianyou_sample.yitu"))
+        .with("register", root.join("sample-data/企业名录_2024.csv"))
+        .with("reference_table", root.join("sample-data/福建省分行业统计_2023.csv"))
+        .with("candidates", &cands)
+        .with("top", "5");
+    let xlsx = dir.path().join("招商清单.xlsx");
+    let o = run_chain("chain recruit", base.clone().with("out", &xlsx));
+    assert!(o.counts["candidates"] > 0.0 && o.counts["extensions"] > 0.0, "{o:?}");
+    let mut wb = calamine::open_workbook_auto(&xlsx).unwrap();
+    assert_eq!(wb.sheet_names(), ["补链招商清单", "延链方向", "方法"]);
+    let sheet = wb.worksheet_range("补链招商清单").unwrap();
+    assert_eq!(sheet.height() as f64, o.counts["candidates"] + 1.0);
+    // JSON, compared link by link with pandas.
+    let json = dir.path().join("r.json");
+    run_chain("chain recruit", base.with("format", "json").with("out", &json));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let chains = default_chains();
+    let rows = v["recruit"].as_array().unwrap();
+    let mut links: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r["chain"].as_str().unwrap().to_string(), r["link"].as_str().unwrap().to_string()))
+        .collect();
+    links.dedup();
+    for (c, l) in &links {
+        let link = chains.iter().find(|x| &x.name == c).unwrap().links.iter().find(|x| &x.id == l).unwrap();
+        let ours: Vec<&str> = rows
+            .iter()
+            .filter(|r| r["chain"] == c.as_str() && r["link"] == l.as_str())
+            .map(|r| r["credit_code"].as_str().unwrap())
+            .collect();
+        let out = std::process::Command::new(&py)
+            .arg(root.join("tests/scripts/recruit_check.py"))
+            .args(["top".as_ref(), cands.as_os_str(), "350322".as_ref(), "5".as_ref()])
+            .args(&link.codes)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let want: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect();
+        assert_eq!(ours, want, "{c} {l}");
+    }
+    assert!(links.len() >= 10, "{} links", links.len());
+    // Relatedness on a region × link matrix built from the candidate list's presence.
+    use yitu::core::analysis::relatedness::relatedness;
+    let idx = yitu::core::data::candidates::CandidateIndex::open(
+        &cands,
+        &dir.path().join("idx"),
+        &yitu::core::model::progress::Progress::new(),
+    )
+    .unwrap();
+    let mut cells: Vec<(String, String, f64)> = idx
+        .presence()
+        .unwrap()
+        .into_iter()
+        .map(|(r, c, v)| (r, c.chars().take(2).collect(), v))
+        .collect();
+    cells.push(("home".into(), "19".into(), 5000.0));
+    cells.push(("home".into(), "17".into(), 800.0));
+    cells.push(("home".into(), "13".into(), 300.0));
+    let ours = relatedness(&cells, "home").unwrap();
+    let csv = dir.path().join("cells.csv");
+    let mut t = String::from("region,link,value\n");
+    for (r, l, v) in &cells {
+        t += &format!("{r},{l},{v}\n");
+    }
+    std::fs::write(&csv, t).unwrap();
+    let out = std::process::Command::new(&py)
+        .arg(root.join("tests/scripts/recruit_check.py"))
+        .args(["density".as_ref(), csv.as_os_str(), "home".as_ref()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in text.lines() {
+        let (l, d) = line.split_once(',').unwrap();
+        let d: f64 = d.parse().unwrap();
+        let x = ours.iter().find(|x| x.link == l).unwrap();
+        assert!((x.density - d).abs() < 1e-12, "{l}: {} vs {d}", x.density);
+    }
+    assert!(ours.len() > 20);
+}

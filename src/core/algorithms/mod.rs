@@ -10,6 +10,7 @@
 //! May use: everything below it (output, analysis, data, io, model).
 
 pub mod chain;
+pub mod chain_recruit;
 pub mod chain_spatial;
 pub mod data_package;
 pub mod layout;
@@ -418,6 +419,7 @@ pub fn registry() -> Vec<&'static dyn Algorithm> {
         &chain_spatial::ChainHotspots,
         &chain_spatial::ChainClusters,
         &chain_spatial::ChainColocation,
+        &chain_recruit::ChainRecruit,
     ]
 }
 

@@ -14,6 +14,7 @@ pub mod hotspot;
 pub mod neighbours;
 pub mod overlay;
 pub mod profile;
+pub mod relatedness;
 pub mod repair;
 pub mod roles;
 pub mod scope;
