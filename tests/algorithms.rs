@@ -135,7 +135,7 @@ fn cli_flags_and_the_list_come_from_the_parameters() {
     for a in algorithms::registry() {
         assert!(list.contains(a.name().0), "{list}");
         let help = Command::new(env!("CARGO_BIN_EXE_yitu"))
-            .args([a.id(), "--help"])
+            .args(a.id().split(' ').chain(["--help"]))
             .output()
             .unwrap();
         assert!(help.status.success(), "yitu {} --help", a.id());

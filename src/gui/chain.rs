@@ -24,6 +24,9 @@ pub enum ChainRequest {
     TemplatesChanged,
 }
 
+/// Measures computed for (register key, chain, basis, area).
+type Measured = ((u64, u64, u64), usize, LqBasis, String, Vec<LinkMeasures>);
+
 /// The chain window's state.
 pub struct ChainWindow {
     /// Whether the window is open.
@@ -38,7 +41,7 @@ pub struct ChainWindow {
     /// (layer id, attrs version, template stamp) the register was read for, and the register.
     register: Option<((u64, u64, u64), Register)>,
     /// (register key, chain, basis, area) the measures were computed for, and the measures.
-    measured: Option<((u64, u64, u64), usize, LqBasis, String, Vec<LinkMeasures>)>,
+    measured: Option<Measured>,
     notes: Vec<String>,
     stamp: u64,
     editing: bool,

@@ -521,14 +521,6 @@ impl Algorithm for ChainHotspots {
                 Some("0"),
                 true,
             ),
-            param(
-                "villages",
-                Role::Villages.label(),
-                ("村界图层（默认：CJDCQ 等）", "The village layer (default: CJDCQ or an alias)"),
-                ParamKind::Layer { role: Role::Villages },
-                None,
-                true,
-            ),
             out_param(&["gpkg"], ("输出 GeoPackage", "Output GeoPackage")),
         ])
     }

@@ -545,8 +545,8 @@ impl ReferenceTable {
                 t.has_total_row = true;
             } else if !c.is_empty() {
                 let e = t.by_code.entry(c.to_string()).or_insert([0.0; 3]);
-                for k in 0..3 {
-                    e[k] += v[k];
+                for (a, b) in e.iter_mut().zip(v) {
+                    *a += b;
                 }
             }
         }
@@ -557,8 +557,8 @@ impl ReferenceTable {
             // Without a 合计 row, the rows' own sum (of the least detailed codes) stands for the total.
             for (c, v) in &t.by_code {
                 if !t.by_code.keys().any(|p| p != c && c.starts_with(p.as_str())) {
-                    for k in 0..3 {
-                        t.total[k] += v[k];
+                    for (a, b) in t.total.iter_mut().zip(v) {
+                        *a += b;
                     }
                 }
             }

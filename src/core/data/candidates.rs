@@ -168,7 +168,7 @@ impl CandidateIndex {
                     return false;
                 }
                 rows += 1;
-                if rows % 100_000 == 0 && progress.set(rows).is_err() {
+                if rows.is_multiple_of(100_000) && progress.set(rows).is_err() {
                     failure = Some("已取消 / cancelled".into());
                     return false;
                 }

@@ -179,7 +179,7 @@ pub fn write(dir: &Path, world: &World, villages: &[usize], seed: u64) -> anyhow
             // The same firm entered twice.
             reg += &line;
         }
-        if k % 7 == 0 && !lon_s.is_empty() && k != 333 {
+        if k.is_multiple_of(7) && !lon_s.is_empty() && k != 333 {
             let (gx, gy) = wgs84_to_gcj02(lon, lat);
             gaode += &format!("{},{},{},{},{gx:.6},{gy:.6}\n", q(&name), credit, code, v.code);
         }
