@@ -689,9 +689,25 @@ impl YituApp {
 
     /// Zooms to feature `f` of layer `id`.
     pub fn zoom_to_feature(&mut self, id: u64, f: u32) {
+        self.zoom_to_features(id, &[f], 30.0);
+    }
+
+    /// Zooms to features `feats` of layer `id`, with a margin of 30 % of their extent but at least `min_pad`
+    /// metres (0: none).
+    pub fn zoom_to_features(&mut self, id: u64, feats: &[u32], min_pad: f64) {
         if let Some(l) = self.layer(id) {
-            let mut bb = l.data.display.bboxes[f as usize];
-            let pad = (bb.width().max(bb.height()) * 0.3).max(30.0);
+            let mut bb = BBox::EMPTY;
+            for f in feats {
+                bb.union(&l.data.display.bboxes[*f as usize]);
+            }
+            if bb.is_empty() {
+                return;
+            }
+            let pad = if min_pad > 0.0 {
+                (bb.width().max(bb.height()) * 0.3).max(min_pad)
+            } else {
+                0.0
+            };
             bb = BBox {
                 min_x: bb.min_x - pad,
                 min_y: bb.min_y - pad,
@@ -782,20 +798,7 @@ impl YituApp {
         let shown = self.scope.shown.clone();
         match self.chain.window(ui.ctx(), &self.layers, &shown, lang) {
             Some(super::chain::ChainRequest::ShowFirms(id, feats)) => {
-                if let Some(l) = self.layer(id) {
-                    let mut bb = BBox::EMPTY;
-                    for f in &feats {
-                        bb.union(&l.data.display.bboxes[*f as usize]);
-                    }
-                    let pad = (bb.width().max(bb.height()) * 0.2).max(300.0);
-                    bb = BBox {
-                        min_x: bb.min_x - pad,
-                        min_y: bb.min_y - pad,
-                        max_x: bb.max_x + pad,
-                        max_y: bb.max_y + pad,
-                    };
-                    self.map.zoom_to(&bb);
-                }
+                self.zoom_to_features(id, &feats, 300.0);
                 self.selection = feats.into_iter().map(|f| (id, f)).collect();
             }
             Some(super::chain::ChainRequest::TemplatesChanged) | None => {}
@@ -815,13 +818,7 @@ impl YituApp {
                 self.zoom_to_feature(id, f);
             }
             Some(super::profile::MapRequest::Town(id, feats)) => {
-                if let Some(l) = self.layer(id) {
-                    let mut bb = BBox::EMPTY;
-                    for f in &feats {
-                        bb.union(&l.data.display.bboxes[*f as usize]);
-                    }
-                    self.map.zoom_to(&bb);
-                }
+                self.zoom_to_features(id, &feats, 0.0);
                 self.selection = feats.into_iter().map(|f| (id, f)).collect();
                 self.active = Some(id);
             }

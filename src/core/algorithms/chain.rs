@@ -740,6 +740,20 @@ impl Algorithm for ChainList {
     }
 }
 
+/// The `format` parameter of a table: CSV (default) or JSON.
+pub fn csv_json_param() -> Param {
+    param(
+        "format",
+        ("格式", "Format"),
+        ("输出格式", "Output format"),
+        ParamKind::Choice {
+            values: &[("csv", "CSV", "CSV"), ("json", "JSON", "JSON")],
+        },
+        Some("csv"),
+        false,
+    )
+}
+
 /// The `chain` parameter: one chain by name.
 pub fn chain_param(required: bool) -> Param {
     let mut p = param(
@@ -952,16 +966,7 @@ impl Algorithm for ChainMeasures {
                 Some("employees"),
                 true,
             ),
-            param(
-                "format",
-                ("格式", "Format"),
-                ("输出格式", "Output format"),
-                ParamKind::Choice {
-                    values: &[("csv", "CSV", "CSV"), ("json", "JSON", "JSON")],
-                },
-                Some("csv"),
-                false,
-            ),
+            csv_json_param(),
             param(
                 "out",
                 ("输出文件", "Output file"),

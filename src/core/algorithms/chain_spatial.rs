@@ -901,16 +901,7 @@ impl Algorithm for ChainColocation {
                 Some("8"),
                 true,
             ),
-            param(
-                "format",
-                ("格式", "Format"),
-                ("输出格式", "Output format"),
-                ParamKind::Choice {
-                    values: &[("csv", "CSV", "CSV"), ("json", "JSON", "JSON")],
-                },
-                Some("csv"),
-                false,
-            ),
+            super::chain::csv_json_param(),
             param(
                 "out",
                 ("输出文件", "Output file"),
