@@ -754,3 +754,132 @@ fn recruitment_lists_and_relatedness_agree_with_pandas() {
     }
     assert!(ours.len() > 20);
 }
+
+/// `yitu chain report`: the 鞋服 file of 鲤南镇 with the register, the statistics table and the candidate list is a
+/// three-page PDF (diagram and measures, map, lists and methods) whose text holds every link of the chain, the
+/// town's name, a recruited firm and the sources; an output in a folder that does not exist fails and leaves nothing.
+#[test]
+fn the_chain_report_is_a_pdf_with_diagram_map_and_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    std::env::set_var("YITU_CONFIG_DIR", dir.path().join("config"));
+    let root = common::root();
+    let out = dir.path().join("鞋服.pdf");
+    let base = yitu::core::algorithms::Params::new()
+        .with("file", root.join("sample-data/xianyou_sample.yitu"))
+        .with("register", root.join("sample-data/企业名录_2024.csv"))
+        .with("reference_table", root.join("sample-data/福建省分行业统计_2023.csv"))
+        .with("candidates", root.join("sample-data/全国招商候选企业.csv"))
+        .with("chain", "鞋服")
+        .with("town", "350322104");
+    let o = run_chain("chain report", base.clone().with("out", &out));
+    assert_eq!(o.counts["map"], 1.0);
+    assert!(o.counts["recruit"] > 0.0);
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    let Ok(t) = std::process::Command::new("pdftotext").arg(&out).arg("-").output() else {
+        common::skip("chain report text", "pdftotext not installed");
+        return;
+    };
+    let text = String::from_utf8_lossy(&t.stdout).to_string();
+    assert_eq!(text.matches('\u{c}').count(), 3, "three pages");
+    for l in &default_chains().iter().find(|c| c.name == "鞋服").unwrap().links {
+        assert!(text.contains(&l.name), "{}", l.name);
+    }
+    assert!(text.contains("鲤南镇"));
+    assert!(text.contains("补链招商清单") && text.contains("方法与数据来源") && text.contains("企业名录_2024.csv"));
+    // A failed export leaves nothing.
+    let bad = dir.path().join("nosuch/鞋服.pdf");
+    let a = yitu::core::algorithms::find("chain report").unwrap();
+    let p = base.with("out", &bad);
+    assert!(a.check(&p).and_then(|q| a.run(&q, &yitu::core::model::progress::Progress::new())).is_err());
+    assert!(!bad.exists() && !dir.path().join("nosuch").exists());
+}
+
+/// What other tools and people do to registers, found by a review: a run never overwrites what it reads (the
+/// register, the statistics, the project's own GeoPackage, another output); outputs keep their types; numbers with
+/// thousands separators, codes with the 门类 letter in front and an Excel register behind a notes sheet give the
+/// same measures as the clean CSV; a mistyped town code is refused rather than giving every link 缺.
+#[test]
+fn registers_as_others_write_them_and_outputs_that_would_overwrite_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = common::root();
+    let project = root.join("sample-data/xianyou_sample.yitu");
+    let register = root.join("sample-data/企业名录_2024.csv");
+    let yitu = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_yitu"))
+            .env("YITU_CONFIG_DIR", dir.path().join("config"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let os = |s: &str| std::ffi::OsString::from(s);
+    // Outputs onto inputs are refused, the inputs untouched.
+    let copy = dir.path().join("名录.csv");
+    std::fs::copy(&register, &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let gpkg = root.join("sample-data/xianyou_sample.gpkg");
+    for args in [
+        vec![os("chain"), os("measures"), project.clone().into(), os("--all"), os("--register"), copy.clone().into(), os("--out"), copy.clone().into()],
+        vec![os("chain"), os("density"), project.clone().into(), os("--out"), gpkg.clone().into()],
+        vec![os("chain"), os("density"), project.clone().into(), os("--out"), dir.path().join("d.png").into()],
+        vec![os("chain"), os("colocation"), project.clone().into(), os("--chain"), os("鞋服"), os("--out"), dir.path().join("c.gpkg").into(), os("--local"), dir.path().join("c.gpkg").into()],
+    ] {
+        let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        let o = yitu(&refs);
+        assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
+    assert!(!dir.path().join("d.png").exists());
+    // The same register three ways.
+    let measures = |reg: &std::path::Path| {
+        let o = yitu(&[os("chain").as_os_str(), os("measures").as_os_str(), project.as_os_str(), os("--all").as_os_str(), os("--register").as_os_str(), reg.as_os_str()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let want = measures(&register);
+    let text = std::fs::read_to_string(&register).unwrap();
+    let mut rows: Vec<Vec<String>> = text.lines().map(|l| l.split(',').map(str::to_string).collect()).collect();
+    let (c_out, c_emp, c_code) = (6, 8, 2);
+    assert_eq!(rows[0][c_out], "产值万元");
+    let thousands = |v: &str| {
+        let n: i64 = v.parse().unwrap_or(0);
+        if n >= 1000 { format!("\"{},{:03}\"", n / 1000, n % 1000) } else { v.to_string() }
+    };
+    let mut sep = String::new();
+    for (k, r) in rows.iter().enumerate() {
+        let mut r = r.clone();
+        if k > 0 {
+            r[c_out] = thousands(&r[c_out]);
+            r[c_emp] = thousands(&r[c_emp]);
+            if r[c_code].len() == 4 && r[c_code].starts_with("19") {
+                r[c_code] = format!("C{}", r[c_code]);
+            }
+        }
+        sep += &(r.join(",") + "\r\n");
+    }
+    let sep_path = dir.path().join("千分位.csv");
+    std::fs::write(&sep_path, sep).unwrap();
+    assert_eq!(measures(&sep_path), want, "thousands separators and C-codes");
+    let xlsx = dir.path().join("名录.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet().set_name("说明").unwrap();
+    ws.write_string(0, 0, "本表由市场监管局提供，数据截至 2024 年底。").unwrap();
+    ws.write_string(1, 0, "联系人：某某").unwrap();
+    let ws = wb.add_worksheet().set_name("企业名录").unwrap();
+    for r in rows.iter_mut() {
+        r.resize(13, String::new());
+    }
+    for (i, r) in rows.iter().enumerate() {
+        for (j, v) in r.iter().enumerate() {
+            ws.write_string(i as u32, j as u16, v).unwrap();
+        }
+    }
+    wb.save(&xlsx).unwrap();
+    let out = yitu(&[os("chain").as_os_str(), os("measures").as_os_str(), project.as_os_str(), os("--all").as_os_str(), os("--register").as_os_str(), xlsx.as_os_str()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("工作表 企业名录"));
+    assert_eq!(measures(&xlsx), want, "the register behind a notes sheet");
+    // A town that does not exist.
+    let o = yitu(&[os("chain").as_os_str(), os("measures").as_os_str(), project.as_os_str(), os("--town").as_os_str(), os("350322999").as_os_str()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("350322999"));
+}

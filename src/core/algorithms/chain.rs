@@ -181,6 +181,19 @@ pub struct Register {
 }
 
 impl Register {
+    /// The county the firms are in: the most common 6-digit prefix of their village codes (empty when none).
+    pub fn county(&self) -> String {
+        let mut counts: std::collections::HashMap<String, usize> = Default::default();
+        for r in &self.records {
+            if r.area.len() >= 6 {
+                *counts.entry(r.area.chars().take(6).collect()).or_default() += 1;
+            }
+        }
+        let mut v: Vec<(String, usize)> = counts.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.into_iter().next().map(|x| x.0).unwrap_or_default()
+    }
+
     /// The firms of `chain` (and of its link `link` when given) that have a point inside the county (when a village
     /// layer told): their indices.
     pub fn members(&self, chain: Option<&str>, link: Option<&str>) -> Vec<usize> {
@@ -263,12 +276,64 @@ pub fn register_table_layer(
     use crate::core::io::table_import::{column_names, detect_header, for_each_row, ImportOptions};
     use crate::core::model::attrs::{AttributeTable, Field, FieldType};
     use crate::core::model::geom::{GeomKind, GeometryStore};
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    for_each_row(path, &ImportOptions::default(), |r| {
-        rows.push(r);
-        true
-    })
-    .map_err(|e| e.to_string())?;
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if !["csv", "txt", "tsv", "xlsx", "xls", "xlsm", "ods"].contains(&ext.as_str()) {
+        return Err(format!(
+            "{}：企业名录表应为 CSV 或 Excel；有坐标的图层（GeoPackage、Shapefile、GeoJSON）请作为数据文件给出，并用 --enterprises 指定图层 / {}: a register table is CSV or Excel; give a layer with coordinates (GeoPackage, Shapefile, GeoJSON) as the data file and name it with --enterprises",
+            path.display(),
+            path.display()
+        ));
+    }
+    // The sheet that holds the register: the first whose header names a firm, a credit code or an industry code.
+    let read = |sheet: Option<String>| -> Result<(Vec<Vec<String>>, Vec<String>), String> {
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        let info = for_each_row(
+            path,
+            &ImportOptions {
+                sheet,
+                ..Default::default()
+            },
+            |r| {
+                rows.push(r);
+                true
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        Ok((rows, info.sheets))
+    };
+    let looks_like_register = |rows: &[Vec<String>]| {
+        rows.iter().take(50).any(|r| {
+            r.iter().any(|c| {
+                let c = c.trim();
+                NAME.contains(&c) || CREDIT.contains(&c) || CODE.contains(&c)
+            })
+        })
+    };
+    let (mut rows, sheets) = read(None)?;
+    if !looks_like_register(&rows) && sheets.len() > 1 {
+        for sh in sheets.iter().skip(1) {
+            let (r, _) = read(Some(sh.clone()))?;
+            if looks_like_register(&r) {
+                progress.note(format!(
+                    "企业名录取自工作表 {sh} / the register is read from sheet {sh}"
+                ));
+                rows = r;
+                break;
+            }
+        }
+    }
+    if !looks_like_register(&rows) {
+        return Err(format!(
+            "{}：找不到企业名录的表头（企业名称、统一社会信用代码或行业代码）{} / {}: no register header (name, credit code or industry code){}",
+            path.display(),
+            if sheets.len() > 1 { format!("，工作表：{}", sheets.join("、")) } else { String::new() },
+            path.display(),
+            if sheets.len() > 1 { format!("; sheets: {}", sheets.join(", ")) } else { String::new() },
+        ));
+    }
     let head = detect_header(&rows[..rows.len().min(50)]).unwrap_or(0);
     if rows.len() <= head + 1 {
         return Err(format!("{}：没有企业行 / {}: no firm rows", path.display(), path.display()));
@@ -287,7 +352,13 @@ pub fn register_table_layer(
     let find = |alias: &[&str]| alias.iter().find_map(|a| names.iter().position(|n| n.trim().eq_ignore_ascii_case(a)));
     let (lon, lat) = (find(LON), find(LAT));
     let mut geoms = GeometryStore::new();
-    let data = &rows[head + 1..];
+    // Rows with nothing in them are no firms.
+    let data: Vec<Vec<String>> = rows[head + 1..]
+        .iter()
+        .filter(|r| r.iter().any(|c| !c.trim().is_empty()))
+        .cloned()
+        .collect();
+    let data = &data[..];
     for (c, col) in attrs.columns.iter_mut().enumerate() {
         let col = std::sync::Arc::make_mut(col);
         for r in data {
@@ -568,13 +639,48 @@ pub fn register_from_layer(
         c.map(|c| a.get(i, c).to_string().trim().to_string())
             .unwrap_or_default()
     };
-    let num = |c: Option<usize>, i: usize| c.and_then(|c| a.get(i, c).as_f64()).unwrap_or(0.0);
+    // Numbers as departments write them: thousands separators (68,624), full-width digits, spaces.
+    let num = |c: Option<usize>, i: usize| {
+        c.and_then(|c| match a.get(i, c) {
+            crate::core::model::attrs::Value::Text(t) => {
+                let t: String = t
+                    .chars()
+                    .filter(|ch| !matches!(ch, ',' | '，' | ' ' | '\u{3000}'))
+                    .map(|ch| match ch {
+                        '０'..='９' => char::from_u32(ch as u32 - '０' as u32 + '0' as u32).unwrap_or(ch),
+                        '．' => '.',
+                        _ => ch,
+                    })
+                    .collect();
+                t.parse::<f64>().ok()
+            }
+            v => v.as_f64(),
+        })
+        .unwrap_or(0.0)
+    };
+    // An industry code as registers write it: C1951 (the 门类 letter in front), full-width digits.
+    let industry_code = |s: String| -> String {
+        let s: String = s
+            .trim()
+            .chars()
+            .map(|ch| match ch {
+                '０'..='９' => char::from_u32(ch as u32 - '０' as u32 + '0' as u32).unwrap_or(ch),
+                _ => ch,
+            })
+            .collect();
+        let b = s.as_bytes();
+        if b.len() >= 3 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit) {
+            s[1..].to_string()
+        } else {
+            s
+        }
+    };
     let records: Vec<FirmRecord> = (0..layer.len())
         .map(|i| {
             let firm = Firm {
                 name: text(c_name, i),
                 credit_code: text(c_credit, i),
-                industry_code: text(c_code, i),
+                industry_code: industry_code(text(c_code, i)),
                 products: text(c_products, i),
                 chain: Some(text(c_chain, i)).filter(|s| !s.is_empty()),
                 link: Some(text(c_link, i)).filter(|s| !s.is_empty()),
@@ -583,7 +689,7 @@ pub fn register_from_layer(
             let flag = |c: Option<usize>| {
                 matches!(
                     text(c, i).as_str(),
-                    "1" | "是" | "Y" | "y" | "true" | "TRUE" | "规上"
+                    "1" | "是" | "Y" | "y" | "true" | "TRUE" | "规上" | "√" | "✓" | "✔" | "是的" | "yes" | "Yes" | "YES"
                 )
             };
             FirmRecord {
@@ -605,6 +711,22 @@ pub fn register_from_layer(
     let firms: Vec<Firm> = records.iter().map(|r| r.firm.clone()).collect();
     let placed: Vec<_> = records.iter().map(|r| r.placed.clone()).collect();
     let problems = check_register(&firms, &placed, None);
+    // The same firm twice (one credit code) counts once: its later entries are placed on no link.
+    let mut records = records;
+    let mut seen = std::collections::HashSet::new();
+    let mut twice = 0usize;
+    for r in records.iter_mut() {
+        let cc = r.firm.credit_code.trim().to_string();
+        if !cc.is_empty() && !seen.insert(cc) {
+            r.placed.clear();
+            twice += 1;
+        }
+    }
+    if twice > 0 {
+        progress.note(format!(
+            "{twice} 条重复登记的企业只计一次 / {twice} repeated entries of a firm are counted once"
+        ));
+    }
     for p in problems.iter().take(50) {
         progress.note(format!("企业名录 / register: {p}"));
     }
@@ -996,6 +1118,7 @@ impl Algorithm for ChainMeasures {
             crate::core::io::files::check_output(&out, &[&file]).map_err(AlgorithmError::Failed)?;
         }
         let reg = load_register(&params, &chains, progress)?;
+        check_area(&params.path("file").expect("required"), &reg, &area, progress)?;
         let records = &reg.records;
         if !reg.has_above_field {
             progress.note(
@@ -1116,6 +1239,28 @@ impl Algorithm for ChainMeasures {
         o.counts.insert("firms".into(), records.len() as f64);
         o.counts.insert("placed".into(), placed_n as f64);
         Ok(o)
+    }
+}
+
+/// Checks that a town or village `area` exists: some firm is in it, or the village layer of `file` has it.
+/// Errors: an area neither knows (a mistyped code would otherwise give every link 缺).
+pub fn check_area(file: &std::path::Path, reg: &Register, area: &str, progress: &Progress) -> Result<(), AlgorithmError> {
+    if area.is_empty() || reg.records.iter().any(|r| r.area.starts_with(area)) {
+        return Ok(());
+    }
+    let known = read_role_layer(file, None, Role::Villages, &Progress::new()).ok().map(|v| {
+        AREA.iter()
+            .find_map(|n| v.attrs.field_index(n))
+            .is_some_and(|c| (0..v.len()).any(|f| v.attrs.get(f, c).to_string().starts_with(area)))
+    });
+    match known {
+        Some(true) => {
+            progress.note(format!("{area} 没有企业 / no firm in {area}"));
+            Ok(())
+        }
+        _ => Err(AlgorithmError::BadParameters(format!(
+            "没有代码为 {area} 的乡镇或村（企业名录和村界中都没有）/ no town or village {area} (neither the register nor the village layer has it)"
+        ))),
     }
 }
 

@@ -12,18 +12,19 @@ use crate::core::data::candidates::{Candidate, CandidateIndex};
 use crate::core::model::progress::Progress;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+
 /// Recruitment lists and extension candidates (`yitu chain recruit`).
 pub struct ChainRecruit;
 
 /// One line of the recruitment list.
-struct Line {
-    chain: String,
-    link: String,
-    name: String,
-    status: &'static str,
-    reason: String,
-    rank: usize,
-    firm: Candidate,
+pub(crate) struct Line {
+    pub chain: String,
+    pub link: String,
+    pub name: String,
+    pub status: &'static str,
+    pub reason: String,
+    pub rank: usize,
+    pub firm: Candidate,
 }
 
 impl Algorithm for ChainRecruit {
@@ -122,14 +123,7 @@ impl Algorithm for ChainRecruit {
             None => None,
         };
         let reg = load_register(&params, &chains, progress)?;
-        // The county: the most common 6-digit prefix of the firms' codes.
-        let mut counts: HashMap<String, usize> = HashMap::new();
-        for r in &reg.records {
-            if r.area.len() >= 6 {
-                *counts.entry(r.area.chars().take(6).collect()).or_default() += 1;
-            }
-        }
-        let county = counts.into_iter().max_by_key(|x| x.1).map(|x| x.0).unwrap_or_default();
+        let county = reg.county();
         let table = match params.path("reference_table") {
             Some(p) => Some(load_reference_table(&p, progress)?),
             None => None,
@@ -140,87 +134,8 @@ impl Algorithm for ChainRecruit {
         };
         let m = measures_against(&chains, &reg.records, "", &reference, LqBasis::Employees, &StatusRule::default());
         let candidates = params.path("candidates").expect("required");
-        let dir = crate::core::io::project::Settings::dir().join("candidates");
-        let index = CandidateIndex::open(&candidates, &dir, progress).map_err(AlgorithmError::Failed)?;
-        progress.note(format!(
-            "候选企业 {} 行{} / {} candidate firms{}",
-            index.rows,
-            if index.built { "（已建立索引）" } else { "（用已有索引）" },
-            index.rows,
-            if index.built { " (indexed now)" } else { " (index reused)" }
-        ));
-        let mine: HashSet<String> = reg
-            .records
-            .iter()
-            .map(|r| r.firm.credit_code.clone())
-            .filter(|c| !c.is_empty())
-            .collect();
-        progress.stage("查询候选企业 / querying the candidates", 0);
-        let mut lines: Vec<Line> = Vec::new();
-        for x in m.iter().filter(|x| matches!(x.status, Status::Missing | Status::Weak)) {
-            if only.as_ref().is_some_and(|c| c != &x.chain) {
-                continue;
-            }
-            let chain = chains.iter().find(|c| c.name == x.chain).expect("measured");
-            let link = chain.links.iter().find(|l| l.id == x.link).expect("measured");
-            let found = index.query(&link.codes, &county, &mine, top).map_err(AlgorithmError::Failed)?;
-            for (k, f) in found.into_iter().enumerate() {
-                lines.push(Line {
-                    chain: x.chain.clone(),
-                    link: x.link.clone(),
-                    name: x.name.clone(),
-                    status: x.status.label(),
-                    reason: x.reason.clone(),
-                    rank: k + 1,
-                    firm: f,
-                });
-            }
-        }
-        // Relatedness: the candidate list's counties and the home county, by link.
-        let presence = index.presence().map_err(AlgorithmError::Failed)?;
-        let mut code_links: HashMap<String, Vec<String>> = HashMap::new();
-        let key = |c: &str, l: &str| format!("{c}·{l}");
-        let mut cells: Vec<(String, String, f64)> = Vec::new();
-        for (region, code, v) in presence {
-            if region.starts_with(&county) && !county.is_empty() {
-                continue;
-            }
-            let links = code_links.entry(code.clone()).or_insert_with(|| {
-                let f = Firm {
-                    industry_code: code.clone(),
-                    ..Default::default()
-                };
-                place(&chains, &f, None).into_iter().map(|p| key(&p.chain, &p.link)).collect()
-            });
-            for l in links.iter() {
-                cells.push((region.clone(), l.clone(), v));
-            }
-        }
-        for r in &reg.records {
-            for p in &r.placed {
-                cells.push((county.clone(), key(&p.chain, &p.link), r.employees.max(1.0)));
-            }
-        }
-        let related = relatedness(&cells, &county).map_err(AlgorithmError::Failed)?;
-        let names: BTreeMap<String, (String, String)> = chains
-            .iter()
-            .flat_map(|c| c.links.iter().map(move |l| (key(&c.name, &l.id), (c.name.clone(), l.name.clone()))))
-            .collect();
-        let label = |k: &str| names.get(k).map_or(k.to_string(), |(c, n)| format!("{c}·{n}"));
-        let extensions: Vec<(String, f64, String)> = related
-            .iter()
-            .filter(|r| !r.present)
-            .filter(|r| only.as_ref().is_none_or(|c| r.link.starts_with(&format!("{c}·"))))
-            .map(|r| {
-                let because: Vec<String> = r.because.iter().map(|(l, p)| format!("{}（φ {p:.2}）", label(l))).collect();
-                let reason = if because.is_empty() {
-                    "与本县已有优势环节无关联 / unrelated to the county's strengths".to_string()
-                } else {
-                    format!("与本县已有的优势环节 {} 相关 / related to the county's strengths {}", because.join("、"), because.join(", "))
-                };
-                (label(&r.link), r.density, reason)
-            })
-            .collect();
+        let (lines, extensions) =
+            recruit_lists(&chains, &reg, &county, &m, &candidates, only.as_deref(), top, progress)?;
         let mut o = Outcome::default();
         let links_n = lines.iter().map(|l| (&l.chain, &l.link)).collect::<HashSet<_>>().len();
         o.summary = format!(
@@ -272,6 +187,106 @@ impl Algorithm for ChainRecruit {
         o.counts.insert("extensions".into(), extensions.len() as f64);
         Ok(o)
     }
+}
+
+/// The recruitment list of the missing and weak links of `m` (of chain `only`, or all) from the candidate list
+/// `candidates` (`top` per link, the county's own firms left out), and the links the county lacks ranked by
+/// relatedness: (lines, extensions as (link label, density, reason)).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn recruit_lists(
+    chains: &[crate::core::model::chain::Chain],
+    reg: &super::chain::Register,
+    county: &str,
+    m: &[crate::core::analysis::chain::LinkMeasures],
+    candidates: &std::path::Path,
+    only: Option<&str>,
+    top: usize,
+    progress: &Progress,
+) -> Result<(Vec<Line>, Vec<(String, f64, String)>), AlgorithmError> {
+    let county = county.to_string();
+    let only = only.map(str::to_string);
+    let dir = crate::core::io::project::Settings::dir().join("candidates");
+    let index = CandidateIndex::open(candidates, &dir, progress).map_err(AlgorithmError::Failed)?;
+    progress.note(format!(
+        "候选企业 {} 行{} / {} candidate firms{}",
+        index.rows,
+        if index.built { "（已建立索引）" } else { "（用已有索引）" },
+        index.rows,
+        if index.built { " (indexed now)" } else { " (index reused)" }
+    ));
+    let mine: HashSet<String> = reg
+        .records
+        .iter()
+        .map(|r| r.firm.credit_code.clone())
+        .filter(|c| !c.is_empty())
+        .collect();
+    progress.stage("查询候选企业 / querying the candidates", 0);
+    let mut lines: Vec<Line> = Vec::new();
+    for x in m.iter().filter(|x| matches!(x.status, Status::Missing | Status::Weak)) {
+        if only.as_ref().is_some_and(|c| c != &x.chain) {
+            continue;
+        }
+        let chain = chains.iter().find(|c| c.name == x.chain).expect("measured");
+        let link = chain.links.iter().find(|l| l.id == x.link).expect("measured");
+        let found = index.query(&link.codes, &county, &mine, top).map_err(AlgorithmError::Failed)?;
+        for (k, f) in found.into_iter().enumerate() {
+            lines.push(Line {
+                chain: x.chain.clone(),
+                link: x.link.clone(),
+                name: x.name.clone(),
+                status: x.status.label(),
+                reason: x.reason.clone(),
+                rank: k + 1,
+                firm: f,
+            });
+        }
+    }
+    // Relatedness: the candidate list's counties and the home county, by link.
+    let presence = index.presence().map_err(AlgorithmError::Failed)?;
+    let mut code_links: HashMap<String, Vec<String>> = HashMap::new();
+    let key = |c: &str, l: &str| format!("{c}·{l}");
+    let mut cells: Vec<(String, String, f64)> = Vec::new();
+    for (region, code, v) in presence {
+        if region.starts_with(&county) && !county.is_empty() {
+            continue;
+        }
+        let links = code_links.entry(code.clone()).or_insert_with(|| {
+            let f = Firm {
+                industry_code: code.clone(),
+                ..Default::default()
+            };
+            place(&chains, &f, None).into_iter().map(|p| key(&p.chain, &p.link)).collect()
+        });
+        for l in links.iter() {
+            cells.push((region.clone(), l.clone(), v));
+        }
+    }
+    for r in &reg.records {
+        for p in &r.placed {
+            cells.push((county.clone(), key(&p.chain, &p.link), r.employees.max(1.0)));
+        }
+    }
+    let related = relatedness(&cells, &county).map_err(AlgorithmError::Failed)?;
+    let names: BTreeMap<String, (String, String)> = chains
+        .iter()
+        .flat_map(|c| c.links.iter().map(move |l| (key(&c.name, &l.id), (c.name.clone(), l.name.clone()))))
+        .collect();
+    let label = |k: &str| names.get(k).map_or(k.to_string(), |(c, n)| format!("{c}·{n}"));
+    let extensions: Vec<(String, f64, String)> = related
+        .iter()
+        .filter(|r| !r.present)
+        .filter(|r| only.as_ref().is_none_or(|c| r.link.starts_with(&format!("{c}·"))))
+        .map(|r| {
+            let because: Vec<String> = r.because.iter().map(|(l, p)| format!("{}（φ {p:.2}）", label(l))).collect();
+            let reason = if because.is_empty() {
+                "与本县已有优势环节无关联 / unrelated to the county's strengths".to_string()
+            } else {
+                format!("与本县已有的优势环节 {} 相关 / related to the county's strengths {}", because.join("、"), because.join(", "))
+            };
+            (label(&r.link), r.density, reason)
+        })
+        .collect();
+    Ok((lines, extensions))
 }
 
 fn write_xlsx(

@@ -248,6 +248,25 @@ fn write_gpkg(out: &std::path::Path, crs: &Crs, mut layers: Vec<OutLayer>) -> Re
     Ok(())
 }
 
+/// The area-weighted centroid of polygons (exterior rings positive, holes negative by orientation), m.
+fn centroid(polys: &[Vec<Vec<[f64; 2]>>]) -> Option<[f64; 2]> {
+    let (mut a, mut cx, mut cy) = (0.0, 0.0, 0.0);
+    for poly in polys {
+        for (k, r) in poly.iter().enumerate() {
+            // Exterior counter-clockwise, holes clockwise, whatever the file wrote.
+            let sa = crate::core::model::geom::ring_signed_area(r);
+            let sign = if (k == 0) == (sa >= 0.0) { 1.0 } else { -1.0 };
+            for w in r.windows(2) {
+                let cross = w[0][0] * w[1][1] - w[1][0] * w[0][1];
+                a += sign * cross / 2.0;
+                cx += sign * (w[0][0] + w[1][0]) * cross / 6.0;
+                cy += sign * (w[0][1] + w[1][1]) * cross / 6.0;
+            }
+        }
+    }
+    (a.abs() > 0.0).then(|| [cx / a, cy / a])
+}
+
 fn closed(mut ring: Vec<[f64; 2]>) -> Vec<[f64; 2]> {
     if ring.first() != ring.last() {
         if let Some(f) = ring.first().copied() {
@@ -554,7 +573,7 @@ impl Algorithm for ChainHotspots {
         };
         let pts: Vec<[f64; 2]> = sel.members.iter().map(|&i| sel.reg.points[i]).collect();
         // Units: rings, centres, values, names.
-        let mut rings: Vec<Vec<[f64; 2]>> = Vec::new();
+        let mut rings: Vec<Vec<Vec<Vec<[f64; 2]>>>> = Vec::new();
         let mut centres: Vec<[f64; 2]> = Vec::new();
         let mut values: Vec<f64> = Vec::new();
         let mut counts: Vec<usize> = Vec::new();
@@ -565,8 +584,14 @@ impl Algorithm for ChainHotspots {
             let name_col = ["ZLDWMC", "CJMC", "name", "名称", "村名"]
                 .iter()
                 .find_map(|n| v.attrs.field_index(n));
-            let parts: Vec<Vec<Vec<[f64; 2]>>> = (0..v.len())
-                .map(|f| v.geoms.rings(f).map(|r| r.to_vec()).collect())
+            // Every part of every village, with its holes.
+            let parts: Vec<Vec<Vec<Vec<[f64; 2]>>>> = (0..v.len())
+                .map(|f| {
+                    v.geoms
+                        .parts(f)
+                        .map(|p| p.rings().map(|r| closed(r.to_vec())).collect())
+                        .collect()
+                })
                 .collect();
             values = vec![0.0; v.len()];
             counts = vec![0; v.len()];
@@ -579,10 +604,14 @@ impl Algorithm for ChainHotspots {
                     None => outside += 1,
                 }
             }
-            for (f, rs) in parts.into_iter().enumerate() {
-                centres.push(v.geoms.label_point(f));
+            for (f, ps) in parts.into_iter().enumerate() {
+                // The centroid of the whole village (ArcGIS and PySAL take polygons' centroids).
+                centres.push(centroid(&ps).unwrap_or_else(|| v.geoms.label_point(f)));
                 names.push(name_col.map(|c| v.attrs.get(f, c).to_string()).unwrap_or_default());
-                rings.push(rs.into_iter().next().unwrap_or_default());
+                rings.push(ps);
+            }
+            if params.text("width").is_some_and(|w| w != "1000") {
+                progress.note("按村统计时不用六边形宽度 / the hexagon width is not used with villages as units");
             }
         } else {
             let mut ext = BBox::EMPTY;
@@ -613,7 +642,7 @@ impl Algorithm for ChainHotspots {
                 centres.push(centre);
                 values.push(w);
                 counts.push(n);
-                rings.push(grid.ring(r, c));
+                rings.push(vec![vec![closed(grid.ring(r, c))]]);
                 names.push(String::new());
             }
         }
@@ -659,7 +688,7 @@ impl Algorithm for ChainHotspots {
             .enumerate()
             .map(|(k, g)| {
                 (
-                    OutGeom::Polygons(vec![vec![closed(rings[k].clone())]]),
+                    OutGeom::Polygons(rings[k].clone()),
                     vec![
                         OutValue::Text(names[k].clone()),
                         OutValue::Int(counts[k] as i64),
@@ -760,6 +789,11 @@ impl Algorithm for ChainClusters {
         use crate::core::analysis::cluster::{cluster_polygons, dbscan};
         let params = self.check(params)?;
         let eps = number(&params, "eps", 500.0)?;
+        if eps > 100_000.0 {
+            return Err(AlgorithmError::BadParameters(format!(
+                "--eps {eps} m 太大：集群的邻域半径至多 100 km / --eps {eps} m is too large: at most 100 km"
+            )));
+        }
         let min = number(&params, "min_firms", 5.0)?;
         if min.fract() != 0.0 {
             return Err(AlgorithmError::BadParameters(format!(

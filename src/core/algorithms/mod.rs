@@ -11,6 +11,7 @@
 
 pub mod chain;
 pub mod chain_recruit;
+pub mod chain_report;
 pub mod chain_spatial;
 pub mod data_package;
 pub mod layout;
@@ -275,7 +276,61 @@ pub fn check_against(defs: &[Param], params: &Params) -> Result<Params, Algorith
             _ => {}
         }
     }
+    check_outputs(defs, &out)?;
     Ok(out)
+}
+
+/// Every output file of a run must have one of its parameter's extensions (when it has one at all), and be none
+/// of the run's input files, none of the data files an input project uses, and no other output of the run: an
+/// export never overwrites what it reads.
+fn check_outputs(defs: &[Param], params: &Params) -> Result<(), AlgorithmError> {
+    let mut inputs: Vec<PathBuf> = Vec::new();
+    for p in defs {
+        if let (ParamKind::InputFile { .. }, Some(v)) = (&p.kind, params.path(p.name)) {
+            if v.extension().is_some_and(|e| e.eq_ignore_ascii_case("yitu")) {
+                if let Ok(project) = crate::core::io::project::Project::load(&v) {
+                    inputs.extend(project.layers.iter().map(|l| l.path.clone()));
+                    inputs.extend(project.datasets.iter().map(|d| d.path.clone()));
+                }
+            }
+            inputs.push(v);
+        }
+    }
+    let mut outputs: Vec<(&Param, PathBuf)> = Vec::new();
+    for p in defs {
+        let ParamKind::OutputFile { extensions } = &p.kind else { continue };
+        let Some(v) = params.path(p.name) else { continue };
+        if let Some(e) = v.extension().and_then(|e| e.to_str()) {
+            if !extensions.is_empty() && !extensions.iter().any(|x| x.eq_ignore_ascii_case(e)) {
+                return Err(AlgorithmError::BadParameters(format!(
+                    "{} 的文件类型 .{e} 不支持，可选：{} / {}: .{e} is not supported; use {}",
+                    p.label.0,
+                    extensions.join("、"),
+                    p.label.1,
+                    extensions.join(", ")
+                )));
+            }
+        }
+        let refs: Vec<&std::path::Path> = inputs
+            .iter()
+            .map(|i| i.as_path())
+            .chain(outputs.iter().map(|o| o.1.as_path()))
+            .collect();
+        let absolute = |p: &std::path::Path| std::env::current_dir().map(|d| d.join(p)).unwrap_or(p.to_path_buf());
+        if let Some(i) = refs
+            .iter()
+            .find(|i| crate::core::io::files::same_file(&v, i) || absolute(&v) == absolute(i))
+        {
+            return Err(AlgorithmError::BadParameters(format!(
+                "{}：输出文件就是本次读取或写出的 {}，会把它覆盖，已拒绝 / the output is {}, which this run reads or writes: it would be overwritten, refused",
+                v.display(),
+                i.display(),
+                i.display()
+            )));
+        }
+        outputs.push((p, v));
+    }
+    Ok(())
 }
 
 // Parameters several algorithms share.
@@ -420,6 +475,7 @@ pub fn registry() -> Vec<&'static dyn Algorithm> {
         &chain_spatial::ChainClusters,
         &chain_spatial::ChainColocation,
         &chain_recruit::ChainRecruit,
+        &chain_report::ChainReportPdf,
     ]
 }
 

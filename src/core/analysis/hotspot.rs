@@ -244,6 +244,9 @@ pub fn bins(z: &[f64], p: &[f64], fdr: bool) -> Vec<i8> {
         .collect()
 }
 
+/// The most hexagons a grid may have: 10⁶ (a county of 2 000 km² in 50 m hexagons).
+pub const MAX_HEXAGONS: usize = 1_000_000;
+
 /// A grid of pointy-top hexagons `width` metres across the flats (so neighbouring centres are `width` apart),
 /// covering a box; see [`HexGrid::cells`].
 #[derive(Debug, Clone, PartialEq)]
@@ -258,7 +261,7 @@ pub struct HexGrid {
 
 impl HexGrid {
     /// The hexagons of `width` metres over `[min_x, min_y, max_x, max_y]` (grown by one hexagon). Errors: a
-    /// width that is not positive, or more than 5·10⁶ hexagons.
+    /// width that is not positive, or more than [`MAX_HEXAGONS`].
     pub fn new(bbox: [f64; 4], width: f64) -> Result<HexGrid, String> {
         if !(width.is_finite() && width > 0.0) {
             return Err(format!("六边形宽 {width} m 须为正数 / the hexagon width ({width} m) must be positive"));
@@ -266,7 +269,7 @@ impl HexGrid {
         let side = width / 3f64.sqrt();
         let cols = ((bbox[2] - bbox[0]) / width).ceil() as i64 + 3;
         let rows = ((bbox[3] - bbox[1]) / (1.5 * side)).ceil() as i64 + 3;
-        if (cols as f64) * (rows as f64) > 5e6 {
+        if (cols as f64) * (rows as f64) > MAX_HEXAGONS as f64 {
             return Err(format!(
                 "六边形 {cols} × {rows} 太多：请加大宽度 / {cols} × {rows} hexagons are too many: use a larger width"
             ));

@@ -184,6 +184,8 @@ impl Role {
                 "firms",
             ],
             Role::Towns => &[
+                "XZQ",
+                "行政区",
                 "XZJX",
                 "乡镇",
                 "乡镇界",

@@ -62,8 +62,29 @@ impl CandidateIndex {
     /// without an industry-code column, a folder that cannot be written, cancelled.
     pub fn open(file: &Path, dir: &Path, progress: &Progress) -> Result<CandidateIndex, String> {
         let meta = std::fs::metadata(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        // The first and last 64 KB of the list join its path, size and time in the stamp, so an edit that keeps
+        // the size and the time still makes a new index.
+        let sample = {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut b = Vec::new();
+            if let Ok(mut f) = std::fs::File::open(file) {
+                let mut head = vec![0u8; 65_536];
+                let n = f.read(&mut head).unwrap_or(0);
+                b.extend_from_slice(&head[..n]);
+                if meta.len() > 131_072 && f.seek(SeekFrom::End(-65_536)).is_ok() {
+                    let mut tail = vec![0u8; 65_536];
+                    let n = f.read(&mut tail).unwrap_or(0);
+                    b.extend_from_slice(&tail[..n]);
+                }
+            }
+            let mut h: u64 = 0xcbf29ce484222325;
+            for x in b {
+                h = (h ^ x as u64).wrapping_mul(0x100000001b3);
+            }
+            h
+        };
         let stamp = format!(
-            "{}|{}|{}",
+            "{}|{}|{}|{sample:016x}",
             std::fs::canonicalize(file).unwrap_or(file.to_path_buf()).display(),
             meta.len(),
             meta.modified()
