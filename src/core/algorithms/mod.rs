@@ -300,17 +300,6 @@ fn check_outputs(defs: &[Param], params: &Params) -> Result<(), AlgorithmError> 
     for p in defs {
         let ParamKind::OutputFile { extensions } = &p.kind else { continue };
         let Some(v) = params.path(p.name) else { continue };
-        if let Some(e) = v.extension().and_then(|e| e.to_str()) {
-            if !extensions.is_empty() && !extensions.iter().any(|x| x.eq_ignore_ascii_case(e)) {
-                return Err(AlgorithmError::BadParameters(format!(
-                    "{} 的文件类型 .{e} 不支持，可选：{} / {}: .{e} is not supported; use {}",
-                    p.label.0,
-                    extensions.join("、"),
-                    p.label.1,
-                    extensions.join(", ")
-                )));
-            }
-        }
         let refs: Vec<&std::path::Path> = inputs
             .iter()
             .map(|i| i.as_path())
@@ -322,11 +311,22 @@ fn check_outputs(defs: &[Param], params: &Params) -> Result<(), AlgorithmError> 
             .find(|i| crate::core::io::files::same_file(&v, i) || absolute(&v) == absolute(i))
         {
             return Err(AlgorithmError::BadParameters(format!(
-                "{}：输出文件就是本次读取或写出的 {}，会把它覆盖，已拒绝 / the output is {}, which this run reads or writes: it would be overwritten, refused",
+                "{}：输出文件就是输入文件或本次另一个输出 {}，不能覆盖，已拒绝 / the output is {}, which this run reads or writes: it would be overwritten, refused",
                 v.display(),
                 i.display(),
                 i.display()
             )));
+        }
+        if let Some(e) = v.extension().and_then(|e| e.to_str()) {
+            if !extensions.is_empty() && !extensions.iter().any(|x| x.eq_ignore_ascii_case(e)) {
+                return Err(AlgorithmError::BadParameters(format!(
+                    "{} 的文件类型 .{e} 不支持，可选：{} / {}: .{e} is not supported; use {}",
+                    p.label.0,
+                    extensions.iter().map(|x| x.to_uppercase()).collect::<Vec<_>>().join("、"),
+                    p.label.1,
+                    extensions.iter().map(|x| x.to_uppercase()).collect::<Vec<_>>().join(", ")
+                )));
+            }
         }
         outputs.push((p, v));
     }
