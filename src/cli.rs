@@ -180,6 +180,10 @@ pub enum Command {
         /// The Python with numpy, esda, libpysal and scikit-learn (default: .venv-ref/bin/python).
         #[arg(long, default_value = ".venv-ref/bin/python")]
         python: PathBuf,
+        /// Also time a candidate list of this many rows streamed into the recruitment index and queried
+        /// (0: not; 10000000 for the 10⁷, about 1 GB of CSV).
+        #[arg(long, default_value_t = 0)]
+        candidates_rows: usize,
         /// Write the measurements as JSON here.
         #[arg(long)]
         json: Option<PathBuf>,
@@ -838,8 +842,16 @@ pub fn run(cmd: Command) -> i32 {
                 1
             }
         },
-        Command::BenchChain { data, python, json } => {
-            match crate::core::bench::spatial_statistics(&data, &python) {
+        Command::BenchChain { data, python, candidates_rows, json } => {
+            let run = || -> anyhow::Result<Vec<crate::core::bench::Measure>> {
+                let mut m = Vec::new();
+                if candidates_rows > 0 {
+                    m.extend(crate::core::bench::candidate_list(&data, candidates_rows)?);
+                }
+                m.extend(crate::core::bench::spatial_statistics(&data, &python)?);
+                Ok(m)
+            };
+            match run() {
                 Ok(m) => {
                     if let Some(j) = json {
                         let _ = std::fs::write(j, serde_json::to_string_pretty(&m).unwrap());

@@ -883,3 +883,92 @@ fn registers_as_others_write_them_and_outputs_that_would_overwrite_inputs() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("350322999"));
 }
+
+/// A firm moved by hand is kept in the project (`chain_overrides`) and every chain algorithm then places it there:
+/// the 鞋服 link it left loses one firm, the one it joined gains one, and its rule reads 人工调整; a firm taken off a
+/// chain leaves it.
+#[test]
+fn overrides_kept_in_the_project_move_firms_between_links() {
+    use yitu::core::algorithms::chain::{load_chains, load_register};
+    use yitu::core::algorithms::Params;
+    use yitu::core::analysis::chain::Rule;
+    use yitu::core::io::project::Project;
+    use yitu::core::model::chain::Override;
+    let dir = tempfile::tempdir().unwrap();
+    let sample = common::root().join("sample-data/xianyou_sample.yitu");
+    let p = yitu::core::model::progress::Progress::new();
+    let base = Params::new().with("file", &sample);
+    let chains = load_chains(&base, &p).unwrap();
+    let reg = load_register(&base, &chains, &p).unwrap();
+    let on = |reg: &yitu::core::algorithms::chain::Register, link: &str| {
+        reg.records
+            .iter()
+            .filter(|r| r.placed.iter().any(|x| x.chain == "鞋服" && x.link == link))
+            .count()
+    };
+    let shoe = reg
+        .records
+        .iter()
+        .find(|r| r.placed.iter().any(|x| x.chain == "鞋服" && x.link == "shoes"))
+        .unwrap();
+    let other = reg
+        .records
+        .iter()
+        .find(|r| r.placed.iter().any(|x| x.chain == "鞋服" && x.link == "apparel"))
+        .unwrap();
+    let mut project = Project::load(&sample).unwrap();
+    project.chain_overrides = vec![
+        Override {
+            credit_code: shoe.firm.credit_code.clone(),
+            name: shoe.firm.name.clone(),
+            chain: "鞋服".into(),
+            link: "trade".into(),
+        },
+        Override {
+            credit_code: other.firm.credit_code.clone(),
+            name: other.firm.name.clone(),
+            chain: "鞋服".into(),
+            link: String::new(),
+        },
+    ];
+    let copy = dir.path().join("调整.yitu");
+    project.save(&copy).unwrap();
+    let moved = load_register(&Params::new().with("file", &copy), &chains, &p).unwrap();
+    assert_eq!(on(&moved, "shoes"), on(&reg, "shoes") - 1);
+    assert_eq!(on(&moved, "trade"), on(&reg, "trade") + 1);
+    assert_eq!(on(&moved, "apparel"), on(&reg, "apparel") - 1);
+    let r = moved.records.iter().find(|r| r.firm.credit_code == shoe.firm.credit_code).unwrap();
+    let pl = r.placed.iter().find(|x| x.chain == "鞋服").unwrap();
+    assert_eq!(pl.rule, Rule::Override);
+    assert!(pl.rule.describe(&r.firm).contains("人工调整"));
+    // The same through the CLI: the measures count it on its new link.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_yitu"))
+        .args(["chain", "measures"])
+        .arg(&copy)
+        .args(["--all", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let firms = |l: &str| {
+        v["links"].as_array().unwrap().iter().find(|x| x["chain"] == "鞋服" && x["link"] == l).unwrap()["firms"]
+            .as_u64()
+            .unwrap() as usize
+    };
+    assert_eq!(firms("trade"), on(&reg, "trade") + 1);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("人工调整"));
+}
+
+/// The templates go out as an Excel workbook (yitu chain list --out X.xlsx) and come back (--templates X.xlsx)
+/// equal to the built-in ones: links, tiers, codes as text, keywords, edges, versions.
+#[test]
+fn templates_round_trip_through_excel() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("模板.xlsx");
+    run_chain("chain list", yitu::core::algorithms::Params::new().with("out", &xlsx));
+    let back = yitu::core::algorithms::chain::read_templates(&xlsx).unwrap();
+    assert_eq!(back, default_chains());
+    let json = dir.path().join("模板.json");
+    run_chain("chain list", yitu::core::algorithms::Params::new().with("out", &json));
+    assert_eq!(yitu::core::algorithms::chain::read_templates(&json).unwrap(), default_chains());
+}

@@ -646,3 +646,63 @@ pub fn spatial_statistics(dir: &Path, python: &Path) -> anyhow::Result<Vec<Measu
     eprintln!("{}", j["versions"].as_str().unwrap_or(""));
     Ok(out)
 }
+
+/// `yitu bench-chain --candidates-rows N`: a national candidate list of `rows` invented firms (CSV, generated once
+/// in `dir`) streamed into the candidate index, then the recruitment queries of every link of the default chains
+/// (top 20 each) timed; the index is rebuilt for the measurement.
+pub fn candidate_list(dir: &Path, rows: usize) -> anyhow::Result<Vec<Measure>> {
+    use crate::core::data::candidates::CandidateIndex;
+    use rand::{Rng, SeedableRng};
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let mut out = Vec::new();
+    let csv = dir.join(format!("candidates_{rows}.csv"));
+    let chains = crate::core::model::chain::default_chains();
+    let codes: Vec<String> = chains.iter().flat_map(|c| c.links.iter().flat_map(|l| l.codes.clone())).collect();
+    if !csv.exists() {
+        timed(&mut out, &format!("generate a {rows}-row candidate list"), || {
+            let tmp = crate::core::io::files::temp_beside(&csv);
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+            writeln!(w, "企业名称,统一社会信用代码,省份,县级代码,行业代码,主要产品,产值万元,从业人员,规上")?;
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+            for i in 0..rows {
+                let county = format!("{:02}{:02}{:02}", rng.random_range(11..66), rng.random_range(1..20), rng.random_range(1..30));
+                let code = &codes[rng.random_range(0..codes.len())];
+                let emp = (rng.random::<f64>().powi(3) * 3000.0 + 10.0) as i64;
+                let output = emp * rng.random_range(20..80);
+                writeln!(
+                    w,
+                    "候选企业{i}有限公司,91{county}{i:010},省{},{county},{code},产品,{output},{emp},{}",
+                    &county[..2],
+                    if output >= 2000 { "是" } else { "否" }
+                )?;
+            }
+            w.flush()?;
+            drop(w);
+            std::fs::rename(&tmp, &csv)?;
+            Ok(((), format!("{:.0} MB", std::fs::metadata(&csv)?.len() as f64 / 1e6)))
+        })?;
+    }
+    let idx_dir = dir.join("candidate-index");
+    let _ = std::fs::remove_dir_all(&idx_dir);
+    let index = timed(&mut out, &format!("YiTu stream {rows} candidates into the index"), || {
+        let i = CandidateIndex::open(&csv, &idx_dir, &Progress::new()).map_err(anyhow::Error::msg)?;
+        let n = format!("{} rows, index {:.0} MB", i.rows, std::fs::metadata(&i.path)?.len() as f64 / 1e6);
+        Ok((i, n))
+    })?;
+    let links: Vec<&crate::core::model::chain::Link> = chains.iter().flat_map(|c| c.links.iter()).collect();
+    let none = std::collections::HashSet::new();
+    timed(&mut out, &format!("YiTu recruitment queries, {} links x top 20", links.len()), || {
+        let mut found = 0;
+        for l in &links {
+            found += index.query(&l.codes, "350322", &none, 20).map_err(anyhow::Error::msg)?.len();
+        }
+        Ok(((), format!("{found} firms listed")))
+    })?;
+    timed(&mut out, "YiTu one link's query (制鞋, top 20)", || {
+        let l = links.iter().find(|l| l.id == "shoes").expect("a default link");
+        let n = index.query(&l.codes, "350322", &none, 20).map_err(anyhow::Error::msg)?.len();
+        Ok(((), format!("{n} firms")))
+    })?;
+    Ok(out)
+}

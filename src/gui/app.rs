@@ -123,6 +123,16 @@ pub struct YituApp {
     title_checked: f64,
 }
 
+/// The layer of an algorithm's GeoPackage output that goes onto the map when the run ends, by algorithm id.
+fn map_layer_of(id: &str) -> Option<&'static str> {
+    match id {
+        "chain density" => Some("density"),
+        "chain hotspots" => Some("hotspots"),
+        "chain clusters" => Some("clusters"),
+        _ => None,
+    }
+}
+
 impl YituApp {
     /// A new, empty app.
     pub fn new(ctx: Context, settings: Settings) -> YituApp {
@@ -307,6 +317,7 @@ impl YituApp {
                 self.project_datasets = p.datasets.clone();
                 self.layouts = p.layouts.clone();
                 self.chain.set_templates(p.chains.clone());
+                self.chain.overrides = p.chain_overrides.clone();
                 self.project_title = p.title.clone();
                 if !p.datasets.is_empty() {
                     let ctx = self.ctx.clone();
@@ -363,6 +374,7 @@ impl YituApp {
             datasets: self.datasets_for_project(),
             layouts: self.layouts.clone(),
             chains: self.chain.project_templates(),
+            chain_overrides: self.chain.overrides.clone(),
             ..Default::default()
         }
     }
@@ -1134,10 +1146,19 @@ impl YituApp {
     fn algorithm_windows(&mut self, ctx: &Context) {
         let lang = self.lang;
         let mut done = Vec::new();
+        let mut layers: Vec<(std::path::PathBuf, String)> = Vec::new();
         for d in &mut self.algorithm_dialogs {
             let was_busy = d.busy();
             d.window(ctx, lang);
             if was_busy && !d.busy() {
+                // The map layers an analysis made (density, hot spots, clusters) go onto the map.
+                if let Some(Ok(o)) = &d.result {
+                    if let Some(table) = map_layer_of(d.algorithm.id()) {
+                        for f in o.files.iter().filter(|f| f.extension().is_some_and(|e| e.eq_ignore_ascii_case("gpkg"))) {
+                            layers.push((f.clone(), table.to_string()));
+                        }
+                    }
+                }
                 match &d.result {
                     // The first line in the status bar; the dialog shows all of it.
                     Some(Ok(o)) => done.push(o.summary.lines().next().unwrap_or("").to_string()),
@@ -1149,6 +1170,9 @@ impl YituApp {
         self.algorithm_dialogs.retain(|d| d.open || d.busy());
         for m in done.into_iter().filter(|m| !m.is_empty()) {
             self.msg(m);
+        }
+        for (path, table) in layers {
+            self.load(&path, Some(table), None);
         }
     }
 

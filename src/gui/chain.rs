@@ -10,7 +10,7 @@ use crate::core::algorithms::chain::{register_from_layer, Register};
 use crate::core::analysis::chain::{measures, LinkMeasures, LqBasis, Status, StatusRule};
 use crate::core::analysis::profile::Scope;
 use crate::core::analysis::roles::Role;
-use crate::core::model::chain::{chains_from_json, default_chains, Chain, Link, Tier};
+use crate::core::model::chain::{default_chains, Chain, Link, Tier};
 use crate::core::model::progress::Progress;
 use super::Lang;
 use egui::{Color32, Pos2, Rect, Sense, Stroke, Vec2};
@@ -35,6 +35,8 @@ pub struct ChainWindow {
     pub chains: Vec<Chain>,
     /// Whether `chains` are the project's own (edited or imported) rather than the built-in ones.
     pub edited: bool,
+    /// Firms moved by hand between links, kept in the project.
+    pub overrides: Vec<crate::core::model::chain::Override>,
     chosen: usize,
     basis: LqBasis,
     selected: Option<String>,
@@ -59,6 +61,7 @@ impl Default for ChainWindow {
             open: false,
             chains: default_chains(),
             edited: false,
+            overrides: Vec::new(),
             chosen: 0,
             basis: LqBasis::Employees,
             selected: None,
@@ -161,7 +164,7 @@ impl ChainWindow {
         let key = (firms.id, firms.attrs_version, self.stamp);
         if self.register.as_ref().map(|r| r.0) != Some(key) {
             let p = Progress::new();
-            match register_from_layer(&firms.data, &self.chains, "standard", &p) {
+            match register_from_layer(&firms.data, &self.chains, &self.overrides, "standard", &p) {
                 Ok(r) => self.register = Some((key, r)),
                 Err(e) => {
                     ui.colored_label(Color32::RED, e.to_string());
@@ -329,6 +332,7 @@ impl ChainWindow {
             }
             return request;
         }
+        let mut moved: Option<(String, String, String)> = None;
         ui.columns(2, |cols| {
             egui::ScrollArea::vertical()
                 .id_salt("chain-measures")
@@ -429,14 +433,46 @@ impl ChainWindow {
                                     r.firm.industry_code,
                                     r.output
                                 );
-                                if ui.link(text).on_hover_text(how).clicked() {
-                                    request = Some(ChainRequest::ShowFirms(firms.id, vec![i as u32]));
-                                }
+                                ui.horizontal(|ui| {
+                                    if ui.link(text).on_hover_text(how).clicked() {
+                                        request = Some(ChainRequest::ShowFirms(firms.id, vec![i as u32]));
+                                    }
+                                    // Move the firm by hand: to another link of the chain, or off it.
+                                    ui.menu_button(lang.tr("调整", "Move"), |ui| {
+                                        let mut to: Option<String> = None;
+                                        for l in chain.links.iter().filter(|l| l.id != link) {
+                                            if ui.button(format!("{} {}", lang.tr("移到", "To"), l.name)).clicked() {
+                                                to = Some(l.id.clone());
+                                            }
+                                        }
+                                        if ui.button(lang.tr("不属于本链", "Not on this chain")).clicked() {
+                                            to = Some(String::new());
+                                        }
+                                        if let Some(to) = to {
+                                            moved = Some((r.firm.credit_code.clone(), r.firm.name.clone(), to));
+                                            ui.close();
+                                        }
+                                    });
+                                });
                             }
                         });
                 }
             }
         });
+        if let Some((credit_code, name, link)) = moved {
+            let chain_name = chain.name.clone();
+            self.overrides
+                .retain(|o| !(o.chain == chain_name && o.matches(&credit_code, &name)));
+            self.overrides.push(crate::core::model::chain::Override {
+                credit_code: credit_code.trim().to_string(),
+                name,
+                chain: chain_name,
+                link,
+            });
+            self.touch();
+            return Some(ChainRequest::TemplatesChanged);
+        }
+        let Some((_, reg)) = &self.register else { return request };
         let unplaced = reg.records.iter().filter(|r| r.placed.is_empty()).count();
         if unplaced > 0 || !self.notes.is_empty() {
             ui.collapsing(
@@ -576,32 +612,38 @@ impl ChainWindow {
     fn editor(&mut self, ui: &mut egui::Ui, lang: Lang) -> bool {
         let mut changed = false;
         ui.horizontal(|ui| {
-            if ui.button(lang.tr("导入模板 JSON…", "Import templates (JSON)…")).clicked() {
-                if let Some(p) = rfd::FileDialog::new().add_filter("JSON", &["json"]).pick_file() {
-                    match std::fs::read_to_string(&p)
-                        .map_err(|e| e.to_string())
-                        .and_then(|t| chains_from_json(&t))
-                    {
-                        Ok(c) if !c.is_empty() => {
+            if ui.button(lang.tr("导入模板（JSON/Excel）…", "Import templates (JSON/Excel)…")).clicked() {
+                if let Some(p) = rfd::FileDialog::new().add_filter("JSON/Excel", &["json", "xlsx"]).pick_file() {
+                    match crate::core::algorithms::chain::read_templates(&p) {
+                        Ok(c) => {
                             self.chains = c;
                             self.chosen = 0;
                             self.selected = None;
                             changed = true;
                         }
-                        Ok(_) => self.notes.push("模板文件中没有产业链 / no chain in the file".into()),
-                        Err(e) => self.notes.push(format!("{}: {e}", p.display())),
+                        Err(e) => self.notes.push(e.to_string()),
                     }
                 }
             }
-            if ui.button(lang.tr("导出模板 JSON…", "Export templates (JSON)…")).clicked() {
+            if ui.button(lang.tr("导出模板（JSON/Excel）…", "Export templates (JSON/Excel)…")).clicked() {
                 if let Some(p) = rfd::FileDialog::new()
+                    .add_filter("Excel", &["xlsx"])
                     .add_filter("JSON", &["json"])
-                    .set_file_name("产业链模板.json")
+                    .set_file_name("产业链模板.xlsx")
                     .save_file()
                 {
-                    let text = serde_json::to_string_pretty(&self.chains).unwrap_or_default();
-                    if let Err(e) = crate::core::io::files::write_atomic(&p, text.as_bytes()) {
-                        self.notes.push(crate::core::io::files::write_error(&p, &e));
+                    let bytes = if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+                        Ok(serde_json::to_string_pretty(&self.chains).unwrap_or_default().into_bytes())
+                    } else {
+                        crate::core::output::chain_report::templates_xlsx(&self.chains)
+                    };
+                    match bytes {
+                        Ok(b) => {
+                            if let Err(e) = crate::core::io::files::write_atomic(&p, &b) {
+                                self.notes.push(crate::core::io::files::write_error(&p, &e));
+                            }
+                        }
+                        Err(e) => self.notes.push(e),
                     }
                 }
             }

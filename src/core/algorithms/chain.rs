@@ -105,16 +105,120 @@ pub fn register_params() -> Vec<Param> {
     ]
 }
 
+/// Chain templates from a file: JSON, or a workbook as [`crate::core::output::chain_report::templates_xlsx`]
+/// writes it. Errors: unreadable, not templates, no chain in it.
+pub fn read_templates(path: &std::path::Path) -> Result<Vec<Chain>, AlgorithmError> {
+    let is_xlsx = path
+        .extension()
+        .is_some_and(|e| ["xlsx", "xls", "xlsm", "ods"].iter().any(|x| e.eq_ignore_ascii_case(x)));
+    let chains = if is_xlsx {
+        chains_from_workbook(path).map_err(|e| AlgorithmError::BadParameters(format!("{}: {e}", path.display())))?
+    } else {
+        let bytes = std::fs::read(path).map_err(|e| {
+            AlgorithmError::Failed(format!("无法读取 / cannot read {}: {e}", path.display()))
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            AlgorithmError::BadParameters(format!(
+                "{}：模板须为 UTF-8 编码的 JSON / the templates must be UTF-8 JSON",
+                path.display()
+            ))
+        })?;
+        chains_from_json(&text).map_err(|e| AlgorithmError::BadParameters(format!("{}: {e}", path.display())))?
+    };
+    if chains.is_empty() {
+        return Err(AlgorithmError::BadParameters(format!(
+            "{}：没有产业链 / no chain in the file",
+            path.display()
+        )));
+    }
+    Ok(chains)
+}
+
+/// Chain templates from a workbook: sheet 环节 (产业链, 版本, 来源, 环节编号, 环节名称, 位置, 行业代码, 关键词) and
+/// sheet 供应关系 (产业链, 供应方环节编号, 需求方环节编号); codes read as text.
+fn chains_from_workbook(path: &std::path::Path) -> Result<Vec<Chain>, String> {
+    use crate::core::io::table_import::{for_each_row, ImportOptions};
+    use crate::core::model::chain::{Link, Tier};
+    let sheet = |name: &str| -> Result<Vec<Vec<String>>, String> {
+        let mut rows = Vec::new();
+        for_each_row(
+            path,
+            &ImportOptions {
+                sheet: Some(name.into()),
+                keep_summary_rows: true,
+                ..Default::default()
+            },
+            |r| {
+                rows.push(r);
+                true
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(rows)
+    };
+    let links = sheet("环节")?;
+    let head = links.first().ok_or("工作表 环节 是空的 / sheet 环节 is empty")?;
+    let col = |n: &str| head.iter().position(|h| h.trim() == n).ok_or(format!("工作表 环节 缺少列 {n} / sheet 环节 lacks column {n}"));
+    let (c_chain, c_id, c_name, c_tier) = (col("产业链")?, col("环节编号")?, col("环节名称")?, col("位置")?);
+    let (c_ver, c_src, c_codes, c_kw) = (col("版本").ok(), col("来源").ok(), col("行业代码").ok(), col("关键词").ok());
+    let get = |r: &Vec<String>, c: Option<usize>| c.and_then(|c| r.get(c)).map_or(String::new(), |s| s.trim().to_string());
+    let mut chains: Vec<Chain> = Vec::new();
+    for (k, r) in links.iter().enumerate().skip(1) {
+        let name = get(r, Some(c_chain));
+        if name.is_empty() {
+            continue;
+        }
+        let tier = match get(r, Some(c_tier)).as_str() {
+            "上游" => Tier::Up,
+            "中游" => Tier::Mid,
+            "下游" => Tier::Down,
+            t => return Err(format!("第 {} 行的位置 {t} 应为上游、中游或下游 / row {}: tier {t} must be 上游, 中游 or 下游", k + 1, k + 1)),
+        };
+        let link = Link {
+            id: get(r, Some(c_id)),
+            name: get(r, Some(c_name)),
+            tier,
+            codes: get(r, c_codes).split_whitespace().map(str::to_string).collect(),
+            keywords: get(r, c_kw)
+                .split(['、', ',', '，', ' '])
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        };
+        match chains.iter_mut().find(|c| c.name == name) {
+            Some(c) => c.links.push(link),
+            None => chains.push(Chain {
+                name,
+                version: get(r, c_ver).parse::<f64>().map_or(1, |v| v.max(1.0) as u32),
+                source: get(r, c_src),
+                links: vec![link],
+                edges: Vec::new(),
+            }),
+        }
+    }
+    if let Ok(edges) = sheet("供应关系") {
+        for r in edges.iter().skip(1) {
+            let (c, a, b) = (get(r, Some(0)), get(r, Some(1)), get(r, Some(2)));
+            if let Some(ch) = chains.iter_mut().find(|x| x.name == c) {
+                if !a.is_empty() && !b.is_empty() {
+                    ch.edges.push([a, b]);
+                }
+            }
+        }
+    }
+    Ok(chains)
+}
+
 /// The `templates` parameter.
 pub fn templates_param() -> Param {
     param(
         "templates",
         ("产业链模板", "Chain templates"),
         (
-            "产业链模板 JSON（默认：内置的莆田重点产业链）",
-            "Chain templates as JSON (default: the built-in Putian key chains)",
+            "产业链模板 JSON 或 Excel（默认：项目中的，否则内置的莆田重点产业链）",
+            "Chain templates as JSON or Excel (default: the project's, else the built-in Putian key chains)",
         ),
-        ParamKind::InputFile { extensions: &["json"] },
+        ParamKind::InputFile { extensions: &["json", "xlsx"] },
         None,
         true,
     )
@@ -124,11 +228,7 @@ pub fn templates_param() -> Param {
 /// some), else the built-in ones; each template's problems said.
 pub fn load_chains(params: &Params, progress: &Progress) -> Result<Vec<Chain>, AlgorithmError> {
     let chains: Vec<Chain> = match params.path("templates") {
-        Some(p) => {
-            let text = std::fs::read_to_string(&p)
-                .map_err(|e| AlgorithmError::Failed(format!("{}: {e}", p.display())))?;
-            chains_from_json(&text).map_err(AlgorithmError::BadParameters)?
-        }
+        Some(p) => read_templates(&p)?,
         None => {
             // A project's own templates (edited in the app), else the built-in ones.
             let project = params
@@ -230,7 +330,15 @@ pub fn load_register(
         None => read_firms(&file, params.text("enterprises"), progress).map_err(AlgorithmError::Failed)?,
     };
     let coords = params.text("coords").unwrap_or("standard");
-    let mut reg = register_from_layer(&layer, chains, coords, progress)?;
+    // A project's corrections of single firms.
+    let overrides = if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("yitu")) {
+        crate::core::io::project::Project::load(&file)
+            .map(|p| p.chain_overrides)
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let mut reg = register_from_layer(&layer, chains, &overrides, coords, progress)?;
     // The village layer, where there is one: addresses placed, locations checked.
     let named = params.text("villages");
     match read_role_layer(&file, named, Role::Villages, &Progress::new()) {
@@ -601,6 +709,7 @@ fn locate(
 pub fn register_from_layer(
     layer: &crate::core::model::layer::VectorLayer,
     chains: &[Chain],
+    overrides: &[crate::core::model::chain::Override],
     coords: &str,
     progress: &Progress,
 ) -> Result<Register, AlgorithmError> {
@@ -708,11 +817,17 @@ pub fn register_from_layer(
             }
         })
         .collect();
+    let mut records = records;
+    let moved = crate::core::analysis::chain::apply_overrides(&mut records, overrides);
+    if moved > 0 {
+        progress.note(format!(
+            "{moved} 家企业按项目中的人工调整归入环节 / {moved} firms placed by the project's corrections"
+        ));
+    }
     let firms: Vec<Firm> = records.iter().map(|r| r.firm.clone()).collect();
     let placed: Vec<_> = records.iter().map(|r| r.placed.clone()).collect();
     let problems = check_register(&firms, &placed, None);
     // The same firm twice (one credit code) counts once: its later entries are placed on no link.
-    let mut records = records;
     let mut seen = std::collections::HashSet::new();
     let mut twice = 0usize;
     for r in records.iter_mut() {
@@ -828,7 +943,20 @@ impl Algorithm for ChainList {
     }
 
     fn parameters(&self) -> Vec<Param> {
-        vec![templates_param()]
+        vec![
+            templates_param(),
+            param(
+                "out",
+                ("导出模板", "Export the templates"),
+                (
+                    "把全部模板导出为 JSON 或 Excel（可编辑后用 --templates 读回）",
+                    "Export every template as JSON or Excel (edit it and read it back with --templates)",
+                ),
+                ParamKind::OutputFile { extensions: &["json", "xlsx"] },
+                None,
+                false,
+            ),
+        ]
     }
 
     fn run(&self, params: &Params, progress: &Progress) -> Result<Outcome, AlgorithmError> {
@@ -853,12 +981,26 @@ impl Algorithm for ChainList {
                 );
             }
         }
-        Ok(Outcome {
-            text: Some(text),
+        let mut o = Outcome {
             notes: progress.notes(),
             counts: [("chains".to_string(), chains.len() as f64)].into(),
             ..Default::default()
-        })
+        };
+        match params.path("out") {
+            Some(out) => {
+                let bytes = if out.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
+                    crate::core::output::chain_report::templates_xlsx(&chains).map_err(AlgorithmError::Failed)?
+                } else {
+                    (serde_json::to_string_pretty(&chains).unwrap_or_default() + "\n").into_bytes()
+                };
+                crate::core::io::files::write_atomic(&out, &bytes)
+                    .map_err(|e| AlgorithmError::Failed(crate::core::io::files::write_error(&out, &e)))?;
+                o.summary = format!("{} 条产业链模板 → {} / {} chain templates → {}\n", chains.len(), out.display(), chains.len(), out.display());
+                o.files.push(out);
+            }
+            None => o.text = Some(text),
+        }
+        Ok(o)
     }
 }
 

@@ -33,6 +33,8 @@ pub enum Rule {
     Code(String),
     /// These keywords of the link were found in the firm's name or products.
     Keywords(Vec<String>),
+    /// The user put it there (an override kept in the project).
+    Override,
 }
 
 impl Rule {
@@ -45,6 +47,7 @@ impl Rule {
                 firm.industry_code, firm.industry_code
             ),
             Rule::Keywords(k) => format!("关键词 {} / keywords {}", k.join("、"), k.join(", ")),
+            Rule::Override => "人工调整（项目中保存）/ set by hand (kept in the project)".into(),
         }
     }
 }
@@ -178,6 +181,27 @@ pub fn place(chains: &[Chain], firm: &Firm, codes: Option<&IndustryCodes>) -> Ve
         .filter(|f| f.0 == most)
         .map(|f| f.1)
         .collect()
+}
+
+/// Applies the user's `overrides` to placements: each firm an override names loses its placements on that chain
+/// and gets the override's link (rule [`Rule::Override`], confidence 1), or none. Returns how many firms changed.
+pub fn apply_overrides(firms: &mut [FirmRecord], overrides: &[crate::core::model::chain::Override]) -> usize {
+    let mut changed = 0;
+    for r in firms.iter_mut() {
+        for o in overrides.iter().filter(|o| o.matches(&r.firm.credit_code, &r.firm.name)) {
+            r.placed.retain(|p| p.chain != o.chain);
+            if !o.link.is_empty() {
+                r.placed.push(Placement {
+                    chain: o.chain.clone(),
+                    link: o.link.clone(),
+                    rule: Rule::Override,
+                    confidence: 1.0,
+                });
+            }
+            changed += 1;
+        }
+    }
+    changed
 }
 
 /// What is wrong in a firm register, one line per finding in Chinese and English (nothing is dropped: the caller

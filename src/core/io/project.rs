@@ -98,6 +98,9 @@ pub struct Project {
     /// them for this project in place of the built-in ones.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub chains: Vec<crate::core::model::chain::Chain>,
+    /// Firms moved by hand between chain links (一产一档), applied over the rules' placements.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chain_overrides: Vec<crate::core::model::chain::Override>,
 }
 
 /// A department table a project uses.
@@ -125,6 +128,7 @@ impl Default for Project {
             datasets: Vec::new(),
             layouts: Vec::new(),
             chains: Vec::new(),
+            chain_overrides: Vec::new(),
         }
     }
 }

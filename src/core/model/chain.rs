@@ -74,6 +74,34 @@ fn one() -> u32 {
     1
 }
 
+/// A user's correction of where one firm sits on one chain, kept in the project (一产一档 §2): the firm (by its
+/// 统一社会信用代码, else its name) is on `link` of `chain` whatever the rules say, or on no link of it when `link`
+/// is empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Override {
+    /// The firm's credit code (empty: matched by name).
+    #[serde(default)]
+    pub credit_code: String,
+    /// The firm's name.
+    pub name: String,
+    /// The chain.
+    pub chain: String,
+    /// The link's id; empty: the firm is on no link of the chain.
+    #[serde(default)]
+    pub link: String,
+}
+
+impl Override {
+    /// Whether this override is about the firm with `credit_code` and `name`.
+    pub fn matches(&self, credit_code: &str, name: &str) -> bool {
+        if !self.credit_code.is_empty() {
+            self.credit_code == credit_code.trim()
+        } else {
+            !self.name.is_empty() && self.name == name.trim()
+        }
+    }
+}
+
 /// Whether `code` has the shape of a GB/T 4754-2017 code: a 门类 letter A–T, or 2, 3 or 4 digits whose 大类 lies
 /// in 01–97.
 pub fn code_shape_ok(code: &str) -> bool {

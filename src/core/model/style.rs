@@ -169,6 +169,61 @@ impl LayerStyle {
             s.stroke = Rgba([255, 255, 255, 230]);
             s.stroke_width = 1.0;
         }
+        // The chain analyses' layers (yitu chain hotspots / density / clusters): their classes in fixed colours.
+        if upper == "HOTSPOTS" && attrs.field_index("class").is_some() {
+            let c = |label: &str, rgb: [u8; 3]| Category {
+                label: label.into(),
+                value: label.into(),
+                color: Rgba([rgb[0], rgb[1], rgb[2], 255]),
+                visible: true,
+            };
+            // ArcGIS's hot-spot colours: reds hot, blues cold, beige not significant.
+            s.symbology = categorized(
+                "class",
+                vec![
+                    c("热点 99%", [215, 48, 39]),
+                    c("热点 95%", [252, 141, 89]),
+                    c("热点 90%", [254, 224, 144]),
+                    c("不显著", [238, 234, 218]),
+                    c("冷点 90%", [224, 243, 248]),
+                    c("冷点 95%", [145, 191, 219]),
+                    c("冷点 99%", [69, 117, 180]),
+                ],
+            );
+            s.stroke = Rgba([160, 160, 160, 255]);
+            s.stroke_width = 0.3;
+            s.opacity = 0.75;
+        }
+        if upper == "DENSITY" && attrs.field_index("label").is_some() && attrs.field_index("class").is_some() {
+            // Five classes from pale yellow to dark red, labelled with their bounds.
+            let ramp = [[255, 255, 178], [254, 204, 92], [253, 141, 60], [240, 59, 32], [189, 0, 38]];
+            let col = attrs.field_index("class").expect("checked");
+            let lab = attrs.field_index("label").expect("checked");
+            let mut cats: Vec<Category> = (0..attrs.len())
+                .map(|f| {
+                    let k = attrs.get(f, col).as_f64().unwrap_or(1.0).clamp(1.0, 5.0) as usize;
+                    Category {
+                        label: attrs.get(f, lab).to_string(),
+                        value: attrs.get(f, col).to_string(),
+                        color: Rgba([ramp[k - 1][0], ramp[k - 1][1], ramp[k - 1][2], 255]),
+                        visible: true,
+                    }
+                })
+                .collect();
+            cats.sort_by(|a, b| a.value.cmp(&b.value));
+            s.symbology = categorized("class", cats);
+            s.stroke = Rgba([0, 0, 0, 0]);
+            s.stroke_width = 0.0;
+            s.opacity = 0.7;
+        }
+        if upper == "CLUSTERS" && attrs.field_index("members").is_some() {
+            s.symbology = Symbology::Single {
+                color: Rgba([255, 152, 0, 90]),
+            };
+            s.stroke = Rgba([230, 81, 0, 255]);
+            s.stroke_width = 1.5;
+            s.label_field = Some("cluster".into());
+        }
         if upper == "ENTERPRISES" && attrs.field_index("chain").is_some() {
             s.symbology = categories_for(attrs, "chain");
             s.point_radius = 4.5;

@@ -366,3 +366,49 @@ pub fn chain_report_pdf(r: &ChainReport) -> Result<Vec<u8>, String> {
     }
     doc.finish()
 }
+
+/// The chain templates as a workbook a planner edits in Excel and reads back (`--templates X.xlsx`): sheet 环节
+/// (产业链, 版本, 来源, 环节编号, 环节名称, 位置, 行业代码 space-separated, 关键词 、-separated) and sheet 供应关系
+/// (产业链, 供应方环节编号, 需求方环节编号). Codes are written as text.
+pub fn templates_xlsx(chains: &[Chain]) -> Result<Vec<u8>, String> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let mut wb = Workbook::new();
+    if let Ok(t) = rust_xlsxwriter::ExcelDateTime::from_timestamp(crate::core::data::cache::document_time()) {
+        wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&t));
+    }
+    let head = Format::new().set_bold().set_background_color(0xECF0F6);
+    let ws = wb.add_worksheet().set_name("环节").map_err(e)?;
+    for (c, h) in ["产业链", "版本", "来源", "环节编号", "环节名称", "位置", "行业代码", "关键词"].iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &head).map_err(e)?;
+    }
+    let mut r = 1u32;
+    for ch in chains {
+        for l in &ch.links {
+            ws.write_string(r, 0, &ch.name).map_err(e)?;
+            ws.write_number(r, 1, ch.version as f64).map_err(e)?;
+            ws.write_string(r, 2, &ch.source).map_err(e)?;
+            ws.write_string(r, 3, &l.id).map_err(e)?;
+            ws.write_string(r, 4, &l.name).map_err(e)?;
+            ws.write_string(r, 5, l.tier.label()).map_err(e)?;
+            ws.write_string(r, 6, l.codes.join(" ")).map_err(e)?;
+            ws.write_string(r, 7, l.keywords.join("、")).map_err(e)?;
+            r += 1;
+        }
+    }
+    ws.set_freeze_panes(1, 0).map_err(e)?;
+    let ws = wb.add_worksheet().set_name("供应关系").map_err(e)?;
+    for (c, h) in ["产业链", "供应方环节编号", "需求方环节编号"].iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &head).map_err(e)?;
+    }
+    let mut r = 1u32;
+    for ch in chains {
+        for [a, b] in &ch.edges {
+            ws.write_string(r, 0, &ch.name).map_err(e)?;
+            ws.write_string(r, 1, a).map_err(e)?;
+            ws.write_string(r, 2, b).map_err(e)?;
+            r += 1;
+        }
+    }
+    wb.save_to_buffer().map_err(e)
+}
