@@ -972,3 +972,32 @@ fn templates_round_trip_through_excel() {
     run_chain("chain list", yitu::core::algorithms::Params::new().with("out", &json));
     assert_eq!(yitu::core::algorithms::chain::read_templates(&json).unwrap(), default_chains());
 }
+
+/// `yitu chain measures … --out X.xlsx`: a workbook with every link's measures and every firm's placements (rule,
+/// confidence, how it was located), codes kept as text.
+#[test]
+fn measures_as_a_workbook() {
+    use calamine::{Data, Reader};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("指标.xlsx");
+    let o = run_chain(
+        "chain measures",
+        yitu::core::algorithms::Params::new()
+            .with("file", common::root().join("sample-data/xianyou_sample.yitu"))
+            .with("register", common::root().join("sample-data/企业名录_2024.csv"))
+            .with("all", "true")
+            .with("out", &out),
+    );
+    assert_eq!(o.files, vec![out.clone()]);
+    let mut wb = calamine::open_workbook_auto(&out).unwrap();
+    assert_eq!(wb.sheet_names(), ["环节指标", "企业"]);
+    let links = wb.worksheet_range("环节指标").unwrap();
+    assert_eq!(links.height() - 1, default_chains().iter().map(|c| c.links.len()).sum::<usize>());
+    let firms = wb.worksheet_range("企业").unwrap();
+    assert!(firms.height() > 300);
+    // Credit codes and village codes are text, not numbers.
+    for r in firms.rows().skip(1).take(50) {
+        assert!(matches!(r[1], Data::String(_)) && matches!(r[3], Data::String(_) | Data::Empty), "{r:?}");
+    }
+    assert!(firms.rows().any(|r| r[11] == Data::String("按地址近似定位".into())));
+}

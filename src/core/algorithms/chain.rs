@@ -1239,7 +1239,7 @@ impl Algorithm for ChainMeasures {
                     "Output file (printed when absent)",
                 ),
                 ParamKind::OutputFile {
-                    extensions: &["csv", "json"],
+                    extensions: &["csv", "json", "xlsx"],
                 },
                 None,
                 false,
@@ -1365,7 +1365,12 @@ impl Algorithm for ChainMeasures {
         };
         match params.path("out") {
             Some(out) => {
-                crate::core::io::files::write_atomic(&out, out_text.as_bytes()).map_err(|e| {
+                let bytes = if out.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
+                    measures_xlsx(&m, &reg, &chains).map_err(AlgorithmError::Failed)?
+                } else {
+                    out_text.into_bytes()
+                };
+                crate::core::io::files::write_atomic(&out, &bytes).map_err(|e| {
                     AlgorithmError::Failed(crate::core::io::files::write_error(&out, &e))
                 })?;
                 o.files.push(out);
@@ -1404,6 +1409,107 @@ pub fn check_area(file: &std::path::Path, reg: &Register, area: &str, progress: 
             "没有代码为 {area} 的乡镇或村（企业名录和村界中都没有）/ no town or village {area} (neither the register nor the village layer has it)"
         ))),
     }
+}
+
+/// The measures and the firms as a workbook: sheet 环节指标 (every link's measures and verdict with its reason) and
+/// sheet 企业 (every firm with its links, the rule and confidence of each, and whether it was placed by address or
+/// lies outside the villages). Codes are text.
+fn measures_xlsx(
+    m: &[crate::core::analysis::chain::LinkMeasures],
+    reg: &Register,
+    chains: &[Chain],
+) -> Result<Vec<u8>, String> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let mut wb = Workbook::new();
+    if let Ok(t) = rust_xlsxwriter::ExcelDateTime::from_timestamp(crate::core::data::cache::document_time()) {
+        wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&t));
+    }
+    let head = Format::new().set_bold().set_background_color(0xECF0F6);
+    let ws = wb.add_worksheet().set_name("环节指标").map_err(e)?;
+    let cols = [
+        "产业链", "环节编号", "环节", "企业数", "规上企业", "产值（万元）", "税收（万元）", "从业人员", "区位熵", "区位熵仅供参考",
+        "HHI", "等效企业数", "链主/龙头", "判定", "依据",
+    ];
+    for (c, h) in cols.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &head).map_err(e)?;
+    }
+    for (r, x) in m.iter().enumerate() {
+        let r = r as u32 + 1;
+        ws.write_string(r, 0, &x.chain).map_err(e)?;
+        ws.write_string(r, 1, &x.link).map_err(e)?;
+        ws.write_string(r, 2, &x.name).map_err(e)?;
+        ws.write_number(r, 3, x.firms as f64).map_err(e)?;
+        ws.write_number(r, 4, x.above_scale as f64).map_err(e)?;
+        ws.write_number(r, 5, x.output).map_err(e)?;
+        ws.write_number(r, 6, x.tax).map_err(e)?;
+        ws.write_number(r, 7, x.employees).map_err(e)?;
+        if let Some(v) = x.lq {
+            ws.write_number(r, 8, v).map_err(e)?;
+        }
+        ws.write_string(r, 9, if x.lq_few { "是" } else { "否" }).map_err(e)?;
+        if let Some(v) = x.hhi {
+            ws.write_number(r, 10, v).map_err(e)?;
+        }
+        if let Some(v) = x.equivalent_firms {
+            ws.write_number(r, 11, v).map_err(e)?;
+        }
+        ws.write_string(r, 12, x.leads.join("；")).map_err(e)?;
+        ws.write_string(r, 13, x.status.label()).map_err(e)?;
+        ws.write_string(r, 14, &x.reason).map_err(e)?;
+    }
+    ws.set_freeze_panes(1, 0).map_err(e)?;
+    let ws = wb.add_worksheet().set_name("企业").map_err(e)?;
+    let cols = [
+        "企业名称", "统一社会信用代码", "行业代码", "村代码", "产值（万元）", "从业人员", "规上", "产业链", "环节", "归入依据", "可信度",
+        "定位",
+    ];
+    for (c, h) in cols.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &head).map_err(e)?;
+    }
+    let mut row = 1u32;
+    for (i, f) in reg.records.iter().enumerate() {
+        let placements: Vec<Option<&crate::core::analysis::chain::Placement>> =
+            if f.placed.is_empty() { vec![None] } else { f.placed.iter().map(Some).collect() };
+        for p in placements {
+            ws.write_string(row, 0, &f.firm.name).map_err(e)?;
+            ws.write_string(row, 1, &f.firm.credit_code).map_err(e)?;
+            ws.write_string(row, 2, &f.firm.industry_code).map_err(e)?;
+            ws.write_string(row, 3, &f.area).map_err(e)?;
+            ws.write_number(row, 4, f.output).map_err(e)?;
+            ws.write_number(row, 5, f.employees).map_err(e)?;
+            ws.write_string(row, 6, if f.above_scale { "是" } else { "否" }).map_err(e)?;
+            match p {
+                Some(p) => {
+                    let link = chains
+                        .iter()
+                        .find(|c| c.name == p.chain)
+                        .and_then(|c| c.links.iter().find(|l| l.id == p.link))
+                        .map_or(p.link.clone(), |l| l.name.clone());
+                    ws.write_string(row, 7, &p.chain).map_err(e)?;
+                    ws.write_string(row, 8, &link).map_err(e)?;
+                    ws.write_string(row, 9, p.rule.describe(&f.firm)).map_err(e)?;
+                    ws.write_number(row, 10, p.confidence).map_err(e)?;
+                }
+                None => {
+                    ws.write_string(row, 9, "未归入任何环节 / on no link").map_err(e)?;
+                }
+            }
+            let located = if reg.approximate[i] {
+                "按地址近似定位"
+            } else if reg.outside[i] {
+                "不在村界内"
+            } else if reg.points[i][0].is_finite() {
+                "坐标"
+            } else {
+                "无坐标"
+            };
+            ws.write_string(row, 11, located).map_err(e)?;
+            row += 1;
+        }
+    }
+    ws.set_freeze_panes(1, 0).map_err(e)?;
+    wb.save_to_buffer().map_err(e)
 }
 
 /// The firms' layer of a project or a data file: named by `--enterprises`, else the layer whose name plays the
