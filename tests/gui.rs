@@ -1037,6 +1037,19 @@ fn the_chain_window_lists_a_links_firms_and_edits_the_template() {
     let sel = &h.state().selection;
     assert_eq!(sel.len(), 6);
     assert!(sel.iter().all(|(l, _)| *l == id));
+    // A firm moved by hand to 批发零售与品牌: kept in the project, the link counts change.
+    h.get_all_by_label("调整").next().unwrap().click();
+    for _ in 0..3 {
+        h.step();
+    }
+    h.get_by_label("移到 批发零售与品牌").click();
+    for _ in 0..4 {
+        h.step();
+    }
+    let o = h.state().project().chain_overrides;
+    assert_eq!(o.len(), 1);
+    assert_eq!((o[0].chain.as_str(), o[0].link.as_str()), ("鞋服", "trade"));
+    assert!(h.query_by_label("制鞋：5 家").is_some(), "the link lost the firm");
     // The template editor: a link added to 上游.
     assert!(h.state().project().chains.is_empty(), "built-in templates are not copied into the project");
     h.get_by_label("编辑模板").click();
