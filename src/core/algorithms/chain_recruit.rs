@@ -13,6 +13,9 @@ use crate::core::model::progress::Progress;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 
+/// A link to extend to: (link label, density, reason).
+pub(crate) type Extension = (String, f64, String);
+
 /// Recruitment lists and extension candidates (`yitu chain recruit`).
 pub struct ChainRecruit;
 
@@ -202,7 +205,7 @@ pub(crate) fn recruit_lists(
     only: Option<&str>,
     top: usize,
     progress: &Progress,
-) -> Result<(Vec<Line>, Vec<(String, f64, String)>), AlgorithmError> {
+) -> Result<(Vec<Line>, Vec<Extension>), AlgorithmError> {
     let county = county.to_string();
     let only = only.map(str::to_string);
     let dir = crate::core::io::project::Settings::dir().join("candidates");
@@ -255,7 +258,7 @@ pub(crate) fn recruit_lists(
                 industry_code: code.clone(),
                 ..Default::default()
             };
-            place(&chains, &f, None).into_iter().map(|p| key(&p.chain, &p.link)).collect()
+            place(chains, &f, None).into_iter().map(|p| key(&p.chain, &p.link)).collect()
         });
         for l in links.iter() {
             cells.push((region.clone(), l.clone(), v));

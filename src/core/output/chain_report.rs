@@ -170,6 +170,7 @@ pub fn draw_diagram(c: &mut dyn Canvas, area: Rect, chain: &Chain, m: &[LinkMeas
 }
 
 /// A simple table: a header row and rows, columns at `xs` (mm from `x0`), `pt` text; returns the y after it.
+#[allow(clippy::too_many_arguments)]
 fn table(c: &mut dyn Canvas, x0: f32, y0: f32, xs: &[f32], widths: &[f32], pt: f32, head: &[&str], rows: &[Vec<String>]) -> f32 {
     let row_h = pt * MM_PER_PT * 1.75;
     let total_w = xs.last().unwrap_or(&0.0) + widths.last().unwrap_or(&0.0);
@@ -291,7 +292,9 @@ pub fn chain_report_pdf(r: &ChainReport) -> Result<Vec<u8>, String> {
         page += 1;
     }
     // 3. Lists, methods and sources, on as many pages as they need.
-    let mut blocks: Vec<(String, Vec<&str>, Vec<f32>, Vec<Vec<String>>)> = Vec::new();
+    // (heading, column names, widths in mm, rows).
+    type Block<'a> = (String, Vec<&'a str>, Vec<f32>, Vec<Vec<String>>);
+    let mut blocks: Vec<Block> = Vec::new();
     if !r.recruit.is_empty() {
         blocks.push((
             "补链招商清单（缺失与薄弱环节的目标企业，规上优先、按产值）".into(),
