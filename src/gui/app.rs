@@ -808,7 +808,8 @@ impl YituApp {
             }
         }
         let shown = self.scope.shown.clone();
-        match self.chain.window(ui.ctx(), &self.layers, &shown, lang) {
+        let scope_label = self.scope.label.clone();
+        match self.chain.window(ui.ctx(), &self.layers, &shown, &scope_label, lang) {
             Some(super::chain::ChainRequest::ShowFirms(id, feats)) => {
                 self.zoom_to_features(id, &feats, 300.0);
                 self.selection = feats.into_iter().map(|f| (id, f)).collect();

@@ -126,6 +126,7 @@ impl ChainWindow {
         ctx: &egui::Context,
         layers: &[MapLayer],
         scope: &Scope,
+        scope_label: &str,
         lang: Lang,
     ) -> Option<ChainRequest> {
         if !self.open {
@@ -140,7 +141,7 @@ impl ChainWindow {
             .default_size([900.0, 600.0])
             .resizable(true)
             .show(ctx, |ui| {
-                request = self.contents(ui, layers, scope, lang);
+                request = self.contents(ui, layers, scope, scope_label, lang);
             });
         self.open &= open;
         request
@@ -151,6 +152,7 @@ impl ChainWindow {
         ui: &mut egui::Ui,
         layers: &[MapLayer],
         scope: &Scope,
+        scope_label: &str,
         lang: Lang,
     ) -> Option<ChainRequest> {
         let mut request = None;
@@ -205,8 +207,11 @@ impl ChainWindow {
             ui.separator();
             ui.label(match scope {
                 Scope::County => lang.tr("范围：全县", "Scope: the county").to_string(),
-                Scope::Town(c) => format!("{} {c}", lang.tr("范围：乡镇", "Scope: town")),
-                Scope::Village(c) => format!("{} {c}", lang.tr("范围：村", "Scope: village")),
+                Scope::Town(c) | Scope::Village(c) => format!(
+                    "{}{}",
+                    lang.tr("范围：", "Scope: "),
+                    if scope_label.is_empty() { c.as_str() } else { scope_label }
+                ),
             });
             ui.separator();
             match &self.reference {
@@ -314,8 +319,8 @@ impl ChainWindow {
         if area.is_empty() && self.reference.is_none() {
             ui.label(
                 egui::RichText::new(lang.tr(
-                    "全县以全县为参照没有区位熵：在状态栏选一个乡镇或村与全县比较，或选参照统计表（省、全国）",
-                    "The county against itself has no LQ: choose a town or village in the status bar to compare it with the county, or a reference statistics table (province, nation)",
+                    "全县以全县为参照没有区位熵：在一村一档面板的“范围”中选本镇或本村与全县比较，或选参照统计表（省、全国）",
+                    "The county against itself has no LQ: choose a town or village under 范围 in the village-file panel to compare it with the county, or a reference statistics table (province, nation)",
                 ))
                 .small()
                 .italics(),
@@ -371,7 +376,7 @@ impl ChainWindow {
                                     .background_color(fill)
                                     .color(text),
                             )
-                            .on_hover_text(&x.reason);
+                            .on_hover_text(lang.pick(&x.reason));
                             ui.end_row();
                         }
                     });
@@ -411,7 +416,7 @@ impl ChainWindow {
                         }
                     });
                     if let Some(x) = m.iter().find(|x| x.link == link) {
-                        ui.label(egui::RichText::new(&x.reason).small());
+                        ui.label(egui::RichText::new(lang.pick(&x.reason)).small());
                     }
                     egui::ScrollArea::vertical()
                         .id_salt("chain-firms")
@@ -448,6 +453,11 @@ impl ChainWindow {
                                         if ui.button(lang.tr("不属于本链", "Not on this chain")).clicked() {
                                             to = Some(String::new());
                                         }
+                                        if self.overrides.iter().any(|o| o.chain == chain.name && o.matches(&r.firm.credit_code, &r.firm.name))
+                                            && ui.button(lang.tr("按规则归类（取消调整）", "Back to the rules (undo the move)")).clicked()
+                                        {
+                                            to = Some("\u{0}".into());
+                                        }
                                         if let Some(to) = to {
                                             moved = Some((r.firm.credit_code.clone(), r.firm.name.clone(), to));
                                             ui.close();
@@ -459,16 +469,39 @@ impl ChainWindow {
                 }
             }
         });
+        // Corrections of this chain, each undone with ✕ (a firm taken off the chain is found here).
+        let mine: Vec<usize> = (0..self.overrides.len()).filter(|&k| self.overrides[k].chain == chain.name).collect();
+        if !mine.is_empty() {
+            ui.collapsing(format!("{} ({})", lang.tr("人工调整", "Moved by hand"), mine.len()), |ui| {
+                for &k in &mine {
+                    let o = &self.overrides[k];
+                    let to = if o.link.is_empty() {
+                        lang.tr("不属于本链", "not on this chain").to_string()
+                    } else {
+                        chain.links.iter().find(|l| l.id == o.link).map_or(o.link.clone(), |l| l.name.clone())
+                    };
+                    ui.horizontal(|ui| {
+                        ui.label(format!("{} → {to}", o.name));
+                        if ui.small_button("✕").on_hover_text(lang.tr("取消这项调整", "Undo this move")).clicked() {
+                            moved = Some((o.credit_code.clone(), o.name.clone(), "\u{0}".into()));
+                        }
+                    });
+                }
+            });
+        }
         if let Some((credit_code, name, link)) = moved {
             let chain_name = chain.name.clone();
             self.overrides
                 .retain(|o| !(o.chain == chain_name && o.matches(&credit_code, &name)));
-            self.overrides.push(crate::core::model::chain::Override {
-                credit_code: credit_code.trim().to_string(),
-                name,
-                chain: chain_name,
-                link,
-            });
+            // "\0": back to the rules; anything else: the link (empty: off the chain).
+            if link != "\u{0}" {
+                self.overrides.push(crate::core::model::chain::Override {
+                    credit_code: credit_code.trim().to_string(),
+                    name,
+                    chain: chain_name,
+                    link,
+                });
+            }
             self.touch();
             return Some(ChainRequest::TemplatesChanged);
         }
@@ -483,7 +516,7 @@ impl ChainWindow {
                 ),
                 |ui| {
                     for n in &self.notes {
-                        ui.label(egui::RichText::new(n).small());
+                        ui.label(egui::RichText::new(lang.pick(n)).small());
                     }
                     for r in reg.records.iter().filter(|r| r.placed.is_empty()) {
                         ui.label(
@@ -600,7 +633,7 @@ impl ChainWindow {
             );
             let resp = ui
                 .interact(*r, egui::Id::unique(("chain-box", id.as_str())), Sense::click())
-                .on_hover_text(x.map(|x| x.reason.clone()).unwrap_or_default());
+                .on_hover_text(x.map(|x| lang.pick(&x.reason)).unwrap_or_default());
             if resp.clicked() {
                 clicked = Some(id.clone());
             }
@@ -725,7 +758,10 @@ impl ChainWindow {
                 for (k, [a, b]) in chain.edges.iter().enumerate() {
                     if *a == id || *b == id {
                         ui.horizontal(|ui| {
-                            ui.label(format!("{a} → {b}"));
+                            let name = |id: &str| {
+                                chain.links.iter().find(|l| l.id == id).map_or(id.to_string(), |l| l.name.clone())
+                            };
+                            ui.label(format!("{} → {}", name(a), name(b)));
                             if ui.small_button("✕").clicked() {
                                 remove = Some(k);
                             }

@@ -104,6 +104,24 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The half of a bilingual message `中文 / English` for this language; a message of several such parts joined
+    /// by `；` keeps each part's half. Text without ` / ` is kept whole.
+    pub fn pick(self, text: &str) -> String {
+        text.split('；')
+            .map(|part| match part.split_once(" / ") {
+                Some((zh, en)) => match self {
+                    Lang::Zh => zh.trim().to_string(),
+                    Lang::En => en.trim().to_string(),
+                },
+                None => part.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(match self {
+                Lang::Zh => "；",
+                Lang::En => "; ",
+            })
+    }
+
     /// Picks the Chinese or the English text.
     #[inline]
     pub fn tr<'a>(self, zh: &'a str, en: &'a str) -> &'a str {

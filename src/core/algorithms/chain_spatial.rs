@@ -355,8 +355,8 @@ impl Algorithm for ChainDensity {
         if tif {
             write_geotiff(&out, &g, &sel.crs)?;
         } else {
-            // Five equal-interval classes of the peak, cells of no density left out; each class one multipolygon
-            // of row runs.
+            // Five equal-interval classes of the peak, cells of no density left out; each class's cells merged
+            // into row runs.
             let classes = 5usize;
             let step = peak / classes as f64;
             let mut rows = Vec::new();
@@ -385,15 +385,19 @@ impl Algorithm for ChainDensity {
                         continue;
                     }
                     let (lo, hi) = (k as f64 * step, (k + 1) as f64 * step);
-                    rows.push((
-                        OutGeom::Polygons(p),
-                        vec![
-                            OutValue::Int(k as i64 + 1),
-                            OutValue::Real(lo),
-                            OutValue::Real(hi),
-                            OutValue::Text(format!("{lo:.1}–{hi:.1} {unit}")),
-                        ],
-                    ));
+                    // One feature per row run: runs of a class touch along edges, so one multipolygon of them
+                    // would not be valid.
+                    for run in p {
+                        rows.push((
+                            OutGeom::Polygons(vec![run]),
+                            vec![
+                                OutValue::Int(k as i64 + 1),
+                                OutValue::Real(lo),
+                                OutValue::Real(hi),
+                                OutValue::Text(format!("{lo:.1}–{hi:.1} {unit}")),
+                            ],
+                        ));
+                    }
                 }
             }
             write_gpkg(

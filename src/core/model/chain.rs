@@ -157,6 +157,21 @@ impl Chain {
                 }
             }
         }
+        // A code in two links of one chain puts its firms on both, counting their output twice.
+        let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
+        for l in &self.links {
+            for c in &l.codes {
+                match owner.get(c.as_str()) {
+                    Some(other) if *other != l.name.as_str() => out.push(format!(
+                        "产业链 {n} 的行业代码 {c} 同时在环节 {other} 和 {} 中，这些企业会在两个环节各计一次 / code {c} is in links {other} and {} of chain {n}: its firms count on both",
+                        l.name, l.name
+                    )),
+                    _ => {
+                        owner.insert(c.as_str(), l.name.as_str());
+                    }
+                }
+            }
+        }
         for [a, b] in &self.edges {
             for x in [a, b] {
                 if self.link(x).is_none() {

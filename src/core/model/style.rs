@@ -211,6 +211,7 @@ impl LayerStyle {
                 })
                 .collect();
             cats.sort_by(|a, b| a.value.cmp(&b.value));
+            cats.dedup_by(|a, b| a.value == b.value);
             s.symbology = categorized("class", cats);
             s.stroke = Rgba([0, 0, 0, 0]);
             s.stroke_width = 0.0;
