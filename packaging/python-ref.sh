@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Creates the Python reference environment .venv-ref in the repo root: the independent tools
 # (GeoPandas, pyogrio, Shapely/GEOS, pyproj, pyshp, openpyxl, pandas; PySAL esda/libpysal and scikit-learn for
-# the hot spots and clusters) used to generate test
+# the hot spots and clusters; PySAL access for the talent map's accessibility) used to generate test
 # fixtures (tests/fixtures/other_writers/make.py) and to cross-check YiTu's numbers.
 # Idempotent: an existing .venv-ref is reused and pip only installs what is missing or differs.
 # Works on a fresh Debian 12 (installs python3-venv when the venv/ensurepip modules are missing).
@@ -21,6 +21,7 @@ PKGS=(
   esda==2.9.0
   libpysal==4.14.1
   scikit-learn==1.9.1
+  access==1.1.10.post3
 )
 
 SUDO=""
@@ -44,7 +45,7 @@ fi
 import sys
 from importlib.metadata import version
 print("python", sys.version.split()[0])
-for p in ["geopandas", "pyogrio", "shapely", "pyproj", "pyshp", "openpyxl", "pandas", "numpy", "esda", "libpysal", "scikit-learn", "scipy"]:
+for p in ["geopandas", "pyogrio", "shapely", "pyproj", "pyshp", "openpyxl", "pandas", "numpy", "esda", "libpysal", "scikit-learn", "scipy", "access"]:
     print(p, version(p))
 import pyogrio, shapely
 print("GDAL (pyogrio wheel)", pyogrio.__gdal_version_string__, "| GEOS", shapely.geos_version_string)

@@ -188,6 +188,16 @@ pub enum Command {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Benchmark the talent map's accessibility: geodesic distances and the 2SFCA of 3 000 sources to 2 800
+    /// county seats against pyproj and PySAL access on the same points, with the answers compared.
+    BenchTalent {
+        /// Folder for the generated inputs.
+        #[arg(long, default_value = "bench-data/talent")]
+        data: PathBuf,
+        /// The Python with pyproj and access (default: .venv-ref/bin/python).
+        #[arg(long, default_value = ".venv-ref/bin/python")]
+        python: PathBuf,
+    },
     /// Department data in the local cache: import, list, history, roll back.
     Data {
         /// The cache database (default: cache.sqlite in the user's settings folder).
@@ -839,6 +849,13 @@ pub fn run(cmd: Command) -> i32 {
             }
             Err(e) => {
                 eprintln!("{e}");
+                1
+            }
+        },
+        Command::BenchTalent { data, python } => match crate::core::bench::talent_access(&data, &python) {
+            Ok(_) => 0,
+            Err(e) => {
+                eprintln!("{e:#}");
                 1
             }
         },
