@@ -852,14 +852,21 @@ pub fn run(cmd: Command) -> i32 {
                 1
             }
         },
-        Command::BenchTalent { data, python } => match crate::core::bench::talent_access(&data, &python) {
-            Ok(_) => 0,
-            Err(e) => {
-                eprintln!("{e:#}");
-                1
+        Command::BenchTalent { data, python } => {
+            match crate::core::bench::talent_access(&data, &python) {
+                Ok(_) => 0,
+                Err(e) => {
+                    eprintln!("{e:#}");
+                    1
+                }
             }
-        },
-        Command::BenchChain { data, python, candidates_rows, json } => {
+        }
+        Command::BenchChain {
+            data,
+            python,
+            candidates_rows,
+            json,
+        } => {
             let run = || -> anyhow::Result<Vec<crate::core::bench::Measure>> {
                 let mut m = Vec::new();
                 if candidates_rows > 0 {
@@ -1182,7 +1189,10 @@ pub fn command() -> clap::Command {
 /// The algorithm a parsed command line names, with its own matches: `yitu profile …` or `yitu chain measures …`.
 pub fn algorithm_of(
     m: &clap::ArgMatches,
-) -> Option<(&'static dyn crate::core::algorithms::Algorithm, &clap::ArgMatches)> {
+) -> Option<(
+    &'static dyn crate::core::algorithms::Algorithm,
+    &clap::ArgMatches,
+)> {
     let (id, sub) = m.subcommand()?;
     if let Some(a) = crate::core::algorithms::find(id) {
         return Some((a, sub));

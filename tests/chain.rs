@@ -354,7 +354,10 @@ fn python_with(test: &str, modules: &str) -> Option<std::path::PathBuf> {
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !ok {
-        common::skip(test, &format!("{modules} not installed (bash packaging/python-ref.sh)"));
+        common::skip(
+            test,
+            &format!("{modules} not installed (bash packaging/python-ref.sh)"),
+        );
         return None;
     }
     Some(py)
@@ -371,17 +374,27 @@ fn run_chain(id: &str, params: yitu::core::algorithms::Params) -> yitu::core::al
 fn clumped_points(n: usize, seed: u64) -> Vec<[f64; 2]> {
     let mut s = seed;
     let mut rnd = move || {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (s >> 11) as f64 / (1u64 << 53) as f64
     };
-    let centres = [[1000.0, 1000.0], [3000.0, 1500.0], [2000.0, 3500.0], [4200.0, 4000.0]];
+    let centres = [
+        [1000.0, 1000.0],
+        [3000.0, 1500.0],
+        [2000.0, 3500.0],
+        [4200.0, 4000.0],
+    ];
     (0..n)
         .map(|i| {
             if i % 5 == 4 {
                 [rnd() * 5000.0, rnd() * 5000.0]
             } else {
                 let c = centres[i % 4];
-                let (r, a) = (rnd().sqrt() * 300.0 * (1.0 + (i % 3) as f64), rnd() * std::f64::consts::TAU);
+                let (r, a) = (
+                    rnd().sqrt() * 300.0 * (1.0 + (i % 3) as f64),
+                    rnd() * std::f64::consts::TAU,
+                );
                 [c[0] + r * a.cos(), c[1] + r * a.sin()]
             }
         })
@@ -419,9 +432,15 @@ fn hot_spots_agree_with_esda() {
     let text = String::from_utf8(r.stdout).unwrap();
     let (mut n, mut firms) = (0, 0);
     for line in text.lines() {
-        let f: Vec<f64> = line.split_whitespace().map(|v| v.parse().unwrap()).collect();
+        let f: Vec<f64> = line
+            .split_whitespace()
+            .map(|v| v.parse().unwrap())
+            .collect();
         assert_eq!(f[0], f[1], "firms per hexagon: {line}");
-        assert!((f[2] - f[3]).abs() <= 1e-9 * f[2].abs().max(1.0), "z: {line}");
+        assert!(
+            (f[2] - f[3]).abs() <= 1e-9 * f[2].abs().max(1.0),
+            "z: {line}"
+        );
         assert!((f[4] - f[5]).abs() <= 1e-9, "p: {line}");
         n += 1;
         firms += f[0] as usize;
@@ -453,7 +472,11 @@ fn dbscan_agrees_with_scikit_learn() {
             .output()
             .unwrap();
         assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-        String::from_utf8(r.stdout).unwrap().lines().map(|l| l.parse().unwrap()).collect()
+        String::from_utf8(r.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| l.parse().unwrap())
+            .collect()
     };
     use yitu::core::analysis::cluster::dbscan;
     let pts = clumped_points(4000, 11);
@@ -487,7 +510,11 @@ fn dbscan_agrees_with_scikit_learn() {
     let ours: Vec<i64> = (0..members.len())
         .map(|f| {
             let v = members.attrs.get(f, c).as_f64().unwrap() as i64;
-            if v < 0 { -1 } else { v - 1 }
+            if v < 0 {
+                -1
+            } else {
+                v - 1
+            }
         })
         .collect();
     assert_eq!(ours, sklearn(&pts, 800.0, 3));
@@ -500,7 +527,10 @@ fn dbscan_agrees_with_scikit_learn() {
     // Every member lies inside its cluster's polygon.
     for (f, p) in pts.iter().enumerate() {
         if ours[f] >= 0 {
-            assert!(clusters.geoms.hit(ours[f] as usize, p[0], p[1], 0.0), "member {f}");
+            assert!(
+                clusters.geoms.hit(ours[f] as usize, p[0], p[1], 0.0),
+                "member {f}"
+            );
         }
     }
 }
@@ -516,16 +546,23 @@ fn colocation_agrees_with_brute_force() {
     use yitu::core::analysis::colocation::{global_clq, local_clq, nearest_neighbours};
     use yitu::core::analysis::neighbours::PointGrid;
     let dir = tempfile::tempdir().unwrap();
-    let lattice: Vec<[f64; 2]> = (0..400).map(|i| [(i % 20) as f64 * 10.0, (i / 20) as f64 * 10.0]).collect();
+    let lattice: Vec<[f64; 2]> = (0..400)
+        .map(|i| [(i % 20) as f64 * 10.0, (i / 20) as f64 * 10.0])
+        .collect();
     for pts in [lattice, clumped_points(700, 5)] {
         let n = pts.len();
         let a: Vec<bool> = (0..n).map(|i| (i * 7 + i / 13) % 5 == 0).collect();
-        let b: Vec<bool> = (0..n).map(|i| pts[i][0] < 2500.0 && (i * 3) % 4 != 0 || i % 9 == 0).collect();
+        let b: Vec<bool> = (0..n)
+            .map(|i| pts[i][0] < 2500.0 && (i * 3) % 4 != 0 || i % 9 == 0)
+            .collect();
         for (a, b) in [(a.clone(), b.clone()), (a.clone(), a.clone())] {
             let csv = dir.path().join("c.csv");
             let mut t = String::from("x,y,a,b\n");
             for i in 0..n {
-                t += &format!("{:.17},{:.17},{},{}\n", pts[i][0], pts[i][1], a[i] as u8, b[i] as u8);
+                t += &format!(
+                    "{:.17},{:.17},{},{}\n",
+                    pts[i][0], pts[i][1], a[i] as u8, b[i] as u8
+                );
             }
             std::fs::write(&csv, t).unwrap();
             let r = std::process::Command::new(&py)
@@ -535,7 +572,11 @@ fn colocation_agrees_with_brute_force() {
                 .output()
                 .unwrap();
             assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-            let want: Vec<f64> = String::from_utf8(r.stdout).unwrap().lines().map(|l| l.parse().unwrap()).collect();
+            let want: Vec<f64> = String::from_utf8(r.stdout)
+                .unwrap()
+                .lines()
+                .map(|l| l.parse().unwrap())
+                .collect();
             let g = PointGrid::new(&pts, 50.0);
             let nn = nearest_neighbours(&g);
             let c = global_clq(&g, &nn, &a, &b, 0).clq.unwrap();
@@ -570,7 +611,13 @@ fn a_register_table_is_read_placed_and_checked() {
         )
     };
     let register = common::root().join("sample-data/企业名录_2024.csv");
-    let (out, err) = run(&["--register", register.to_str().unwrap(), "--all", "--format", "json"]);
+    let (out, err) = run(&[
+        "--register",
+        register.to_str().unwrap(),
+        "--all",
+        "--format",
+        "json",
+    ]);
     let rows = std::fs::read_to_string(&register).unwrap().lines().count() - 1;
     assert!(err.contains(&format!("{rows} 家企业")), "{err}");
     assert!(err.contains("校验位不对"), "{err}");
@@ -585,18 +632,32 @@ fn a_register_table_is_read_placed_and_checked() {
         .filter(|l| l.ends_with(",,"))
         .count();
     assert!(without >= 30);
-    assert!(err.contains(&format!("{without} 家企业没有坐标，按地址中的村名近似定位")), "{err}");
+    assert!(
+        err.contains(&format!("{without} 家企业没有坐标，按地址中的村名近似定位")),
+        "{err}"
+    );
     assert!(!err.contains("没有可用的坐标"), "{err}");
     // The register's 规上 column is used, so no output rule is announced; taxes are read.
     assert!(!err.contains("2000 万元"), "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let tax: f64 = v["links"].as_array().unwrap().iter().map(|l| l["tax_wan"].as_f64().unwrap()).sum();
+    let tax: f64 = v["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["tax_wan"].as_f64().unwrap())
+        .sum();
     assert!(tax > 0.0);
     // The Gaode export.
     let gaode = common::root().join("sample-data/企业_高德坐标.csv");
     let (_, err) = run(&["--register", gaode.to_str().unwrap(), "--all"]);
     assert!(err.contains("疑似 GCJ-02"), "{err}");
-    let (_, err) = run(&["--register", gaode.to_str().unwrap(), "--all", "--coords", "gcj02"]);
+    let (_, err) = run(&[
+        "--register",
+        gaode.to_str().unwrap(),
+        "--all",
+        "--coords",
+        "gcj02",
+    ]);
     assert!(!err.contains("疑似 GCJ-02"), "{err}");
     assert!(err.contains("按 GCJ-02 换算"), "{err}");
     // The sample county's own firms are not flagged.
@@ -608,7 +669,7 @@ fn a_register_table_is_read_placed_and_checked() {
 /// templates and table (tests/scripts/chain_lq_table.py), for every link, to 1e-9.
 #[test]
 fn the_lq_against_a_statistics_table_agrees_with_pandas() {
-    use yitu::core::algorithms::chain::{load_chains, load_register, load_reference_table};
+    use yitu::core::algorithms::chain::{load_chains, load_reference_table, load_register};
     use yitu::core::algorithms::Params;
     use yitu::core::analysis::chain::{measures_against, LqBasis, Reference, StatusRule};
     let Some(py) = python_with("LQ against a table with pandas", "pandas") else {
@@ -617,14 +678,24 @@ fn the_lq_against_a_statistics_table_agrees_with_pandas() {
     let register = common::root().join("sample-data/企业名录_2024.csv");
     let stats = common::root().join("sample-data/福建省分行业统计_2023.csv");
     let params = Params::new()
-        .with("file", common::root().join("sample-data/xianyou_sample.yitu"))
+        .with(
+            "file",
+            common::root().join("sample-data/xianyou_sample.yitu"),
+        )
         .with("register", &register);
     let p = yitu::core::model::progress::Progress::new();
     let chains = load_chains(&params, &p).unwrap();
     let reg = load_register(&params, &chains, &p).unwrap();
     let table = load_reference_table(&stats, &p).unwrap();
     assert!(table.has_total_row);
-    let m = measures_against(&chains, &reg.records, "", &Reference::Table(&table), LqBasis::Employees, &StatusRule::default());
+    let m = measures_against(
+        &chains,
+        &reg.records,
+        "",
+        &Reference::Table(&table),
+        LqBasis::Employees,
+        &StatusRule::default(),
+    );
     let dir = tempfile::tempdir().unwrap();
     let placements = dir.path().join("placed.csv");
     let mut t = String::from("row,chain,link\n");
@@ -646,11 +717,17 @@ fn the_lq_against_a_statistics_table_agrees_with_pandas() {
     let mut compared = 0;
     for line in text.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
-        let x = m.iter().find(|x| x.chain == f[0] && x.link == f[1]).unwrap();
+        let x = m
+            .iter()
+            .find(|x| x.chain == f[0] && x.link == f[1])
+            .unwrap();
         let want: f64 = f[2].parse().unwrap_or(f64::NAN);
         match x.lq {
             Some(v) if want.is_finite() => {
-                assert!((v - want).abs() <= 1e-9 * want.abs().max(1.0), "{line}: {v}");
+                assert!(
+                    (v - want).abs() <= 1e-9 * want.abs().max(1.0),
+                    "{line}: {v}"
+                );
                 compared += 1;
             }
             Some(v) => assert!(v == 0.0 || !want.is_nan(), "{line}: {v}"),
@@ -676,29 +753,51 @@ fn recruitment_lists_and_relatedness_agree_with_pandas() {
     let base = yitu::core::algorithms::Params::new()
         .with("file", root.join("sample-data/xianyou_sample.yitu"))
         .with("register", root.join("sample-data/企业名录_2024.csv"))
-        .with("reference_table", root.join("sample-data/福建省分行业统计_2023.csv"))
+        .with(
+            "reference_table",
+            root.join("sample-data/福建省分行业统计_2023.csv"),
+        )
         .with("candidates", &cands)
         .with("top", "5");
     let xlsx = dir.path().join("招商清单.xlsx");
     let o = run_chain("chain recruit", base.clone().with("out", &xlsx));
-    assert!(o.counts["candidates"] > 0.0 && o.counts["extensions"] > 0.0, "{o:?}");
+    assert!(
+        o.counts["candidates"] > 0.0 && o.counts["extensions"] > 0.0,
+        "{o:?}"
+    );
     let mut wb = calamine::open_workbook_auto(&xlsx).unwrap();
     assert_eq!(wb.sheet_names(), ["补链招商清单", "延链方向", "方法"]);
     let sheet = wb.worksheet_range("补链招商清单").unwrap();
     assert_eq!(sheet.height() as f64, o.counts["candidates"] + 1.0);
     // JSON, compared link by link with pandas.
     let json = dir.path().join("r.json");
-    run_chain("chain recruit", base.with("format", "json").with("out", &json));
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    run_chain(
+        "chain recruit",
+        base.with("format", "json").with("out", &json),
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let chains = default_chains();
     let rows = v["recruit"].as_array().unwrap();
     let mut links: Vec<(String, String)> = rows
         .iter()
-        .map(|r| (r["chain"].as_str().unwrap().to_string(), r["link"].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r["chain"].as_str().unwrap().to_string(),
+                r["link"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     links.dedup();
     for (c, l) in &links {
-        let link = chains.iter().find(|x| &x.name == c).unwrap().links.iter().find(|x| &x.id == l).unwrap();
+        let link = chains
+            .iter()
+            .find(|x| &x.name == c)
+            .unwrap()
+            .links
+            .iter()
+            .find(|x| &x.id == l)
+            .unwrap();
         let ours: Vec<&str> = rows
             .iter()
             .filter(|r| r["chain"] == c.as_str() && r["link"] == l.as_str())
@@ -706,12 +805,25 @@ fn recruitment_lists_and_relatedness_agree_with_pandas() {
             .collect();
         let out = std::process::Command::new(&py)
             .arg(root.join("tests/scripts/recruit_check.py"))
-            .args(["top".as_ref(), cands.as_os_str(), "350322".as_ref(), "5".as_ref()])
+            .args([
+                "top".as_ref(),
+                cands.as_os_str(),
+                "350322".as_ref(),
+                "5".as_ref(),
+            ])
             .args(&link.codes)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let want: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let want: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
         assert_eq!(ours, want, "{c} {l}");
     }
     assert!(links.len() >= 10, "{} links", links.len());
@@ -744,7 +856,11 @@ fn recruitment_lists_and_relatedness_agree_with_pandas() {
         .args(["density".as_ref(), csv.as_os_str(), "home".as_ref()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     for line in text.lines() {
         let (l, d) = line.split_once(',').unwrap();
@@ -767,7 +883,10 @@ fn the_chain_report_is_a_pdf_with_diagram_map_and_lists() {
     let base = yitu::core::algorithms::Params::new()
         .with("file", root.join("sample-data/xianyou_sample.yitu"))
         .with("register", root.join("sample-data/企业名录_2024.csv"))
-        .with("reference_table", root.join("sample-data/福建省分行业统计_2023.csv"))
+        .with(
+            "reference_table",
+            root.join("sample-data/福建省分行业统计_2023.csv"),
+        )
         .with("candidates", root.join("sample-data/全国招商候选企业.csv"))
         .with("chain", "鞋服")
         .with("town", "350322104");
@@ -776,22 +895,38 @@ fn the_chain_report_is_a_pdf_with_diagram_map_and_lists() {
     assert!(o.counts["recruit"] > 0.0);
     let bytes = std::fs::read(&out).unwrap();
     assert!(bytes.starts_with(b"%PDF"));
-    let Ok(t) = std::process::Command::new("pdftotext").arg(&out).arg("-").output() else {
+    let Ok(t) = std::process::Command::new("pdftotext")
+        .arg(&out)
+        .arg("-")
+        .output()
+    else {
         common::skip("chain report text", "pdftotext not installed");
         return;
     };
     let text = String::from_utf8_lossy(&t.stdout).to_string();
     assert_eq!(text.matches('\u{c}').count(), 3, "three pages");
-    for l in &default_chains().iter().find(|c| c.name == "鞋服").unwrap().links {
+    for l in &default_chains()
+        .iter()
+        .find(|c| c.name == "鞋服")
+        .unwrap()
+        .links
+    {
         assert!(text.contains(&l.name), "{}", l.name);
     }
     assert!(text.contains("鲤南镇"));
-    assert!(text.contains("补链招商清单") && text.contains("方法与数据来源") && text.contains("企业名录_2024.csv"));
+    assert!(
+        text.contains("补链招商清单")
+            && text.contains("方法与数据来源")
+            && text.contains("企业名录_2024.csv")
+    );
     // A failed export leaves nothing.
     let bad = dir.path().join("nosuch/鞋服.pdf");
     let a = yitu::core::algorithms::find("chain report").unwrap();
     let p = base.with("out", &bad);
-    assert!(a.check(&p).and_then(|q| a.run(&q, &yitu::core::model::progress::Progress::new())).is_err());
+    assert!(a
+        .check(&p)
+        .and_then(|q| a.run(&q, &yitu::core::model::progress::Progress::new()))
+        .is_err());
     assert!(!bad.exists() && !dir.path().join("nosuch").exists());
 }
 
@@ -819,31 +954,81 @@ fn registers_as_others_write_them_and_outputs_that_would_overwrite_inputs() {
     let before = std::fs::read(&copy).unwrap();
     let gpkg = root.join("sample-data/xianyou_sample.gpkg");
     for args in [
-        vec![os("chain"), os("measures"), project.clone().into(), os("--all"), os("--register"), copy.clone().into(), os("--out"), copy.clone().into()],
-        vec![os("chain"), os("density"), project.clone().into(), os("--out"), gpkg.clone().into()],
-        vec![os("chain"), os("density"), project.clone().into(), os("--out"), dir.path().join("d.png").into()],
-        vec![os("chain"), os("colocation"), project.clone().into(), os("--chain"), os("鞋服"), os("--out"), dir.path().join("c.gpkg").into(), os("--local"), dir.path().join("c.gpkg").into()],
+        vec![
+            os("chain"),
+            os("measures"),
+            project.clone().into(),
+            os("--all"),
+            os("--register"),
+            copy.clone().into(),
+            os("--out"),
+            copy.clone().into(),
+        ],
+        vec![
+            os("chain"),
+            os("density"),
+            project.clone().into(),
+            os("--out"),
+            gpkg.clone().into(),
+        ],
+        vec![
+            os("chain"),
+            os("density"),
+            project.clone().into(),
+            os("--out"),
+            dir.path().join("d.png").into(),
+        ],
+        vec![
+            os("chain"),
+            os("colocation"),
+            project.clone().into(),
+            os("--chain"),
+            os("鞋服"),
+            os("--out"),
+            dir.path().join("c.gpkg").into(),
+            os("--local"),
+            dir.path().join("c.gpkg").into(),
+        ],
     ] {
         let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
         let o = yitu(&refs);
-        assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
     assert_eq!(std::fs::read(&copy).unwrap(), before);
     assert!(!dir.path().join("d.png").exists());
     // The same register three ways.
     let measures = |reg: &std::path::Path| {
-        let o = yitu(&[os("chain").as_os_str(), os("measures").as_os_str(), project.as_os_str(), os("--all").as_os_str(), os("--register").as_os_str(), reg.as_os_str()]);
+        let o = yitu(&[
+            os("chain").as_os_str(),
+            os("measures").as_os_str(),
+            project.as_os_str(),
+            os("--all").as_os_str(),
+            os("--register").as_os_str(),
+            reg.as_os_str(),
+        ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         String::from_utf8(o.stdout).unwrap()
     };
     let want = measures(&register);
     let text = std::fs::read_to_string(&register).unwrap();
-    let mut rows: Vec<Vec<String>> = text.lines().map(|l| l.split(',').map(str::to_string).collect()).collect();
+    let mut rows: Vec<Vec<String>> = text
+        .lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
     let (c_out, c_emp, c_code) = (6, 8, 2);
     assert_eq!(rows[0][c_out], "产值万元");
     let thousands = |v: &str| {
         let n: i64 = v.parse().unwrap_or(0);
-        if n >= 1000 { format!("\"{},{:03}\"", n / 1000, n % 1000) } else { v.to_string() }
+        if n >= 1000 {
+            format!("\"{},{:03}\"", n / 1000, n % 1000)
+        } else {
+            v.to_string()
+        }
     };
     let mut sep = String::new();
     for (k, r) in rows.iter().enumerate() {
@@ -859,11 +1044,16 @@ fn registers_as_others_write_them_and_outputs_that_would_overwrite_inputs() {
     }
     let sep_path = dir.path().join("千分位.csv");
     std::fs::write(&sep_path, sep).unwrap();
-    assert_eq!(measures(&sep_path), want, "thousands separators and C-codes");
+    assert_eq!(
+        measures(&sep_path),
+        want,
+        "thousands separators and C-codes"
+    );
     let xlsx = dir.path().join("名录.xlsx");
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet().set_name("说明").unwrap();
-    ws.write_string(0, 0, "本表由市场监管局提供，数据截至 2024 年底。").unwrap();
+    ws.write_string(0, 0, "本表由市场监管局提供，数据截至 2024 年底。")
+        .unwrap();
     ws.write_string(1, 0, "联系人：某某").unwrap();
     let ws = wb.add_worksheet().set_name("企业名录").unwrap();
     for r in rows.iter_mut() {
@@ -875,11 +1065,24 @@ fn registers_as_others_write_them_and_outputs_that_would_overwrite_inputs() {
         }
     }
     wb.save(&xlsx).unwrap();
-    let out = yitu(&[os("chain").as_os_str(), os("measures").as_os_str(), project.as_os_str(), os("--all").as_os_str(), os("--register").as_os_str(), xlsx.as_os_str()]);
+    let out = yitu(&[
+        os("chain").as_os_str(),
+        os("measures").as_os_str(),
+        project.as_os_str(),
+        os("--all").as_os_str(),
+        os("--register").as_os_str(),
+        xlsx.as_os_str(),
+    ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("工作表 企业名录"));
     assert_eq!(measures(&xlsx), want, "the register behind a notes sheet");
     // A town that does not exist.
-    let o = yitu(&[os("chain").as_os_str(), os("measures").as_os_str(), project.as_os_str(), os("--town").as_os_str(), os("350322999").as_os_str()]);
+    let o = yitu(&[
+        os("chain").as_os_str(),
+        os("measures").as_os_str(),
+        project.as_os_str(),
+        os("--town").as_os_str(),
+        os("350322999").as_os_str(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("350322999"));
 }
@@ -909,12 +1112,20 @@ fn overrides_kept_in_the_project_move_firms_between_links() {
     let shoe = reg
         .records
         .iter()
-        .find(|r| r.placed.iter().any(|x| x.chain == "鞋服" && x.link == "shoes"))
+        .find(|r| {
+            r.placed
+                .iter()
+                .any(|x| x.chain == "鞋服" && x.link == "shoes")
+        })
         .unwrap();
     let other = reg
         .records
         .iter()
-        .find(|r| r.placed.iter().any(|x| x.chain == "鞋服" && x.link == "apparel"))
+        .find(|r| {
+            r.placed
+                .iter()
+                .any(|x| x.chain == "鞋服" && x.link == "apparel")
+        })
         .unwrap();
     let mut project = Project::load(&sample).unwrap();
     project.chain_overrides = vec![
@@ -937,7 +1148,11 @@ fn overrides_kept_in_the_project_move_firms_between_links() {
     assert_eq!(on(&moved, "shoes"), on(&reg, "shoes") - 1);
     assert_eq!(on(&moved, "trade"), on(&reg, "trade") + 1);
     assert_eq!(on(&moved, "apparel"), on(&reg, "apparel") - 1);
-    let r = moved.records.iter().find(|r| r.firm.credit_code == shoe.firm.credit_code).unwrap();
+    let r = moved
+        .records
+        .iter()
+        .find(|r| r.firm.credit_code == shoe.firm.credit_code)
+        .unwrap();
     let pl = r.placed.iter().find(|x| x.chain == "鞋服").unwrap();
     assert_eq!(pl.rule, Rule::Override);
     assert!(pl.rule.describe(&r.firm).contains("人工调整"));
@@ -951,7 +1166,12 @@ fn overrides_kept_in_the_project_move_firms_between_links() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let firms = |l: &str| {
-        v["links"].as_array().unwrap().iter().find(|x| x["chain"] == "鞋服" && x["link"] == l).unwrap()["firms"]
+        v["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["chain"] == "鞋服" && x["link"] == l)
+            .unwrap()["firms"]
             .as_u64()
             .unwrap() as usize
     };
@@ -965,12 +1185,21 @@ fn overrides_kept_in_the_project_move_firms_between_links() {
 fn templates_round_trip_through_excel() {
     let dir = tempfile::tempdir().unwrap();
     let xlsx = dir.path().join("模板.xlsx");
-    run_chain("chain list", yitu::core::algorithms::Params::new().with("out", &xlsx));
+    run_chain(
+        "chain list",
+        yitu::core::algorithms::Params::new().with("out", &xlsx),
+    );
     let back = yitu::core::algorithms::chain::read_templates(&xlsx).unwrap();
     assert_eq!(back, default_chains());
     let json = dir.path().join("模板.json");
-    run_chain("chain list", yitu::core::algorithms::Params::new().with("out", &json));
-    assert_eq!(yitu::core::algorithms::chain::read_templates(&json).unwrap(), default_chains());
+    run_chain(
+        "chain list",
+        yitu::core::algorithms::Params::new().with("out", &json),
+    );
+    assert_eq!(
+        yitu::core::algorithms::chain::read_templates(&json).unwrap(),
+        default_chains()
+    );
 }
 
 /// `yitu chain measures … --out X.xlsx`: a workbook with every link's measures and every firm's placements (rule,
@@ -983,8 +1212,14 @@ fn measures_as_a_workbook() {
     let o = run_chain(
         "chain measures",
         yitu::core::algorithms::Params::new()
-            .with("file", common::root().join("sample-data/xianyou_sample.yitu"))
-            .with("register", common::root().join("sample-data/企业名录_2024.csv"))
+            .with(
+                "file",
+                common::root().join("sample-data/xianyou_sample.yitu"),
+            )
+            .with(
+                "register",
+                common::root().join("sample-data/企业名录_2024.csv"),
+            )
             .with("all", "true")
             .with("out", &out),
     );
@@ -992,12 +1227,23 @@ fn measures_as_a_workbook() {
     let mut wb = calamine::open_workbook_auto(&out).unwrap();
     assert_eq!(wb.sheet_names(), ["环节指标", "企业"]);
     let links = wb.worksheet_range("环节指标").unwrap();
-    assert_eq!(links.height() - 1, default_chains().iter().map(|c| c.links.len()).sum::<usize>());
+    assert_eq!(
+        links.height() - 1,
+        default_chains()
+            .iter()
+            .map(|c| c.links.len())
+            .sum::<usize>()
+    );
     let firms = wb.worksheet_range("企业").unwrap();
     assert!(firms.height() > 300);
     // Credit codes and village codes are text, not numbers.
     for r in firms.rows().skip(1).take(50) {
-        assert!(matches!(r[1], Data::String(_)) && matches!(r[3], Data::String(_) | Data::Empty), "{r:?}");
+        assert!(
+            matches!(r[1], Data::String(_)) && matches!(r[3], Data::String(_) | Data::Empty),
+            "{r:?}"
+        );
     }
-    assert!(firms.rows().any(|r| r[11] == Data::String("按地址近似定位".into())));
+    assert!(firms
+        .rows()
+        .any(|r| r[11] == Data::String("按地址近似定位".into())));
 }

@@ -1035,7 +1035,10 @@ fn the_chain_window_lists_a_links_firms_and_edits_the_template() {
     for _ in 0..3 {
         h.step();
     }
-    assert!(h.query_by_label("制鞋：6 家").is_some(), "the link's firms are listed");
+    assert!(
+        h.query_by_label("制鞋：6 家").is_some(),
+        "the link's firms are listed"
+    );
     h.get_by_label("在地图上显示").click();
     for _ in 0..3 {
         h.step();
@@ -1057,7 +1060,10 @@ fn the_chain_window_lists_a_links_firms_and_edits_the_template() {
     let o = h.state().project().chain_overrides;
     assert_eq!(o.len(), 1);
     assert_eq!((o[0].chain.as_str(), o[0].link.as_str()), ("鞋服", "trade"));
-    assert!(h.query_by_label("制鞋：5 家").is_some(), "the link lost the firm");
+    assert!(
+        h.query_by_label("制鞋：5 家").is_some(),
+        "the link lost the firm"
+    );
     // Undone from the list of moves: back to the rules.
     h.get_by_label("人工调整 (1)").click();
     for _ in 0..3 {
@@ -1080,7 +1086,10 @@ fn the_chain_window_lists_a_links_firms_and_edits_the_template() {
     }
     assert_eq!(h.state().project().chain_overrides.len(), 1);
     // The template editor: a link added to 上游.
-    assert!(h.state().project().chains.is_empty(), "built-in templates are not copied into the project");
+    assert!(
+        h.state().project().chains.is_empty(),
+        "built-in templates are not copied into the project"
+    );
     h.get_by_label("编辑模板").click();
     for _ in 0..3 {
         h.step();

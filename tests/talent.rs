@@ -20,7 +20,10 @@ fn distances_and_floating_catchments_agree_with_pyproj_and_pysal_access() {
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !ok {
-        common::skip("access against PySAL", "access not installed (bash packaging/python-ref.sh)");
+        common::skip(
+            "access against PySAL",
+            "access not installed (bash packaging/python-ref.sh)",
+        );
         return;
     }
     // Supply: the sample's talent sources in longitude/latitude.
@@ -30,17 +33,37 @@ fn distances_and_floating_catchments_agree_with_pyproj_and_pysal_access() {
         &yitu::core::model::progress::Progress::new(),
     )
     .unwrap();
-    let mut pts: Vec<[f64; 2]> = (0..layer.len()).map(|f| layer.geoms.label_point(f)).collect();
-    yitu::core::model::crs::Transformer::to_lonlat(&layer.crs).unwrap().transform(&mut pts).unwrap();
-    let supply_pts: Vec<[f64; 2]> = pts.iter().step_by(pts.len() / 400).take(400).copied().collect();
+    let mut pts: Vec<[f64; 2]> = (0..layer.len())
+        .map(|f| layer.geoms.label_point(f))
+        .collect();
+    yitu::core::model::crs::Transformer::to_lonlat(&layer.crs)
+        .unwrap()
+        .transform(&mut pts)
+        .unwrap();
+    let supply_pts: Vec<[f64; 2]> = pts
+        .iter()
+        .step_by(pts.len() / 400)
+        .take(400)
+        .copied()
+        .collect();
     let mut s = 11u64;
     let mut rnd = move || {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (s >> 11) as f64 / (1u64 << 53) as f64
     };
-    let supply: Vec<f64> = supply_pts.iter().map(|_| (50.0 + 2000.0 * rnd()).round()).collect();
-    let demand_pts: Vec<[f64; 2]> = (0..120).map(|_| [75.0 + 59.0 * rnd(), 18.0 + 35.0 * rnd()]).collect();
-    let demand: Vec<f64> = demand_pts.iter().map(|_| (100.0 + 5000.0 * rnd()).round()).collect();
+    let supply: Vec<f64> = supply_pts
+        .iter()
+        .map(|_| (50.0 + 2000.0 * rnd()).round())
+        .collect();
+    let demand_pts: Vec<[f64; 2]> = (0..120)
+        .map(|_| [75.0 + 59.0 * rnd(), 18.0 + 35.0 * rnd()])
+        .collect();
+    let demand: Vec<f64> = demand_pts
+        .iter()
+        .map(|_| (100.0 + 5000.0 * rnd()).round())
+        .collect();
     let dir = tempfile::tempdir().unwrap();
     let mut d = String::from("id,lon,lat,demand\n");
     for (i, p) in demand_pts.iter().enumerate() {
@@ -54,8 +77,14 @@ fn distances_and_floating_catchments_agree_with_pyproj_and_pysal_access() {
     std::fs::write(dir.path().join("s.csv"), t).unwrap();
     // Parse the coordinates back as written, so both sides use the same numbers.
     let round = |v: f64| format!("{v:.12}").parse::<f64>().unwrap();
-    let demand_pts: Vec<[f64; 2]> = demand_pts.iter().map(|p| [round(p[0]), round(p[1])]).collect();
-    let supply_pts: Vec<[f64; 2]> = supply_pts.iter().map(|p| [round(p[0]), round(p[1])]).collect();
+    let demand_pts: Vec<[f64; 2]> = demand_pts
+        .iter()
+        .map(|p| [round(p[0]), round(p[1])])
+        .collect();
+    let supply_pts: Vec<[f64; 2]> = supply_pts
+        .iter()
+        .map(|p| [round(p[0]), round(p[1])])
+        .collect();
     let max_km = 600.0;
     let o = std::process::Command::new(&py)
         .arg(common::root().join("tests/scripts/access_pysal.py"))
@@ -78,7 +107,9 @@ fn distances_and_floating_catchments_agree_with_pyproj_and_pysal_access() {
                 theirs[i * n + j] = f[3].parse().unwrap();
             }
             k => {
-                let v = results.entry(k).or_insert_with(|| vec![f64::NAN; demand.len()]);
+                let v = results
+                    .entry(k)
+                    .or_insert_with(|| vec![f64::NAN; demand.len()]);
                 v[f[1].parse::<usize>().unwrap()] = f[2].parse().unwrap();
             }
         }
@@ -88,19 +119,42 @@ fn distances_and_floating_catchments_agree_with_pyproj_and_pysal_access() {
     }
     // The same catchments on pyproj's distances (so a pair on the 600 km line cannot fall differently).
     let cost = |i: usize, j: usize| theirs[i * n + j];
-    let step = Weight::Steps(vec![(max_km / 3.0, 1.0), (2.0 * max_km / 3.0, 0.68), (max_km, 0.22)]);
-    let grav = Weight::Gravity { scale: 100.0, alpha: -1.5, min: 1.0 };
+    let step = Weight::Steps(vec![
+        (max_km / 3.0, 1.0),
+        (2.0 * max_km / 3.0, 0.68),
+        (max_km, 0.22),
+    ]);
+    let grav = Weight::Gravity {
+        scale: 100.0,
+        alpha: -1.5,
+        min: 1.0,
+    };
     let runs = [
-        ("2sfca", two_stage_fca(&demand, &supply, &cost, Some(max_km), &Weight::One)),
-        ("e2sfca", two_stage_fca(&demand, &supply, &cost, Some(max_km), &step)),
-        ("g2sfca", two_stage_fca(&demand, &supply, &cost, None, &grav)),
-        ("potential", weighted_catchment(demand.len(), &supply, &cost, None, &grav)),
+        (
+            "2sfca",
+            two_stage_fca(&demand, &supply, &cost, Some(max_km), &Weight::One),
+        ),
+        (
+            "e2sfca",
+            two_stage_fca(&demand, &supply, &cost, Some(max_km), &step),
+        ),
+        (
+            "g2sfca",
+            two_stage_fca(&demand, &supply, &cost, None, &grav),
+        ),
+        (
+            "potential",
+            weighted_catchment(demand.len(), &supply, &cost, None, &grav),
+        ),
     ];
     for (name, ours) in runs {
         let want = &results[name];
         let mut nonzero = 0;
         for (i, (a, b)) in ours.iter().zip(want).enumerate() {
-            assert!((a - b).abs() <= 1e-9 * b.abs().max(1e-12), "{name} {i}: {a} vs {b}");
+            assert!(
+                (a - b).abs() <= 1e-9 * b.abs().max(1e-12),
+                "{name} {i}: {a} vs {b}"
+            );
             nonzero += (*a > 0.0) as usize;
         }
         assert!(nonzero > 20, "{name}: {nonzero} places with access");

@@ -554,14 +554,25 @@ pub fn spatial_statistics(dir: &Path, python: &Path) -> anyhow::Result<Vec<Measu
             max_x: 50e3 - 2000.0,
             max_y: 50e3 - 2000.0,
         };
-        let g = timed(&mut out, &format!("YiTu KDE of {n} points, 400 x 400"), || {
-            let g = density::kernel_density(pts, &[], ext, 125.0, 1000.0).map_err(anyhow::Error::msg)?;
-            let note = format!("{} x {} cells, radius 1000 m", g.cols, g.rows);
-            Ok((g, note))
-        })?;
+        let g = timed(
+            &mut out,
+            &format!("YiTu KDE of {n} points, 400 x 400"),
+            || {
+                let g = density::kernel_density(pts, &[], ext, 125.0, 1000.0)
+                    .map_err(anyhow::Error::msg)?;
+                let note = format!("{} x {} cells, radius 1000 m", g.cols, g.rows);
+                Ok((g, note))
+            },
+        )?;
         yitu_s.insert(format!("kde_{n}"), out.last().map_or(0.0, |m| m.seconds));
-        write_f64(&dir.join(format!("kde_{n}.f64")), pts.iter().flatten().copied())?;
-        write_f64(&dir.join(format!("kde_{n}_yitu.f64")), g.values.iter().copied())?;
+        write_f64(
+            &dir.join(format!("kde_{n}.f64")),
+            pts.iter().flatten().copied(),
+        )?;
+        write_f64(
+            &dir.join(format!("kde_{n}_yitu.f64")),
+            g.values.iter().copied(),
+        )?;
         args.insert(
             format!("kde_{n}"),
             serde_json::json!({"min_x": g.min_x, "max_y": g.max_y, "cell": g.cell, "cols": g.cols, "rows": g.rows, "radius": 1000.0}),
@@ -575,12 +586,19 @@ pub fn spatial_statistics(dir: &Path, python: &Path) -> anyhow::Result<Vec<Measu
     }
     let cells: Vec<(i64, i64)> = grid.cells().collect();
     let centres: Vec<[f64; 2]> = cells.iter().map(|&(r, c)| grid.centre(r, c)).collect();
-    let values: Vec<f64> = cells.iter().map(|k| count.get(k).copied().unwrap_or(0.0)).collect();
+    let values: Vec<f64> = cells
+        .iter()
+        .map(|k| count.get(k).copied().unwrap_or(0.0))
+        .collect();
     let band = hotspot::suggest_band(&centres).unwrap_or(150.0);
-    let gi = timed(&mut out, &format!("YiTu Gi* on {} hexagons", centres.len()), || {
-        let g = hotspot::gi_star(&centres, &values, band, true).map_err(anyhow::Error::msg)?;
-        Ok((g, format!("band {band:.1} m, FDR")))
-    })?;
+    let gi = timed(
+        &mut out,
+        &format!("YiTu Gi* on {} hexagons", centres.len()),
+        || {
+            let g = hotspot::gi_star(&centres, &values, band, true).map_err(anyhow::Error::msg)?;
+            Ok((g, format!("band {band:.1} m, FDR")))
+        },
+    )?;
     yitu_s.insert("gi".into(), out.last().map_or(0.0, |m| m.seconds));
     timed(&mut out, "YiTu Gi* 999 permutations", || {
         let p = hotspot::gi_star_pseudo_p(&centres, &values, band, 999, 1, &Progress::new())
@@ -588,7 +606,10 @@ pub fn spatial_statistics(dir: &Path, python: &Path) -> anyhow::Result<Vec<Measu
         Ok((p, "conditional randomisation, all cores".to_string()))
     })?;
     yitu_s.insert("gi_999".into(), out.last().map_or(0.0, |m| m.seconds));
-    write_f64(&dir.join("gi_centres.f64"), centres.iter().flatten().copied())?;
+    write_f64(
+        &dir.join("gi_centres.f64"),
+        centres.iter().flatten().copied(),
+    )?;
     write_f64(&dir.join("gi_values.f64"), values.iter().copied())?;
     write_f64(&dir.join("gi_z_yitu.f64"), gi.iter().map(|g| g.z))?;
     args.insert("band".into(), band.into());
@@ -598,11 +619,17 @@ pub fn spatial_statistics(dir: &Path, python: &Path) -> anyhow::Result<Vec<Measu
     let labels = timed(&mut out, "YiTu DBSCAN of 100000 points", || {
         let l = cluster::dbscan(pts, eps, min_samples).map_err(anyhow::Error::msg)?;
         let k = l.iter().copied().max().unwrap_or(-1) + 1;
-        Ok((l, format!("eps {eps} m, min_samples {min_samples}: {k} clusters")))
+        Ok((
+            l,
+            format!("eps {eps} m, min_samples {min_samples}: {k} clusters"),
+        ))
     })?;
     yitu_s.insert("dbscan".into(), out.last().map_or(0.0, |m| m.seconds));
     write_f64(&dir.join("db_points.f64"), pts.iter().flatten().copied())?;
-    write_f64(&dir.join("db_labels_yitu.f64"), labels.iter().map(|&l| l as f64))?;
+    write_f64(
+        &dir.join("db_labels_yitu.f64"),
+        labels.iter().map(|&l| l as f64),
+    )?;
     args.insert("eps".into(), eps.into());
     args.insert("min_samples".into(), min_samples.into());
     eprintln!("Python references (numpy, esda, scikit-learn) on the same inputs …");
@@ -618,8 +645,16 @@ pub fn spatial_statistics(dir: &Path, python: &Path) -> anyhow::Result<Vec<Measu
     );
     let j: serde_json::Value = serde_json::from_slice(&o.stdout)?;
     for (key, name, check) in [
-        ("kde_100000", "numpy KDE of 100000 points", "kde_100000_maxdiff"),
-        ("kde_1000000", "numpy KDE of 1000000 points", "kde_1000000_maxdiff"),
+        (
+            "kde_100000",
+            "numpy KDE of 100000 points",
+            "kde_100000_maxdiff",
+        ),
+        (
+            "kde_1000000",
+            "numpy KDE of 1000000 points",
+            "kde_1000000_maxdiff",
+        ),
         ("gi", "esda Gi* (DistanceBand + G_Local)", "gi_maxdiff"),
         ("gi_999", "esda Gi* 999 permutations (n_jobs=-1)", ""),
         ("dbscan", "scikit-learn DBSCAN (n_jobs=-1)", "dbscan_same"),
@@ -640,7 +675,10 @@ pub fn spatial_statistics(dir: &Path, python: &Path) -> anyhow::Result<Vec<Measu
                 }
             ),
         };
-        eprintln!("{:<44} {:>8.3} s  {:>8} MB  {}", m.name, m.seconds, "", m.note);
+        eprintln!(
+            "{:<44} {:>8.3} s  {:>8} MB  {}",
+            m.name, m.seconds, "", m.note
+        );
         out.push(m);
     }
     eprintln!("{}", j["versions"].as_str().unwrap_or(""));
@@ -658,50 +696,88 @@ pub fn candidate_list(dir: &Path, rows: usize) -> anyhow::Result<Vec<Measure>> {
     let mut out = Vec::new();
     let csv = dir.join(format!("candidates_{rows}.csv"));
     let chains = crate::core::model::chain::default_chains();
-    let codes: Vec<String> = chains.iter().flat_map(|c| c.links.iter().flat_map(|l| l.codes.clone())).collect();
+    let codes: Vec<String> = chains
+        .iter()
+        .flat_map(|c| c.links.iter().flat_map(|l| l.codes.clone()))
+        .collect();
     if !csv.exists() {
-        timed(&mut out, &format!("generate a {rows}-row candidate list"), || {
-            let tmp = crate::core::io::files::temp_beside(&csv);
-            let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-            writeln!(w, "企业名称,统一社会信用代码,省份,县级代码,行业代码,主要产品,产值万元,从业人员,规上")?;
-            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-            for i in 0..rows {
-                let county = format!("{:02}{:02}{:02}", rng.random_range(11..66), rng.random_range(1..20), rng.random_range(1..30));
-                let code = &codes[rng.random_range(0..codes.len())];
-                let emp = (rng.random::<f64>().powi(3) * 3000.0 + 10.0) as i64;
-                let output = emp * rng.random_range(20..80);
-                writeln!(
+        timed(
+            &mut out,
+            &format!("generate a {rows}-row candidate list"),
+            || {
+                let tmp = crate::core::io::files::temp_beside(&csv);
+                let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+                writeln!(w, "企业名称,统一社会信用代码,省份,县级代码,行业代码,主要产品,产值万元,从业人员,规上")?;
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+                for i in 0..rows {
+                    let county = format!(
+                        "{:02}{:02}{:02}",
+                        rng.random_range(11..66),
+                        rng.random_range(1..20),
+                        rng.random_range(1..30)
+                    );
+                    let code = &codes[rng.random_range(0..codes.len())];
+                    let emp = (rng.random::<f64>().powi(3) * 3000.0 + 10.0) as i64;
+                    let output = emp * rng.random_range(20..80);
+                    writeln!(
                     w,
                     "候选企业{i}有限公司,91{county}{i:010},省{},{county},{code},产品,{output},{emp},{}",
                     &county[..2],
                     if output >= 2000 { "是" } else { "否" }
                 )?;
-            }
-            w.flush()?;
-            drop(w);
-            std::fs::rename(&tmp, &csv)?;
-            Ok(((), format!("{:.0} MB", std::fs::metadata(&csv)?.len() as f64 / 1e6)))
-        })?;
+                }
+                w.flush()?;
+                drop(w);
+                std::fs::rename(&tmp, &csv)?;
+                Ok((
+                    (),
+                    format!("{:.0} MB", std::fs::metadata(&csv)?.len() as f64 / 1e6),
+                ))
+            },
+        )?;
     }
     let idx_dir = dir.join("candidate-index");
     let _ = std::fs::remove_dir_all(&idx_dir);
-    let index = timed(&mut out, &format!("YiTu stream {rows} candidates into the index"), || {
-        let i = CandidateIndex::open(&csv, &idx_dir, &Progress::new()).map_err(anyhow::Error::msg)?;
-        let n = format!("{} rows, index {:.0} MB", i.rows, std::fs::metadata(&i.path)?.len() as f64 / 1e6);
-        Ok((i, n))
-    })?;
-    let links: Vec<&crate::core::model::chain::Link> = chains.iter().flat_map(|c| c.links.iter()).collect();
+    let index = timed(
+        &mut out,
+        &format!("YiTu stream {rows} candidates into the index"),
+        || {
+            let i = CandidateIndex::open(&csv, &idx_dir, &Progress::new())
+                .map_err(anyhow::Error::msg)?;
+            let n = format!(
+                "{} rows, index {:.0} MB",
+                i.rows,
+                std::fs::metadata(&i.path)?.len() as f64 / 1e6
+            );
+            Ok((i, n))
+        },
+    )?;
+    let links: Vec<&crate::core::model::chain::Link> =
+        chains.iter().flat_map(|c| c.links.iter()).collect();
     let none = std::collections::HashSet::new();
-    timed(&mut out, &format!("YiTu recruitment queries, {} links x top 20", links.len()), || {
-        let mut found = 0;
-        for l in &links {
-            found += index.query(&l.codes, "350322", &none, 20).map_err(anyhow::Error::msg)?.len();
-        }
-        Ok(((), format!("{found} firms listed")))
-    })?;
+    timed(
+        &mut out,
+        &format!("YiTu recruitment queries, {} links x top 20", links.len()),
+        || {
+            let mut found = 0;
+            for l in &links {
+                found += index
+                    .query(&l.codes, "350322", &none, 20)
+                    .map_err(anyhow::Error::msg)?
+                    .len();
+            }
+            Ok(((), format!("{found} firms listed")))
+        },
+    )?;
     timed(&mut out, "YiTu one link's query (制鞋, top 20)", || {
-        let l = links.iter().find(|l| l.id == "shoes").expect("a default link");
-        let n = index.query(&l.codes, "350322", &none, 20).map_err(anyhow::Error::msg)?.len();
+        let l = links
+            .iter()
+            .find(|l| l.id == "shoes")
+            .expect("a default link");
+        let n = index
+            .query(&l.codes, "350322", &none, 20)
+            .map_err(anyhow::Error::msg)?
+            .len();
         Ok(((), format!("{n} firms")))
     })?;
     Ok(out)
@@ -745,7 +821,13 @@ pub fn talent_access(dir: &Path, python: &Path) -> anyhow::Result<Vec<Measure>> 
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(13);
     let mut place = |n: usize, w: (f64, f64)| -> Vec<[f64; 3]> {
         (0..n)
-            .map(|_| [rng.random_range(75.0..134.0), rng.random_range(18.0..53.0), rng.random_range(w.0..w.1).round()])
+            .map(|_| {
+                [
+                    rng.random_range(75.0..134.0),
+                    rng.random_range(18.0..53.0),
+                    rng.random_range(w.0..w.1).round(),
+                ]
+            })
             .collect()
     };
     let dem = place(2800, (100.0, 5000.0));
@@ -753,24 +835,42 @@ pub fn talent_access(dir: &Path, python: &Path) -> anyhow::Result<Vec<Measure>> 
     let mut out = Vec::new();
     let dp: Vec<[f64; 2]> = dem.iter().map(|p| [p[0], p[1]]).collect();
     let sp: Vec<[f64; 2]> = sup.iter().map(|p| [p[0], p[1]]).collect();
-    let m = timed(&mut out, "YiTu geodesic distances 2800 x 3000 (500 km)", || {
-        Ok((distance_matrix_within_km(&dp, &sp, 500.0), "Vincenty on CGCS2000 within reach, all cores".to_string()))
-    })?;
+    let m = timed(
+        &mut out,
+        "YiTu geodesic distances 2800 x 3000 (500 km)",
+        || {
+            Ok((
+                distance_matrix_within_km(&dp, &sp, 500.0),
+                "Vincenty on CGCS2000 within reach, all cores".to_string(),
+            ))
+        },
+    )?;
     let yitu_dist = out.last().map_or(0.0, |m| m.seconds);
     let n = sp.len();
     let demand: Vec<f64> = dem.iter().map(|p| p[2]).collect();
     let supply: Vec<f64> = sup.iter().map(|p| p[2]).collect();
     let a = timed(&mut out, "YiTu 2SFCA (500 km)", || {
         let cost = |i: usize, j: usize| m[i * n + j];
-        Ok((two_stage_fca(&demand, &supply, &cost, Some(500.0), &Weight::One), String::new()))
+        Ok((
+            two_stage_fca(&demand, &supply, &cost, Some(500.0), &Weight::One),
+            String::new(),
+        ))
     })?;
     let yitu_fca = out.last().map_or(0.0, |m| m.seconds);
     write_f64(&dir.join("dem.f64"), dem.iter().flatten().copied())?;
     write_f64(&dir.join("sup.f64"), sup.iter().flatten().copied())?;
     write_f64(&dir.join("yitu.f64"), a.iter().copied())?;
     eprintln!("Python reference (pyproj Geod, PySAL access) on the same points …");
-    let o = std::process::Command::new(python).args(["-c", ACCESS_PY]).arg(dir).arg("500").output()?;
-    anyhow::ensure!(o.status.success(), "Python reference failed: {}", String::from_utf8_lossy(&o.stderr));
+    let o = std::process::Command::new(python)
+        .args(["-c", ACCESS_PY])
+        .arg(dir)
+        .arg("500")
+        .output()?;
+    anyhow::ensure!(
+        o.status.success(),
+        "Python reference failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let j: serde_json::Value = serde_json::from_slice(&o.stdout)?;
     for (key, name, ours) in [
         ("dist", "pyproj Geod.inv distances (vectorised)", yitu_dist),
@@ -784,10 +884,20 @@ pub fn talent_access(dir: &Path, python: &Path) -> anyhow::Result<Vec<Measure>> 
             note: format!(
                 "YiTu is {:.1}x faster{}",
                 s / ours.max(1e-9),
-                if key == "fca" { format!("; largest relative difference {}; access {}", j["maxdiff"], j["version"]) } else { String::new() }
+                if key == "fca" {
+                    format!(
+                        "; largest relative difference {}; access {}",
+                        j["maxdiff"], j["version"]
+                    )
+                } else {
+                    String::new()
+                }
             ),
         };
-        eprintln!("{:<44} {:>8.3} s  {:>8} MB  {}", m.name, m.seconds, "", m.note);
+        eprintln!(
+            "{:<44} {:>8.3} s  {:>8} MB  {}",
+            m.name, m.seconds, "", m.note
+        );
         out.push(m);
     }
     Ok(out)

@@ -809,7 +809,10 @@ impl YituApp {
         }
         let shown = self.scope.shown.clone();
         let scope_label = self.scope.label.clone();
-        match self.chain.window(ui.ctx(), &self.layers, &shown, &scope_label, lang) {
+        match self
+            .chain
+            .window(ui.ctx(), &self.layers, &shown, &scope_label, lang)
+        {
             Some(super::chain::ChainRequest::ShowFirms(id, feats)) => {
                 self.zoom_to_features(id, &feats, 300.0);
                 self.selection = feats.into_iter().map(|f| (id, f)).collect();
@@ -1155,7 +1158,10 @@ impl YituApp {
                 // The map layers an analysis made (density, hot spots, clusters) go onto the map.
                 if let Some(Ok(o)) = &d.result {
                     if let Some(table) = map_layer_of(d.algorithm.id()) {
-                        for f in o.files.iter().filter(|f| f.extension().is_some_and(|e| e.eq_ignore_ascii_case("gpkg"))) {
+                        for f in o.files.iter().filter(|f| {
+                            f.extension()
+                                .is_some_and(|e| e.eq_ignore_ascii_case("gpkg"))
+                        }) {
                             layers.push((f.clone(), table.to_string()));
                         }
                     }

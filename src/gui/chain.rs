@@ -6,13 +6,13 @@
 //! [`crate::core::analysis::chain`].
 
 use super::layers::MapLayer;
+use super::Lang;
 use crate::core::algorithms::chain::{register_from_layer, Register};
 use crate::core::analysis::chain::{measures, LinkMeasures, LqBasis, Status, StatusRule};
 use crate::core::analysis::profile::Scope;
 use crate::core::analysis::roles::Role;
 use crate::core::model::chain::{default_chains, Chain, Link, Tier};
 use crate::core::model::progress::Progress;
-use super::Lang;
 use egui::{Color32, Pos2, Rect, Sense, Stroke, Vec2};
 
 /// What the chain window asks of the app.
@@ -49,7 +49,10 @@ pub struct ChainWindow {
     editing: bool,
     new_edge_to: String,
     /// A statistics table (a province's, the nation's) as the LQ's reference, with its file.
-    reference: Option<(std::path::PathBuf, crate::core::analysis::chain::ReferenceTable)>,
+    reference: Option<(
+        std::path::PathBuf,
+        crate::core::analysis::chain::ReferenceTable,
+    )>,
     /// Chains whose version this session's edits already raised (one raise per chain until the templates are set
     /// again).
     bumped: std::collections::HashSet<usize>,
@@ -83,7 +86,10 @@ pub fn status_colour(s: Status) -> (Color32, Color32) {
         Status::Strong => (Color32::from_rgb(46, 125, 50), Color32::WHITE),
         Status::Medium => (Color32::from_rgb(129, 199, 132), Color32::BLACK),
         Status::Weak => (Color32::from_rgb(255, 183, 77), Color32::BLACK),
-        Status::Missing => (Color32::from_rgb(224, 224, 224), Color32::from_rgb(97, 97, 97)),
+        Status::Missing => (
+            Color32::from_rgb(224, 224, 224),
+            Color32::from_rgb(97, 97, 97),
+        ),
     }
 }
 
@@ -91,7 +97,11 @@ impl ChainWindow {
     /// Sets the templates (a project's, or the built-in ones when `chains` is empty).
     pub fn set_templates(&mut self, chains: Vec<Chain>) {
         self.edited = !chains.is_empty();
-        self.chains = if chains.is_empty() { default_chains() } else { chains };
+        self.chains = if chains.is_empty() {
+            default_chains()
+        } else {
+            chains
+        };
         self.chosen = 0;
         self.selected = None;
         self.bumped.clear();
@@ -115,9 +125,9 @@ impl ChainWindow {
 
     /// The firms' layer among `layers`: the one whose name plays the enterprises role.
     fn firms_layer(layers: &[MapLayer]) -> Option<&MapLayer> {
-        layers
-            .iter()
-            .find(|l| Role::Enterprises.names(&l.name) || Role::Enterprises.names(&l.data.source.layer))
+        layers.iter().find(|l| {
+            Role::Enterprises.names(&l.name) || Role::Enterprises.names(&l.data.source.layer)
+        })
     }
 
     /// Draws the window; `scope` is the scope shown on the map.
@@ -251,7 +261,9 @@ impl ChainWindow {
         if self.chosen >= self.chains.len() {
             self.chosen = 0;
         }
-        let Some((_, reg)) = &self.register else { return None };
+        let Some((_, reg)) = &self.register else {
+            return None;
+        };
         let reference: String = if area.is_empty() {
             reg.records
                 .iter()
@@ -264,9 +276,10 @@ impl ChainWindow {
         } else {
             area.chars().take(6).collect()
         };
-        let fresh = self.measured.as_ref().is_some_and(|m| {
-            m.0 == key && m.1 == self.chosen && m.2 == self.basis && m.3 == area
-        });
+        let fresh = self
+            .measured
+            .as_ref()
+            .is_some_and(|m| m.0 == key && m.1 == self.chosen && m.2 == self.basis && m.3 == area);
         if !fresh {
             let chain = std::slice::from_ref(&self.chains[self.chosen]);
             let m = if !area.is_empty() && !reg.has_area_field {
@@ -281,12 +294,23 @@ impl ChainWindow {
                         self.basis,
                         &StatusRule::default(),
                     ),
-                    None => measures(chain, &reg.records, &area, &reference, self.basis, &StatusRule::default()),
+                    None => measures(
+                        chain,
+                        &reg.records,
+                        &area,
+                        &reference,
+                        self.basis,
+                        &StatusRule::default(),
+                    ),
                 }
             };
             self.measured = Some((key, self.chosen, self.basis, area.clone(), m));
         }
-        let m = self.measured.as_ref().map(|m| m.4.clone()).unwrap_or_default();
+        let m = self
+            .measured
+            .as_ref()
+            .map(|m| m.4.clone())
+            .unwrap_or_default();
         if m.is_empty() && !area.is_empty() && !reg.has_area_field {
             ui.colored_label(
                 Color32::from_rgb(180, 60, 0),
@@ -343,43 +367,45 @@ impl ChainWindow {
                 .id_salt("chain-measures")
                 .max_height(260.0)
                 .show(&mut cols[0], |ui| {
-                    egui::Grid::new("chain-measures-grid").striped(true).show(ui, |ui| {
-                        for h in [
-                            lang.tr("环节", "Link"),
-                            lang.tr("企业", "Firms"),
-                            lang.tr("规上", "规上"),
-                            lang.tr("产值(万元)", "Output (万元)"),
-                            lang.tr("区位熵", "LQ"),
-                            "HHI",
-                            lang.tr("判定", "Status"),
-                        ] {
-                            ui.strong(h);
-                        }
-                        ui.end_row();
-                        for x in &m {
-                            let sel = self.selected.as_deref() == Some(x.link.as_str());
-                            if ui.selectable_label(sel, &x.name).clicked() {
-                                self.selected = Some(x.link.clone());
+                    egui::Grid::new("chain-measures-grid")
+                        .striped(true)
+                        .show(ui, |ui| {
+                            for h in [
+                                lang.tr("环节", "Link"),
+                                lang.tr("企业", "Firms"),
+                                lang.tr("规上", "规上"),
+                                lang.tr("产值(万元)", "Output (万元)"),
+                                lang.tr("区位熵", "LQ"),
+                                "HHI",
+                                lang.tr("判定", "Status"),
+                            ] {
+                                ui.strong(h);
                             }
-                            ui.label(x.firms.to_string());
-                            ui.label(x.above_scale.to_string());
-                            ui.label(format!("{:.0}", x.output));
-                            ui.label(match x.lq {
-                                Some(v) if x.lq_few => format!("{v:.2}*"),
-                                Some(v) => format!("{v:.2}"),
-                                None => "—".into(),
-                            });
-                            ui.label(x.hhi.map(|v| format!("{v:.3}")).unwrap_or("—".into()));
-                            let (fill, text) = status_colour(x.status);
-                            ui.label(
-                                egui::RichText::new(format!(" {} ", x.status.label()))
-                                    .background_color(fill)
-                                    .color(text),
-                            )
-                            .on_hover_text(lang.pick(&x.reason));
                             ui.end_row();
-                        }
-                    });
+                            for x in &m {
+                                let sel = self.selected.as_deref() == Some(x.link.as_str());
+                                if ui.selectable_label(sel, &x.name).clicked() {
+                                    self.selected = Some(x.link.clone());
+                                }
+                                ui.label(x.firms.to_string());
+                                ui.label(x.above_scale.to_string());
+                                ui.label(format!("{:.0}", x.output));
+                                ui.label(match x.lq {
+                                    Some(v) if x.lq_few => format!("{v:.2}*"),
+                                    Some(v) => format!("{v:.2}"),
+                                    None => "—".into(),
+                                });
+                                ui.label(x.hhi.map(|v| format!("{v:.3}")).unwrap_or("—".into()));
+                                let (fill, text) = status_colour(x.status);
+                                ui.label(
+                                    egui::RichText::new(format!(" {} ", x.status.label()))
+                                        .background_color(fill)
+                                        .color(text),
+                                )
+                                .on_hover_text(lang.pick(&x.reason));
+                                ui.end_row();
+                            }
+                        });
                 });
             let ui = &mut cols[1];
             match self.selected.clone() {
@@ -405,9 +431,15 @@ impl ChainWindow {
                         .find(|l| l.id == link)
                         .map_or(link.clone(), |l| l.name.clone());
                     ui.horizontal(|ui| {
-                        ui.strong(format!("{name}：{} {}", members.len(), lang.tr("家", "firms")));
+                        ui.strong(format!(
+                            "{name}：{} {}",
+                            members.len(),
+                            lang.tr("家", "firms")
+                        ));
                         if !members.is_empty()
-                            && ui.button(lang.tr("在地图上显示", "Show on the map")).clicked()
+                            && ui
+                                .button(lang.tr("在地图上显示", "Show on the map"))
+                                .clicked()
                         {
                             request = Some(ChainRequest::ShowFirms(
                                 firms.id,
@@ -428,7 +460,13 @@ impl ChainWindow {
                                     .placed
                                     .iter()
                                     .find(|p| p.chain == chain.name && p.link == link)
-                                    .map(|p| format!("{}（{:.0}%）", p.rule.describe(&r.firm), p.confidence * 100.0))
+                                    .map(|p| {
+                                        format!(
+                                            "{}（{:.0}%）",
+                                            p.rule.describe(&r.firm),
+                                            p.confidence * 100.0
+                                        )
+                                    })
                                     .unwrap_or_default();
                                 let text = format!(
                                     "{}{}{} · {} · {:.0} 万元",
@@ -440,26 +478,48 @@ impl ChainWindow {
                                 );
                                 ui.horizontal(|ui| {
                                     if ui.link(text).on_hover_text(how).clicked() {
-                                        request = Some(ChainRequest::ShowFirms(firms.id, vec![i as u32]));
+                                        request =
+                                            Some(ChainRequest::ShowFirms(firms.id, vec![i as u32]));
                                     }
                                     // Move the firm by hand: to another link of the chain, or off it.
                                     ui.menu_button(lang.tr("调整", "Move"), |ui| {
                                         let mut to: Option<String> = None;
                                         for l in chain.links.iter().filter(|l| l.id != link) {
-                                            if ui.button(format!("{} {}", lang.tr("移到", "To"), l.name)).clicked() {
+                                            if ui
+                                                .button(format!(
+                                                    "{} {}",
+                                                    lang.tr("移到", "To"),
+                                                    l.name
+                                                ))
+                                                .clicked()
+                                            {
                                                 to = Some(l.id.clone());
                                             }
                                         }
-                                        if ui.button(lang.tr("不属于本链", "Not on this chain")).clicked() {
+                                        if ui
+                                            .button(lang.tr("不属于本链", "Not on this chain"))
+                                            .clicked()
+                                        {
                                             to = Some(String::new());
                                         }
-                                        if self.overrides.iter().any(|o| o.chain == chain.name && o.matches(&r.firm.credit_code, &r.firm.name))
-                                            && ui.button(lang.tr("按规则归类（取消调整）", "Back to the rules (undo the move)")).clicked()
+                                        if self.overrides.iter().any(|o| {
+                                            o.chain == chain.name
+                                                && o.matches(&r.firm.credit_code, &r.firm.name)
+                                        }) && ui
+                                            .button(lang.tr(
+                                                "按规则归类（取消调整）",
+                                                "Back to the rules (undo the move)",
+                                            ))
+                                            .clicked()
                                         {
                                             to = Some("\u{0}".into());
                                         }
                                         if let Some(to) = to {
-                                            moved = Some((r.firm.credit_code.clone(), r.firm.name.clone(), to));
+                                            moved = Some((
+                                                r.firm.credit_code.clone(),
+                                                r.firm.name.clone(),
+                                                to,
+                                            ));
                                             ui.close();
                                         }
                                     });
@@ -470,24 +530,38 @@ impl ChainWindow {
             }
         });
         // Corrections of this chain, each undone with ✕ (a firm taken off the chain is found here).
-        let mine: Vec<usize> = (0..self.overrides.len()).filter(|&k| self.overrides[k].chain == chain.name).collect();
+        let mine: Vec<usize> = (0..self.overrides.len())
+            .filter(|&k| self.overrides[k].chain == chain.name)
+            .collect();
         if !mine.is_empty() {
-            ui.collapsing(format!("{} ({})", lang.tr("人工调整", "Moved by hand"), mine.len()), |ui| {
-                for &k in &mine {
-                    let o = &self.overrides[k];
-                    let to = if o.link.is_empty() {
-                        lang.tr("不属于本链", "not on this chain").to_string()
-                    } else {
-                        chain.links.iter().find(|l| l.id == o.link).map_or(o.link.clone(), |l| l.name.clone())
-                    };
-                    ui.horizontal(|ui| {
-                        ui.label(format!("{} → {to}", o.name));
-                        if ui.small_button("✕").on_hover_text(lang.tr("取消这项调整", "Undo this move")).clicked() {
-                            moved = Some((o.credit_code.clone(), o.name.clone(), "\u{0}".into()));
-                        }
-                    });
-                }
-            });
+            ui.collapsing(
+                format!("{} ({})", lang.tr("人工调整", "Moved by hand"), mine.len()),
+                |ui| {
+                    for &k in &mine {
+                        let o = &self.overrides[k];
+                        let to = if o.link.is_empty() {
+                            lang.tr("不属于本链", "not on this chain").to_string()
+                        } else {
+                            chain
+                                .links
+                                .iter()
+                                .find(|l| l.id == o.link)
+                                .map_or(o.link.clone(), |l| l.name.clone())
+                        };
+                        ui.horizontal(|ui| {
+                            ui.label(format!("{} → {to}", o.name));
+                            if ui
+                                .small_button("✕")
+                                .on_hover_text(lang.tr("取消这项调整", "Undo this move"))
+                                .clicked()
+                            {
+                                moved =
+                                    Some((o.credit_code.clone(), o.name.clone(), "\u{0}".into()));
+                            }
+                        });
+                    }
+                },
+            );
         }
         if let Some((credit_code, name, link)) = moved {
             let chain_name = chain.name.clone();
@@ -505,7 +579,9 @@ impl ChainWindow {
             self.touch();
             return Some(ChainRequest::TemplatesChanged);
         }
-        let Some((_, reg)) = &self.register else { return request };
+        let Some((_, reg)) = &self.register else {
+            return request;
+        };
         let unplaced = reg.records.iter().filter(|r| r.placed.is_empty()).count();
         if unplaced > 0 || !self.notes.is_empty() {
             ui.collapsing(
@@ -537,7 +613,13 @@ impl ChainWindow {
 
     /// The chain diagram: three tier columns of link boxes coloured by status, with supply arrows. Returns the
     /// link clicked.
-    fn diagram(&self, ui: &mut egui::Ui, chain: &Chain, m: &[LinkMeasures], lang: Lang) -> Option<String> {
+    fn diagram(
+        &self,
+        ui: &mut egui::Ui,
+        chain: &Chain,
+        m: &[LinkMeasures],
+        lang: Lang,
+    ) -> Option<String> {
         let tiers = [Tier::Up, Tier::Mid, Tier::Down];
         let per: Vec<Vec<&Link>> = tiers
             .iter()
@@ -592,7 +674,11 @@ impl ChainWindow {
         }
         let mut clicked = None;
         for (id, r) in &boxes {
-            let link = chain.links.iter().find(|l| &l.id == id).expect("a box per link");
+            let link = chain
+                .links
+                .iter()
+                .find(|l| &l.id == id)
+                .expect("a box per link");
             let x = m.iter().find(|x| &x.link == id);
             let (fill, text) = status_colour(x.map_or(Status::Missing, |x| x.status));
             let selected = self.selected.as_deref() == Some(id.as_str());
@@ -632,7 +718,11 @@ impl ChainWindow {
                 text,
             );
             let resp = ui
-                .interact(*r, egui::Id::unique(("chain-box", id.as_str())), Sense::click())
+                .interact(
+                    *r,
+                    egui::Id::unique(("chain-box", id.as_str())),
+                    Sense::click(),
+                )
                 .on_hover_text(x.map(|x| lang.pick(&x.reason)).unwrap_or_default());
             if resp.clicked() {
                 clicked = Some(id.clone());
@@ -645,8 +735,14 @@ impl ChainWindow {
     fn editor(&mut self, ui: &mut egui::Ui, lang: Lang) -> bool {
         let mut changed = false;
         ui.horizontal(|ui| {
-            if ui.button(lang.tr("导入模板（JSON/Excel）…", "Import templates (JSON/Excel)…")).clicked() {
-                if let Some(p) = rfd::FileDialog::new().add_filter("JSON/Excel", &["json", "xlsx"]).pick_file() {
+            if ui
+                .button(lang.tr("导入模板（JSON/Excel）…", "Import templates (JSON/Excel)…"))
+                .clicked()
+            {
+                if let Some(p) = rfd::FileDialog::new()
+                    .add_filter("JSON/Excel", &["json", "xlsx"])
+                    .pick_file()
+                {
                     match crate::core::algorithms::chain::read_templates(&p) {
                         Ok(c) => {
                             self.chains = c;
@@ -658,15 +754,23 @@ impl ChainWindow {
                     }
                 }
             }
-            if ui.button(lang.tr("导出模板（JSON/Excel）…", "Export templates (JSON/Excel)…")).clicked() {
+            if ui
+                .button(lang.tr("导出模板（JSON/Excel）…", "Export templates (JSON/Excel)…"))
+                .clicked()
+            {
                 if let Some(p) = rfd::FileDialog::new()
                     .add_filter("Excel", &["xlsx"])
                     .add_filter("JSON", &["json"])
                     .set_file_name("产业链模板.xlsx")
                     .save_file()
                 {
-                    let bytes = if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
-                        Ok(serde_json::to_string_pretty(&self.chains).unwrap_or_default().into_bytes())
+                    let bytes = if p
+                        .extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+                    {
+                        Ok(serde_json::to_string_pretty(&self.chains)
+                            .unwrap_or_default()
+                            .into_bytes())
                     } else {
                         crate::core::output::chain_report::templates_xlsx(&self.chains)
                     };
@@ -680,7 +784,10 @@ impl ChainWindow {
                     }
                 }
             }
-            if ui.button(lang.tr("恢复内置模板", "Restore the built-in templates")).clicked() {
+            if ui
+                .button(lang.tr("恢复内置模板", "Restore the built-in templates"))
+                .clicked()
+            {
                 self.chains = default_chains();
                 self.chosen = 0;
                 self.selected = None;
@@ -700,36 +807,41 @@ impl ChainWindow {
             Some(id) => {
                 let ids: Vec<String> = chain.links.iter().map(|l| l.id.clone()).collect();
                 if let Some(l) = chain.links.iter_mut().find(|l| l.id == id) {
-                    egui::Grid::new("chain-link-editor").num_columns(2).show(ui, |ui| {
-                        ui.label(lang.tr("名称", "Name"));
-                        link_changed |= ui.text_edit_singleline(&mut l.name).changed();
-                        ui.end_row();
-                        ui.label(lang.tr("环节位置", "Tier"));
-                        ui.horizontal(|ui| {
-                            for t in [Tier::Up, Tier::Mid, Tier::Down] {
-                                link_changed |= ui.radio_value(&mut l.tier, t, t.label()).changed();
+                    egui::Grid::new("chain-link-editor")
+                        .num_columns(2)
+                        .show(ui, |ui| {
+                            ui.label(lang.tr("名称", "Name"));
+                            link_changed |= ui.text_edit_singleline(&mut l.name).changed();
+                            ui.end_row();
+                            ui.label(lang.tr("环节位置", "Tier"));
+                            ui.horizontal(|ui| {
+                                for t in [Tier::Up, Tier::Mid, Tier::Down] {
+                                    link_changed |=
+                                        ui.radio_value(&mut l.tier, t, t.label()).changed();
+                                }
+                            });
+                            ui.end_row();
+                            ui.label(
+                                lang.tr("行业代码（空格分隔）", "Industry codes (space-separated)"),
+                            );
+                            let mut codes = l.codes.join(" ");
+                            if ui.text_edit_singleline(&mut codes).changed() {
+                                l.codes = codes.split_whitespace().map(str::to_string).collect();
+                                link_changed = true;
                             }
+                            ui.end_row();
+                            ui.label(lang.tr("关键词（、分隔）", "Keywords (、-separated)"));
+                            let mut kw = l.keywords.join("、");
+                            if ui.text_edit_singleline(&mut kw).changed() {
+                                l.keywords = kw
+                                    .split(['、', ',', '，', ' '])
+                                    .filter(|s| !s.is_empty())
+                                    .map(str::to_string)
+                                    .collect();
+                                link_changed = true;
+                            }
+                            ui.end_row();
                         });
-                        ui.end_row();
-                        ui.label(lang.tr("行业代码（空格分隔）", "Industry codes (space-separated)"));
-                        let mut codes = l.codes.join(" ");
-                        if ui.text_edit_singleline(&mut codes).changed() {
-                            l.codes = codes.split_whitespace().map(str::to_string).collect();
-                            link_changed = true;
-                        }
-                        ui.end_row();
-                        ui.label(lang.tr("关键词（、分隔）", "Keywords (、-separated)"));
-                        let mut kw = l.keywords.join("、");
-                        if ui.text_edit_singleline(&mut kw).changed() {
-                            l.keywords = kw
-                                .split(['、', ',', '，', ' '])
-                                .filter(|s| !s.is_empty())
-                                .map(str::to_string)
-                                .collect();
-                            link_changed = true;
-                        }
-                        ui.end_row();
-                    });
                 }
                 ui.horizontal(|ui| {
                     ui.label(lang.tr("供应给", "Supplies"));
@@ -742,12 +854,17 @@ impl ChainWindow {
                         });
                     if ui.button(lang.tr("添加供应关系", "Add edge")).clicked()
                         && !self.new_edge_to.is_empty()
-                        && !chain.edges.contains(&[id.clone(), self.new_edge_to.clone()])
+                        && !chain
+                            .edges
+                            .contains(&[id.clone(), self.new_edge_to.clone()])
                     {
                         chain.edges.push([id.clone(), self.new_edge_to.clone()]);
                         link_changed = true;
                     }
-                    if ui.button(lang.tr("删除此环节", "Remove this link")).clicked() {
+                    if ui
+                        .button(lang.tr("删除此环节", "Remove this link"))
+                        .clicked()
+                    {
                         chain.links.retain(|l| l.id != id);
                         chain.edges.retain(|e| e[0] != id && e[1] != id);
                         self.selected = None;
@@ -759,7 +876,11 @@ impl ChainWindow {
                     if *a == id || *b == id {
                         ui.horizontal(|ui| {
                             let name = |id: &str| {
-                                chain.links.iter().find(|l| l.id == id).map_or(id.to_string(), |l| l.name.clone())
+                                chain
+                                    .links
+                                    .iter()
+                                    .find(|l| l.id == id)
+                                    .map_or(id.to_string(), |l| l.name.clone())
                             };
                             ui.label(format!("{} → {}", name(a), name(b)));
                             if ui.small_button("✕").clicked() {
@@ -777,7 +898,11 @@ impl ChainWindow {
         ui.horizontal(|ui| {
             for t in [Tier::Up, Tier::Mid, Tier::Down] {
                 if ui
-                    .button(format!("{} {}", lang.tr("添加环节：", "Add link: "), t.label()))
+                    .button(format!(
+                        "{} {}",
+                        lang.tr("添加环节：", "Add link: "),
+                        t.label()
+                    ))
                     .clicked()
                 {
                     let mut n = chain.links.len() + 1;

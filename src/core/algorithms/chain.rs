@@ -7,8 +7,8 @@
 use super::{input_param, scope_of, scope_params};
 use super::{Algorithm, AlgorithmError, Outcome, Param, ParamKind, Params};
 use crate::core::analysis::chain::{
-    check_register, measures, measures_against, place, Firm, FirmRecord, LqBasis, Reference, ReferenceTable,
-    StatusRule,
+    check_register, measures, measures_against, place, Firm, FirmRecord, LqBasis, Reference,
+    ReferenceTable, StatusRule,
 };
 use crate::core::analysis::profile::Scope;
 use crate::core::analysis::roles::Role;
@@ -108,11 +108,14 @@ pub fn register_params() -> Vec<Param> {
 /// Chain templates from a file: JSON, or a workbook as [`crate::core::output::chain_report::templates_xlsx`]
 /// writes it. Errors: unreadable, not templates, no chain in it.
 pub fn read_templates(path: &std::path::Path) -> Result<Vec<Chain>, AlgorithmError> {
-    let is_xlsx = path
-        .extension()
-        .is_some_and(|e| ["xlsx", "xls", "xlsm", "ods"].iter().any(|x| e.eq_ignore_ascii_case(x)));
+    let is_xlsx = path.extension().is_some_and(|e| {
+        ["xlsx", "xls", "xlsm", "ods"]
+            .iter()
+            .any(|x| e.eq_ignore_ascii_case(x))
+    });
     let chains = if is_xlsx {
-        chains_from_workbook(path).map_err(|e| AlgorithmError::BadParameters(format!("{}: {e}", path.display())))?
+        chains_from_workbook(path)
+            .map_err(|e| AlgorithmError::BadParameters(format!("{}: {e}", path.display())))?
     } else {
         let bytes = std::fs::read(path).map_err(|e| {
             AlgorithmError::Failed(format!("无法读取 / cannot read {}: {e}", path.display()))
@@ -123,7 +126,8 @@ pub fn read_templates(path: &std::path::Path) -> Result<Vec<Chain>, AlgorithmErr
                 path.display()
             ))
         })?;
-        chains_from_json(&text).map_err(|e| AlgorithmError::BadParameters(format!("{}: {e}", path.display())))?
+        chains_from_json(&text)
+            .map_err(|e| AlgorithmError::BadParameters(format!("{}: {e}", path.display())))?
     };
     if chains.is_empty() {
         return Err(AlgorithmError::BadParameters(format!(
@@ -157,11 +161,30 @@ fn chains_from_workbook(path: &std::path::Path) -> Result<Vec<Chain>, String> {
         Ok(rows)
     };
     let links = sheet("环节")?;
-    let head = links.first().ok_or("工作表 环节 是空的 / sheet 环节 is empty")?;
-    let col = |n: &str| head.iter().position(|h| h.trim() == n).ok_or(format!("工作表 环节 缺少列 {n} / sheet 环节 lacks column {n}"));
-    let (c_chain, c_id, c_name, c_tier) = (col("产业链")?, col("环节编号")?, col("环节名称")?, col("位置")?);
-    let (c_ver, c_src, c_codes, c_kw) = (col("版本").ok(), col("来源").ok(), col("行业代码").ok(), col("关键词").ok());
-    let get = |r: &Vec<String>, c: Option<usize>| c.and_then(|c| r.get(c)).map_or(String::new(), |s| s.trim().to_string());
+    let head = links
+        .first()
+        .ok_or("工作表 环节 是空的 / sheet 环节 is empty")?;
+    let col = |n: &str| {
+        head.iter().position(|h| h.trim() == n).ok_or(format!(
+            "工作表 环节 缺少列 {n} / sheet 环节 lacks column {n}"
+        ))
+    };
+    let (c_chain, c_id, c_name, c_tier) = (
+        col("产业链")?,
+        col("环节编号")?,
+        col("环节名称")?,
+        col("位置")?,
+    );
+    let (c_ver, c_src, c_codes, c_kw) = (
+        col("版本").ok(),
+        col("来源").ok(),
+        col("行业代码").ok(),
+        col("关键词").ok(),
+    );
+    let get = |r: &Vec<String>, c: Option<usize>| {
+        c.and_then(|c| r.get(c))
+            .map_or(String::new(), |s| s.trim().to_string())
+    };
     let mut chains: Vec<Chain> = Vec::new();
     for (k, r) in links.iter().enumerate().skip(1) {
         let name = get(r, Some(c_chain));
@@ -178,7 +201,10 @@ fn chains_from_workbook(path: &std::path::Path) -> Result<Vec<Chain>, String> {
             id: get(r, Some(c_id)),
             name: get(r, Some(c_name)),
             tier,
-            codes: get(r, c_codes).split_whitespace().map(str::to_string).collect(),
+            codes: get(r, c_codes)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
             keywords: get(r, c_kw)
                 .split(['、', ',', '，', ' '])
                 .filter(|s| !s.is_empty())
@@ -189,7 +215,9 @@ fn chains_from_workbook(path: &std::path::Path) -> Result<Vec<Chain>, String> {
             Some(c) => c.links.push(link),
             None => chains.push(Chain {
                 name,
-                version: get(r, c_ver).parse::<f64>().map_or(1, |v| v.max(1.0) as u32),
+                version: get(r, c_ver)
+                    .parse::<f64>()
+                    .map_or(1, |v| v.max(1.0) as u32),
                 source: get(r, c_src),
                 links: vec![link],
                 edges: Vec::new(),
@@ -233,7 +261,10 @@ pub fn load_chains(params: &Params, progress: &Progress) -> Result<Vec<Chain>, A
             // A project's own templates (edited in the app), else the built-in ones.
             let project = params
                 .path("file")
-                .filter(|f| f.extension().is_some_and(|e| e.eq_ignore_ascii_case("yitu")))
+                .filter(|f| {
+                    f.extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("yitu"))
+                })
                 .and_then(|f| crate::core::io::project::Project::load(&f).ok())
                 .map(|p| p.chains)
                 .unwrap_or_default();
@@ -298,7 +329,9 @@ impl Register {
     /// layer told): their indices.
     pub fn members(&self, chain: Option<&str>, link: Option<&str>) -> Vec<usize> {
         (0..self.records.len())
-            .filter(|&i| self.points[i][0].is_finite() && self.points[i][1].is_finite() && !self.outside[i])
+            .filter(|&i| {
+                self.points[i][0].is_finite() && self.points[i][1].is_finite() && !self.outside[i]
+            })
             .filter(|&i| match chain {
                 None => !self.records[i].placed.is_empty(),
                 Some(c) => self.records[i]
@@ -327,11 +360,15 @@ pub fn load_register(
     progress.stage("读取企业 / reading the firms", 0);
     let layer = match params.path("register") {
         Some(t) => register_table_layer(&t, progress).map_err(AlgorithmError::Failed)?,
-        None => read_firms(&file, params.text("enterprises"), progress).map_err(AlgorithmError::Failed)?,
+        None => read_firms(&file, params.text("enterprises"), progress)
+            .map_err(AlgorithmError::Failed)?,
     };
     let coords = params.text("coords").unwrap_or("standard");
     // A project's corrections of single firms.
-    let overrides = if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("yitu")) {
+    let overrides = if file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yitu"))
+    {
         crate::core::io::project::Project::load(&file)
             .map(|p| p.chain_overrides)
             .unwrap_or_default()
@@ -346,8 +383,12 @@ pub fn load_register(
             // Town names (9-digit code → name) settle village names that repeat across towns.
             let towns = read_role_layer(&file, None, Role::Towns, &Progress::new())
                 .map(|t| {
-                    let code = ["XZQDM", "town_code", "乡镇代码"].iter().find_map(|n| t.attrs.field_index(n));
-                    let name = ["XZQMC", "town_name", "乡镇名称", "name"].iter().find_map(|n| t.attrs.field_index(n));
+                    let code = ["XZQDM", "town_code", "乡镇代码"]
+                        .iter()
+                        .find_map(|n| t.attrs.field_index(n));
+                    let name = ["XZQMC", "town_name", "乡镇名称", "name"]
+                        .iter()
+                        .find_map(|n| t.attrs.field_index(n));
                     match (code, name) {
                         (Some(c), Some(n)) => (0..t.len())
                             .map(|f| (t.attrs.get(f, c).to_string(), t.attrs.get(f, n).to_string()))
@@ -360,7 +401,15 @@ pub fn load_register(
             let parcels = (coords == "standard" && reg.points.iter().any(|p| p[0].is_finite()))
                 .then(|| read_role_layer(&file, None, Role::Parcels, &Progress::new()).ok())
                 .flatten();
-            locate(&mut reg, &layer, v, &towns, parcels.as_ref(), coords, progress)?
+            locate(
+                &mut reg,
+                &layer,
+                v,
+                &towns,
+                parcels.as_ref(),
+                coords,
+                progress,
+            )?
         }
         Err(e) if named.is_some() => return Err(AlgorithmError::Failed(e)),
         Err(_) => {}
@@ -444,7 +493,11 @@ pub fn register_table_layer(
     }
     let head = detect_header(&rows[..rows.len().min(50)]).unwrap_or(0);
     if rows.len() <= head + 1 {
-        return Err(format!("{}：没有企业行 / {}: no firm rows", path.display(), path.display()));
+        return Err(format!(
+            "{}：没有企业行 / {}: no firm rows",
+            path.display(),
+            path.display()
+        ));
     }
     let width = rows.iter().map(Vec::len).max().unwrap_or(0);
     let names = column_names(rows.get(head), width);
@@ -457,7 +510,11 @@ pub fn register_table_layer(
         })
         .collect();
     let mut attrs = AttributeTable::new(fields);
-    let find = |alias: &[&str]| alias.iter().find_map(|a| names.iter().position(|n| n.trim().eq_ignore_ascii_case(a)));
+    let find = |alias: &[&str]| {
+        alias
+            .iter()
+            .find_map(|a| names.iter().position(|n| n.trim().eq_ignore_ascii_case(a)))
+    };
     let (lon, lat) = (find(LON), find(LAT));
     let mut geoms = GeometryStore::new();
     // Rows with nothing in them are no firms.
@@ -474,9 +531,14 @@ pub fn register_table_layer(
         }
     }
     for r in data {
-        let v = |c: Option<usize>| c.and_then(|c| r.get(c)).and_then(|s| s.trim().parse::<f64>().ok());
+        let v = |c: Option<usize>| {
+            c.and_then(|c| r.get(c))
+                .and_then(|s| s.trim().parse::<f64>().ok())
+        };
         match (v(lon), v(lat)) {
-            (Some(x), Some(y)) if x.is_finite() && y.is_finite() && x.abs() <= 180.0 && y.abs() <= 90.0 => {
+            (Some(x), Some(y))
+                if x.is_finite() && y.is_finite() && x.abs() <= 180.0 && y.abs() <= 90.0 =>
+            {
                 geoms.push_coord(x, y);
                 geoms.end_ring();
                 geoms.end_part();
@@ -528,10 +590,12 @@ fn locate(
 ) -> Result<(), AlgorithmError> {
     let metric = match &reg.crs {
         Some(c) => c.clone(),
-        None => match crate::core::output::layout::draw::print_crs(&villages.crs, &villages.geoms) {
-            Ok(c) => c,
-            Err(_) => return Ok(()),
-        },
+        None => {
+            match crate::core::output::layout::draw::print_crs(&villages.crs, &villages.geoms) {
+                Ok(c) => c,
+                Err(_) => return Ok(()),
+            }
+        }
     };
     if crate::core::analysis::scope::to_crs(&mut villages.geoms, &villages.crs, &metric).is_err() {
         return Ok(());
@@ -539,9 +603,19 @@ fn locate(
     reg.crs = Some(metric.clone());
     let va = &villages.attrs;
     let code_col = AREA.iter().find_map(|n| va.field_index(n));
-    let name_col = ["ZLDWMC", "CJMC", "村名", "name", "名称", "NAME"].iter().find_map(|n| va.field_index(n));
-    let vcode = |f: usize| code_col.map(|c| va.get(f, c).to_string()).unwrap_or_default();
-    let vname = |f: usize| name_col.map(|c| va.get(f, c).to_string()).unwrap_or_default();
+    let name_col = ["ZLDWMC", "CJMC", "村名", "name", "名称", "NAME"]
+        .iter()
+        .find_map(|n| va.field_index(n));
+    let vcode = |f: usize| {
+        code_col
+            .map(|c| va.get(f, c).to_string())
+            .unwrap_or_default()
+    };
+    let vname = |f: usize| {
+        name_col
+            .map(|c| va.get(f, c).to_string())
+            .unwrap_or_default()
+    };
     // Addresses → villages.
     let la = &layer.attrs;
     let c_addr = ADDRESS.iter().find_map(|n| la.field_index(n));
@@ -609,7 +683,8 @@ fn locate(
         ));
     }
     // Outside every village, and the GCJ-02 check against the firms' own village codes.
-    let village_of = |p: [f64; 2]| (0..villages.len()).find(|&f| villages.geoms.hit(f, p[0], p[1], 0.0));
+    let village_of =
+        |p: [f64; 2]| (0..villages.len()).find(|&f| villages.geoms.hit(f, p[0], p[1], 0.0));
     let mut outside: Vec<String> = Vec::new();
     // Firms in their own village only once read as GCJ-02 (rescued), and the other way round (lost).
     let (mut rescued, mut lost, mut coded) = (0usize, 0usize, 0usize);
@@ -660,14 +735,17 @@ fn locate(
     // puts many of them on fields and forest ~500 m away.
     let (mut built, mut built_shifted, mut tried) = (0usize, 0usize, 0usize);
     if let (Some(parcels), Some(b)) = (parcels, &back) {
-        let c = ["DLBM", "地类编码"].iter().find_map(|n| parcels.attrs.field_index(n));
+        let c = ["DLBM", "地类编码"]
+            .iter()
+            .find_map(|n| parcels.attrs.field_index(n));
         let on_built = |lonlat: [f64; 2]| -> bool {
             let m = crate::core::model::crs::lonlat_to_mercator(lonlat[0], lonlat[1]);
             match (c, parcels.pick(m[0], m[1], 0.0)) {
                 (Some(c), Some(f)) => {
                     let code = parcels.attrs.get(f as usize, c).to_string();
-                    crate::core::model::landuse::group(&crate::core::model::landuse::normalize_code(&code))
-                        == Some(crate::core::model::landuse::LandGroup::Construction)
+                    crate::core::model::landuse::group(
+                        &crate::core::model::landuse::normalize_code(&code),
+                    ) == Some(crate::core::model::landuse::LandGroup::Construction)
                 }
                 _ => false,
             }
@@ -690,7 +768,10 @@ fn locate(
     if std::env::var_os("YITU_DEBUG_SHIFT").is_some() {
         eprintln!("shift check: coded {coded}, rescued {rescued}, lost {lost}; parcels: {tried} firms, on construction land {built} as given, {built_shifted} as GCJ-02");
     }
-    if tried >= 10 && built_shifted >= built + 3 && built_shifted as f64 >= built as f64 + 0.2 * tried as f64 {
+    if tried >= 10
+        && built_shifted >= built + 3
+        && built_shifted as f64 >= built as f64 + 0.2 * tried as f64
+    {
         progress.note(format!(
             "疑似 GCJ-02（高德/腾讯）坐标：按原样 {tried} 家企业中只有 {built} 家落在建设用地上，按 GCJ-02 换算后 {built_shifted} 家；请用 --coords gcj02 / the coordinates look like GCJ-02 (Gaode/Tencent): as given {built} of {tried} firms stand on construction land, read as GCJ-02 {built_shifted}; use --coords gcj02"
         ));
@@ -727,8 +808,7 @@ pub fn register_from_layer(
             })
         })
     };
-    let (c_name, c_credit, c_code, c_products) =
-        (col(NAME), col(CREDIT), col(CODE), col(PRODUCTS));
+    let (c_name, c_credit, c_code, c_products) = (col(NAME), col(CREDIT), col(CODE), col(PRODUCTS));
     let (c_out, c_tax, c_emp, c_above, c_lead, c_area) = (
         col(OUTPUT),
         col(TAX),
@@ -756,7 +836,9 @@ pub fn register_from_layer(
                     .chars()
                     .filter(|ch| !matches!(ch, ',' | '，' | ' ' | '\u{3000}'))
                     .map(|ch| match ch {
-                        '０'..='９' => char::from_u32(ch as u32 - '０' as u32 + '0' as u32).unwrap_or(ch),
+                        '０'..='９' => {
+                            char::from_u32(ch as u32 - '０' as u32 + '0' as u32).unwrap_or(ch)
+                        }
                         '．' => '.',
                         _ => ch,
                     })
@@ -798,7 +880,19 @@ pub fn register_from_layer(
             let flag = |c: Option<usize>| {
                 matches!(
                     text(c, i).as_str(),
-                    "1" | "是" | "Y" | "y" | "true" | "TRUE" | "规上" | "√" | "✓" | "✔" | "是的" | "yes" | "Yes" | "YES"
+                    "1" | "是"
+                        | "Y"
+                        | "y"
+                        | "true"
+                        | "TRUE"
+                        | "规上"
+                        | "√"
+                        | "✓"
+                        | "✔"
+                        | "是的"
+                        | "yes"
+                        | "Yes"
+                        | "YES"
                 )
             };
             FirmRecord {
@@ -988,14 +1082,25 @@ impl Algorithm for ChainList {
         };
         match params.path("out") {
             Some(out) => {
-                let bytes = if out.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
-                    crate::core::output::chain_report::templates_xlsx(&chains).map_err(AlgorithmError::Failed)?
+                let bytes = if out
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+                {
+                    crate::core::output::chain_report::templates_xlsx(&chains)
+                        .map_err(AlgorithmError::Failed)?
                 } else {
                     (serde_json::to_string_pretty(&chains).unwrap_or_default() + "\n").into_bytes()
                 };
-                crate::core::io::files::write_atomic(&out, &bytes)
-                    .map_err(|e| AlgorithmError::Failed(crate::core::io::files::write_error(&out, &e)))?;
-                o.summary = format!("{} 条产业链模板 → {} / {} chain templates → {}\n", chains.len(), out.display(), chains.len(), out.display());
+                crate::core::io::files::write_atomic(&out, &bytes).map_err(|e| {
+                    AlgorithmError::Failed(crate::core::io::files::write_error(&out, &e))
+                })?;
+                o.summary = format!(
+                    "{} 条产业链模板 → {} / {} chain templates → {}\n",
+                    chains.len(),
+                    out.display(),
+                    chains.len(),
+                    out.display()
+                );
                 o.files.push(out);
             }
             None => o.text = Some(text),
@@ -1023,7 +1128,10 @@ pub fn chain_param(required: bool) -> Param {
     let mut p = param(
         "chain",
         ("产业链", "Chain"),
-        ("产业链名称（如 鞋服）", "The chain's name (for example 鞋服)"),
+        (
+            "产业链名称（如 鞋服）",
+            "The chain's name (for example 鞋服)",
+        ),
         ParamKind::Text,
         None,
         false,
@@ -1075,7 +1183,10 @@ impl Algorithm for ChainShow {
                 ("格式", "Format"),
                 ("输出格式", "Output format"),
                 ParamKind::Choice {
-                    values: &[("text", "文本", "Text"), ("json", "JSON 模板", "JSON template")],
+                    values: &[
+                        ("text", "文本", "Text"),
+                        ("json", "JSON 模板", "JSON template"),
+                    ],
                 },
                 Some("text"),
                 false,
@@ -1083,8 +1194,13 @@ impl Algorithm for ChainShow {
             param(
                 "out",
                 ("输出文件", "Output file"),
-                ("输出文件（不给则打印）", "Output file (printed when absent)"),
-                ParamKind::OutputFile { extensions: &["json", "txt"] },
+                (
+                    "输出文件（不给则打印）",
+                    "Output file (printed when absent)",
+                ),
+                ParamKind::OutputFile {
+                    extensions: &["json", "txt"],
+                },
                 None,
                 false,
             ),
@@ -1132,7 +1248,10 @@ impl Algorithm for ChainShow {
 
 /// A statistics table (CSV or spreadsheet, its 合计 row kept) as the reference of the location quotient; a table
 /// without a 合计 row is said (its rows' sum then stands for the region's total).
-pub fn load_reference_table(path: &std::path::Path, progress: &Progress) -> Result<ReferenceTable, AlgorithmError> {
+pub fn load_reference_table(
+    path: &std::path::Path,
+    progress: &Progress,
+) -> Result<ReferenceTable, AlgorithmError> {
     use crate::core::io::table_import::{detect_header, for_each_row, ImportOptions};
     let opts = ImportOptions {
         keep_summary_rows: true,
@@ -1145,7 +1264,9 @@ pub fn load_reference_table(path: &std::path::Path, progress: &Progress) -> Resu
     })
     .map_err(|e| AlgorithmError::Failed(e.to_string()))?;
     let head = detect_header(&rows[..rows.len().min(50)]).unwrap_or(0);
-    let name = path.file_stem().map_or(String::new(), |s| s.to_string_lossy().to_string());
+    let name = path
+        .file_stem()
+        .map_or(String::new(), |s| s.to_string_lossy().to_string());
     let t = ReferenceTable::from_rows(&name, &rows[head.min(rows.len())..])
         .map_err(|e| AlgorithmError::Failed(format!("{}: {e}", path.display())))?;
     if !t.has_total_row {
@@ -1157,7 +1278,11 @@ pub fn load_reference_table(path: &std::path::Path, progress: &Progress) -> Resu
 }
 
 /// Writes `text` to the `out` parameter's file atomically (recorded in `o.files`), else hands it to `o.text`.
-pub fn write_or_print(params: &Params, text: String, o: &mut Outcome) -> Result<(), AlgorithmError> {
+pub fn write_or_print(
+    params: &Params,
+    text: String,
+    o: &mut Outcome,
+) -> Result<(), AlgorithmError> {
     match params.path("out") {
         Some(out) => {
             crate::core::io::files::write_atomic(&out, text.as_bytes()).map_err(|e| {
@@ -1260,7 +1385,12 @@ impl Algorithm for ChainMeasures {
             crate::core::io::files::check_output(&out, &[&file]).map_err(AlgorithmError::Failed)?;
         }
         let reg = load_register(&params, &chains, progress)?;
-        check_area(&params.path("file").expect("required"), &reg, &area, progress)?;
+        check_area(
+            &params.path("file").expect("required"),
+            &reg,
+            &area,
+            progress,
+        )?;
         let records = &reg.records;
         if !reg.has_above_field {
             progress.note(
@@ -1299,8 +1429,22 @@ impl Algorithm for ChainMeasures {
             None => None,
         };
         let m = match &table {
-            Some(t) => measures_against(&chains, records, &area, &Reference::Table(t), basis, &StatusRule::default()),
-            None => measures(&chains, records, &area, &reference, basis, &StatusRule::default()),
+            Some(t) => measures_against(
+                &chains,
+                records,
+                &area,
+                &Reference::Table(t),
+                basis,
+                &StatusRule::default(),
+            ),
+            None => measures(
+                &chains,
+                records,
+                &area,
+                &reference,
+                basis,
+                &StatusRule::default(),
+            ),
         };
         let reference = table.as_ref().map_or(reference, |t| t.name.clone());
         let out_text = if format == "json" {
@@ -1365,7 +1509,10 @@ impl Algorithm for ChainMeasures {
         };
         match params.path("out") {
             Some(out) => {
-                let bytes = if out.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
+                let bytes = if out
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+                {
                     measures_xlsx(&m, &reg, &chains).map_err(AlgorithmError::Failed)?
                 } else {
                     out_text.into_bytes()
@@ -1391,15 +1538,24 @@ impl Algorithm for ChainMeasures {
 
 /// Checks that a town or village `area` exists: some firm is in it, or the village layer of `file` has it.
 /// Errors: an area neither knows (a mistyped code would otherwise give every link 缺).
-pub fn check_area(file: &std::path::Path, reg: &Register, area: &str, progress: &Progress) -> Result<(), AlgorithmError> {
+pub fn check_area(
+    file: &std::path::Path,
+    reg: &Register,
+    area: &str,
+    progress: &Progress,
+) -> Result<(), AlgorithmError> {
     if area.is_empty() || reg.records.iter().any(|r| r.area.starts_with(area)) {
         return Ok(());
     }
-    let known = read_role_layer(file, None, Role::Villages, &Progress::new()).ok().map(|v| {
-        AREA.iter()
-            .find_map(|n| v.attrs.field_index(n))
-            .is_some_and(|c| (0..v.len()).any(|f| v.attrs.get(f, c).to_string().starts_with(area)))
-    });
+    let known = read_role_layer(file, None, Role::Villages, &Progress::new())
+        .ok()
+        .map(|v| {
+            AREA.iter()
+                .find_map(|n| v.attrs.field_index(n))
+                .is_some_and(|c| {
+                    (0..v.len()).any(|f| v.attrs.get(f, c).to_string().starts_with(area))
+                })
+        });
     match known {
         Some(true) => {
             progress.note(format!("{area} 没有企业 / no firm in {area}"));
@@ -1422,17 +1578,33 @@ fn measures_xlsx(
     use rust_xlsxwriter::{Format, Workbook};
     let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
     let mut wb = Workbook::new();
-    if let Ok(t) = rust_xlsxwriter::ExcelDateTime::from_timestamp(crate::core::data::cache::document_time()) {
+    if let Ok(t) =
+        rust_xlsxwriter::ExcelDateTime::from_timestamp(crate::core::data::cache::document_time())
+    {
         wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&t));
     }
     let head = Format::new().set_bold().set_background_color(0xECF0F6);
     let ws = wb.add_worksheet().set_name("环节指标").map_err(e)?;
     let cols = [
-        "产业链", "环节编号", "环节", "企业数", "规上企业", "产值（万元）", "税收（万元）", "从业人员", "区位熵", "区位熵仅供参考",
-        "HHI", "等效企业数", "链主/龙头", "判定", "依据",
+        "产业链",
+        "环节编号",
+        "环节",
+        "企业数",
+        "规上企业",
+        "产值（万元）",
+        "税收（万元）",
+        "从业人员",
+        "区位熵",
+        "区位熵仅供参考",
+        "HHI",
+        "等效企业数",
+        "链主/龙头",
+        "判定",
+        "依据",
     ];
     for (c, h) in cols.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &head).map_err(e)?;
+        ws.write_string_with_format(0, c as u16, *h, &head)
+            .map_err(e)?;
     }
     for (r, x) in m.iter().enumerate() {
         let r = r as u32 + 1;
@@ -1447,7 +1619,8 @@ fn measures_xlsx(
         if let Some(v) = x.lq {
             ws.write_number(r, 8, v).map_err(e)?;
         }
-        ws.write_string(r, 9, if x.lq_few { "是" } else { "否" }).map_err(e)?;
+        ws.write_string(r, 9, if x.lq_few { "是" } else { "否" })
+            .map_err(e)?;
         if let Some(v) = x.hhi {
             ws.write_number(r, 10, v).map_err(e)?;
         }
@@ -1461,16 +1634,31 @@ fn measures_xlsx(
     ws.set_freeze_panes(1, 0).map_err(e)?;
     let ws = wb.add_worksheet().set_name("企业").map_err(e)?;
     let cols = [
-        "企业名称", "统一社会信用代码", "行业代码", "村代码", "产值（万元）", "从业人员", "规上", "产业链", "环节", "归入依据", "可信度",
+        "企业名称",
+        "统一社会信用代码",
+        "行业代码",
+        "村代码",
+        "产值（万元）",
+        "从业人员",
+        "规上",
+        "产业链",
+        "环节",
+        "归入依据",
+        "可信度",
         "定位",
     ];
     for (c, h) in cols.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &head).map_err(e)?;
+        ws.write_string_with_format(0, c as u16, *h, &head)
+            .map_err(e)?;
     }
     let mut row = 1u32;
     for (i, f) in reg.records.iter().enumerate() {
         let placements: Vec<Option<&crate::core::analysis::chain::Placement>> =
-            if f.placed.is_empty() { vec![None] } else { f.placed.iter().map(Some).collect() };
+            if f.placed.is_empty() {
+                vec![None]
+            } else {
+                f.placed.iter().map(Some).collect()
+            };
         for p in placements {
             ws.write_string(row, 0, &f.firm.name).map_err(e)?;
             ws.write_string(row, 1, &f.firm.credit_code).map_err(e)?;
@@ -1478,7 +1666,8 @@ fn measures_xlsx(
             ws.write_string(row, 3, &f.area).map_err(e)?;
             ws.write_number(row, 4, f.output).map_err(e)?;
             ws.write_number(row, 5, f.employees).map_err(e)?;
-            ws.write_string(row, 6, if f.above_scale { "是" } else { "否" }).map_err(e)?;
+            ws.write_string(row, 6, if f.above_scale { "是" } else { "否" })
+                .map_err(e)?;
             match p {
                 Some(p) => {
                     let link = chains
@@ -1488,11 +1677,13 @@ fn measures_xlsx(
                         .map_or(p.link.clone(), |l| l.name.clone());
                     ws.write_string(row, 7, &p.chain).map_err(e)?;
                     ws.write_string(row, 8, &link).map_err(e)?;
-                    ws.write_string(row, 9, p.rule.describe(&f.firm)).map_err(e)?;
+                    ws.write_string(row, 9, p.rule.describe(&f.firm))
+                        .map_err(e)?;
                     ws.write_number(row, 10, p.confidence).map_err(e)?;
                 }
                 None => {
-                    ws.write_string(row, 9, "未归入任何环节 / on no link").map_err(e)?;
+                    ws.write_string(row, 9, "未归入任何环节 / on no link")
+                        .map_err(e)?;
                 }
             }
             let located = if reg.approximate[i] {

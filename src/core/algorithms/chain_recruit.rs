@@ -3,15 +3,19 @@
 //! links the county lacks ranked by relatedness to what it has ([`crate::core::analysis::relatedness`]), each with
 //! its reason. Written as a 招商清单 workbook (two sheets), JSON or CSV.
 
-use super::chain::{chain_param, find_chain, load_chains, load_reference_table, load_register, register_params, write_or_print};
+use super::chain::{
+    chain_param, find_chain, load_chains, load_reference_table, load_register, register_params,
+    write_or_print,
+};
 use super::optional_param as param;
 use super::{Algorithm, AlgorithmError, Outcome, Param, ParamKind, Params};
-use crate::core::analysis::chain::{measures_against, place, Firm, LqBasis, Reference, Status, StatusRule};
+use crate::core::analysis::chain::{
+    measures_against, place, Firm, LqBasis, Reference, Status, StatusRule,
+};
 use crate::core::analysis::relatedness::relatedness;
 use crate::core::data::candidates::{Candidate, CandidateIndex};
 use crate::core::model::progress::Progress;
 use std::collections::{BTreeMap, HashMap, HashSet};
-
 
 /// A link to extend to: (link label, density, reason).
 pub(crate) type Extension = (String, f64, String);
@@ -110,7 +114,11 @@ impl Algorithm for ChainRecruit {
             .text("top")
             .and_then(|t| t.trim().parse().ok())
             .filter(|t| *t > 0)
-            .ok_or_else(|| AlgorithmError::BadParameters("--top 应为正整数 / --top must be a positive whole number".into()))?;
+            .ok_or_else(|| {
+                AlgorithmError::BadParameters(
+                    "--top 应为正整数 / --top must be a positive whole number".into(),
+                )
+            })?;
         let format = params.text("format").unwrap_or("xlsx").to_string();
         if format == "xlsx" && params.path("out").is_none() {
             return Err(AlgorithmError::BadParameters(
@@ -135,12 +143,31 @@ impl Algorithm for ChainRecruit {
             Some(t) => Reference::Table(t),
             None => Reference::Region(&county),
         };
-        let m = measures_against(&chains, &reg.records, "", &reference, LqBasis::Employees, &StatusRule::default());
+        let m = measures_against(
+            &chains,
+            &reg.records,
+            "",
+            &reference,
+            LqBasis::Employees,
+            &StatusRule::default(),
+        );
         let candidates = params.path("candidates").expect("required");
-        let (lines, extensions) =
-            recruit_lists(&chains, &reg, &county, &m, &candidates, only.as_deref(), top, progress)?;
+        let (lines, extensions) = recruit_lists(
+            &chains,
+            &reg,
+            &county,
+            &m,
+            &candidates,
+            only.as_deref(),
+            top,
+            progress,
+        )?;
         let mut o = Outcome::default();
-        let links_n = lines.iter().map(|l| (&l.chain, &l.link)).collect::<HashSet<_>>().len();
+        let links_n = lines
+            .iter()
+            .map(|l| (&l.chain, &l.link))
+            .collect::<HashSet<_>>()
+            .len();
         o.summary = format!(
             "{} 个缺失或薄弱环节，{} 家候选企业；{} 个可延伸环节 / {} missing or weak links, {} candidate firms; {} links to extend to\n",
             links_n, lines.len(), extensions.len(), links_n, lines.len(), extensions.len()
@@ -148,9 +175,8 @@ impl Algorithm for ChainRecruit {
         match format.as_str() {
             "xlsx" => {
                 let out = params.path("out").expect("checked");
-                write_xlsx(&out, &lines, &extensions, &county).map_err(|e| {
-                    AlgorithmError::Failed(format!("{}: {e}", out.display()))
-                })?;
+                write_xlsx(&out, &lines, &extensions, &county)
+                    .map_err(|e| AlgorithmError::Failed(format!("{}: {e}", out.display())))?;
                 o.files.push(out);
             }
             "json" => {
@@ -164,7 +190,11 @@ impl Algorithm for ChainRecruit {
                     })).collect::<Vec<_>>(),
                     "extend": extensions.iter().map(|(l, d, r)| serde_json::json!({"link": l, "density": d, "reason": r})).collect::<Vec<_>>(),
                 });
-                write_or_print(&params, serde_json::to_string_pretty(&v).unwrap_or_default() + "\n", &mut o)?;
+                write_or_print(
+                    &params,
+                    serde_json::to_string_pretty(&v).unwrap_or_default() + "\n",
+                    &mut o,
+                )?;
             }
             _ => {
                 let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
@@ -172,8 +202,18 @@ impl Algorithm for ChainRecruit {
                 for l in &lines {
                     t += &format!(
                         "{},{},{},{},{},{},{},{},{},{},{:.0},{:.0},{}\n",
-                        q(&l.chain), q(&l.link), q(&l.name), l.status, l.rank, q(&l.firm.name), l.firm.credit_code,
-                        q(&l.firm.province), l.firm.county, l.firm.code, l.firm.output, l.firm.employees,
+                        q(&l.chain),
+                        q(&l.link),
+                        q(&l.name),
+                        l.status,
+                        l.rank,
+                        q(&l.firm.name),
+                        l.firm.credit_code,
+                        q(&l.firm.province),
+                        l.firm.county,
+                        l.firm.code,
+                        l.firm.output,
+                        l.firm.employees,
                         if l.firm.above_scale { "是" } else { "否" }
                     );
                 }
@@ -187,7 +227,8 @@ impl Algorithm for ChainRecruit {
         o.notes = progress.notes();
         o.counts.insert("candidates".into(), lines.len() as f64);
         o.counts.insert("links".into(), links_n as f64);
-        o.counts.insert("extensions".into(), extensions.len() as f64);
+        o.counts
+            .insert("extensions".into(), extensions.len() as f64);
         Ok(o)
     }
 }
@@ -213,9 +254,17 @@ pub(crate) fn recruit_lists(
     progress.note(format!(
         "候选企业 {} 行{} / {} candidate firms{}",
         index.rows,
-        if index.built { "（已建立索引）" } else { "（用已有索引）" },
+        if index.built {
+            "（已建立索引）"
+        } else {
+            "（用已有索引）"
+        },
         index.rows,
-        if index.built { " (indexed now)" } else { " (index reused)" }
+        if index.built {
+            " (indexed now)"
+        } else {
+            " (index reused)"
+        }
     ));
     let mine: HashSet<String> = reg
         .records
@@ -225,13 +274,22 @@ pub(crate) fn recruit_lists(
         .collect();
     progress.stage("查询候选企业 / querying the candidates", 0);
     let mut lines: Vec<Line> = Vec::new();
-    for x in m.iter().filter(|x| matches!(x.status, Status::Missing | Status::Weak)) {
+    for x in m
+        .iter()
+        .filter(|x| matches!(x.status, Status::Missing | Status::Weak))
+    {
         if only.as_ref().is_some_and(|c| c != &x.chain) {
             continue;
         }
         let chain = chains.iter().find(|c| c.name == x.chain).expect("measured");
-        let link = chain.links.iter().find(|l| l.id == x.link).expect("measured");
-        let found = index.query(&link.codes, &county, &mine, top).map_err(AlgorithmError::Failed)?;
+        let link = chain
+            .links
+            .iter()
+            .find(|l| l.id == x.link)
+            .expect("measured");
+        let found = index
+            .query(&link.codes, &county, &mine, top)
+            .map_err(AlgorithmError::Failed)?;
         for (k, f) in found.into_iter().enumerate() {
             lines.push(Line {
                 chain: x.chain.clone(),
@@ -258,7 +316,10 @@ pub(crate) fn recruit_lists(
                 industry_code: code.clone(),
                 ..Default::default()
             };
-            place(chains, &f, None).into_iter().map(|p| key(&p.chain, &p.link)).collect()
+            place(chains, &f, None)
+                .into_iter()
+                .map(|p| key(&p.chain, &p.link))
+                .collect()
         });
         for l in links.iter() {
             cells.push((region.clone(), l.clone(), v));
@@ -272,19 +333,38 @@ pub(crate) fn recruit_lists(
     let related = relatedness(&cells, &county).map_err(AlgorithmError::Failed)?;
     let names: BTreeMap<String, (String, String)> = chains
         .iter()
-        .flat_map(|c| c.links.iter().map(move |l| (key(&c.name, &l.id), (c.name.clone(), l.name.clone()))))
+        .flat_map(|c| {
+            c.links
+                .iter()
+                .map(move |l| (key(&c.name, &l.id), (c.name.clone(), l.name.clone())))
+        })
         .collect();
-    let label = |k: &str| names.get(k).map_or(k.to_string(), |(c, n)| format!("{c}·{n}"));
+    let label = |k: &str| {
+        names
+            .get(k)
+            .map_or(k.to_string(), |(c, n)| format!("{c}·{n}"))
+    };
     let extensions: Vec<(String, f64, String)> = related
         .iter()
         .filter(|r| !r.present)
-        .filter(|r| only.as_ref().is_none_or(|c| r.link.starts_with(&format!("{c}·"))))
+        .filter(|r| {
+            only.as_ref()
+                .is_none_or(|c| r.link.starts_with(&format!("{c}·")))
+        })
         .map(|r| {
-            let because: Vec<String> = r.because.iter().map(|(l, p)| format!("{}（φ {p:.2}）", label(l))).collect();
+            let because: Vec<String> = r
+                .because
+                .iter()
+                .map(|(l, p)| format!("{}（φ {p:.2}）", label(l)))
+                .collect();
             let reason = if because.is_empty() {
                 "与本县已有优势环节无关联 / unrelated to the county's strengths".to_string()
             } else {
-                format!("与本县已有的优势环节 {} 相关 / related to the county's strengths {}", because.join("、"), because.join(", "))
+                format!(
+                    "与本县已有的优势环节 {} 相关 / related to the county's strengths {}",
+                    because.join("、"),
+                    because.join(", ")
+                )
             };
             (label(&r.link), r.density, reason)
         })
@@ -301,17 +381,32 @@ fn write_xlsx(
     use rust_xlsxwriter::{Format, Workbook};
     let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
     let mut wb = Workbook::new();
-    if let Ok(t) = rust_xlsxwriter::ExcelDateTime::from_timestamp(crate::core::data::cache::document_time()) {
+    if let Ok(t) =
+        rust_xlsxwriter::ExcelDateTime::from_timestamp(crate::core::data::cache::document_time())
+    {
         wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&t));
     }
     let head = Format::new().set_bold().set_background_color(0xECF0F6);
     let ws = wb.add_worksheet().set_name("补链招商清单").map_err(e)?;
     let cols = [
-        "产业链", "环节", "判定", "依据", "序号", "企业名称", "统一社会信用代码", "省份", "县级代码", "行业代码", "主要产品",
-        "产值（万元）", "从业人员", "规上",
+        "产业链",
+        "环节",
+        "判定",
+        "依据",
+        "序号",
+        "企业名称",
+        "统一社会信用代码",
+        "省份",
+        "县级代码",
+        "行业代码",
+        "主要产品",
+        "产值（万元）",
+        "从业人员",
+        "规上",
     ];
     for (c, h) in cols.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &head).map_err(e)?;
+        ws.write_string_with_format(0, c as u16, *h, &head)
+            .map_err(e)?;
     }
     for (r, l) in lines.iter().enumerate() {
         let r = r as u32 + 1;
@@ -329,17 +424,23 @@ fn write_xlsx(
         ws.write_string(r, 10, &l.firm.products).map_err(e)?;
         ws.write_number(r, 11, l.firm.output).map_err(e)?;
         ws.write_number(r, 12, l.firm.employees).map_err(e)?;
-        ws.write_string(r, 13, if l.firm.above_scale { "是" } else { "否" }).map_err(e)?;
+        ws.write_string(r, 13, if l.firm.above_scale { "是" } else { "否" })
+            .map_err(e)?;
     }
     ws.set_freeze_panes(1, 0).map_err(e)?;
     let ws = wb.add_worksheet().set_name("延链方向").map_err(e)?;
-    for (c, h) in ["环节", "相关度（密度）", "理由", "本县"].iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &head).map_err(e)?;
+    for (c, h) in ["环节", "相关度（密度）", "理由", "本县"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string_with_format(0, c as u16, *h, &head)
+            .map_err(e)?;
     }
     for (r, (l, d, why)) in extensions.iter().enumerate() {
         let r = r as u32 + 1;
         ws.write_string(r, 0, l).map_err(e)?;
-        ws.write_number(r, 1, (d * 1000.0).round() / 1000.0).map_err(e)?;
+        ws.write_number(r, 1, (d * 1000.0).round() / 1000.0)
+            .map_err(e)?;
         ws.write_string(r, 2, why).map_err(e)?;
         ws.write_string(r, 3, county).map_err(e)?;
     }

@@ -2,7 +2,10 @@
 //! diagram, measures, the firms on the map, lead firms, the recruitment list (with a candidate list) and the links
 //! to extend to, methods and data sources with versions. Drawn by [`crate::core::output::chain_report`].
 
-use super::chain::{chain_param, find_chain, load_chains, load_reference_table, load_register, read_role_layer, register_params};
+use super::chain::{
+    chain_param, find_chain, load_chains, load_reference_table, load_register, read_role_layer,
+    register_params,
+};
 use super::chain_recruit::recruit_lists;
 use super::optional_param as param;
 use super::{scope_of, scope_params, Algorithm, AlgorithmError, Outcome, Param, ParamKind, Params};
@@ -40,7 +43,9 @@ impl Algorithm for ChainReportPdf {
             "out",
             ("输出文件", "Output file"),
             ("输出的 PDF", "The PDF to write"),
-            ParamKind::OutputFile { extensions: &["pdf"] },
+            ParamKind::OutputFile {
+                extensions: &["pdf"],
+            },
             None,
             false,
         );
@@ -49,16 +54,26 @@ impl Algorithm for ChainReportPdf {
             param(
                 "reference_table",
                 ("参照统计表", "Reference statistics"),
-                ("区位熵参照的省或全国分行业统计表", "The province's or nation's statistics the LQ is measured against"),
-                ParamKind::InputFile { extensions: &["csv", "xlsx", "xls"] },
+                (
+                    "区位熵参照的省或全国分行业统计表",
+                    "The province's or nation's statistics the LQ is measured against",
+                ),
+                ParamKind::InputFile {
+                    extensions: &["csv", "xlsx", "xls"],
+                },
                 None,
                 true,
             ),
             param(
                 "candidates",
                 ("候选企业名单", "Candidate firms"),
-                ("给出时附补链招商清单和延链方向", "When given, the recruitment list and the links to extend to are added"),
-                ParamKind::InputFile { extensions: &["csv", "xlsx", "xls"] },
+                (
+                    "给出时附补链招商清单和延链方向",
+                    "When given, the recruitment list and the links to extend to are added",
+                ),
+                ParamKind::InputFile {
+                    extensions: &["csv", "xlsx", "xls"],
+                },
                 None,
                 true,
             ),
@@ -89,13 +104,21 @@ impl Algorithm for ChainReportPdf {
             Some(t) => (Reference::Table(t), t.name.clone()),
             None => (Reference::Region(&county), format!("本县（{county}）")),
         };
-        if !area.is_empty() && !reg.has_area_field && reg.records.iter().all(|r| r.area.is_empty()) {
+        if !area.is_empty() && !reg.has_area_field && reg.records.iter().all(|r| r.area.is_empty())
+        {
             return Err(AlgorithmError::Failed(
                 "企业没有村代码，不能按乡镇或村出报告 / the firms have no village codes: no town or village report".into(),
             ));
         }
         let rule = StatusRule::default();
-        let m = measures_against(std::slice::from_ref(&chain), &reg.records, &area, &reference, LqBasis::Employees, &rule);
+        let m = measures_against(
+            std::slice::from_ref(&chain),
+            &reg.records,
+            &area,
+            &reference,
+            LqBasis::Employees,
+            &rule,
+        );
         // The map: villages, towns and the chain's firms in the area, coloured by link.
         let map = match map_page(&file, &reg, &chain, &area, progress) {
             Ok(m) => Some(m),
@@ -109,9 +132,25 @@ impl Algorithm for ChainReportPdf {
                 let county_m = if area.is_empty() {
                     m.clone()
                 } else {
-                    measures_against(std::slice::from_ref(&chain), &reg.records, "", &reference, LqBasis::Employees, &rule)
+                    measures_against(
+                        std::slice::from_ref(&chain),
+                        &reg.records,
+                        "",
+                        &reference,
+                        LqBasis::Employees,
+                        &rule,
+                    )
                 };
-                let (lines, ext) = recruit_lists(&chains, &reg, &county, &county_m, &c, Some(&chain.name), 5, progress)?;
+                let (lines, ext) = recruit_lists(
+                    &chains,
+                    &reg,
+                    &county,
+                    &county_m,
+                    &c,
+                    Some(&chain.name),
+                    5,
+                    progress,
+                )?;
                 (
                     lines
                         .into_iter()
@@ -134,17 +173,33 @@ impl Algorithm for ChainReportPdf {
         let area_label = match scope_of(&params)? {
             Scope::County => "全县".to_string(),
             Scope::Town(c) => place_name(&file, Role::Towns, &["XZQDM"], &["XZQMC"], &c),
-            Scope::Village(c) => place_name(&file, Role::Villages, &["ZLDWDM", "CJDM"], &["ZLDWMC", "CJMC"], &c),
+            Scope::Village(c) => place_name(
+                &file,
+                Role::Villages,
+                &["ZLDWDM", "CJDM"],
+                &["ZLDWMC", "CJMC"],
+                &c,
+            ),
         };
         let name = |p: Option<std::path::PathBuf>| {
-            p.map(|p| p.file_name().map_or(String::new(), |n| n.to_string_lossy().to_string()))
+            p.map(|p| {
+                p.file_name()
+                    .map_or(String::new(), |n| n.to_string_lossy().to_string())
+            })
         };
         let mut sources = vec![format!(
             "企业：{}（{} 家）",
-            name(params.path("register")).unwrap_or_else(|| format!("{} · {}", name(Some(file.clone())).unwrap_or_default(), reg.layer)),
+            name(params.path("register")).unwrap_or_else(|| format!(
+                "{} · {}",
+                name(Some(file.clone())).unwrap_or_default(),
+                reg.layer
+            )),
             reg.records.len()
         )];
-        sources.push(format!("产业链模板：{} v{}；{}", chain.name, chain.version, chain.source));
+        sources.push(format!(
+            "产业链模板：{} v{}；{}",
+            chain.name, chain.version, chain.source
+        ));
         if let Some(t) = name(params.path("reference_table")) {
             sources.push(format!("参照统计表：{t}"));
         }
@@ -170,28 +225,44 @@ impl Algorithm for ChainReportPdf {
         crate::core::io::files::write_atomic(&out, &bytes)
             .map_err(|e| AlgorithmError::Failed(crate::core::io::files::write_error(&out, &e)))?;
         let mut o = Outcome {
-            summary: format!("{} 产业链一产一档 → {} / {} chain file → {}\n", chain.name, out.display(), chain.name, out.display()),
+            summary: format!(
+                "{} 产业链一产一档 → {} / {} chain file → {}\n",
+                chain.name,
+                out.display(),
+                chain.name,
+                out.display()
+            ),
             notes: progress.notes(),
             files: vec![out],
             ..Default::default()
         };
         o.counts.insert("links".into(), m.len() as f64);
-        o.counts.insert("recruit".into(), report.recruit.len() as f64);
-        o.counts.insert("map".into(), report.map.is_some() as u8 as f64);
+        o.counts
+            .insert("recruit".into(), report.recruit.len() as f64);
+        o.counts
+            .insert("map".into(), report.map.is_some() as u8 as f64);
         Ok(o)
     }
 }
 
 /// The name of the town or village with `code` in the `role` layer of `file` (found under `codes`/`names`
 /// fields), with the code; the code alone when not found.
-fn place_name(file: &std::path::Path, role: Role, codes: &[&str], names: &[&str], code: &str) -> String {
-    let found = read_role_layer(file, None, role, &Progress::new()).ok().and_then(|l| {
-        let c = codes.iter().find_map(|n| l.attrs.field_index(n))?;
-        let n = names.iter().find_map(|n| l.attrs.field_index(n))?;
-        (0..l.len())
-            .find(|&f| l.attrs.get(f, c).to_string() == code)
-            .map(|f| l.attrs.get(f, n).to_string())
-    });
+fn place_name(
+    file: &std::path::Path,
+    role: Role,
+    codes: &[&str],
+    names: &[&str],
+    code: &str,
+) -> String {
+    let found = read_role_layer(file, None, role, &Progress::new())
+        .ok()
+        .and_then(|l| {
+            let c = codes.iter().find_map(|n| l.attrs.field_index(n))?;
+            let n = names.iter().find_map(|n| l.attrs.field_index(n))?;
+            (0..l.len())
+                .find(|&f| l.attrs.get(f, c).to_string() == code)
+                .map(|f| l.attrs.get(f, n).to_string())
+        });
     match found {
         Some(n) => format!("{n} {code}"),
         None => code.to_string(),
@@ -205,14 +276,23 @@ fn map_page(
     chain: &crate::core::model::chain::Chain,
     area: &str,
     progress: &Progress,
-) -> Result<(crate::core::model::layout::Layout, crate::core::output::layout::draw::MapData), String> {
+) -> Result<
+    (
+        crate::core::model::layout::Layout,
+        crate::core::output::layout::draw::MapData,
+    ),
+    String,
+> {
     use crate::core::model::attrs::{AttributeTable, Field, FieldType};
     use crate::core::model::geom::{GeomKind, GeometryStore};
     use crate::core::model::style::{categories_for, LayerStyle};
     let quiet = Progress::new();
     let villages = read_role_layer(file, None, Role::Villages, &quiet)?;
     let towns = read_role_layer(file, None, Role::Towns, &quiet).ok();
-    let crs = reg.crs.clone().ok_or("企业没有坐标系 / the firms have no CRS")?;
+    let crs = reg
+        .crs
+        .clone()
+        .ok_or("企业没有坐标系 / the firms have no CRS")?;
     // The chain's firms in the area, with their link.
     let mut geoms = GeometryStore::new();
     let fields = ["企业名称", "环节", "规上"].map(|n| Field {
@@ -224,22 +304,38 @@ fn map_page(
     let mut n = 0usize;
     for (i, r) in reg.records.iter().enumerate() {
         let p = reg.points[i];
-        let Some(pl) = r.placed.iter().find(|p| p.chain == chain.name) else { continue };
+        let Some(pl) = r.placed.iter().find(|p| p.chain == chain.name) else {
+            continue;
+        };
         if !p[0].is_finite() || reg.outside[i] || !r.area.starts_with(area) {
             continue;
         }
-        let link = chain.links.iter().find(|l| l.id == pl.link).map_or(pl.link.clone(), |l| l.name.clone());
+        let link = chain
+            .links
+            .iter()
+            .find(|l| l.id == pl.link)
+            .map_or(pl.link.clone(), |l| l.name.clone());
         geoms.push_coord(p[0], p[1]);
         geoms.end_ring();
         geoms.end_part();
         geoms.end_feature(GeomKind::Point);
-        for (c, v) in [r.firm.name.as_str(), link.as_str(), if r.above_scale { "是" } else { "否" }].iter().enumerate() {
+        for (c, v) in [
+            r.firm.name.as_str(),
+            link.as_str(),
+            if r.above_scale { "是" } else { "否" },
+        ]
+        .iter()
+        .enumerate()
+        {
             std::sync::Arc::make_mut(&mut attrs.columns[c]).push_text(v);
         }
         n += 1;
     }
     if n == 0 {
-        return Err("本区域没有这条链的带坐标企业 / no firm of the chain with coordinates in the area".into());
+        return Err(
+            "本区域没有这条链的带坐标企业 / no firm of the chain with coordinates in the area"
+                .into(),
+        );
     }
     let firms = crate::core::model::layer::VectorLayer::assemble(
         format!("{}企业", chain.name),
@@ -258,14 +354,25 @@ fn map_page(
     let mut firm_style = LayerStyle::default_for("chain_firms", GeomKind::Point, &firms.attrs, 1);
     firm_style.symbology = categories_for(&firms.attrs, "环节");
     firm_style.point_radius = 4.0;
-    let vstyle = LayerStyle::default_for(&villages.source.layer, GeomKind::Polygon, &villages.attrs, 0);
-    let code_col = ["ZLDWDM", "CJDM", "village_code", "村代码"].iter().find_map(|c| villages.attrs.field_index(c));
+    let vstyle = LayerStyle::default_for(
+        &villages.source.layer,
+        GeomKind::Polygon,
+        &villages.attrs,
+        0,
+    );
+    let code_col = ["ZLDWDM", "CJDM", "village_code", "村代码"]
+        .iter()
+        .find_map(|c| villages.attrs.field_index(c));
     let mut layers = vec![("村界".to_string(), Arc::new(villages), vstyle)];
     if let Some(t) = towns {
         let s = LayerStyle::default_for(&t.source.layer, GeomKind::Polygon, &t.attrs, 2);
         layers.push(("乡镇界".to_string(), Arc::new(t), s));
     }
-    layers.push((format!("{}企业（按环节）", chain.name), Arc::new(firms), firm_style));
+    layers.push((
+        format!("{}企业（按环节）", chain.name),
+        Arc::new(firms),
+        firm_style,
+    ));
     let mut data = crate::core::output::layout::draw::MapData::new(layers)?;
     if !area.is_empty() {
         if let Some(c) = code_col {
@@ -281,7 +388,10 @@ fn map_page(
             }
         }
     }
-    if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("yitu")) {
+    if file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yitu"))
+    {
         if let Ok(p) = crate::core::io::project::Project::load(file) {
             if let crate::core::io::project::BasemapChoice::Offline { path } = p.basemap {
                 data.basemap = Some(path);

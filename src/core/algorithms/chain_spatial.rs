@@ -4,7 +4,10 @@
 //! chain's supply edges (`yitu chain colocation`). Each reads the register through [`super::chain::load_register`]
 //! and writes a GeoPackage (or a GeoTIFF for density) atomically; the work is in [`crate::core::analysis`].
 
-use super::chain::{chain_param, find_chain, load_chains, load_register, read_role_layer, register_params, write_or_print, Register};
+use super::chain::{
+    chain_param, find_chain, load_chains, load_register, read_role_layer, register_params,
+    write_or_print, Register,
+};
 use super::optional_param as param;
 use super::{Algorithm, AlgorithmError, Outcome, Param, ParamKind, Params};
 use crate::core::analysis::roles::Role;
@@ -189,7 +192,11 @@ struct OutLayer {
 
 /// Writes `layers` (coordinates in `crs`) to the GeoPackage `out`, atomically: in `crs` when it has an EPSG
 /// code, else in longitude/latitude (EPSG:4326).
-fn write_gpkg(out: &std::path::Path, crs: &Crs, mut layers: Vec<OutLayer>) -> Result<(), AlgorithmError> {
+fn write_gpkg(
+    out: &std::path::Path,
+    crs: &Crs,
+    mut layers: Vec<OutLayer>,
+) -> Result<(), AlgorithmError> {
     let fail = |e: String| AlgorithmError::Failed(format!("{}: {e}", out.display()));
     let srs = match crs.epsg {
         Some(e) => e as i32,
@@ -240,7 +247,8 @@ fn write_gpkg(out: &std::path::Path, crs: &Crs, mut layers: Vec<OutLayer>) -> Re
                     crate::core::io::wkb::gpkg_blob_point(srs, p[0], p[1])
                 }
             };
-            lw.add(Some((&blob, bb)), values).map_err(|e| fail(e.to_string()))?;
+            lw.add(Some((&blob, bb)), values)
+                .map_err(|e| fail(e.to_string()))?;
         }
         lw.finish().map_err(|e| fail(e.to_string()))?;
     }
@@ -340,8 +348,9 @@ impl Algorithm for ChainDensity {
             ext.add(p[0], p[1]);
         }
         progress.stage("核密度 / kernel density", 0);
-        let g = crate::core::analysis::density::kernel_density(&pts, &sel.weights, ext, cell, radius)
-            .map_err(AlgorithmError::BadParameters)?;
+        let g =
+            crate::core::analysis::density::kernel_density(&pts, &sel.weights, ext, cell, radius)
+                .map_err(AlgorithmError::BadParameters)?;
         let out = params.path("out").expect("required");
         let unit = match params.text("weight") {
             Some("output") => "万元/km²",
@@ -376,7 +385,13 @@ impl Algorithm for ChainDensity {
                         if let Some(k) = k {
                             let x0 = g.min_x + start as f64 * g.cell;
                             let x1 = g.min_x + c as f64 * g.cell;
-                            polys[k].push(vec![vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]);
+                            polys[k].push(vec![vec![
+                                [x0, y0],
+                                [x1, y0],
+                                [x1, y1],
+                                [x0, y1],
+                                [x0, y0],
+                            ]]);
                         }
                     }
                 }
@@ -461,7 +476,8 @@ fn write_geotiff(
         let mut band = ds.rasterband(1).map_err(|e| e.to_string())?;
         let data: Vec<f32> = g.values.iter().map(|v| *v as f32).collect();
         let mut buf = Buffer::new((g.cols, g.rows), data);
-        band.write((0, 0), (g.cols, g.rows), &mut buf).map_err(|e| e.to_string())?;
+        band.write((0, 0), (g.cols, g.rows), &mut buf)
+            .map_err(|e| e.to_string())?;
         ds.flush_cache().map_err(|e| e.to_string())?;
         Ok(())
     })();
@@ -555,18 +571,19 @@ impl Algorithm for ChainHotspots {
         let sel = select(&params, progress)?;
         let file = params.path("file").expect("required");
         // The study area: the village polygons, in the firms' metric CRS.
-        let villages = match read_role_layer(&file, params.text("villages"), Role::Villages, progress) {
-            Ok(v) => Some(v),
-            Err(e) if params.text("units") == Some("villages") => {
-                return Err(AlgorithmError::Failed(e))
-            }
-            Err(e) => {
-                progress.note(format!(
-                    "{e}；六边形覆盖企业范围 / {e}; the hexagons cover the firms' extent"
-                ));
-                None
-            }
-        };
+        let villages =
+            match read_role_layer(&file, params.text("villages"), Role::Villages, progress) {
+                Ok(v) => Some(v),
+                Err(e) if params.text("units") == Some("villages") => {
+                    return Err(AlgorithmError::Failed(e))
+                }
+                Err(e) => {
+                    progress.note(format!(
+                        "{e}；六边形覆盖企业范围 / {e}; the hexagons cover the firms' extent"
+                    ));
+                    None
+                }
+            };
         let villages = match villages {
             Some(mut v) => {
                 crate::core::analysis::scope::to_crs(&mut v.geoms, &v.crs, &sel.crs)
@@ -611,7 +628,11 @@ impl Algorithm for ChainHotspots {
             for (f, ps) in parts.into_iter().enumerate() {
                 // The centroid of the whole village (ArcGIS and PySAL take polygons' centroids).
                 centres.push(centroid(&ps).unwrap_or_else(|| v.geoms.label_point(f)));
-                names.push(name_col.map(|c| v.attrs.get(f, c).to_string()).unwrap_or_default());
+                names.push(
+                    name_col
+                        .map(|c| v.attrs.get(f, c).to_string())
+                        .unwrap_or_default(),
+                );
                 rings.push(ps);
             }
             if params.text("width").is_some_and(|w| w != "1000") {
@@ -667,11 +688,19 @@ impl Algorithm for ChainHotspots {
         let permutations = whole(&params, "permutations")?;
         let p_sim = if permutations > 0 {
             let p = crate::core::analysis::hotspot::gi_star_pseudo_p(
-                &centres, &values, band, permutations, 12_345, progress,
+                &centres,
+                &values,
+                band,
+                permutations,
+                12_345,
+                progress,
             )
             .map_err(AlgorithmError::Failed)?;
             let z: Vec<f64> = gi.iter().map(|g| g.z).collect();
-            for (g, b) in gi.iter_mut().zip(crate::core::analysis::hotspot::bins(&z, &p, fdr)) {
+            for (g, b) in gi
+                .iter_mut()
+                .zip(crate::core::analysis::hotspot::bins(&z, &p, fdr))
+            {
                 g.bin = b;
             }
             Some(p)
@@ -702,7 +731,9 @@ impl Algorithm for ChainHotspots {
                         OutValue::Int(g.bin as i64),
                         OutValue::Text(label(g.bin).into()),
                         OutValue::Int(g.neighbours as i64),
-                        p_sim.as_ref().map_or(OutValue::Null, |p| OutValue::Real(p[k])),
+                        p_sim
+                            .as_ref()
+                            .map_or(OutValue::Null, |p| OutValue::Real(p[k])),
                     ],
                 )
             })
@@ -769,7 +800,10 @@ impl Algorithm for ChainClusters {
             param(
                 "eps",
                 ("邻域半径（米）", "Radius eps (m)"),
-                ("两家企业算邻居的最大距离，米", "The largest distance at which two firms are neighbours, metres"),
+                (
+                    "两家企业算邻居的最大距离，米",
+                    "The largest distance at which two firms are neighbours, metres",
+                ),
                 ParamKind::Text,
                 Some("500"),
                 false,
@@ -785,7 +819,13 @@ impl Algorithm for ChainClusters {
                 Some("5"),
                 false,
             ),
-            out_param(&["gpkg"], ("输出 GeoPackage（集群面和成员点）", "Output GeoPackage (cluster polygons and member points)")),
+            out_param(
+                &["gpkg"],
+                (
+                    "输出 GeoPackage（集群面和成员点）",
+                    "Output GeoPackage (cluster polygons and member points)",
+                ),
+            ),
         ])
     }
 
@@ -816,11 +856,22 @@ impl Algorithm for ChainClusters {
                 .iter()
                 .map(|&j| sel.reg.records[sel.members[j]].firm.name.as_str())
                 .collect();
-            let output: f64 = members.iter().map(|&j| sel.reg.records[sel.members[j]].output).sum();
-            let employees: f64 = members.iter().map(|&j| sel.reg.records[sel.members[j]].employees).sum();
+            let output: f64 = members
+                .iter()
+                .map(|&j| sel.reg.records[sel.members[j]].output)
+                .sum();
+            let employees: f64 = members
+                .iter()
+                .map(|&j| sel.reg.records[sel.members[j]].employees)
+                .sum();
             let mut links: Vec<String> = members
                 .iter()
-                .flat_map(|&j| sel.reg.records[sel.members[j]].placed.iter().map(|p| p.link.clone()))
+                .flat_map(|&j| {
+                    sel.reg.records[sel.members[j]]
+                        .placed
+                        .iter()
+                        .map(|p| p.link.clone())
+                })
                 .collect();
             links.sort();
             links.dedup();
@@ -848,7 +899,11 @@ impl Algorithm for ChainClusters {
                         OutValue::Text(r.firm.name.clone()),
                         OutValue::Text(r.firm.credit_code.clone()),
                         OutValue::Text(
-                            r.placed.iter().map(|p| p.link.as_str()).collect::<Vec<_>>().join(" "),
+                            r.placed
+                                .iter()
+                                .map(|p| p.link.as_str())
+                                .collect::<Vec<_>>()
+                                .join(" "),
                         ),
                         OutValue::Real(r.output),
                     ],
@@ -926,7 +981,10 @@ impl Algorithm for ChainColocation {
             param(
                 "permutations",
                 ("置换次数", "Permutations"),
-                ("置换检验的次数（0：不检验）", "Permutations of the test (0: none)"),
+                (
+                    "置换检验的次数（0：不检验）",
+                    "Permutations of the test (0: none)",
+                ),
                 ParamKind::Text,
                 Some("999"),
                 true,
@@ -934,7 +992,10 @@ impl Algorithm for ChainColocation {
             param(
                 "neighbours",
                 ("局部邻居数", "Local neighbours"),
-                ("局部共位商的近邻数 k", "The k nearest neighbours of the local quotient"),
+                (
+                    "局部共位商的近邻数 k",
+                    "The k nearest neighbours of the local quotient",
+                ),
                 ParamKind::Text,
                 Some("8"),
                 true,
@@ -943,16 +1004,26 @@ impl Algorithm for ChainColocation {
             param(
                 "out",
                 ("输出文件", "Output file"),
-                ("全局共位商表（不给则打印）", "The global quotients' table (printed when absent)"),
-                ParamKind::OutputFile { extensions: &["csv", "json"] },
+                (
+                    "全局共位商表（不给则打印）",
+                    "The global quotients' table (printed when absent)",
+                ),
+                ParamKind::OutputFile {
+                    extensions: &["csv", "json"],
+                },
                 None,
                 false,
             ),
             param(
                 "local",
                 ("局部共位商", "Local quotients"),
-                ("每家下游企业的局部共位商 GeoPackage", "A GeoPackage of every downstream firm's local quotient"),
-                ParamKind::OutputFile { extensions: &["gpkg"] },
+                (
+                    "每家下游企业的局部共位商 GeoPackage",
+                    "A GeoPackage of every downstream firm's local quotient",
+                ),
+                ParamKind::OutputFile {
+                    extensions: &["gpkg"],
+                },
                 None,
                 true,
             ),
@@ -979,7 +1050,12 @@ impl Algorithm for ChainColocation {
         let on = |link: &str| -> Vec<bool> {
             sel.members
                 .iter()
-                .map(|&i| sel.reg.records[i].placed.iter().any(|p| p.chain == chain.name && p.link == link))
+                .map(|&i| {
+                    sel.reg.records[i]
+                        .placed
+                        .iter()
+                        .any(|p| p.chain == chain.name && p.link == link)
+                })
                 .collect()
         };
         let spacing = {
@@ -989,7 +1065,13 @@ impl Algorithm for ChainColocation {
         };
         let grid = PointGrid::new(&pts, spacing);
         let nn = nearest_neighbours(&grid);
-        let name = |id: &str| chain.links.iter().find(|l| l.id == id).map_or(id.to_string(), |l| l.name.clone());
+        let name = |id: &str| {
+            chain
+                .links
+                .iter()
+                .find(|l| l.id == id)
+                .map_or(id.to_string(), |l| l.name.clone())
+        };
         let mut rows = Vec::new();
         let mut local_rows = Vec::new();
         progress.stage("共位商 / co-location", 0);
@@ -1027,8 +1109,10 @@ impl Algorithm for ChainColocation {
                         "clq": c.clq, "p": c.p, "n_downstream": c.n_a, "n_upstream": c.n_b, "n": c.n, "verdict": verdict})
                 })
                 .collect();
-            serde_json::to_string_pretty(&serde_json::json!({"chain": chain.name, "permutations": permutations, "edges": v}))
-                .unwrap_or_default()
+            serde_json::to_string_pretty(
+                &serde_json::json!({"chain": chain.name, "permutations": permutations, "edges": v}),
+            )
+            .unwrap_or_default()
                 + "\n"
         } else {
             let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
@@ -1037,7 +1121,16 @@ impl Algorithm for ChainColocation {
             for (u, d, un, dn, c, verdict) in &rows {
                 t += &format!(
                     "{},{},{},{},{},{},{},{},{},{}\n",
-                    q(u), q(d), q(un), q(dn), f(c.clq), f(c.p), c.n_a, c.n_b, c.n, verdict
+                    q(u),
+                    q(d),
+                    q(un),
+                    q(dn),
+                    f(c.clq),
+                    f(c.p),
+                    c.n_a,
+                    c.n_b,
+                    c.n,
+                    verdict
                 );
             }
             t
@@ -1045,7 +1138,12 @@ impl Algorithm for ChainColocation {
         let mut o = Outcome {
             summary: format!(
                 "{}：{} 条供应关系，{} 家企业 / {}: {} supply edges, {} firms\n",
-                chain.name, rows.len(), pts.len(), chain.name, rows.len(), pts.len()
+                chain.name,
+                rows.len(),
+                pts.len(),
+                chain.name,
+                rows.len(),
+                pts.len()
             ),
             ..Default::default()
         };
@@ -1055,7 +1153,11 @@ impl Algorithm for ChainColocation {
                 &sel.crs,
                 vec![OutLayer {
                     table: "local_colocation".into(),
-                    fields: vec![("edge", FieldType::Text), ("name", FieldType::Text), ("lclq", FieldType::Real)],
+                    fields: vec![
+                        ("edge", FieldType::Text),
+                        ("name", FieldType::Text),
+                        ("lclq", FieldType::Real),
+                    ],
                     rows: local_rows,
                 }],
             )?;

@@ -287,7 +287,9 @@ fn check_outputs(defs: &[Param], params: &Params) -> Result<(), AlgorithmError> 
     let mut inputs: Vec<PathBuf> = Vec::new();
     for p in defs {
         if let (ParamKind::InputFile { .. }, Some(v)) = (&p.kind, params.path(p.name)) {
-            if v.extension().is_some_and(|e| e.eq_ignore_ascii_case("yitu")) {
+            if v.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("yitu"))
+            {
                 if let Ok(project) = crate::core::io::project::Project::load(&v) {
                     inputs.extend(project.layers.iter().map(|l| l.path.clone()));
                     inputs.extend(project.datasets.iter().map(|d| d.path.clone()));
@@ -298,14 +300,22 @@ fn check_outputs(defs: &[Param], params: &Params) -> Result<(), AlgorithmError> 
     }
     let mut outputs: Vec<(&Param, PathBuf)> = Vec::new();
     for p in defs {
-        let ParamKind::OutputFile { extensions } = &p.kind else { continue };
-        let Some(v) = params.path(p.name) else { continue };
+        let ParamKind::OutputFile { extensions } = &p.kind else {
+            continue;
+        };
+        let Some(v) = params.path(p.name) else {
+            continue;
+        };
         let refs: Vec<&std::path::Path> = inputs
             .iter()
             .map(|i| i.as_path())
             .chain(outputs.iter().map(|o| o.1.as_path()))
             .collect();
-        let absolute = |p: &std::path::Path| std::env::current_dir().map(|d| d.join(p)).unwrap_or(p.to_path_buf());
+        let absolute = |p: &std::path::Path| {
+            std::env::current_dir()
+                .map(|d| d.join(p))
+                .unwrap_or(p.to_path_buf())
+        };
         if let Some(i) = refs
             .iter()
             .find(|i| crate::core::io::files::same_file(&v, i) || absolute(&v) == absolute(i))
@@ -322,9 +332,17 @@ fn check_outputs(defs: &[Param], params: &Params) -> Result<(), AlgorithmError> 
                 return Err(AlgorithmError::BadParameters(format!(
                     "{} 的文件类型 .{e} 不支持，可选：{} / {}: .{e} is not supported; use {}",
                     p.label.0,
-                    extensions.iter().map(|x| x.to_uppercase()).collect::<Vec<_>>().join("、"),
+                    extensions
+                        .iter()
+                        .map(|x| x.to_uppercase())
+                        .collect::<Vec<_>>()
+                        .join("、"),
                     p.label.1,
-                    extensions.iter().map(|x| x.to_uppercase()).collect::<Vec<_>>().join(", ")
+                    extensions
+                        .iter()
+                        .map(|x| x.to_uppercase())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             }
         }

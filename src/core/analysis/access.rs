@@ -45,17 +45,25 @@ pub fn geodesic_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
         let c = F / 16.0 * cos2_alpha * (4.0 + F * (4.0 - 3.0 * cos2_alpha));
         let prev = lambda;
         lambda = l
-            + (1.0 - c) * F * sin_alpha * (sigma + c * sin_sigma * (cos_2sm + c * cos_sigma * (-1.0 + 2.0 * cos_2sm * cos_2sm)));
+            + (1.0 - c)
+                * F
+                * sin_alpha
+                * (sigma
+                    + c * sin_sigma * (cos_2sm + c * cos_sigma * (-1.0 + 2.0 * cos_2sm * cos_2sm)));
         if (lambda - prev).abs() < 1e-13 {
             let u2sq = cos2_alpha * (A * A - b * b) / (b * b);
-            let aa = 1.0 + u2sq / 16384.0 * (4096.0 + u2sq * (-768.0 + u2sq * (320.0 - 175.0 * u2sq)));
+            let aa =
+                1.0 + u2sq / 16384.0 * (4096.0 + u2sq * (-768.0 + u2sq * (320.0 - 175.0 * u2sq)));
             let bb = u2sq / 1024.0 * (256.0 + u2sq * (-128.0 + u2sq * (74.0 - 47.0 * u2sq)));
             let ds = bb
                 * sin_sigma
                 * (cos_2sm
                     + bb / 4.0
                         * (cos_sigma * (-1.0 + 2.0 * cos_2sm * cos_2sm)
-                            - bb / 6.0 * cos_2sm * (-3.0 + 4.0 * sin_sigma * sin_sigma) * (-3.0 + 4.0 * cos_2sm * cos_2sm)));
+                            - bb / 6.0
+                                * cos_2sm
+                                * (-3.0 + 4.0 * sin_sigma * sin_sigma)
+                                * (-3.0 + 4.0 * cos_2sm * cos_2sm)));
             return b * aa * (sigma - ds);
         }
     }
@@ -178,13 +186,19 @@ pub fn distance_matrix_km(demand: &[[f64; 2]], supply: &[[f64; 2]]) -> Vec<f64> 
 /// [`distance_matrix_km`] for a catchment of `max_km`: pairs that the great circle already puts more than 1 % (and
 /// 1 km) beyond it — the ellipsoid never differs from the sphere by that much — are `f64::INFINITY` without the
 /// exact geodesic; the rest are exact.
-pub fn distance_matrix_within_km(demand: &[[f64; 2]], supply: &[[f64; 2]], max_km: f64) -> Vec<f64> {
+pub fn distance_matrix_within_km(
+    demand: &[[f64; 2]],
+    supply: &[[f64; 2]],
+    max_km: f64,
+) -> Vec<f64> {
     let n = supply.len();
     let mut out = vec![0.0f64; demand.len() * n];
     if n == 0 {
         return out;
     }
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .min(8);
     let rows_per = demand.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
         for (t, chunk) in out.chunks_mut(rows_per * n).enumerate() {
@@ -196,7 +210,8 @@ pub fn distance_matrix_within_km(demand: &[[f64; 2]], supply: &[[f64; 2]], max_k
                         if max_km.is_finite() {
                             let lat2 = q[1].to_radians();
                             let h = ((lat2 - lat1) / 2.0).sin().powi(2)
-                                + c1 * lat2.cos() * ((q[0] - p[0]).to_radians() / 2.0).sin().powi(2);
+                                + c1 * lat2.cos()
+                                    * ((q[0] - p[0]).to_radians() / 2.0).sin().powi(2);
                             let sphere_km = 2.0 * 6371.0088 * h.sqrt().min(1.0).asin();
                             if sphere_km > max_km * 1.01 + 1.0 {
                                 row[j] = f64::INFINITY;
@@ -220,10 +235,14 @@ mod tests {
     fn the_catchment_shortcut_never_drops_a_pair_in_reach() {
         let mut s = 5u64;
         let mut rnd = move || {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (s >> 11) as f64 / (1u64 << 53) as f64
         };
-        let pts: Vec<[f64; 2]> = (0..300).map(|_| [75.0 + 59.0 * rnd(), 18.0 + 35.0 * rnd()]).collect();
+        let pts: Vec<[f64; 2]> = (0..300)
+            .map(|_| [75.0 + 59.0 * rnd(), 18.0 + 35.0 * rnd()])
+            .collect();
         let full = distance_matrix_km(&pts[..100], &pts[100..]);
         let cut = distance_matrix_within_km(&pts[..100], &pts[100..], 500.0);
         let mut inside = 0;
@@ -241,14 +260,29 @@ mod tests {
     #[test]
     fn known_distances_and_a_hand_2sfca() {
         // Vincenty's own test line (Flinders Peak → Buninyong) on GRS80-like constants: 54 972.27 m.
-        let d = geodesic_m(144.424_867_888_9, -37.951_033_416_7, 143.926_495_527_8, -37.652_821_138_9);
+        let d = geodesic_m(
+            144.424_867_888_9,
+            -37.951_033_416_7,
+            143.926_495_527_8,
+            -37.652_821_138_9,
+        );
         assert!((d - 54_972.271).abs() < 0.01, "{d}");
         assert_eq!(geodesic_m(118.0, 25.0, 118.0, 25.0), 0.0);
         // Two regions, two sources; everything within reach, W ≡ 1: R = S / ΣD, A_i = Σ R.
         let cost = |_: usize, _: usize| 10.0;
-        let a = two_stage_fca(&[100.0, 300.0], &[40.0, 20.0], &cost, Some(50.0), &Weight::One);
+        let a = two_stage_fca(
+            &[100.0, 300.0],
+            &[40.0, 20.0],
+            &cost,
+            Some(50.0),
+            &Weight::One,
+        );
         assert!((a[0] - 60.0 / 400.0).abs() < 1e-15 && (a[1] - a[0]).abs() < 1e-15);
-        let g = Weight::Gravity { scale: 20.0, alpha: -2.0, min: 1.0 };
+        let g = Weight::Gravity {
+            scale: 20.0,
+            alpha: -2.0,
+            min: 1.0,
+        };
         assert!((g.at(0.0) - 400.0).abs() < 1e-9 && (g.at(40.0) - 0.25).abs() < 1e-12);
         let s = Weight::Steps(vec![(20.0, 1.0), (40.0, 0.68), (60.0, 0.22)]);
         assert_eq!((s.at(20.0), s.at(30.0), s.at(70.0)), (1.0, 0.68, 0.0));

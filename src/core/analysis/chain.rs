@@ -185,10 +185,16 @@ pub fn place(chains: &[Chain], firm: &Firm, codes: Option<&IndustryCodes>) -> Ve
 
 /// Applies the user's `overrides` to placements: each firm an override names loses its placements on that chain
 /// and gets the override's link (rule [`Rule::Override`], confidence 1), or none. Returns how many firms changed.
-pub fn apply_overrides(firms: &mut [FirmRecord], overrides: &[crate::core::model::chain::Override]) -> usize {
+pub fn apply_overrides(
+    firms: &mut [FirmRecord],
+    overrides: &[crate::core::model::chain::Override],
+) -> usize {
     let mut changed = 0;
     for r in firms.iter_mut() {
-        for o in overrides.iter().filter(|o| o.matches(&r.firm.credit_code, &r.firm.name)) {
+        for o in overrides
+            .iter()
+            .filter(|o| o.matches(&r.firm.credit_code, &r.firm.name))
+        {
             r.placed.retain(|p| p.chain != o.chain);
             if !o.link.is_empty() {
                 r.placed.push(Placement {
@@ -494,7 +500,14 @@ pub fn measures(
     basis: LqBasis,
     rule: &StatusRule,
 ) -> Vec<LinkMeasures> {
-    measures_against(chains, firms, area, &Reference::Region(reference), basis, rule)
+    measures_against(
+        chains,
+        firms,
+        area,
+        &Reference::Region(reference),
+        basis,
+        rule,
+    )
 }
 
 /// Totals of a region by GB/T 4754 code, from a statistics table (a province's or the nation's yearbook): the
@@ -537,7 +550,9 @@ impl ReferenceTable {
     /// 全部 / total is the region's total. Codes stay text (a leading 0 kept). Errors: no code column, no numeric
     /// column, no rows.
     pub fn from_rows(name: &str, rows: &[Vec<String>]) -> Result<ReferenceTable, String> {
-        let head = rows.first().ok_or("统计表是空的 / the statistics table is empty")?;
+        let head = rows
+            .first()
+            .ok_or("统计表是空的 / the statistics table is empty")?;
         let find = |alias: &[&str]| {
             head.iter()
                 .position(|h| alias.iter().any(|a| h.trim().eq_ignore_ascii_case(a)))
@@ -547,7 +562,14 @@ impl ReferenceTable {
         let cols = [
             find(&["企业数", "企业个数", "单位数", "firms"]),
             find(&["从业人员", "从业人数", "就业人数", "employees"]),
-            find(&["产值万元", "产值", "总产值", "营业收入", "output", "output_wan"]),
+            find(&[
+                "产值万元",
+                "产值",
+                "总产值",
+                "营业收入",
+                "output",
+                "output_wan",
+            ]),
         ];
         if cols.iter().all(Option::is_none) {
             return Err("统计表没有企业数、从业人员或产值列 / the statistics table has no firms, employees or output column".into());
@@ -564,7 +586,10 @@ impl ReferenceTable {
         for r in &rows[1..] {
             let c = r.get(code).map(|s| s.trim()).unwrap_or("");
             let v = [num(r, cols[0]), num(r, cols[1]), num(r, cols[2])];
-            if ["合计", "总计", "全部", "全部行业", "total", "all"].iter().any(|x| c.eq_ignore_ascii_case(x)) {
+            if ["合计", "总计", "全部", "全部行业", "total", "all"]
+                .iter()
+                .any(|x| c.eq_ignore_ascii_case(x))
+            {
                 t.total = v;
                 t.has_total_row = true;
             } else if !c.is_empty() {
@@ -580,7 +605,11 @@ impl ReferenceTable {
         if !t.has_total_row {
             // Without a 合计 row, the rows' own sum (of the least detailed codes) stands for the total.
             for (c, v) in &t.by_code {
-                if !t.by_code.keys().any(|p| p != c && c.starts_with(p.as_str())) {
+                if !t
+                    .by_code
+                    .keys()
+                    .any(|p| p != c && c.starts_with(p.as_str()))
+                {
                     for (a, b) in t.total.iter_mut().zip(v) {
                         *a += b;
                     }
@@ -625,7 +654,10 @@ pub fn measures_against(
     };
     // A region is no reference for itself: the county measured against the county has no LQ.
     let (has_reference, table) = match reference {
-        Reference::Region(r) => (!r.is_empty() && area.len() > r.len() && area.starts_with(r), None),
+        Reference::Region(r) => (
+            !r.is_empty() && area.len() > r.len() && area.starts_with(r),
+            None,
+        ),
         Reference::Table(t) => (true, Some(*t)),
     };
     let e = total(&in_area);

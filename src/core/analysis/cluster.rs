@@ -16,7 +16,9 @@ pub const NOISE: i64 = -1;
 /// finite are noise. Errors: an `eps` that is not positive, `min_samples` of 0.
 pub fn dbscan(points: &[[f64; 2]], eps: f64, min_samples: usize) -> Result<Vec<i64>, String> {
     if !(eps.is_finite() && eps > 0.0) {
-        return Err(format!("邻域半径 {eps} m 须为正数 / the radius eps ({eps} m) must be positive"));
+        return Err(format!(
+            "邻域半径 {eps} m 须为正数 / the radius eps ({eps} m) must be positive"
+        ));
     }
     if min_samples == 0 {
         return Err("最少点数须至少为 1 / min_samples must be at least 1".into());
@@ -58,7 +60,11 @@ pub fn dbscan(points: &[[f64; 2]], eps: f64, min_samples: usize) -> Result<Vec<i
 /// a closed counter-clockwise ring in the points' CRS.
 pub fn cluster_polygons(points: &[[f64; 2]], labels: &[i64], eps: f64) -> Vec<Vec<[f64; 2]>> {
     use geo::ConvexHull;
-    let clusters = labels.iter().copied().max().map_or(0, |m| (m + 1).max(0) as usize);
+    let clusters = labels
+        .iter()
+        .copied()
+        .max()
+        .map_or(0, |m| (m + 1).max(0) as usize);
     let mut members: Vec<Vec<geo::Coord>> = vec![Vec::new(); clusters];
     let r = eps / 2.0;
     for (p, &l) in points.iter().zip(labels) {
@@ -104,7 +110,10 @@ mod tests {
         assert_eq!(polys.len(), 2);
         let a = crate::core::model::geom::ring_signed_area(&polys[0]);
         // The hull of a 50 m line grown by 7.5 m: about 50 × 15 + a disk of 7.5 m.
-        assert!(a > 50.0 * 15.0 && a < 50.0 * 15.0 + std::f64::consts::PI * 7.5 * 7.5, "{a}");
+        assert!(
+            a > 50.0 * 15.0 && a < 50.0 * 15.0 + std::f64::consts::PI * 7.5 * 7.5,
+            "{a}"
+        );
         assert!(dbscan(&pts, 0.0, 3).is_err());
     }
 }

@@ -102,7 +102,11 @@ pub fn global_clq(
 pub fn local_clq(grid: &PointGrid, is_a: &[bool], is_b: &[bool], k: usize) -> Vec<Option<f64>> {
     let n = is_a.len();
     let n_b = is_b.iter().filter(|x| **x).count();
-    let n_b_other = if is_a == is_b { n_b.saturating_sub(1) } else { n_b };
+    let n_b_other = if is_a == is_b {
+        n_b.saturating_sub(1)
+    } else {
+        n_b
+    };
     (0..n)
         .map(|i| {
             if !is_a[i] || n_b_other == 0 || n < 2 {
@@ -112,7 +116,11 @@ pub fn local_clq(grid: &PointGrid, is_a: &[bool], is_b: &[bool], k: usize) -> Ve
             let bw = near.last()?.1;
             let (mut num, mut den) = (0.0, 0.0);
             for (j, d) in near {
-                let w = if bw > 0.0 { (-0.5 * d * d / (bw * bw)).exp() } else { 1.0 };
+                let w = if bw > 0.0 {
+                    (-0.5 * d * d / (bw * bw)).exp()
+                } else {
+                    1.0
+                };
                 den += w;
                 if is_b[j] {
                     num += w;

@@ -80,14 +80,22 @@ pub fn gi_star(
         ));
     }
     if !(band.is_finite() && band > 0.0) {
-        return Err(format!("距离带 {band} m 须为正数 / the distance band ({band} m) must be positive"));
+        return Err(format!(
+            "距离带 {band} m 须为正数 / the distance band ({band} m) must be positive"
+        ));
     }
     if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-        return Err(format!("第 {} 个要素的值不是数 / feature {} has no numeric value", i + 1, i + 1));
+        return Err(format!(
+            "第 {} 个要素的值不是数 / feature {} has no numeric value",
+            i + 1,
+            i + 1
+        ));
     }
     let nf = n as f64;
     let mean = values.iter().sum::<f64>() / nf;
-    let s = (values.iter().map(|v| v * v).sum::<f64>() / nf - mean * mean).max(0.0).sqrt();
+    let s = (values.iter().map(|v| v * v).sum::<f64>() / nf - mean * mean)
+        .max(0.0)
+        .sqrt();
     if s <= 1e-12 * mean.abs().max(1.0) {
         return Err("各要素的值都相同，没有热点可言 / every feature has the same value: there are no hot spots".into());
     }
@@ -144,7 +152,9 @@ pub fn gi_star_pseudo_p(
     }
     progress.stage("Gi* 置换检验 / Gi* permutations", n as u64);
     let grid = PointGrid::new(centres, band);
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .min(8);
     let chunk = n.div_ceil(threads);
     let done = std::sync::atomic::AtomicUsize::new(0);
     let mut out = vec![1.0f64; n];
@@ -174,7 +184,9 @@ pub fn gi_star_pseudo_p(
                         *slot = 1.0;
                         continue;
                     }
-                    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(
+                        seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                    );
                     let (mut larger, mut smaller) = (0usize, 0usize);
                     for _ in 0..permutations {
                         let mut sum = values[i];
@@ -233,7 +245,11 @@ pub fn bins(z: &[f64], p: &[f64], fdr: bool) -> Vec<i8> {
             .next_back()
             .unwrap_or(-1.0)
     };
-    let levels = [(3i8, critical(0.01)), (2, critical(0.05)), (1, critical(0.10))];
+    let levels = [
+        (3i8, critical(0.01)),
+        (2, critical(0.05)),
+        (1, critical(0.10)),
+    ];
     z.iter()
         .zip(p)
         .map(|(z, p)| match levels.iter().find(|(_, c)| *p <= *c) {
@@ -264,7 +280,9 @@ impl HexGrid {
     /// width that is not positive, or more than [`MAX_HEXAGONS`].
     pub fn new(bbox: [f64; 4], width: f64) -> Result<HexGrid, String> {
         if !(width.is_finite() && width > 0.0) {
-            return Err(format!("六边形宽 {width} m 须为正数 / the hexagon width ({width} m) must be positive"));
+            return Err(format!(
+                "六边形宽 {width} m 须为正数 / the hexagon width ({width} m) must be positive"
+            ));
         }
         let side = width / 3f64.sqrt();
         let cols = ((bbox[2] - bbox[0]) / width).ceil() as i64 + 3;
@@ -289,7 +307,11 @@ impl HexGrid {
 
     /// The centre of hexagon (`row`, `col`), m.
     pub fn centre(&self, row: i64, col: i64) -> [f64; 2] {
-        let off = if row.rem_euclid(2) == 1 { self.width / 2.0 } else { 0.0 };
+        let off = if row.rem_euclid(2) == 1 {
+            self.width / 2.0
+        } else {
+            0.0
+        };
         [
             self.x0 + col as f64 * self.width + off,
             self.y0 + row as f64 * 1.5 * self.side(),
@@ -306,7 +328,11 @@ impl HexGrid {
         let r0 = ((p[1] - self.y0) / (1.5 * self.side())).floor() as i64;
         let mut best = ((r0, 0), f64::MAX);
         for r in [r0, r0 + 1] {
-            let off = if r.rem_euclid(2) == 1 { self.width / 2.0 } else { 0.0 };
+            let off = if r.rem_euclid(2) == 1 {
+                self.width / 2.0
+            } else {
+                0.0
+            };
             let c = ((p[0] - self.x0 - off) / self.width).round() as i64;
             for c in [c - 1, c, c + 1] {
                 let q = self.centre(r, c);
@@ -344,7 +370,11 @@ mod tests {
         for i in 0..9 {
             for j in 0..9 {
                 c.push([i as f64 * 100.0, j as f64 * 100.0]);
-                v.push(if (3..6).contains(&i) && (3..6).contains(&j) { 10.0 } else { 1.0 });
+                v.push(if (3..6).contains(&i) && (3..6).contains(&j) {
+                    10.0
+                } else {
+                    1.0
+                });
             }
         }
         let band = suggest_band(&c).unwrap();
@@ -365,10 +395,16 @@ mod tests {
         let mut s = 3u64;
         for i in 0..30 {
             for j in 0..30 {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 let noise = (s >> 40) as f64 / (1u64 << 24) as f64;
                 c.push([i as f64 * 100.0, j as f64 * 100.0]);
-                v.push(if (10..14).contains(&i) && (10..14).contains(&j) { 8.0 + noise } else { noise });
+                v.push(if (10..14).contains(&i) && (10..14).contains(&j) {
+                    8.0 + noise
+                } else {
+                    noise
+                });
             }
         }
         let g = gi_star(&c, &v, 150.0, false).unwrap();
@@ -392,7 +428,10 @@ mod tests {
             let p = [(k * 37 % 1000) as f64 + 0.3, (k * 91 % 800) as f64 + 0.7];
             let (r, c) = h.locate(p);
             let ring = h.ring(r, c);
-            assert!(crate::core::model::geom::point_in_ring(&ring, p[0], p[1]), "{p:?}");
+            assert!(
+                crate::core::model::geom::point_in_ring(&ring, p[0], p[1]),
+                "{p:?}"
+            );
         }
     }
 }

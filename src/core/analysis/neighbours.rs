@@ -16,7 +16,11 @@ impl PointGrid {
     /// The grid of `points` with cells of `cell` metres (a cell near the usual query radius is fastest). Points
     /// with a coordinate that is not finite are left out of every answer. `cell` must be positive and finite.
     pub fn new(points: &[[f64; 2]], cell: f64) -> PointGrid {
-        let cell = if cell.is_finite() && cell > 0.0 { cell } else { 1.0 };
+        let cell = if cell.is_finite() && cell > 0.0 {
+            cell
+        } else {
+            1.0
+        };
         let mut buckets: HashMap<(i64, i64), Vec<u32>> = HashMap::new();
         for (i, p) in points.iter().enumerate() {
             if p[0].is_finite() && p[1].is_finite() {
@@ -104,7 +108,9 @@ mod tests {
     fn nearest_and_within_agree_with_brute_force() {
         let mut s = 7u64;
         let mut rnd = || {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (s >> 11) as f64 / (1u64 << 53) as f64 * 1000.0
         };
         let pts: Vec<[f64; 2]> = (0..300).map(|_| [rnd(), rnd()]).collect();
@@ -112,7 +118,12 @@ mod tests {
         for i in (0..300).step_by(17) {
             let mut brute: Vec<(usize, f64)> = (0..300)
                 .filter(|&j| j != i)
-                .map(|j| (j, ((pts[j][0] - pts[i][0]).powi(2) + (pts[j][1] - pts[i][1]).powi(2)).sqrt()))
+                .map(|j| {
+                    (
+                        j,
+                        ((pts[j][0] - pts[i][0]).powi(2) + (pts[j][1] - pts[i][1]).powi(2)).sqrt(),
+                    )
+                })
                 .collect();
             brute.sort_by(|a, b| a.1.total_cmp(&b.1));
             let near = g.nearest(i, 5);

@@ -48,7 +48,9 @@ pub fn relatedness(cells: &[(String, String, f64)], home: &str) -> Result<Vec<Re
         v
     };
     if regions.len() < 2 || links.len() < 2 {
-        return Err("地区或环节太少，无法计算相关度 / too few regions or links for relatedness".into());
+        return Err(
+            "地区或环节太少，无法计算相关度 / too few regions or links for relatedness".into(),
+        );
     }
     let ri = |r: &str| regions.binary_search_by(|x| x.as_str().cmp(r)).ok();
     let home_i = ri(home).ok_or_else(|| {
@@ -57,7 +59,10 @@ pub fn relatedness(cells: &[(String, String, f64)], home: &str) -> Result<Vec<Re
     let (nr, nl) = (regions.len(), links.len());
     let mut m = vec![vec![0.0f64; nl]; nr];
     for ((r, l), v) in &x {
-        let (a, b) = (ri(r).expect("listed"), links.binary_search(l).expect("listed"));
+        let (a, b) = (
+            ri(r).expect("listed"),
+            links.binary_search(l).expect("listed"),
+        );
         m[a][b] = *v;
     }
     let row: Vec<f64> = m.iter().map(|r| r.iter().sum()).collect();
@@ -70,7 +75,9 @@ pub fn relatedness(cells: &[(String, String, f64)], home: &str) -> Result<Vec<Re
                 .collect()
         })
         .collect();
-    let ubiquity: Vec<f64> = (0..nl).map(|j| mm.iter().filter(|r| r[j]).count() as f64).collect();
+    let ubiquity: Vec<f64> = (0..nl)
+        .map(|j| mm.iter().filter(|r| r[j]).count() as f64)
+        .collect();
     let phi = |a: usize, b: usize| -> f64 {
         let both = mm.iter().filter(|r| r[a] && r[b]).count() as f64;
         let d = ubiquity[a].max(ubiquity[b]);

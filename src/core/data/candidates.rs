@@ -49,7 +49,13 @@ const COLS: [&[&str]; 9] = [
     &["企业名称", "名称", "name"],
     &["统一社会信用代码", "信用代码", "credit_code"],
     &["省份", "省", "province"],
-    &["县级代码", "县代码", "行政区划代码", "county_code", "region"],
+    &[
+        "县级代码",
+        "县代码",
+        "行政区划代码",
+        "county_code",
+        "region",
+    ],
     &["行业代码", "industry_code", "code"],
     &["主要产品", "产品", "products"],
     &["产值万元", "产值", "output", "output_wan"],
@@ -85,7 +91,9 @@ impl CandidateIndex {
         };
         let stamp = format!(
             "{}|{}|{}|{sample:016x}",
-            std::fs::canonicalize(file).unwrap_or(file.to_path_buf()).display(),
+            std::fs::canonicalize(file)
+                .unwrap_or(file.to_path_buf())
+                .display(),
             meta.len(),
             meta.modified()
                 .ok()
@@ -102,9 +110,13 @@ impl CandidateIndex {
         };
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let path = dir.join(format!("candidates-{key}.sqlite"));
-        if let Ok(conn) = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY) {
+        if let Ok(conn) =
+            Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        {
             let ok: Option<(String, i64)> = conn
-                .query_row("SELECT stamp, rows FROM meta", [], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row("SELECT stamp, rows FROM meta", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
                 .ok();
             if let Some((s, rows)) = ok {
                 if s == stamp {
@@ -122,8 +134,9 @@ impl CandidateIndex {
         match result {
             Ok(rows) => {
                 std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))?;
-                let conn = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-                    .map_err(|e| e.to_string())?;
+                let conn =
+                    Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                        .map_err(|e| e.to_string())?;
                 Ok(CandidateIndex {
                     conn,
                     rows,
@@ -161,7 +174,9 @@ impl CandidateIndex {
                     // The first row holds the column names.
                     let mut found = [None; 9];
                     for (k, alias) in COLS.iter().enumerate() {
-                        found[k] = r.iter().position(|h| alias.iter().any(|a| h.trim().eq_ignore_ascii_case(a)));
+                        found[k] = r
+                            .iter()
+                            .position(|h| alias.iter().any(|a| h.trim().eq_ignore_ascii_case(a)));
                     }
                     if found[4].is_none() {
                         failure = Some("候选企业名单没有行业代码列 / the candidate list has no industry-code column".into());
@@ -202,12 +217,17 @@ impl CandidateIndex {
         if let Some(f) = failure {
             return Err(f);
         }
-        tx.execute("INSERT INTO meta VALUES (?1, ?2)", params![stamp, rows as i64])
-            .map_err(|e| e.to_string())?;
+        tx.execute(
+            "INSERT INTO meta VALUES (?1, ?2)",
+            params![stamp, rows as i64],
+        )
+        .map_err(|e| e.to_string())?;
         tx.commit().map_err(|e| e.to_string())?;
         progress.stage("建立行业代码索引 / indexing the industry codes", 0);
-        conn.execute_batch("CREATE INDEX cand_code ON cand (code, above DESC, output DESC); ANALYZE;")
-            .map_err(|e| e.to_string())?;
+        conn.execute_batch(
+            "CREATE INDEX cand_code ON cand (code, above DESC, output DESC); ANALYZE;",
+        )
+        .map_err(|e| e.to_string())?;
         Ok(rows)
     }
 
@@ -233,31 +253,43 @@ impl CandidateIndex {
             // Every code under `c`: from c up to c followed by the character after the digits.
             let upper = format!("{c}\u{7f}");
             let rows = st
-                .query_map(params![c, upper, (top * 4 + exclude.len().min(1000)) as i64], |r| {
-                    Ok(Candidate {
-                        name: r.get(0)?,
-                        credit_code: r.get(1)?,
-                        province: r.get(2)?,
-                        county: r.get(3)?,
-                        code: r.get(4)?,
-                        products: r.get(5)?,
-                        output: r.get(6)?,
-                        employees: r.get(7)?,
-                        above_scale: r.get::<_, i64>(8)? != 0,
-                    })
-                })
+                .query_map(
+                    params![c, upper, (top * 4 + exclude.len().min(1000)) as i64],
+                    |r| {
+                        Ok(Candidate {
+                            name: r.get(0)?,
+                            credit_code: r.get(1)?,
+                            province: r.get(2)?,
+                            county: r.get(3)?,
+                            code: r.get(4)?,
+                            products: r.get(5)?,
+                            output: r.get(6)?,
+                            employees: r.get(7)?,
+                            above_scale: r.get::<_, i64>(8)? != 0,
+                        })
+                    },
+                )
                 .map_err(|e| e.to_string())?;
             for x in rows {
                 let x = x.map_err(|e| e.to_string())?;
-                if exclude.contains(&x.credit_code) || (!home.is_empty() && x.county.starts_with(home)) {
+                if exclude.contains(&x.credit_code)
+                    || (!home.is_empty() && x.county.starts_with(home))
+                {
                     continue;
                 }
-                if !out.iter().any(|o| o.credit_code == x.credit_code && !x.credit_code.is_empty()) {
+                if !out
+                    .iter()
+                    .any(|o| o.credit_code == x.credit_code && !x.credit_code.is_empty())
+                {
                     out.push(x);
                 }
             }
         }
-        out.sort_by(|a, b| b.above_scale.cmp(&a.above_scale).then(b.output.total_cmp(&a.output)));
+        out.sort_by(|a, b| {
+            b.above_scale
+                .cmp(&a.above_scale)
+                .then(b.output.total_cmp(&a.output))
+        });
         out.truncate(top);
         Ok(out)
     }
@@ -272,6 +304,7 @@ impl CandidateIndex {
         let rows = st
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .map_err(|e| e.to_string())?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())
     }
 }

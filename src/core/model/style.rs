@@ -194,9 +194,18 @@ impl LayerStyle {
             s.stroke_width = 0.3;
             s.opacity = 0.75;
         }
-        if upper == "DENSITY" && attrs.field_index("label").is_some() && attrs.field_index("class").is_some() {
+        if upper == "DENSITY"
+            && attrs.field_index("label").is_some()
+            && attrs.field_index("class").is_some()
+        {
             // Five classes from pale yellow to dark red, labelled with their bounds.
-            let ramp = [[255, 255, 178], [254, 204, 92], [253, 141, 60], [240, 59, 32], [189, 0, 38]];
+            let ramp = [
+                [255, 255, 178],
+                [254, 204, 92],
+                [253, 141, 60],
+                [240, 59, 32],
+                [189, 0, 38],
+            ];
             let col = attrs.field_index("class").expect("checked");
             let lab = attrs.field_index("label").expect("checked");
             let mut cats: Vec<Category> = (0..attrs.len())

@@ -73,7 +73,12 @@ pub fn status_colours(s: Status) -> (Rgba, Rgba) {
 }
 
 fn rect_ring(r: Rect) -> Vec<[f32; 2]> {
-    vec![[r.x, r.y], [r.x + r.w, r.y], [r.x + r.w, r.y + r.h], [r.x, r.y + r.h]]
+    vec![
+        [r.x, r.y],
+        [r.x + r.w, r.y],
+        [r.x + r.w, r.y + r.h],
+        [r.x, r.y + r.h],
+    ]
 }
 
 fn centred(c: &mut dyn Canvas, cx: f32, y: f32, pt: f32, text: &str, color: Rgba) {
@@ -124,7 +129,9 @@ pub fn draw_diagram(c: &mut dyn Canvas, area: Rect, chain: &Chain, m: &[LinkMeas
     }
     let find = |id: &str| boxes.iter().find(|b| b.0 == id).map(|b| b.1);
     for [a, b] in &chain.edges {
-        let (Some(ra), Some(rb)) = (find(a), find(b)) else { continue };
+        let (Some(ra), Some(rb)) = (find(a), find(b)) else {
+            continue;
+        };
         let (p, q) = if ra.x + ra.w < rb.x {
             ([ra.x + ra.w, ra.y + ra.h / 2.0], [rb.x, rb.y + rb.h / 2.0])
         } else if rb.x + rb.w < ra.x {
@@ -143,19 +150,36 @@ pub fn draw_diagram(c: &mut dyn Canvas, area: Rect, chain: &Chain, m: &[LinkMeas
         c.fill(
             &[vec![
                 q,
-                [q[0] - ux * s * 1.6 + uy * s * 0.7, q[1] - uy * s * 1.6 - ux * s * 0.7],
-                [q[0] - ux * s * 1.6 - uy * s * 0.7, q[1] - uy * s * 1.6 + ux * s * 0.7],
+                [
+                    q[0] - ux * s * 1.6 + uy * s * 0.7,
+                    q[1] - uy * s * 1.6 - ux * s * 0.7,
+                ],
+                [
+                    q[0] - ux * s * 1.6 - uy * s * 0.7,
+                    q[1] - uy * s * 1.6 + ux * s * 0.7,
+                ],
             ]],
             LINE,
         );
     }
     for (id, r) in &boxes {
-        let link = chain.links.iter().find(|l| l.id == *id).expect("a box per link");
+        let link = chain
+            .links
+            .iter()
+            .find(|l| l.id == *id)
+            .expect("a box per link");
         let x = m.iter().find(|x| x.link == *id && x.chain == chain.name);
         let (fill, text) = status_colours(x.map_or(Status::Missing, |x| x.status));
         c.fill_stroke(&[rect_ring(*r)], fill, Rgba([90, 90, 90, 255]), 0.25);
         let cx = r.x + r.w / 2.0;
-        centred(c, cx, r.y + r.h * 0.45, 8.5, &fit(&link.name, 8.5, r.w - 2.0), text);
+        centred(
+            c,
+            cx,
+            r.y + r.h * 0.45,
+            8.5,
+            &fit(&link.name, 8.5, r.w - 2.0),
+            text,
+        );
         let sub = match x {
             Some(x) => format!(
                 "{} 家 · {}{}",
@@ -171,7 +195,16 @@ pub fn draw_diagram(c: &mut dyn Canvas, area: Rect, chain: &Chain, m: &[LinkMeas
 
 /// A simple table: a header row and rows, columns at `xs` (mm from `x0`), `pt` text; returns the y after it.
 #[allow(clippy::too_many_arguments)]
-fn table(c: &mut dyn Canvas, x0: f32, y0: f32, xs: &[f32], widths: &[f32], pt: f32, head: &[&str], rows: &[Vec<String>]) -> f32 {
+fn table(
+    c: &mut dyn Canvas,
+    x0: f32,
+    y0: f32,
+    xs: &[f32],
+    widths: &[f32],
+    pt: f32,
+    head: &[&str],
+    rows: &[Vec<String>],
+) -> f32 {
     let row_h = pt * MM_PER_PT * 1.75;
     let total_w = xs.last().unwrap_or(&0.0) + widths.last().unwrap_or(&0.0);
     c.fill(
@@ -184,26 +217,51 @@ fn table(c: &mut dyn Canvas, x0: f32, y0: f32, xs: &[f32], widths: &[f32], pt: f
         Rgba([236, 240, 246, 255]),
     );
     for (k, h) in head.iter().enumerate() {
-        c.text(x0 + xs[k] + 1.0, y0 + row_h * 0.72, pt, &fit(h, pt, widths[k] - 1.5), INK);
+        c.text(
+            x0 + xs[k] + 1.0,
+            y0 + row_h * 0.72,
+            pt,
+            &fit(h, pt, widths[k] - 1.5),
+            INK,
+        );
     }
     let mut y = y0 + row_h;
     for r in rows {
         for (k, v) in r.iter().enumerate().take(xs.len()) {
-            c.text(x0 + xs[k] + 1.0, y + row_h * 0.72, pt, &fit(v, pt, widths[k] - 1.5), INK);
+            c.text(
+                x0 + xs[k] + 1.0,
+                y + row_h * 0.72,
+                pt,
+                &fit(v, pt, widths[k] - 1.5),
+                INK,
+            );
         }
         y += row_h;
-        c.stroke(&[vec![[x0, y], [x0 + total_w, y]]], false, Rgba([215, 215, 215, 255]), 0.15);
+        c.stroke(
+            &[vec![[x0, y], [x0 + total_w, y]]],
+            false,
+            Rgba([215, 215, 215, 255]),
+            0.15,
+        );
     }
     y
 }
 
 fn header(c: &mut dyn Canvas, r: &ChainReport, title: &str, page: usize) {
     c.text(15.0, 16.0, 15.0, title, INK);
-    let sub = format!("{} · {} 产业链 · v{} · {}", r.area, r.chain.name, r.chain.version, r.date);
+    let sub = format!(
+        "{} · {} 产业链 · v{} · {}",
+        r.area, r.chain.name, r.chain.version, r.date
+    );
     c.text(15.0, 22.5, 8.0, &sub, GREY);
     let p = format!("第 {page} 页");
     c.text(PAGE.0 - 15.0 - text_width_mm(&p, 7.0), 203.0, 7.0, &p, GREY);
-    c.stroke(&[vec![[15.0, 25.0], [PAGE.0 - 15.0, 25.0]]], false, LINE, 0.3);
+    c.stroke(
+        &[vec![[15.0, 25.0], [PAGE.0 - 15.0, 25.0]]],
+        false,
+        LINE,
+        0.3,
+    );
 }
 
 /// The chain file as PDF bytes. Errors: the PDF cannot be made.
@@ -298,7 +356,16 @@ pub fn chain_report_pdf(r: &ChainReport) -> Result<Vec<u8>, String> {
     if !r.recruit.is_empty() {
         blocks.push((
             "补链招商清单（缺失与薄弱环节的目标企业，规上优先、按产值）".into(),
-            vec!["环节", "判定", "序号", "企业名称", "省份", "行业代码", "产值（万元）", "规上"],
+            vec![
+                "环节",
+                "判定",
+                "序号",
+                "企业名称",
+                "省份",
+                "行业代码",
+                "产值（万元）",
+                "规上",
+            ],
             vec![40.0, 14.0, 12.0, 95.0, 30.0, 20.0, 32.0, 14.0],
             r.recruit
                 .iter()
@@ -324,7 +391,13 @@ pub fn chain_report_pdf(r: &ChainReport) -> Result<Vec<u8>, String> {
             vec![60.0, 20.0, 187.0],
             r.extend
                 .iter()
-                .map(|(l, d, why)| vec![l.clone(), format!("{d:.3}"), why.split(" / ").next().unwrap_or(why).to_string()])
+                .map(|(l, d, why)| {
+                    vec![
+                        l.clone(),
+                        format!("{d:.3}"),
+                        why.split(" / ").next().unwrap_or(why).to_string(),
+                    ]
+                })
                 .collect(),
         ));
     }
@@ -348,7 +421,17 @@ pub fn chain_report_pdf(r: &ChainReport) -> Result<Vec<u8>, String> {
                 if y + 4.0 + 3.0 * row_h > 198.0 {
                     break;
                 }
-                c.text(15.0, y + 3.5, 9.5, &if first_row > 0 { format!("{name}（续）") } else { name.clone() }, INK);
+                c.text(
+                    15.0,
+                    y + 3.5,
+                    9.5,
+                    &if first_row > 0 {
+                        format!("{name}（续）")
+                    } else {
+                        name.clone()
+                    },
+                    INK,
+                );
                 y += 6.0;
                 let fits = (((198.0 - y) / row_h) as usize).saturating_sub(1);
                 let end = (first_row + fits).min(rows.len());
@@ -377,13 +460,28 @@ pub fn templates_xlsx(chains: &[Chain]) -> Result<Vec<u8>, String> {
     use rust_xlsxwriter::{Format, Workbook};
     let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
     let mut wb = Workbook::new();
-    if let Ok(t) = rust_xlsxwriter::ExcelDateTime::from_timestamp(crate::core::data::cache::document_time()) {
+    if let Ok(t) =
+        rust_xlsxwriter::ExcelDateTime::from_timestamp(crate::core::data::cache::document_time())
+    {
         wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&t));
     }
     let head = Format::new().set_bold().set_background_color(0xECF0F6);
     let ws = wb.add_worksheet().set_name("环节").map_err(e)?;
-    for (c, h) in ["产业链", "版本", "来源", "环节编号", "环节名称", "位置", "行业代码", "关键词"].iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &head).map_err(e)?;
+    for (c, h) in [
+        "产业链",
+        "版本",
+        "来源",
+        "环节编号",
+        "环节名称",
+        "位置",
+        "行业代码",
+        "关键词",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(0, c as u16, *h, &head)
+            .map_err(e)?;
     }
     let mut r = 1u32;
     for ch in chains {
@@ -401,8 +499,12 @@ pub fn templates_xlsx(chains: &[Chain]) -> Result<Vec<u8>, String> {
     }
     ws.set_freeze_panes(1, 0).map_err(e)?;
     let ws = wb.add_worksheet().set_name("供应关系").map_err(e)?;
-    for (c, h) in ["产业链", "供应方环节编号", "需求方环节编号"].iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &head).map_err(e)?;
+    for (c, h) in ["产业链", "供应方环节编号", "需求方环节编号"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string_with_format(0, c as u16, *h, &head)
+            .map_err(e)?;
     }
     let mut r = 1u32;
     for ch in chains {

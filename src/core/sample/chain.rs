@@ -21,10 +21,19 @@ pub const PROVINCE_STATS: &str = "福建省分行业统计_2023.csv";
 pub const CANDIDATES: &str = "全国招商候选企业.csv";
 
 const WORDS: &[&str] = &[
-    "鸿", "兴", "华", "盛", "泰", "源", "顺", "恒", "鑫", "达", "丰", "瑞", "宏", "荣", "信", "隆", "永", "安",
-    "嘉", "新", "金", "海", "辰", "晟",
+    "鸿", "兴", "华", "盛", "泰", "源", "顺", "恒", "鑫", "达", "丰", "瑞", "宏", "荣", "信", "隆",
+    "永", "安", "嘉", "新", "金", "海", "辰", "晟",
 ];
-const ROADS: &[&str] = &["工业路", "兴业路", "创新大道", "鲤城路", "木兰大道", "东环路", "科技园路", "滨溪路"];
+const ROADS: &[&str] = &[
+    "工业路",
+    "兴业路",
+    "创新大道",
+    "鲤城路",
+    "木兰大道",
+    "东环路",
+    "科技园路",
+    "滨溪路",
+];
 const PROVINCES: &[(&str, &str)] = &[
     ("35", "福建省"),
     ("33", "浙江省"),
@@ -73,10 +82,16 @@ fn q(s: &str) -> String {
 }
 
 /// Writes the four chain datasets into `dir`; returns the files.
-pub fn write(dir: &Path, world: &World, villages: &[usize], seed: u64) -> anyhow::Result<Vec<PathBuf>> {
+pub fn write(
+    dir: &Path,
+    world: &World,
+    villages: &[usize],
+    seed: u64,
+) -> anyhow::Result<Vec<PathBuf>> {
     let chains = default_chains();
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xC4A1);
-    let to_lonlat = Transformer::between(&Crs::epsg(SRS as u32), &Crs::epsg(4490)).map_err(anyhow::Error::msg)?;
+    let to_lonlat = Transformer::between(&Crs::epsg(SRS as u32), &Crs::epsg(4490))
+        .map_err(anyhow::Error::msg)?;
     // Chain weights: the county's three traditional chains dominate.
     let weights = [0.30, 0.14, 0.14, 0.09, 0.10, 0.08, 0.08, 0.07];
     // Links the county lacks on purpose (the gaps the analysis must find): the first upstream link of the
@@ -84,7 +99,12 @@ pub fn write(dir: &Path, world: &World, villages: &[usize], seed: u64) -> anyhow
     let missing: Vec<(String, String)> = chains
         .iter()
         .skip(3)
-        .filter_map(|c| c.links.iter().find(|l| l.tier == Tier::Up).map(|l| (c.name.clone(), l.id.clone())))
+        .filter_map(|c| {
+            c.links
+                .iter()
+                .find(|l| l.tier == Tier::Up)
+                .map(|l| (c.name.clone(), l.id.clone()))
+        })
         .collect();
     let n = 420usize;
     let mut reg = String::from(
@@ -119,7 +139,11 @@ pub fn write(dir: &Path, world: &World, villages: &[usize], seed: u64) -> anyhow
         written += 1;
         let code = link.codes[rng.random_range(0..link.codes.len())].clone();
         codes_seen.push(code.clone());
-        let product = link.keywords.get(rng.random_range(0..link.keywords.len().max(1))).cloned().unwrap_or_default();
+        let product = link
+            .keywords
+            .get(rng.random_range(0..link.keywords.len().max(1)))
+            .cloned()
+            .unwrap_or_default();
         let vi = villages[rng.random_range(0..villages.len())];
         let v = &world.villages[vi];
         let town = &world.towns[v.town].name;
@@ -142,7 +166,13 @@ pub fn write(dir: &Path, world: &World, villages: &[usize], seed: u64) -> anyhow
             credit.push(if credit.ends_with('0') { '1' } else { '0' });
         }
         let code = if k == 211 { "9999".to_string() } else { code };
-        let addr = format!("{}{}{}{}号", town, v.name, ROADS[rng.random_range(0..ROADS.len())], rng.random_range(1..300));
+        let addr = format!(
+            "{}{}{}{}号",
+            town,
+            v.name,
+            ROADS[rng.random_range(0..ROADS.len())],
+            rng.random_range(1..300)
+        );
         let a = rng.random::<f64>() * std::f64::consts::TAU;
         let d = rng.random::<f64>().sqrt() * v.radius.max(200.0) * 0.8;
         let mut p = [[v.seed[0] + d * a.cos(), v.seed[1] + d * a.sin()]];
@@ -157,7 +187,11 @@ pub fn write(dir: &Path, world: &World, villages: &[usize], seed: u64) -> anyhow
         } else {
             (format!("{lon:.6}"), format!("{lat:.6}"))
         };
-        let village_code = if k % 10 == 7 { String::new() } else { v.code.clone() };
+        let village_code = if k % 10 == 7 {
+            String::new()
+        } else {
+            v.code.clone()
+        };
         let line = format!(
             "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             q(&name),
@@ -181,7 +215,13 @@ pub fn write(dir: &Path, world: &World, villages: &[usize], seed: u64) -> anyhow
         }
         if k.is_multiple_of(7) && !lon_s.is_empty() && k != 333 {
             let (gx, gy) = wgs84_to_gcj02(lon, lat);
-            gaode += &format!("{},{},{},{},{gx:.6},{gy:.6}\n", q(&name), credit, code, v.code);
+            gaode += &format!(
+                "{},{},{},{},{gx:.6},{gy:.6}\n",
+                q(&name),
+                credit,
+                code,
+                v.code
+            );
         }
     }
     let mut files = Vec::new();
@@ -215,8 +255,21 @@ pub fn write(dir: &Path, world: &World, villages: &[usize], seed: u64) -> anyhow
     files.push(p);
     // National candidates: 300 counties, each specialised in one or two related chains.
     let mut crng = ChaCha8Rng::seed_from_u64(seed ^ 0xCA4D);
-    let related: &[&[usize]] = &[&[0, 1], &[0], &[1, 6], &[2], &[3, 4], &[4, 5], &[5, 6], &[7, 2], &[3, 5], &[4, 6]];
-    let mut cand = String::from("企业名称,统一社会信用代码,省份,县级代码,行业代码,主要产品,产值万元,从业人员,规上\n");
+    let related: &[&[usize]] = &[
+        &[0, 1],
+        &[0],
+        &[1, 6],
+        &[2],
+        &[3, 4],
+        &[4, 5],
+        &[5, 6],
+        &[7, 2],
+        &[3, 5],
+        &[4, 6],
+    ];
+    let mut cand = String::from(
+        "企业名称,统一社会信用代码,省份,县级代码,行业代码,主要产品,产值万元,从业人员,规上\n",
+    );
     for r in 0..300usize {
         let (pc, pname) = PROVINCES[r % PROVINCES.len()];
         let county = format!("{pc}{:02}{:02}", 1 + (r / PROVINCES.len()) % 15, 1 + r % 20);

@@ -680,7 +680,12 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
         &selected_villages,
         seed,
     )?);
-    files.extend(chain::write(&opts.out_dir, &world, &selected_villages, seed)?);
+    files.extend(chain::write(
+        &opts.out_dir,
+        &world,
+        &selected_villages,
+        seed,
+    )?);
 
     // Basemap and project.
     if let Some(maxz) = opts.basemap_max_zoom {
