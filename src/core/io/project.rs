@@ -101,6 +101,10 @@ pub struct Project {
     /// Firms moved by hand between chain links (一产一档), applied over the rules' placements.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub chain_overrides: Vec<crate::core::model::chain::Override>,
+    /// The crosswalk from chain links to majors (人才地图), when edited for this project; the talent algorithms use
+    /// it in place of the built-in one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub talent_crosswalk: Option<crate::core::model::talent::Crosswalk>,
 }
 
 /// A department table a project uses.
@@ -129,6 +133,7 @@ impl Default for Project {
             layouts: Vec::new(),
             chains: Vec::new(),
             chain_overrides: Vec::new(),
+            talent_crosswalk: None,
         }
     }
 }
