@@ -1282,10 +1282,15 @@ pub fn run_algorithm(a: &dyn crate::core::algorithms::Algorithm, m: &clap::ArgMa
     }
     match result {
         Ok(o) => {
-            if let Some(t) = &o.text {
-                print!("{t}");
+            // The result on standard output alone (so `> x.csv` holds only the table); what was done goes to
+            // standard error when a result was printed.
+            match &o.text {
+                Some(t) => {
+                    print!("{t}");
+                    eprintln!("{}", o.summary);
+                }
+                None => println!("{}", o.summary),
             }
-            print!("{}", o.summary);
             0
         }
         Err(e) => {

@@ -160,3 +160,258 @@ fn distances_and_floating_catchments_agree_with_pyproj_and_pysal_access() {
         assert!(nonzero > 20, "{name}: {nonzero} places with access");
     }
 }
+
+fn yitu(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_yitu"))
+        .args(args)
+        .output()
+        .expect("yitu runs")
+}
+
+/// The talent-map commands on the sample project, against an independent computation from the same raw inputs
+/// (tests/scripts/talent_check.py: GeoPandas reads the sources, pyproj's Geod measures, pandas totals by province
+/// and link, PySAL access computes the 2SFCA of every county): the ranked sources' scores of every link, the
+/// province totals, the postings' demand and shortage index per link, and the 2SFCA of 2 886 counties agree.
+#[test]
+fn talent_commands_agree_with_geopandas_pandas_and_pysal_access() {
+    let Some(py) = common::reference_python() else {
+        common::skip(
+            "talent commands against pandas/PySAL",
+            "no reference Python",
+        );
+        return;
+    };
+    let ok = std::process::Command::new(&py)
+        .args(["-c", "import access, pyproj, geopandas"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok {
+        common::skip(
+            "talent commands against pandas/PySAL",
+            "access/geopandas not installed (bash packaging/python-ref.sh)",
+        );
+        return;
+    }
+    let root = common::root();
+    let project = root.join("sample-data/xianyou_sample.yitu");
+    let p = project.to_str().unwrap();
+    let postings = root.join("sample-data/招聘岗位_2024.csv");
+    let dir = std::env::temp_dir().join(format!("yitu-talent-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    let runs: Vec<Vec<String>> = vec![
+        vec![
+            "talent".into(),
+            "majors".into(),
+            "--out".into(),
+            f("cw.json"),
+        ],
+        vec![
+            "talent", "sources", p, "--chain", "鞋服", "--top", "0", "--out",
+        ]
+        .into_iter()
+        .map(String::from)
+        .chain([f("src.csv")])
+        .collect(),
+        vec!["talent", "provinces", p, "--chain", "鞋服", "--out"]
+            .into_iter()
+            .map(String::from)
+            .chain([f("prov.csv")])
+            .collect(),
+        vec![
+            "talent",
+            "gaps",
+            p,
+            "--chain",
+            "鞋服",
+            "--postings",
+            postings.to_str().unwrap(),
+            "--out",
+        ]
+        .into_iter()
+        .map(String::from)
+        .chain([f("gaps.csv")])
+        .collect(),
+        vec![
+            "talent",
+            "access",
+            p,
+            "--chain",
+            "鞋服",
+            "--link",
+            "shoes",
+            "--catchment-km",
+            "300",
+            "--out",
+        ]
+        .into_iter()
+        .map(String::from)
+        .chain([f("acc.csv")])
+        .collect(),
+    ];
+    for r in &runs {
+        let args: Vec<&str> = r.iter().map(|s| s.as_str()).collect();
+        let o = yitu(&args);
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let o = std::process::Command::new(&py)
+        .arg(root.join("tests/scripts/talent_check.py"))
+        .args([
+            common::sample_gpkg().to_str().unwrap(),
+            &f("cw.json"),
+            root.join("assets/china/divisions.csv").to_str().unwrap(),
+            postings.to_str().unwrap(),
+            "鞋服",
+            "350322",
+            "shoes",
+            &f("src.csv"),
+            &f("prov.csv"),
+            &f("gaps.csv"),
+            &f("acc.csv"),
+            "300",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    eprintln!("{v}");
+    assert!(v.get("links_count_differ").is_none(), "{v}");
+    assert!(v["sources_rows"].as_f64().unwrap() > 5000.0, "{v}");
+    assert_eq!(v["sources_score_rel"].as_f64().unwrap(), 0.0, "{v}");
+    assert_eq!(v["provinces"], v["provinces_yitu"], "{v}");
+    assert_eq!(v["provinces_diff"].as_f64().unwrap(), 0.0, "{v}");
+    assert_eq!(v["gaps_diff"].as_f64().unwrap(), 0.0, "{v}");
+    assert_eq!(v["access_counties"].as_f64().unwrap(), 2886.0, "{v}");
+    assert!(v["access_rel"].as_f64().unwrap() < 1e-6, "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The department table of training bases and clusters (most rows without coordinates, some in GCJ-02) is placed
+/// by the gazetteer and converted; a table with neither coordinates nor known places is said, not guessed; a
+/// wrong county is refused with the choices; outputs never overwrite an input; the GeoPackage holds the flow
+/// lines, the ranked sources and the county.
+#[test]
+fn talent_sources_place_tables_refuse_bad_input_and_write_map_layers() {
+    use yitu::core::algorithms::talent::sources_from_table;
+    use yitu::core::model::progress::Progress;
+    let root = common::root();
+    let table = root.join("sample-data/人才_实训基地与产业集群.csv");
+    let progress = Progress::new();
+    let s = sources_from_table(&table, "standard", &progress).unwrap();
+    assert!(s.len() > 400, "{}", s.len());
+    assert!(s.iter().any(|x| x.precision == "县"));
+    assert!(s.iter().any(|x| x.precision == "市"));
+    // Every point inside China's extent.
+    assert!(s
+        .iter()
+        .all(|x| (73.0..136.0).contains(&x.lon) && (3.0..54.0).contains(&x.lat)));
+    // The GCJ-02 rows are converted: the sample put them within 0.02° of their county's point.
+    let notes = progress.notes().join("\n");
+    assert!(
+        notes.contains("县级") && notes.contains("没有专业"),
+        "{notes}"
+    );
+
+    // Rows with neither coordinates nor a known place: said, left out.
+    let dir = std::env::temp_dir().join(format!("yitu-talent-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "名称,省份,城市,专业,年培养人数\n甲基地,火星省,,4804 纺织服装类,100\n乙基地,福建,泉州,4804,abc\n",
+    )
+    .unwrap();
+    let p2 = Progress::new();
+    let s = sources_from_table(&bad, "standard", &p2).unwrap();
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].precision, "市");
+    assert!(p2.notes().join("\n").contains("甲基地"));
+    // A table without a majors column is refused with the header row named.
+    std::fs::write(&bad, "名称,省份\n甲,福建\n").unwrap();
+    let e = sources_from_table(&bad, "standard", &Progress::new()).unwrap_err();
+    assert!(e.to_string().contains("专业"), "{e}");
+
+    let project = root.join("sample-data/xianyou_sample.yitu");
+    let p = project.to_str().unwrap();
+    // An ambiguous county name lists the choices with codes.
+    let o = yitu(&[
+        "talent",
+        "sources",
+        p,
+        "--chain",
+        "鞋服",
+        "--county",
+        "朝阳区",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("110105") && err.contains("220104"), "{err}");
+    // The county by name works.
+    let o = yitu(&[
+        "talent",
+        "sources",
+        p,
+        "--chain",
+        "鞋服",
+        "--link",
+        "制鞋",
+        "--county",
+        "仙游县",
+        "--top",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 4);
+    // An output that is an input is refused.
+    let o = yitu(&["talent", "sources", p, "--chain", "鞋服", "--out", p]);
+    assert!(!o.status.success());
+    // Map layers.
+    let gpkg = dir.join("talent.gpkg");
+    let o = yitu(&[
+        "talent",
+        "sources",
+        p,
+        "--chain",
+        "鞋服",
+        "--top",
+        "10",
+        "--out",
+        gpkg.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let info = yitu::core::io::read::inspect(&gpkg).unwrap();
+    let names: Vec<&str> = info.layers.iter().map(|l| l.name.as_str()).collect();
+    assert!(
+        names.contains(&"talent_flows")
+            && names.contains(&"talent_ranked")
+            && names.contains(&"talent_county"),
+        "{names:?}"
+    );
+    let flows =
+        yitu::core::io::read::load_layer(&gpkg, Some("talent_flows"), &Progress::new()).unwrap();
+    assert_eq!(flows.len(), 50);
+    let prov = dir.join("prov.gpkg");
+    let o = yitu(&[
+        "talent",
+        "provinces",
+        p,
+        "--chain",
+        "食品",
+        "--out",
+        prov.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let l = yitu::core::io::read::load_layer(&prov, Some("talent_provinces"), &Progress::new())
+        .unwrap();
+    assert_eq!(
+        l.len(),
+        34,
+        "every province, Taiwan, Hong Kong and Macao included"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -177,22 +177,29 @@ fn select(params: &Params, progress: &Progress) -> Result<Selection, AlgorithmEr
     })
 }
 
-/// Rings and points of an output layer's features.
-enum OutGeom {
+/// Rings, lines and points of an output layer's features.
+pub(crate) enum OutGeom {
+    /// Polygons, each a list of closed rings.
     Polygons(Vec<Vec<Vec<[f64; 2]>>>),
+    /// A point.
     Point([f64; 2]),
+    /// Line strings.
+    Lines(Vec<Vec<[f64; 2]>>),
 }
 
 /// One output layer of a GeoPackage.
-struct OutLayer {
-    table: String,
-    fields: Vec<(&'static str, FieldType)>,
-    rows: Vec<(OutGeom, Vec<OutValue>)>,
+pub(crate) struct OutLayer {
+    /// Table name.
+    pub table: String,
+    /// Fields.
+    pub fields: Vec<(&'static str, FieldType)>,
+    /// Features.
+    pub rows: Vec<(OutGeom, Vec<OutValue>)>,
 }
 
 /// Writes `layers` (coordinates in `crs`) to the GeoPackage `out`, atomically: in `crs` when it has an EPSG
 /// code, else in longitude/latitude (EPSG:4326).
-fn write_gpkg(
+pub(crate) fn write_gpkg(
     out: &std::path::Path,
     crs: &Crs,
     mut layers: Vec<OutLayer>,
@@ -215,6 +222,11 @@ fn write_gpkg(
                             t.transform(&mut a).map_err(fail)?;
                             *p = a[0];
                         }
+                        OutGeom::Lines(ls) => {
+                            for l in ls.iter_mut() {
+                                t.transform(l).map_err(fail)?;
+                            }
+                        }
                     }
                 }
             }
@@ -228,6 +240,7 @@ fn write_gpkg(
     for l in &layers {
         let kind = match l.rows.first().map(|r| &r.0) {
             Some(OutGeom::Point(_)) => "POINT",
+            Some(OutGeom::Lines(_)) => "MULTILINESTRING",
             _ => "MULTIPOLYGON",
         };
         let mut lw = w
@@ -245,6 +258,12 @@ fn write_gpkg(
                 OutGeom::Point(p) => {
                     bb.add(p[0], p[1]);
                     crate::core::io::wkb::gpkg_blob_point(srs, p[0], p[1])
+                }
+                OutGeom::Lines(ls) => {
+                    for c in ls.iter().flatten() {
+                        bb.add(c[0], c[1]);
+                    }
+                    crate::core::io::wkb::gpkg_blob_multilinestring(srs, ls)
                 }
             };
             lw.add(Some((&blob, bb)), values)

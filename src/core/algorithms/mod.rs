@@ -15,6 +15,7 @@ pub mod chain_report;
 pub mod chain_spatial;
 pub mod data_package;
 pub mod layout;
+pub mod talent;
 pub mod village_file;
 
 use crate::core::analysis::profile::Scope;
@@ -494,6 +495,11 @@ pub fn registry() -> Vec<&'static dyn Algorithm> {
         &chain_spatial::ChainColocation,
         &chain_recruit::ChainRecruit,
         &chain_report::ChainReportPdf,
+        &talent::TalentMajors,
+        &talent::TalentSources,
+        &talent::TalentProvinces,
+        &talent::TalentAccess,
+        &talent::TalentGaps,
     ]
 }
 

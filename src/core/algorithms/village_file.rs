@@ -17,7 +17,7 @@ use std::path::PathBuf;
 pub struct VillageFile;
 
 /// The parameter of the layer playing `role` (named by [`Role::flag`]).
-fn role_param(role: Role) -> Param {
+pub fn role_param(role: Role) -> Param {
     let (name, help): (&'static str, (&'static str, &'static str)) = match role {
         Role::Villages => ("villages", ("村界图层（默认：CJDCQ、村界、villages…）", "Village boundaries (default: CJDCQ, 村界, villages…)")),
         Role::Parcels => ("parcels", ("地类图斑图层（默认：DLTB、地类图斑、parcels…）", "Land-use parcels (default: DLTB, 地类图斑, parcels…)")),
@@ -26,6 +26,7 @@ fn role_param(role: Role) -> Param {
         Role::DevBoundary => ("dev_boundary", ("城镇开发边界图层（默认：CZKFBJ…）", "Urban development boundary (default: CZKFBJ, 城镇开发边界…)")),
         Role::Enterprises => ("enterprises", ("企业点图层（默认：enterprises、QY、企业…，或带信用代码、行业代码、企业名称字段的点图层）", "Enterprise points (default: enterprises, QY, 企业…, or a point layer with a credit-code, industry-code or enterprise-name field)")),
         Role::Towns => ("towns", ("乡镇界图层（默认：XZJX、乡镇…）：村图层没有乡镇字段时用它定乡镇", "Town boundaries (default: XZJX, 乡镇…): the town of villages whose layer has no town field")),
+        Role::TalentSources => ("sources", ("人才资源图层（默认：talent_sources、人才资源、高校…，或带专业字段的点图层）", "Talent sources (default: talent_sources, 人才资源, 高校…, or a point layer with a majors field)")),
     };
     debug_assert_eq!(role.flag(), format!("--{}", name.replace('_', "-")));
     Param {

@@ -20,3 +20,4 @@ pub mod relatedness;
 pub mod repair;
 pub mod roles;
 pub mod scope;
+pub mod talent;

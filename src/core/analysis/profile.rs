@@ -91,6 +91,7 @@ impl ProfileOptions {
             Role::DevBoundary => self.dev_boundary.as_deref(),
             Role::Enterprises => self.enterprises.as_deref(),
             Role::Towns => self.towns.as_deref(),
+            Role::TalentSources => None,
         }
     }
 }
@@ -106,6 +107,7 @@ impl ProfileOptions {
             Role::DevBoundary => &mut self.dev_boundary,
             Role::Enterprises => &mut self.enterprises,
             Role::Towns => &mut self.towns,
+            Role::TalentSources => return,
         };
         *slot = layer;
     }

@@ -34,6 +34,8 @@ pub enum Role {
     Enterprises,
     /// Town boundaries (乡镇).
     Towns,
+    /// Talent sources (人才资源: universities, institutes, training bases; points with their majors).
+    TalentSources,
 }
 
 /// How a role's layer was chosen.
@@ -70,7 +72,8 @@ pub struct RoleChoice {
 }
 
 impl Role {
-    /// Every role, in the order they are reported.
+    /// The roles of a county's land and firm data (what the village file resolves), in the order they are
+    /// reported; [`Role::TalentSources`] is the talent map's own and not among them.
     pub const ALL: [Role; 7] = [
         Role::Villages,
         Role::Parcels,
@@ -91,6 +94,7 @@ impl Role {
             Role::DevBoundary => ("城镇开发边界", "urban development boundary"),
             Role::Enterprises => ("企业", "enterprises"),
             Role::Towns => ("乡镇", "towns"),
+            Role::TalentSources => ("人才资源", "talent sources"),
         }
     }
 
@@ -104,6 +108,7 @@ impl Role {
             Role::DevBoundary => "--dev-boundary",
             Role::Enterprises => "--enterprises",
             Role::Towns => "--towns",
+            Role::TalentSources => "--sources",
         }
     }
 
@@ -195,6 +200,15 @@ impl Role {
                 "town",
                 "XIANGZHEN",
             ],
+            Role::TalentSources => &[
+                "talent_sources",
+                "人才资源",
+                "人才来源",
+                "高校",
+                "高等学校",
+                "universities",
+                "institutions",
+            ],
         }
     }
 
@@ -205,7 +219,7 @@ impl Role {
             Role::PermanentFarmland => &["储备", "后备", "整备", "补划", "调出", "reserve"],
             Role::RedLine | Role::DevBoundary => &["缓冲", "buffer", "调整前"],
             Role::Villages | Role::Towns => &["注记", "label"],
-            Role::Parcels | Role::Enterprises => &[],
+            Role::Parcels | Role::Enterprises | Role::TalentSources => &[],
         }
     }
 
@@ -213,7 +227,9 @@ impl Role {
     fn fits_geometry(self, geometry_type: &str) -> bool {
         let g = geometry_type.to_ascii_uppercase();
         match self {
-            Role::Enterprises => g.contains("POINT") || g == "GEOMETRY" || g == "UNKNOWN",
+            Role::Enterprises | Role::TalentSources => {
+                g.contains("POINT") || g == "GEOMETRY" || g == "UNKNOWN"
+            }
             _ => {
                 g.contains("POLYGON") || g.contains("SURFACE") || g == "GEOMETRY" || g == "UNKNOWN"
             }
@@ -250,6 +266,9 @@ impl Role {
                     ])
             }
             Role::Parcels => g.contains("POLYGON") && has(&["DLBM"]) && has(&["TBDLMJ", "TBMJ"]),
+            Role::TalentSources => {
+                g.contains("POINT") && has(&["majors", "专业", "开设专业", "ZY"])
+            }
             Role::Villages => {
                 g.contains("POLYGON")
                     && !has(&["DLBM"])

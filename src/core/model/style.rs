@@ -169,6 +169,43 @@ impl LayerStyle {
             s.stroke = Rgba([255, 255, 255, 230]);
             s.stroke_width = 1.0;
         }
+        // The talent map's layers (yitu talent provinces / sources / access).
+        if upper == "TALENT_PROVINCES" && attrs.field_index("score").is_some() {
+            s.symbology = graduated_for(attrs, "score", 5);
+            s.stroke = Rgba([255, 255, 255, 255]);
+            s.stroke_width = 0.8;
+            s.opacity = 0.85;
+            s.label_field = Some("name".into());
+        }
+        if upper == "TALENT_FLOWS" {
+            s.symbology = Symbology::Single {
+                color: Rgba([230, 97, 1, 200]),
+            };
+            s.stroke = Rgba([230, 97, 1, 170]);
+            s.stroke_width = 1.2;
+        }
+        if upper == "TALENT_RANKED" && attrs.field_index("kind").is_some() {
+            s.symbology = categories_for(attrs, "kind");
+            s.point_radius = 5.0;
+            s.stroke = Rgba([255, 255, 255, 230]);
+            s.stroke_width = 1.0;
+            s.label_field = Some("name".into());
+        }
+        if upper == "TALENT_COUNTY" {
+            s.symbology = Symbology::Single {
+                color: Rgba([200, 0, 0, 255]),
+            };
+            s.point_radius = 7.0;
+            s.stroke = Rgba([255, 255, 255, 255]);
+            s.stroke_width = 2.0;
+            s.label_field = Some("name".into());
+        }
+        if upper == "TALENT_ACCESS" && attrs.field_index("access").is_some() {
+            s.symbology = graduated_for(attrs, "access", 5);
+            s.point_radius = 3.0;
+            s.stroke = Rgba([0, 0, 0, 0]);
+            s.stroke_width = 0.0;
+        }
         // The chain analyses' layers (yitu chain hotspots / density / clusters): their classes in fixed colours.
         if upper == "HOTSPOTS" && attrs.field_index("class").is_some() {
             let c = |label: &str, rgb: [u8; 3]| Category {

@@ -11,4 +11,5 @@ pub mod layout;
 pub mod package;
 pub mod render;
 pub mod report;
+pub mod table;
 pub mod text;

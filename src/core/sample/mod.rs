@@ -686,6 +686,7 @@ pub fn generate(opts: &SampleOptions, progress: &Progress) -> anyhow::Result<Sam
         &selected_villages,
         seed,
     )?);
+    files.extend(talent::write_tables(&opts.out_dir, seed)?);
 
     // Basemap and project.
     if let Some(maxz) = opts.basemap_max_zoom {

@@ -1,0 +1,1899 @@
+//! The talent map's algorithms (人才地图 §3, §5): `yitu talent majors|sources|provinces|access|gaps`, the same in
+//! the app's toolbox. Each reads the talent sources (a point layer of a project or data file, plus an optional
+//! department table placed by coordinates or by the gazetteer), the chain templates and the link ↔ major
+//! crosswalk, and the county (its point from the gazetteer); the analyses are [`crate::core::analysis::talent`]
+//! and [`crate::core::analysis::access`].
+
+use super::chain::{chain_param, find_chain, load_chains, write_or_print};
+use super::chain_spatial::{write_gpkg, OutGeom, OutLayer};
+use super::optional_param as param;
+use super::village_file::role_param;
+use super::{input_param, Algorithm, AlgorithmError, Outcome, Param, ParamKind, Params};
+use crate::core::analysis::access::Weight;
+use crate::core::analysis::roles::Role;
+use crate::core::analysis::talent::{
+    by_province, default_weight, link_supply, rank, shortage, Ranked, Source, SupplyUnit,
+};
+use crate::core::io::gpkg_write::OutValue;
+use crate::core::model::attrs::FieldType;
+use crate::core::model::chain::Chain;
+use crate::core::model::crs::{Crs, Transformer};
+use crate::core::model::gazetteer::{china, Division, Level};
+use crate::core::model::progress::Progress;
+use crate::core::model::talent::{
+    default_crosswalk, major_label, parse_majors, Crosswalk, CrosswalkPair, Education,
+};
+use crate::core::output::table::{tables_xlsx, Cell, Table};
+use std::collections::BTreeMap;
+
+/// `yitu talent majors`: the crosswalk of a chain (or all) with the catalogues' names; exports it for editing.
+pub struct TalentMajors;
+/// `yitu talent sources`: the ranked talent sources of a chain or link (招才引智 targets), with flow lines.
+pub struct TalentSources;
+/// `yitu talent provinces`: the sources of a chain or link totalled by province, as a table and a choropleth.
+pub struct TalentProvinces;
+/// `yitu talent access`: the floating-catchment accessibility of every county to a link's talent sources.
+pub struct TalentAccess;
+/// `yitu talent gaps`: the county's posts wanted per link against the supply in reach.
+pub struct TalentGaps;
+
+const GROUP: (&str, &str) = ("人才地图", "Talent map");
+
+fn fail(e: impl std::fmt::Display) -> AlgorithmError {
+    AlgorithmError::Failed(e.to_string())
+}
+
+fn crosswalk_param() -> Param {
+    param(
+        "crosswalk",
+        ("专业对照表", "Major crosswalk"),
+        (
+            "环节与专业对照表 JSON 或 Excel（默认：项目中的，否则内置的）",
+            "The link ↔ major crosswalk as JSON or Excel (default: the project's, else the built-in one)",
+        ),
+        ParamKind::InputFile {
+            extensions: &["json", "xlsx"],
+        },
+        None,
+        true,
+    )
+}
+
+fn link_param() -> Param {
+    param(
+        "link",
+        ("环节", "Link"),
+        (
+            "只看这一个环节（环节编号或名称）",
+            "Only this link (its id or name)",
+        ),
+        ParamKind::Text,
+        None,
+        false,
+    )
+}
+
+/// Parameters shared by every talent analysis: the file, the sources layer, an extra sources table, the chain,
+/// link, crosswalk and templates.
+fn source_params() -> Vec<Param> {
+    vec![
+        input_param((
+            "含人才资源点图层的项目或数据文件（GeoPackage 等）",
+            "A project or data file with a talent-sources point layer (GeoPackage…)",
+        )),
+        role_param(Role::TalentSources),
+        param(
+            "extra",
+            ("补充来源表", "Extra sources table"),
+            (
+                "再加一张来源表（CSV/Excel：名称、类型、省份、城市、区县或地址、经度纬度（可无）、专业、年培养人数）；无坐标的按区县、城市或省份定位",
+                "One more sources table (CSV/Excel: name, type, province, city, county or address, longitude/latitude if any, majors, trained per year); rows without coordinates are placed at their county, city or province",
+            ),
+            ParamKind::InputFile {
+                extensions: &["csv", "txt", "xlsx", "xls"],
+            },
+            None,
+            false,
+        ),
+        param(
+            "coords",
+            ("补充表坐标系", "Extra table's coordinates"),
+            (
+                "补充来源表的经纬度是哪种坐标（表中有“坐标系”列时按列）",
+                "What the extra table's coordinates are (a 坐标系 column, where present, decides per row)",
+            ),
+            ParamKind::Choice {
+                values: &[
+                    ("standard", "CGCS2000/WGS84", "CGCS2000/WGS84"),
+                    ("gcj02", "GCJ-02（高德、腾讯）", "GCJ-02 (Gaode, Tencent)"),
+                    ("bd09", "BD-09（百度）", "BD-09 (Baidu)"),
+                ],
+            },
+            Some("standard"),
+            true,
+        ),
+        chain_param(true),
+        link_param(),
+        crosswalk_param(),
+        super::chain::templates_param(),
+    ]
+}
+
+/// Parameters of the county and the distance decay.
+fn origin_params() -> Vec<Param> {
+    vec![
+        param(
+            "county",
+            ("本县", "County"),
+            (
+                "本县的 6 位区划代码或名称（默认：项目村界代码的前 6 位）",
+                "The county's 6-digit division code or name (default: the first 6 digits of the project's village codes)",
+            ),
+            ParamKind::Text,
+            None,
+            false,
+        ),
+        param(
+            "decay",
+            ("距离衰减", "Distance decay"),
+            (
+                "得分的距离衰减：引力型 (d/尺度)^指数（d 不小于 10 公里），或不衰减",
+                "The score's distance decay: gravity (d/scale)^alpha (d at least 10 km), or none",
+            ),
+            ParamKind::Choice {
+                values: &[("gravity", "引力型", "Gravity"), ("none", "不衰减", "None")],
+            },
+            Some("gravity"),
+            true,
+        ),
+        param(
+            "alpha",
+            ("衰减指数", "Decay exponent"),
+            ("引力型的指数（负数）", "The gravity exponent (negative)"),
+            ParamKind::Text,
+            Some("-1"),
+            true,
+        ),
+        param(
+            "scale",
+            ("衰减尺度（公里）", "Decay scale (km)"),
+            ("权重为 1 的距离，公里", "The distance of weight 1, km"),
+            ParamKind::Text,
+            Some("100"),
+            true,
+        ),
+        param(
+            "max_km",
+            ("最远距离（公里）", "Farthest (km)"),
+            (
+                "只算这个距离以内的来源（默认：不限）",
+                "Only sources within this distance (default: no limit)",
+            ),
+            ParamKind::Text,
+            None,
+            false,
+        ),
+    ]
+}
+
+fn out_param(extensions: &'static [&'static str]) -> Param {
+    param(
+        "out",
+        ("输出文件", "Output file"),
+        (
+            "输出文件（按扩展名：.csv、.json、.xlsx 或 .gpkg 地图图层）；不给则打印 CSV",
+            "Output file (by extension: .csv, .json, .xlsx or a .gpkg of map layers); without it, CSV is printed",
+        ),
+        ParamKind::OutputFile { extensions },
+        None,
+        false,
+    )
+}
+
+fn positive(params: &Params, name: &str) -> Result<Option<f64>, AlgorithmError> {
+    match params.text(name) {
+        None => Ok(None),
+        Some(t) => t
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .map(Some)
+            .ok_or_else(|| {
+                AlgorithmError::BadParameters(format!(
+                    "--{0} 应为正数：{t} / --{0} must be a positive number: {t}",
+                    name.replace('_', "-")
+                ))
+            }),
+    }
+}
+
+/// The decay weight of a run.
+fn weight_of(params: &Params) -> Result<Weight, AlgorithmError> {
+    if params.text("decay") == Some("none") {
+        return Ok(Weight::One);
+    }
+    let alpha: f64 = params
+        .text("alpha")
+        .unwrap_or("-1")
+        .trim()
+        .parse()
+        .ok()
+        .filter(|a: &f64| a.is_finite() && *a < 0.0)
+        .ok_or_else(|| {
+            AlgorithmError::BadParameters(
+                "--alpha 应为负数 / --alpha must be a negative number".into(),
+            )
+        })?;
+    let scale = positive(params, "scale")?.unwrap_or(100.0);
+    match default_weight() {
+        Weight::Gravity { min, .. } => Ok(Weight::Gravity { scale, alpha, min }),
+        w => Ok(w),
+    }
+}
+
+/// Reads a crosswalk from JSON (a [`Crosswalk`] or a list of pairs) or a workbook (columns 产业链, 环节, 专业代码,
+/// 理由 on its first sheet). Errors: an unreadable file, no pairs, missing columns.
+pub fn read_crosswalk(path: &std::path::Path) -> Result<Crosswalk, AlgorithmError> {
+    let name = path.display().to_string();
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if is_json {
+        let text = std::fs::read_to_string(path).map_err(|e| fail(format!("{name}: {e}")))?;
+        let text = text.trim_start_matches('\u{feff}');
+        if let Ok(c) = serde_json::from_str::<Crosswalk>(text) {
+            return Ok(c);
+        }
+        let pairs: Vec<CrosswalkPair> = serde_json::from_str(text).map_err(|e| {
+            fail(format!(
+                "{name}：不是专业对照表（需 pairs 列表，每项含 chain、link、major、reason）：{e} / not a crosswalk (a list of pairs with chain, link, major, reason): {e}"
+            ))
+        })?;
+        return Ok(Crosswalk {
+            version: 1,
+            source: name,
+            pairs,
+        });
+    }
+    use crate::core::io::table_import::{detect_header, for_each_row, ImportOptions};
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for_each_row(path, &ImportOptions::default(), |r| {
+        rows.push(r);
+        true
+    })
+    .map_err(|e| fail(e.to_string()))?;
+    let head = detect_header(&rows[..rows.len().min(20)]).unwrap_or(0);
+    let header = rows.get(head).cloned().unwrap_or_default();
+    let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.trim()));
+    let (Some(c), Some(l), Some(m)) = (
+        col(&["产业链", "chain"]),
+        col(&["环节", "环节编号", "link"]),
+        col(&["专业代码", "专业", "major"]),
+    ) else {
+        return Err(fail(format!(
+            "{name}：找不到 产业链、环节、专业代码 三列 / no 产业链, 环节 and 专业代码 columns"
+        )));
+    };
+    let why = col(&["理由", "依据", "reason"]);
+    let pairs: Vec<CrosswalkPair> = rows[head + 1..]
+        .iter()
+        .filter(|r| r.get(c).is_some_and(|x| !x.trim().is_empty()))
+        .map(|r| CrosswalkPair {
+            chain: r[c].trim().to_string(),
+            link: r.get(l).map_or("", |x| x.trim()).to_string(),
+            major: r
+                .get(m)
+                .map_or("", |x| x.trim())
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect(),
+            reason: why
+                .and_then(|w| r.get(w))
+                .map_or("", |x| x.trim())
+                .to_string(),
+        })
+        .collect();
+    if pairs.is_empty() {
+        return Err(fail(format!("{name}：没有对照行 / no pairs")));
+    }
+    Ok(Crosswalk {
+        version: 1,
+        source: name,
+        pairs,
+    })
+}
+
+/// The crosswalk of a run: the `crosswalk` file, else the project's, else the built-in one; its problems
+/// against `chains` said.
+pub fn load_crosswalk(
+    params: &Params,
+    chains: &[Chain],
+    progress: &Progress,
+) -> Result<Crosswalk, AlgorithmError> {
+    let cw = match params.path("crosswalk") {
+        Some(p) => read_crosswalk(&p)?,
+        None => params
+            .path("file")
+            .filter(|f| {
+                f.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("yitu"))
+            })
+            .and_then(|f| crate::core::io::project::Project::load(&f).ok())
+            .and_then(|p| p.talent_crosswalk)
+            .inspect(|c| {
+                progress.note(format!(
+                    "用项目中的专业对照表（第 {} 版）/ using the project's crosswalk (version {})",
+                    c.version, c.version
+                ))
+            })
+            .unwrap_or_else(default_crosswalk),
+    };
+    for p in cw.problems(chains) {
+        progress.note(format!("专业对照表 / crosswalk: {p}"));
+    }
+    Ok(cw)
+}
+
+fn text_of(layer: &crate::core::model::layer::VectorLayer, f: usize, col: Option<usize>) -> String {
+    col.map(|c| layer.attrs.get(f, c).to_string())
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+/// Graduates by major from `0809:320;0807:150` (or a single number for a single major; split evenly over
+/// several, which is said by the caller).
+fn parse_graduates(text: &str, majors: &[String]) -> (BTreeMap<String, f64>, bool) {
+    let mut m = BTreeMap::new();
+    let text = text.trim();
+    if text.is_empty() {
+        return (m, false);
+    }
+    if let Ok(total) = text.parse::<f64>() {
+        if total >= 0.0 && !majors.is_empty() {
+            for c in majors {
+                m.insert(c.clone(), total / majors.len() as f64);
+            }
+            return (m, majors.len() > 1);
+        }
+        return (m, false);
+    }
+    for item in text.split([';', '；', ',', '，']) {
+        if let Some((k, v)) = item.split_once([':', '：']) {
+            if let Ok(v) = v.trim().parse::<f64>() {
+                m.insert(k.trim().to_string(), v);
+            }
+        }
+    }
+    (m, false)
+}
+
+/// The province code of a source from its province (or city) name, by the gazetteer.
+fn province_code(province: &str, city: &str) -> (String, String) {
+    match china().locate(&[province, city]) {
+        Some(d) => {
+            let p = china()
+                .province_of(d)
+                .map_or(String::new(), |x| x.name.clone());
+            (d.province.clone(), p)
+        }
+        None => (String::new(), province.to_string()),
+    }
+}
+
+/// The sources of a layer: points converted to CGCS2000 longitude/latitude; name, kind, province, city,
+/// majors and graduates found under their usual field names.
+fn sources_from_layer(
+    layer: &crate::core::model::layer::VectorLayer,
+    progress: &Progress,
+) -> Result<Vec<Source>, AlgorithmError> {
+    let a = &layer.attrs;
+    let find = |names: &[&str]| names.iter().find_map(|n| a.field_index(n));
+    let name = find(&["name", "名称", "学校名称", "机构名称", "MC"]);
+    let kind = find(&["kind", "类型", "类别"]);
+    let province = find(&["province", "省份", "省", "所在省份"]);
+    let city = find(&["city", "城市", "市", "所在城市", "所在地"]);
+    let majors = find(&["majors", "专业", "开设专业", "ZY"]);
+    let grads = find(&["graduates", "毕业生", "年培养人数", "毕业生数"]);
+    let level = find(&["level", "办学层次", "层次"]);
+    let Some(majors) = majors else {
+        return Err(fail(format!(
+            "图层 {} 没有专业字段（majors、专业…）/ layer {} has no majors field (majors, 专业…)",
+            layer.name, layer.name
+        )));
+    };
+    let mut pts: Vec<[f64; 2]> = (0..layer.len())
+        .map(|f| {
+            if layer.geoms.coord_count(f) == 0 {
+                [f64::NAN; 2]
+            } else {
+                layer.geoms.label_point(f)
+            }
+        })
+        .collect();
+    Transformer::to_lonlat(&layer.crs)
+        .and_then(|t| t.transform(&mut pts))
+        .map_err(|e| fail(format!("{}: {e}", layer.name)))?;
+    let mut out = Vec::new();
+    let mut no_point = 0usize;
+    for (f, p) in pts.iter().enumerate() {
+        if !p[0].is_finite() || !p[1].is_finite() {
+            no_point += 1;
+            continue;
+        }
+        let lvl = text_of(layer, f, level);
+        let edu = match lvl.as_str() {
+            "本科" => Some(Education::Undergraduate),
+            "专科" | "高职" | "高职（专科）" => Some(Education::Vocational),
+            _ => None,
+        };
+        let ms = parse_majors(&text_of(layer, f, Some(majors)), edu);
+        let (graduates, _) = parse_graduates(&text_of(layer, f, grads), &ms);
+        let prov = text_of(layer, f, province);
+        let c = text_of(layer, f, city);
+        let (code, pname) = province_code(&prov, &c);
+        out.push(Source {
+            name: text_of(layer, f, name),
+            kind: text_of(layer, f, kind),
+            province: pname,
+            province_code: code,
+            city: c,
+            lon: p[0],
+            lat: p[1],
+            majors: ms,
+            graduates,
+            precision: "坐标".into(),
+        });
+    }
+    if no_point > 0 {
+        progress.note(format!(
+            "{}：{no_point} 个来源没有位置，未计 / {no_point} sources have no point and are left out",
+            layer.name
+        ));
+    }
+    Ok(out)
+}
+
+/// The sources of a department table: by coordinates where given (converted from GCJ-02 or BD-09 as the row's
+/// 坐标系 or `coords` says), else at the county, city or province its names give (precision said per row).
+pub fn sources_from_table(
+    path: &std::path::Path,
+    coords: &str,
+    progress: &Progress,
+) -> Result<Vec<Source>, AlgorithmError> {
+    use crate::core::io::table_import::{detect_header, for_each_row, ImportOptions};
+    use crate::core::model::crs::{bd09_to_wgs84, gcj02_to_wgs84};
+    let name = path.display().to_string();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for_each_row(path, &ImportOptions::default(), |r| {
+        rows.push(r);
+        true
+    })
+    .map_err(|e| fail(e.to_string()))?;
+    let head = detect_header(&rows[..rows.len().min(50)]).unwrap_or(0);
+    let header: Vec<String> = rows
+        .get(head)
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
+    let c_name = col(&["名称", "name", "学校名称", "机构名称", "单位名称"]);
+    let c_kind = col(&["类型", "kind", "类别"]);
+    let c_prov = col(&["省份", "省", "province", "所在省份"]);
+    let c_city = col(&["城市", "市", "city", "地市", "所在城市"]);
+    let c_county = col(&["区县", "县", "county", "县区", "所在区县"]);
+    let c_addr = col(&["地址", "address", "详细地址"]);
+    let c_code = col(&["区划代码", "行政区划代码", "adcode"]);
+    let c_lon = col(&["经度", "lon", "lng", "longitude", "X"]);
+    let c_lat = col(&["纬度", "lat", "latitude", "Y"]);
+    let c_crs = col(&["坐标系", "crs", "coords"]);
+    let c_majors = col(&["专业", "majors", "开设专业", "相关专业"]);
+    let c_grads = col(&[
+        "年培养人数",
+        "毕业生",
+        "graduates",
+        "毕业生数",
+        "年培训人数",
+    ]);
+    if c_name.is_none() || c_majors.is_none() {
+        return Err(fail(format!(
+            "{name}：找不到 名称 和 专业 列（表头在第 {} 行）/ no 名称 and 专业 columns (header at row {})",
+            head + 1,
+            head + 1
+        )));
+    }
+    let get = |r: &Vec<String>, c: Option<usize>| {
+        c.and_then(|c| r.get(c))
+            .map_or("", |s| s.trim())
+            .to_string()
+    };
+    let mut out = Vec::new();
+    let (mut unplaced, mut split, mut no_major) = (Vec::new(), 0usize, 0usize);
+    let mut by_level: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &rows[head + 1..] {
+        let n = get(r, c_name);
+        if n.is_empty() {
+            continue;
+        }
+        let majors = parse_majors(&get(r, c_majors), None);
+        if majors.is_empty() {
+            no_major += 1;
+        }
+        let (graduates, was_split) = parse_graduates(&get(r, c_grads), &majors);
+        split += was_split as usize;
+        let (prov, city, county) = (get(r, c_prov), get(r, c_city), get(r, c_county));
+        let lonlat = (
+            get(r, c_lon).parse::<f64>().ok(),
+            get(r, c_lat).parse::<f64>().ok(),
+        );
+        let row_crs = get(r, c_crs)
+            .to_ascii_lowercase()
+            .replace(['-', '_', ' '], "");
+        let (point, precision): (Option<[f64; 2]>, String) = match lonlat {
+            (Some(x), Some(y)) if (70.0..140.0).contains(&x) && (0.0..60.0).contains(&y) => {
+                let kind = if row_crs.contains("gcj") || row_crs.contains("高德") {
+                    "gcj02"
+                } else if row_crs.contains("bd") || row_crs.contains("百度") {
+                    "bd09"
+                } else if row_crs.is_empty() {
+                    coords
+                } else {
+                    "standard"
+                };
+                let (x, y) = match kind {
+                    "gcj02" => gcj02_to_wgs84(x, y),
+                    "bd09" => bd09_to_wgs84(x, y),
+                    _ => (x, y),
+                };
+                (Some([x, y]), "坐标".into())
+            }
+            _ => {
+                let code = get(r, c_code);
+                let d: Option<&Division> = china()
+                    .by_code(&code)
+                    .filter(|_| !code.is_empty())
+                    .or_else(|| china().locate(&[&prov, &city, &county, &get(r, c_addr)]));
+                match d {
+                    Some(d) => {
+                        // The precision is the level whose point it is (a county without a polygon of its own
+                        // stands at its city).
+                        let l = d.level.max(d.point_of).min(d.point_of);
+                        *by_level.entry(l.label()).or_default() += 1;
+                        (Some([d.lon, d.lat]), l.label().to_string())
+                    }
+                    None => (None, String::new()),
+                }
+            }
+        };
+        let Some(p) = point else {
+            unplaced.push(n);
+            continue;
+        };
+        let (code, pname) = province_code(&prov, &city);
+        let (code, pname) = if code.is_empty() {
+            // Placed by coordinates only: the province of the nearest county point is not guessed; said below.
+            (code, pname)
+        } else {
+            (code, pname)
+        };
+        out.push(Source {
+            name: n,
+            kind: get(r, c_kind),
+            province: pname,
+            province_code: code,
+            city,
+            lon: p[0],
+            lat: p[1],
+            majors,
+            graduates,
+            precision,
+        });
+    }
+    if !by_level.is_empty() {
+        let parts: Vec<String> = by_level.iter().map(|(k, v)| format!("{k}级 {v}")).collect();
+        progress.note(format!(
+            "{name}：无坐标的按地名定位：{} / rows without coordinates placed by their place names ({})",
+            parts.join("、"),
+            parts.join(", ")
+        ));
+    }
+    if !unplaced.is_empty() {
+        progress.note(format!(
+            "{name}：{} 行既无坐标也认不出地名，未计（如 {}）/ {} rows have neither coordinates nor a known place, left out (e.g. {})",
+            unplaced.len(),
+            unplaced[..unplaced.len().min(3)].join("、"),
+            unplaced.len(),
+            unplaced[..unplaced.len().min(3)].join(", ")
+        ));
+    }
+    if split > 0 {
+        progress.note(format!(
+            "{name}：{split} 行只给了总培养人数而有多个专业，按专业平均分配 / {split} rows give one total for several majors: split evenly"
+        ));
+    }
+    if no_major > 0 {
+        progress.note(format!(
+            "{name}：{no_major} 行没有专业（如产业集群），只上图不计供给 / {no_major} rows have no major (clusters…): drawn, not counted as supply"
+        ));
+    }
+    Ok(out)
+}
+
+/// Every source of a run: the layer of `file` (`sources`), then the `extra` table.
+pub fn load_sources(params: &Params, progress: &Progress) -> Result<Vec<Source>, AlgorithmError> {
+    let file = params
+        .path("file")
+        .ok_or_else(|| AlgorithmError::BadParameters("缺少数据文件 / no data file".into()))?;
+    let layer =
+        super::chain::read_role_layer(&file, params.text("sources"), Role::TalentSources, progress)
+            .map_err(fail)?;
+    let mut v = sources_from_layer(&layer, progress)?;
+    progress.note(format!(
+        "人才资源图层 {}：{} 个来源 / talent-sources layer {}: {} sources",
+        layer.name,
+        v.len(),
+        layer.name,
+        v.len()
+    ));
+    if let Some(extra) = params.path("extra") {
+        let e = sources_from_table(
+            &extra,
+            params.text("coords").unwrap_or("standard"),
+            progress,
+        )?;
+        progress.note(format!(
+            "补充来源表：{} 个 / extra table: {} sources",
+            e.len(),
+            e.len()
+        ));
+        v.extend(e);
+    }
+    Ok(v)
+}
+
+/// The county of a run: `county` (a code or a name), else the most common 6-digit prefix of the project's village
+/// codes. Errors: nothing given and no village layer, an unknown code or name.
+pub fn county_of(params: &Params, progress: &Progress) -> Result<Division, AlgorithmError> {
+    let g = china();
+    let pick = |d: &Division| -> Result<Division, AlgorithmError> {
+        if d.level != Level::County {
+            progress.note(format!(
+                "{} 不是县级区划，用它的位置 / {} is not a county: its point is used",
+                d.name, d.name
+            ));
+        }
+        Ok(d.clone())
+    };
+    if let Some(c) = params.text("county") {
+        let c = c.trim();
+        if c.chars().all(|x| x.is_ascii_digit()) {
+            return g.by_code(c).map(pick).unwrap_or_else(|| {
+                Err(AlgorithmError::BadParameters(format!(
+                    "没有区划代码 {c} / no division code {c}"
+                )))
+            });
+        }
+        let named = g.named(c);
+        return match named.as_slice() {
+            [d] => pick(d),
+            [] => g.locate(&[c]).map(pick).unwrap_or_else(|| {
+                Err(AlgorithmError::BadParameters(format!(
+                    "认不出区县 {c}，请给 6 位代码 / unknown county {c}: give its 6-digit code"
+                )))
+            }),
+            many => {
+                let list: Vec<String> = many
+                    .iter()
+                    .map(|d| {
+                        let p = g.province_of(d).map_or("", |p| p.name.as_str());
+                        format!("{} {}{}", d.code, p, d.name)
+                    })
+                    .collect();
+                Err(AlgorithmError::BadParameters(format!(
+                    "{c} 有重名，请给代码：{} / {c} is ambiguous; give a code: {}",
+                    list.join("、"),
+                    list.join(", ")
+                )))
+            }
+        };
+    }
+    let file = params.path("file").unwrap_or_default();
+    let villages =
+        super::chain::read_role_layer(&file, params.text("villages"), Role::Villages, progress)
+            .map_err(|e| {
+                AlgorithmError::BadParameters(format!(
+                    "{e}；请用 --county 给本县代码 / give the county's code with --county"
+                ))
+            })?;
+    let col = ["ZLDWDM", "CJDM", "村代码", "code"]
+        .iter()
+        .find_map(|n| villages.attrs.field_index(n));
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    if let Some(c) = col {
+        for f in 0..villages.len() {
+            let v = villages.attrs.get(f, c).to_string();
+            if v.len() >= 6 && v.chars().take(6).all(|x| x.is_ascii_digit()) {
+                *counts.entry(v[..6].to_string()).or_default() += 1;
+            }
+        }
+    }
+    let best = counts
+        .into_iter()
+        .max_by_key(|(k, n)| (*n, std::cmp::Reverse(k.clone())));
+    match best.and_then(|(k, _)| g.by_code(&k).cloned()) {
+        Some(d) => {
+            progress.note(format!(
+                "本县：{} {}（由村界代码）/ county: {} {} (from the village codes)",
+                d.code, d.name, d.code, d.name
+            ));
+            Ok(d)
+        }
+        None => Err(AlgorithmError::BadParameters(
+            "村界图层没有可用的村代码；请用 --county 给本县代码 / the village layer has no usable codes: give the county with --county".into(),
+        )),
+    }
+}
+
+/// A run's chain, links (one when `link` is given: by id or name) and crosswalk.
+struct Setup {
+    chain: Chain,
+    links: Vec<crate::core::model::chain::Link>,
+    crosswalk: Crosswalk,
+}
+
+fn setup(params: &Params, progress: &Progress) -> Result<Setup, AlgorithmError> {
+    let chains = load_chains(params, progress)?;
+    let name = params
+        .text("chain")
+        .ok_or_else(|| AlgorithmError::BadParameters("缺少 --chain / --chain is needed".into()))?;
+    let chain = find_chain(&chains, name)?.clone();
+    let links = match params.text("link") {
+        None => chain.links.clone(),
+        Some(l) => match chain.links.iter().find(|x| x.id == l || x.name == l) {
+            Some(x) => vec![x.clone()],
+            None => {
+                let ids: Vec<String> = chain
+                    .links
+                    .iter()
+                    .map(|x| format!("{} {}", x.id, x.name))
+                    .collect();
+                return Err(AlgorithmError::BadParameters(format!(
+                    "产业链 {} 没有环节 {l}，可选：{} / chain {} has no link {l}; there are: {}",
+                    chain.name,
+                    ids.join("、"),
+                    chain.name,
+                    ids.join(", ")
+                )));
+            }
+        },
+    };
+    let crosswalk = load_crosswalk(params, &chains, progress)?;
+    Ok(Setup {
+        chain,
+        links,
+        crosswalk,
+    })
+}
+
+fn check_out(params: &Params) -> Result<(), AlgorithmError> {
+    if let Some(out) = params.path("out") {
+        let mut inputs: Vec<std::path::PathBuf> = Vec::new();
+        for k in ["file", "extra", "crosswalk", "templates", "postings"] {
+            if let Some(p) = params.path(k) {
+                inputs.push(p);
+            }
+        }
+        let refs: Vec<&std::path::Path> = inputs.iter().map(|p| p.as_path()).collect();
+        crate::core::io::files::check_output(&out, &refs).map_err(AlgorithmError::Failed)?;
+    }
+    Ok(())
+}
+
+fn ext_of(params: &Params) -> String {
+    params
+        .path("out")
+        .and_then(|p| {
+            p.extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        })
+        .unwrap_or_default()
+}
+
+/// Writes `tables` as the `out` file's kind (CSV and JSON: the first table), else prints the first as CSV.
+fn write_tables(params: &Params, tables: &[&Table], o: &mut Outcome) -> Result<(), AlgorithmError> {
+    match ext_of(params).as_str() {
+        "xlsx" => {
+            let out = params.path("out").expect("has an extension");
+            let bytes = tables_xlsx(tables).map_err(fail)?;
+            crate::core::io::files::write_atomic(&out, bytes)
+                .map_err(|e| fail(crate::core::io::files::write_error(&out, &e)))?;
+            o.files.push(out);
+            Ok(())
+        }
+        "json" => {
+            let mut m = serde_json::Map::new();
+            for t in tables {
+                m.insert(t.title.clone(), t.to_json());
+            }
+            let text = serde_json::to_string_pretty(&serde_json::Value::Object(m)).map_err(fail)?;
+            write_or_print(params, text, o)
+        }
+        _ => write_or_print(params, tables[0].to_csv(), o),
+    }
+}
+
+impl Algorithm for TalentMajors {
+    fn id(&self) -> &'static str {
+        "talent majors"
+    }
+    fn name(&self) -> (&'static str, &'static str) {
+        ("环节与专业对照", "Links and majors")
+    }
+    fn description(&self) -> (&'static str, &'static str) {
+        (
+            "列出产业链各环节对应的本科（2020 版目录）和高职（2021 版目录）专业类及理由；导出为 JSON 或 Excel 可编辑后用 --crosswalk 读回",
+            "List each link's undergraduate (2020 catalogue) and vocational (2021 catalogue) major classes with the reasons; export as JSON or Excel to edit and read back with --crosswalk",
+        )
+    }
+    fn group(&self) -> (&'static str, &'static str) {
+        GROUP
+    }
+    fn parameters(&self) -> Vec<Param> {
+        let mut file = input_param(("项目（其专业对照表）", "A project (its crosswalk)"));
+        file.required = false;
+        vec![
+            file,
+            chain_param(false),
+            crosswalk_param(),
+            super::chain::templates_param(),
+            out_param(&["csv", "json", "xlsx"]),
+        ]
+    }
+    fn run(&self, params: &Params, progress: &Progress) -> Result<Outcome, AlgorithmError> {
+        let params = self.check(params)?;
+        check_out(&params)?;
+        let chains = load_chains(&params, progress)?;
+        let cw = load_crosswalk(&params, &chains, progress)?;
+        let only = params.text("chain");
+        if let Some(c) = only {
+            find_chain(&chains, c)?;
+        }
+        let mut o = Outcome::default();
+        if ext_of(&params) == "json" {
+            let mut cw2 = cw.clone();
+            cw2.pairs.retain(|p| only.is_none_or(|c| p.chain == c));
+            let text = serde_json::to_string_pretty(&cw2).map_err(fail)?;
+            o.counts.insert("pairs".into(), cw2.pairs.len() as f64);
+            write_or_print(&params, text, &mut o)?;
+        } else {
+            let mut t = Table {
+                title: "环节与专业对照".into(),
+                headers: [
+                    "产业链",
+                    "环节",
+                    "环节名称",
+                    "专业代码",
+                    "专业类",
+                    "层次",
+                    "理由",
+                ]
+                .map(String::from)
+                .to_vec(),
+                rows: vec![],
+            };
+            for c in chains.iter().filter(|c| only.is_none_or(|x| x == c.name)) {
+                for l in &c.links {
+                    for p in cw.pairs_of(&c.name, &l.id) {
+                        let m = crate::core::model::talent::major(&p.major);
+                        t.rows.push(vec![
+                            Cell::t(&c.name),
+                            Cell::t(&l.id),
+                            Cell::t(&l.name),
+                            Cell::t(&p.major),
+                            Cell::t(m.map_or("（目录中没有）", |m| m.name.as_str())),
+                            Cell::t(Education::of(&p.major).map_or("", |e| e.label())),
+                            Cell::t(&p.reason),
+                        ]);
+                    }
+                }
+            }
+            o.counts.insert("pairs".into(), t.rows.len() as f64);
+            write_tables(&params, &[&t], &mut o)?;
+        }
+        o.summary = format!(
+            "{} 对 / pairs (对照表第 {} 版 / crosswalk version {})",
+            o.counts["pairs"], cw.version, cw.version
+        );
+        Ok(o)
+    }
+}
+
+/// The ranked sources of one link.
+struct LinkRanking {
+    link: crate::core::model::chain::Link,
+    unit: SupplyUnit,
+    ranked: Vec<Ranked>,
+}
+
+/// Ranks the sources of every link of the run.
+fn rank_links(
+    s: &Setup,
+    sources: &[Source],
+    county: &Division,
+    params: &Params,
+) -> Result<Vec<LinkRanking>, AlgorithmError> {
+    let w = weight_of(params)?;
+    let max_km = positive(params, "max_km")?;
+    Ok(s.links
+        .iter()
+        .map(|l| {
+            let wanted = s.crosswalk.majors_of(&s.chain.name, Some(&l.id));
+            let (sup, unit) = link_supply(sources, &wanted);
+            LinkRanking {
+                link: l.clone(),
+                unit,
+                ranked: rank(sources, &sup, [county.lon, county.lat], &w, max_km),
+            }
+        })
+        .collect())
+}
+
+fn majors_text(m: &[String]) -> String {
+    m.iter()
+        .map(|c| major_label(c))
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+impl Algorithm for TalentSources {
+    fn id(&self) -> &'static str {
+        "talent sources"
+    }
+    fn name(&self) -> (&'static str, &'static str) {
+        ("人才来源排名", "Ranked talent sources")
+    }
+    fn description(&self) -> (&'static str, &'static str) {
+        (
+            "按环节找出开设对口专业的高校、院所和实训基地，算出供给（毕业生数，缺则对口专业数）、到本县的椭球面距离和随距离衰减的得分并排名（招才引智对象）；可输出地图图层（来源点和指向本县的流向线）",
+            "For each link, find the universities, institutes and training bases with serving majors, their supply (graduates, else serving majors), their geodesic distance to the county and a score decaying with distance, ranked (招才引智 targets); map layers (sources and flow lines to the county) on request",
+        )
+    }
+    fn group(&self) -> (&'static str, &'static str) {
+        GROUP
+    }
+    fn parameters(&self) -> Vec<Param> {
+        let mut ps = source_params();
+        ps.extend(origin_params());
+        ps.push(param(
+            "top",
+            ("每环节前几名", "Top per link"),
+            (
+                "每个环节列出前几名（0 为全部）",
+                "How many per link (0: all)",
+            ),
+            ParamKind::Text,
+            Some("20"),
+            false,
+        ));
+        ps.push(out_param(&["csv", "json", "xlsx", "gpkg"]));
+        ps
+    }
+    fn run(&self, params: &Params, progress: &Progress) -> Result<Outcome, AlgorithmError> {
+        let params = self.check(params)?;
+        check_out(&params)?;
+        let top: usize = params
+            .text("top")
+            .unwrap_or("20")
+            .trim()
+            .parse()
+            .map_err(|_| {
+                AlgorithmError::BadParameters(
+                    "--top 应为整数 / --top must be a whole number".into(),
+                )
+            })?;
+        let s = setup(&params, progress)?;
+        let county = county_of(&params, progress)?;
+        let sources = load_sources(&params, progress)?;
+        progress.check().map_err(fail)?;
+        let rankings = rank_links(&s, &sources, &county, &params)?;
+        let mut t = Table {
+            title: "人才来源排名".into(),
+            headers: [
+                "产业链",
+                "环节编号",
+                "环节",
+                "排名",
+                "名称",
+                "类型",
+                "省份",
+                "城市",
+                "距离（公里）",
+                "对口专业",
+                "供给",
+                "供给单位",
+                "衰减权重",
+                "得分",
+                "定位",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: vec![],
+        };
+        let mut layers_pts = Vec::new();
+        let mut layers_flows = Vec::new();
+        for lr in &rankings {
+            let take = if top == 0 {
+                lr.ranked.len()
+            } else {
+                top.min(lr.ranked.len())
+            };
+            for (k, r) in lr.ranked.iter().take(take).enumerate() {
+                let src = &sources[r.source];
+                let row = vec![
+                    Cell::t(&s.chain.name),
+                    Cell::t(&lr.link.id),
+                    Cell::t(&lr.link.name),
+                    Cell::Num((k + 1) as f64, 0),
+                    Cell::t(&src.name),
+                    Cell::t(&src.kind),
+                    Cell::t(&src.province),
+                    Cell::t(&src.city),
+                    Cell::Num(r.distance_km, 1),
+                    Cell::t(majors_text(&r.majors)),
+                    Cell::Num(r.supply, 0),
+                    Cell::t(lr.unit.label().0),
+                    Cell::Num(r.weight, 4),
+                    Cell::Num(r.score, 2),
+                    Cell::t(&src.precision),
+                ];
+                let values: Vec<OutValue> = vec![
+                    OutValue::Text(s.chain.name.clone()),
+                    OutValue::Text(lr.link.name.clone()),
+                    OutValue::Int(k as i64 + 1),
+                    OutValue::Text(src.name.clone()),
+                    OutValue::Text(src.kind.clone()),
+                    OutValue::Text(src.province.clone()),
+                    OutValue::Real(r.distance_km),
+                    OutValue::Text(majors_text(&r.majors)),
+                    OutValue::Real(r.supply),
+                    OutValue::Real(r.score),
+                ];
+                layers_pts.push((OutGeom::Point([src.lon, src.lat]), values.clone()));
+                layers_flows.push((
+                    OutGeom::Lines(vec![great_circle(
+                        [src.lon, src.lat],
+                        [county.lon, county.lat],
+                    )]),
+                    values,
+                ));
+                t.rows.push(row);
+            }
+            progress.note(format!(
+                "{} · {}：{} 个来源，供给按{} / {} sources, supply in {}",
+                s.chain.name,
+                lr.link.name,
+                lr.ranked.len(),
+                lr.unit.label().0,
+                lr.ranked.len(),
+                lr.unit.label().1
+            ));
+        }
+        let mut o = Outcome::default();
+        o.counts.insert("rows".into(), t.rows.len() as f64);
+        o.counts.insert("sources".into(), sources.len() as f64);
+        for lr in &rankings {
+            o.counts
+                .insert(format!("link:{}", lr.link.id), lr.ranked.len() as f64);
+        }
+        if ext_of(&params) == "gpkg" {
+            let out = params.path("out").expect("gpkg");
+            let fields = vec![
+                ("chain", FieldType::Text),
+                ("link", FieldType::Text),
+                ("rank", FieldType::Integer),
+                ("name", FieldType::Text),
+                ("kind", FieldType::Text),
+                ("province", FieldType::Text),
+                ("distance_km", FieldType::Real),
+                ("majors", FieldType::Text),
+                ("supply", FieldType::Real),
+                ("score", FieldType::Real),
+            ];
+            let county_layer = OutLayer {
+                table: "talent_county".into(),
+                fields: vec![("code", FieldType::Text), ("name", FieldType::Text)],
+                rows: vec![(
+                    OutGeom::Point([county.lon, county.lat]),
+                    vec![
+                        OutValue::Text(county.code.clone()),
+                        OutValue::Text(county.name.clone()),
+                    ],
+                )],
+            };
+            write_gpkg(
+                &out,
+                &Crs::epsg(4490),
+                vec![
+                    OutLayer {
+                        table: "talent_flows".into(),
+                        fields: fields.clone(),
+                        rows: layers_flows,
+                    },
+                    OutLayer {
+                        table: "talent_ranked".into(),
+                        fields,
+                        rows: layers_pts,
+                    },
+                    county_layer,
+                ],
+            )?;
+            o.files.push(out);
+        } else {
+            write_tables(&params, &[&t], &mut o)?;
+        }
+        o.summary = format!(
+            "{} · {} 个环节 / links：{} 行 / rows（本县 / county {}）",
+            s.chain.name,
+            rankings.len(),
+            t.rows.len(),
+            county.name
+        );
+        Ok(o)
+    }
+}
+
+/// Points along the great circle from `a` to `b` (longitude, latitude), every ~50 km, for flow lines that look
+/// right on any projection.
+fn great_circle(a: [f64; 2], b: [f64; 2]) -> Vec<[f64; 2]> {
+    let to_v = |p: [f64; 2]| {
+        let (lo, la) = (p[0].to_radians(), p[1].to_radians());
+        [la.cos() * lo.cos(), la.cos() * lo.sin(), la.sin()]
+    };
+    let (va, vb) = (to_v(a), to_v(b));
+    let dot = (va[0] * vb[0] + va[1] * vb[1] + va[2] * vb[2]).clamp(-1.0, 1.0);
+    let omega = dot.acos();
+    let n = ((omega * 6371.0 / 50.0).ceil() as usize).clamp(1, 200);
+    if omega < 1e-9 {
+        return vec![a, b];
+    }
+    (0..=n)
+        .map(|k| {
+            let t = k as f64 / n as f64;
+            let s1 = ((1.0 - t) * omega).sin() / omega.sin();
+            let s2 = (t * omega).sin() / omega.sin();
+            let v = [
+                s1 * va[0] + s2 * vb[0],
+                s1 * va[1] + s2 * vb[1],
+                s1 * va[2] + s2 * vb[2],
+            ];
+            [
+                v[1].atan2(v[0]).to_degrees(),
+                v[2].atan2((v[0] * v[0] + v[1] * v[1]).sqrt()).to_degrees(),
+            ]
+        })
+        .collect()
+}
+
+/// The province polygons shipped in `assets/china/provinces.geojson`: 2-digit code → (name, polygons).
+pub fn province_polygons() -> Vec<(String, String, Vec<Vec<Vec<[f64; 2]>>>)> {
+    const GEOJSON: &str = include_str!("../../../assets/china/provinces.geojson");
+    let v: serde_json::Value = serde_json::from_str(GEOJSON).unwrap_or_default();
+    let mut out = Vec::new();
+    for f in v["features"].as_array().into_iter().flatten() {
+        let gb = f["properties"]["gb"].as_str().unwrap_or("");
+        if gb.len() != 9 || f["geometry"]["type"] != "MultiPolygon" {
+            continue;
+        }
+        let polys: Vec<Vec<Vec<[f64; 2]>>> = f["geometry"]["coordinates"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                p.as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|r| {
+                        r.as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|c| Some([c[0].as_f64()?, c[1].as_f64()?]))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        out.push((
+            gb[3..5].to_string(),
+            f["properties"]["name"].as_str().unwrap_or("").to_string(),
+            polys,
+        ));
+    }
+    out
+}
+
+impl Algorithm for TalentProvinces {
+    fn id(&self) -> &'static str {
+        "talent provinces"
+    }
+    fn name(&self) -> (&'static str, &'static str) {
+        ("人才来源分省汇总", "Talent sources by province")
+    }
+    fn description(&self) -> (&'static str, &'static str) {
+        (
+            "把一条产业链（或一个环节）的人才来源按省汇总：来源数、高校数、供给、得分和最近来源的距离；输出表格或分省专题图（GeoPackage，含全部省份）",
+            "Total a chain's (or a link's) talent sources by province: sources, universities, supply, score and the nearest source's distance; as a table or a province choropleth (GeoPackage, every province)",
+        )
+    }
+    fn group(&self) -> (&'static str, &'static str) {
+        GROUP
+    }
+    fn parameters(&self) -> Vec<Param> {
+        let mut ps = source_params();
+        ps.extend(origin_params());
+        ps.push(out_param(&["csv", "json", "xlsx", "gpkg"]));
+        ps
+    }
+    fn run(&self, params: &Params, progress: &Progress) -> Result<Outcome, AlgorithmError> {
+        let params = self.check(params)?;
+        check_out(&params)?;
+        let s = setup(&params, progress)?;
+        let county = county_of(&params, progress)?;
+        let sources = load_sources(&params, progress)?;
+        let rankings = rank_links(&s, &sources, &county, &params)?;
+        // A source serving several links counts once per link (its supply is per link); by province, a
+        // source is counted once, with its supply and score summed over the links.
+        let mut merged: BTreeMap<usize, Ranked> = BTreeMap::new();
+        for lr in &rankings {
+            for r in &lr.ranked {
+                merged
+                    .entry(r.source)
+                    .and_modify(|m| {
+                        m.supply += r.supply;
+                        m.score += r.score;
+                    })
+                    .or_insert_with(|| r.clone());
+            }
+        }
+        let all: Vec<Ranked> = merged.into_values().collect();
+        let rows = by_province(&sources, &all);
+        let units: Vec<SupplyUnit> = rankings.iter().map(|l| l.unit).collect();
+        if units.windows(2).any(|w| w[0] != w[1]) {
+            progress.note(
+                "各环节的供给单位不同（有的缺毕业生数），合计供给只是参考 / the links' supply units differ (some lack graduates): the total supply is indicative",
+            );
+        }
+        let mut t = Table {
+            title: "分省汇总".into(),
+            headers: [
+                "省份代码",
+                "省份",
+                "来源数",
+                "高校数",
+                "供给",
+                "得分",
+                "最近来源（公里）",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: vec![],
+        };
+        for r in &rows {
+            t.rows.push(vec![
+                Cell::t(&r.code),
+                Cell::t(&r.name),
+                Cell::Num(r.sources as f64, 0),
+                Cell::Num(r.universities as f64, 0),
+                Cell::Num(r.supply, 0),
+                Cell::Num(r.score, 2),
+                Cell::Num(r.nearest_km, 1),
+            ]);
+        }
+        let mut o = Outcome::default();
+        o.counts.insert("provinces".into(), rows.len() as f64);
+        o.counts.insert("sources".into(), all.len() as f64);
+        if ext_of(&params) == "gpkg" {
+            let out = params.path("out").expect("gpkg");
+            let by_code: BTreeMap<&str, &crate::core::analysis::talent::ProvinceRow> =
+                rows.iter().map(|r| (r.code.as_str(), r)).collect();
+            let features = province_polygons()
+                .into_iter()
+                .map(|(code, name, polys)| {
+                    let r = by_code.get(code.as_str());
+                    (
+                        OutGeom::Polygons(polys),
+                        vec![
+                            OutValue::Text(code.clone()),
+                            OutValue::Text(name),
+                            OutValue::Int(r.map_or(0, |r| r.sources as i64)),
+                            OutValue::Int(r.map_or(0, |r| r.universities as i64)),
+                            OutValue::Real(r.map_or(0.0, |r| r.supply)),
+                            OutValue::Real(r.map_or(0.0, |r| r.score)),
+                        ],
+                    )
+                })
+                .collect();
+            write_gpkg(
+                &out,
+                &Crs::epsg(4490),
+                vec![OutLayer {
+                    table: "talent_provinces".into(),
+                    fields: vec![
+                        ("code", FieldType::Text),
+                        ("name", FieldType::Text),
+                        ("sources", FieldType::Integer),
+                        ("universities", FieldType::Integer),
+                        ("supply", FieldType::Real),
+                        ("score", FieldType::Real),
+                    ],
+                    rows: features,
+                }],
+            )?;
+            o.files.push(out);
+        } else {
+            write_tables(&params, &[&t], &mut o)?;
+        }
+        o.summary = format!(
+            "{}：{} 个来源分布在 {} 个省份 / {} sources in {} provinces",
+            s.chain.name,
+            all.len(),
+            rows.len(),
+            all.len(),
+            rows.len()
+        );
+        Ok(o)
+    }
+}
+
+impl Algorithm for TalentAccess {
+    fn id(&self) -> &'static str {
+        "talent access"
+    }
+    fn name(&self) -> (&'static str, &'static str) {
+        ("人才可达性（两步移动搜索）", "Talent accessibility (2SFCA)")
+    }
+    fn description(&self) -> (&'static str, &'static str) {
+        (
+            "全国约 2 900 个县级区划对一个环节人才来源的可达性，定义同 PySAL access：两步移动搜索（2SFCA）、分段衰减（E2SFCA，权重 1/0.68/0.22）、引力型 2SFCA 或引力潜力；给出本县的值和名次",
+            "The accessibility of China's ~2 900 county-level divisions to a link's talent sources, defined as in PySAL access: the two-step floating catchment (2SFCA), its enhanced form (E2SFCA, weights 1/0.68/0.22), the gravity 2SFCA or the gravity potential; the county's value and rank",
+        )
+    }
+    fn group(&self) -> (&'static str, &'static str) {
+        GROUP
+    }
+    fn parameters(&self) -> Vec<Param> {
+        let mut ps = source_params();
+        ps.extend(origin_params());
+        ps.push(param(
+            "method",
+            ("方法", "Method"),
+            ("可达性的算法", "The accessibility measure"),
+            ParamKind::Choice {
+                values: &[
+                    ("2sfca", "两步移动搜索 2SFCA", "2SFCA"),
+                    ("e2sfca", "分段衰减 E2SFCA", "E2SFCA"),
+                    ("g2sfca", "引力型 2SFCA", "Gravity 2SFCA"),
+                    ("potential", "引力潜力", "Gravity potential"),
+                ],
+            },
+            Some("2sfca"),
+            false,
+        ));
+        ps.push(param(
+            "catchment_km",
+            ("搜索半径（公里）", "Catchment (km)"),
+            (
+                "两步移动搜索的半径，公里",
+                "The floating catchment's radius, km",
+            ),
+            ParamKind::Text,
+            Some("300"),
+            false,
+        ));
+        ps.push(param(
+            "demand_table",
+            ("需求表", "Demand table"),
+            (
+                "各县的需求（CSV/Excel：区划代码、需求），默认每县 1",
+                "Each county's demand (CSV/Excel: division code, demand); default 1 per county",
+            ),
+            ParamKind::InputFile {
+                extensions: &["csv", "xlsx"],
+            },
+            None,
+            true,
+        ));
+        ps.push(out_param(&["csv", "json", "xlsx", "gpkg"]));
+        ps
+    }
+    fn run(&self, params: &Params, progress: &Progress) -> Result<Outcome, AlgorithmError> {
+        use crate::core::analysis::access::{
+            distance_matrix_within_km, two_stage_fca, weighted_catchment,
+        };
+        let params = self.check(params)?;
+        check_out(&params)?;
+        if params.text("link").is_none() {
+            return Err(AlgorithmError::BadParameters(
+                "可达性按环节算，请给 --link / accessibility is per link: give --link".into(),
+            ));
+        }
+        let s = setup(&params, progress)?;
+        let county = county_of(&params, progress)?;
+        let sources = load_sources(&params, progress)?;
+        let link = &s.links[0];
+        let wanted = s.crosswalk.majors_of(&s.chain.name, Some(&link.id));
+        let (sup, unit) = link_supply(&sources, &wanted);
+        if sup.is_empty() {
+            return Err(fail(format!(
+                "{} · {}：没有开设对口专业的来源 / no source offers a serving major",
+                s.chain.name, link.name
+            )));
+        }
+        let catch = positive(&params, "catchment_km")?.unwrap_or(300.0);
+        // Demand sites: the county-level divisions with a polygon of their own (a few without one would stand
+        // on their city's point, doubling it).
+        let counties: Vec<&Division> = china()
+            .counties()
+            .filter(|d| d.point_of == Level::County)
+            .collect();
+        let mut demand = vec![1.0f64; counties.len()];
+        if let Some(p) = params.path("demand_table") {
+            demand = read_demand(&p, &counties, progress)?;
+        }
+        let dpts: Vec<[f64; 2]> = counties.iter().map(|d| [d.lon, d.lat]).collect();
+        let spts: Vec<[f64; 2]> = sup
+            .iter()
+            .map(|x| [sources[x.source].lon, sources[x.source].lat])
+            .collect();
+        let supply: Vec<f64> = sup.iter().map(|x| x.supply).collect();
+        progress.stage("距离 / distances", 1);
+        let method = params.text("method").unwrap_or("2sfca");
+        let within = if method == "potential" && params.text("max_km").is_none() {
+            f64::INFINITY
+        } else {
+            catch
+        };
+        let m = distance_matrix_within_km(&dpts, &spts, within);
+        progress.check().map_err(fail)?;
+        let n = spts.len();
+        let cost = |i: usize, j: usize| m[i * n + j];
+        let values = match method {
+            "e2sfca" => {
+                let w = Weight::Steps(vec![
+                    (catch / 3.0, 1.0),
+                    (catch * 2.0 / 3.0, 0.68),
+                    (catch, 0.22),
+                ]);
+                two_stage_fca(&demand, &supply, &cost, Some(catch), &w)
+            }
+            "g2sfca" => two_stage_fca(&demand, &supply, &cost, Some(catch), &weight_of(&params)?),
+            "potential" => {
+                let max = positive(&params, "max_km")?;
+                weighted_catchment(dpts.len(), &supply, &cost, max, &weight_of(&params)?)
+            }
+            _ => two_stage_fca(&demand, &supply, &cost, Some(catch), &Weight::One),
+        };
+        // The county's value and rank (1 = best).
+        let own = counties.iter().position(|d| d.code == county.code);
+        let mut o = Outcome::default();
+        if let Some(i) = own {
+            let v = values[i];
+            let rank = 1 + values.iter().filter(|x| **x > v).count();
+            o.counts.insert("county_value".into(), v);
+            o.counts.insert("county_rank".into(), rank as f64);
+            let msg = format!(
+                "{}：{:.6}，全国第 {rank} / {} 名 / value {:.6}, rank {rank} of {}",
+                county.name,
+                v,
+                values.len(),
+                v,
+                values.len()
+            );
+            progress.note(msg.clone());
+            o.notes.push(msg);
+        }
+        o.counts.insert("counties".into(), values.len() as f64);
+        o.counts.insert("sources".into(), supply.len() as f64);
+        let mut t = Table {
+            title: "可达性".into(),
+            headers: ["区划代码", "名称", "省份", "需求", "可达性", "名次"]
+                .map(String::from)
+                .to_vec(),
+            rows: vec![],
+        };
+        let mut order: Vec<usize> = (0..values.len()).collect();
+        order.sort_by(|&a, &b| {
+            values[b]
+                .total_cmp(&values[a])
+                .then(counties[a].code.cmp(&counties[b].code))
+        });
+        let mut rank_of = vec![0usize; values.len()];
+        for (k, &i) in order.iter().enumerate() {
+            rank_of[i] = 1 + values.iter().filter(|x| **x > values[i]).count();
+            let _ = k;
+        }
+        for &i in &order {
+            let d = counties[i];
+            t.rows.push(vec![
+                Cell::t(&d.code),
+                Cell::t(&d.name),
+                Cell::t(china().province_of(d).map_or("", |p| p.name.as_str())),
+                Cell::Num(demand[i], 2),
+                Cell::Num(values[i], 8),
+                Cell::Num(rank_of[i] as f64, 0),
+            ]);
+        }
+        if ext_of(&params) == "gpkg" {
+            let out = params.path("out").expect("gpkg");
+            let rows = order
+                .iter()
+                .map(|&i| {
+                    let d = counties[i];
+                    (
+                        OutGeom::Point([d.lon, d.lat]),
+                        vec![
+                            OutValue::Text(d.code.clone()),
+                            OutValue::Text(d.name.clone()),
+                            OutValue::Real(demand[i]),
+                            OutValue::Real(values[i]),
+                            OutValue::Int(rank_of[i] as i64),
+                        ],
+                    )
+                })
+                .collect();
+            write_gpkg(
+                &out,
+                &Crs::epsg(4490),
+                vec![OutLayer {
+                    table: "talent_access".into(),
+                    fields: vec![
+                        ("code", FieldType::Text),
+                        ("name", FieldType::Text),
+                        ("demand", FieldType::Real),
+                        ("access", FieldType::Real),
+                        ("rank", FieldType::Integer),
+                    ],
+                    rows,
+                }],
+            )?;
+            o.files.push(out);
+        } else {
+            write_tables(&params, &[&t], &mut o)?;
+        }
+        o.summary = format!(
+            "{} · {}：{} 个县 × {} 个来源，{method}，半径 {catch} 公里，供给按{} / {} counties × {} sources",
+            s.chain.name,
+            link.name,
+            values.len(),
+            supply.len(),
+            unit.label().0,
+            values.len(),
+            supply.len()
+        );
+        Ok(o)
+    }
+}
+
+/// Demand per county from a table of division codes and values (counties not listed: 0).
+fn read_demand(
+    path: &std::path::Path,
+    counties: &[&Division],
+    progress: &Progress,
+) -> Result<Vec<f64>, AlgorithmError> {
+    use crate::core::io::table_import::{detect_header, for_each_row, ImportOptions};
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for_each_row(path, &ImportOptions::default(), |r| {
+        rows.push(r);
+        true
+    })
+    .map_err(|e| fail(e.to_string()))?;
+    let head = detect_header(&rows[..rows.len().min(20)]).unwrap_or(0);
+    let index: BTreeMap<&str, usize> = counties
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.code.as_str(), i))
+        .collect();
+    let mut v = vec![0.0; counties.len()];
+    let mut unknown = 0usize;
+    for r in &rows[head + 1..] {
+        let code: String = r.first().map_or("", |s| s.trim()).chars().take(6).collect();
+        let val = r.get(1).and_then(|s| s.trim().parse::<f64>().ok());
+        match (index.get(code.as_str()), val) {
+            (Some(&i), Some(x)) if x >= 0.0 => v[i] += x,
+            _ => unknown += 1,
+        }
+    }
+    if unknown > 0 {
+        progress.note(format!(
+            "需求表：{unknown} 行的代码不是县级区划或需求不是数，未计 / demand table: {unknown} rows with an unknown county code or a non-number left out"
+        ));
+    }
+    Ok(v)
+}
+
+impl Algorithm for TalentGaps {
+    fn id(&self) -> &'static str {
+        "talent gaps"
+    }
+    fn name(&self) -> (&'static str, &'static str) {
+        ("人才供需缺口", "Talent supply–demand gaps")
+    }
+    fn description(&self) -> (&'static str, &'static str) {
+        (
+            "用本县企业一年的招聘岗位算出各环节的人才需求（人数、主要专业），与可及供给（来源得分之和）比较：紧缺指数 K =（需求占比）/（供给占比），≥1.5 紧缺、<0.67 充裕",
+            "Each link's demand from a year of the county's job postings (posts, main majors) against the supply in reach (the sources' scores summed): shortage index K = demand share / supply share, ≥ 1.5 short, < 0.67 ample",
+        )
+    }
+    fn group(&self) -> (&'static str, &'static str) {
+        GROUP
+    }
+    fn parameters(&self) -> Vec<Param> {
+        let mut ps = source_params();
+        ps.extend(origin_params());
+        let mut p = param(
+            "postings",
+            ("招聘岗位表", "Job postings"),
+            (
+                "招聘岗位表（CSV/Excel：产业链、环节、需求专业、人数…）",
+                "The job postings (CSV/Excel: chain, link, major wanted, posts…)",
+            ),
+            ParamKind::InputFile {
+                extensions: &["csv", "xlsx", "xls"],
+            },
+            None,
+            false,
+        );
+        p.required = true;
+        ps.push(p);
+        ps.push(out_param(&["csv", "json", "xlsx"]));
+        ps
+    }
+    fn run(&self, params: &Params, progress: &Progress) -> Result<Outcome, AlgorithmError> {
+        let params = self.check(params)?;
+        check_out(&params)?;
+        let s = setup(&params, progress)?;
+        let county = county_of(&params, progress)?;
+        let postings = params.path("postings").expect("required");
+        let demand = read_postings(&postings, &s, progress)?;
+        let sources = load_sources(&params, progress)?;
+        let rankings = rank_links(&s, &sources, &county, &params)?;
+        let supply: Vec<f64> = rankings
+            .iter()
+            .map(|l| l.ranked.iter().map(|r| r.score).sum())
+            .collect();
+        let units: Vec<SupplyUnit> = rankings.iter().map(|l| l.unit).collect();
+        if units.windows(2).any(|w| w[0] != w[1]) {
+            progress.note(
+                "各环节的供给单位不同（有的缺毕业生数），紧缺指数只作参考 / the links' supply units differ: the index is indicative",
+            );
+        }
+        let sum_d: f64 = s
+            .links
+            .iter()
+            .map(|l| demand.get(&l.id).map_or(0.0, |d| d.posts))
+            .sum();
+        let sum_s: f64 = supply.iter().sum();
+        let mut t = Table {
+            title: "供需缺口".into(),
+            headers: [
+                "产业链",
+                "环节编号",
+                "环节",
+                "层级",
+                "需求（人）",
+                "招聘条数",
+                "主要需求专业",
+                "来源数",
+                "可及供给（得分和）",
+                "紧缺指数",
+                "判断",
+                "首选来源",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: vec![],
+        };
+        let mut o = Outcome::default();
+        for (k, lr) in rankings.iter().enumerate() {
+            let d = demand.get(&lr.link.id).cloned().unwrap_or_default();
+            let (index, verdict) = shortage(d.posts, supply[k], sum_d, sum_s);
+            let mut majors: Vec<(&String, &f64)> = d.by_major.iter().collect();
+            majors.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
+            let top_majors: Vec<String> = majors
+                .iter()
+                .take(3)
+                .map(|(m, n)| format!("{} {n:.0}", major_label(m)))
+                .collect();
+            let best: Vec<&str> = lr
+                .ranked
+                .iter()
+                .take(3)
+                .map(|r| sources[r.source].name.as_str())
+                .collect();
+            t.rows.push(vec![
+                Cell::t(&s.chain.name),
+                Cell::t(&lr.link.id),
+                Cell::t(&lr.link.name),
+                Cell::t(lr.link.tier.label()),
+                Cell::Num(d.posts, 0),
+                Cell::Num(d.rows as f64, 0),
+                Cell::t(top_majors.join("；")),
+                Cell::Num(lr.ranked.len() as f64, 0),
+                Cell::Num(supply[k], 2),
+                Cell::Num(index.unwrap_or(f64::NAN), 3),
+                Cell::t(verdict.label()),
+                Cell::t(best.join("、")),
+            ]);
+            o.counts.insert(format!("posts:{}", lr.link.id), d.posts);
+            if let Some(i) = index {
+                o.counts.insert(format!("index:{}", lr.link.id), i);
+            }
+        }
+        o.counts.insert("links".into(), t.rows.len() as f64);
+        write_tables(&params, &[&t], &mut o)?;
+        o.summary = format!(
+            "{}：{} 个环节，需求 {sum_d:.0} 人 / {} links, {sum_d:.0} posts",
+            s.chain.name,
+            t.rows.len(),
+            t.rows.len()
+        );
+        Ok(o)
+    }
+}
+
+/// One link's demand.
+#[derive(Debug, Clone, Default)]
+struct Demand {
+    posts: f64,
+    rows: usize,
+    by_major: BTreeMap<String, f64>,
+}
+
+/// Demand per link id from the postings of the run's chain: by the 环节 column (id or name); rows with only a
+/// major go to the links the crosswalk pairs it with (split evenly).
+fn read_postings(
+    path: &std::path::Path,
+    s: &Setup,
+    progress: &Progress,
+) -> Result<BTreeMap<String, Demand>, AlgorithmError> {
+    use crate::core::io::table_import::{detect_header, for_each_row, ImportOptions};
+    let name = path.display().to_string();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for_each_row(path, &ImportOptions::default(), |r| {
+        rows.push(r);
+        true
+    })
+    .map_err(|e| fail(e.to_string()))?;
+    let head = detect_header(&rows[..rows.len().min(50)]).unwrap_or(0);
+    let header: Vec<String> = rows.get(head).cloned().unwrap_or_default();
+    let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.trim()));
+    let c_chain = col(&["产业链", "chain"]);
+    let c_link = col(&["环节", "link", "对接环节"]);
+    let c_major = col(&["需求专业", "专业", "major"]);
+    let c_n = col(&["人数", "招聘人数", "需求人数", "posts"]);
+    if c_link.is_none() && c_major.is_none() {
+        return Err(fail(format!(
+            "{name}：找不到 环节 或 需求专业 列 / no 环节 or 需求专业 column"
+        )));
+    }
+    let mut out: BTreeMap<String, Demand> = BTreeMap::new();
+    let (mut unknown, mut bad_n, mut by_major_only) = (0usize, 0usize, 0usize);
+    for r in &rows[head + 1..] {
+        let get = |c: Option<usize>| c.and_then(|c| r.get(c)).map_or("", |x| x.trim());
+        if let Some(cc) = c_chain {
+            if !get(Some(cc)).is_empty() && get(Some(cc)) != s.chain.name {
+                continue;
+            }
+        }
+        let n = match get(c_n) {
+            "" => 1.0,
+            x => match x.parse::<f64>() {
+                Ok(v) if v >= 0.0 => v,
+                _ => {
+                    bad_n += 1;
+                    1.0
+                }
+            },
+        };
+        let major: String = get(c_major)
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        let major = if major.is_empty() {
+            parse_majors(get(c_major), None)
+                .into_iter()
+                .next()
+                .unwrap_or_default()
+        } else {
+            major
+        };
+        let l = get(c_link);
+        let targets: Vec<String> = if !l.is_empty() {
+            s.chain
+                .links
+                .iter()
+                .filter(|x| x.id == l || x.name == l)
+                .map(|x| x.id.clone())
+                .collect()
+        } else if !major.is_empty() {
+            by_major_only += 1;
+            s.crosswalk
+                .pairs
+                .iter()
+                .filter(|p| {
+                    p.chain == s.chain.name && crate::core::model::talent::serves(&major, &p.major)
+                })
+                .map(|p| p.link.clone())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        } else {
+            vec![]
+        };
+        if targets.is_empty() {
+            unknown += 1;
+            continue;
+        }
+        let share = n / targets.len() as f64;
+        for t in targets {
+            let d = out.entry(t).or_default();
+            d.posts += share;
+            d.rows += 1;
+            if !major.is_empty() {
+                *d.by_major.entry(major.clone()).or_default() += share;
+            }
+        }
+    }
+    if unknown > 0 {
+        progress.note(format!(
+            "{name}：{unknown} 条岗位认不出本链的环节，未计 / {unknown} postings name no link of this chain: left out"
+        ));
+    }
+    if bad_n > 0 {
+        progress.note(format!(
+            "{name}：{bad_n} 条的人数不是数，按 1 人计 / {bad_n} postings have a non-number count: counted as 1"
+        ));
+    }
+    if by_major_only > 0 {
+        progress.note(format!(
+            "{name}：{by_major_only} 条只有专业，按对照表分到环节 / {by_major_only} postings give only a major: assigned by the crosswalk"
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn great_circle_ends_at_both_points() {
+        let l = great_circle([116.4, 39.9], [118.64, 25.44]);
+        assert!(l.len() > 10);
+        assert!((l[0][0] - 116.4).abs() < 1e-9 && (l[0][1] - 39.9).abs() < 1e-9);
+        let e = l.last().unwrap();
+        assert!((e[0] - 118.64).abs() < 1e-9 && (e[1] - 25.44).abs() < 1e-9);
+    }
+
+    #[test]
+    fn provinces_include_taiwan_and_hainan() {
+        let p = province_polygons();
+        assert_eq!(p.len(), 34);
+        assert!(p.iter().any(|x| x.1 == "台湾省"));
+        assert!(p.iter().any(|x| x.0 == "46"));
+    }
+
+    #[test]
+    fn graduates_parse() {
+        let ms = vec!["0809".to_string(), "0807".to_string()];
+        let (g, split) = parse_graduates("0809:300;0807：120", &ms);
+        assert_eq!(g["0809"], 300.0);
+        assert_eq!(g["0807"], 120.0);
+        assert!(!split);
+        let (g, split) = parse_graduates("200", &ms);
+        assert_eq!(g["0807"], 100.0);
+        assert!(split);
+    }
+}
