@@ -1235,6 +1235,10 @@ pub fn algorithm_command(a: &dyn crate::core::algorithms::Algorithm) -> clap::Co
                 }
             }
         }
+        if p.kind == ParamKind::Text {
+            // A number may be negative (--alpha -2); the algorithm checks its range.
+            arg = arg.allow_negative_numbers(true);
+        }
         if let ParamKind::Choice { values } = &p.kind {
             let names: Vec<&'static str> = values.iter().map(|(v, _, _)| *v).collect();
             arg = arg.value_parser(clap::builder::PossibleValuesParser::new(names));

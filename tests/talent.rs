@@ -415,3 +415,247 @@ fn talent_sources_place_tables_refuse_bad_input_and_write_map_layers() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `yitu talent report` prints the talent map: a vector PDF whose text (pdftotext) holds the title, the South
+/// China Sea inset's name, the review number given, Taiwan among the province labels and every link's table, over
+/// more than one page; SVG and PNG of the map page; a bad --top is refused and leaves no file.
+#[test]
+fn talent_report_prints_the_national_map_with_its_inset_and_tables() {
+    let root = common::root();
+    let project = root.join("sample-data/xianyou_sample.yitu");
+    let p = project.to_str().unwrap();
+    let postings = root.join("sample-data/招聘岗位_2024.csv");
+    let dir = std::env::temp_dir().join(format!("yitu-talent-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pdf = dir.join("人才地图.pdf");
+    let o = yitu(&[
+        "talent",
+        "report",
+        p,
+        "--chain",
+        "鞋服",
+        "--postings",
+        postings.to_str().unwrap(),
+        "--review-number",
+        "闽S（2026）001号",
+        "--unit",
+        "仙游县人才办",
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    match std::process::Command::new("pdftotext")
+        .args([pdf.to_str().unwrap(), "-"])
+        .output()
+    {
+        Ok(t) if t.status.success() => {
+            let text = String::from_utf8_lossy(&t.stdout).to_string();
+            for want in [
+                "鞋服产业链人才地图",
+                "南海诸岛",
+                "闽S（2026）001号",
+                "台湾",
+                "面料与化纤",
+                "批发零售与品牌",
+                "供需缺口",
+                "方法与数据版本",
+                "仙游县人才办",
+            ] {
+                assert!(text.contains(want), "{want} missing from the PDF's text");
+            }
+            assert!(text.matches('\u{c}').count() >= 2, "at least two pages");
+        }
+        _ => common::skip("talent report text", "pdftotext not installed"),
+    }
+    // Without a review number the field is left blank to fill.
+    let svg = dir.join("map.svg");
+    let o = yitu(&[
+        "talent",
+        "report",
+        p,
+        "--chain",
+        "食品",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("审图号：＿"));
+    assert!(text.contains("南海诸岛"));
+    let png = dir.join("map.png");
+    let o = yitu(&[
+        "talent",
+        "report",
+        p,
+        "--chain",
+        "食品",
+        "--dpi",
+        "60",
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    let bad = dir.join("bad.pdf");
+    let o = yitu(&[
+        "talent",
+        "report",
+        p,
+        "--chain",
+        "食品",
+        "--top",
+        "0",
+        "--out",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!bad.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Inputs that broke the first version (a user's review): a crosswalk giving majors by name, full-width or without
+/// their leading zero; a negative decay exponent on the command line; postings of another chain or county; a
+/// sources file whose one majors layer has another name; a demand table of names with thousands separators.
+#[test]
+fn talent_commands_take_what_departments_write() {
+    let root = common::root();
+    let project = root.join("sample-data/xianyou_sample.yitu");
+    let p = project.to_str().unwrap();
+    let dir = std::env::temp_dir().join(format!("yitu-talent-odd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cw = dir.join("cw.json");
+    std::fs::write(
+        &cw,
+        r#"{"version":3,"pairs":[
+            {"chain":"鞋服","link":"fabric","major":"纺织服装类","reason":"名称"},
+            {"chain":"鞋服","link":"fabric","major":"816","reason":"丢了 0"},
+            {"chain":"鞋服","link":"fabric","major":"０８０４","reason":"全角"},
+            {"chain":"鞋服","link":"fabric","major":"纺织","reason":"认不出"}]}"#,
+    )
+    .unwrap();
+    let o = yitu(&[
+        "talent",
+        "sources",
+        p,
+        "--chain",
+        "鞋服",
+        "--link",
+        "fabric",
+        "--crosswalk",
+        cw.to_str().unwrap(),
+        "--alpha",
+        "-2",
+        "--top",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out.lines().count(), 4, "{out}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("纺织") && err.contains("不在"), "{err}");
+    let o = yitu(&[
+        "talent",
+        "majors",
+        "--crosswalk",
+        cw.to_str().unwrap(),
+        "--chain",
+        "鞋服",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("4804") && out.contains("0816") && out.contains("0804"),
+        "{out}"
+    );
+
+    // Postings of another chain only: refused with the chains found.
+    let post = dir.join("post.csv");
+    std::fs::write(
+        &post,
+        "产业链,环节,需求专业,人数\n食品,农副食品加工,0827,2\n",
+    )
+    .unwrap();
+    let o = yitu(&[
+        "talent",
+        "gaps",
+        p,
+        "--chain",
+        "鞋服",
+        "--postings",
+        post.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("食品"));
+    // 鞋服产业 is 鞋服; a blank count is 1 and said; a firm of another county is left out and said.
+    std::fs::write(
+        &post,
+        "产业链,环节,需求专业,人数,村代码\n鞋服产业,制鞋,0802,\"1,000\",350322100200\n鞋服,制鞋,0802,,350322100200\n鞋服,制鞋,0802,5,110105001001\n",
+    )
+    .unwrap();
+    let o = yitu(&[
+        "talent",
+        "gaps",
+        p,
+        "--chain",
+        "鞋服",
+        "--postings",
+        post.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let shoes = out.lines().find(|l| l.contains(",shoes,")).unwrap();
+    assert!(shoes.contains(",1001,"), "{shoes}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("没有人数") && err.contains("不计"), "{err}");
+
+    // A GeoJSON of sources named otherwise, found by its majors field.
+    let gj = dir.join("高校名单.geojson");
+    std::fs::write(
+        &gj,
+        r#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","properties":{"名称":"甲学院","专业":"纺织服装类","毕业生":"1,200"},"geometry":{"type":"Point","coordinates":[119.3,26.1]}},
+          {"type":"Feature","properties":{"名称":"颠倒学院","专业":"4804","毕业生":"300"},"geometry":{"type":"Point","coordinates":[26.1,119.3]}}]}"#,
+    )
+    .unwrap();
+    let o = yitu(&[
+        "talent",
+        "sources",
+        gj.to_str().unwrap(),
+        "--chain",
+        "鞋服",
+        "--link",
+        "fabric",
+        "--county",
+        "仙游县",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("甲学院") && out.contains(",1200,"), "{out}");
+    assert!(out.contains("福建省"), "the province from the point: {out}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("颠倒学院"));
+
+    // Demand by county names with thousands separators.
+    let dem = dir.join("dem.csv");
+    std::fs::write(
+        &dem,
+        "区县,需求\n福建省仙游县,\"1,000\"\n北京市朝阳区,500\n",
+    )
+    .unwrap();
+    let o = yitu(&[
+        "talent",
+        "access",
+        p,
+        "--chain",
+        "鞋服",
+        "--link",
+        "shoes",
+        "--demand-table",
+        dem.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let xianyou = out.lines().find(|l| l.starts_with("350322,")).unwrap();
+    assert!(xianyou.contains(",1000.00,"), "{xianyou}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

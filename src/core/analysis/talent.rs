@@ -73,10 +73,11 @@ pub struct Supply {
     pub supply: f64,
 }
 
-/// The sources serving `wanted` majors, with their supply, and the unit used: graduates when every serving source
-/// gives graduates for all its serving majors, else the number of serving majors (mixing the two would compare a
-/// count of majors with a count of people).
-pub fn link_supply(sources: &[Source], wanted: &[String]) -> (Vec<Supply>, SupplyUnit) {
+/// The sources serving `wanted` majors, with their supply, the unit used, and the serving sources counted 0 for
+/// lack of graduates. The unit is graduates when at least half of the serving sources give graduates for all their
+/// serving majors (those that do not then count 0, and are returned so the caller names them); else the number
+/// of serving majors for every source (a count of majors is never added to a count of people).
+pub fn link_supply(sources: &[Source], wanted: &[String]) -> (Vec<Supply>, SupplyUnit, Vec<usize>) {
     let serving: Vec<(usize, Vec<String>)> = sources
         .iter()
         .enumerate()
@@ -90,20 +91,26 @@ pub fn link_supply(sources: &[Source], wanted: &[String]) -> (Vec<Supply>, Suppl
             (!m.is_empty()).then_some((i, m))
         })
         .collect();
-    let all_known = !serving.is_empty()
-        && serving
-            .iter()
-            .all(|(i, m)| m.iter().all(|c| sources[*i].graduates.contains_key(c)));
-    let unit = if all_known {
+    let known =
+        |(i, m): &(usize, Vec<String>)| m.iter().all(|c| sources[*i].graduates.contains_key(c));
+    let n_known = serving.iter().filter(|x| known(x)).count();
+    let unit = if !serving.is_empty() && 2 * n_known >= serving.len() {
         SupplyUnit::Graduates
     } else {
         SupplyUnit::Majors
     };
+    let mut missing = Vec::new();
     let out = serving
         .into_iter()
         .map(|(i, m)| {
             let supply = match unit {
-                SupplyUnit::Graduates => m.iter().map(|c| sources[i].graduates[c]).sum(),
+                SupplyUnit::Graduates if known(&(i, m.clone())) => {
+                    m.iter().map(|c| sources[i].graduates[c]).sum()
+                }
+                SupplyUnit::Graduates => {
+                    missing.push(i);
+                    0.0
+                }
                 SupplyUnit::Majors => m.len() as f64,
             };
             Supply {
@@ -113,7 +120,23 @@ pub fn link_supply(sources: &[Source], wanted: &[String]) -> (Vec<Supply>, Suppl
             }
         })
         .collect();
-    (out, unit)
+    (out, unit, missing)
+}
+
+/// A count as departments write it: `1,200`, `约300人`, `３００`, `120名`; `None` when it is not a count ≥ 0.
+pub fn parse_count(text: &str) -> Option<f64> {
+    let t: String = text
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ',' | '，' | ' ' | '约' | '人' | '名' | '个'))
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '．' => '.',
+            _ => c,
+        })
+        .collect();
+    let t = t.trim_end_matches("左右");
+    t.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0)
 }
 
 /// The default distance decay of the ranking: gravity `(max(d, 10) / 100)^-1`, d in km (1 at 100 km, 0.1 at
@@ -305,15 +328,29 @@ mod tests {
             src("b", 118.0, 24.5, &["0809"], &[("0809", 200.0)]),
             src("c", 116.0, 40.0, &["0101"], &[]),
         ];
-        let (sup, unit) = link_supply(&s, &["0809".into()]);
+        let (sup, unit, missing) = link_supply(&s, &["0809".into()]);
         assert_eq!(unit, SupplyUnit::Graduates);
+        assert!(missing.is_empty());
         assert_eq!(sup.len(), 2);
         assert_eq!(sup[0].supply, 50.0);
+        // One of two without graduates: still graduates, that one counted 0 and named.
         let mut s2 = s.clone();
         s2[1].graduates.clear();
-        let (sup, unit) = link_supply(&s2, &["0809".into(), "0816".into()]);
+        let (sup, unit, missing) = link_supply(&s2, &["0809".into(), "0816".into()]);
+        assert_eq!(unit, SupplyUnit::Graduates);
+        assert_eq!(missing, vec![1]);
+        assert_eq!(sup[1].supply, 0.0);
+        // Most without: majors for all.
+        let mut s3 = s2.clone();
+        s3[0].graduates.clear();
+        let (sup, unit, _) = link_supply(&s3, &["0809".into(), "0816".into()]);
         assert_eq!(unit, SupplyUnit::Majors);
         assert_eq!(sup[0].supply, 2.0);
+        assert_eq!(parse_count("1,200"), Some(1200.0));
+        assert_eq!(parse_count("约300人"), Some(300.0));
+        assert_eq!(parse_count("３００"), Some(300.0));
+        assert_eq!(parse_count("-5"), None);
+        assert_eq!(parse_count("很多"), None);
     }
 
     #[test]
@@ -322,7 +359,7 @@ mod tests {
             src("near", 118.7, 25.5, &["0809"], &[("0809", 100.0)]),
             src("far", 116.3, 40.0, &["0809"], &[("0809", 300.0)]),
         ];
-        let (sup, _) = link_supply(&s, &["0809".into()]);
+        let (sup, _, _) = link_supply(&s, &["0809".into()]);
         let r = rank(&s, &sup, [118.64, 25.44], &default_weight(), None);
         assert_eq!(s[r[0].source].name, "near");
         // Within 10 km: weight (10/100)^-1 = 10.

@@ -57,9 +57,54 @@ pub fn remove_temporaries() -> usize {
         .count()
 }
 
-/// Writes `bytes` to `path` atomically (the old file stays intact if anything fails).
+/// Where writing `path` really goes: a symbolic link is followed to the file it names (so the link stays a link
+/// and its target gets the new bytes; a chain of links to its end). Errors: the path names something that is not
+/// a file (a device such as /dev/stdout, a pipe): an atomic write cannot replace it.
+pub fn resolve_output(path: &Path) -> std::io::Result<PathBuf> {
+    let device = |p: &Path| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "{}：不是普通文件（设备或管道），不能作为输出 / not a regular file (a device or a pipe): it cannot be an output",
+                p.display()
+            ),
+        )
+    };
+    // /dev/stdout, /proc/self/fd/1: never replaced by a file.
+    if cfg!(unix) && (path.starts_with("/dev") || path.starts_with("/proc")) {
+        return Err(device(path));
+    }
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            Ok(m) if !m.is_file() && !m.is_dir() => return Err(device(path)),
+            _ if cfg!(unix) && (p.starts_with("/dev") || p.starts_with("/proc")) => {
+                return Err(device(path))
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!(
+            "{}：符号链接循环 / a loop of symbolic links",
+            path.display()
+        ),
+    ))
+}
+
+/// Writes `bytes` to `path` atomically (the old file stays intact if anything fails); a symbolic link is followed
+/// ([`resolve_output`]).
 pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<()> {
     let _writing = writing();
+    let path = &resolve_output(path)?;
     let tmp = temp_beside(path);
     let r = std::fs::write(&tmp, bytes).and_then(|_| {
         if interrupted() {
@@ -193,6 +238,7 @@ impl AtomicFile {
     /// Starts `path`: creates its temporary.
     pub fn create(path: &Path) -> Result<AtomicFile, String> {
         let _writing = writing();
+        let path = &resolve_output(path).map_err(|e| write_error(path, &e))?;
         let tmp = temp_beside(path);
         std::fs::File::create(&tmp).map_err(|e| write_error(path, &e))?;
         Ok(AtomicFile {
@@ -293,8 +339,10 @@ pub fn check_output_folder(dir: &Path) -> Result<(), String> {
     }
 }
 
-/// Checks that `path` can be written before long work starts: not a folder, its folder exists.
+/// Checks that `path` can be written before long work starts: not a folder, not a device or a pipe, its folder
+/// exists.
 pub fn check_writable(path: &Path) -> Result<(), String> {
+    let path = &resolve_output(path).map_err(|e| e.to_string())?;
     if path.is_dir() {
         return Err(format!(
             "{}：输出路径是一个文件夹 / the output path is a folder",
@@ -402,5 +450,31 @@ mod safe_name_tests {
         assert_eq!(set.commit().unwrap(), vec![a.clone()]);
         assert_eq!(std::fs::read_to_string(&a).unwrap(), "new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
+
+#[cfg(test)]
+mod resolve_tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_are_followed_and_devices_refused() {
+        let dir = std::env::temp_dir().join(format!("yitu-resolve-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let real = dir.join("real.csv");
+        std::fs::write(&real, "old").unwrap();
+        let link = dir.join("link.csv");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink("real.csv", &link).unwrap();
+        write_atomic(&link, "new").unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+        assert!(write_atomic(Path::new("/dev/stdout"), "x").is_err());
+        assert!(check_writable(Path::new("/dev/null")).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -43,6 +43,13 @@ use super::sql::{ident as q, literal};
 impl GpkgWriter {
     /// Starts a new GeoPackage that will replace `dest` when finished.
     pub fn create(dest: &Path) -> rusqlite::Result<GpkgWriter> {
+        // A symbolic link is followed; a device or a pipe cannot be replaced.
+        let dest = &super::files::resolve_output(dest).map_err(|e| {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                Some(e.to_string()),
+            )
+        })?;
         // A temporary name of its own: two exports to the same file never share it.
         let tmp = super::files::temp_beside(dest);
         let conn = Connection::open(&tmp)?;

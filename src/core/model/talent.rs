@@ -110,9 +110,13 @@ pub fn catalogues() -> &'static [Catalogue] {
     })
 }
 
-/// The catalogue entry of `code` (a 2- or 4-digit code; a 6-digit 专业 code gives its 专业类).
+/// The catalogue entry of `code` (a 2- or 4-digit code; a 6-digit 专业 code gives its 专业类). `None` for anything
+/// that is not a code of digits.
 pub fn major(code: &str) -> Option<&'static Major> {
     let code = code.trim();
+    if code.is_empty() || !code.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
     let key = if code.len() >= 4 { &code[..4] } else { code };
     catalogues()
         .iter()
@@ -120,6 +124,29 @@ pub fn major(code: &str) -> Option<&'static Major> {
         .find(|m| m.code == key)
 }
 
+/// A major code as written by hand or by a spreadsheet, made canonical: full-width digits made ASCII, the name
+/// after the code dropped (`0802 机械类` → `0802`), and a leading zero a number column lost put back (`802` →
+/// `0802`, `80901` → `080901`, `802.0` → `0802`) when the padded code is an undergraduate class. `None` when
+/// there are no digits.
+pub fn normalize_major_code(text: &str) -> Option<String> {
+    let ascii: String = text
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            _ => c,
+        })
+        .collect();
+    // A spreadsheet's number (802.0) keeps its digits before the point.
+    let mut digits: String = ascii.chars().take_while(|c| c.is_ascii_digit()).collect();
+    if digits.is_empty() {
+        return None;
+    }
+    if (digits.len() == 3 || digits.len() == 5) && major(&format!("0{}", &digits[..3])).is_some() {
+        digits.insert(0, '0');
+    }
+    Some(digits)
+}
 /// `code name` of a major code (the code alone when unknown).
 pub fn major_label(code: &str) -> String {
     match major(code) {
@@ -153,28 +180,28 @@ pub fn parse_majors(text: &str, education: Option<Education>) -> Vec<String> {
         if item.is_empty() {
             continue;
         }
-        let digits: String = item.chars().take_while(|c| c.is_ascii_digit()).collect();
-        if digits.len() >= 4 {
-            out.push(digits);
+        if let Some(code) = normalize_major_code(item).filter(|c| c.len() >= 4) {
+            out.push(code);
             continue;
         }
-        let name = item.trim_start_matches(|c: char| c.is_ascii_digit()).trim();
-        for c in catalogues() {
-            if education.is_some_and(|e| e != c.education) {
-                continue;
-            }
-            if let Some(m) = c
-                .majors
-                .iter()
-                .find(|m| m.name == name && m.level == "专业类")
-            {
-                out.push(m.code.clone());
-            }
-        }
+        let name = item.trim_start_matches(|c: char| c.is_ascii_digit() || c.is_whitespace());
+        out.extend(codes_named(name, education));
     }
     out.sort();
     out.dedup();
     out
+}
+
+/// The 专业类 codes whose name is `name` (both catalogues, or the one of `education`).
+pub fn codes_named(name: &str, education: Option<Education>) -> Vec<String> {
+    let name = name.trim();
+    catalogues()
+        .iter()
+        .filter(|c| education.is_none_or(|e| e == c.education))
+        .flat_map(|c| c.majors.iter())
+        .filter(|m| m.name == name && m.level == "专业类")
+        .map(|m| m.code.clone())
+        .collect()
 }
 
 /// One pair of the crosswalk: a link of a chain served by a major, and why.
@@ -204,6 +231,38 @@ pub struct Crosswalk {
 }
 
 impl Crosswalk {
+    /// The pairs made canonical: codes as [`normalize_major_code`] makes them, a major given by name (纺织服装类)
+    /// replaced by its code in each catalogue that has it, names and links trimmed. Majors that are neither are
+    /// kept as written, so [`Crosswalk::problems`] names them.
+    pub fn normalized(mut self) -> Crosswalk {
+        let mut pairs = Vec::new();
+        for mut p in std::mem::take(&mut self.pairs) {
+            p.chain = p.chain.trim().to_string();
+            p.link = p.link.trim().to_string();
+            match normalize_major_code(&p.major) {
+                Some(c) => {
+                    p.major = c;
+                    pairs.push(p);
+                }
+                None => {
+                    let codes = codes_named(&p.major, None);
+                    if codes.is_empty() {
+                        pairs.push(p);
+                        continue;
+                    }
+                    for c in codes {
+                        pairs.push(CrosswalkPair {
+                            major: c,
+                            ..p.clone()
+                        });
+                    }
+                }
+            }
+        }
+        self.pairs = pairs;
+        self
+    }
+
     /// The majors that serve `link` of `chain` (every link of it when `link` is `None`), deduplicated.
     pub fn majors_of(&self, chain: &str, link: Option<&str>) -> Vec<String> {
         let mut v: Vec<String> = self
@@ -279,7 +338,13 @@ impl Crosswalk {
 /// The built-in crosswalk for the built-in Putian chains ([`crate::core::model::chain::default_chains`]): for each
 /// link the 本科 and 高职 专业类 that train its workforce, with the reason (which specialities of the class).
 pub fn default_crosswalk() -> Crosswalk {
-    const T: &[(&str, &str, &[(&str, &str)])] = &[
+    /// (chain, link, [(major, reason)]).
+    type Row = (
+        &'static str,
+        &'static str,
+        &'static [(&'static str, &'static str)],
+    );
+    const T: &[Row] = &[
         (
             "鞋服",
             "fabric",
@@ -723,6 +788,13 @@ mod tests {
             vec!["5102"]
         );
         assert_eq!(parse_majors("计算机类", None), vec!["0809", "5102"]);
+        assert_eq!(
+            parse_majors("802;０８０７ 电子信息类;80901", None),
+            vec!["0802", "0807", "080901"]
+        );
+        assert!(parse_majors("纺织;48纺", None).is_empty());
+        assert!(major("纺织服装类").is_none());
+        assert!(major("０８").is_none());
         assert!(serves("080901", "0809"));
         assert!(serves("0809", "0809"));
         assert!(!serves("0809", "080901"));
@@ -735,6 +807,42 @@ mod tests {
         assert_eq!(mask_name("李四"), "李*");
         assert_eq!(mask_name(" 欧阳明日 "), "欧***");
         assert_eq!(mask_name(""), "");
+    }
+
+    #[test]
+    fn crosswalk_majors_by_name_or_lost_zero_are_made_codes() {
+        let cw = Crosswalk {
+            version: 1,
+            source: String::new(),
+            pairs: vec![
+                CrosswalkPair {
+                    chain: " 鞋服".into(),
+                    link: "fabric ".into(),
+                    major: "纺织服装类".into(),
+                    reason: String::new(),
+                },
+                CrosswalkPair {
+                    chain: "鞋服".into(),
+                    link: "fabric".into(),
+                    major: "816".into(),
+                    reason: String::new(),
+                },
+                CrosswalkPair {
+                    chain: "鞋服".into(),
+                    link: "fabric".into(),
+                    major: "纺织".into(),
+                    reason: String::new(),
+                },
+            ],
+        }
+        .normalized();
+        let m: Vec<&str> = cw.pairs.iter().map(|p| p.major.as_str()).collect();
+        assert_eq!(m, vec!["4804", "0816", "纺织"]);
+        assert_eq!(cw.pairs[0].chain, "鞋服");
+        assert!(cw
+            .problems(&default_chains())
+            .iter()
+            .any(|p| p.contains("纺织 ")));
     }
 
     #[test]

@@ -12,4 +12,5 @@ pub mod package;
 pub mod render;
 pub mod report;
 pub mod table;
+pub mod talent_map;
 pub mod text;

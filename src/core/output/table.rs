@@ -21,6 +21,10 @@ impl Cell {
         match self {
             Cell::Text(s) => s.clone(),
             Cell::Num(v, _) if !v.is_finite() => String::new(),
+            // No "-0.00".
+            Cell::Num(v, d) if v.abs() < 0.5 * 10f64.powi(-(*d as i32)) => {
+                format!("{:.d$}", 0.0, d = *d)
+            }
             Cell::Num(v, d) => format!("{v:.d$}", d = *d),
         }
     }

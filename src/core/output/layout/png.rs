@@ -181,7 +181,22 @@ pub fn layout_pixmap(
     vars: &Variables,
     dpi: f32,
 ) -> Result<(Pixmap, Drawn), String> {
-    let (w, h) = pixel_size(layout, dpi);
+    page_pixmap(layout.page.size_mm(), dpi, |c| {
+        draw_layout(layout, data, vars, c)
+    })
+}
+
+/// A `w × h` mm page drawn by `draw` (a report page) at `dpi` as an image (white paper), with what `draw`
+/// returns. Errors: a page too large to hold.
+pub fn page_pixmap<T>(
+    (wmm, hmm): (f32, f32),
+    dpi: f32,
+    draw: impl FnOnce(&mut dyn Canvas) -> T,
+) -> Result<(Pixmap, T), String> {
+    let (w, h) = (
+        (wmm / 25.4 * dpi).round() as u32,
+        (hmm / 25.4 * dpi).round() as u32,
+    );
     if w as u64 * h as u64 > MAX_PIXELS || w > 32_767 || h > 32_767 {
         return Err(format!(
             "图片太大：{w} × {h} 像素，最多 2.7 亿像素、每边 32767 像素；请降低 dpi / the image would be {w} × {h} pixels: at most 2.7·10⁸ pixels and 32 767 a side; lower the dpi"
@@ -195,7 +210,7 @@ pub fn layout_pixmap(
         px_per_mm: dpi / 25.4,
         clips: vec![],
     };
-    let drawn = draw_layout(layout, data, vars, &mut c);
+    let drawn = draw(&mut c);
     Ok((c.pm, drawn))
 }
 

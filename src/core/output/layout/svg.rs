@@ -274,12 +274,22 @@ impl Canvas for SvgCanvas {
 
 /// The SVG of `layout` with `data`, as text.
 pub fn layout_svg(layout: &Layout, data: &MapData, vars: &Variables) -> (String, Drawn) {
-    let (w, h) = layout.page.size_mm();
     let title = if vars.title.is_empty() {
         &layout.name
     } else {
         &vars.title
     };
+    page_svg(layout.page.size_mm(), title, |c| {
+        draw_layout(layout, data, vars, c)
+    })
+}
+
+/// The SVG of a `w × h` mm page drawn by `draw` (a report page), as text, with what `draw` returns.
+pub fn page_svg<T>(
+    (w, h): (f32, f32),
+    title: &str,
+    draw: impl FnOnce(&mut dyn Canvas) -> T,
+) -> (String, T) {
     let mut c = SvgCanvas {
         out: String::new(),
         clip_id: 0,
@@ -287,7 +297,7 @@ pub fn layout_svg(layout: &Layout, data: &MapData, vars: &Variables) -> (String,
         classes: vec![],
         class_of: Default::default(),
     };
-    let drawn = draw_layout(layout, data, vars, &mut c);
+    let drawn = draw(&mut c);
     let mut svg = String::with_capacity(c.out.len() + 4096);
     let _ = write!(
         svg,
