@@ -1107,3 +1107,52 @@ fn the_chain_window_lists_a_links_firms_and_edits_the_template() {
     assert_eq!(shoes.links.len(), 7);
     assert_eq!(shoes.version, 2, "one raise per editing session");
 }
+
+/// 分析 › 人才地图: the talent window ranks the sample's talent sources for 鞋服 in the background, narrows to one
+/// link, a source clicked shows its majors and graduates and is selected on the talent-sources layer; 出图（PDF）…
+/// opens the print run with the chain and an output beside the project filled in. The chain window's 人才来源…
+/// opens it on its link.
+#[test]
+fn the_talent_window_ranks_sources_and_opens_the_runs() {
+    let mut h = sample_app();
+    h.get_by_label("分析").click();
+    h.step();
+    h.step();
+    h.get_by_label("人才地图…").click();
+    // The ranking runs on its own thread.
+    let mut found = false;
+    for _ in 0..200 {
+        h.step();
+        if h.query_by_label("湄洲湾职业技术学院").is_some() {
+            found = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(found, "the ranking is listed");
+    assert!(h.state().talent.open);
+    h.get_all_by_label("湄洲湾职业技术学院")
+        .next()
+        .unwrap()
+        .click();
+    for _ in 0..3 {
+        h.step();
+    }
+    assert!(h.query_by_label("开设专业（毕业生/年）").is_some());
+    let sources = layer_index(&h, "人才资源");
+    let id = h.state().layers[sources].id;
+    assert_eq!(h.state().selection.len(), 1);
+    assert_eq!(h.state().selection[0].0, id);
+    h.get_by_label("出图（PDF）…").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    let d = h
+        .state()
+        .algorithm_dialogs
+        .iter()
+        .find(|d| d.algorithm.id() == "talent report")
+        .expect("the print run's dialog");
+    assert_eq!(d.params.text("chain"), Some("鞋服"));
+    assert!(d.params.text("out").is_some_and(|o| o.ends_with(".pdf")));
+}

@@ -92,6 +92,8 @@ pub struct YituApp {
     coord_crs: Option<(Crs, Transformer)>,
     pending_view: Option<ProjectView>,
     zoom_when_loaded: bool,
+    /// A layer (by its source layer name) to zoom to when it has loaded: a national talent layer made by a run.
+    zoom_to_loaded: Option<String>,
     loaded_extent: BBox,
     /// Project position of each layer in `layers` (usize::MAX for layers added by hand).
     order_tags: Vec<usize>,
@@ -101,6 +103,8 @@ pub struct YituApp {
     pub layouts: Vec<crate::core::model::layout::Layout>,
     /// The chain window (一产一档) and the project's chain templates.
     pub chain: super::chain::ChainWindow,
+    /// The talent window (人才地图).
+    pub talent: super::talent::TalentWindow,
     /// The opened project's title (empty: the file's name is used).
     project_title: String,
     /// Open algorithm dialogs (分析 › the registry's algorithms).
@@ -123,13 +127,17 @@ pub struct YituApp {
     title_checked: f64,
 }
 
-/// The layer of an algorithm's GeoPackage output that goes onto the map when the run ends, by algorithm id.
-fn map_layer_of(id: &str) -> Option<&'static str> {
+/// The layers of an algorithm's GeoPackage output that go onto the map when the run ends (bottom first), by
+/// algorithm id.
+fn map_layers_of(id: &str) -> &'static [&'static str] {
     match id {
-        "chain density" => Some("density"),
-        "chain hotspots" => Some("hotspots"),
-        "chain clusters" => Some("clusters"),
-        _ => None,
+        "chain density" => &["density"],
+        "chain hotspots" => &["hotspots"],
+        "chain clusters" => &["clusters"],
+        "talent sources" => &["talent_flows", "talent_ranked", "talent_county"],
+        "talent provinces" => &["talent_provinces"],
+        "talent access" => &["talent_access"],
+        _ => &[],
     }
 }
 
@@ -166,12 +174,14 @@ impl YituApp {
             coord_crs: None,
             pending_view: None,
             zoom_when_loaded: true,
+            zoom_to_loaded: None,
             loaded_extent: BBox::EMPTY,
             order_tags: Vec::new(),
             algorithm_dialogs: Vec::new(),
             designer: Default::default(),
             layouts: Vec::new(),
             chain: Default::default(),
+            talent: Default::default(),
             project_title: String::new(),
             start_panel: true,
             saved: None,
@@ -318,6 +328,7 @@ impl YituApp {
                 self.layouts = p.layouts.clone();
                 self.chain.set_templates(p.chains.clone());
                 self.chain.overrides = p.chain_overrides.clone();
+                self.talent.set_crosswalk(p.talent_crosswalk.clone());
                 self.project_title = p.title.clone();
                 if !p.datasets.is_empty() {
                     let ctx = self.ctx.clone();
@@ -375,6 +386,7 @@ impl YituApp {
             layouts: self.layouts.clone(),
             chains: self.chain.project_templates(),
             chain_overrides: self.chain.overrides.clone(),
+            talent_crosswalk: self.talent.project_crosswalk.clone(),
             ..Default::default()
         }
     }
@@ -613,6 +625,28 @@ impl YituApp {
             Some(o) => self.layer_order_pos(o),
             None => self.layers.len(),
         };
+        if self.zoom_to_loaded.as_deref() == Some(ml.data.source.layer.as_str())
+            && !ext.is_empty()
+            && ext.min_x.is_finite()
+        {
+            self.map.zoom_to(&ext);
+            self.zoom_to_loaded = None;
+            // A county's package does not cover China: the shipped China package does.
+            if matches!(
+                self.basemap_choice,
+                BasemapChoice::Offline { .. } | BasemapChoice::None
+            ) {
+                self.set_basemap(BasemapChoice::China);
+                self.msg(
+                    self.lang
+                        .tr(
+                            "全国图层：底图换成内置的中国底图（可在“底图”菜单换回）",
+                            "A national layer: the basemap is now the shipped China package (change it back in Basemap)",
+                        )
+                        .to_string(),
+                );
+            }
+        }
         self.layers.insert(pos, ml);
         self.order_tags.insert(pos, order.unwrap_or(usize::MAX));
         // The first layer of a project (the parcels in the sample) becomes the active one.
@@ -817,7 +851,40 @@ impl YituApp {
                 self.zoom_to_features(id, &feats, 300.0);
                 self.selection = feats.into_iter().map(|f| (id, f)).collect();
             }
+            Some(super::chain::ChainRequest::Talent(chain, link)) => {
+                self.talent.show(&chain, Some(&link));
+            }
             Some(super::chain::ChainRequest::TemplatesChanged) | None => {}
+        }
+        // The talent window shares the chain window's templates.
+        if self.talent.open && self.talent.chains != self.chain.chains {
+            self.talent.chains = self.chain.chains.clone();
+        }
+        let project = self
+            .project_path
+            .clone()
+            .or_else(|| self.layers.first().map(|l| l.data.source.path.clone()));
+        match self
+            .talent
+            .window(ui.ctx(), &self.layers, project.as_deref(), lang)
+        {
+            Some(super::talent::TalentRequest::ShowSource(id, f)) => {
+                self.zoom_to_features(id, &[f], 20_000.0);
+                self.selection = vec![(id, f)];
+            }
+            Some(super::talent::TalentRequest::OpenAlgorithm(id, values)) => {
+                self.open_algorithm(id);
+                if let Some(d) = self
+                    .algorithm_dialogs
+                    .iter_mut()
+                    .find(|d| d.algorithm.id() == id)
+                {
+                    for (k, v) in values {
+                        d.params.set(&k, v);
+                    }
+                }
+            }
+            None => {}
         }
         self.start_panel_ui(ui.ctx());
         self.window_chrome(ui.ctx());
@@ -1058,6 +1125,10 @@ impl YituApp {
                     self.chain.open = true;
                     ui.close();
                 }
+                if ui.button(lang.tr("人才地图…", "Talent map…")).clicked() {
+                    self.talent.open = true;
+                    ui.close();
+                }
                 if ui
                     .button(lang.tr("汇报用图（版式设计）…", "Meeting map (layout designer)…"))
                     .clicked()
@@ -1151,13 +1222,20 @@ impl YituApp {
         let lang = self.lang;
         let mut done = Vec::new();
         let mut layers: Vec<(std::path::PathBuf, String)> = Vec::new();
+        let mut zoom_to: Option<String> = None;
         for d in &mut self.algorithm_dialogs {
             let was_busy = d.busy();
             d.window(ctx, lang);
             if was_busy && !d.busy() {
                 // The map layers an analysis made (density, hot spots, clusters) go onto the map.
                 if let Some(Ok(o)) = &d.result {
-                    if let Some(table) = map_layer_of(d.algorithm.id()) {
+                    // A national layer is far from the county: show it whole.
+                    if d.algorithm.id().starts_with("talent ") {
+                        zoom_to = map_layers_of(d.algorithm.id())
+                            .first()
+                            .map(|t| t.to_string());
+                    }
+                    for table in map_layers_of(d.algorithm.id()) {
                         for f in o.files.iter().filter(|f| {
                             f.extension()
                                 .is_some_and(|e| e.eq_ignore_ascii_case("gpkg"))
@@ -1177,6 +1255,9 @@ impl YituApp {
         self.algorithm_dialogs.retain(|d| d.open || d.busy());
         for m in done.into_iter().filter(|m| !m.is_empty()) {
             self.msg(m);
+        }
+        if zoom_to.is_some() {
+            self.zoom_to_loaded = zoom_to;
         }
         for (path, table) in layers {
             self.load(&path, Some(table), None);

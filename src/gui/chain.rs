@@ -22,6 +22,8 @@ pub enum ChainRequest {
     ShowFirms(u64, Vec<u32>),
     /// The templates changed: keep them in the project.
     TemplatesChanged,
+    /// Open the talent map on this chain and link (by id).
+    Talent(String, String),
 }
 
 /// Measures computed for (register key, chain, basis, area).
@@ -445,6 +447,16 @@ impl ChainWindow {
                                 firms.id,
                                 members.iter().map(|&i| i as u32).collect(),
                             ));
+                        }
+                        if ui
+                            .button(lang.tr("人才来源…", "Talent sources…"))
+                            .on_hover_text(lang.tr(
+                                "在人才地图中看这个环节的高校、院所和实训基地",
+                                "This link's universities, institutes and training bases in the talent map",
+                            ))
+                            .clicked()
+                        {
+                            request = Some(ChainRequest::Talent(chain.name.clone(), link.clone()));
                         }
                     });
                     if let Some(x) = m.iter().find(|x| x.link == link) {

@@ -14,6 +14,7 @@ pub mod map_view;
 pub mod profile;
 pub mod scope;
 pub mod table;
+pub mod talent;
 
 use std::path::PathBuf;
 

@@ -446,7 +446,7 @@ fn province_code(province: &str, city: &str) -> (String, String) {
 
 /// The sources of a layer: points converted to CGCS2000 longitude/latitude; name, kind, province, city,
 /// majors and graduates found under their usual field names.
-fn sources_from_layer(
+pub fn sources_from_layer(
     layer: &crate::core::model::layer::VectorLayer,
     progress: &Progress,
 ) -> Result<Vec<Source>, AlgorithmError> {
@@ -518,6 +518,7 @@ fn sources_from_layer(
             majors: ms,
             graduates,
             precision: "坐标".into(),
+            feature: Some(f as u32),
         });
     }
     if no_point > 0 {
@@ -703,6 +704,7 @@ pub fn sources_from_table(
             majors,
             graduates,
             precision,
+            feature: None,
         });
     }
     if !by_level.is_empty() {
@@ -862,29 +864,20 @@ pub fn county_of(params: &Params, progress: &Progress) -> Result<Division, Algor
         };
     }
     let file = params.path("file").unwrap_or_default();
-    let villages =
-        super::chain::read_role_layer(&file, params.text("villages"), Role::Villages, progress)
-            .map_err(|e| {
-                AlgorithmError::BadParameters(format!(
-                    "{e}；请用 --county 给本县代码 / give the county's code with --county"
-                ))
-            })?;
-    let col = ["ZLDWDM", "CJDM", "村代码", "code"]
-        .iter()
-        .find_map(|n| villages.attrs.field_index(n));
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    if let Some(c) = col {
-        for f in 0..villages.len() {
-            let v = villages.attrs.get(f, c).to_string();
-            if v.len() >= 6 && v.chars().take(6).all(|x| x.is_ascii_digit()) {
-                *counts.entry(v[..6].to_string()).or_default() += 1;
-            }
-        }
+    if !file.exists() {
+        return Err(AlgorithmError::Failed(format!(
+            "{}：文件不存在 / no such file",
+            file.display()
+        )));
     }
-    let best = counts
-        .into_iter()
-        .max_by_key(|(k, n)| (*n, std::cmp::Reverse(k.clone())));
-    match best.and_then(|(k, _)| g.by_code(&k).cloned()) {
+    let villages = super::chain::read_role_layer(&file, None, Role::Villages, progress).map_err(|_| {
+        AlgorithmError::BadParameters(format!(
+            "{} 中没有村界图层，无法知道本县；请用 --county 给本县的代码或名称 / {} has no village layer to tell the county: give its code or name with --county",
+            file.display(),
+            file.display()
+        ))
+    })?;
+    match county_from_villages(&villages) {
         Some(d) => {
             progress.note(format!(
                 "本县：{} {}（由村界代码）/ county: {} {} (from the village codes)",
@@ -896,6 +889,25 @@ pub fn county_of(params: &Params, progress: &Progress) -> Result<Division, Algor
             "村界图层没有可用的村代码；请用 --county 给本县代码 / the village layer has no usable codes: give the county with --county".into(),
         )),
     }
+}
+
+/// The county of a village layer: the most common first 6 digits of its village codes (ZLDWDM, CJDM, 村代码,
+/// code), by the gazetteer.
+pub fn county_from_villages(villages: &crate::core::model::layer::VectorLayer) -> Option<Division> {
+    let col = ["ZLDWDM", "CJDM", "村代码", "code"]
+        .iter()
+        .find_map(|n| villages.attrs.field_index(n))?;
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for f in 0..villages.len() {
+        let v = villages.attrs.get(f, col).to_string();
+        if v.len() >= 6 && v.chars().take(6).all(|x| x.is_ascii_digit()) {
+            *counts.entry(v[..6].to_string()).or_default() += 1;
+        }
+    }
+    let best = counts
+        .into_iter()
+        .max_by_key(|(k, n)| (*n, std::cmp::Reverse(k.clone())));
+    best.and_then(|(k, _)| china().by_code(&k).cloned())
 }
 
 /// A run's chain, links (one when `link` is given: by id or name) and crosswalk.

@@ -41,6 +41,8 @@ pub struct Source {
     pub graduates: BTreeMap<String, f64>,
     /// How the point was found: 坐标, 县, 市, 省.
     pub precision: String,
+    /// The feature of the layer it was read from (none for a table's row).
+    pub feature: Option<u32>,
 }
 
 /// What supply is counted in.
