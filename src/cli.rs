@@ -197,6 +197,10 @@ pub enum Command {
         /// The Python with pyproj and access (default: .venv-ref/bin/python).
         #[arg(long, default_value = ".venv-ref/bin/python")]
         python: PathBuf,
+        /// Also measure the national view's frame times: the sample's talent sources of every chain (each with
+        /// its flow line to the county) and the province choropleth, panned and zoomed over China.
+        #[arg(long)]
+        frames: bool,
     },
     /// Department data in the local cache: import, list, history, roll back.
     Data {
@@ -571,6 +575,56 @@ fn run_join(
     ))
 }
 
+/// `yitu bench-talent --frames`: the national view with every serving source of every chain of the sample, its
+/// flow line and the province choropleth (made by `talent sources` and `talent provinces` into `data`), timed
+/// frame by frame while panning and zooming over China.
+fn national_view_frames(data: &std::path::Path) -> anyhow::Result<()> {
+    use crate::core::algorithms::{find, Params};
+    use crate::core::model::progress::Progress;
+    let project = crate::gui::app::YituApp::sample_project()
+        .ok_or_else(|| anyhow::anyhow!("the sample project is not found"))?;
+    std::fs::create_dir_all(data)?;
+    let mut layers = Vec::new();
+    let p = Progress::new();
+    for chain in crate::core::model::chain::default_chains() {
+        let out = data.join(format!("national_{}.gpkg", chain.name));
+        let params = Params::new()
+            .with("file", project.as_os_str())
+            .with("chain", chain.name.as_str())
+            .with("top", "0")
+            .with("out", out.as_os_str());
+        let a = find("talent sources").expect("registered");
+        a.run(&a.check(&params).map_err(|e| anyhow::anyhow!("{e}"))?, &p)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        for t in ["talent_flows", "talent_ranked"] {
+            layers.push(crate::core::io::read::load_layer(&out, Some(t), &p)?);
+        }
+    }
+    let out = data.join("national_provinces.gpkg");
+    let params = Params::new()
+        .with("file", project.as_os_str())
+        .with("chain", "鞋服")
+        .with("out", out.as_os_str());
+    let a = find("talent provinces").expect("registered");
+    a.run(&a.check(&params).map_err(|e| anyhow::anyhow!("{e}"))?, &p)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    layers.insert(
+        0,
+        crate::core::io::read::load_layer(&out, Some("talent_provinces"), &p)?,
+    );
+    let points: usize = layers
+        .iter()
+        .filter(|l| l.name == "talent_ranked")
+        .map(|l| l.len())
+        .sum();
+    let f = crate::gui::bench::national_frames(layers)?;
+    println!(
+        "national view ({points} sources, as many flow lines, 34 provinces; {} features): frames mean {:.2} ms, p95 {:.2} ms, max {:.2} ms ({} frames, {} vertices each); first picture after {:.2} s",
+        f.features, f.mean_ms, f.p95_ms, f.max_ms, f.frames, f.mean_vertices, f.first_picture_s
+    );
+    Ok(())
+}
+
 /// The benchmark county's GeoPackage in `data`, generated there first when missing.
 fn ensure_bench_county(data: &std::path::Path, parcels: usize) -> anyhow::Result<PathBuf> {
     let gpkg = crate::core::sample::gpkg_in(data);
@@ -852,8 +906,19 @@ pub fn run(cmd: Command) -> i32 {
                 1
             }
         },
-        Command::BenchTalent { data, python } => {
-            match crate::core::bench::talent_access(&data, &python) {
+        Command::BenchTalent {
+            data,
+            python,
+            frames,
+        } => {
+            let r = crate::core::bench::talent_access(&data, &python).and_then(|_| {
+                if frames {
+                    national_view_frames(&data)
+                } else {
+                    Ok(())
+                }
+            });
+            match r {
                 Ok(_) => 0,
                 Err(e) => {
                     eprintln!("{e:#}");

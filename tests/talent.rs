@@ -659,3 +659,41 @@ fn talent_commands_take_what_departments_write() {
     assert!(xianyou.contains(",1000.00,"), "{xianyou}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `yitu talent people` lists a link's high-end talents with their names masked (张**) unless --unmask is given,
+/// placed at their institution; the masked and the full list have the same rows.
+#[test]
+fn talent_people_are_masked_unless_asked() {
+    let root = common::root();
+    let project = root.join("sample-data/xianyou_sample.yitu");
+    let p = project.to_str().unwrap();
+    let table = root.join("sample-data/人才_高端人才.csv");
+    let t = table.to_str().unwrap();
+    let o = yitu(&[
+        "talent", "people", p, "--table", t, "--chain", "鞋服", "--link", "制鞋",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let masked = String::from_utf8_lossy(&o.stdout).to_string();
+    let o = yitu(&[
+        "talent", "people", p, "--table", t, "--chain", "鞋服", "--link", "制鞋", "--unmask",
+    ]);
+    assert!(o.status.success());
+    let full = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(String::from_utf8_lossy(&o.stderr).contains("个人信息"));
+    assert_eq!(masked.lines().count(), full.lines().count());
+    assert!(masked.lines().count() > 10);
+    let source = std::fs::read_to_string(&table).unwrap();
+    let names: Vec<&str> = source
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    for (m, f) in masked.lines().skip(1).zip(full.lines().skip(1)) {
+        let mn = m.split(',').nth(2).unwrap();
+        let fname = f.split(',').nth(2).unwrap();
+        assert!(names.contains(&fname), "{fname}");
+        assert!(!names.contains(&mn), "{mn} is a full name");
+        assert!(mn.ends_with('*') && mn.chars().next() == fname.chars().next());
+        assert!(f.ends_with(",单位"), "placed at the institution: {f}");
+    }
+}

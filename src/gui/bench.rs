@@ -53,14 +53,35 @@ fn frame(ctx: &egui::Context, app: &mut YituApp, size: egui::Vec2, time: f64) ->
 
 /// Runs the benchmark on layer DLTB of `gpkg`.
 pub fn frames(gpkg: &Path) -> anyhow::Result<FrameStats> {
+    let t0 = Instant::now();
+    let layer = load_layer(gpkg, Some("DLTB"), &Progress::new())?;
+    frames_of(vec![layer], t0, (0.08, 0.05), 1.5)
+}
+
+/// The national view of the talent map: `layers` (sources, flow lines, the province choropleth) over all China,
+/// panned by about 8° and zoomed over 2 levels, frame after frame.
+pub fn national_frames(
+    layers: Vec<crate::core::model::layer::VectorLayer>,
+) -> anyhow::Result<FrameStats> {
+    frames_of(layers, Instant::now(), (8.0, 5.0), 2.0)
+}
+
+/// Loads `layers` into a headless app, waits for their first complete picture (timed from `t0`), then pans around
+/// the view's centre by `pan` degrees (longitude, latitude) and zooms by up to `zoom` levels for 300 frames.
+fn frames_of(
+    layers: Vec<crate::core::model::layer::VectorLayer>,
+    t0: Instant,
+    pan: (f64, f64),
+    zoom: f64,
+) -> anyhow::Result<FrameStats> {
     let ctx = egui::Context::default();
     super::install_fonts(&ctx);
     let size = egui::vec2(1600.0, 1000.0);
     let mut app = YituApp::new(ctx.clone(), Settings::default());
-    let t0 = Instant::now();
-    let layer = load_layer(gpkg, Some("DLTB"), &Progress::new())?;
-    let n = layer.len();
-    app.add_layer(layer, None);
+    let n = layers.iter().map(|l| l.len()).sum();
+    for layer in layers {
+        app.add_layer(layer, None);
+    }
     app.zoom_to_all();
     // Frames until the parcels' image is on screen.
     let clock = Instant::now();
@@ -88,13 +109,13 @@ pub fn frames(gpkg: &Path) -> anyhow::Result<FrameStats> {
     for i in 0..300 {
         let t = i as f64 / 300.0 * std::f64::consts::TAU;
         app.map.memory.center_at(walkers::lon_lat(
-            home.0 + 0.08 * t.cos(),
-            home.1 + 0.05 * t.sin(),
+            home.0 + pan.0 * t.cos(),
+            home.1 + pan.1 * t.sin(),
         ));
         let _ = app
             .map
             .memory
-            .set_zoom(z0 + 1.5 * (0.5 - 0.5 * (2.0 * t).cos()));
+            .set_zoom(z0 + zoom * (0.5 - 0.5 * (2.0 * t).cos()));
         let (d, v) = frame(&ctx, &mut app, size, clock.elapsed().as_secs_f64());
         verts += v;
         times.push(d.as_secs_f64() * 1000.0);

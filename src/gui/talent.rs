@@ -404,6 +404,14 @@ impl TalentWindow {
                 v.push(out("供需缺口", "xlsx"));
                 request = Some(TalentRequest::OpenAlgorithm("talent gaps", v));
             }
+            if ui
+                .button(lang.tr("高端人才…", "High-end talents…"))
+                .clicked()
+            {
+                let mut v = base(&self.link);
+                v.push(out("高端人才", "xlsx"));
+                request = Some(TalentRequest::OpenAlgorithm("talent people", v));
+            }
             if ui.button(lang.tr("出图（PDF）…", "Print (PDF)…")).clicked() {
                 let mut v = base(&self.link);
                 v.push(out("出图", "pdf"));

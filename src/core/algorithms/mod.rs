@@ -500,6 +500,7 @@ pub fn registry() -> Vec<&'static dyn Algorithm> {
         &talent::TalentProvinces,
         &talent::TalentAccess,
         &talent::TalentGaps,
+        &talent::TalentPeople,
         &talent::TalentReport,
     ]
 }

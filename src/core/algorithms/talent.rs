@@ -2448,6 +2448,293 @@ impl Algorithm for TalentReport {
     }
 }
 
+/// `yitu talent people`: the high-end talents of a chain or link from a department table, placed at their
+/// institution (or their city), names masked unless asked.
+pub struct TalentPeople;
+
+impl Algorithm for TalentPeople {
+    fn id(&self) -> &'static str {
+        "talent people"
+    }
+    fn name(&self) -> (&'static str, &'static str) {
+        ("高端人才名单", "High-end talents")
+    }
+    fn description(&self) -> (&'static str, &'static str) {
+        (
+            "从高端人才表（姓名、领域、专业、单位、职称、省份、城市、对接产业链/环节）列出一条产业链或一个环节的人才：按对接环节，或按专业经对照表归到环节；定位到所在单位（人才资源图层中同名单位），否则到城市或省份；姓名默认脱敏（张**），除非明确要求显示",
+            "List a chain's or a link's high-end talents from a talents table (name, field, major, institution, title, province, city, chain/link served): by the link named, or by the major through the crosswalk; placed at their institution (the same name in the talent-sources layer), else their city or province; names masked (张**) unless asked",
+        )
+    }
+    fn group(&self) -> (&'static str, &'static str) {
+        GROUP
+    }
+    fn parameters(&self) -> Vec<Param> {
+        let mut file = input_param((
+            "项目或含人才资源图层的数据（用于定位到单位）",
+            "A project or data with the talent-sources layer (to place talents at their institution)",
+        ));
+        file.required = true;
+        let mut table = param(
+            "table",
+            ("高端人才表", "Talents table"),
+            ("高端人才表（CSV/Excel）", "The talents table (CSV/Excel)"),
+            ParamKind::InputFile {
+                extensions: &["csv", "xlsx", "xls"],
+            },
+            None,
+            false,
+        );
+        table.required = true;
+        let mut ps = vec![file, role_param(Role::TalentSources), table];
+        ps.push(chain_param(true));
+        ps.push(link_param());
+        ps.push(crosswalk_param());
+        ps.push(super::chain::templates_param());
+        ps.push(param(
+            "county",
+            ("本县", "County"),
+            (
+                "本县的代码或名称（默认：项目村界代码）",
+                "The county's code or name (default: the project's village codes)",
+            ),
+            ParamKind::Text,
+            None,
+            false,
+        ));
+        ps.push(param(
+            "unmask",
+            ("显示姓名", "Show names"),
+            (
+                "输出中显示完整姓名（默认脱敏；个人信息，注意保护）",
+                "Show full names in the output (masked by default: personal data)",
+            ),
+            ParamKind::Flag,
+            None,
+            true,
+        ));
+        ps.push(out_param(&["csv", "json", "xlsx", "gpkg"]));
+        ps
+    }
+    fn run(&self, params: &Params, progress: &Progress) -> Result<Outcome, AlgorithmError> {
+        use crate::core::io::table_import::{detect_header, for_each_row, ImportOptions};
+        use crate::core::model::talent::mask_name;
+        let params = self.check(params)?;
+        check_out(&params)?;
+        let s = setup(&params, progress)?;
+        let county = county_of(&params, progress)?;
+        let sources = load_sources(&params, progress)?;
+        let by_name: std::collections::HashMap<&str, &Source> =
+            sources.iter().map(|x| (x.name.as_str(), x)).collect();
+        let path = params.path("table").expect("required");
+        let name = path.display().to_string();
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        for_each_row(&path, &ImportOptions::default(), |r| {
+            rows.push(r);
+            true
+        })
+        .map_err(|e| fail(e.to_string()))?;
+        let head = detect_header(&rows[..rows.len().min(50)]).unwrap_or(0);
+        let header: Vec<String> = rows.get(head).cloned().unwrap_or_default();
+        let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.trim()));
+        let c_name = col(&["姓名", "name"]);
+        let c_field = col(&["研究领域", "领域", "field"]);
+        let c_major = col(&["专业", "major"]);
+        let c_org = col(&["工作单位", "单位", "institution"]);
+        let c_title = col(&["职称", "title"]);
+        let c_prov = col(&["省份", "省", "province"]);
+        let c_city = col(&["城市", "市", "city"]);
+        let c_chain = col(&["对接产业链", "产业链", "chain"]);
+        let c_link = col(&["对接环节", "环节", "link"]);
+        if c_name.is_none() {
+            return Err(fail(format!(
+                "{name}：找不到 姓名 列（表头在第 {} 行）/ no 姓名 column (header at row {})",
+                head + 1,
+                head + 1
+            )));
+        }
+        let unmask = params.flag("unmask");
+        if unmask {
+            progress.note(
+                "输出含完整姓名（个人信息），请按规定保管 / the output holds full names (personal data): keep it as the rules require",
+            );
+        }
+        let mut t = Table {
+            title: "高端人才".into(),
+            headers: [
+                "产业链",
+                "环节",
+                "姓名",
+                "职称",
+                "研究领域",
+                "专业",
+                "工作单位",
+                "省份",
+                "城市",
+                "距离（公里）",
+                "定位",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: vec![],
+        };
+        let mut points = Vec::new();
+        let (mut unplaced, mut other) = (0usize, 0usize);
+        for r in rows.iter().skip(head + 1) {
+            let get = |c: Option<usize>| c.and_then(|c| r.get(c)).map_or("", |x| x.trim());
+            let person = get(c_name);
+            if person.is_empty() {
+                continue;
+            }
+            // The links: the one named, else those the major serves.
+            let chain_cell = get(c_chain);
+            if !chain_cell.is_empty() && !chain_cell.starts_with(s.chain.name.as_str()) {
+                other += 1;
+                continue;
+            }
+            let l = get(c_link);
+            let majors = parse_majors(get(c_major), None);
+            let links: Vec<&crate::core::model::chain::Link> = s
+                .links
+                .iter()
+                .filter(|x| {
+                    if !l.is_empty() {
+                        x.id == l || x.name == l
+                    } else {
+                        let wanted = s.crosswalk.majors_of(&s.chain.name, Some(&x.id));
+                        majors.iter().any(|m| {
+                            wanted
+                                .iter()
+                                .any(|w| crate::core::model::talent::serves(m, w))
+                        })
+                    }
+                })
+                .collect();
+            if links.is_empty() {
+                other += 1;
+                continue;
+            }
+            let org = get(c_org);
+            let (point, how) = match by_name.get(org) {
+                Some(src) => (Some([src.lon, src.lat]), "单位".to_string()),
+                None => match china().locate(&[get(c_prov), get(c_city)]) {
+                    Some(d) => (Some([d.lon, d.lat]), d.level.label().to_string()),
+                    None => (None, String::new()),
+                },
+            };
+            if point.is_none() {
+                unplaced += 1;
+            }
+            let km = point.map_or(f64::NAN, |p| {
+                crate::core::analysis::access::geodesic_m(county.lon, county.lat, p[0], p[1])
+                    / 1000.0
+            });
+            let shown = if unmask {
+                person.to_string()
+            } else {
+                mask_name(person)
+            };
+            for link in links {
+                t.rows.push(vec![
+                    Cell::t(&s.chain.name),
+                    Cell::t(&link.name),
+                    Cell::t(&shown),
+                    Cell::t(get(c_title)),
+                    Cell::t(get(c_field)),
+                    Cell::t(majors_text(&majors)),
+                    Cell::t(org),
+                    Cell::t(get(c_prov)),
+                    Cell::t(get(c_city)),
+                    Cell::Num(km, 1),
+                    Cell::t(&how),
+                ]);
+                if let Some(p) = point {
+                    points.push((
+                        OutGeom::Point(p),
+                        vec![
+                            OutValue::Text(s.chain.name.clone()),
+                            OutValue::Text(link.name.clone()),
+                            OutValue::Text(shown.clone()),
+                            OutValue::Text(get(c_title).to_string()),
+                            OutValue::Text(org.to_string()),
+                            OutValue::Real(km),
+                        ],
+                    ));
+                }
+            }
+        }
+        if other > 0 {
+            progress.note(format!(
+                "{name}：{other} 人不对接{}（或所选环节），未列 / {other} talents serve another chain or link: not listed",
+                s.chain.name
+            ));
+        }
+        if unplaced > 0 {
+            progress.note(format!(
+                "{name}：{unplaced} 人的单位和城市都认不出，没有位置 / {unplaced} talents have neither a known institution nor city: no point"
+            ));
+        }
+        // By link (in the chain's order), then nearest first.
+        let order: Vec<String> = s.links.iter().map(|l| l.name.clone()).collect();
+        let key = |r: &Vec<Cell>| {
+            let link = match &r[1] {
+                Cell::Text(x) => order.iter().position(|o| o == x).unwrap_or(usize::MAX),
+                _ => usize::MAX,
+            };
+            let km = match r[9] {
+                Cell::Num(v, _) if v.is_finite() => v,
+                _ => f64::INFINITY,
+            };
+            (link, km)
+        };
+        t.rows.sort_by(|a, b| {
+            let (la, ka) = key(a);
+            let (lb, kb) = key(b);
+            la.cmp(&lb).then(ka.total_cmp(&kb))
+        });
+        let mut o = Outcome::default();
+        o.counts.insert("rows".into(), t.rows.len() as f64);
+        if ext_of(&params) == "gpkg" {
+            let out = params.path("out").expect("gpkg");
+            write_gpkg(
+                &out,
+                &Crs::epsg(4490),
+                vec![OutLayer {
+                    table: "talent_people".into(),
+                    fields: vec![
+                        ("chain", FieldType::Text),
+                        ("link", FieldType::Text),
+                        ("name", FieldType::Text),
+                        ("title", FieldType::Text),
+                        ("institution", FieldType::Text),
+                        ("distance_km", FieldType::Real),
+                    ],
+                    rows: points,
+                }],
+            )?;
+            o.files.push(out);
+        } else {
+            write_tables(&params, &[&t], &mut o)?;
+        }
+        o.summary = format!(
+            "{}：{} 人次{} / {} entries{}",
+            s.chain.name,
+            t.rows.len(),
+            if unmask {
+                "（含完整姓名）"
+            } else {
+                "（姓名已脱敏）"
+            },
+            t.rows.len(),
+            if unmask {
+                " (full names)"
+            } else {
+                " (names masked)"
+            }
+        );
+        Ok(o)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
