@@ -482,7 +482,7 @@ fn talent_report_prints_the_national_map_with_its_inset_and_tables() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = std::fs::read_to_string(&svg).unwrap();
-    assert!(text.contains("审图号：＿"));
+    assert!(text.contains("审图号：____"));
     assert!(text.contains("南海诸岛"));
     let png = dir.join("map.png");
     let o = yitu(&[

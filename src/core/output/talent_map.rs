@@ -120,6 +120,10 @@ struct Geography {
     #[allow(clippy::type_complexity)]
     provinces: Vec<(String, String, Vec<Vec<[f64; 2]>>)>,
     lines: Vec<Vec<[f64; 2]>>,
+    /// The countries around China (Natural Earth), each a list of rings.
+    neighbours: Vec<Vec<Vec<[f64; 2]>>>,
+    /// China's outline: the province edges no other province shares (land borders and coasts).
+    outline: Vec<Vec<[f64; 2]>>,
 }
 
 fn geography(t: &Transformer) -> Result<Geography, String> {
@@ -135,7 +139,44 @@ fn geography(t: &Transformer) -> Result<Geography, String> {
     let mut g = Geography {
         provinces: vec![],
         lines: vec![],
+        neighbours: vec![],
+        outline: vec![],
     };
+    const WORLD: &str = include_str!("../../../assets/china/world_countries.geojson");
+    let w: serde_json::Value = serde_json::from_str(WORLD).map_err(|e| e.to_string())?;
+    for f in w["features"].as_array().into_iter().flatten() {
+        // China is drawn from its own provinces, never from this file.
+        if matches!(
+            f["properties"]["name"].as_str(),
+            Some("China") | Some("Taiwan")
+        ) {
+            continue;
+        }
+        let coords = &f["geometry"]["coordinates"];
+        let polys: Vec<&serde_json::Value> = match f["geometry"]["type"].as_str() {
+            Some("Polygon") => vec![coords],
+            Some("MultiPolygon") => coords.as_array().into_iter().flatten().collect(),
+            _ => vec![],
+        };
+        for p in polys {
+            let mut rings = Vec::new();
+            for r in p.as_array().into_iter().flatten() {
+                let r = ring(r);
+                // Only what can show near China (the projection folds far away).
+                if r.iter()
+                    .any(|c| (40.0..170.0).contains(&c[0]) && (-15.0..70.0).contains(&c[1]))
+                {
+                    let mut r = r;
+                    t.transform(&mut r)?;
+                    rings.push(r);
+                }
+            }
+            if !rings.is_empty() {
+                g.neighbours.push(rings);
+            }
+        }
+    }
+    let mut lonlat_rings: Vec<Vec<[f64; 2]>> = Vec::new();
     for f in v["features"].as_array().into_iter().flatten() {
         let gb = f["properties"]["gb"].as_str().unwrap_or("");
         let name = f["properties"]["name"].as_str().unwrap_or("").to_string();
@@ -145,6 +186,7 @@ fn geography(t: &Transformer) -> Result<Geography, String> {
                 let mut rings = Vec::new();
                 for p in coords.as_array().into_iter().flatten() {
                     for r in p.as_array().into_iter().flatten() {
+                        lonlat_rings.push(ring(r));
                         let mut r = ring(r);
                         t.transform(&mut r)?;
                         rings.push(r);
@@ -161,6 +203,44 @@ fn geography(t: &Transformer) -> Result<Geography, String> {
             }
             _ => {}
         }
+    }
+    // The outline: edges (endpoints rounded to ~1 cm) used by one province ring only.
+    let key = |a: [f64; 2], b: [f64; 2]| {
+        let q = |p: [f64; 2]| ((p[0] * 1e7).round() as i64, (p[1] * 1e7).round() as i64);
+        let (x, y) = (q(a), q(b));
+        if x <= y {
+            (x, y)
+        } else {
+            (y, x)
+        }
+    };
+    type Edge = ((i64, i64), (i64, i64));
+    let mut count: std::collections::HashMap<Edge, u32> = Default::default();
+    for r in &lonlat_rings {
+        for w in r.windows(2) {
+            *count.entry(key(w[0], w[1])).or_default() += 1;
+        }
+    }
+    for r in &lonlat_rings {
+        let mut run: Vec<[f64; 2]> = Vec::new();
+        for w in r.windows(2) {
+            if count[&key(w[0], w[1])] == 1 {
+                if run.is_empty() {
+                    run.push(w[0]);
+                }
+                run.push(w[1]);
+            } else if run.len() > 1 {
+                g.outline.push(std::mem::take(&mut run));
+            } else {
+                run.clear();
+            }
+        }
+        if run.len() > 1 {
+            g.outline.push(run);
+        }
+    }
+    for l in g.outline.iter_mut() {
+        t.transform(l)?;
     }
     Ok(g)
 }
@@ -269,6 +349,18 @@ fn draw_frame(
 ) {
     c.push_clip(view.rect);
     c.fill(&[rect_ring(view.rect)], SEA);
+    for rings in &g.neighbours {
+        let rs: Vec<Vec<[f32; 2]>> = rings
+            .iter()
+            .map(|r| r.iter().map(|p| view.page(*p)).collect())
+            .collect();
+        c.fill_stroke(
+            &rs,
+            Rgba([238, 236, 230, 255]),
+            Rgba([200, 196, 188, 255]),
+            0.12,
+        );
+    }
     for (code, _, rings) in &g.provinces {
         let rs: Vec<Vec<[f32; 2]>> = rings
             .iter()
@@ -281,7 +373,13 @@ fn draw_frame(
         .iter()
         .map(|l| l.iter().map(|p| view.page(*p)).collect())
         .collect();
-    c.stroke(&ls, false, Rgba([120, 90, 140, 255]), 0.3);
+    let outline: Vec<Vec<[f32; 2]>> = g
+        .outline
+        .iter()
+        .map(|l| l.iter().map(|p| view.page(*p)).collect())
+        .collect();
+    c.stroke(&outline, false, Rgba([90, 70, 110, 255]), 0.35);
+    c.stroke(&ls, false, Rgba([90, 70, 110, 255]), 0.35);
     for (p, r, col) in dots {
         c.fill(&[circle(view.page(*p), *r)], *col);
     }
@@ -451,14 +549,6 @@ pub fn draw_map_page(c: &mut dyn Canvas, m: &TalentMap) -> Result<(), String> {
         it,
         INK,
     );
-    // The inset's own scale.
-    scale_bar(
-        c,
-        &iview,
-        [inset.x + 2.5, inset.y + inset.h - 7.0],
-        500_000.0,
-        2.0,
-    );
 
     // North arrow (the central meridian is vertical on this projection), top right.
     let na = [main.x + main.w - 8.0, main.y + 5.0];
@@ -525,7 +615,11 @@ pub fn draw_map_page(c: &mut dyn Canvas, m: &TalentMap) -> Result<(), String> {
             lg.x + 8.5,
             y + 2.4,
             6.0,
-            &format!("{} – {}", fmt_num(lo), fmt_num(*b)),
+            &if fmt_num(lo) == fmt_num(*b) {
+                fmt_num(*b)
+            } else {
+                format!("{} – {}", fmt_num(lo), fmt_num(*b))
+            },
             INK,
         );
         lo = *b;
@@ -566,12 +660,22 @@ pub fn draw_map_page(c: &mut dyn Canvas, m: &TalentMap) -> Result<(), String> {
 
     // Below the frame: the review number, unit, date, CRS and sources.
     let review = if m.review_number.trim().is_empty() {
-        "审图号：＿＿＿＿＿＿＿＿".to_string()
+        "审图号：________________".to_string()
     } else {
         format!("审图号：{}", m.review_number.trim())
     };
     c.text(12.0, 189.5, 7.5, &review, INK);
-    let right = format!("制图单位：{}　制图日期：{}", m.unit, m.date);
+    let unit = if m.unit.trim().is_empty() {
+        "________________".to_string()
+    } else {
+        m.unit.trim().to_string()
+    };
+    let room = PAGE.0 - 24.0 - text_width_mm(&review, 7.5) - 12.0;
+    let right = fit(
+        &format!("制图单位：{unit}　制图日期：{}", m.date),
+        7.0,
+        room,
+    );
     c.text(
         PAGE.0 - 12.0 - text_width_mm(&right, 7.0),
         189.5,
@@ -583,14 +687,13 @@ pub fn draw_map_page(c: &mut dyn Canvas, m: &TalentMap) -> Result<(), String> {
         12.0,
         194.5,
         6.5,
-        "坐标系：CGCS2000，Albers 等积圆锥投影（中央经线 105°E，标准纬线 25°N、47°N）；南海诸岛另图放大表示",
+        &format!(
+            "坐标系：CGCS2000，Albers 等积圆锥投影（中央经线 105°E，标准纬线 25°N、47°N）；南海诸岛以附图表示，附图比例为主图的 {:.1} 倍",
+            iview.k / view.k
+        ),
         GREY,
     );
-    let (_, lines) = crate::core::output::layout::draw::fit_lines(
-        &format!("数据来源：{}", m.sources_note),
-        6.5,
-        PAGE.0 - 24.0,
-    );
+    let lines = wrap(&format!("数据来源：{}", m.sources_note), 6.5, PAGE.0 - 24.0);
     for (k, l) in lines.iter().take(2).enumerate() {
         c.text(12.0, 199.0 + k as f32 * 3.4, 6.5, l, GREY);
     }
@@ -683,7 +786,14 @@ pub fn great_circle(a: [f64; 2], b: [f64; 2]) -> Vec<[f64; 2]> {
 
 /// Draws a tables page from table `start` on: as many whole tables as fit, then the methods when every table is
 /// drawn and they fit. Returns the next table to draw and whether the methods were drawn.
-pub fn draw_tables_page(c: &mut dyn Canvas, m: &TalentMap, start: usize) -> (usize, bool) {
+pub fn draw_tables_page(
+    c: &mut dyn Canvas,
+    m: &TalentMap,
+    start: usize,
+    page: usize,
+) -> (usize, bool) {
+    let p = format!("第 {page} 页");
+    c.text(PAGE.0 - 12.0 - text_width_mm(&p, 7.0), 14.0, 7.0, &p, GREY);
     c.text(
         12.0,
         14.0,
@@ -786,11 +896,7 @@ pub fn draw_tables_page(c: &mut dyn Canvas, m: &TalentMap, start: usize) -> (usi
         return (next, false);
     }
     // The methods, when they fit.
-    let lines: Vec<String> = m
-        .methods
-        .iter()
-        .flat_map(|l| crate::core::output::layout::draw::fit_lines(l, 6.5, avail).1)
-        .collect();
+    let lines: Vec<String> = m.methods.iter().flat_map(|l| wrap(l, 6.5, avail)).collect();
     if y + 5.0 + lines.len() as f32 * 3.3 > 205.0 {
         return (next, false);
     }
@@ -802,6 +908,24 @@ pub fn draw_tables_page(c: &mut dyn Canvas, m: &TalentMap, start: usize) -> (usi
         y += 3.3;
     }
     (next, true)
+}
+
+/// `text` broken into lines of at most `w` mm at `pt`, character by character (Chinese has no spaces to break at).
+fn wrap(text: &str, pt: f32, w: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for ch in text.chars() {
+        cur.push(ch);
+        if text_width_mm(&cur, pt) > w {
+            cur.pop();
+            lines.push(std::mem::take(&mut cur));
+            cur.push(ch);
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
 }
 
 /// `text` cut with … to fit `w` mm at `pt`.
@@ -825,7 +949,8 @@ pub fn talent_map_pdf(m: &TalentMap) -> Result<Vec<u8>, String> {
     doc.page(PAGE, |c| draw_map_page(c, m))??;
     let mut next = 0;
     loop {
-        let (n, methods) = doc.page(PAGE, |c| draw_tables_page(c, m, next))?;
+        let page = doc.pages() + 1;
+        let (n, methods) = doc.page(PAGE, |c| draw_tables_page(c, m, next, page))?;
         if methods || (n == next && n >= m.tables.len() && doc.pages() > 20) {
             break;
         }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use tiny_skia::{Color, FillRule, Paint, PathBuilder, Pixmap, Stroke, Transform};
 
 const PROVINCES: &str = include_str!("../../../assets/china/provinces.geojson");
-const COUNTRIES: &str = include_str!("../../../sample-data/sources/world_countries.geojson");
+const COUNTRIES: &str = include_str!("../../../assets/china/world_countries.geojson");
 const SEA: [u8; 3] = [170, 205, 230];
 const OUTSIDE: [u8; 3] = [238, 236, 228];
 
