@@ -1155,4 +1155,58 @@ fn the_talent_window_ranks_sources_and_opens_the_runs() {
         .expect("the print run's dialog");
     assert_eq!(d.params.text("chain"), Some("鞋服"));
     assert!(d.params.text("out").is_some_and(|o| o.ends_with(".pdf")));
+
+    // The crosswalk out to Excel, a pair taken away, back in: the project's own, one version up; a project
+    // saved with it gives the CLI the same crosswalk.
+    let dir = std::env::temp_dir().join(format!("yitu-gui-cw-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let xlsx = dir.join("对照.xlsx");
+    h.state().talent.export_crosswalk(&xlsx).unwrap();
+    let json = dir.join("对照.json");
+    h.state().talent.export_crosswalk(&json).unwrap();
+    let mut cw: yitu::core::model::talent::Crosswalk =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let before = cw.pairs.len();
+    cw.pairs
+        .retain(|p| !(p.link == "shoes" && p.major == "0802"));
+    std::fs::write(&json, serde_json::to_string(&cw).unwrap()).unwrap();
+    h.state_mut().talent.import_crosswalk(&xlsx).unwrap();
+    assert_eq!(h.state().talent.crosswalk.pairs.len(), before);
+    h.state_mut().talent.import_crosswalk(&json).unwrap();
+    for _ in 0..3 {
+        h.step();
+    }
+    let kept = h
+        .state()
+        .project()
+        .talent_crosswalk
+        .expect("kept in the project");
+    assert_eq!(kept.pairs.len(), before - 1);
+    assert_eq!(kept.version, 3);
+    assert!(h.state().unsaved());
+    let project = dir.join("p.yitu");
+    let mut p = h.state().project();
+    for l in p.layers.iter_mut() {
+        l.path = common_root().join("sample-data").join(&l.path);
+    }
+    p.save(&project).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_yitu"))
+        .args([
+            "talent",
+            "majors",
+            project.to_str().unwrap(),
+            "--chain",
+            "鞋服",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!out.contains("shoes,制鞋,0802"), "{out}");
+    assert!(out.contains("shoes,制鞋,1305"), "{out}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("第 3 版"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn common_root() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

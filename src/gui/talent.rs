@@ -57,6 +57,9 @@ pub struct TalentWindow {
     link: Option<String>,
     kind: String,
     province: String,
+    major: String,
+    /// What the last crosswalk import or export said.
+    crosswalk_note: Option<String>,
     max_km: f64,
     job: Option<(Key, Job<Result<Computed, String>>)>,
     computed: Option<(Key, Computed)>,
@@ -74,6 +77,8 @@ impl Default for TalentWindow {
             link: None,
             kind: String::new(),
             province: String::new(),
+            major: String::new(),
+            crosswalk_note: None,
             max_km: 0.0,
             job: None,
             computed: None,
@@ -107,6 +112,57 @@ impl TalentWindow {
             .unwrap_or_else(crate::core::model::talent::default_crosswalk);
         self.project_crosswalk = cw;
         self.computed = None;
+    }
+
+    /// Reads a crosswalk (JSON or Excel, as `yitu talent majors --out` writes it) and keeps it as the project's,
+    /// its version one above the one in use. Errors: the file cannot be read or holds no pairs.
+    pub fn import_crosswalk(&mut self, path: &std::path::Path) -> Result<(), String> {
+        let mut cw = crate::core::algorithms::talent::read_crosswalk(path)
+            .map_err(|e| e.to_string())?
+            .normalized();
+        cw.version = self.crosswalk.version.max(cw.version.saturating_sub(1)) + 1;
+        let problems = cw.problems(&self.chains);
+        self.crosswalk_note = Some(if problems.is_empty() {
+            format!(
+                "专业对照表第 {} 版：{} 对 / crosswalk version {}: {} pairs",
+                cw.version,
+                cw.pairs.len(),
+                cw.version,
+                cw.pairs.len()
+            )
+        } else {
+            format!(
+                "专业对照表第 {} 版，{} 处问题：{} / crosswalk version {}: {} problems",
+                cw.version,
+                problems.len(),
+                problems[..problems.len().min(3)].join("；"),
+                cw.version,
+                problems.len()
+            )
+        });
+        self.set_crosswalk(Some(cw));
+        Ok(())
+    }
+
+    /// Writes the crosswalk in use to `path`: JSON, else an Excel workbook.
+    pub fn export_crosswalk(&self, path: &std::path::Path) -> Result<(), String> {
+        let bytes = if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
+            serde_json::to_string_pretty(&self.crosswalk)
+                .map_err(|e| e.to_string())?
+                .into_bytes()
+        } else {
+            let t = crate::core::algorithms::talent::crosswalk_table(
+                &self.crosswalk,
+                &self.chains,
+                None,
+            );
+            crate::core::output::table::tables_xlsx(&[&t])?
+        };
+        crate::core::io::files::write_atomic(path, bytes)
+            .map_err(|e| crate::core::io::files::write_error(path, &e))
     }
 
     /// Opens the window on `chain` (by name) and `link` (by id).
@@ -201,6 +257,50 @@ impl TalentWindow {
                         }
                     }
                 });
+        });
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!(
+                "{} {}",
+                lang.tr("专业对照表：第", "Crosswalk: version"),
+                self.crosswalk.version
+            ));
+            if self.project_crosswalk.is_some() {
+                ui.small(lang.tr("（项目中的）", "(the project's)"));
+            } else {
+                ui.small(lang.tr("（内置）", "(built in)"));
+            }
+            if ui
+                .button(lang.tr("导入对照表…", "Import crosswalk…"))
+                .clicked()
+            {
+                if let Some(p) = rfd::FileDialog::new()
+                    .add_filter("Excel/JSON", &["xlsx", "json"])
+                    .pick_file()
+                {
+                    if let Err(e) = self.import_crosswalk(&p) {
+                        self.crosswalk_note = Some(e);
+                    }
+                }
+            }
+            if ui
+                .button(lang.tr("导出对照表…", "Export crosswalk…"))
+                .clicked()
+            {
+                if let Some(p) = rfd::FileDialog::new()
+                    .add_filter("Excel", &["xlsx"])
+                    .add_filter("JSON", &["json"])
+                    .set_file_name("环节与专业对照.xlsx")
+                    .save_file()
+                {
+                    self.crosswalk_note = Some(match self.export_crosswalk(&p) {
+                        Ok(()) => format!("→ {}", p.display()),
+                        Err(e) => e,
+                    });
+                }
+            }
+            if let Some(n) = &self.crosswalk_note {
+                ui.small(lang.pick(n));
+            }
         });
         let Some(layer) = sources_layer(layers) else {
             ui.colored_label(
@@ -315,6 +415,12 @@ impl TalentWindow {
                         }
                     }
                 });
+            ui.label(lang.tr("专业", "Major"));
+            ui.add(
+                egui::TextEdit::singleline(&mut self.major)
+                    .desired_width(90.0)
+                    .hint_text(lang.tr("代码或名称", "code or name")),
+            );
             ui.label(lang.tr("最远（公里，0 为不限）", "Farthest (km, 0: any)"));
             ui.add(
                 egui::DragValue::new(&mut self.max_km)
@@ -435,8 +541,13 @@ impl TalentWindow {
             })
             .filter(|(_, _, r)| {
                 let s = &computed.sources[r.source];
+                let m = self.major.trim();
                 (self.kind.is_empty() || s.kind == self.kind)
                     && (self.province.is_empty() || s.province == self.province)
+                    && (m.is_empty()
+                        || r.majors
+                            .iter()
+                            .any(|c| c.starts_with(m) || major_label(c).contains(m)))
                     && (max_km <= 0.0 || r.distance_km <= max_km)
             })
             .take(500)

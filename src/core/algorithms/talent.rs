@@ -1051,37 +1051,7 @@ impl Algorithm for TalentMajors {
             o.counts.insert("pairs".into(), cw2.pairs.len() as f64);
             write_or_print(&params, text, &mut o)?;
         } else {
-            let mut t = Table {
-                title: "环节与专业对照".into(),
-                headers: [
-                    "产业链",
-                    "环节",
-                    "环节名称",
-                    "专业代码",
-                    "专业类",
-                    "层次",
-                    "理由",
-                ]
-                .map(String::from)
-                .to_vec(),
-                rows: vec![],
-            };
-            for c in chains.iter().filter(|c| only.is_none_or(|x| x == c.name)) {
-                for l in &c.links {
-                    for p in cw.pairs_of(&c.name, &l.id) {
-                        let m = crate::core::model::talent::major(&p.major);
-                        t.rows.push(vec![
-                            Cell::t(&c.name),
-                            Cell::t(&l.id),
-                            Cell::t(&l.name),
-                            Cell::t(&p.major),
-                            Cell::t(m.map_or("（目录中没有）", |m| m.name.as_str())),
-                            Cell::t(Education::of(&p.major).map_or("", |e| e.label())),
-                            Cell::t(&p.reason),
-                        ]);
-                    }
-                }
-            }
+            let t = crosswalk_table(&cw, &chains, only);
             o.counts.insert("pairs".into(), t.rows.len() as f64);
             write_tables(&params, &[&t], &mut o)?;
         }
@@ -1091,6 +1061,43 @@ impl Algorithm for TalentMajors {
         );
         Ok(o)
     }
+}
+
+/// The crosswalk as a table (产业链, 环节, 环节名称, 专业代码, 专业类, 层次, 理由) for `chains` (only the one named
+/// by `only` when given), in the chains' and links' order; [`read_crosswalk`] reads it back.
+pub fn crosswalk_table(cw: &Crosswalk, chains: &[Chain], only: Option<&str>) -> Table {
+    let mut t = Table {
+        title: "环节与专业对照".into(),
+        headers: [
+            "产业链",
+            "环节",
+            "环节名称",
+            "专业代码",
+            "专业类",
+            "层次",
+            "理由",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: vec![],
+    };
+    for c in chains.iter().filter(|c| only.is_none_or(|x| x == c.name)) {
+        for l in &c.links {
+            for p in cw.pairs_of(&c.name, &l.id) {
+                let m = crate::core::model::talent::major(&p.major);
+                t.rows.push(vec![
+                    Cell::t(&c.name),
+                    Cell::t(&l.id),
+                    Cell::t(&l.name),
+                    Cell::t(&p.major),
+                    Cell::t(m.map_or("（目录中没有）", |m| m.name.as_str())),
+                    Cell::t(Education::of(&p.major).map_or("", |e| e.label())),
+                    Cell::t(&p.reason),
+                ]);
+            }
+        }
+    }
+    t
 }
 
 /// The ranked sources of one link.
