@@ -257,14 +257,7 @@ pub fn read_crosswalk(path: &std::path::Path) -> Result<Crosswalk, AlgorithmErro
             pairs,
         });
     }
-    use crate::core::io::table_import::{detect_header, for_each_row, ImportOptions};
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    for_each_row(path, &ImportOptions::default(), |r| {
-        rows.push(r);
-        true
-    })
-    .map_err(|e| fail(e.to_string()))?;
-    let head = detect_header(&rows[..rows.len().min(20)]).unwrap_or(0);
+    let (rows, head) = read_rows(path)?;
     let header = rows.get(head).cloned().unwrap_or_default();
     let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.trim()));
     let (Some(c), Some(l), Some(m)) = (
@@ -410,6 +403,36 @@ fn province_at(lon: f64, lat: f64) -> Option<(String, String)> {
         .map(|(c, n, _, _)| (c.clone(), n.clone()))
 }
 
+/// The rows of a table file (CSV in any encoding, or a spreadsheet's first sheet), title and header rows included,
+/// and the index of its header row (detected among the first 50). Errors: the file cannot be read.
+fn read_rows(path: &std::path::Path) -> Result<(Vec<Vec<String>>, usize), AlgorithmError> {
+    use crate::core::io::table_import::{detect_header, for_each_row, ImportOptions};
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for_each_row(path, &ImportOptions::default(), |r| {
+        rows.push(r);
+        true
+    })
+    .map_err(|e| fail(e.to_string()))?;
+    let head = detect_header(&rows[..rows.len().min(50)]).unwrap_or(0);
+    Ok((rows, head))
+}
+
+/// A map layer of totals (by province or city): code, name, sources, universities, supply, score.
+fn totals_layer(table: &str, rows: Vec<(OutGeom, Vec<OutValue>)>) -> OutLayer {
+    OutLayer {
+        table: table.into(),
+        fields: vec![
+            ("code", FieldType::Text),
+            ("name", FieldType::Text),
+            ("sources", FieldType::Integer),
+            ("universities", FieldType::Integer),
+            ("supply", FieldType::Real),
+            ("score", FieldType::Real),
+        ],
+        rows,
+    }
+}
+
 /// Whether a longitude/latitude lies in China's extent (73–136°E, 3–54°N, the South China Sea included).
 fn in_china(lon: f64, lat: f64) -> bool {
     (73.0..=136.0).contains(&lon) && (3.0..=54.0).contains(&lat)
@@ -551,16 +574,9 @@ pub fn sources_from_table(
     coords: &str,
     progress: &Progress,
 ) -> Result<Vec<Source>, AlgorithmError> {
-    use crate::core::io::table_import::{detect_header, for_each_row, ImportOptions};
     use crate::core::model::crs::{bd09_to_wgs84, gcj02_to_wgs84};
     let name = path.display().to_string();
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    for_each_row(path, &ImportOptions::default(), |r| {
-        rows.push(r);
-        true
-    })
-    .map_err(|e| fail(e.to_string()))?;
-    let head = detect_header(&rows[..rows.len().min(50)]).unwrap_or(0);
+    let (rows, head) = read_rows(path)?;
     let header: Vec<String> = rows
         .get(head)
         .cloned()
@@ -1556,18 +1572,7 @@ impl Algorithm for TalentProvinces {
             write_gpkg(
                 &out,
                 &Crs::epsg(4490),
-                vec![OutLayer {
-                    table: "talent_cities".into(),
-                    fields: vec![
-                        ("code", FieldType::Text),
-                        ("name", FieldType::Text),
-                        ("sources", FieldType::Integer),
-                        ("universities", FieldType::Integer),
-                        ("supply", FieldType::Real),
-                        ("score", FieldType::Real),
-                    ],
-                    rows: features,
-                }],
+                vec![totals_layer("talent_cities", features)],
             )?;
             o.files.push(out);
         } else if ext_of(&params) == "gpkg" {
@@ -1594,18 +1599,7 @@ impl Algorithm for TalentProvinces {
             write_gpkg(
                 &out,
                 &Crs::epsg(4490),
-                vec![OutLayer {
-                    table: "talent_provinces".into(),
-                    fields: vec![
-                        ("code", FieldType::Text),
-                        ("name", FieldType::Text),
-                        ("sources", FieldType::Integer),
-                        ("universities", FieldType::Integer),
-                        ("supply", FieldType::Real),
-                        ("score", FieldType::Real),
-                    ],
-                    rows: features,
-                }],
+                vec![totals_layer("talent_provinces", features)],
             )?;
             o.files.push(out);
         } else {
@@ -1877,15 +1871,8 @@ fn read_demand(
     progress: &Progress,
 ) -> Result<Vec<f64>, AlgorithmError> {
     use crate::core::analysis::talent::parse_count;
-    use crate::core::io::table_import::{detect_header, for_each_row, ImportOptions};
     let name = path.display().to_string();
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    for_each_row(path, &ImportOptions::default(), |r| {
-        rows.push(r);
-        true
-    })
-    .map_err(|e| fail(e.to_string()))?;
-    let head = detect_header(&rows[..rows.len().min(20)]).unwrap_or(0);
+    let (rows, head) = read_rows(path)?;
     let header: Vec<String> = rows.get(head).cloned().unwrap_or_default();
     let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.trim()));
     let c_code = col(&["区划代码", "行政区划代码", "代码", "code", "adcode"]);
@@ -2129,15 +2116,8 @@ fn read_postings(
     county: &Division,
     progress: &Progress,
 ) -> Result<BTreeMap<String, Demand>, AlgorithmError> {
-    use crate::core::io::table_import::{detect_header, for_each_row, ImportOptions};
     let name = path.display().to_string();
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    for_each_row(path, &ImportOptions::default(), |r| {
-        rows.push(r);
-        true
-    })
-    .map_err(|e| fail(e.to_string()))?;
-    let head = detect_header(&rows[..rows.len().min(50)]).unwrap_or(0);
+    let (rows, head) = read_rows(path)?;
     let header: Vec<String> = rows.get(head).cloned().unwrap_or_default();
     let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.trim()));
     let c_chain = col(&["产业链", "chain"]);
@@ -2677,7 +2657,6 @@ impl Algorithm for TalentPeople {
         ps
     }
     fn run(&self, params: &Params, progress: &Progress) -> Result<Outcome, AlgorithmError> {
-        use crate::core::io::table_import::{detect_header, for_each_row, ImportOptions};
         use crate::core::model::talent::mask_name;
         let params = self.check(params)?;
         check_out(&params)?;
@@ -2688,13 +2667,7 @@ impl Algorithm for TalentPeople {
             sources.iter().map(|x| (x.name.as_str(), x)).collect();
         let path = params.path("table").expect("required");
         let name = path.display().to_string();
-        let mut rows: Vec<Vec<String>> = Vec::new();
-        for_each_row(&path, &ImportOptions::default(), |r| {
-            rows.push(r);
-            true
-        })
-        .map_err(|e| fail(e.to_string()))?;
-        let head = detect_header(&rows[..rows.len().min(50)]).unwrap_or(0);
+        let (rows, head) = read_rows(&path)?;
         let header: Vec<String> = rows.get(head).cloned().unwrap_or_default();
         let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.trim()));
         let c_name = col(&["姓名", "name"]);
