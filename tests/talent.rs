@@ -697,3 +697,41 @@ fn talent_people_are_masked_unless_asked() {
         assert!(f.ends_with(",单位"), "placed at the institution: {f}");
     }
 }
+
+/// A sources file whose one layer names its fields otherwise (major_classes, as a shapefile's cut major_clas
+/// would match too) is read; a file that lost its Chinese on the way ("?" for every character) is said.
+#[test]
+fn talent_sources_read_other_field_names_and_say_lost_encoding() {
+    let dir = std::env::temp_dir().join(format!("yitu-talent-fields-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let gj = dir.join("s.geojson");
+    std::fs::write(
+        &gj,
+        r#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","properties":{"name":"????","major_classes":"4804","graduates_yr":"300"},"geometry":{"type":"Point","coordinates":[119.3,26.1]}},
+          {"type":"Feature","properties":{"name":"???","major_classes":"0816","graduates_yr":"100"},"geometry":{"type":"Point","coordinates":[118.1,24.5]}}]}"#,
+    )
+    .unwrap();
+    let o = yitu(&[
+        "talent",
+        "sources",
+        gj.to_str().unwrap(),
+        "--chain",
+        "鞋服",
+        "--link",
+        "fabric",
+        "--county",
+        "350322",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(
+        out.contains(",300,"),
+        "graduates read from graduates_yr: {out}"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("丢了中文编码"), "{err}");
+    assert!(err.contains("本县：350322 仙游县"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -85,24 +85,40 @@ pub fn register_params() -> Vec<Param> {
             None,
             true,
         ),
-        param(
-            "coords",
+        coords_param(
             ("坐标来源", "Coordinates as published"),
             (
                 "企业坐标的来源：高德、腾讯导出的是 GCJ-02，百度的是 BD-09，换算回 CGCS2000/WGS84",
                 "The firms' coordinates as published: Gaode and Tencent exports are GCJ-02, Baidu's BD-09; they are converted back to CGCS2000/WGS84",
             ),
-            ParamKind::Choice {
-                values: &[
-                    ("standard", "标准（CGCS2000/WGS84）", "Standard (CGCS2000/WGS84)"),
-                    ("gcj02", "GCJ-02（高德、腾讯）", "GCJ-02 (Gaode, Tencent)"),
-                    ("bd09", "BD-09（百度）", "BD-09 (Baidu)"),
-                ],
-            },
-            Some("standard"),
-            true,
         ),
     ]
+}
+
+/// The `coords` parameter: what published coordinates are (standard CGCS2000/WGS84, GCJ-02 of Gaode and Tencent,
+/// BD-09 of Baidu), to be converted back.
+pub fn coords_param(
+    label: (&'static str, &'static str),
+    help: (&'static str, &'static str),
+) -> Param {
+    param(
+        "coords",
+        label,
+        help,
+        ParamKind::Choice {
+            values: &[
+                (
+                    "standard",
+                    "标准（CGCS2000/WGS84）",
+                    "Standard (CGCS2000/WGS84)",
+                ),
+                ("gcj02", "GCJ-02（高德、腾讯）", "GCJ-02 (Gaode, Tencent)"),
+                ("bd09", "BD-09（百度）", "BD-09 (Baidu)"),
+            ],
+        },
+        Some("standard"),
+        true,
+    )
 }
 
 /// Chain templates from a file: JSON, or a workbook as [`crate::core::output::chain_report::templates_xlsx`]

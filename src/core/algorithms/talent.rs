@@ -96,22 +96,12 @@ fn source_params() -> Vec<Param> {
             None,
             false,
         ),
-        param(
-            "coords",
+        super::chain::coords_param(
             ("补充表坐标系", "Extra table's coordinates"),
             (
                 "补充来源表的经纬度是哪种坐标（表中有“坐标系”列时按列）",
                 "What the extra table's coordinates are (a 坐标系 column, where present, decides per row)",
             ),
-            ParamKind::Choice {
-                values: &[
-                    ("standard", "CGCS2000/WGS84", "CGCS2000/WGS84"),
-                    ("gcj02", "GCJ-02（高德、腾讯）", "GCJ-02 (Gaode, Tencent)"),
-                    ("bd09", "BD-09（百度）", "BD-09 (Baidu)"),
-                ],
-            },
-            Some("standard"),
-            true,
         ),
         chain_param(true),
         link_param(),
@@ -456,6 +446,23 @@ fn say_names(progress: &Progress, what: &str, names: &[String], zh: &str, en: &s
 
 /// The province code of a source from its province (or city) name, by the gazetteer.
 fn province_code(province: &str, city: &str) -> (String, String) {
+    // A layer repeats the same few hundred (province, city) pairs thousands of times; each lookup scans every name
+    // of the gazetteer, so each pair is looked up once per process.
+    type Memo = std::sync::Mutex<std::collections::HashMap<(String, String), (String, String)>>;
+    static MEMO: std::sync::OnceLock<Memo> = std::sync::OnceLock::new();
+    let memo = MEMO.get_or_init(Default::default);
+    let key = (province.to_string(), city.to_string());
+    if let Some(v) = memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return v;
+    }
+    let v = province_code_uncached(province, city);
+    if let Ok(mut m) = memo.lock() {
+        m.insert(key, v.clone());
+    }
+    v
+}
+
+fn province_code_uncached(province: &str, city: &str) -> (String, String) {
     match china().locate(&[province, city]) {
         Some(d) => {
             let p = china()
@@ -479,13 +486,28 @@ pub fn sources_from_layer(
     let kind = find(&["kind", "类型", "类别"]);
     let province = find(&["province", "省份", "省", "所在省份"]);
     let city = find(&["city", "城市", "市", "所在城市", "所在地"]);
-    let majors = find(&["majors", "专业", "开设专业", "ZY"]);
-    let grads = find(&["graduates", "毕业生", "年培养人数", "毕业生数"]);
+    // A shapefile cuts names to 10 bytes (major_classes → major_clas, 对口专业名称 → 对口专业名): a field that
+    // starts with "major" or holds 专业 also serves, as one starting with "gradu" or holding 毕业 or 培养.
+    let like = |pred: &dyn Fn(&str) -> bool| {
+        a.fields
+            .iter()
+            .position(|f| pred(&f.name.to_ascii_lowercase()))
+    };
+    let majors = find(&["majors", "专业", "开设专业", "ZY"]).or_else(|| {
+        like(&|n: &str| n.starts_with("major") || (n.contains("专业") && !n.contains("数")))
+    });
+    let grads = find(&["graduates", "毕业生", "年培养人数", "毕业生数"]).or_else(|| {
+        like(&|n: &str| n.starts_with("gradu") || n.contains("毕业") || n.contains("培养"))
+    });
     let level = find(&["level", "办学层次", "层次"]);
     let Some(majors) = majors else {
+        let fields: Vec<&str> = a.fields.iter().map(|f| f.name.as_str()).collect();
         return Err(fail(format!(
-            "图层 {} 没有专业字段（majors、专业…）/ layer {} has no majors field (majors, 专业…)",
-            layer.name, layer.name
+            "图层 {} 没有专业字段（majors、专业…）；它的字段：{} / layer {} has no majors field (majors, 专业…); its fields: {}",
+            layer.name,
+            fields.join("、"),
+            layer.name,
+            fields.join(", ")
         )));
     };
     let mut pts: Vec<[f64; 2]> = (0..layer.len())
@@ -547,6 +569,18 @@ pub fn sources_from_layer(
     if no_point > 0 {
         progress.note(format!(
             "{}：{no_point} 个来源没有位置，未计 / {no_point} sources have no point and are left out",
+            layer.name
+        ));
+    }
+    // A file written without its encoding (a shapefile without .cpg from ogr2ogr) has "?" for every Chinese
+    // character.
+    let lost = out
+        .iter()
+        .filter(|x| x.name.chars().filter(|c| *c == '?').count() * 2 > x.name.chars().count())
+        .count();
+    if lost * 2 > out.len() && !out.is_empty() {
+        progress.note(format!(
+            "{}：{lost} 个来源的名称几乎全是“?”——文件写出时丢了中文编码（shapefile 请用 GBK 或 UTF-8 并带 .cpg）；距离和得分不受影响 / {lost} sources have names of \"?\" only: the file lost its Chinese when written (write shapefiles in GBK or UTF-8 with a .cpg); distances and scores are unaffected",
             layer.name
         ));
     }
@@ -797,9 +831,13 @@ pub fn load_sources(params: &Params, progress: &Progress) -> Result<Vec<Source>,
                 })
                 .map(|l| l.name.as_str())
                 .collect();
-            match fits.as_slice() {
-                [one] => crate::core::io::read::load_layer(&file, Some(one), progress)
-                    .map_err(|x| fail(x.to_string()))?,
+            // A file of one layer (a shapefile, a GeoJSON) is that layer; its fields are checked when read.
+            let only = (info.layers.len() == 1).then(|| info.layers[0].name.as_str());
+            match (fits.as_slice(), only) {
+                (&[one], _) | (&[], Some(one)) => {
+                    crate::core::io::read::load_layer(&file, Some(one), progress)
+                        .map_err(|x| fail(x.to_string()))?
+                }
                 _ => return Err(fail(e)),
             }
         }
@@ -834,6 +872,10 @@ pub fn load_sources(params: &Params, progress: &Progress) -> Result<Vec<Source>,
 pub fn county_of(params: &Params, progress: &Progress) -> Result<Division, AlgorithmError> {
     let g = china();
     let pick = |d: &Division| -> Result<Division, AlgorithmError> {
+        progress.note(format!(
+            "本县：{} {} / county: {} {}",
+            d.code, d.name, d.code, d.name
+        ));
         if d.level != Level::County {
             progress.note(format!(
                 "{} 不是县级区划，用它的位置 / {} is not a county: its point is used",
@@ -1162,6 +1204,22 @@ fn rank_links(
         .collect())
 }
 
+/// Every ranked source once (by province or for the map, a source is counted once), its supply and score summed
+/// over the links it serves (its supply is per link).
+fn merge_links(rankings: &[LinkRanking]) -> Vec<Ranked> {
+    let mut merged: BTreeMap<usize, Ranked> = BTreeMap::new();
+    for r in rankings.iter().flat_map(|lr| &lr.ranked) {
+        merged
+            .entry(r.source)
+            .and_modify(|m| {
+                m.supply += r.supply;
+                m.score += r.score;
+            })
+            .or_insert_with(|| r.clone());
+    }
+    merged.into_values().collect()
+}
+
 fn majors_text(m: &[String]) -> String {
     m.iter()
         .map(|c| major_label(c))
@@ -1448,21 +1506,7 @@ impl Algorithm for TalentProvinces {
         let county = county_of(&params, progress)?;
         let sources = load_sources(&params, progress)?;
         let rankings = rank_links(&s, &sources, &county, &params, progress)?;
-        // A source serving several links counts once per link (its supply is per link); by province, a
-        // source is counted once, with its supply and score summed over the links.
-        let mut merged: BTreeMap<usize, Ranked> = BTreeMap::new();
-        for lr in &rankings {
-            for r in &lr.ranked {
-                merged
-                    .entry(r.source)
-                    .and_modify(|m| {
-                        m.supply += r.supply;
-                        m.score += r.score;
-                    })
-                    .or_insert_with(|| r.clone());
-            }
-        }
-        let all: Vec<Ranked> = merged.into_values().collect();
+        let all = merge_links(&rankings);
         let by_city = params.text("level") == Some("city");
         // By city: the same totals with each source's city (from its names, by the gazetteer) as its key.
         let mut city_points: BTreeMap<String, [f64; 2]> = BTreeMap::new();
@@ -2370,20 +2414,7 @@ impl Algorithm for TalentReport {
         let sources = load_sources(&params, progress)?;
         let rankings = rank_links(&s, &sources, &county, &params, progress)?;
         progress.check().map_err(fail)?;
-        // Province scores: each source once, its scores summed over the links.
-        let mut merged: BTreeMap<usize, Ranked> = BTreeMap::new();
-        for lr in &rankings {
-            for r in &lr.ranked {
-                merged
-                    .entry(r.source)
-                    .and_modify(|m| {
-                        m.supply += r.supply;
-                        m.score += r.score;
-                    })
-                    .or_insert_with(|| r.clone());
-            }
-        }
-        let all: Vec<Ranked> = merged.into_values().collect();
+        let all = merge_links(&rankings);
         let provinces = by_province(&sources, &all);
         // The top sources of every link, once each (their best score).
         let mut drawn: BTreeMap<usize, f64> = BTreeMap::new();
@@ -2449,12 +2480,9 @@ impl Algorithm for TalentReport {
                 .map(|r| {
                     cols.iter()
                         .map(|&c| match &r[c] {
-                            Cell::Text(t) => t.clone(),
                             Cell::Num(v, _) if !v.is_finite() => "—".into(),
-                            Cell::Num(v, d) if v.abs() < 0.005 => {
-                                format!("{:.d$}", 0.0, d = (*d).min(3))
-                            }
-                            Cell::Num(v, d) => format!("{v:.d$}", d = (*d).min(3)),
+                            Cell::Num(v, d) => Cell::Num(*v, (*d).min(3)).display(),
+                            cell => cell.display(),
                         })
                         .collect()
                 })
@@ -2549,7 +2577,7 @@ impl Algorithm for TalentReport {
                         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
                 };
                 let mut v = vec![format!(
-                    "人才资源：{}（{} 个来源；高校名单为教育部全国普通高等学校名单）",
+                    "人才资源：{}（{} 个来源）",
                     name_of("file").unwrap_or_default(),
                     sources.len()
                 )];

@@ -17,7 +17,8 @@ impl Cell {
         Cell::Text(s.into())
     }
 
-    fn display(&self) -> String {
+    /// The cell as printed: numbers to their decimals, never "-0.00", non-finite numbers empty.
+    pub fn display(&self) -> String {
         match self {
             Cell::Text(s) => s.clone(),
             Cell::Num(v, _) if !v.is_finite() => String::new(),

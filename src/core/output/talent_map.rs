@@ -671,7 +671,7 @@ pub fn draw_map_page(c: &mut dyn Canvas, m: &TalentMap) -> Result<(), String> {
         m.unit.trim().to_string()
     };
     let room = PAGE.0 - 24.0 - text_width_mm(&review, 7.5) - 12.0;
-    let right = fit(
+    let right = crate::core::output::layout::items::cut(
         &format!("制图单位：{unit}　制图日期：{}", m.date),
         7.0,
         room,
@@ -693,7 +693,11 @@ pub fn draw_map_page(c: &mut dyn Canvas, m: &TalentMap) -> Result<(), String> {
         ),
         GREY,
     );
-    let lines = wrap(&format!("数据来源：{}", m.sources_note), 6.5, PAGE.0 - 24.0);
+    let lines = crate::core::output::layout::draw::break_lines(
+        &format!("数据来源：{}", m.sources_note),
+        6.5,
+        PAGE.0 - 24.0,
+    );
     for (k, l) in lines.iter().take(2).enumerate() {
         c.text(12.0, 199.0 + k as f32 * 3.4, 6.5, l, GREY);
     }
@@ -848,7 +852,7 @@ pub fn draw_tables_page(
                 12.0 + xs[k] + 1.0,
                 y + row_h * 0.72,
                 pt,
-                &fit(h, pt, widths[k] - 1.5),
+                &crate::core::output::layout::items::cut(h, pt, widths[k] - 1.5),
                 INK,
             );
         }
@@ -870,7 +874,7 @@ pub fn draw_tables_page(
                     12.0 + xs[k] + 1.0,
                     y + row_h * 0.72,
                     pt,
-                    &fit(v, pt, widths[k] - 1.5),
+                    &crate::core::output::layout::items::cut(v, pt, widths[k] - 1.5),
                     INK,
                 );
             }
@@ -896,7 +900,11 @@ pub fn draw_tables_page(
         return (next, false);
     }
     // The methods, when they fit.
-    let lines: Vec<String> = m.methods.iter().flat_map(|l| wrap(l, 6.5, avail)).collect();
+    let lines: Vec<String> = m
+        .methods
+        .iter()
+        .flat_map(|l| crate::core::output::layout::draw::break_lines(l, 6.5, avail))
+        .collect();
     if y + 5.0 + lines.len() as f32 * 3.3 > 205.0 {
         return (next, false);
     }
@@ -908,39 +916,6 @@ pub fn draw_tables_page(
         y += 3.3;
     }
     (next, true)
-}
-
-/// `text` broken into lines of at most `w` mm at `pt`, character by character (Chinese has no spaces to break at).
-fn wrap(text: &str, pt: f32, w: f32) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut cur = String::new();
-    for ch in text.chars() {
-        cur.push(ch);
-        if text_width_mm(&cur, pt) > w {
-            cur.pop();
-            lines.push(std::mem::take(&mut cur));
-            cur.push(ch);
-        }
-    }
-    if !cur.is_empty() {
-        lines.push(cur);
-    }
-    lines
-}
-
-/// `text` cut with … to fit `w` mm at `pt`.
-fn fit(text: &str, pt: f32, w: f32) -> String {
-    if text_width_mm(text, pt) <= w {
-        return text.to_string();
-    }
-    let mut s = String::new();
-    for ch in text.chars() {
-        if text_width_mm(&format!("{s}{ch}…"), pt) > w {
-            break;
-        }
-        s.push(ch);
-    }
-    format!("{s}…")
 }
 
 /// The talent map as a two-page vector PDF. Errors: the projection or the PDF cannot be made.

@@ -1022,6 +1022,14 @@ pub fn fit_lines(text: &str, size_pt: f32, width: f32) -> (f32, Vec<String>) {
     } else {
         size_pt
     };
+    (size, break_lines(text, size, width))
+}
+
+/// The lines of `text` at `size_pt` no wider than `width` mm (the text's own line breaks kept), broken between
+/// characters by the GB/T 15834 rules: closing punctuation never starts a line, an opening bracket never ends one,
+/// a Latin word or number is not split. The size is not changed ([`fit_lines`] shrinks first).
+pub fn break_lines(text: &str, size_pt: f32, width: f32) -> Vec<String> {
+    let size = size_pt;
     let mut lines = vec![];
     for line in text.lines() {
         let mut cur = String::new();
@@ -1056,7 +1064,7 @@ pub fn fit_lines(text: &str, size_pt: f32, width: f32) -> (f32, Vec<String>) {
         }
         lines.push(cur);
     }
-    (size, lines)
+    lines
 }
 
 /// Punctuation that may not start a line (GB/T 15834 line-breaking rules).

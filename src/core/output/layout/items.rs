@@ -64,7 +64,7 @@ pub fn draw_image(c: &mut dyn Canvas, r: Rect, path: &str) {
 }
 
 /// `text` cut with "…" to `width` mm at `pt`.
-fn cut(text: &str, pt: f32, width: f32) -> String {
+pub fn cut(text: &str, pt: f32, width: f32) -> String {
     if text_width_mm(text, pt) <= width {
         return text.to_string();
     }
