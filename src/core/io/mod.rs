@@ -5,6 +5,7 @@
 //!
 //! May use: [`crate::core::model`].
 
+pub mod boundary_points;
 pub mod dbf;
 pub mod files;
 pub mod gpkg;

@@ -17,5 +17,6 @@ pub mod landuse;
 pub mod layer;
 pub mod layout;
 pub mod progress;
+pub mod proposal;
 pub mod style;
 pub mod talent;
