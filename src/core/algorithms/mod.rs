@@ -15,6 +15,7 @@ pub mod chain_report;
 pub mod chain_spatial;
 pub mod data_package;
 pub mod layout;
+pub mod proposal;
 pub mod talent;
 pub mod village_file;
 
@@ -502,6 +503,9 @@ pub fn registry() -> Vec<&'static dyn Algorithm> {
         &talent::TalentGaps,
         &talent::TalentPeople,
         &talent::TalentReport,
+        &proposal::ProposalCheck,
+        &proposal::ProposalCompare,
+        &proposal::ProposalTypes,
     ]
 }
 

@@ -16,6 +16,7 @@ pub mod hotspot;
 pub mod neighbours;
 pub mod overlay;
 pub mod profile;
+pub mod proposal;
 pub mod relatedness;
 pub mod repair;
 pub mod roles;

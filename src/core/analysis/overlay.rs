@@ -308,6 +308,16 @@ impl Zones {
         self.polys.is_empty()
     }
 
+    /// The zones whose bounding box meets `bb`.
+    pub fn candidates(&self, bb: &BBox) -> Vec<usize> {
+        self.index.query(bb).map(|z| z as usize).collect()
+    }
+
+    /// Zone `z` as a geo multipolygon.
+    pub fn polygon(&self, z: usize) -> &MultiPolygon<f64> {
+        &self.polys[z]
+    }
+
     /// Area of zone `z` (planar, CRS units²).
     pub fn area(&self, z: usize) -> f64 {
         self.polys[z].unsigned_area()

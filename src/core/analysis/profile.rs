@@ -470,7 +470,7 @@ impl Profiles {
     }
 }
 
-fn cancelled<T>(_: T) -> anyhow::Error {
+pub(crate) fn cancelled<T>(_: T) -> anyhow::Error {
     anyhow::anyhow!("已取消 / cancelled")
 }
 
@@ -478,7 +478,7 @@ fn cancelled<T>(_: T) -> anyhow::Error {
 /// GeoPackage; its polygons are made valid and OGC-oriented ([`super::repair::make_fit`]). The
 /// reader's warnings (encoding guessed, CRS guessed, shapes repaired…) go to `warnings`; the
 /// number of repaired shapes to `repaired`.
-fn read_layer(
+pub(crate) fn read_layer(
     path: &Path,
     layer: &str,
     opts: ReadOptions,
@@ -523,7 +523,7 @@ fn read_raw(
 }
 
 /// Reads a layer with all its fields, in `crs` (see [`read_layer`]).
-fn read_whole(
+pub(crate) fn read_whole(
     path: &Path,
     layer: &str,
     crs: &Crs,
@@ -541,7 +541,7 @@ fn read_whole(
 }
 
 /// Reads only the geometry of a layer, in `crs` (see [`read_layer`]).
-fn read_shapes(
+pub(crate) fn read_shapes(
     path: &Path,
     layer: &str,
     crs: &Crs,
@@ -628,7 +628,11 @@ fn projected_scale(crs: &Crs, ext: &crate::core::model::geom::BBox) -> Option<(f
 }
 
 /// Brings `layer` into `crs`; says so in `warnings`.
-fn reproject(layer: &mut FeatureRead, crs: &Crs, warnings: &mut Vec<String>) -> anyhow::Result<()> {
+pub(crate) fn reproject(
+    layer: &mut FeatureRead,
+    crs: &Crs,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<()> {
     if layer.crs.epsg.is_some() && layer.crs.epsg == crs.epsg {
         return Ok(());
     }
@@ -723,6 +727,36 @@ fn zone_areas(zones: &Zones, layer: &FeatureRead, progress: &Progress) -> anyhow
     Ok(out)
 }
 
+/// The layers of `path` and of the other files a project names (a village layer and a parcel layer may be two
+/// shapefiles), and the file each layer is read from (a name in two files: the first). An unreadable extra file
+/// is said in `warnings` and left out; an unreadable `path` is an error.
+pub fn dataset_layers(
+    path: &Path,
+    extra_files: &[std::path::PathBuf],
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<(DatasetInfo, HashMap<String, std::path::PathBuf>)> {
+    let mut info = crate::core::io::read::inspect(path)?;
+    let mut layer_file: HashMap<String, std::path::PathBuf> = info
+        .layers
+        .iter()
+        .map(|l| (l.name.clone(), path.to_path_buf()))
+        .collect();
+    for extra in extra_files.iter().filter(|e| e.as_path() != path) {
+        match crate::core::io::read::inspect(extra) {
+            Ok(i) => {
+                for l in i.layers {
+                    if !layer_file.contains_key(&l.name) {
+                        layer_file.insert(l.name.clone(), extra.clone());
+                        info.layers.push(l);
+                    }
+                }
+            }
+            Err(e) => warnings.push(format!("{}: {e}", extra.display())),
+        }
+    }
+    Ok((info, layer_file))
+}
+
 /// Computes the file of every village of `path`.
 pub fn profile(
     path: &Path,
@@ -740,27 +774,7 @@ pub fn profile(
             );
         }
     };
-    // The file's layers, and those of the other files a project names (a village layer and a
-    // parcel layer may be two shapefiles): each layer is read from its own file.
-    let mut info = crate::core::io::read::inspect(path)?;
-    let mut layer_file: HashMap<String, std::path::PathBuf> = info
-        .layers
-        .iter()
-        .map(|l| (l.name.clone(), path.to_path_buf()))
-        .collect();
-    for extra in opts.extra_files.iter().filter(|e| e.as_path() != path) {
-        match crate::core::io::read::inspect(extra) {
-            Ok(i) => {
-                for l in i.layers {
-                    if !layer_file.contains_key(&l.name) {
-                        layer_file.insert(l.name.clone(), extra.clone());
-                        info.layers.push(l);
-                    }
-                }
-            }
-            Err(e) => warnings.push(format!("{}: {e}", extra.display())),
-        }
-    }
+    let (info, layer_file) = dataset_layers(path, &opts.extra_files, &mut warnings)?;
     let file_of = |layer: &str| {
         layer_file
             .get(layer)

@@ -343,8 +343,7 @@ pub fn parse(rows: &[Vec<String>], declared: Option<u32>) -> Result<CoordList, S
     };
     for (p, c) in pts.iter().zip(&xy) {
         let key = (p.parcel, p.ring);
-        if cur_key.is_some() && cur_key != Some(key) {
-            let parcel = cur_key.expect("set").0;
+        if let Some((parcel, _)) = cur_key.filter(|k| *k != key) {
             finish(&mut cur, parcel, &mut parcels)?;
         }
         cur_key = Some(key);
@@ -430,6 +429,59 @@ impl CoordList {
     }
 }
 
+/// One boundary point of a site as a coordinate list gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundaryPoint {
+    /// Point number: J1, J2… (a ring's closing point repeats its first point's number).
+    pub name: String,
+    /// Ring number (圈号), from 1.
+    pub ring: usize,
+    /// X: the northing (m).
+    pub x: f64,
+    /// Y: the easting (m; with the zone number where the CRS carries it).
+    pub y: f64,
+    /// Whether it closes its ring (repeats the first point).
+    pub closing: bool,
+}
+
+/// The boundary points of polygon `f` of `store` (projected, metres), numbered from J`first + 1`, ring by
+/// ring, each ring closed by repeating its first point.
+pub fn numbered_points(store: &GeometryStore, f: usize, first: usize) -> Vec<BoundaryPoint> {
+    let mut out = Vec::new();
+    let mut n = first;
+    for (ring_no, r) in store.rings(f).enumerate() {
+        let start = n + 1;
+        for (i, c) in r.iter().enumerate() {
+            let closing = i + 1 == r.len() && r.len() > 1 && r[0] == *c;
+            let label = if closing {
+                start
+            } else {
+                n += 1;
+                n
+            };
+            out.push(BoundaryPoint {
+                name: format!("J{label}"),
+                ring: ring_no + 1,
+                x: c[1],
+                y: c[0],
+                closing,
+            });
+        }
+        if r.first() != r.last() {
+            if let Some(c) = r.first() {
+                out.push(BoundaryPoint {
+                    name: format!("J{start}"),
+                    ring: ring_no + 1,
+                    x: c[1],
+                    y: c[0],
+                    closing: true,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// The coordinate list of polygon features `features` of `store` (in CGCS2000 3-degree Gauss-Krüger `epsg`,
 /// 4513–4554), named `names`, in the Ministry's layout (see the module's description): points numbered J1, J2…
 /// across the list, X the northing and Y the easting (with the zone number when `epsg` carries it), metres to
@@ -454,17 +506,10 @@ pub fn to_text(
         let area_ha = store.planar_area(f) / 10_000.0;
         let name = names.get(k).map(String::as_str).unwrap_or("");
         s += &format!("{points},{area_ha:.4},{},{name},面,,,,@\n", k + 1);
-        for (ring_no, r) in store.rings(f).enumerate() {
-            let first = n + 1;
-            for (i, c) in r.iter().enumerate() {
-                let label = if i + 1 == r.len() && r.len() > 1 && r[0] == *c {
-                    first
-                } else {
-                    n += 1;
-                    n
-                };
-                s += &format!("J{label},{},{:.3},{:.3}\n", ring_no + 1, c[1], c[0]);
-            }
+        let pts = numbered_points(store, f, n);
+        n += pts.iter().filter(|p| !p.closing).count();
+        for p in pts {
+            s += &format!("{},{},{:.3},{:.3}\n", p.name, p.ring, p.x, p.y);
         }
     }
     Ok(s)

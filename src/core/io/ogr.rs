@@ -344,6 +344,104 @@ pub fn load(
     VectorLayer::assemble(name, source, crs, fids, geoms, attrs, warnings, progress)
 }
 
+/// Writes polygon feature 0 of `store` (in EPSG `epsg`, when known) as a one-feature Shapefile `out` with text
+/// fields `fields` (names of up to 10 ASCII letters; values in UTF-8, said in a `.cpg`). The files are written
+/// in a folder beside `out` and moved into place only when complete, so a failed export leaves nothing at the
+/// target. Errors: GDAL's message, an unwritable folder.
+pub fn write_polygon_shapefile(
+    out: &Path,
+    store: &GeometryStore,
+    epsg: Option<u32>,
+    fields: &[(&str, String)],
+) -> Result<(), String> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let stem = out
+        .file_stem()
+        .ok_or_else(|| format!("{}: 没有文件名 / no file name", out.display()))?
+        .to_os_string();
+    let tmp = parent.join(format!(
+        ".yitu-shp-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ));
+    std::fs::create_dir(&tmp).map_err(|e| format!("{}: {e}", parent.display()))?;
+    let result = (|| -> Result<Vec<std::path::PathBuf>, String> {
+        let e = |e: gdal::errors::GdalError| e.to_string();
+        let driver = gdal::DriverManager::get_driver_by_name("ESRI Shapefile").map_err(e)?;
+        let mut tmp_shp = tmp.join(&stem);
+        tmp_shp.set_extension("shp");
+        let mut ds = driver.create_vector_only(&tmp_shp).map_err(e)?;
+        let srs = match epsg {
+            Some(code) => Some(gdal::spatial_ref::SpatialRef::from_epsg(code).map_err(e)?),
+            None => None,
+        };
+        {
+            let layer = ds
+                .create_layer(gdal::vector::LayerOptions {
+                    name: &stem.to_string_lossy(),
+                    srs: srs.as_ref(),
+                    ty: gdal_sys::OGRwkbGeometryType::wkbMultiPolygon,
+                    options: Some(&["ENCODING=UTF-8"]),
+                })
+                .map_err(e)?;
+            for (name, _) in fields {
+                let f = gdal::vector::FieldDefn::new(name, OGRFieldType::OFTString).map_err(e)?;
+                f.set_width(254);
+                f.add_to_layer(&layer).map_err(e)?;
+            }
+            let mut wkt = String::from("MULTIPOLYGON(");
+            for (i, p) in store.parts(0).enumerate() {
+                if i > 0 {
+                    wkt.push(',');
+                }
+                wkt.push('(');
+                for (j, r) in p.rings().enumerate() {
+                    if j > 0 {
+                        wkt.push(',');
+                    }
+                    wkt.push('(');
+                    let pts: Vec<String> = r.iter().map(|c| format!("{} {}", c[0], c[1])).collect();
+                    wkt.push_str(&pts.join(","));
+                    wkt.push(')');
+                }
+                wkt.push(')');
+            }
+            wkt.push(')');
+            let geom = gdal::vector::Geometry::from_wkt(&wkt).map_err(e)?;
+            {
+                let defn = layer.defn();
+                let mut feat = gdal::vector::Feature::new(defn).map_err(e)?;
+                feat.set_geometry(geom).map_err(e)?;
+                for (i, (_, v)) in fields.iter().enumerate() {
+                    feat.set_field_string(i, v).map_err(e)?;
+                }
+                feat.create(&layer).map_err(e)?;
+            }
+        }
+        ds.close().map_err(e)?;
+        let mut written = Vec::new();
+        for entry in std::fs::read_dir(&tmp).map_err(|e| e.to_string())? {
+            written.push(entry.map_err(|e| e.to_string())?.path());
+        }
+        Ok(written)
+    })();
+    let moved = result.and_then(|files| {
+        for f in &files {
+            let name = f.file_name().expect("a file");
+            std::fs::rename(f, parent.join(name)).map_err(|e| format!("{}: {e}", out.display()))?;
+        }
+        Ok(())
+    });
+    let _ = std::fs::remove_dir_all(&tmp);
+    moved
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

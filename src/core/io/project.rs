@@ -105,6 +105,10 @@ pub struct Project {
     /// it in place of the built-in one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub talent_crosswalk: Option<crate::core::model::talent::Crosswalk>,
+    /// The rule table of land-use proposal checks (用地预审), when edited for this project (provincial rules
+    /// added); the checks use it in place of the national one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal_rules: Option<crate::core::model::proposal::RuleTable>,
 }
 
 /// A department table a project uses.
@@ -134,6 +138,7 @@ impl Default for Project {
             chains: Vec::new(),
             chain_overrides: Vec::new(),
             talent_crosswalk: None,
+            proposal_rules: None,
         }
     }
 }

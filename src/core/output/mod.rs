@@ -9,6 +9,8 @@ pub mod chain_report;
 pub mod charts;
 pub mod layout;
 pub mod package;
+pub mod proposal;
+pub mod proposal_sheet;
 pub mod render;
 pub mod report;
 pub mod table;
