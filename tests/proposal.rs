@@ -518,3 +518,83 @@ fn bad_input_is_refused_and_missing_layers_are_not_checked() {
     let unchecked = j["verdict"]["unchecked"].as_array().unwrap();
     assert_eq!(unchecked.len(), 3, "{unchecked:?}");
 }
+
+/// The check sheet: a vector PDF whose text (pdftotext) holds the header, the areas, the verdict with its
+/// document number and the disclaimer, with the 界址点 appendix; its PNG is not blank.
+#[test]
+fn the_check_sheet_prints_the_verdict_with_its_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("sheet.pdf");
+    let site = dir.path().join("s.geojson");
+    let pf = layer("YJJBNTTB");
+    std::fs::write(&site, geojson(&[square(vertex(&pf, 40, 3), 60.0)])).unwrap();
+    let o = find("proposal check")
+        .unwrap()
+        .run(
+            &Params::new()
+                .with(
+                    "file",
+                    common::root().join("sample-data/xianyou_sample.yitu"),
+                )
+                .with("site", &site)
+                .with("type", "facility_livestock")
+                .with("name", "涵井村生猪养殖场")
+                .with("applicant", "涵井村股份经济合作社")
+                .with("prepared_by", "鲤南镇自然资源所")
+                .with("out", &pdf),
+            &Progress::new(),
+        )
+        .unwrap();
+    assert_eq!(o.files, vec![pdf.clone()]);
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    let Ok(t) = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+    else {
+        common::skip("check sheet text", "no pdftotext");
+        return;
+    };
+    let text = String::from_utf8_lossy(&t.stdout);
+    for want in [
+        "用地预审核查单",
+        "涵井村生猪养殖场",
+        "鲤南镇自然资源所",
+        "禁止",
+        "自然资发〔2021〕166号",
+        "不作为审批依据",
+        "界址点坐标表",
+        "J1",
+    ] {
+        assert!(
+            text.contains(want),
+            "{want} missing from the sheet:\n{text}"
+        );
+    }
+    // Page 1 as PNG: drawn (many colours), not blank.
+    let ctx = Context::load(
+        &Inputs {
+            path: common::sample_gpkg(),
+            named: vec![],
+        },
+        &Progress::new(),
+    )
+    .unwrap();
+    let c = ctx
+        .check(
+            &site_of(&[square(vertex(&pf, 40, 3), 60.0)]),
+            &SiteInfo {
+                project_type: "facility_livestock".into(),
+                ..Default::default()
+            },
+            &RuleTable::national(),
+            1.0,
+        )
+        .unwrap();
+    let png = yitu::core::output::proposal_sheet::sheet_png(&c, &ctx, 40.0).unwrap();
+    let img = image::load_from_memory(&png).unwrap().to_rgba8();
+    let colours: std::collections::HashSet<[u8; 4]> = img.pixels().map(|p| p.0).collect();
+    assert!(colours.len() > 50, "{} colours", colours.len());
+}

@@ -182,6 +182,14 @@ fn info_params() -> Vec<Param> {
                 "Date of the application (default: today)",
             ),
         ),
+        text(
+            "prepared_by",
+            ("制图单位", "Prepared by"),
+            (
+                "制图单位（印在核查单上）",
+                "Who prepared the check (printed on the sheet)",
+            ),
+        ),
     ]
 }
 
@@ -332,6 +340,7 @@ fn site_info(params: &Params) -> SiteInfo {
         applicant: params.string("applicant").unwrap_or_default(),
         purpose: params.string("purpose").unwrap_or_default(),
         date: params.string("date").unwrap_or_else(today),
+        prepared_by: params.string("prepared_by").unwrap_or_default(),
     }
 }
 

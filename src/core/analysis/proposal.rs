@@ -102,6 +102,9 @@ pub struct SiteInfo {
     pub purpose: String,
     /// 日期 (YYYY-MM-DD).
     pub date: String,
+    /// 制图单位: who prepared the check (printed on the sheet).
+    #[serde(default)]
+    pub prepared_by: String,
 }
 
 /// The site's area in one village.
@@ -632,10 +635,11 @@ impl Context {
                 let Some(&(_, s)) = site_zone.shares(&r.geoms, f).first() else {
                     continue;
                 };
-                if s <= 0.0 {
+                let overlap = s * p.areas[f];
+                // A neighbour sharing the site's edge meets it by floating-point noise only.
+                if overlap < 0.01 {
                     continue;
                 }
-                let overlap = s * p.areas[f];
                 let code = landuse::normalize_code(&text(r, Some(p.dlbm), f)).into_owned();
                 let kcmj = num(r, p.kcmj, f).unwrap_or(0.0);
                 let class_area = match (num(r, p.tbdlmj, f), num(r, p.tbmj, f)) {
