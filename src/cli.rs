@@ -202,6 +202,16 @@ pub enum Command {
         #[arg(long)]
         frames: bool,
     },
+    /// Benchmark land-use proposal checks on the benchmark county: loading the layers once, one site, 100 sites
+    /// and the check sheet, against GeoPandas overlaying the same sites.
+    BenchProposal {
+        /// Folder of the benchmark county (generated there when missing).
+        #[arg(long, default_value = "bench-data")]
+        data: PathBuf,
+        /// The Python with GeoPandas (default: .venv-ref/bin/python).
+        #[arg(long, default_value = ".venv-ref/bin/python")]
+        python: PathBuf,
+    },
     /// Department data in the local cache: import, list, history, roll back.
     Data {
         /// The cache database (default: cache.sqlite in the user's settings folder).
@@ -906,6 +916,18 @@ pub fn run(cmd: Command) -> i32 {
                 1
             }
         },
+        Command::BenchProposal { data, python } => {
+            let r = ensure_bench_county(&data, 1_000_000).and_then(|gpkg| {
+                crate::core::bench::proposals(&gpkg, &data.join("proposal"), &python)
+            });
+            match r {
+                Ok(_) => 0,
+                Err(e) => {
+                    eprintln!("{e:#}");
+                    1
+                }
+            }
+        }
         Command::BenchTalent {
             data,
             python,

@@ -1210,3 +1210,112 @@ fn the_talent_window_ranks_sources_and_opens_the_runs() {
 fn common_root() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// 分析 › 用地预审: a site drawn on the map snaps to a parcel's vertex, a vertex added by mistake is undone with
+/// Ctrl+Z, the check runs in the background on the project's layers and its verdict is shown with its rules.
+#[test]
+fn the_proposal_window_draws_with_snapping_undoes_and_checks() {
+    let mut h = sample_app();
+    h.get_by_label("分析").click();
+    h.step();
+    h.step();
+    h.get_by_label("用地预审…").click();
+    for _ in 0..4 {
+        h.step();
+    }
+    assert!(h.state().proposal.open);
+    assert!(h.state().proposal.takes_clicks(), "drawing starts at once");
+    // A parcel vertex in the left part of the map (the window covers the right).
+    let sm = h.state().map.screen.expect("the map was drawn");
+    let rect = h.state().map.rect;
+    let parcels = layer_index(&h, "地类图斑");
+    let inner = egui::Rect::from_min_max(
+        rect.min + egui::vec2(120.0, 150.0),
+        egui::pos2(rect.center().x - 60.0, rect.max.y - 150.0),
+    );
+    let v = {
+        let l = &h.state().layers[parcels].data;
+        (0..l.len())
+            .flat_map(|f| l.display.rings(f).next().map(|r| r[0]))
+            .find(|v| inner.contains(sm.to_screen(v[0], v[1])))
+            .expect("a parcel vertex on screen")
+    };
+    // Close in on it (drawing happens at parcel scale).
+    h.state_mut().map.zoom_to(&yitu::core::model::geom::BBox {
+        min_x: v[0] - 150.0,
+        min_y: v[1] - 150.0,
+        max_x: v[0] + 150.0,
+        max_y: v[1] + 150.0,
+    });
+    for _ in 0..3 {
+        h.step();
+    }
+    let sm = h.state().map.screen.expect("the map was drawn");
+    let p = sm.to_screen(v[0], v[1]) - egui::vec2(80.0, 0.0);
+    let v = {
+        let m = sm.to_mercator(p);
+        let l = &h.state().layers[parcels].data;
+        let bb = yitu::core::model::geom::BBox {
+            min_x: m[0] - 200.0,
+            min_y: m[1] - 200.0,
+            max_x: m[0] + 200.0,
+            max_y: m[1] + 200.0,
+        };
+        // The parcel vertex nearest to that point.
+        l.query(&bb)
+            .flat_map(|f| {
+                l.display
+                    .rings(f as usize)
+                    .flatten()
+                    .copied()
+                    .collect::<Vec<_>>()
+            })
+            .min_by(|a, b| {
+                let d = |q: &[f64; 2]| (q[0] - m[0]).hypot(q[1] - m[1]);
+                d(a).total_cmp(&d(b))
+            })
+            .unwrap()
+    };
+    let p = sm.to_screen(v[0], v[1]);
+    // 2 points off the vertex: snapped onto it exactly.
+    click_at(&mut h, p + egui::vec2(2.0, 1.0));
+    assert_eq!(h.state().proposal.sketch.points(), &[v]);
+    for d in [(70.0, 0.0), (70.0, 60.0), (0.0, 60.0), (35.0, 100.0)] {
+        click_at(&mut h, p + egui::vec2(d.0, d.1));
+    }
+    assert_eq!(h.state().proposal.sketch.points().len(), 5);
+    // The last one was a mistake: Ctrl+Z.
+    h.event(egui::Event::Key {
+        key: egui::Key::Z,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: egui::Modifiers::COMMAND,
+    });
+    h.step();
+    h.step();
+    assert_eq!(h.state().proposal.sketch.points().len(), 4);
+    assert!(h.state().proposal.sketch.can_redo());
+    h.get_by_label("核查").click();
+    settle(&mut h, "the check", |a| {
+        a.proposal.result.is_some() || !a.proposal.running() && a.proposal.message.is_some()
+    });
+    let c = h.state().proposal.result.clone().unwrap_or_else(|| {
+        panic!("no result: {:?}", h.state().proposal.message);
+    });
+    assert!(c.area_m2 > 0.0 && !c.villages.is_empty());
+    h.step();
+    assert!(h.query_by_label("三、结论").is_some());
+    assert!(
+        h.query_all_by_label_contains(c.verdict.level.label().0)
+            .next()
+            .is_some(),
+        "the verdict {} is shown",
+        c.verdict.level.label().0
+    );
+    // The sheet exported from the window, through the CLI's function.
+    let pdf = std::env::temp_dir().join(format!("yitu-gui-sheet-{}.pdf", std::process::id()));
+    h.state().proposal.export(&pdf).unwrap();
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    let _ = std::fs::remove_file(&pdf);
+}

@@ -902,3 +902,154 @@ pub fn talent_access(dir: &Path, python: &Path) -> anyhow::Result<Vec<Measure>> 
     }
     Ok(out)
 }
+
+/// The reference for [`proposals`]: GeoPandas loads the same layers (with their spatial index) and overlays each
+/// site with the parcels (apportioning TBDLMJ), the villages and the three control lines; prints JSON timings.
+const PROPOSAL_PY: &str = r#"
+import json, sys, time
+import geopandas as gpd
+t0 = time.time()
+data, sites_path = sys.argv[1], sys.argv[2]
+layers = {n: gpd.read_file(data, layer=n) for n in ["DLTB", "CJDCQ", "YJJBNTTB", "STBHHX", "CZKFBJ"]}
+for df in layers.values():
+    df.sindex
+t1 = time.time()
+sites = gpd.read_file(sites_path).to_crs(layers["DLTB"].crs)
+total = 0.0
+for site in sites.geometry:
+    p = layers["DLTB"]
+    cand = p.iloc[p.sindex.query(site, predicate="intersects")]
+    for g, m in zip(cand.geometry, cand["TBDLMJ"]):
+        total += m * g.intersection(site).area / g.area
+    for n in ["CJDCQ", "YJJBNTTB", "STBHHX", "CZKFBJ"]:
+        d = layers[n]
+        for g in d.iloc[d.sindex.query(site, predicate="intersects")].geometry:
+            total += g.intersection(site).area
+t2 = time.time()
+print(json.dumps({"load": t1 - t0, "checks": t2 - t1, "total": total}))
+"#;
+
+/// Land-use proposal checks on a county (`gpkg`: DLTB, CJDCQ, YJJBNTTB, STBHHX, CZKFBJ): loading and indexing
+/// the layers once, one site's check, 100 sites, the check sheet PDF; the same overlays by GeoPandas (with its
+/// spatial index) on the same 100 sites, as ratios.
+pub fn proposals(gpkg: &Path, dir: &Path, python: &Path) -> anyhow::Result<Vec<Measure>> {
+    use crate::core::analysis::proposal::{Context, Inputs, Site, SiteInfo};
+    use crate::core::model::geom::{GeomKind, GeometryStore};
+    use crate::core::model::proposal::RuleTable;
+    use rand::{Rng, SeedableRng};
+    std::fs::create_dir_all(dir)?;
+    let mut out = Vec::new();
+    let ctx = timed(
+        &mut out,
+        "YiTu load county for checks (5 layers, indexed)",
+        || {
+            let c = Context::load(
+                &Inputs {
+                    path: gpkg.to_path_buf(),
+                    named: vec![],
+                },
+                &Progress::new(),
+            )?;
+            Ok((c, String::new()))
+        },
+    )?;
+    let yitu_load = out.last().map_or(0.0, |m| m.seconds);
+    // 100 sites: irregular polygons of 8 vertices, 30–250 m across, inside random villages.
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(14);
+    let villages = ctx.villages();
+    let mut sites = Vec::new();
+    let mut features = Vec::new();
+    for _ in 0..100 {
+        let v = rng.random_range(0..villages.len());
+        let c = villages.label_point(v);
+        let r = rng.random_range(15.0..125.0);
+        let mut g = GeometryStore::new();
+        let mut ring = Vec::new();
+        for k in 0..8 {
+            let a = k as f64 / 8.0 * std::f64::consts::TAU;
+            let rr = r * rng.random_range(0.6..1.0);
+            let p = [c[0] + rr * a.cos(), c[1] + rr * a.sin()];
+            g.push_coord(p[0], p[1]);
+            ring.push(p);
+        }
+        g.push_coord(ring[0][0], ring[0][1]);
+        ring.push(ring[0]);
+        g.end_ring();
+        g.end_part();
+        g.end_feature(GeomKind::Polygon);
+        features.push(serde_json::json!({"type": "Feature", "properties": {},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}));
+        sites.push(Site {
+            geom: g,
+            crs: ctx.crs.clone(),
+        });
+    }
+    let epsg = ctx.crs.epsg.unwrap_or(4528);
+    let sites_path = dir.join("sites.geojson");
+    std::fs::write(
+        &sites_path,
+        serde_json::json!({"type": "FeatureCollection",
+            "crs": {"type": "name", "properties": {"name": format!("urn:ogc:def:crs:EPSG::{epsg}")}},
+            "features": features})
+        .to_string(),
+    )?;
+    let rules = RuleTable::national();
+    let info = SiteInfo {
+        project_type: "rural_house".into(),
+        ..Default::default()
+    };
+    let first = timed(&mut out, "YiTu check 1 site", || {
+        let c = ctx
+            .check(&sites[0], &info, &rules, 1.0)
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let n = format!("{} parcels met", c.parcels.len());
+        Ok((c, n))
+    })?;
+    timed(&mut out, "YiTu check 100 sites", || {
+        let mut met = 0;
+        for s in &sites {
+            met += ctx
+                .check(s, &info, &rules, 1.0)
+                .map_err(|e| anyhow::anyhow!(e))?
+                .parcels
+                .len();
+        }
+        Ok(((), format!("{met} parcels met")))
+    })?;
+    let yitu_checks = out.last().map_or(0.0, |m| m.seconds);
+    timed(&mut out, "YiTu check sheet PDF (1 site)", || {
+        let b = crate::core::output::proposal_sheet::sheet_pdf(&first, &ctx)
+            .map_err(|e| anyhow::anyhow!(e))?;
+        Ok(((), format!("{} KB", b.len() / 1024)))
+    })?;
+    eprintln!("GeoPandas reference on the same layers and sites …");
+    let o = std::process::Command::new(python)
+        .args(["-c", PROPOSAL_PY])
+        .arg(gpkg)
+        .arg(&sites_path)
+        .output()?;
+    anyhow::ensure!(
+        o.status.success(),
+        "Python reference failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout)?;
+    for (key, name, ours) in [
+        ("load", "GeoPandas read 5 layers + sindex", yitu_load),
+        ("checks", "GeoPandas overlay 100 sites", yitu_checks),
+    ] {
+        let s = j[key].as_f64().unwrap_or(f64::NAN);
+        let m = Measure {
+            name: name.into(),
+            seconds: s,
+            peak_mb: None,
+            note: format!("YiTu is {:.1}x faster", s / ours.max(1e-9)),
+        };
+        eprintln!(
+            "{:<44} {:>8.3} s  {:>8} MB  {}",
+            m.name, m.seconds, "", m.note
+        );
+        out.push(m);
+    }
+    Ok(out)
+}

@@ -103,6 +103,8 @@ pub struct YituApp {
     pub layouts: Vec<crate::core::model::layout::Layout>,
     /// The chain window (一产一档) and the project's chain templates.
     pub chain: super::chain::ChainWindow,
+    /// The land-use proposal window (用地预审).
+    pub proposal: super::proposal::ProposalWindow,
     /// The talent window (人才地图).
     pub talent: super::talent::TalentWindow,
     /// The opened project's title (empty: the file's name is used).
@@ -182,6 +184,7 @@ impl YituApp {
             layouts: Vec::new(),
             chain: Default::default(),
             talent: Default::default(),
+            proposal: Default::default(),
             project_title: String::new(),
             start_panel: true,
             saved: None,
@@ -329,6 +332,10 @@ impl YituApp {
                 self.chain.set_templates(p.chains.clone());
                 self.chain.overrides = p.chain_overrides.clone();
                 self.talent.set_crosswalk(p.talent_crosswalk.clone());
+                self.proposal.project_rules = p.proposal_rules.clone();
+                if let Some(r) = &p.proposal_rules {
+                    self.proposal.rules = r.clone();
+                }
                 self.project_title = p.title.clone();
                 if !p.datasets.is_empty() {
                     let ctx = self.ctx.clone();
@@ -387,6 +394,7 @@ impl YituApp {
             chains: self.chain.project_templates(),
             chain_overrides: self.chain.overrides.clone(),
             talent_crosswalk: self.talent.project_crosswalk.clone(),
+            proposal_rules: self.proposal.project_rules.clone(),
             ..Default::default()
         }
     }
@@ -827,9 +835,15 @@ impl YituApp {
                     lang,
                 );
                 if let Some((m, tol)) = out.clicked {
-                    let add = ui.input(|i| i.modifiers.command);
-                    self.identify(m, tol, add);
+                    if self.proposal.takes_clicks() {
+                        let shift = ui.input(|i| i.modifiers.shift);
+                        self.proposal.map_click(m, tol, shift, &self.layers);
+                    } else {
+                        let add = ui.input(|i| i.modifiers.command);
+                        self.identify(m, tol, add);
+                    }
                 }
+                self.proposal.paint(ui, out.screen, out.hover, &self.layers);
             });
         self.chooser_window(ui.ctx());
         self.settings_window(ui.ctx());
@@ -885,6 +899,14 @@ impl YituApp {
                 }
             }
             None => {}
+        }
+        if let Some(super::proposal::ProposalRequest::AddLayer(path)) =
+            self.proposal
+                .window(ui.ctx(), &self.layers, self.project_path.as_deref(), lang)
+        {
+            // The proposals layer, reloaded with the sites kept so far.
+            self.layers.retain(|l| l.data.source.path != path);
+            self.load(&path, Some("proposal_site".into()), None);
         }
         self.start_panel_ui(ui.ctx());
         self.window_chrome(ui.ctx());
@@ -1127,6 +1149,14 @@ impl YituApp {
                 }
                 if ui.button(lang.tr("人才地图…", "Talent map…")).clicked() {
                     self.talent.open = true;
+                    ui.close();
+                }
+                if ui
+                    .button(lang.tr("用地预审…", "Land-use proposal check…"))
+                    .clicked()
+                {
+                    self.proposal.open = true;
+                    self.proposal.tool = super::proposal::Tool::Draw;
                     ui.close();
                 }
                 if ui

@@ -25,6 +25,8 @@ pub struct MapState {
     pub size: egui::Vec2,
     /// Where the map was on screen at the last frame.
     pub rect: Rect,
+    /// The mapping between Web Mercator and the screen at the last frame.
+    pub screen: Option<ScreenMap>,
 }
 
 impl Default for MapState {
@@ -39,6 +41,7 @@ impl Default for MapState {
             cursor: None,
             size: egui::vec2(1000.0, 700.0),
             rect: Rect::NOTHING,
+            screen: None,
         }
     }
 }
@@ -105,6 +108,10 @@ impl ScreenMap {
 pub struct MapOutput {
     /// A click (not a drag), in Web Mercator, with a pick tolerance in metres.
     pub clicked: Option<([f64; 2], f64)>,
+    /// Where the pointer is over the map (Web Mercator), with the same tolerance.
+    pub hover: Option<([f64; 2], f64)>,
+    /// The mapping between Web Mercator and the screen this frame, and the map's rectangle.
+    pub screen: Option<(ScreenMap, Rect)>,
 }
 
 /// Shows the map filling `ui`.
@@ -204,7 +211,9 @@ pub fn show(
         if let Some(p) = response.hover_pos() {
             let m = sm.to_mercator(p);
             cursor = Some(mercator_to_lonlat(m[0], m[1]));
+            out.hover = Some((m, 5.0 / k));
         }
+        out.screen = Some((sm, rect));
         if response.clicked() {
             if let Some(p) = response.interact_pointer_pos() {
                 out.clicked = Some((sm.to_mercator(p), 5.0 / k));
@@ -222,6 +231,7 @@ pub fn show(
     });
     state.size = size;
     state.rect = map_rect;
+    state.screen = out.screen.map(|s| s.0);
     state.cursor = cursor;
 
     // Re-render once the view has been still for a moment.

@@ -12,6 +12,7 @@ pub mod layers;
 pub mod layout;
 pub mod map_view;
 pub mod profile;
+pub mod proposal;
 pub mod scope;
 pub mod table;
 pub mod talent;

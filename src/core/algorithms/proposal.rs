@@ -265,7 +265,8 @@ fn epsg_param(params: &Params) -> Result<Option<u32>, AlgorithmError> {
     }
 }
 
-fn today() -> String {
+/// Today's date (YYYY-MM-DD, UTC; `SOURCE_DATE_EPOCH` respected).
+pub fn today() -> String {
     let secs = crate::core::data::cache::document_time();
     let days = secs.div_euclid(86_400);
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -423,6 +424,79 @@ fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
 
+/// Writes a check to `out` as its extension says: `.pdf` the check sheet, `.xlsx` the tables, `.gpkg` the site
+/// with its figures (layer `proposal_site`), `.shp` the site as a Shapefile, `.txt` the 界址点 list, else JSON
+/// (`notes`: what the run said, kept in the JSON). Atomic: a failed export leaves nothing at `out`. The app's
+/// exports call it too.
+pub fn export(
+    out: &std::path::Path,
+    c: &Check,
+    ctx: &Context,
+    notes: &[String],
+) -> Result<(), String> {
+    let ext = out
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let write = |bytes: Vec<u8>| {
+        crate::core::io::files::write_atomic(out, bytes)
+            .map_err(|e| crate::core::io::files::write_error(out, &e))
+    };
+    match ext.as_str() {
+        "xlsx" => {
+            let tables = crate::core::output::proposal::tables(c);
+            let refs: Vec<&Table> = tables.iter().collect();
+            write(tables_xlsx(&refs)?)
+        }
+        "pdf" => write(crate::core::output::proposal_sheet::sheet_pdf(c, ctx)?),
+        "gpkg" => write_sites_gpkg(out, ctx, std::slice::from_ref(c)),
+        "shp" => crate::core::io::ogr::write_polygon_shapefile(
+            out,
+            &c.geom,
+            ctx.crs.epsg,
+            &[
+                ("XMMC", c.info.name.clone()),
+                ("XMLX", c.info.project_type.clone()),
+                ("SQF", c.info.applicant.clone()),
+                ("YT", c.info.purpose.clone()),
+                ("RQ", c.info.date.clone()),
+                ("JL", c.verdict.level.label().0.to_string()),
+            ],
+        ),
+        "txt" => write(
+            crate::core::io::boundary_points::to_text(
+                &c.geom,
+                &[0],
+                std::slice::from_ref(&c.info.name),
+                ctx.crs.epsg.unwrap_or(0),
+            )?
+            .into_bytes(),
+        ),
+        _ => {
+            let v = crate::core::output::proposal::to_json(c, &ctx.sources, notes);
+            write(
+                serde_json::to_string_pretty(&v)
+                    .map_err(|e| e.to_string())?
+                    .into_bytes(),
+            )
+        }
+    }
+}
+
+/// Writes sites with their figures as the GeoPackage layer `proposal_site` (the project's proposals layer), in
+/// the analysis CRS, atomically.
+pub fn write_sites_gpkg(
+    out: &std::path::Path,
+    ctx: &Context,
+    checks: &[Check],
+) -> Result<(), String> {
+    let mut layer = site_layer(&checks[0]);
+    for c in &checks[1..] {
+        layer.rows.extend(site_layer(c).rows);
+    }
+    write_gpkg(out, &ctx.crs, vec![layer]).map_err(|e| e.to_string())
+}
+
 /// Writes a check as the output's extension says (no output: JSON printed).
 fn write_check(
     params: &Params,
@@ -431,65 +505,32 @@ fn write_check(
     o: &mut Outcome,
     progress: &Progress,
 ) -> Result<(), AlgorithmError> {
-    let out = params.path("out");
-    let write = |out: &std::path::Path, bytes: Vec<u8>| {
-        crate::core::io::files::write_atomic(out, bytes)
-            .map_err(|e| fail(crate::core::io::files::write_error(out, &e)))
-    };
-    match ext_of(params).as_str() {
-        "xlsx" => {
-            let out = out.expect("has an extension");
-            let tables = crate::core::output::proposal::tables(c);
-            let refs: Vec<&Table> = tables.iter().collect();
-            write(&out, tables_xlsx(&refs).map_err(fail)?)?;
+    match params.path("out") {
+        Some(out) => {
+            if ext_of(params) == "pdf" {
+                progress.stage("核查单 / check sheet", 1);
+            }
+            export(&out, c, ctx, &o.notes).map_err(fail)?;
             o.files.push(out);
         }
-        "pdf" => {
-            let out = out.expect("has an extension");
-            progress.stage("核查单 / check sheet", 1);
-            let bytes = crate::core::output::proposal_sheet::sheet_pdf(c, ctx).map_err(fail)?;
-            write(&out, bytes)?;
-            o.files.push(out);
-        }
-        "gpkg" => {
-            let out = out.expect("has an extension");
-            write_gpkg(&out, &ctx.crs, vec![site_layer(c)])?;
-            o.files.push(out);
-        }
-        "shp" => {
-            let out = out.expect("has an extension");
-            crate::core::io::ogr::write_polygon_shapefile(
-                &out,
-                &c.geom,
-                ctx.crs.epsg,
-                &[
-                    ("XMMC", c.info.name.clone()),
-                    ("XMLX", c.info.project_type.clone()),
-                    ("SQF", c.info.applicant.clone()),
-                    ("YT", c.info.purpose.clone()),
-                    ("RQ", c.info.date.clone()),
-                    ("JL", c.verdict.level.label().0.to_string()),
-                ],
-            )
-            .map_err(fail)?;
-            o.files.push(out);
-        }
-        "txt" => {
-            let epsg = ctx.crs.epsg.unwrap_or(0);
-            let text = crate::core::io::boundary_points::to_text(
-                &c.geom,
-                &[0],
-                std::slice::from_ref(&c.info.name),
-                epsg,
-            )
-            .map_err(fail)?;
-            write_or_print(params, text, o)?;
-        }
-        _ => {
+        None => {
             let v = crate::core::output::proposal::to_json(c, &ctx.sources, &o.notes);
             let text = serde_json::to_string_pretty(&v).map_err(fail)?;
             write_or_print(params, text, o)?;
         }
+    }
+    Ok(())
+}
+
+/// Refuses an output whose extension is not one of `allowed`.
+fn check_ext(params: &Params, allowed: &[&str]) -> Result<(), AlgorithmError> {
+    let e = ext_of(params);
+    if params.path("out").is_some() && !allowed.contains(&e.as_str()) {
+        return Err(bad(format!(
+            "不支持的输出格式 .{e}（可用：{}）/ unsupported output .{e} (use: {})",
+            allowed.join("、"),
+            allowed.join(", ")
+        )));
     }
     Ok(())
 }
@@ -543,6 +584,7 @@ impl Algorithm for ProposalCheck {
     fn run(&self, params: &Params, progress: &Progress) -> Result<Outcome, AlgorithmError> {
         let params = self.check(params)?;
         check_out(&params, &["file", "site", "coords", "rules"])?;
+        check_ext(&params, &["pdf", "xlsx", "json", "gpkg", "shp", "txt"])?;
         let (rules, rules_from) = rule_table(&params)?;
         let info = site_info(&params);
         if rules.project_type(&info.project_type).is_none() {
@@ -637,6 +679,7 @@ impl Algorithm for ProposalCompare {
     fn run(&self, params: &Params, progress: &Progress) -> Result<Outcome, AlgorithmError> {
         let params = self.check(params)?;
         check_out(&params, &["file", "site", "rules"])?;
+        check_ext(&params, &["xlsx", "json", "csv"])?;
         let (rules, _) = rule_table(&params)?;
         let info = site_info(&params);
         if rules.project_type(&info.project_type).is_none() {
@@ -750,6 +793,7 @@ impl Algorithm for ProposalTypes {
         use crate::core::output::table::Cell;
         let params = self.check(params)?;
         check_out(&params, &["file", "rules"])?;
+        check_ext(&params, &["xlsx", "json", "csv"])?;
         let (rules, _) = rule_table(&params)?;
         let mut o = Outcome::default();
         let types = Table {

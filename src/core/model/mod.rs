@@ -18,5 +18,6 @@ pub mod layer;
 pub mod layout;
 pub mod progress;
 pub mod proposal;
+pub mod sketch;
 pub mod style;
 pub mod talent;
