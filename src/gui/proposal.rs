@@ -344,8 +344,8 @@ impl ProposalWindow {
         crate::core::algorithms::proposal::export(path, c, ctx, &[])
     }
 
-    /// Keeps the last check in the project's proposals layer (`<project>_选址.gpkg`, all kept sites, written
-    /// atomically); returns the file.
+    /// Adds the last check to the project's proposals layer (`<project>_选址.gpkg`: the sites kept before stay;
+    /// written atomically); returns the file.
     pub fn keep(&mut self, project: Option<&Path>) -> Result<PathBuf, String> {
         let (Some(c), Some((data, ctx))) = (&self.result, &self.context) else {
             return Err("请先核查 / check first".into());
@@ -356,10 +356,9 @@ impl ProposalWindow {
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_else(|| "项目".into());
         let out = base.with_file_name(format!("{stem}_选址.gpkg"));
-        let mut kept = self.kept.clone();
-        kept.push(c.clone());
-        crate::core::algorithms::proposal::write_sites_gpkg(&out, ctx, &kept)?;
-        self.kept = kept;
+        // The file keeps the sites kept before (this session or an earlier one); this one is added.
+        crate::core::algorithms::proposal::write_sites_gpkg(&out, ctx, std::slice::from_ref(c))?;
+        self.kept.push(c.clone());
         Ok(out)
     }
 
@@ -846,6 +845,30 @@ impl ProposalWindow {
                     }
                 }
             });
+        }
+        // The sites kept so far, side by side.
+        if self.kept.len() >= 2 {
+            ui.separator();
+            ui.heading(lang.tr("选址比选（已保存）", "Compare the kept sites"));
+            let t = crate::core::output::proposal::comparison_table(&self.kept);
+            egui::ScrollArea::horizontal()
+                .id_salt("proposal-compare-scroll")
+                .show(ui, |ui| {
+                    egui::Grid::new("proposal-compare")
+                        .striped(true)
+                        .show(ui, |ui| {
+                            for h in &t.headers {
+                                ui.strong(h);
+                            }
+                            ui.end_row();
+                            for r in &t.rows {
+                                for c in r {
+                                    ui.label(c.display());
+                                }
+                                ui.end_row();
+                            }
+                        });
+                });
         }
         request
     }

@@ -3,7 +3,8 @@
 Usage: proposal_check.py DATA.gpkg SITE.geojson TOLERANCE_M2
 Prints JSON: the site's planar and geodesic area (m²), the area in each village (by ZLDWDM), the class areas
 apportioned from TBDLMJ by each parcel's overlap share (田坎 from KCMJ where KCDLBM = 1203), the geometric overlap
-per DLBM, and for each control layer the overlap counted (patches ≥ tolerance), patches and slivers.
+per DLBM, and for each control layer the overlap counted (patches ≥ tolerance or ≥ 1 % of the site, on the
+ellipsoid's basis), patches and slivers. Areas are planar (EPSG of the data).
 The site is made valid with shapely.make_valid (GEOS MakeValid), as YiTu does.
 """
 import json
@@ -27,6 +28,7 @@ out = {"planar_m2": site.area}
 geod = pyproj.Geod(ellps="GRS80")
 ll = gpd.GeoSeries([site], crs=crs).to_crs(4490).iloc[0]
 out["geodesic_m2"] = abs(geod.geometry_area_perimeter(ll)[0])
+ratio = out["geodesic_m2"] / out["planar_m2"]
 
 villages = gpd.read_file(data, layer="CJDCQ")
 v = {}
@@ -55,7 +57,9 @@ for layer in ["YJJBNTTB", "STBHHX", "CZKFBJ"]:
     counted, patches, slivers = 0.0, 0, 0
     for g in df[df.intersects(site)].geometry:
         a = shapely.make_valid(g).intersection(site).area
-        if a >= tol:
+        # Counted on the ellipsoid's basis: at least the tolerance or 1 % of the site (YiTu's rule).
+        ae = a * ratio
+        if ae > 0.01 and (ae >= tol or ae >= 0.01 * out["geodesic_m2"]):
             counted += a
             patches += 1
         elif a > 0:

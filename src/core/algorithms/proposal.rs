@@ -450,19 +450,30 @@ pub fn export(
         }
         "pdf" => write(crate::core::output::proposal_sheet::sheet_pdf(c, ctx)?),
         "gpkg" => write_sites_gpkg(out, ctx, std::slice::from_ref(c)),
-        "shp" => crate::core::io::ogr::write_polygon_shapefile(
-            out,
-            &c.geom,
-            ctx.crs.epsg,
-            &[
-                ("XMMC", c.info.name.clone()),
-                ("XMLX", c.info.project_type.clone()),
-                ("SQF", c.info.applicant.clone()),
-                ("YT", c.info.purpose.clone()),
-                ("RQ", c.info.date.clone()),
-                ("JL", c.verdict.level.label().0.to_string()),
-            ],
-        ),
+        "shp" => {
+            use crate::core::io::ogr::FieldValue::{Real, Text};
+            let ctl = |r: Role| c.control(r).map(|x| x.area_m2).unwrap_or(0.0);
+            let mu = |m2: f64| Real(round2(m2 / proposal::M2_PER_MU));
+            crate::core::io::ogr::write_polygon_shapefile(
+                out,
+                &c.geom,
+                ctx.crs.epsg,
+                &[
+                    ("XMMC", Text(c.info.name.clone())),
+                    ("XMLX", Text(c.type_name.clone())),
+                    ("XMLXDM", Text(c.info.project_type.clone())),
+                    ("SQF", Text(c.info.applicant.clone())),
+                    ("YT", Text(c.info.purpose.clone())),
+                    ("RQ", Text(c.info.date.clone())),
+                    ("ZL", Text(crate::core::output::proposal::location(c))),
+                    ("MJ_MU", mu(c.area_m2)),
+                    ("GD_MU", mu(c.totals.farmland)),
+                    ("YJJBNT_MU", mu(ctl(Role::PermanentFarmland))),
+                    ("STHX_MU", mu(ctl(Role::RedLine))),
+                    ("JL", Text(c.verdict.level.label().0.to_string())),
+                ],
+            )
+        }
         "txt" => write(
             crate::core::io::boundary_points::to_text(
                 &c.geom,
@@ -484,14 +495,46 @@ pub fn export(
 }
 
 /// Writes sites with their figures as the GeoPackage layer `proposal_site` (the project's proposals layer), in
-/// the analysis CRS, atomically.
+/// the analysis CRS, atomically: the sites already in `out` are kept (read back and written again first), so
+/// keeping a site never loses one kept before. Errors: an existing `out` that cannot be read (left as it was).
 pub fn write_sites_gpkg(
     out: &std::path::Path,
     ctx: &Context,
     checks: &[Check],
 ) -> Result<(), String> {
     let mut layer = site_layer(&checks[0]);
-    for c in &checks[1..] {
+    layer.rows.clear();
+    if out.exists() {
+        let old = crate::core::io::read::load_layer(out, Some("proposal_site"), &Progress::new())
+            .map_err(|e| format!("{}: {e}", out.display()))?;
+        let mut geoms = old.geoms.clone();
+        if old.crs != ctx.crs && !old.crs.is_unknown() {
+            crate::core::model::crs::Transformer::between(&old.crs, &ctx.crs)
+                .and_then(|t| t.transform(&mut geoms.coords))?;
+        }
+        for f in 0..old.len() {
+            let rings: Vec<Vec<Vec<[f64; 2]>>> = geoms
+                .parts(f)
+                .map(|p| p.rings().map(|r| r.to_vec()).collect())
+                .collect();
+            let values = layer
+                .fields
+                .iter()
+                .map(|(name, kind)| {
+                    let v = old.attrs.field_index(name).map(|c| old.attrs.get(f, c));
+                    match (kind, v) {
+                        (FieldType::Real, Some(v)) => {
+                            v.as_f64().map(OutValue::Real).unwrap_or(OutValue::Null)
+                        }
+                        (_, Some(v)) => OutValue::Text(v.to_string()),
+                        (_, None) => OutValue::Null,
+                    }
+                })
+                .collect();
+            layer.rows.push((OutGeom::Polygons(rings), values));
+        }
+    }
+    for c in checks {
         layer.rows.extend(site_layer(c).rows);
     }
     write_gpkg(out, &ctx.crs, vec![layer]).map_err(|e| e.to_string())
@@ -592,12 +635,7 @@ impl Algorithm for ProposalCheck {
                 "未知的项目类型 {} / unknown project type {}；可用 / known: {}",
                 info.project_type,
                 info.project_type,
-                rules
-                    .types
-                    .iter()
-                    .map(|t| t.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                rules.type_list()
             )));
         }
         let tol = tolerance(&params)?;
@@ -684,8 +722,10 @@ impl Algorithm for ProposalCompare {
         let info = site_info(&params);
         if rules.project_type(&info.project_type).is_none() {
             return Err(bad(format!(
-                "未知的项目类型 {} / unknown project type {}",
-                info.project_type, info.project_type
+                "未知的项目类型 {} / unknown project type {}；可用 / known: {}",
+                info.project_type,
+                info.project_type,
+                rules.type_list()
             )));
         }
         let tol = tolerance(&params)?;

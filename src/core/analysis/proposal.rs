@@ -17,8 +17,10 @@
 //! - **Verdict** from the rule table ([`crate::core::model::proposal::RuleTable::verdict`]).
 //! - **Avoiding**: the largest part of the site outside permanent farmland and the red line.
 //!
-//! Overlaps are planar areas in the analysis CRS (a Gauss-Krüger zone: within 0.1 % of the ellipsoid), as GIS
-//! overlays give them; class areas follow the survey's ellipsoidal TBDLMJ.
+//! Overlaps are computed on the plane of the analysis CRS (a Gauss-Krüger zone) as GIS overlays give them, and
+//! reported on the ellipsoid's basis (× the site's ellipsoidal/planar area ratio), so the parts add up to the
+//! site's area; class areas follow the survey's ellipsoidal TBDLMJ. An overlap counts when it reaches the
+//! tolerance or 1 % of the site; smaller ones are boundary noise, listed apart.
 
 use super::overlay::{to_multipolygon, Zones};
 use super::profile::{self, ProfileOptions};
@@ -35,6 +37,9 @@ use std::path::{Path, PathBuf};
 
 /// m² per 亩 (1 亩 = 10000/15 m²).
 pub const M2_PER_MU: f64 = 10_000.0 / 15.0;
+
+/// Overlaps below this (m²) are floating-point noise of the boolean operations (a neighbour sharing an edge).
+pub const NOISE_M2: f64 = 0.01;
 
 /// How far (m) a site may lie from every village before it is refused as placed in the wrong CRS.
 pub const MAX_DISTANCE_M: f64 = 5_000.0;
@@ -116,7 +121,7 @@ pub struct VillagePart {
     pub name: String,
     /// Town name (empty when unknown).
     pub town: String,
-    /// Area of the site in it (m², planar).
+    /// Area of the site in it (m², planar × the site's ellipsoidal/planar ratio).
     pub area_m2: f64,
 }
 
@@ -131,7 +136,7 @@ pub struct LandPart {
     pub group: Option<LandGroup>,
     /// Class area apportioned from TBDLMJ (for 田坎: KCMJ) by the overlap's share of each parcel (m²).
     pub class_m2: f64,
-    /// Geometric overlap of the parcels of this DLBM with the site (m², planar; 0 for the 田坎 row).
+    /// Geometric overlap of the parcels of this DLBM with the site (m², planar × the site's ellipsoidal/planar ratio; 0 for the 田坎 row).
     pub overlap_m2: f64,
     /// Parcels met.
     pub parcels: usize,
@@ -144,7 +149,7 @@ pub struct ParcelPart {
     pub bsm: String,
     /// DLBM.
     pub dlbm: String,
-    /// Overlap with the site (m², planar).
+    /// Overlap with the site (m², planar × the site's ellipsoidal/planar ratio).
     pub overlap_m2: f64,
     /// The overlap's share of the parcel's area.
     pub share: f64,
@@ -178,13 +183,16 @@ pub struct ControlResult {
     pub role: Role,
     /// The layer, `None` when the project has none: not checked.
     pub layer: Option<String>,
-    /// Overlap with the site, slivers left out (m², planar).
+    /// Overlap with the site, slivers left out (m², on the ellipsoid's basis).
     pub area_m2: f64,
-    /// `area_m2` over the site's planar area.
+    /// `area_m2` over the site's area.
     pub share: f64,
+    /// For the development boundary: the part of the site outside it (m²), slivers left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outside_m2: Option<f64>,
     /// Patches met (overlap ≥ tolerance).
     pub patches: usize,
-    /// Overlaps below the tolerance (m²): boundary noise, not counted.
+    /// Overlaps below the tolerance and below 1 % of the site (m²): boundary noise, not counted.
     pub slivers: Vec<f64>,
 }
 
@@ -209,7 +217,7 @@ pub struct Check {
     pub villages: Vec<VillagePart>,
     /// Area outside every village (m²).
     pub outside_villages_m2: f64,
-    /// Area by ownership: 国有 / 集体 / 未知 (m², planar overlap of the parcels).
+    /// Area by ownership: 国有 / 集体 / 未知 (m², overlap of the parcels, ellipsoid basis).
     pub ownership: Vec<(String, f64)>,
     /// Land by class, in code order (田坎 included as 1203).
     pub land: Vec<LandPart>,
@@ -225,7 +233,7 @@ pub struct Check {
     pub tolerance_m2: f64,
     /// The verdict.
     pub verdict: Verdict,
-    /// The largest part of the site outside permanent farmland and the red line (m², planar), when the site
+    /// The largest part of the site outside permanent farmland and the red line (m², planar × the site's ellipsoidal/planar ratio), when the site
     /// meets either; `None` when there is nothing to avoid.
     pub avoiding_m2: Option<f64>,
     /// Things to know about this check (site repaired, parts outside villages…).
@@ -590,6 +598,17 @@ impl Context {
             let c = ll.bboxes[0].center();
             (profile::geodesic_area_m2(&ll, 0), [c.0, c.1])
         };
+        // Geometric overlaps are computed on the plane and reported on the ellipsoid's basis, so that every
+        // area of the check adds up to the site's ellipsoidal area (the planar ones differ by the projection's
+        // scale, ~3·10⁻⁴ here).
+        let scale = if planar > 0.0 && area_m2.is_finite() && area_m2 > 0.0 {
+            area_m2 / planar
+        } else {
+            1.0
+        };
+        // An overlap is counted when it reaches the tolerance, or 1 % of the site (a small site wholly on
+        // permanent farmland is a conflict, however small); below both it is boundary noise.
+        let counts = |a: f64| a > NOISE_M2 && (a >= tolerance_m2 || a >= 0.01 * area_m2);
         // Villages.
         let mut villages: Vec<VillagePart> = self
             .village_zones
@@ -601,17 +620,19 @@ impl Context {
                     code: code.clone(),
                     name: name.clone(),
                     town: town.clone(),
-                    area_m2: s * planar,
+                    area_m2: s * area_m2,
                 }
             })
             .collect();
         villages.sort_by(|a, b| b.area_m2.total_cmp(&a.area_m2));
         let inside: f64 = villages.iter().map(|v| v.area_m2).sum();
-        let outside_villages_m2 = if planar - inside > tolerance_m2 {
-            planar - inside
+        let outside_villages_m2 = if counts(area_m2 - inside) {
+            area_m2 - inside
         } else {
             0.0
         };
+        // A village the site only grazes along a shared boundary is noise, not a place it lies in.
+        villages.retain(|v| counts(v.area_m2));
         if villages.is_empty() {
             notes.push("选址不在任何村内 / the site lies in no village".into());
         } else if outside_villages_m2 > 0.0 {
@@ -622,7 +643,7 @@ impl Context {
             ));
         }
         let _ = &self.village_areas;
-        // Parcels.
+        // Parcels: geometric overlaps on the ellipsoid's basis (planar × the site's ellipsoidal/planar ratio).
         let site_zone = Zones::new(&geom);
         let mut parts = Vec::new();
         let mut land: std::collections::BTreeMap<String, LandPart> = Default::default();
@@ -635,9 +656,9 @@ impl Context {
                 let Some(&(_, s)) = site_zone.shares(&r.geoms, f).first() else {
                     continue;
                 };
-                let overlap = s * p.areas[f];
+                let overlap = s * p.areas[f] * scale;
                 // A neighbour sharing the site's edge meets it by floating-point noise only.
-                if overlap < 0.01 {
+                if overlap < NOISE_M2 {
                     continue;
                 }
                 let code = landuse::normalize_code(&text(r, Some(p.dlbm), f)).into_owned();
@@ -733,6 +754,7 @@ impl Context {
                     layer: None,
                     area_m2: 0.0,
                     share: 0.0,
+                    outside_m2: None,
                     patches: 0,
                     slivers: vec![],
                 });
@@ -742,8 +764,8 @@ impl Context {
             let mut patches = 0;
             let mut slivers = Vec::new();
             for (_, s) in c.zones.shares(&geom, 0) {
-                let a = s * planar;
-                if a >= tolerance_m2 {
+                let a = s * area_m2;
+                if counts(a) {
                     area += a;
                     patches += 1;
                 } else if a > 0.0 {
@@ -754,7 +776,15 @@ impl Context {
                 role,
                 layer: Some(c.layer.clone()),
                 area_m2: area,
-                share: area / planar,
+                share: area / area_m2,
+                outside_m2: (role == Role::DevBoundary).then(|| {
+                    let out = area_m2 - area;
+                    if counts(out) {
+                        out
+                    } else {
+                        0.0
+                    }
+                }),
                 patches,
                 slivers,
             });
@@ -775,11 +805,7 @@ impl Context {
         }
         let dev = ctl(Role::DevBoundary);
         if dev.layer.is_some() {
-            let out = planar - dev.area_m2;
-            areas.push((
-                Hit::OutsideBoundary,
-                if out >= tolerance_m2 { out } else { 0.0 },
-            ));
+            areas.push((Hit::OutsideBoundary, dev.outside_m2.unwrap_or(0.0)));
         } else {
             unchecked.push(Hit::OutsideBoundary);
         }
@@ -792,7 +818,8 @@ impl Context {
         }
         areas.sort_by_key(|a| a.0);
         unchecked.sort();
-        let verdict = rules.verdict(&ptype.id, &areas, &unchecked, tolerance_m2);
+        // The areas are counted already (slivers left out): only float noise is dropped here.
+        let verdict = rules.verdict(&ptype.id, &areas, &unchecked, NOISE_M2);
         // Avoiding permanent farmland and the red line.
         let avoid_roles: Vec<usize> = [0usize, 1]
             .into_iter()
@@ -805,15 +832,19 @@ impl Context {
         };
         // A leftover smaller than the tolerance is no part to build on.
         let avoiding = avoiding.map(|g| {
-            if g.is_empty() || g.planar_area(0) < tolerance_m2.max(1.0) {
+            if g.is_empty() || g.planar_area(0) * scale < tolerance_m2.max(1.0) {
                 GeometryStore::new()
             } else {
                 g
             }
         });
-        let avoiding_m2 = avoiding
-            .as_ref()
-            .map(|g| if g.is_empty() { 0.0 } else { g.planar_area(0) });
+        let avoiding_m2 = avoiding.as_ref().map(|g| {
+            if g.is_empty() {
+                0.0
+            } else {
+                g.planar_area(0) * scale
+            }
+        });
         Ok(Check {
             info: SiteInfo {
                 project_type: ptype.id.clone(),
@@ -964,11 +995,12 @@ pub fn read_site(
         .unwrap_or_default();
     if matches!(ext.as_str(), "txt" | "csv" | "dat" | "xlsx" | "xls") {
         let mut notes = Vec::new();
-        let list = crate::core::io::boundary_points::read(path, declared.or(fallback))?;
-        if declared.is_none() && fallback.is_some() && list.epsg == fallback.unwrap_or(0) {
+        let list = crate::core::io::boundary_points::read(path, declared, fallback)?;
+        if list.parcels.len() > 1 {
             notes.push(format!(
-                "坐标文件未声明坐标系，按项目坐标系 EPSG:{} 读取 / the coordinate file declares no CRS: read in the project's EPSG:{}",
-                list.epsg, list.epsg
+                "坐标文件中的 {} 个地块作为一个选址的各部分（逐个核查请用 proposal compare）/ the file's {} 地块 are parts of one site (check them one by one with proposal compare)",
+                list.parcels.len(),
+                list.parcels.len()
             ));
         }
         notes.extend(list.notes.iter().cloned());
@@ -980,25 +1012,40 @@ pub fn read_site(
             notes,
         ));
     }
-    let l = crate::core::io::read::load_layer(path, None, &Progress::new())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let assume = declared.or(fallback).map(Crs::epsg);
+    let l =
+        crate::core::io::read::load_layer_assuming(path, None, assume.as_ref(), &Progress::new())
+            .map_err(|e| {
+            format!(
+                "{}: {e}（可用 --crs 指定坐标系 / give the CRS with --crs）",
+                path.display()
+            )
+        })?;
     let mut notes = l.warnings.clone();
-    let mut crs = l.crs.clone();
+    let crs = l.crs.clone();
     if let Some(d) = declared {
-        if !crs.is_unknown() && crs.epsg != Some(d) {
+        if crs.epsg != Some(d) {
             notes.push(format!(
                 "文件自带坐标系 {}，未用声明的 EPSG:{d} / the file says its CRS ({}); the declared EPSG:{d} is not used",
                 crs.label(),
                 crs.label()
             ));
-        } else {
-            crs = Crs::epsg(d);
         }
     }
     let mut polys = Vec::new();
     for f in 0..l.geoms.len() {
         if l.geoms.kinds[f] == GeomKind::Polygon {
             polys.extend(to_multipolygon(&l.geoms, f).0);
+        }
+    }
+    if polys.is_empty() {
+        polys = closed_lines(&l.geoms);
+        if !polys.is_empty() {
+            notes.push(format!(
+                "文件中没有面，{} 条闭合线（如 DXF 多段线）作为面读取 / no polygons in the file: {} closed lines (e.g. DXF polylines) read as polygons",
+                polys.len(),
+                polys.len()
+            ));
         }
     }
     if polys.is_empty() {
@@ -1030,6 +1077,26 @@ pub fn read_site(
     Ok((Site { geom, crs }, notes))
 }
 
+/// The closed rings of the line features of `store` (first point repeated, at least 3 others) as polygons: a
+/// DXF's closed polylines, a KML's rings drawn as lines.
+fn closed_lines(store: &GeometryStore) -> Vec<geo::Polygon<f64>> {
+    let mut out = Vec::new();
+    for f in 0..store.len() {
+        if store.kinds[f] != GeomKind::Line {
+            continue;
+        }
+        for r in store.rings(f) {
+            if r.len() >= 4 && r.first() == r.last() {
+                out.push(geo::Polygon::new(
+                    geo::LineString(r.iter().map(|c| geo::Coord { x: c[0], y: c[1] }).collect()),
+                    vec![],
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// Reads several candidate sites from a file: each 地块 of a coordinate list, or each polygon feature of a vector
 /// file (named by a 项目名称 / 名称 / XMMC / name field), with `declared` and `fallback` as in [`read_site`].
 pub fn read_sites(
@@ -1043,7 +1110,7 @@ pub fn read_sites(
         .map(|e| e.to_ascii_lowercase())
         .unwrap_or_default();
     if matches!(ext.as_str(), "txt" | "csv" | "dat" | "xlsx" | "xls") {
-        let list = crate::core::io::boundary_points::read(path, declared.or(fallback))?;
+        let list = crate::core::io::boundary_points::read(path, declared, fallback)?;
         let all = list.to_store();
         return Ok(list
             .parcels
@@ -1062,22 +1129,42 @@ pub fn read_sites(
             })
             .collect());
     }
-    let l = crate::core::io::read::load_layer(path, None, &Progress::new())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let crs = match declared {
-        Some(d) if l.crs.is_unknown() => Crs::epsg(d),
-        _ => l.crs.clone(),
-    };
+    let assume = declared.or(fallback).map(Crs::epsg);
+    let l =
+        crate::core::io::read::load_layer_assuming(path, None, assume.as_ref(), &Progress::new())
+            .map_err(|e| {
+            format!(
+                "{}: {e}（可用 --crs 指定坐标系 / give the CRS with --crs）",
+                path.display()
+            )
+        })?;
+    let crs = l.crs.clone();
     let name_col = ["项目名称", "名称", "XMMC", "name", "NAME", "Name"]
         .iter()
-        .find_map(|n| l.attrs.field_index(n));
+        .find_map(|n| l.attrs.field_index(n))
+        // A name cut by the shapefile's 10-byte limit (项目名…).
+        .or_else(|| {
+            l.attrs
+                .fields
+                .iter()
+                .position(|f| f.name.starts_with("项目名"))
+        });
     let mut out = Vec::new();
     for f in 0..l.geoms.len() {
-        if l.geoms.kinds[f] != GeomKind::Polygon {
-            continue;
-        }
         let mut geom = GeometryStore::new();
-        geom.extend_feature(&l.geoms, f);
+        match l.geoms.kinds[f] {
+            GeomKind::Polygon => geom.extend_feature(&l.geoms, f),
+            GeomKind::Line => {
+                let mut one = GeometryStore::new();
+                one.extend_feature(&l.geoms, f);
+                let polys = closed_lines(&one);
+                if polys.is_empty() {
+                    continue;
+                }
+                geom = store_of(&geo::MultiPolygon(polys));
+            }
+            _ => continue,
+        }
         let name = name_col
             .map(|c| l.attrs.get(f, c).to_string())
             .unwrap_or_default();

@@ -87,26 +87,57 @@ fn split_line(line: &str) -> Vec<String> {
     fields
 }
 
-/// Reads a coordinate list from a file (TXT/CSV/DAT as text in UTF-8 or GBK; XLSX/XLS as a sheet). `declared`
-/// is the CRS the user or the project gives (EPSG); see [`parse`].
-pub fn read(path: &Path, declared: Option<u32>) -> Result<CoordList, String> {
+/// Reads a coordinate list from a file (TXT/CSV/DAT as text in UTF-8 or GBK; XLSX/XLS: the first sheet that holds
+/// one). `declared` is the CRS the user gives, `fallback` the project's (EPSG); see [`parse`].
+pub fn read(
+    path: &Path,
+    declared: Option<u32>,
+    fallback: Option<u32>,
+) -> Result<CoordList, String> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase())
         .unwrap_or_default();
     let rows: Vec<Vec<String>> = if matches!(ext.as_str(), "xlsx" | "xls" | "xlsm" | "ods") {
-        let mut rows = Vec::new();
-        crate::core::io::table_import::for_each_row(
-            path,
-            &crate::core::io::table_import::ImportOptions::default(),
-            |r| {
-                rows.push(r);
-                true
-            },
-        )
-        .map_err(|e| e.to_string())?;
-        rows
+        use crate::core::io::table_import::{for_each_row, ImportOptions};
+        let sheet_rows =
+            |sheet: Option<String>| -> Result<(Vec<Vec<String>>, Vec<String>), String> {
+                let mut rows = Vec::new();
+                let info = for_each_row(
+                    path,
+                    &ImportOptions {
+                        sheet,
+                        ..Default::default()
+                    },
+                    |r| {
+                        rows.push(r);
+                        true
+                    },
+                )
+                .map_err(|e| e.to_string())?;
+                Ok((rows, info.sheets))
+            };
+        let (rows, sheets) = sheet_rows(None)?;
+        let first = parse(&rows, declared, fallback);
+        if first.is_ok() || sheets.len() < 2 {
+            return first;
+        }
+        // The points may be on another sheet.
+        for name in sheets.iter().skip(1) {
+            let (rows, _) = sheet_rows(Some(name.clone()))?;
+            if let Ok(mut l) = parse(&rows, declared, fallback) {
+                l.notes.push(format!(
+                    "界址点取自工作表“{name}” / boundary points read from sheet “{name}”"
+                ));
+                return Ok(l);
+            }
+        }
+        return Err(format!(
+            "{}（已查看工作表 / sheets looked at: {}）",
+            first.expect_err("failed"),
+            sheets.join("、")
+        ));
     } else {
         let bytes = std::fs::read(path).map_err(|e| {
             format!(
@@ -118,13 +149,19 @@ pub fn read(path: &Path, declared: Option<u32>) -> Result<CoordList, String> {
         let (text, _, _) = enc.decode(&bytes);
         text.lines().map(split_line).collect()
     };
-    parse(&rows, declared)
+    parse(&rows, declared, fallback)
 }
 
-/// Parses the rows of a coordinate list (see the module's description). `declared`: the CRS given for it
-/// (EPSG), used where the values do not say their zone. Errors: no coordinate rows, columns that are neither
-/// northing nor easting, a zone in the values that contradicts `declared`, a ring of fewer than 3 points.
-pub fn parse(rows: &[Vec<String>], declared: Option<u32>) -> Result<CoordList, String> {
+/// Parses the rows of a coordinate list (see the module's description). The CRS is, in order: `declared` (the
+/// user's), the file's own (`EPSG=` or `带号=` in the Ministry's `[属性描述]`), `fallback` (the project's); it is used
+/// where the values do not say their zone, and a zone in the values must agree with it. Errors: no coordinate
+/// rows, columns that are neither northing nor easting, a contradicting zone, a declared CRS that is not a
+/// CGCS2000 3-degree zone over projected values, a ring of fewer than 3 points.
+pub fn parse(
+    rows: &[Vec<String>],
+    declared: Option<u32>,
+    fallback: Option<u32>,
+) -> Result<CoordList, String> {
     // (地块, 圈号 or None, point name, a, b) with a, b the two coordinates in the order written.
     struct Pt {
         parcel: usize,
@@ -137,7 +174,10 @@ pub fn parse(rows: &[Vec<String>], declared: Option<u32>) -> Result<CoordList, S
     let mut names: Vec<String> = vec![String::new()];
     let mut started = false;
     let mut header_swapped = false;
+    // From a header: the columns of the point's name and of the ring number.
+    let mut header: Option<(Option<usize>, Option<usize>)> = None;
     let mut auto = 0usize;
+    let (mut file_epsg, mut file_zone): (Option<u32>, Option<u32>) = (None, None);
     for row in rows {
         let row: Vec<&str> = row.iter().map(|s| s.trim()).collect();
         let row: Vec<&str> = {
@@ -147,7 +187,18 @@ pub fn parse(rows: &[Vec<String>], declared: Option<u32>) -> Result<CoordList, S
             }
             r
         };
-        if row.is_empty() || row[0].starts_with('[') || row.iter().any(|c| c.contains('=')) {
+        if row.is_empty() || row[0].starts_with('[') {
+            continue;
+        }
+        if let Some(kv) = row.iter().find(|c| c.contains('=')) {
+            // The Ministry's [属性描述]: EPSG=4528, 带号=40.
+            let (k, v) = kv.split_once('=').expect("has =");
+            let v = v.trim().parse::<u32>().ok();
+            match k.trim() {
+                "EPSG" => file_epsg = v.or(file_epsg),
+                "带号" => file_zone = v,
+                _ => {}
+            }
             continue;
         }
         if row.last() == Some(&"@") {
@@ -163,7 +214,7 @@ pub fn parse(rows: &[Vec<String>], declared: Option<u32>) -> Result<CoordList, S
         let nums: Vec<Option<f64>> = row.iter().map(|c| number(c)).collect();
         let count = nums.iter().filter(|n| n.is_some()).count();
         if count < 2 {
-            // A header: which column comes first, X (北) or Y (东)?
+            // A header: which column comes first, X (北) or Y (东)? Which holds the point's name, the ring?
             let pos = |keys: &[&str]| {
                 row.iter().position(|c| {
                     let c = c.to_uppercase();
@@ -175,24 +226,39 @@ pub fn parse(rows: &[Vec<String>], declared: Option<u32>) -> Result<CoordList, S
                 pos(&["Y", "东", "E坐标", "横"]),
             ) {
                 header_swapped = y < x;
+                header = Some((
+                    pos(&["点号", "点名", "界址点号", "界址点", "POINT", "NAME", "ID"]),
+                    pos(&["圈号", "环号", "圈", "RING", "PART"]),
+                ));
             }
             continue;
         }
         let parcel = names.len() - 1;
-        let (name, ring, a, b) = match (row.len(), nums.as_slice()) {
-            (2, [Some(a), Some(b)]) => {
-                auto += 1;
-                (format!("J{auto}"), None, *a, *b)
+        // The coordinates are the last two numbers of the row.
+        let numeric: Vec<usize> = (0..row.len()).filter(|&i| nums[i].is_some()).collect();
+        let (ia, ib) = (numeric[numeric.len() - 2], numeric[numeric.len() - 1]);
+        let (a, b) = (nums[ia].expect("numeric"), nums[ib].expect("numeric"));
+        let integer = |i: usize| nums[i].is_some_and(|r| r.fract() == 0.0 && r.abs() < 1e4);
+        let (name_col, ring_col) = match header {
+            // A header names the columns.
+            Some((n, r)) => (n.filter(|&n| n < ia), r.filter(|&r| r < ia && integer(r))),
+            // Without one: `J1,X,Y`, `J1,圈号,X,Y` (the ring right before X, after the name), `X,Y`.
+            None => {
+                let ring = (ia >= 2 && integer(ia - 1) && ia - 1 != 0).then(|| ia - 1);
+                let name = (0..ia)
+                    .find(|&i| nums[i].is_none())
+                    .or((ia > 0).then_some(0));
+                (name, ring.filter(|r| Some(*r) != name))
             }
-            (3, [_, Some(a), Some(b)]) => (row[0].to_string(), None, *a, *b),
-            (n, [_, Some(r), Some(a), Some(b), ..])
-                if n >= 4 && r.fract() == 0.0 && r.abs() < 1e4 =>
-            {
-                (row[0].to_string(), Some(*r as i64), *a, *b)
-            }
-            (n, [_, Some(a), Some(b), ..]) if n >= 3 => (row[0].to_string(), None, *a, *b),
-            _ => continue,
         };
+        let name = match name_col.map(|c| row[c].trim()).filter(|n| !n.is_empty()) {
+            Some(n) => n.to_string(),
+            None => {
+                auto += 1;
+                format!("J{auto}")
+            }
+        };
+        let ring = ring_col.and_then(|c| nums[c]).map(|r| r as i64);
         pts.push(Pt {
             parcel,
             ring,
@@ -208,6 +274,19 @@ pub fn parse(rows: &[Vec<String>], declared: Option<u32>) -> Result<CoordList, S
         );
     }
     let mut notes = Vec::new();
+    // The CRS: the user's, else the file's, else the project's.
+    let from_file = file_epsg.or(file_zone.and_then(zone_epsg));
+    let declared = match (declared, from_file) {
+        (Some(d), _) => Some(d),
+        (None, Some(f)) => {
+            notes.push(format!(
+                "按文件声明的坐标系 EPSG:{f} 读取 / read in the CRS the file declares, EPSG:{f}"
+            ));
+            Some(f)
+        }
+        (None, None) => fallback,
+    };
+    let by_project = declared.is_some() && declared == fallback && from_file.is_none();
     // Which column is the northing: the values decide (the header only when they cannot).
     let median = |f: &dyn Fn(&Pt) -> f64| {
         let mut v: Vec<f64> = pts.iter().map(f).collect();
@@ -258,6 +337,9 @@ pub fn parse(rows: &[Vec<String>], declared: Option<u32>) -> Result<CoordList, S
         }
         4490
     } else {
+        if let Some(d) = declared.filter(|d| zone_of_epsg(*d).is_none()) {
+            return Err(format!("声明的坐标系 EPSG:{d} 不是 CGCS2000 3 度带投影（EPSG:4513–4554），而坐标是投影坐标（米）/ the declared EPSG:{d} is not a CGCS2000 3-degree Gauss-Krüger CRS (EPSG:4513–4554), but the coordinates are projected metres"));
+        }
         let with_zone = xy.iter().filter(|p| p[0] >= 1.0e7).count();
         if with_zone > 0 && with_zone < xy.len() {
             return Err("部分 Y 坐标带有带号、部分没有 / some Y values carry the zone number and some do not".into());
@@ -296,10 +378,15 @@ pub fn parse(rows: &[Vec<String>], declared: Option<u32>) -> Result<CoordList, S
                     for p in &mut xy {
                         p[0] += zone as f64 * 1.0e6;
                     }
-                    notes.push(format!("Y 坐标没有带号，按坐标系 EPSG:{d} 补上带号 {zone} / the Y values have no zone number: zone {zone} added from EPSG:{d}"));
+                    notes.push(format!("Y 坐标没有带号，按{}坐标系 EPSG:{d} 补上带号 {zone} / the Y values have no zone number: zone {zone} added from {}EPSG:{d}", if by_project { "项目" } else { "" }, if by_project { "the project's " } else { "" }));
                     d
                 }
-                Some((d, (_, false))) => d,
+                Some((d, (_, false))) => {
+                    if by_project {
+                        notes.push(format!("Y 坐标没有带号，按项目坐标系 EPSG:{d} 读取 / the Y values have no zone number: read in the project's EPSG:{d}"));
+                    }
+                    d
+                }
                 None => {
                     return Err(match declared {
                         Some(d) => format!("Y 坐标没有带号，声明的坐标系 EPSG:{d} 不是 CGCS2000 3 度带，无法确定中央经线 / the Y values have no zone number and the declared EPSG:{d} is not a CGCS2000 3-degree zone: the central meridian is unknown"),
@@ -445,38 +532,55 @@ pub struct BoundaryPoint {
 }
 
 /// The boundary points of polygon `f` of `store` (projected, metres), numbered from J`first + 1`, ring by
-/// ring, each ring closed by repeating its first point.
+/// ring, as cadastral surveys number them: each outer ring clockwise and each hole counter-clockwise, starting
+/// at the vertex nearest the ring's north-west corner, closed by repeating its first point.
 pub fn numbered_points(store: &GeometryStore, f: usize, first: usize) -> Vec<BoundaryPoint> {
     let mut out = Vec::new();
     let mut n = first;
-    for (ring_no, r) in store.rings(f).enumerate() {
-        let start = n + 1;
-        for (i, c) in r.iter().enumerate() {
-            let closing = i + 1 == r.len() && r.len() > 1 && r[0] == *c;
-            let label = if closing {
-                start
-            } else {
-                n += 1;
-                n
-            };
-            out.push(BoundaryPoint {
-                name: format!("J{label}"),
-                ring: ring_no + 1,
-                x: c[1],
-                y: c[0],
-                closing,
+    let mut ring_no = 0;
+    for part in store.parts(f) {
+        for (k, r) in part.rings().enumerate() {
+            let mut pts: Vec<[f64; 2]> = r.to_vec();
+            while pts.len() > 1 && pts.first() == pts.last() {
+                pts.pop();
+            }
+            if pts.is_empty() {
+                continue;
+            }
+            let ccw = crate::core::model::geom::ring_signed_area(&pts) > 0.0;
+            // Outer rings clockwise, holes counter-clockwise.
+            if (k == 0) == ccw {
+                pts.reverse();
+            }
+            let (min_x, max_y) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |a, p| {
+                (a.0.min(p[0]), a.1.max(p[1]))
             });
-        }
-        if r.first() != r.last() {
-            if let Some(c) = r.first() {
+            let start = (0..pts.len())
+                .min_by(|&a, &b| {
+                    let d = |p: [f64; 2]| (p[0] - min_x).powi(2) + (p[1] - max_y).powi(2);
+                    d(pts[a]).total_cmp(&d(pts[b]))
+                })
+                .unwrap_or(0);
+            pts.rotate_left(start);
+            ring_no += 1;
+            let first_no = n + 1;
+            for c in &pts {
+                n += 1;
                 out.push(BoundaryPoint {
-                    name: format!("J{start}"),
-                    ring: ring_no + 1,
+                    name: format!("J{n}"),
+                    ring: ring_no,
                     x: c[1],
                     y: c[0],
-                    closing: true,
+                    closing: false,
                 });
             }
+            out.push(BoundaryPoint {
+                name: format!("J{first_no}"),
+                ring: ring_no,
+                x: pts[0][1],
+                y: pts[0][0],
+                closing: true,
+            });
         }
     }
     out
@@ -525,16 +629,10 @@ mod tests {
 
     #[test]
     fn the_three_common_layouts_give_one_shape() {
-        let a = parse(
-            &rows("点号,X,Y\nJ1,2810000.0,40500000.0\nJ2,2810000.0,40500100.0\nJ3,2810100.0,40500100.0\nJ4,2810100.0,40500000.0\nJ1,2810000.0,40500000.0\n"),
-            None,
-        )
+        let a = parse(&rows("点号,X,Y\nJ1,2810000.0,40500000.0\nJ2,2810000.0,40500100.0\nJ3,2810100.0,40500100.0\nJ4,2810100.0,40500000.0\nJ1,2810000.0,40500000.0\n"), None, None)
         .unwrap();
         assert_eq!(a.epsg, 4528);
-        let b = parse(
-            &rows("点号 X Y\n1 2810000.0 500000.0\n2 2810000.0 500100.0\n3 2810100.0 500100.0\n4 2810100.0 500000.0\n"),
-            Some(4528),
-        )
+        let b = parse(&rows("点号 X Y\n1 2810000.0 500000.0\n2 2810000.0 500100.0\n3 2810100.0 500100.0\n4 2810100.0 500000.0\n"), Some(4528), None)
         .unwrap();
         assert_eq!(b.epsg, 4528);
         assert!(
@@ -542,10 +640,7 @@ mod tests {
             "{:?}",
             b.notes
         );
-        let c = parse(
-            &rows("Y,X\n40500000.0,2810000.0\n40500100.0,2810000.0\n40500100.0,2810100.0\n40500000.0,2810100.0\n"),
-            None,
-        )
+        let c = parse(&rows("Y,X\n40500000.0,2810000.0\n40500100.0,2810000.0\n40500100.0,2810100.0\n40500000.0,2810100.0\n"), None, None)
         .unwrap();
         assert!(c.notes.iter().any(|n| n.contains("写反")), "{:?}", c.notes);
         for l in [&a, &b, &c] {
@@ -560,15 +655,81 @@ mod tests {
         let e = parse(
             &rows("1,2810000,500000\n2,2810000,500100\n3,2810100,500100\n"),
             None,
+            None,
         )
         .unwrap_err();
         assert!(e.contains("带号"), "{e}");
         let e = parse(
             &rows("1,2810000,39500000\n2,2810000,39500100\n3,2810100,39500100\n"),
             Some(4528),
+            None,
         )
         .unwrap_err();
         assert!(e.contains("39") && e.contains("40"), "{e}");
+    }
+
+    #[test]
+    fn sequence_columns_file_declarations_and_wrong_crs() {
+        // 序号,点号,X,Y with a header.
+        let l = parse(
+            &rows("序号,点号,X,Y\n1,J1,2810000,40500000\n2,J2,2810000,40500100\n3,J3,2810100,40500100\n"),
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(l.parcels[0].rings[0][1].0, "J2");
+        assert!((l.to_store().planar_area(0) - 5000.0).abs() < 1e-6);
+        // The Ministry's 带号 read when the values carry no zone.
+        let l = parse(
+            &rows("[属性描述]\n带号=40\n[地块坐标]\n3,0.5,1,仓库,面,,,,@\nJ1,1,2810000,500000\nJ2,1,2810000,500100\nJ3,1,2810100,500100\nJ1,1,2810000,500000\n"),
+            None,
+            Some(4549),
+        )
+        .unwrap();
+        assert_eq!(l.epsg, 4528);
+        assert!(
+            l.notes.iter().any(|n| n.contains("文件声明")),
+            "{:?}",
+            l.notes
+        );
+        // A project's CRS used for a list without zone is said.
+        let l = parse(
+            &rows("1,2810000,500000\n2,2810000,500100\n3,2810100,500100\n"),
+            None,
+            Some(4549),
+        )
+        .unwrap();
+        assert!(
+            l.notes.iter().any(|n| n.contains("项目坐标系")),
+            "{:?}",
+            l.notes
+        );
+        // Degrees declared over projected metres: refused.
+        let e = parse(
+            &rows("1,2810000,40500000\n2,2810000,40500100\n3,2810100,40500100\n"),
+            Some(4490),
+            None,
+        )
+        .unwrap_err();
+        assert!(e.contains("4490"), "{e}");
+    }
+
+    #[test]
+    fn points_are_numbered_clockwise_from_the_north_west() {
+        let mut s = GeometryStore::new();
+        s.push_square(40_500_000.0, 2_810_000.0, 100.0); // counter-clockwise from the south-west
+        let p = numbered_points(&s, 0, 0);
+        assert_eq!(
+            (p[0].x, p[0].y),
+            (2_810_100.0, 40_500_000.0),
+            "J1 is the north-west corner"
+        );
+        assert_eq!(
+            (p[1].x, p[1].y),
+            (2_810_100.0, 40_500_100.0),
+            "then east: clockwise"
+        );
+        assert!(p[4].closing && p[4].name == "J1");
     }
 
     #[test]
@@ -598,7 +759,7 @@ mod tests {
         s.end_feature(GeomKind::Polygon);
         s.push_square(40_501_000.0, 2_811_000.0, 50.0);
         let text = to_text(&s, &[0, 1], &["仓库".into(), "大棚".into()], 4528).unwrap();
-        let back = parse(&rows(&text), None).unwrap();
+        let back = parse(&rows(&text), None, None).unwrap();
         assert_eq!(back.epsg, 4528);
         assert_eq!(back.parcels.len(), 2);
         assert_eq!(back.parcels[0].name, "仓库");

@@ -141,7 +141,13 @@ fn scan_text(dbf: &Path, mut visit: impl FnMut(&[u8]) -> bool) -> std::io::Resul
             break;
         }
         let name_end = d[..11].iter().position(|&b| b == 0).unwrap_or(11);
-        if !visit(&d[..name_end]) {
+        // A UTF-8 name cut at the 10-byte limit inside a character (GDAL writes 项目名称 as 项目名 and one
+        // byte) is judged by its complete characters.
+        let name = match std::str::from_utf8(&d[..name_end]) {
+            Err(e) if e.error_len().is_none() => &d[..e.valid_up_to()],
+            _ => &d[..name_end],
+        };
+        if !visit(name) {
             return Ok(ldid);
         }
         let len = d[16] as usize;

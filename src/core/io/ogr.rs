@@ -223,6 +223,18 @@ pub fn load(
     layer_name: Option<&str>,
     progress: &Progress,
 ) -> Result<VectorLayer, YituError> {
+    load_as(path, layer_name, None, progress)
+}
+
+/// [`load`], taking `assume` as the layer's CRS where the file gives none (a shapefile without `.prj`, a DXF),
+/// or says longitude/latitude over coordinates that cannot be degrees (a GeoJSON of projected coordinates
+/// without its `crs` member); said in the layer's warnings.
+pub fn load_as(
+    path: &Path,
+    layer_name: Option<&str>,
+    assume: Option<&Crs>,
+    progress: &Progress,
+) -> Result<VectorLayer, YituError> {
     let (ds, mode) = open_dataset(path)?;
     if ds.layer_count() == 0 {
         return Err(YituError::NoVectorLayer(path.to_path_buf()));
@@ -341,18 +353,51 @@ pub fn load(
         path: path.to_path_buf(),
         layer: name.clone(),
     };
+    let crs = match assume {
+        Some(a) if crs.is_unknown() => {
+            warnings.push(format!(
+                "{name}：文件没有坐标系，按 {} 读取 / {name}: the file gives no CRS; read as {}",
+                a.label(),
+                a.label()
+            ));
+            a.clone()
+        }
+        Some(a)
+            if crs.is_geographic() && {
+                let e = geoms.extent();
+                !e.is_empty()
+                    && (e.min_x.abs() > 180.0 || e.max_x.abs() > 180.0 || e.max_y.abs() > 90.0)
+            } =>
+        {
+            warnings.push(format!(
+                "{name}：文件称经纬度，但坐标不是度数，按 {} 读取 / {name}: the file says longitude/latitude but the coordinates are not degrees; read as {}",
+                a.label(),
+                a.label()
+            ));
+            a.clone()
+        }
+        _ => crs,
+    };
     VectorLayer::assemble(name, source, crs, fids, geoms, attrs, warnings, progress)
 }
 
-/// Writes polygon feature 0 of `store` (in EPSG `epsg`, when known) as a one-feature Shapefile `out` with text
-/// fields `fields` (names of up to 10 ASCII letters; values in UTF-8, said in a `.cpg`). The files are written
+/// A value of a field written by [`write_polygon_shapefile`].
+pub enum FieldValue {
+    /// Text (UTF-8).
+    Text(String),
+    /// A number (written with 2 decimals).
+    Real(f64),
+}
+
+/// Writes polygon feature 0 of `store` (in EPSG `epsg`, when known) as a one-feature Shapefile `out` with
+/// `fields` (names of up to 10 ASCII letters; text in UTF-8, said in a `.cpg`; numbers with 2 decimals). The files are written
 /// in a folder beside `out` and moved into place only when complete, so a failed export leaves nothing at the
 /// target. Errors: GDAL's message, an unwritable folder.
 pub fn write_polygon_shapefile(
     out: &Path,
     store: &GeometryStore,
     epsg: Option<u32>,
-    fields: &[(&str, String)],
+    fields: &[(&str, FieldValue)],
 ) -> Result<(), String> {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -390,9 +435,22 @@ pub fn write_polygon_shapefile(
                     options: Some(&["ENCODING=UTF-8"]),
                 })
                 .map_err(e)?;
-            for (name, _) in fields {
-                let f = gdal::vector::FieldDefn::new(name, OGRFieldType::OFTString).map_err(e)?;
-                f.set_width(254);
+            for (name, v) in fields {
+                let f = match v {
+                    FieldValue::Text(_) => {
+                        let f = gdal::vector::FieldDefn::new(name, OGRFieldType::OFTString)
+                            .map_err(e)?;
+                        f.set_width(254);
+                        f
+                    }
+                    FieldValue::Real(_) => {
+                        let f =
+                            gdal::vector::FieldDefn::new(name, OGRFieldType::OFTReal).map_err(e)?;
+                        f.set_width(18);
+                        f.set_precision(2);
+                        f
+                    }
+                };
                 f.add_to_layer(&layer).map_err(e)?;
             }
             let mut wkt = String::from("MULTIPOLYGON(");
@@ -419,7 +477,10 @@ pub fn write_polygon_shapefile(
                 let mut feat = gdal::vector::Feature::new(defn).map_err(e)?;
                 feat.set_geometry(geom).map_err(e)?;
                 for (i, (_, v)) in fields.iter().enumerate() {
-                    feat.set_field_string(i, v).map_err(e)?;
+                    match v {
+                        FieldValue::Text(t) => feat.set_field_string(i, t).map_err(e)?,
+                        FieldValue::Real(r) => feat.set_field_double(i, *r).map_err(e)?,
+                    }
                 }
                 feat.create(&layer).map_err(e)?;
             }

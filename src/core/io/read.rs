@@ -26,6 +26,29 @@ pub fn inspect(path: &Path) -> Result<DatasetInfo, YituError> {
     }
 }
 
+/// [`load_layer`] taking `assume` as the CRS of a layer whose file gives none, or says longitude/latitude over
+/// coordinates that are not degrees (see [`super::ogr::load_as`]).
+pub fn load_layer_assuming(
+    path: &Path,
+    layer: Option<&str>,
+    assume: Option<&crate::core::model::crs::Crs>,
+    progress: &Progress,
+) -> Result<VectorLayer, YituError> {
+    match assume {
+        None => load_layer(path, layer, progress),
+        Some(_) if !is_geopackage(path) => {
+            if !path.exists() {
+                return Err(YituError::NotFound(path.to_path_buf()));
+            }
+            super::ogr::load_as(path, layer, assume, progress)
+        }
+        Some(_) => match load_layer(path, layer, progress) {
+            Err(YituError::UnknownCrs { .. }) => super::ogr::load_as(path, layer, assume, progress),
+            r => r,
+        },
+    }
+}
+
 /// Loads one layer of a file (by name; `None` for the first layer with geometry).
 pub fn load_layer(
     path: &Path,

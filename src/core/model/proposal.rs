@@ -211,12 +211,47 @@ impl RuleTable {
         }
     }
 
-    /// The project type `id`, also found by its Chinese or English name.
+    /// The project type `id`, also found by its Chinese or English name (brackets full- or half-width, case and
+    /// spaces not minding), or by a part of its Chinese name that only one type has (宅基地, 畜禽).
     pub fn project_type(&self, id: &str) -> Option<&ProjectType> {
-        let id = id.trim();
+        let norm = |s: &str| -> String {
+            s.trim()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .map(|c| match c {
+                    '（' => '(',
+                    '）' => ')',
+                    '，' => ',',
+                    '、' => ',',
+                    c => c.to_ascii_lowercase(),
+                })
+                .collect()
+        };
+        let q = norm(id);
+        if q.is_empty() {
+            return None;
+        }
+        if let Some(t) = self
+            .types
+            .iter()
+            .find(|t| norm(&t.id) == q || norm(&t.zh) == q || norm(&t.en) == q)
+        {
+            return Some(t);
+        }
+        let mut partial = self.types.iter().filter(|t| norm(&t.zh).contains(&q));
+        match (partial.next(), partial.next()) {
+            (Some(t), None) if q.chars().count() >= 2 => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The project types as `id 中文名` for messages.
+    pub fn type_list(&self) -> String {
         self.types
             .iter()
-            .find(|t| t.id == id || t.zh == id || t.en.eq_ignore_ascii_case(id))
+            .map(|t| format!("{} {}", t.id, t.zh))
+            .collect::<Vec<_>>()
+            .join("、")
     }
 
     /// What is wrong with the table: rules naming unknown types, duplicate ids, a rule without a

@@ -214,8 +214,7 @@ pub fn controls_table(c: &Check) -> Table {
                 ],
                 Some(layer) => {
                     let (what, area) = if r.role == Role::DevBoundary {
-                        let out = (c.planar_m2 - r.area_m2).max(0.0);
-                        ("边界外", if out >= c.tolerance_m2 { out } else { 0.0 })
+                        ("边界外", r.outside_m2.unwrap_or(0.0))
                     } else {
                         ("重叠", r.area_m2)
                     };
@@ -225,13 +224,13 @@ pub fn controls_table(c: &Check) -> Table {
                         Cell::t(what),
                         mu(area),
                         ha(area),
-                        Cell::Num(100.0 * area / c.planar_m2, 1),
+                        Cell::Num(100.0 * area / c.area_m2, 1),
                         Cell::Num(r.patches as f64, 0),
                         Cell::t(if r.slivers.is_empty() {
                             String::new()
                         } else {
                             format!(
-                                "{} 处 < {} m²（边界误差，未计）",
+                                "{} 处 < {} m² 且 < 1%（边界误差，未计）",
                                 r.slivers.len(),
                                 c.tolerance_m2
                             )
@@ -383,8 +382,7 @@ pub fn comparison_table(checks: &[Check]) -> Table {
         match c.control(r) {
             Some(x) if x.layer.is_some() => {
                 if r == Role::DevBoundary {
-                    let out = (c.planar_m2 - x.area_m2).max(0.0);
-                    mu(if out >= c.tolerance_m2 { out } else { 0.0 })
+                    mu(x.outside_m2.unwrap_or(0.0))
                 } else {
                     mu(x.area_m2)
                 }
@@ -423,7 +421,7 @@ pub fn comparison_table(checks: &[Check]) -> Table {
                     ctl(c, Role::RedLine),
                     ctl(c, Role::DevBoundary),
                     Cell::t(c.verdict.level.label().0),
-                    c.avoiding_m2.map(mu).unwrap_or(Cell::t("")),
+                    c.avoiding_m2.map(mu).unwrap_or(Cell::t("无需避让")),
                 ]
             })
             .collect(),

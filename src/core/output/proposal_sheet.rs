@@ -25,6 +25,7 @@ const PF: Rgba = Rgba([200, 120, 0, 255]);
 const RED_LINE: Rgba = Rgba([0, 130, 70, 255]);
 const UDB: Rgba = Rgba([150, 60, 190, 255]);
 const VILLAGE: Rgba = Rgba([90, 90, 90, 255]);
+const AVOID: Rgba = Rgba([20, 90, 220, 255]);
 const MARGIN: f32 = 12.0;
 
 type Poly = Vec<Vec<[f64; 2]>>;
@@ -140,6 +141,23 @@ struct View {
 impl View {
     fn fit(frame: Rect, ext: &BBox) -> View {
         let k = (frame.w as f64 / ext.width()).min(frame.h as f64 / ext.height());
+        View::at(frame, ext, k)
+    }
+
+    /// Fits `ext` at the next round scale (1:1 000, 1:1 200, 1:1 500, 1:2 000, 1:2 500, 1:3 000, 1:4 000, 1:5 000…).
+    fn fit_round(frame: Rect, ext: &BBox) -> View {
+        let k = (frame.w as f64 / ext.width()).min(frame.h as f64 / ext.height());
+        let scale = 1000.0 / k;
+        let p = 10f64.powf(scale.log10().floor());
+        let nice = [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
+            .into_iter()
+            .map(|m| m * p)
+            .find(|&n| n >= scale * (1.0 - 1e-9))
+            .unwrap_or(scale);
+        View::at(frame, ext, 1000.0 / nice)
+    }
+
+    fn at(frame: Rect, ext: &BBox, k: f64) -> View {
         // Centre the extent in the frame.
         let (cx, cy) = ext.center();
         let hw = frame.w as f64 / k / 2.0;
@@ -166,6 +184,15 @@ impl View {
             .map(|r| r.iter().map(|c| self.pt(*c)).collect())
             .collect()
     }
+}
+
+fn circle(c: [f32; 2], r: f32) -> Vec<[f32; 2]> {
+    (0..=12)
+        .map(|i| {
+            let a = i as f32 / 12.0 * std::f32::consts::TAU;
+            [c[0] + r * a.cos(), c[1] + r * a.sin()]
+        })
+        .collect()
 }
 
 fn rect_ring(r: Rect) -> Vec<[f32; 2]> {
@@ -290,18 +317,7 @@ fn scale_bar(c: &mut dyn Canvas, view: &View, x: f32, y: f32) {
     };
     c.text(x + w + 1.5, y, 6.0, &label, INK);
     let scale = 1000.0 / view.k;
-    c.text(
-        x,
-        y - 2.2,
-        5.5,
-        &format!("1:{:.0}", round_scale(scale)),
-        GREY,
-    );
-}
-
-fn round_scale(s: f64) -> f64 {
-    let p = 10f64.powf(s.log10().floor() - 1.0);
-    (s / p).round() * p
+    c.text(x, y - 2.2, 5.5, &format!("1:{:.0}", scale.round()), GREY);
 }
 
 /// A simple table: headers and rows at (x, y), column widths `w`; returns the y below it.
@@ -336,10 +352,12 @@ fn table(
         for (k, v) in r.iter().enumerate().take(w.len()) {
             let s = cut(v, pt, w[k] - 1.2);
             // Numbers right-aligned.
+            // Numbers right-aligned; codes (long digit strings without a point) stay left.
             let numeric = v
                 .chars()
                 .all(|ch| ch.is_ascii_digit() || ch == '.' || ch == '-')
-                && !v.is_empty();
+                && !v.is_empty()
+                && (v.contains('.') || v.len() <= 6);
             let tx = if numeric && k > 0 {
                 cx + w[k] - 0.8 - text_width_mm(&s, pt)
             } else {
@@ -429,7 +447,7 @@ pub fn draw_sheet_page(c: &mut dyn Canvas, s: &Sheet) -> Result<(), String> {
         w: 122.0,
         h: 104.0,
     };
-    let view = View::fit(map, &s.extent);
+    let view = View::fit_round(map, &s.extent);
     c.begin_group("map");
     c.push_clip(map);
     c.fill(&[rect_ring(map)], Rgba([250, 250, 248, 255]));
@@ -470,16 +488,24 @@ pub fn draw_sheet_page(c: &mut dyn Canvas, s: &Sheet) -> Result<(), String> {
         .collect();
     c.fill(&site_rings, Rgba([220, 20, 30, 40]));
     c.stroke(&site_rings, true, SITE, 0.8);
-    // J1 labelled at the first vertex of the outer ring.
-    if let Some(p) = site_rings.first().and_then(|r| r.first()) {
-        c.text_halo(
-            p[0] + 0.8,
-            p[1] - 0.8,
-            6.0,
-            "J1",
-            SITE,
-            Rgba([255, 255, 255, 255]),
-        );
+    // The largest part avoiding permanent farmland and the red line, when there is one.
+    if let Some(a) = ch.avoiding.as_ref().filter(|a| !a.is_empty()) {
+        let rings: Vec<Vec<[f32; 2]>> = a
+            .rings(0)
+            .map(|r| r.iter().map(|p| view.pt(*p)).collect())
+            .collect();
+        c.stroke(&rings, true, AVOID, 0.6);
+    }
+    // The boundary points labelled as the appendix numbers them (all up to 40, else J1 only).
+    let pts: Vec<_> = crate::core::io::boundary_points::numbered_points(&ch.geom, 0, 0)
+        .into_iter()
+        .filter(|p| !p.closing)
+        .collect();
+    let white = Rgba([255, 255, 255, 255]);
+    for p in pts.iter().take(if pts.len() <= 40 { pts.len() } else { 1 }) {
+        let q = view.pt([p.y, p.x]);
+        c.fill(&[circle(q, 0.45)], SITE);
+        c.text_halo(q[0] + 0.8, q[1] - 0.8, 5.5, &p.name, SITE, white);
     }
     c.pop_clip();
     c.stroke(&[rect_ring(map)], true, INK, 0.3);
@@ -568,6 +594,11 @@ pub fn draw_sheet_page(c: &mut dyn Canvas, s: &Sheet) -> Result<(), String> {
     item(c, &mut ly, "村界", &|c, r| {
         c.stroke(&[rect_ring(r)], true, VILLAGE, 0.35)
     });
+    if ch.avoiding.as_ref().is_some_and(|a| !a.is_empty()) {
+        item(c, &mut ly, "避让后最大地块", &|c, r| {
+            c.stroke(&[rect_ring(r)], true, AVOID, 0.6)
+        });
+    }
     // The classes drawn, by area on the map (at most what fits).
     let mut codes: Vec<String> = s.parcels.iter().map(|p| p.1.clone()).collect();
     codes.sort();
@@ -714,21 +745,20 @@ pub fn draw_sheet_page(c: &mut dyn Canvas, s: &Sheet) -> Result<(), String> {
                 ],
                 Some(_) => {
                     let (what, a) = if r.role == Role::DevBoundary {
-                        let out = (ch.planar_m2 - r.area_m2).max(0.0);
-                        ("边界外", if out >= ch.tolerance_m2 { out } else { 0.0 })
+                        ("边界外", r.outside_m2.unwrap_or(0.0))
                     } else {
                         ("重叠", r.area_m2)
                     };
                     vec![
                         format!("{name}（{what}）"),
                         mu(a),
-                        format!("{:.1}%", 100.0 * a / ch.planar_m2),
+                        format!("{:.1}%", 100.0 * a / ch.area_m2),
                         format!("{}", r.patches),
                         if r.slivers.is_empty() {
                             String::new()
                         } else {
                             format!(
-                                "{} 处 < {} m² 边界误差未计",
+                                "{} 处 < {} m² 且 < 1% 边界误差未计",
                                 r.slivers.len(),
                                 ch.tolerance_m2
                             )
@@ -869,6 +899,139 @@ pub fn draw_sheet_page(c: &mut dyn Canvas, s: &Sheet) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether the sheet needs the detail page: more classes or villages than page 1 lists.
+fn needs_details(ch: &Check) -> bool {
+    let classes = ch
+        .land
+        .iter()
+        .filter(|l| l.class_m2 >= 0.005 * M2_PER_MU)
+        .count();
+    classes > 5 || ch.villages.len() > 4
+}
+
+/// Draws the detail page (附表): every village and every class taken, with their areas.
+pub fn draw_detail_page(c: &mut dyn Canvas, s: &Sheet, page: usize) {
+    let ch = &s.check;
+    c.text(MARGIN, 18.0, 13.0, "附表：坐落与占用地类明细", INK);
+    c.text(
+        MARGIN,
+        24.0,
+        7.0,
+        &format!("{}　{}", ch.info.name, s.number),
+        GREY,
+    );
+    let avail = PAGE.0 - 2.0 * MARGIN;
+    let bottom = PAGE.1 - 24.0;
+    let pt = 6.8;
+    let row_h = pt * MM_PER_PT * 1.75;
+    let mut y = 30.0;
+    let mut rows: Vec<Vec<String>> = ch
+        .villages
+        .iter()
+        .map(|v| {
+            vec![
+                v.town.clone(),
+                v.code.clone(),
+                v.name.clone(),
+                mu(v.area_m2),
+                ha(v.area_m2),
+            ]
+        })
+        .collect();
+    if ch.outside_villages_m2 > 0.0 {
+        rows.push(vec![
+            String::new(),
+            String::new(),
+            "村界之外".into(),
+            mu(ch.outside_villages_m2),
+            ha(ch.outside_villages_m2),
+        ]);
+    }
+    let fit = ((bottom - y) / row_h) as usize / 2;
+    let cut_v = rows.len() > fit;
+    rows.truncate(fit);
+    y = table(
+        c,
+        MARGIN,
+        y,
+        &[
+            avail * 0.2,
+            avail * 0.22,
+            avail * 0.28,
+            avail * 0.15,
+            avail * 0.15,
+        ],
+        &["乡镇", "村代码", "村", "亩", "公顷"],
+        &rows,
+        pt,
+    );
+    if cut_v {
+        c.text(MARGIN, y + 3.0, 6.5, "……其余见 Excel 导出", GREY);
+        y += 3.0;
+    }
+    y += 6.0;
+    let mut land: Vec<_> = ch
+        .land
+        .iter()
+        .filter(|l| l.class_m2 >= 0.005 * M2_PER_MU)
+        .collect();
+    land.sort_by(|a, b| a.code.cmp(&b.code));
+    let mut rows: Vec<Vec<String>> = land
+        .iter()
+        .map(|l| {
+            vec![
+                l.code.clone(),
+                l.name.clone(),
+                l.group.map(|g| g.name_zh()).unwrap_or("未知").to_string(),
+                mu(l.class_m2),
+                ha(l.class_m2),
+                l.parcels.to_string(),
+            ]
+        })
+        .collect();
+    let fit = ((bottom - y) / row_h) as usize - 1;
+    let cut_l = rows.len() > fit;
+    rows.truncate(fit);
+    y = table(
+        c,
+        MARGIN,
+        y,
+        &[
+            avail * 0.14,
+            avail * 0.3,
+            avail * 0.16,
+            avail * 0.14,
+            avail * 0.14,
+            avail * 0.12,
+        ],
+        &["地类编码", "地类名称", "三大类", "亩", "公顷", "图斑数"],
+        &rows,
+        pt,
+    );
+    if cut_l {
+        c.text(MARGIN, y + 3.0, 6.5, "……其余见 Excel 导出", GREY);
+    }
+    let foot = PAGE.1 - 13.0;
+    let p = format!("第 {page} 页");
+    c.text(
+        PAGE.0 - MARGIN - text_width_mm(&p, 6.5),
+        foot + 4.0,
+        6.5,
+        &p,
+        GREY,
+    );
+    c.text(
+        MARGIN,
+        foot,
+        6.5,
+        &format!(
+            "地类面积按图斑地类面积（TBDLMJ）以重叠比例分摊，田坎（1203）单列。{}",
+            DISCLAIMER.0
+        ),
+        GREY,
+    );
+}
+
 /// Draws an appendix page of the boundary points from point `start`; returns the next point to draw.
 pub fn draw_points_page(c: &mut dyn Canvas, s: &Sheet, start: usize, page: usize) -> usize {
     let pts = crate::core::io::boundary_points::numbered_points(&s.check.geom, 0, 0);
@@ -953,6 +1116,10 @@ pub fn sheet_pdf(check: &Check, ctx: &Context) -> Result<Vec<u8>, String> {
     let title = format!("用地预审核查单 {}", check.info.name);
     let mut doc = crate::core::output::layout::pdf::PdfDocument::new(&title)?;
     doc.page(PAGE, |c| draw_sheet_page(c, &s))??;
+    if needs_details(check) {
+        let page = doc.pages() + 1;
+        doc.page(PAGE, |c| draw_detail_page(c, &s, page))?;
+    }
     let total = crate::core::io::boundary_points::numbered_points(&s.check.geom, 0, 0).len();
     let mut next = 0;
     while next < total {

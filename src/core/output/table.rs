@@ -85,6 +85,10 @@ impl Table {
                         let v = match c {
                             Cell::Text(s) => serde_json::Value::String(s.clone()),
                             Cell::Num(v, _) if !v.is_finite() => serde_json::Value::Null,
+                            // Whole numbers (counts, ring numbers) as integers.
+                            Cell::Num(v, 0) if v.abs() < 9.0e15 => {
+                                serde_json::json!(v.round() as i64)
+                            }
                             Cell::Num(v, d) => {
                                 let p = 10f64.powi(*d as i32);
                                 serde_json::json!((v * p).round() / p)
