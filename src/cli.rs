@@ -94,15 +94,16 @@ pub struct Cli {
 pub enum Command {
     /// List the layers of a file: geometry type, CRS, feature count, fields.
     Info {
-        /// The file (GeoPackage, Shapefile, GeoJSON, FileGDB, KML…).
+        /// The file (GeoPackage, Shapefile, GeoJSON, FileGDB, KML…) or a project (.yitu: its layers).
         file: PathBuf,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
-    /// Render layers of a file to a PNG map (default styles; 三调 colours for DLTB).
+    /// Render layers of a file to a PNG map (default styles; 三调 colours for DLTB), or a project's visible
+    /// layers in its styles.
     Render {
-        /// The file.
+        /// The file or project (.yitu).
         file: PathBuf,
         /// Layers to draw, bottom first (default: every vector layer).
         #[arg(long = "layer")]
@@ -885,6 +886,20 @@ fn tempfile_dir() -> std::io::Result<PathBuf> {
 /// Runs a headless command; returns the process exit code.
 pub fn run(cmd: Command) -> i32 {
     match cmd {
+        Command::Info { file, json } if is_project(&file) => match project_info(&file) {
+            Ok((text, value)) => {
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&value).unwrap());
+                } else {
+                    print!("{text}");
+                }
+                0
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                1
+            }
+        },
         Command::Info { file, json } => match inspect(&file) {
             Ok(info) => {
                 print_notes(&info.warnings);
@@ -1199,7 +1214,44 @@ pub fn render_png(
         )));
     }
     crate::core::io::files::check_output(out, &[file]).map_err(YituError::Other)?;
-    let names: Vec<String> = if layers.is_empty() {
+    let progress = Progress::new();
+    let mut loaded = Vec::new();
+    let mut extent = BBox::EMPTY;
+    if is_project(file) {
+        // A project: its visible layers (or those named), from their files, in their styles.
+        let p = crate::core::io::project::Project::load(file).map_err(YituError::Other)?;
+        let chosen: Vec<&crate::core::io::project::ProjectLayer> = p
+            .layers
+            .iter()
+            .filter(|l| {
+                if layers.is_empty() {
+                    l.visible
+                } else {
+                    layers.iter().any(|n| *n == l.name || *n == l.layer)
+                }
+            })
+            .collect();
+        if chosen.is_empty() {
+            return Err(YituError::Other(format!(
+                "项目中没有这些图层 / the project has no such layers: {}（可用 / available: {}）",
+                layers.join(", "),
+                p.layers
+                    .iter()
+                    .map(|l| l.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        for l in chosen {
+            let v = load_layer(&l.path, Some(&l.layer), &progress)?;
+            print_notes(&v.warnings);
+            extent.union(&v.display_extent());
+            loaded.push((v, l.style.clone()));
+        }
+    }
+    let names: Vec<String> = if !loaded.is_empty() {
+        vec![]
+    } else if layers.is_empty() {
         inspect(file)?
             .layers
             .into_iter()
@@ -1209,9 +1261,6 @@ pub fn render_png(
     } else {
         layers.to_vec()
     };
-    let progress = Progress::new();
-    let mut loaded = Vec::new();
-    let mut extent = BBox::EMPTY;
     for (i, n) in names.iter().enumerate() {
         let l = load_layer(file, Some(n), &progress)?;
         print_notes(&l.warnings);
@@ -1239,6 +1288,74 @@ pub fn render_png(
     crate::core::io::files::write_atomic(out, png)
         .map_err(|e| YituError::Other(crate::core::io::files::write_error(out, &e)))?;
     Ok(n)
+}
+
+/// Whether `path` is a YiTu project (`.yitu`).
+fn is_project(path: &std::path::Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yitu"))
+}
+
+/// `yitu info PROJECT.yitu`: the project's title and its layers, each with its file, layer, geometry and count
+/// (text and JSON). Errors: the project cannot be read.
+pub fn project_info(path: &std::path::Path) -> Result<(String, serde_json::Value), String> {
+    use std::fmt::Write;
+    let p = crate::core::io::project::Project::load(path).map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{} — 项目 / project: {}（{} 个图层 / layers）",
+        path.display(),
+        p.title,
+        p.layers.len()
+    );
+    let mut layers = Vec::new();
+    let mut infos: std::collections::HashMap<std::path::PathBuf, Result<DatasetInfo, String>> =
+        Default::default();
+    for (i, l) in p.layers.iter().enumerate() {
+        let info = infos
+            .entry(l.path.clone())
+            .or_insert_with(|| inspect(&l.path).map_err(|e| e.to_string()));
+        let found = info
+            .as_ref()
+            .ok()
+            .and_then(|d| d.layers.iter().find(|x| x.name == l.layer));
+        let (geometry, count) = match (found, info.as_ref()) {
+            (Some(x), _) => (x.geometry_type.clone(), Some(x.feature_count)),
+            (None, Ok(_)) => ("图层不存在 / missing layer".to_string(), None),
+            (None, Err(e)) => (e.clone(), None),
+        };
+        let _ = writeln!(
+            text,
+            "{}: {} — {}:{} ({geometry}{}){}",
+            i + 1,
+            l.name,
+            l.path.display(),
+            l.layer,
+            count
+                .map(|c| format!(", {c} 个要素 / features"))
+                .unwrap_or_default(),
+            if l.visible { "" } else { " [隐藏 / hidden]" }
+        );
+        layers.push(serde_json::json!({
+            "name": l.name, "path": l.path, "layer": l.layer, "visible": l.visible,
+            "geometry_type": geometry, "feature_count": count,
+        }));
+    }
+    for d in &p.datasets {
+        let _ = writeln!(
+            text,
+            "部门数据 / department table: {}（{}）— {}",
+            d.name,
+            d.department,
+            d.path.display()
+        );
+    }
+    let value = serde_json::json!({
+        "project": path, "title": p.title, "layers": layers,
+        "datasets": p.datasets.iter().map(|d| serde_json::json!({"name": d.name, "department": d.department, "path": d.path})).collect::<Vec<_>>(),
+    });
+    Ok((text, value))
 }
 
 /// The whole command line: the commands above and one command per algorithm of the registry

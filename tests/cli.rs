@@ -157,3 +157,75 @@ fn help_lists_the_commands() {
         assert!(s.contains(c), "{c}: {s}");
     }
 }
+
+/// `info` and `render` take a project (its layers, from their own files); `--village` and `--town` take a name
+/// as well as a code, and an unknown name lists the closest ones with their codes (issue 15 §6).
+#[test]
+fn commands_take_a_project_and_place_names() {
+    let project = common::root().join("sample-data/xianyou_sample.yitu");
+    let out = yitu().arg("info").arg(&project).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("地类图斑") && text.contains("DLTB") && text.contains("17878"),
+        "{text}"
+    );
+    let out = yitu()
+        .args(["info", "--json"])
+        .arg(&project)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["layers"].as_array().unwrap().len() >= 8);
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("p.png");
+    let out = yitu()
+        .arg("render")
+        .arg(&project)
+        .arg("--out")
+        .arg(&png)
+        .args(["--width", "400", "--height", "300"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    // Names for the scope.
+    let profile = |flag: &str, value: &str| {
+        yitu()
+            .args(["profile", "--ledger", "--format", "json"])
+            .arg(common::sample_gpkg())
+            .args([flag, value])
+            .output()
+            .unwrap()
+    };
+    for (flag, value) in [
+        ("--village", "横塘村"),
+        ("--village", "横塘"),
+        ("--town", "鲤南镇"),
+    ] {
+        let out = profile(flag, value);
+        assert!(
+            out.status.success(),
+            "{flag} {value}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let villages = v["villages"].as_array().or(v.as_array()).unwrap();
+        assert!(!villages.is_empty(), "{flag} {value}");
+    }
+    let out = profile("--village", "横唐村");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("横塘村") && err.contains("350322"), "{err}");
+    // Digits of the wrong length are a mistyped code, said before anything is read.
+    let out = profile("--town", "35032210");
+    assert_eq!(out.status.code(), Some(2));
+}

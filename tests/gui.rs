@@ -118,8 +118,8 @@ fn open_sample_project_toggle_layer_identify_parcel() {
     click_checkbox_beside(&mut h, label_rect);
     assert!(h.state().layers[i].visible);
 
-    // Identify prefers the active layer (the project's first layer, the parcels) over the
-    // village and town boundaries drawn above it.
+    // Identify names what the map shows under the click: the parcel, not the village and town
+    // boundaries drawn above it as outlines only.
     assert_eq!(h.state().active, Some(h.state().layers[i].id));
     let center = h.state().map.rect.center();
     click_at(&mut h, center + egui::vec2(37.0, 21.0));
@@ -188,7 +188,8 @@ fn attribute_table_opens_and_sorts() {
     let data = h.state().layers[layer_index(&h, "地类图斑")].data.clone();
     let col = data.attrs.field_index("TBMJ").unwrap();
     let value = |r: u32| data.attrs.get(r as usize, col).as_f64().unwrap();
-    h.get_by_label("TBMJ").click_accesskit();
+    // The column is titled by its name (图斑面积 for TBMJ, issue 15 §3).
+    h.get_by_label("图斑面积").click_accesskit();
     h.step();
     settle(&mut h, "sorting", |a| {
         !a.busy() && a.table_rows().len() == n && {
@@ -201,7 +202,7 @@ fn attribute_table_opens_and_sorts() {
         rows.windows(2).all(|w| value(w[0]) <= value(w[1])),
         "ascending"
     );
-    h.get_by_label("TBMJ ▲").click_accesskit();
+    h.get_by_label("图斑面积 ▲").click_accesskit();
     h.step();
     settle(&mut h, "sorting descending", |a| {
         !a.busy() && {
@@ -1318,4 +1319,134 @@ fn the_proposal_window_draws_with_snapping_undoes_and_checks() {
     h.state().proposal.export(&pdf).unwrap();
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
     let _ = std::fs::remove_file(&pdf);
+}
+
+/// The attribute table (issue 15 §2): a click on a row's text selects the row, Shift+click extends to a range,
+/// the columns scroll sideways to the last one, and the table closes with its own button.
+#[test]
+fn the_attribute_table_selects_by_text_scrolls_sideways_and_closes() {
+    let mut h = sample_app();
+    let parcels = layer_index(&h, "地类图斑");
+    let id = h.state().layers[parcels].id;
+    h.state_mut().active = Some(id);
+    h.state_mut().show_table = true;
+    settle(&mut h, "the table rows", |a| {
+        !a.table_rows().is_empty() && !a.busy()
+    });
+    h.step();
+    let f0 = h.state().table_rows()[0];
+    let fid0 = h.state().layers[parcels].data.fids[f0 as usize].to_string();
+    // The FID cell's text of the first row.
+    let label = h
+        .get_all_by_label(&fid0)
+        .filter(|n| n.rect().top() > 400.0)
+        .map(|n| n.rect())
+        .next()
+        .expect("the first row's FID text");
+    click_at(&mut h, label.center());
+    assert_eq!(
+        h.state().selection,
+        vec![(id, f0)],
+        "a click on the text selects the row"
+    );
+    // Shift+click two rows down: three rows selected.
+    let p = label.center() + egui::vec2(0.0, 40.0);
+    h.event(egui::Event::PointerMoved(p));
+    h.event(egui::Event::ModifiersChanged(egui::Modifiers::SHIFT));
+    h.step();
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: p,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::SHIFT,
+        });
+        h.step();
+    }
+    h.event(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
+    h.step();
+    assert_eq!(h.state().selection.len(), 3, "{:?}", h.state().selection);
+    // The last column (BZ) is out of view, then scrolled to.
+    let last = |h: &Harness<'_, YituApp>| {
+        h.get_all_by_label_contains("备注")
+            .map(|n| n.rect())
+            .find(|r| r.top() > 400.0)
+            .expect("the 备注 (BZ) header")
+    };
+    assert!(
+        last(&h).left() > 1400.0,
+        "BZ starts off screen at {:?}",
+        last(&h)
+    );
+    h.event(egui::Event::PointerMoved(
+        label.center() + egui::vec2(300.0, 60.0),
+    ));
+    for _ in 0..20 {
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(-200.0, 0.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.step();
+    }
+    h.step();
+    let r = last(&h);
+    assert!(
+        r.right() <= 1400.0 && r.left() > 0.0,
+        "BZ scrolled into view: {r:?}"
+    );
+    // Its own close button.
+    let close = h
+        .get_all_by_label("关闭")
+        .find(|n| n.rect().top() > 400.0)
+        .expect("the table's close button")
+        .rect();
+    click_at(&mut h, close.center());
+    assert!(!h.state().show_table);
+}
+
+/// Identify (issue 15 §5): with the village layer active, a click inside a parcel names the parcel layer (the
+/// villages are drawn as outlines only), and the other layers there are listed.
+#[test]
+fn identify_names_the_parcel_under_the_click_whatever_layer_is_active() {
+    let mut h = sample_app();
+    let villages = layer_index(&h, "村界");
+    let parcels = layer_index(&h, "地类图斑");
+    let vid = h.state().layers[villages].id;
+    h.state_mut().active = Some(vid);
+    h.step();
+    let sm = h.state().map.screen.expect("drawn");
+    let rect = h.state().map.rect;
+    // A parcel's inside point well away from every village outline, on screen.
+    let tol = 5.0 / sm.k;
+    let p = {
+        let a = h.state();
+        let pl = &a.layers[parcels].data;
+        let vl = &a.layers[villages].data;
+        (0..pl.len())
+            .map(|f| pl.display.label_point(f))
+            .find(|m| {
+                let s = sm.to_screen(m[0], m[1]);
+                // Not under a shaded control layer (the red line, the boundary) or a point.
+                let covered = a.layers[parcels + 1..]
+                    .iter()
+                    .filter(|l| l.visible && !l.outline_only())
+                    .any(|l| l.pick_shown(m[0], m[1], 4.0 * tol).is_some());
+                rect.shrink(200.0).contains(s)
+                    && !covered
+                    && !(0..vl.len()).any(|v| vl.display.near_boundary(v, m[0], m[1], 4.0 * tol))
+            })
+            .expect("a parcel inside a village")
+    };
+    h.state_mut().identify(p, tol, false);
+    h.step();
+    let id = h.state().identified.clone().expect("identified");
+    assert_eq!(id.layer, "地类图斑");
+    assert!(
+        id.others.iter().any(|o| o.1 == "乡镇界" || o.1 == "村界") || id.others.is_empty(),
+        "{:?}",
+        id.others
+    );
 }

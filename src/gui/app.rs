@@ -36,6 +36,7 @@ struct LayerChooser {
 }
 
 /// Identify result: attributes of the clicked feature.
+#[derive(Debug, Clone)]
 pub struct Identified {
     /// Layer name.
     pub layer: String,
@@ -45,6 +46,8 @@ pub struct Identified {
     pub feature: u32,
     /// (field, value) pairs.
     pub rows: Vec<(String, String)>,
+    /// The other features under the click, top down: (layer id, layer name, feature).
+    pub others: Vec<(u64, String, u32)>,
 }
 
 /// The whole application state.
@@ -686,8 +689,9 @@ impl YituApp {
         self.layers.iter().find(|l| l.id == id)
     }
 
-    /// Identifies the feature at a Web Mercator point: in the active layer when it has one there
-    /// (QGIS's "current layer" mode), else the topmost visible layer's.
+    /// Identifies the feature at a Web Mercator point, as QGIS's "top down" mode: the topmost visible feature
+    /// the map shows there (a layer drawn as outlines only is hit on its outlines, so a click inside a village
+    /// reaches the parcel drawn under it), whatever layer is active; the other features there are listed.
     pub fn identify(&mut self, m: [f64; 2], tol: f64, add: bool) {
         // With the village files open, a click on the map picks the village there.
         if self.profile.open {
@@ -699,13 +703,20 @@ impl YituApp {
                 }
             }
         }
-        let active = self.active;
-        let hit = self
+        let hits: Vec<(u64, String, u32)> = self
             .layers
             .iter()
-            .filter(|l| l.visible && Some(l.id) == active)
-            .chain(self.layers.iter().rev().filter(|l| l.visible))
-            .find_map(|l| l.pick(m[0], m[1], tol).map(|f| (l, f)));
+            .rev()
+            .filter(|l| l.visible)
+            .filter_map(|l| {
+                l.pick_shown(m[0], m[1], tol)
+                    .map(|f| (l.id, l.name.clone(), f))
+            })
+            .collect();
+        let hit = hits
+            .first()
+            .and_then(|(id, _, f)| self.layers.iter().find(|l| l.id == *id).map(|l| (l, *f)));
+        let others: Vec<(u64, String, u32)> = hits.iter().skip(1).cloned().collect();
         match hit {
             Some((l, f)) => {
                 let rows = l
@@ -722,6 +733,7 @@ impl YituApp {
                     layer_id: lid,
                     feature: f,
                     rows,
+                    others,
                 });
                 if !add {
                     self.selection.clear();
@@ -812,7 +824,18 @@ impl YituApp {
                                     }
                                     self.selection.push((id, feature));
                                 }
+                                TableAction::SelectRange { features, add } => {
+                                    if !add {
+                                        self.selection.clear();
+                                    }
+                                    for f in features {
+                                        if !self.selection.contains(&(id, f)) {
+                                            self.selection.push((id, f));
+                                        }
+                                    }
+                                }
                                 TableAction::ZoomTo(f) => self.zoom_to_feature(id, f),
+                                TableAction::Close => self.show_table = false,
                             }
                         }
                     });
@@ -1763,11 +1786,42 @@ impl YituApp {
         }
     }
 
+    /// Shows feature `f` of layer `lid` in the identify panel (chosen from the features under a click), keeping
+    /// the list of the others, and selects it.
+    pub fn show_feature(&mut self, lid: u64, f: u32) {
+        let Some(l) = self.layers.iter().find(|l| l.id == lid) else {
+            return;
+        };
+        let rows = l
+            .attrs
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(c, fd)| (fd.name.clone(), l.attrs.get(f as usize, c).to_string()))
+            .collect();
+        let name = l.name.clone();
+        let mut others: Vec<(u64, String, u32)> = Vec::new();
+        if let Some(old) = self.identified.take() {
+            others.push((old.layer_id, old.layer, old.feature));
+            others.extend(old.others.into_iter().filter(|o| o.0 != lid));
+        }
+        self.identified = Some(Identified {
+            layer: name,
+            layer_id: lid,
+            feature: f,
+            rows,
+            others,
+        });
+        self.selection = vec![(lid, f)];
+        self.active = Some(lid);
+    }
+
     fn identify_panel(&mut self, ui: &mut Ui) {
         let lang = self.lang;
         let mut close = false;
         let mut zoom = None;
         let mut open_profile = None;
+        let mut switch = None;
         if let Some(id) = &self.identified {
             ui.horizontal(|ui| {
                 ui.heading(lang.tr("要素属性", "Identify"));
@@ -1775,7 +1829,19 @@ impl YituApp {
                     close = true;
                 }
             });
-            ui.label(format!("{}: {}", lang.tr("图层", "Layer"), id.layer));
+            ui.label(
+                egui::RichText::new(format!("{}: {}", lang.tr("图层", "Layer"), id.layer)).strong(),
+            );
+            if !id.others.is_empty() {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(lang.tr("此处还有：", "Also here:"));
+                    for (lid, name, f) in &id.others {
+                        if ui.small_button(name).clicked() {
+                            switch = Some((*lid, *f));
+                        }
+                    }
+                });
+            }
             if ui
                 .button(lang.tr("缩放到要素", "Zoom to feature"))
                 .clicked()
@@ -1804,7 +1870,8 @@ impl YituApp {
                     .num_columns(2)
                     .show(ui, |ui| {
                         for (k, v) in &id.rows {
-                            ui.strong(k);
+                            ui.strong(crate::core::model::fields::title(k, lang == Lang::Zh))
+                                .on_hover_text(crate::core::model::fields::tooltip(k));
                             ui.label(v);
                             ui.end_row();
                         }
@@ -1813,6 +1880,9 @@ impl YituApp {
         }
         if close {
             self.identified = None;
+        }
+        if let Some((lid, f)) = switch {
+            self.show_feature(lid, f);
         }
         if let Some((l, f)) = zoom {
             self.zoom_to_feature(l, f);

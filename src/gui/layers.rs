@@ -96,6 +96,36 @@ impl MapLayer {
             .is_none_or(|m| m.get(f).copied().unwrap_or(false))
     }
 
+    /// Whether the layer's polygons are drawn as outlines only (a transparent fill: villages, towns).
+    pub fn outline_only(&self) -> bool {
+        matches!(
+            &self.style.symbology,
+            crate::core::model::style::Symbology::Single { color } if color.0[3] == 0
+        ) && self.data.kind() == crate::core::model::geom::GeomKind::Polygon
+    }
+
+    /// The topmost feature under a Web Mercator point as the map shows it: for a layer drawn as outlines
+    /// only, a feature whose outline is within 60 % of `tol` (a thin line is hit on the line; its inside shows
+    /// what lies below); else as [`Self::pick`].
+    pub fn pick_shown(&self, x: f64, y: f64, tol: f64) -> Option<u32> {
+        if !self.outline_only() {
+            return self.pick(x, y, tol);
+        }
+        let tol = tol * 0.6;
+        let bb = crate::core::model::geom::BBox {
+            min_x: x - tol,
+            min_y: y - tol,
+            max_x: x + tol,
+            max_y: y + tol,
+        };
+        self.data
+            .query(&bb)
+            .filter(|&f| {
+                self.in_scope(f as usize) && self.data.display.near_boundary(f as usize, x, y, tol)
+            })
+            .max()
+    }
+
     /// The topmost feature in scope within `tol` of a Web Mercator point.
     pub fn pick(&self, x: f64, y: f64, tol: f64) -> Option<u32> {
         let bb = crate::core::model::geom::BBox {

@@ -1,6 +1,8 @@
 //! The attribute table: virtual rows (only what is on screen is laid out, so 10⁶ rows scroll
 //! smoothly), sort by a column, filter by text, and selection shared with the map. Sorting and
-//! filtering run in a background thread.
+//! filtering run in a background thread. A click anywhere on a row selects it (Ctrl adds, Shift
+//! extends from the last row clicked), a double click zooms to it; the columns scroll sideways with
+//! the FID column kept in view; the table has its own close button.
 
 use super::layers::MapLayer;
 use super::Lang;
@@ -18,8 +20,17 @@ pub enum TableAction {
         /// Add to the selection.
         add: bool,
     },
+    /// Select these rows (feature indices), a Shift-click's range; `add` keeps the existing selection.
+    SelectRange {
+        /// Feature indices, in display order.
+        features: Vec<u32>,
+        /// Add to the selection.
+        add: bool,
+    },
     /// Zoom the map to a feature.
     ZoomTo(u32),
+    /// Close the table.
+    Close,
 }
 
 /// State of the table between frames.
@@ -35,6 +46,8 @@ pub struct TableState {
     pub rows: Vec<u32>,
     /// Scroll so that this display row is visible.
     pub scroll_to: Option<usize>,
+    /// The display row last clicked (the anchor of a Shift-click).
+    pub anchor: Option<usize>,
     job: Option<Receiver<Vec<u32>>>,
     computed_for: Option<(u64, u64, String, Option<(usize, bool)>)>,
 }
@@ -153,75 +166,152 @@ pub fn show(
         if state.busy() {
             ui.spinner();
         }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui
+                .button(lang.tr("关闭", "Close"))
+                .on_hover_text(lang.tr("关闭属性表", "Close the attribute table"))
+                .clicked()
+            {
+                actions.push(TableAction::Close);
+            }
+        });
     });
     let attrs = &layer.attrs;
     let fields = &attrs.fields;
     let row_h = 20.0;
-    let mut table = TableBuilder::new(ui)
-        .striped(true)
-        .resizable(true)
-        .sense(egui::Sense::click())
-        .column(Column::exact(70.0))
-        .columns(
-            Column::initial(110.0).at_least(40.0).clip(true),
-            fields.len(),
-        )
-        .auto_shrink([false, false])
-        .min_scrolled_height(120.0);
-    if let Some(r) = state.scroll_to.take() {
-        table = table.scroll_to_row(r, Some(egui::Align::Center));
-    }
+    let fid_w = 70.0;
     let mut clicked_header = None;
-    table
-        .header(row_h + 2.0, |mut header| {
-            header.col(|ui| {
-                ui.strong("FID");
-            });
-            for (i, f) in fields.iter().enumerate() {
-                header.col(|ui| {
-                    let arrow = match state.sort {
-                        Some((c, true)) if c == i => " ▼",
-                        Some((c, false)) if c == i => " ▲",
-                        _ => "",
-                    };
-                    if ui
-                        .add(
-                            egui::Button::new(
-                                egui::RichText::new(format!("{}{arrow}", f.name)).strong(),
-                            )
-                            .frame(false),
-                        )
-                        .on_hover_text(lang.tr("点击排序", "click to sort"))
-                        .clicked()
-                    {
-                        clicked_header = Some(i);
-                    }
-                });
+    // Where each visible row's FID cell is, for the FID column kept in view when scrolled sideways.
+    let mut fid_cells: Vec<(egui::Rect, String, bool)> = Vec::new();
+    let mut header_fid: Option<egui::Rect> = None;
+    let scroll = egui::ScrollArea::horizontal()
+        .id_salt(("attribute-table-h", layer.id))
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            let mut table = TableBuilder::new(ui)
+                .striped(true)
+                .resizable(true)
+                .sense(egui::Sense::click())
+                .column(Column::exact(fid_w))
+                .columns(
+                    Column::initial(110.0).at_least(40.0).clip(true),
+                    fields.len(),
+                )
+                .auto_shrink([false, false])
+                .min_scrolled_height(120.0);
+            if let Some(r) = state.scroll_to.take() {
+                table = table.scroll_to_row(r, Some(egui::Align::Center));
             }
-        })
-        .body(|body| {
-            body.rows(row_h, state.rows.len(), |mut row| {
-                let f = state.rows[row.index()];
-                let is_sel = selection.iter().any(|s| s.0 == layer.id && s.1 == f);
-                row.set_selected(is_sel);
-                row.col(|ui| {
-                    ui.label(data.fids[f as usize].to_string());
-                });
-                for c in 0..fields.len() {
-                    row.col(|ui| {
-                        ui.label(attrs.get(f as usize, c).to_string());
+            // Cell text does not take the click: a click anywhere on a row selects it.
+            let cell = |ui: &mut Ui, text: String| {
+                ui.add(egui::Label::new(text).selectable(false).truncate());
+            };
+            table
+                .header(row_h + 2.0, |mut header| {
+                    header.col(|ui| {
+                        header_fid = Some(ui.max_rect());
+                        ui.strong("FID");
                     });
-                }
-                let resp = row.response();
-                if resp.clicked() {
-                    let add = resp.ctx.input(|i| i.modifiers.command);
-                    actions.push(TableAction::Select { feature: f, add });
-                }
-                if resp.double_clicked() {
-                    actions.push(TableAction::ZoomTo(f));
-                }
-            });
+                    for (i, f) in fields.iter().enumerate() {
+                        header.col(|ui| {
+                            let arrow = match state.sort {
+                                Some((c, true)) if c == i => " ▼",
+                                Some((c, false)) if c == i => " ▲",
+                                _ => "",
+                            };
+                            // The field's name a cadre reads (图斑面积 for TBMJ), the code and unit on hover.
+                            let title =
+                                crate::core::model::fields::title(&f.name, lang == Lang::Zh);
+                            if ui
+                                .add(
+                                    egui::Button::new(
+                                        egui::RichText::new(format!("{title}{arrow}")).strong(),
+                                    )
+                                    .frame(false),
+                                )
+                                .on_hover_text(format!(
+                                    "{}\n{}",
+                                    crate::core::model::fields::tooltip(&f.name),
+                                    lang.tr("点击排序", "click to sort")
+                                ))
+                                .clicked()
+                            {
+                                clicked_header = Some(i);
+                            }
+                        });
+                    }
+                })
+                .body(|body| {
+                    body.rows(row_h, state.rows.len(), |mut row| {
+                        let display = row.index();
+                        let f = state.rows[display];
+                        let is_sel = selection.iter().any(|s| s.0 == layer.id && s.1 == f);
+                        row.set_selected(is_sel);
+                        let fid = data.fids[f as usize].to_string();
+                        row.col(|ui| {
+                            fid_cells.push((ui.max_rect(), fid.clone(), is_sel));
+                            cell(ui, fid.clone());
+                        });
+                        for c in 0..fields.len() {
+                            row.col(|ui| cell(ui, attrs.get(f as usize, c).to_string()));
+                        }
+                        let resp = row.response();
+                        if resp.clicked() {
+                            let (add, extend) =
+                                resp.ctx.input(|i| (i.modifiers.command, i.modifiers.shift));
+                            match state.anchor.filter(|_| extend) {
+                                Some(a) => {
+                                    let (lo, hi) = (a.min(display), a.max(display));
+                                    let features =
+                                        state.rows[lo..=hi.min(state.rows.len() - 1)].to_vec();
+                                    actions.push(TableAction::SelectRange { features, add });
+                                }
+                                None => {
+                                    state.anchor = Some(display);
+                                    actions.push(TableAction::Select { feature: f, add });
+                                }
+                            }
+                        }
+                        if resp.double_clicked() {
+                            actions.push(TableAction::ZoomTo(f));
+                        }
+                    });
+                });
         });
+    // Scrolled sideways: the FID column drawn again at the left edge, over the scrolled cells.
+    if scroll.state.clamped_offset().x > 0.5 {
+        let left = scroll.inner_rect.left();
+        let painter = ui.painter().with_clip_rect(scroll.inner_rect);
+        let visuals = ui.visuals();
+        let draw = |r: egui::Rect, text: &str, selected: bool, strong: bool| {
+            let rect =
+                egui::Rect::from_min_size(egui::pos2(left, r.top()), egui::vec2(fid_w, r.height()));
+            let fill = if selected {
+                visuals.selection.bg_fill
+            } else {
+                visuals.panel_fill
+            };
+            painter.rect_filled(rect, 0.0, fill);
+            painter.text(
+                rect.left_center() + egui::vec2(4.0, 0.0),
+                egui::Align2::LEFT_CENTER,
+                text,
+                egui::FontId::proportional(if strong { 14.0 } else { 13.0 }),
+                visuals.text_color(),
+            );
+        };
+        if let Some(h) = header_fid {
+            draw(h, "FID", false, true);
+        }
+        for (r, t, sel) in &fid_cells {
+            draw(*r, t, *sel, false);
+        }
+        painter.vline(
+            left + fid_w,
+            scroll.inner_rect.y_range(),
+            egui::Stroke::new(1.0, visuals.widgets.noninteractive.bg_stroke.color),
+        );
+    }
     if let Some(i) = clicked_header {
         state.sort = match state.sort {
             Some((c, false)) if c == i => Some((i, true)),

@@ -248,12 +248,14 @@ pub fn check_against(defs: &[Param], params: &Params) -> Result<Params, Algorith
         }
         let Some(v) = v else { continue };
         match &p.kind {
+            // A code of the right length, or a name (resolved against the data when the run reads it); digits of
+            // the wrong length are a mistyped code.
             ParamKind::Code { digits }
-                if v.chars().count() != *digits || !v.chars().all(|c| c.is_ascii_digit()) =>
+                if v.chars().all(|c| c.is_ascii_digit()) && v.chars().count() != *digits =>
             {
                 return bad(
-                    format!("{} 应为 {digits} 位数字代码：{v}", p.label.0),
-                    format!("{} must be a {digits}-digit code: {v}", p.label.1),
+                    format!("{} 应为 {digits} 位数字代码或名称：{v}", p.label.0),
+                    format!("{} must be a {digits}-digit code or a name: {v}", p.label.1),
                 );
             }
             ParamKind::Choice { values } if !values.iter().any(|(x, _, _)| *x == v) => {
@@ -366,7 +368,10 @@ pub fn scope_params() -> Vec<Param> {
         Param {
             name: "village",
             label: ("村", "Village"),
-            help: ("一个村（12 位代码）", "One village (12-digit code)"),
+            help: (
+                "一个村（12 位代码或村名，如 横塘村）",
+                "One village (12-digit code or name, e.g. 横塘村)",
+            ),
             kind: ParamKind::Code { digits: 12 },
             required: false,
             default: None,
@@ -377,8 +382,8 @@ pub fn scope_params() -> Vec<Param> {
             name: "town",
             label: ("乡镇", "Town"),
             help: (
-                "一个乡镇的各村（9 位代码）",
-                "The villages of one town (9-digit code)",
+                "一个乡镇的各村（9 位代码或乡镇名，如 鲤南镇）",
+                "The villages of one town (9-digit code or name, e.g. 鲤南镇)",
             ),
             kind: ParamKind::Code { digits: 9 },
             required: false,
@@ -479,6 +484,28 @@ pub fn cache_param() -> Param {
         positional: false,
         advanced: true,
     }
+}
+
+/// Refuses an output (`--out`) that is one of the run's input files named by `keys` (or a data file of an input
+/// project): it would be overwritten.
+pub fn check_inputs_not_overwritten(params: &Params, keys: &[&str]) -> Result<(), AlgorithmError> {
+    if let Some(out) = params.path("out") {
+        let inputs: Vec<PathBuf> = keys.iter().filter_map(|k| params.path(k)).collect();
+        let refs: Vec<&std::path::Path> = inputs.iter().map(|p| p.as_path()).collect();
+        crate::core::io::files::check_output(&out, &refs).map_err(AlgorithmError::Failed)?;
+    }
+    Ok(())
+}
+
+/// The extension of `--out`, lower case (empty without an output).
+pub fn out_extension(params: &Params) -> String {
+    params
+        .path("out")
+        .and_then(|p| {
+            p.extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        })
+        .unwrap_or_default()
 }
 
 /// Every algorithm, in the order of the app's toolbox.

@@ -7,6 +7,7 @@ use super::chain::write_or_print;
 use super::chain_spatial::{write_gpkg, OutGeom, OutLayer};
 use super::optional_param as param;
 use super::village_file::role_param;
+use super::{check_inputs_not_overwritten as check_out, out_extension as ext_of};
 use super::{input_param, Algorithm, AlgorithmError, Outcome, Param, ParamKind, Params};
 use crate::core::analysis::proposal::{self, Check, Context, Inputs, Site, SiteInfo};
 use crate::core::analysis::roles::Role;
@@ -239,6 +240,19 @@ fn rule_table(params: &Params) -> Result<(RuleTable, String), AlgorithmError> {
     ))
 }
 
+/// Refuses a project type the rule table does not know, listing the known ones.
+fn known_type(rules: &RuleTable, info: &SiteInfo) -> Result<(), AlgorithmError> {
+    match rules.project_type(&info.project_type) {
+        Some(_) => Ok(()),
+        None => Err(bad(format!(
+            "未知的项目类型 {} / unknown project type {}；可用 / known: {}",
+            info.project_type,
+            info.project_type,
+            rules.type_list()
+        ))),
+    }
+}
+
 fn tolerance(params: &Params) -> Result<f64, AlgorithmError> {
     let t = params.text("tolerance").unwrap_or("1");
     t.trim()
@@ -280,25 +294,6 @@ pub fn today() -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     format!("{y:04}-{m:02}-{d:02}")
-}
-
-fn check_out(params: &Params, keys: &[&str]) -> Result<(), AlgorithmError> {
-    if let Some(out) = params.path("out") {
-        let inputs: Vec<std::path::PathBuf> = keys.iter().filter_map(|k| params.path(k)).collect();
-        let refs: Vec<&std::path::Path> = inputs.iter().map(|p| p.as_path()).collect();
-        crate::core::io::files::check_output(&out, &refs).map_err(AlgorithmError::Failed)?;
-    }
-    Ok(())
-}
-
-fn ext_of(params: &Params) -> String {
-    params
-        .path("out")
-        .and_then(|p| {
-            p.extension()
-                .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        })
-        .unwrap_or_default()
 }
 
 /// The site of a run, from `--site`, `--coords` or `--parcels` (exactly one), with notes.
@@ -630,14 +625,7 @@ impl Algorithm for ProposalCheck {
         check_ext(&params, &["pdf", "xlsx", "json", "gpkg", "shp", "txt"])?;
         let (rules, rules_from) = rule_table(&params)?;
         let info = site_info(&params);
-        if rules.project_type(&info.project_type).is_none() {
-            return Err(bad(format!(
-                "未知的项目类型 {} / unknown project type {}；可用 / known: {}",
-                info.project_type,
-                info.project_type,
-                rules.type_list()
-            )));
-        }
+        known_type(&rules, &info)?;
         let tol = tolerance(&params)?;
         let mut o = Outcome::default();
         let ctx = load_context(&params, progress, &mut o)?;
@@ -720,14 +708,7 @@ impl Algorithm for ProposalCompare {
         check_ext(&params, &["xlsx", "json", "csv"])?;
         let (rules, _) = rule_table(&params)?;
         let info = site_info(&params);
-        if rules.project_type(&info.project_type).is_none() {
-            return Err(bad(format!(
-                "未知的项目类型 {} / unknown project type {}；可用 / known: {}",
-                info.project_type,
-                info.project_type,
-                rules.type_list()
-            )));
-        }
+        known_type(&rules, &info)?;
         let tol = tolerance(&params)?;
         let mut o = Outcome::default();
         let ctx = load_context(&params, progress, &mut o)?;

@@ -1019,27 +1019,14 @@ fn setup(params: &Params, progress: &Progress) -> Result<Setup, AlgorithmError> 
 }
 
 fn check_out(params: &Params) -> Result<(), AlgorithmError> {
-    if let Some(out) = params.path("out") {
-        let mut inputs: Vec<std::path::PathBuf> = Vec::new();
-        for k in ["file", "extra", "crosswalk", "templates", "postings"] {
-            if let Some(p) = params.path(k) {
-                inputs.push(p);
-            }
-        }
-        let refs: Vec<&std::path::Path> = inputs.iter().map(|p| p.as_path()).collect();
-        crate::core::io::files::check_output(&out, &refs).map_err(AlgorithmError::Failed)?;
-    }
-    Ok(())
+    super::check_inputs_not_overwritten(
+        params,
+        &["file", "extra", "crosswalk", "templates", "postings"],
+    )
 }
 
 fn ext_of(params: &Params) -> String {
-    params
-        .path("out")
-        .and_then(|p| {
-            p.extension()
-                .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        })
-        .unwrap_or_default()
+    super::out_extension(params)
 }
 
 /// Writes `tables` as the `out` file's kind (CSV and JSON: the first table), else prints the first as CSV.

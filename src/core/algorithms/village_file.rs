@@ -301,6 +301,15 @@ pub fn run(mut r: Request, progress: &Progress) -> Result<Outcome, String> {
     for w in &p.warnings {
         progress.note(format!("注意 / note: {w}"));
     }
+    // A village or town given by name becomes its code (an unknown or shared name is refused with the codes).
+    r.scope = r
+        .scope
+        .resolve(
+            p.villages
+                .iter()
+                .map(|v| (v.code.as_str(), v.name.as_str(), v.town_name.as_str())),
+        )
+        .map_err(|e| e.to_string())?;
     let chosen: Vec<&profile::VillageProfile> = p.in_scope(&r.scope).collect();
     if chosen.is_empty() {
         return Err("没有符合条件的村 / no village matches".into());

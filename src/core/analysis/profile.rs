@@ -164,13 +164,161 @@ pub enum Scope {
     /// Every village.
     #[default]
     County,
-    /// The villages of one town (9-digit code).
+    /// The villages of one town (9-digit code; a name until [`Scope::resolve`]).
     Town(String),
-    /// One village (12-digit code).
+    /// One village (12-digit code; a name until [`Scope::resolve`]).
     Village(String),
 }
 
+/// A village or town name as people write it, reduced for comparing: no spaces, full-width digits and letters
+/// made half-width, and the committee suffixes (村民委员会, 村委会, 居民委员会, 居委会) dropped.
+pub fn name_key(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
+                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+            }
+            c => c,
+        })
+        .collect();
+    for suffix in ["村民委员会", "居民委员会", "村委会", "居委会", "委员会"] {
+        if let Some(stem) = s.strip_suffix(suffix) {
+            s = stem.to_string();
+            if suffix.starts_with('村') {
+                s.push('村');
+            }
+            break;
+        }
+    }
+    s
+}
+
+/// How alike two names are: the characters they share (in order), for listing the closest names.
+fn likeness(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut t = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in 0..a.len() {
+        for j in 0..b.len() {
+            t[i + 1][j + 1] = if a[i] == b[j] {
+                t[i][j] + 1
+            } else {
+                t[i][j + 1].max(t[i + 1][j])
+            };
+        }
+    }
+    t[a.len()][b.len()]
+}
+
 impl Scope {
+    /// The scope with a village or town given by name turned into its code, from `villages` (code, name, town
+    /// name): 横塘村 → 350322…, 鲤南镇 → its 9-digit code. A code is kept as it is. Errors: an unknown name (the
+    /// closest names listed with their codes), a name several villages share (each listed with its town and
+    /// code).
+    pub fn resolve<'a>(
+        &self,
+        villages: impl Iterator<Item = (&'a str, &'a str, &'a str)> + Clone,
+    ) -> Result<Scope, String> {
+        let is_code = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+        match self {
+            Scope::County => Ok(Scope::County),
+            Scope::Village(v) if is_code(v) => Ok(self.clone()),
+            Scope::Town(t) if is_code(t) => Ok(self.clone()),
+            Scope::Village(v) => {
+                let key = name_key(v);
+                let hits: Vec<(&str, &str, &str)> = villages
+                    .clone()
+                    .filter(|(_, n, _)| {
+                        let k = name_key(n);
+                        k == key
+                            || k.strip_suffix(['村', '社']).unwrap_or(&k) == key
+                            || format!("{key}村") == k
+                            || format!("{key}社区") == k
+                    })
+                    .collect();
+                match hits.as_slice() {
+                    [(code, _, _)] => Ok(Scope::Village(code.to_string())),
+                    [] => {
+                        let mut all: Vec<(usize, String)> = villages
+                            .map(|(c, n, t)| (likeness(&key, &name_key(n)), format!("{n}（{t}，{c}）")))
+                            .filter(|x| x.0 > 0)
+                            .collect();
+                        all.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                        all.dedup_by(|a, b| a.1 == b.1);
+                        let near: Vec<String> = all.into_iter().take(5).map(|x| x.1).collect();
+                        Err(format!(
+                            "没有名为“{v}”的村 / no village named “{v}”{}",
+                            if near.is_empty() {
+                                String::new()
+                            } else {
+                                format!("；最接近的 / closest: {}", near.join("、"))
+                            }
+                        ))
+                    }
+                    many => Err(format!(
+                        "“{v}”有 {} 个同名村，请用代码 / {} villages are named “{v}”; give the code: {}",
+                        many.len(),
+                        many.len(),
+                        many.iter()
+                            .map(|(c, n, t)| format!("{n}（{t}）{c}"))
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    )),
+                }
+            }
+            Scope::Town(t) => {
+                let key = name_key(t);
+                let strip = |k: &str| -> String {
+                    k.trim_end_matches("街道")
+                        .trim_end_matches(['镇', '乡'])
+                        .to_string()
+                };
+                let mut codes: Vec<(String, String)> = villages
+                    .clone()
+                    .filter(|(_, _, town)| {
+                        let k = name_key(town);
+                        !k.is_empty() && (k == key || strip(&k) == strip(&key))
+                    })
+                    .map(|(c, _, town)| (c.chars().take(9).collect(), town.to_string()))
+                    .collect();
+                codes.sort();
+                codes.dedup();
+                match codes.as_slice() {
+                    [(code, _)] => Ok(Scope::Town(code.clone())),
+                    [] => {
+                        let mut towns: Vec<(String, String)> = villages
+                            .map(|(c, _, town)| (town.to_string(), c.chars().take(9).collect()))
+                            .filter(|x| !x.0.is_empty())
+                            .collect();
+                        towns.sort();
+                        towns.dedup();
+                        let mut near: Vec<(usize, String)> = towns
+                            .into_iter()
+                            .map(|(n, c)| (likeness(&key, &name_key(&n)), format!("{n}（{c}）")))
+                            .collect();
+                        near.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                        Err(format!(
+                            "没有名为“{t}”的乡镇 / no town named “{t}”；可用 / known: {}",
+                            near.into_iter()
+                                .take(8)
+                                .map(|x| x.1)
+                                .collect::<Vec<_>>()
+                                .join("、")
+                        ))
+                    }
+                    many => Err(format!(
+                        "“{t}”对应多个乡镇代码，请用代码 / “{t}” matches several town codes; give one: {}",
+                        many.iter()
+                            .map(|(c, n)| format!("{n} {c}"))
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    )),
+                }
+            }
+        }
+    }
+
     /// Whether the village with this code is in scope.
     pub fn contains(&self, village_code: &str) -> bool {
         match self {

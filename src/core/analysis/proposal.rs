@@ -1063,17 +1063,7 @@ pub fn read_site(
         ));
     }
     // Parts kept as read (no union: an invalid part is repaired by the check).
-    let mut geom = GeometryStore::new();
-    for p in &polys {
-        for r in std::iter::once(p.exterior()).chain(p.interiors()) {
-            for c in &r.0 {
-                geom.push_coord(c.x, c.y);
-            }
-            geom.end_ring();
-        }
-        geom.end_part();
-    }
-    geom.end_feature(GeomKind::Polygon);
+    let geom = store_of(&geo::MultiPolygon(polys));
     Ok((Site { geom, crs }, notes))
 }
 

@@ -74,6 +74,28 @@ impl ScopeArea {
                 village_layer.name
             )
         })?;
+        // A village or town given by name: its code, from the layer's names.
+        let attrs = &village_layer.attrs;
+        let find = |names: &[&str]| names.iter().find_map(|n| attrs.field_index(n));
+        let name_col = find(super::profile::VILLAGE_NAME_FIELDS);
+        let town_col =
+            find(&["XZMC", "乡镇", "乡镇名称", "XZQMC"]).filter(|c| Some(*c) != name_col);
+        let ids: Vec<(String, String, String)> = (0..village_layer.len())
+            .map(|f| {
+                let text = |c: Option<usize>| {
+                    c.map(|c| attrs.get(f, c).to_string().trim().to_string())
+                        .unwrap_or_default()
+                };
+                (village_code(attrs, col, f), text(name_col), text(town_col))
+            })
+            .collect();
+        let resolved = scope
+            .resolve(
+                ids.iter()
+                    .map(|(c, n, t)| (c.as_str(), n.as_str(), t.as_str())),
+            )
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let scope = &resolved;
         let mut outline = GeometryStore::new();
         let mut villages = Vec::new();
         let mut display_bbox = BBox::EMPTY;

@@ -336,6 +336,14 @@ impl GeometryStore {
             .sum()
     }
 
+    /// Whether the point lies within `tol` of an edge of feature `f` (any kind: a polygon's rings, a line).
+    pub fn near_boundary(&self, f: usize, x: f64, y: f64, tol: f64) -> bool {
+        self.rings(f).any(|r| {
+            r.windows(2)
+                .any(|w| dist2_point_segment(x, y, w[0], w[1]) <= tol * tol)
+        })
+    }
+
     /// Whether feature `f` contains the point (polygons), or lies within `tol` of it (lines and points).
     pub fn hit(&self, f: usize, x: f64, y: f64, tol: f64) -> bool {
         let bb = &self.bboxes[f];

@@ -9,6 +9,7 @@ pub mod attrs;
 pub mod chain;
 pub mod crs;
 pub mod error;
+pub mod fields;
 pub mod gazetteer;
 pub mod geom;
 pub mod gk;

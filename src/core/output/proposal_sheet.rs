@@ -899,6 +899,20 @@ pub fn draw_sheet_page(c: &mut dyn Canvas, s: &Sheet) -> Result<(), String> {
     Ok(())
 }
 
+/// An appendix page's footer: `text` at the left, the page number under it at the right.
+fn footer(c: &mut dyn Canvas, page: usize, text: &str) {
+    let foot = PAGE.1 - 13.0;
+    let p = format!("第 {page} 页");
+    c.text(
+        PAGE.0 - MARGIN - text_width_mm(&p, 6.5),
+        foot + 4.0,
+        6.5,
+        &p,
+        GREY,
+    );
+    c.text(MARGIN, foot, 6.5, text, GREY);
+}
+
 /// Whether the sheet needs the detail page: more classes or villages than page 1 lists.
 fn needs_details(ch: &Check) -> bool {
     let classes = ch
@@ -1011,24 +1025,13 @@ pub fn draw_detail_page(c: &mut dyn Canvas, s: &Sheet, page: usize) {
     if cut_l {
         c.text(MARGIN, y + 3.0, 6.5, "……其余见 Excel 导出", GREY);
     }
-    let foot = PAGE.1 - 13.0;
-    let p = format!("第 {page} 页");
-    c.text(
-        PAGE.0 - MARGIN - text_width_mm(&p, 6.5),
-        foot + 4.0,
-        6.5,
-        &p,
-        GREY,
-    );
-    c.text(
-        MARGIN,
-        foot,
-        6.5,
+    footer(
+        c,
+        page,
         &format!(
             "地类面积按图斑地类面积（TBDLMJ）以重叠比例分摊，田坎（1203）单列。{}",
             DISCLAIMER.0
         ),
-        GREY,
     );
 }
 
@@ -1087,25 +1090,14 @@ pub fn draw_points_page(c: &mut dyn Canvas, s: &Sheet, start: usize, page: usize
         );
         i = end;
     }
-    let foot = PAGE.1 - 13.0;
-    let p = format!("第 {page} 页");
-    c.text(
-        PAGE.0 - MARGIN - text_width_mm(&p, 6.5),
-        foot + 4.0,
-        6.5,
-        &p,
-        GREY,
-    );
-    c.text(
-        MARGIN,
-        foot,
-        6.5,
+    footer(
+        c,
+        page,
         &format!(
             "共 {} 个界址点（各环首尾点相同）。{}",
             pts.iter().filter(|p| !p.closing).count(),
             DISCLAIMER.0
         ),
-        GREY,
     );
     i
 }

@@ -1,0 +1,136 @@
+//! The field dictionary: what a cadre reads instead of a raw field code. The 三调 layers' fields (DLTB, CJDCQ,
+//! XZQ, YJJBNTTB…) with their Chinese names and units, from 《第三次全国国土调查数据库标准》(试行, 2019) and the
+//! 三调 technical rules (TD/T 1055-2019); YiTu's own output fields (proposals, talent map, chains). A user's own
+//! aliases (kept in the project) come first.
+
+/// One field's alias: Chinese name, English name and unit (empty when none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldAlias {
+    /// The field code (as stored, upper case for the 三调 fields).
+    pub code: &'static str,
+    /// Chinese name.
+    pub zh: &'static str,
+    /// English name.
+    pub en: &'static str,
+    /// Unit (m², 亩, …) or empty.
+    pub unit: &'static str,
+}
+
+macro_rules! aliases {
+    ($(($c:literal, $zh:literal, $en:literal, $u:literal)),* $(,)?) => {
+        /// Every alias YiTu knows, the 三调 fields first.
+        pub const ALIASES: &[FieldAlias] = &[$(FieldAlias { code: $c, zh: $zh, en: $en, unit: $u }),*];
+    };
+}
+
+aliases![
+    // 三调 (DLTB 地类图斑 and the layers sharing its fields)
+    ("BSM", "标识码", "identifier", ""),
+    ("YSDM", "要素代码", "feature code", ""),
+    ("TBYBH", "图斑预编号", "parcel pre-number", ""),
+    ("TBBH", "图斑编号", "parcel number", ""),
+    ("DLBM", "地类编码", "land-use code", ""),
+    ("DLMC", "地类名称", "land-use name", ""),
+    ("QSXZ", "权属性质", "ownership type", ""),
+    ("QSDWDM", "权属单位代码", "owner code", ""),
+    ("QSDWMC", "权属单位名称", "owner name", ""),
+    ("ZLDWDM", "坐落单位代码", "location unit code", ""),
+    ("ZLDWMC", "坐落单位名称", "location unit name", ""),
+    ("TBMJ", "图斑面积", "parcel area", "m²"),
+    ("KCDLBM", "扣除地类编码", "deducted class code", ""),
+    ("KCXS", "扣除地类系数", "deduction coefficient", ""),
+    ("KCMJ", "扣除地类面积", "deducted area", "m²"),
+    ("TBDLMJ", "图斑地类面积", "parcel class area", "m²"),
+    ("GDLX", "耕地类型", "farmland type", ""),
+    ("GDPDJB", "耕地坡度级别", "farmland slope grade", ""),
+    ("XZDWKD", "线状地物宽度", "linear feature width", "m"),
+    ("TBXHDM", "图斑细化代码", "parcel refinement code", ""),
+    ("TBXHMC", "图斑细化名称", "parcel refinement name", ""),
+    ("ZZSXDM", "种植属性代码", "planting attribute code", ""),
+    ("ZZSXMC", "种植属性名称", "planting attribute name", ""),
+    ("GDDB", "耕地等别", "farmland grade", ""),
+    ("FRDBS", "飞入地标识", "detached-land flag", ""),
+    ("CZCSXM", "城镇村属性码", "urban/village attribute", ""),
+    ("SJNF", "数据年份", "data year", ""),
+    ("MSSM", "描述说明", "description", ""),
+    ("HDMC", "海岛名称", "island name", ""),
+    ("BZ", "备注", "remarks", ""),
+    // CJDCQ 村级调查区, XZQ 行政区
+    ("DCMJ", "调查面积", "surveyed area", "m²"),
+    ("JSMJ", "计算面积", "computed area", "m²"),
+    ("XZQDM", "行政区代码", "division code", ""),
+    ("XZQMC", "行政区名称", "division name", ""),
+    ("KZMJ", "控制面积", "control area", "m²"),
+    // YiTu's outputs
+    ("项目名称", "项目名称", "project name", ""),
+    ("面积_亩", "面积", "area", "亩"),
+    ("耕地_亩", "耕地面积", "farmland area", "亩"),
+    (
+        "永农_亩",
+        "永久基本农田面积",
+        "permanent farmland area",
+        "亩"
+    ),
+    ("红线_亩", "生态保护红线面积", "red line area", "亩"),
+    ("MJ_MU", "面积", "area", "亩"),
+    ("GD_MU", "耕地面积", "farmland area", "亩"),
+    (
+        "YJJBNT_MU",
+        "永久基本农田面积",
+        "permanent farmland area",
+        "亩"
+    ),
+    ("STHX_MU", "生态保护红线面积", "red line area", "亩"),
+    ("XMMC", "项目名称", "project name", ""),
+    ("XMLX", "项目类型", "project type", ""),
+    ("SQF", "申请方", "applicant", ""),
+    ("JL", "核查结论", "verdict", ""),
+];
+
+/// The alias of field `code` (case-insensitive for ASCII codes), if YiTu knows it.
+pub fn alias(code: &str) -> Option<&'static FieldAlias> {
+    let code = code.trim();
+    ALIASES.iter().find(|a| a.code.eq_ignore_ascii_case(code))
+}
+
+/// What a column title shows for field `code`: its Chinese (or English) name, else the code itself.
+pub fn title(code: &str, zh: bool) -> String {
+    match alias(code) {
+        Some(a) if zh => a.zh.to_string(),
+        Some(a) => a.en.to_string(),
+        None => code.to_string(),
+    }
+}
+
+/// The tooltip of field `code`: code, name and unit (`TBMJ · 图斑面积 (m²)`).
+pub fn tooltip(code: &str) -> String {
+    match alias(code) {
+        Some(a) if a.unit.is_empty() => format!("{} · {} / {}", a.code, a.zh, a.en),
+        Some(a) => format!("{} · {} / {} ({})", a.code, a.zh, a.en, a.unit),
+        None => code.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_of_the_sample_parcels_has_an_alias() {
+        for f in [
+            "BSM", "YSDM", "TBBH", "DLBM", "DLMC", "QSXZ", "QSDWDM", "QSDWMC", "ZLDWDM", "ZLDWMC",
+            "TBMJ", "KCDLBM", "KCXS", "KCMJ", "TBDLMJ", "GDLX", "GDPDJB", "GDDB", "ZZSXDM",
+            "ZZSXMC", "CZCSXM", "SJNF", "BZ", "XZQDM", "XZQMC", "DCMJ",
+        ] {
+            assert!(alias(f).is_some(), "{f}");
+        }
+        assert_eq!(tooltip("tbmj"), "TBMJ · 图斑面积 / parcel area (m²)");
+        assert_eq!(title("KCXS", true), "扣除地类系数");
+        assert_eq!(title("own_field", true), "own_field");
+        let mut codes: Vec<&str> = ALIASES.iter().map(|a| a.code).collect();
+        codes.sort();
+        let n = codes.len();
+        codes.dedup();
+        assert_eq!(codes.len(), n, "no code twice");
+    }
+}
