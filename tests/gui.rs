@@ -520,7 +520,9 @@ fn village_file_window_opens_a_profile() {
     });
     let p = h.state().profile.profiles.clone().unwrap();
     assert_eq!(p.villages.len(), 62);
-    // Search, then pick the village in the town → village tree.
+    // Search, then pick the village in the town → village tree (folded above the file in the narrow dock).
+    h.get_by_label("选择村（乡镇 → 村）").click();
+    h.step();
     h.state_mut().profile.search = "横塘".into();
     h.step();
     h.step();
@@ -1449,4 +1451,155 @@ fn identify_names_the_parcel_under_the_click_whatever_layer_is_active() {
         "{:?}",
         id.others
     );
+}
+
+/// The map stays usable (issue 15 §1): at 1360 × 860 with the layer panel, the village files, identify and the
+/// attribute table all open, the map keeps at least half the window's width, and opening the panels keeps the
+/// map's centre.
+#[test]
+fn every_panel_open_leaves_the_map_half_the_window_and_its_centre() {
+    let cfg = std::env::temp_dir().join(format!("yitu-gui-test-config-{}", std::process::id()));
+    std::env::set_var("YITU_CONFIG_DIR", &cfg);
+    let app = YituApp::new(egui::Context::default(), Settings::default());
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1360.0, 860.0))
+        .with_context_setup(|ctx| yitu::gui::install_fonts(ctx))
+        .build_ui_state(|ui, app: &mut YituApp| app.ui(ui), app);
+    let ctx = h.ctx.clone();
+    h.state_mut().set_context(ctx);
+    h.state_mut().open_project(
+        &common::root()
+            .join("sample-data")
+            .join("xianyou_sample.yitu"),
+    );
+    settle(&mut h, "the sample project to load", |a| {
+        !a.busy() && a.layers.len() == 8
+    });
+    h.step();
+    let centre = |h: &Harness<'_, YituApp>| {
+        let sm = h.state().map.screen.unwrap();
+        sm.to_mercator(h.state().map.rect.center())
+    };
+    let before = centre(&h);
+    h.state_mut().open_profiles();
+    settle(&mut h, "the village files", |a| {
+        !a.busy() && a.profile.profiles.is_some()
+    });
+    let parcels = layer_index(&h, "地类图斑");
+    let id = h.state().layers[parcels].id;
+    let m = h.state().layers[parcels].data.display.label_point(0);
+    h.state_mut().identify(m, 1.0, false);
+    h.state_mut().active = Some(id);
+    h.state_mut().show_table = true;
+    for _ in 0..6 {
+        h.step();
+    }
+    assert!(h.state().profile.open && h.state().identified.is_some() && h.state().show_table);
+    let map = h.state().map.rect;
+    assert!(
+        map.width() >= 680.0,
+        "the map keeps half the window: {} of 1360",
+        map.width()
+    );
+    assert!(map.height() >= 200.0, "{map:?}");
+    let after = centre(&h);
+    let moved = ((after[0] - before[0]).powi(2) + (after[1] - before[1]).powi(2)).sqrt();
+    let sm = h.state().map.screen.unwrap();
+    assert!(
+        moved * sm.k < 2.0,
+        "the centre moved {moved:.0} m ({:.1} points)",
+        moved * sm.k
+    );
+}
+
+/// Styles and basemaps (issue 15 §5): a graduated style starts on a measured quantity (an area, never BSM),
+/// its legend has half-open classes and a 无数据 class, and switching back restores the categorized 三调 colours;
+/// an online basemap that cannot load says why in the status bar, and the word goes when the offline package is
+/// chosen again.
+#[test]
+fn graduated_styles_measure_and_basemap_errors_are_said_then_cleared() {
+    use yitu::core::model::style::{legend, Symbology};
+    let mut h = sample_app();
+    let parcels = layer_index(&h, "地类图斑");
+    let before = h.state().layers[parcels].style.clone();
+    let attrs = h.state().layers[parcels].attrs.clone();
+    let f = yitu::core::model::style::measured_field(&attrs).unwrap();
+    assert!(f == "TBMJ" || f == "TBDLMJ" || f == "KCMJ", "{f}");
+    let mut g = before.clone();
+    g.symbology = yitu::core::model::style::graduated_for(&attrs, &f, 5);
+    let l = legend(&g);
+    assert!(l[0].0.contains("≤ x <"), "{:?}", l[0].0);
+    assert!(l[l.len() - 2].0.contains("≤ x ≤"), "{:?}", l[l.len() - 2].0);
+    assert!(l.last().unwrap().0.contains("无数据"));
+    // Through the layer panel: 分类 → 分级 → 分类 restores the 三调 colours.
+    h.get_by_label_contains("地类图斑").click();
+    h.step();
+    h.step();
+    let combo = |h: &mut Harness<'_, YituApp>, from: &str, to: &str| {
+        h.get_all_by_value(from)
+            .next()
+            .expect("the style combo")
+            .click();
+        h.step();
+        h.step();
+        h.get_all_by_label(to).last().unwrap().click();
+        h.step();
+        h.step();
+    };
+    combo(&mut h, "分类", "分级");
+    match &h.state().layers[parcels].style.symbology {
+        Symbology::Graduated { field, .. } => assert_ne!(field, "BSM"),
+        s => panic!("graduated expected, got {s:?}"),
+    }
+    combo(&mut h, "分级", "分类");
+    assert_eq!(
+        h.state().layers[parcels].style,
+        before,
+        "the 三调 colours come back"
+    );
+
+    // A basemap that cannot load.
+    h.state_mut()
+        .set_basemap(yitu::core::io::project::BasemapChoice::Xyz {
+            url: "http://127.0.0.1:9/{z}/{x}/{y}.png".into(),
+        });
+    settle(&mut h, "the basemap check", |a| a.basemap_error.is_some());
+    h.step();
+    assert!(h.query_by_label_contains("底图：").is_some());
+    let package = common::root().join("sample-data/xianyou_basemap.mbtiles");
+    h.state_mut()
+        .set_basemap(yitu::core::io::project::BasemapChoice::Offline { path: package });
+    h.step();
+    assert!(h.state().basemap_error.is_none());
+    assert!(h.query_by_label_contains("底图：").is_none());
+}
+
+/// Chinese typed through an input method (issue 15 §7): a text field takes the IME's preedit (shown while
+/// composing) and its commit, as fcitx, ibus or Microsoft Pinyin send them.
+#[test]
+fn text_fields_take_input_method_composition() {
+    let mut h = sample_app();
+    h.state_mut().proposal.open = true;
+    for _ in 0..3 {
+        h.step();
+    }
+    let label = h.get_by_label("项目名称").rect();
+    // The text field on the 项目名称 row.
+    let field = h
+        .get_all_by_role(egui::accesskit::Role::TextInput)
+        .map(|n| n.rect())
+        .find(|r| (r.center().y - label.center().y).abs() < 8.0 && r.left() > label.right())
+        .expect("the 项目名称 field");
+    click_at(&mut h, field.center());
+    h.event(egui::Event::Ime(egui::ImeEvent::Preedit {
+        text: "heng'tang".into(),
+        active_range_chars: None,
+    }));
+    h.step();
+    h.event(egui::Event::Ime(egui::ImeEvent::Commit(
+        "横塘村仓库".into(),
+    )));
+    h.step();
+    h.step();
+    assert_eq!(h.state().proposal.info.name, "横塘村仓库");
 }

@@ -961,3 +961,77 @@ fn documents_are_reproducible_with_source_date_epoch() {
     let (a, b) = (run("a.pdf", "pdf"), run("b.pdf", "pdf"));
     assert!(a == b, "two PDF reports of the same village differ");
 }
+
+/// The village report never prints text over text (issue 15 §8): a village with 40 department indicators and a
+/// long sources note gets page 2 with the indicators that fit, "……另 N 项（见 Excel 导出）", and the note below
+/// them, no two lines of text overlapping.
+#[test]
+fn the_report_page_never_prints_text_over_text() {
+    use yitu::core::analysis::profile::{profile, Indicator, ProfileOptions};
+    use yitu::core::model::layout::Rect;
+    use yitu::core::model::progress::Progress;
+    use yitu::core::model::style::Rgba;
+    use yitu::core::output::canvas::{text_width_mm, Canvas, MM_PER_PT};
+    struct Texts(Vec<(f32, f32, f32, f32, String)>);
+    impl Canvas for Texts {
+        fn fill(&mut self, _: &[Vec<[f32; 2]>], _: Rgba) {}
+        fn stroke(&mut self, _: &[Vec<[f32; 2]>], _: bool, _: Rgba, _: f32) {}
+        fn text(&mut self, x: f32, y: f32, size: f32, text: &str, _: Rgba) {
+            let h = size * MM_PER_PT;
+            self.0.push((
+                x,
+                y - 0.8 * h,
+                x + text_width_mm(text, size),
+                y + 0.2 * h,
+                text.into(),
+            ));
+        }
+        fn image(&mut self, _: Rect, _: &[u8], _: u32, _: u32) {}
+        fn push_clip(&mut self, _: Rect) {}
+        fn pop_clip(&mut self) {}
+    }
+    let gpkg = common::sample_gpkg();
+    let mut all = profile(&gpkg, &ProfileOptions::default(), &Progress::new()).unwrap();
+    let mut v = all.villages[0].clone();
+    v.indicators = (0..40)
+        .map(|i| Indicator {
+            name: format!("部门指标 {i}"),
+            value: Some(i as f64 * 1.5),
+            source: "测试表 · 部门 · v1 · 2026-11-30".into(),
+        })
+        .collect();
+    all.sources
+        .extend((0..12).map(|i| format!("来源 / source: 一个很长的部门数据来源说明 {i}")));
+    let maps = yitu::core::output::report::ReportMaps::load(
+        (&gpkg, "CJDCQ"),
+        (&gpkg, "DLTB"),
+        None,
+        &Progress::new(),
+    )
+    .unwrap();
+    let (mut a, mut b) = (Texts(vec![]), Texts(vec![]));
+    yitu::core::output::report::village_pages(
+        &maps,
+        &all,
+        &v,
+        yitu::core::output::charts::AreaUnit::Mu,
+        "2026-11-30",
+        &mut a,
+        &mut b,
+    );
+    let texts = &b.0;
+    assert!(
+        texts.iter().any(|t| t.4.contains("见 Excel 导出")),
+        "the rest is said to be in the export"
+    );
+    for (i, p) in texts.iter().enumerate() {
+        for q in &texts[i + 1..] {
+            let overlap_x = p.0 < q.2 - 0.1 && q.0 < p.2 - 0.1;
+            let overlap_y = p.1 < q.3 - 0.1 && q.1 < p.3 - 0.1;
+            // Chart labels and table cells of one row share a line: only text of different lines counts.
+            if overlap_x && overlap_y && (p.1 - q.1).abs() > 0.05 {
+                panic!("text over text: {:?} and {:?}", p, q);
+            }
+        }
+    }
+}

@@ -35,6 +35,18 @@ struct LayerChooser {
     layers: Vec<(LayerInfo, bool)>,
 }
 
+/// Which view the right dock shows when the village files and identify are both open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RightTab {
+    /// Not chosen yet.
+    #[default]
+    None,
+    /// 一村一档.
+    Profile,
+    /// 要素属性.
+    Identify,
+}
+
 /// Identify result: attributes of the clicked feature.
 #[derive(Debug, Clone)]
 pub struct Identified {
@@ -91,6 +103,9 @@ pub struct YituApp {
     ctx: Context,
     show_settings: bool,
     key_check: Option<Receiver<KeyCheck>>,
+    /// Why the online basemap shows nothing (key refused, offline), cleared when the basemap changes.
+    pub basemap_error: Option<String>,
+    xyz_check: Option<Receiver<Option<String>>>,
     xyz_input: String,
     coord_crs: Option<(Crs, Transformer)>,
     pending_view: Option<ProjectView>,
@@ -106,6 +121,8 @@ pub struct YituApp {
     pub layouts: Vec<crate::core::model::layout::Layout>,
     /// The chain window (一产一档) and the project's chain templates.
     pub chain: super::chain::ChainWindow,
+    /// The tab of the right dock.
+    pub right_tab: RightTab,
     /// The land-use proposal window (用地预审).
     pub proposal: super::proposal::ProposalWindow,
     /// The talent window (人才地图).
@@ -175,6 +192,8 @@ impl YituApp {
             ctx,
             show_settings: false,
             key_check: None,
+            basemap_error: None,
+            xyz_check: None,
             xyz_input: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
             coord_crs: None,
             pending_view: None,
@@ -188,6 +207,7 @@ impl YituApp {
             chain: Default::default(),
             talent: Default::default(),
             proposal: Default::default(),
+            right_tab: RightTab::None,
             project_title: String::new(),
             start_panel: true,
             saved: None,
@@ -542,8 +562,16 @@ impl YituApp {
             Ok(b) => {
                 self.basemap = b;
                 self.basemap_choice = choice.clone();
-                if let BasemapChoice::Tianditu { .. } = choice {
-                    self.start_key_check();
+                // An old source's error no longer applies; a check still running for it is dropped.
+                self.basemap_error = None;
+                self.key_check = None;
+                self.xyz_check = None;
+                match &choice {
+                    BasemapChoice::Tianditu { .. } => self.start_key_check(),
+                    BasemapChoice::OpenStreetMap => self
+                        .start_xyz_check("https://tile.openstreetmap.org/{z}/{x}/{y}.png".into()),
+                    BasemapChoice::Xyz { url } => self.start_xyz_check(url.clone()),
+                    _ => {}
                 }
             }
             Err(e) => {
@@ -553,6 +581,16 @@ impl YituApp {
                 ));
             }
         }
+    }
+
+    fn start_xyz_check(&mut self, url: String) {
+        let (tx, rx) = channel();
+        let ctx = self.ctx.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(super::basemap::check_xyz(&url));
+            ctx.request_repaint();
+        });
+        self.xyz_check = Some(rx);
     }
 
     fn start_key_check(&mut self) {
@@ -597,7 +635,17 @@ impl YituApp {
             if let Ok(r) = rx.try_recv() {
                 self.key_check = None;
                 if r != KeyCheck::Ok {
+                    self.basemap_error = Some(r.message());
                     self.msg(r.message());
+                }
+            }
+        }
+        if let Some(rx) = &self.xyz_check {
+            if let Ok(r) = rx.try_recv() {
+                self.xyz_check = None;
+                if let Some(e) = r {
+                    self.basemap_error = Some(e.clone());
+                    self.msg(e);
                 }
             }
         }
@@ -717,6 +765,11 @@ impl YituApp {
             .first()
             .and_then(|(id, _, f)| self.layers.iter().find(|l| l.id == *id).map(|l| (l, *f)));
         let others: Vec<(u64, String, u32)> = hits.iter().skip(1).cloned().collect();
+        // With the village files open a click picks a village (above) and the dock stays on its file; the
+        // feature's attributes wait under the 要素属性 tab.
+        if hit.is_some() && !self.profile.open {
+            self.right_tab = RightTab::Identify;
+        }
         match hit {
             Some((l, f)) => {
                 let rows = l
@@ -795,15 +848,69 @@ impl YituApp {
         let lang = self.lang;
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
-        egui::Panel::left("layers")
+        // The panels share at most half the window with each other: the map keeps the rest. Each has a
+        // minimum and a maximum width and shrinks back when its content narrows.
+        let width = ui.ctx().content_rect().width();
+        let left_max = (width * 0.22).clamp(160.0, 360.0);
+        let left = egui::Panel::left("layers")
             .resizable(true)
-            .default_size(270.0)
-            .show(ui, |ui| self.layer_panel(ui));
-        if self.identified.is_some() {
-            egui::Panel::right("identify")
+            .default_size(left_max.min(270.0))
+            .min_size(160.0)
+            .max_size(left_max)
+            .show(ui, |ui| {
+                ui.set_max_width(left_max);
+                self.layer_panel(ui)
+            });
+        let left_w = left.response.rect.width();
+        // One dock at the right for the village files and identify: tabs when both are open.
+        let profile_open = self.profile.open;
+        let identify_open = self.identified.is_some();
+        let mut profile_request = None;
+        if profile_open || identify_open {
+            // (less the separators and resize handles between the panels)
+            let right_max = (width * 0.5 - left_w - 20.0).max(220.0);
+            let default: f32 = if profile_open { 560.0 } else { 280.0 };
+            if profile_open && identify_open && self.right_tab == RightTab::None {
+                self.right_tab = RightTab::Profile;
+            }
+            egui::Panel::right("right-dock")
                 .resizable(true)
-                .default_size(280.0)
-                .show(ui, |ui| self.identify_panel(ui));
+                .default_size(default.min(right_max))
+                .min_size(220.0_f32.min(right_max))
+                .max_size(right_max)
+                .show(ui, |ui| {
+                    // Content wraps or scrolls within the dock, never spills over the map.
+                    ui.set_max_width(ui.available_width().min(right_max));
+                    let tab = match (profile_open, identify_open) {
+                        (true, true) => {
+                            ui.horizontal(|ui| {
+                                ui.selectable_value(
+                                    &mut self.right_tab,
+                                    RightTab::Profile,
+                                    lang.tr("一村一档", "Village files"),
+                                );
+                                ui.selectable_value(
+                                    &mut self.right_tab,
+                                    RightTab::Identify,
+                                    lang.tr("要素属性", "Identify"),
+                                );
+                            });
+                            ui.separator();
+                            self.right_tab
+                        }
+                        (true, false) => RightTab::Profile,
+                        _ => RightTab::Identify,
+                    };
+                    let basemap = match &self.basemap_choice {
+                        BasemapChoice::Offline { path } => Some(path.clone()),
+                        _ => None,
+                    };
+                    if tab == RightTab::Identify {
+                        self.identify_panel(ui);
+                    } else {
+                        profile_request = self.profile.panel(ui, &self.layers, basemap, lang);
+                    }
+                });
         }
         if self.show_table {
             if let Some(id) = self.active {
@@ -841,11 +948,7 @@ impl YituApp {
                     });
             }
         }
-        let basemap = match &self.basemap_choice {
-            BasemapChoice::Offline { path } => Some(path.clone()),
-            _ => None,
-        };
-        let profile_request = self.profile.panel(ui, &self.layers, basemap, lang);
+
         egui::CentralPanel::default()
             .frame(egui::Frame::NONE.fill(egui::Color32::from_rgb(238, 236, 228)))
             .show(ui, |ui| {
@@ -1057,8 +1160,24 @@ impl YituApp {
                 }
             });
             ui.menu_button(lang.tr("底图", "Basemap"), |ui| {
+                let active = self.basemap_choice.clone();
+                let on = |c: &BasemapChoice| {
+                    std::mem::discriminant(c) == std::mem::discriminant(&active)
+                };
                 if ui
-                    .button(lang.tr("离线瓦片包…", "Offline tile package…"))
+                    .selectable_label(
+                        matches!(active, BasemapChoice::Offline { .. }),
+                        match &active {
+                            BasemapChoice::Offline { path } => format!(
+                                "{}（{}）…",
+                                lang.tr("离线瓦片包", "Offline tile package"),
+                                path.file_name()
+                                    .map(|n| n.to_string_lossy())
+                                    .unwrap_or_default()
+                            ),
+                            _ => lang.tr("离线瓦片包…", "Offline tile package…").to_string(),
+                        },
+                    )
                     .clicked()
                 {
                     if let Some(p) = rfd::FileDialog::new()
@@ -1070,18 +1189,27 @@ impl YituApp {
                     ui.close();
                 }
                 if ui
-                    .button(lang.tr("中国底图（内置，离线）", "China (built in, offline)"))
+                    .selectable_label(
+                        on(&BasemapChoice::China),
+                        lang.tr("中国底图（内置，离线）", "China (built in, offline)"),
+                    )
                     .clicked()
                 {
                     self.set_basemap(BasemapChoice::China);
                     ui.close();
                 }
-                if ui.button("OpenStreetMap").clicked() {
+                if ui
+                    .selectable_label(on(&BasemapChoice::OpenStreetMap), "OpenStreetMap")
+                    .clicked()
+                {
                     self.set_basemap(BasemapChoice::OpenStreetMap);
                     ui.close();
                 }
                 if ui
-                    .button(lang.tr("天地图 矢量", "Tianditu vector"))
+                    .selectable_label(
+                        matches!(&active, BasemapChoice::Tianditu { layer } if layer == "vec"),
+                        lang.tr("天地图 矢量", "Tianditu vector"),
+                    )
                     .clicked()
                 {
                     self.set_basemap(BasemapChoice::Tianditu {
@@ -1090,7 +1218,10 @@ impl YituApp {
                     ui.close();
                 }
                 if ui
-                    .button(lang.tr("天地图 影像", "Tianditu imagery"))
+                    .selectable_label(
+                        matches!(&active, BasemapChoice::Tianditu { layer } if layer == "img"),
+                        lang.tr("天地图 影像", "Tianditu imagery"),
+                    )
                     .clicked()
                 {
                     self.set_basemap(BasemapChoice::Tianditu {
@@ -1100,13 +1231,22 @@ impl YituApp {
                 }
                 ui.horizontal(|ui| {
                     ui.add(egui::TextEdit::singleline(&mut self.xyz_input).desired_width(260.0));
-                    if ui.button(lang.tr("XYZ 地址", "XYZ URL")).clicked() {
+                    if ui
+                        .selectable_label(
+                            on(&BasemapChoice::Xyz { url: String::new() }),
+                            lang.tr("XYZ 地址", "XYZ URL"),
+                        )
+                        .clicked()
+                    {
                         let url = self.xyz_input.clone();
                         self.set_basemap(BasemapChoice::Xyz { url });
                         ui.close();
                     }
                 });
-                if ui.button(lang.tr("无底图", "No basemap")).clicked() {
+                if ui
+                    .selectable_label(on(&BasemapChoice::None), lang.tr("无底图", "No basemap"))
+                    .clicked()
+                {
                     self.set_basemap(BasemapChoice::None);
                     ui.close();
                 }
@@ -1549,6 +1689,7 @@ impl YituApp {
         let ctx = self.ctx.clone();
         let cache = self.data.cache_path.clone();
         self.profile.start(&self.layers, cache, &ctx, self.lang);
+        self.right_tab = RightTab::Profile;
     }
 
     /// Once the layers have loaded, computes the village files and shows `start_scope`.
@@ -1619,25 +1760,45 @@ impl YituApp {
     fn status_bar(&mut self, ui: &mut Ui) {
         let lang = self.lang;
         ui.horizontal(|ui| {
-            if let Some(c) = self.map.cursor {
-                ui.monospace(format!(
+            // Fixed slots: the items after them keep their places whether or not the pointer is over the map.
+            let h = ui.spacing().interact_size.y;
+            let slot = |ui: &mut Ui, w: f32, text: String| {
+                ui.allocate_ui_with_layout(
+                    egui::vec2(w, h),
+                    egui::Layout::left_to_right(egui::Align::Center),
+                    |ui| {
+                        ui.set_min_width(w);
+                        ui.add(egui::Label::new(egui::RichText::new(text).monospace()).truncate());
+                    },
+                );
+            };
+            let lonlat = match self.map.cursor {
+                Some(c) => format!(
                     "{} {:.6}°E {:.6}°N",
                     lang.tr("经纬度", "Lon/Lat"),
                     c[0],
                     c[1]
-                ));
-                if let Some((crs, t)) = &self.coord_crs {
-                    let mut p = [c];
-                    if t.transform(&mut p).is_ok() && p[0][0].is_finite() {
-                        ui.monospace(format!("{} X {:.2} Y {:.2}", crs.label(), p[0][0], p[0][1]));
-                    }
-                }
+                ),
+                None => format!("{} —", lang.tr("经纬度", "Lon/Lat")),
+            };
+            slot(ui, 250.0, lonlat);
+            if let Some((crs, t)) = &self.coord_crs {
+                let xy = self
+                    .map
+                    .cursor
+                    .and_then(|c| {
+                        let mut p = [c];
+                        (t.transform(&mut p).is_ok() && p[0][0].is_finite()).then_some(p[0])
+                    })
+                    .map(|p| format!("{} X {:.2} Y {:.2}", crs.label(), p[0], p[1]))
+                    .unwrap_or_else(|| format!("{} X — Y —", crs.label()));
+                slot(ui, 330.0, xy);
             }
-            ui.monospace(format!(
-                "{} {:.1}",
-                lang.tr("级别", "Zoom"),
-                self.map.memory.zoom()
-            ));
+            slot(
+                ui,
+                80.0,
+                format!("{} {:.1}", lang.tr("级别", "Zoom"), self.map.memory.zoom()),
+            );
             let mut cancel = None;
             for (i, j) in self.jobs.iter().enumerate() {
                 ui.separator();
@@ -1653,6 +1814,21 @@ impl YituApp {
             }
             if let Some(i) = cancel {
                 self.jobs[i].progress.cancel();
+            }
+            if let Some(e) = &self.basemap_error {
+                ui.separator();
+                let first: String = e
+                    .split(" / ")
+                    .next()
+                    .unwrap_or(e)
+                    .chars()
+                    .take(40)
+                    .collect();
+                ui.label(
+                    egui::RichText::new(format!("{}：{first}", lang.tr("底图", "Basemap")))
+                        .color(egui::Color32::from_rgb(190, 40, 30)),
+                )
+                .on_hover_text(e);
             }
             if self.scope.status_ui(ui, lang) {
                 self.profile.scope = crate::core::analysis::profile::Scope::County;
@@ -1893,6 +2069,7 @@ impl YituApp {
                 self.open_profiles();
             }
             self.profile.open = true;
+            self.right_tab = RightTab::Profile;
         }
     }
 
@@ -2021,6 +2198,12 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
             .show_ui(ui, |ui| {
                 for (i, n) in names.iter().enumerate() {
                     if ui.selectable_label(i == kind_now, *n).clicked() && i != kind_now {
+                        // The style left is kept: switching back restores it.
+                        l.saved_styles[kind_now] = Some(l.style.clone());
+                        if let Some(saved) = l.saved_styles[i].clone() {
+                            new_style = Some(saved);
+                            continue;
+                        }
                         let mut s = l.style.clone();
                         s.symbology = match i {
                             0 => Symbology::Single {
@@ -2036,11 +2219,7 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
                                 style::categories_for(&l.attrs, &f)
                             }
                             _ => {
-                                let f = fields
-                                    .iter()
-                                    .find(|f| f.1 != FieldType::Text)
-                                    .map(|f| f.0.clone())
-                                    .unwrap_or_default();
+                                let f = style::measured_field(&l.attrs).unwrap_or_default();
                                 style::graduated_for(&l.attrs, &f, 5)
                             }
                         };

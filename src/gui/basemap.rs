@@ -381,6 +381,32 @@ pub fn classify_status(status: u16) -> KeyCheck {
     }
 }
 
+/// Fetches tile 0/0/0 of an XYZ template (`{z}/{x}/{y}`) to see whether the source answers (run it in a
+/// background thread): `None` when it does, else why not, in Chinese and English.
+pub fn check_xyz(template: &str) -> Option<String> {
+    let url = template
+        .replace("{z}", "0")
+        .replace("{x}", "0")
+        .replace("{y}", "0")
+        .replace("{s}", "a");
+    let client = reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(8))
+        .user_agent("YiTu/0.1")
+        .build()
+        .ok()?;
+    match client.get(&url).send() {
+        Ok(r) if r.status().is_success() => None,
+        Ok(r) => Some(format!(
+            "在线底图返回 HTTP {}，无法显示 / the online basemap answered HTTP {}",
+            r.status().as_u16(),
+            r.status().as_u16()
+        )),
+        Err(e) => Some(format!(
+            "无法连接在线底图（离线？），仅显示已缓存的瓦片 / cannot reach the online basemap (offline?): only cached tiles are shown ({e})"
+        )),
+    }
+}
+
 /// Fetches one tile to check a key (run it in a background thread). `base` overrides the
 /// service address (tests use a local server).
 pub fn check_tianditu_key(key: &str, base: Option<&str>) -> KeyCheck {

@@ -39,6 +39,10 @@ pub struct ImportWizard {
     /// The preview for the current options.
     pub preview: Option<Result<TablePreview, String>>,
     previewed_for: Option<(String, String, String, Option<usize>, usize, bool)>,
+    /// Whether the name still follows the file (the user has not typed one).
+    pub name_from_file: bool,
+    /// The name last set from the file.
+    auto_name: String,
 }
 
 impl ImportWizard {
@@ -48,6 +52,7 @@ impl ImportWizard {
             .file_stem()
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_default();
+        let name_for_auto = name.clone();
         ImportWizard {
             path: path.into(),
             name,
@@ -59,6 +64,8 @@ impl ImportWizard {
             keep_summary_rows: false,
             preview: None,
             previewed_for: None,
+            name_from_file: true,
+            auto_name: name_for_auto,
         }
     }
 
@@ -89,12 +96,23 @@ impl ImportWizard {
             return;
         }
         self.previewed_for = Some(key);
-        if self.name.trim().is_empty() {
-            // Named after the file until the user names it.
-            self.name = Path::new(self.path.trim())
-                .file_stem()
-                .map(|s| s.to_string_lossy().to_string())
-                .unwrap_or_default();
+        // Named after the file chosen until the user names it: the name follows the path as it is typed
+        // or browsed to, and is empty while the path names no file.
+        // A name that is not the one set from the file was typed (or set) by the user: it stays.
+        if self.name != self.auto_name && !self.name.trim().is_empty() {
+            self.name_from_file = false;
+        }
+        if self.name_from_file || self.name.trim().is_empty() {
+            let p = Path::new(self.path.trim());
+            self.name = if p.is_file() {
+                p.file_stem()
+                    .map(|s| s.to_string_lossy().to_string())
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            };
+            self.auto_name = self.name.clone();
+            self.name_from_file = true;
         }
         self.preview = if self.path.trim().is_empty() {
             None
@@ -731,7 +749,9 @@ impl DataUi {
                             }
                         });
                         ui.end_row();
-                        name_and_department(ui, lang, &mut w.name, &mut w.department);
+                        if name_and_department(ui, lang, &mut w.name, &mut w.department) {
+                            w.name_from_file = false;
+                        }
                         ui.label(lang.tr("编码", "Encoding"));
                         ui.horizontal(|ui| {
                             for (label, v) in [
@@ -1234,12 +1254,18 @@ fn choose(ui: &mut Ui, id: &str, value: &mut String, options: &[String]) {
         });
 }
 
-/// The dataset name and department rows of a form grid.
-fn name_and_department(ui: &mut Ui, lang: Lang, name: &mut String, department: &mut String) {
+/// The dataset name and department rows of a form grid; whether the user changed the name.
+fn name_and_department(
+    ui: &mut Ui,
+    lang: Lang,
+    name: &mut String,
+    department: &mut String,
+) -> bool {
     ui.label(lang.tr("数据集名称", "Dataset name"));
-    ui.text_edit_singleline(name);
+    let changed = ui.text_edit_singleline(name).changed();
     ui.end_row();
     ui.label(lang.tr("部门", "Department"));
     ui.text_edit_singleline(department);
     ui.end_row();
+    changed
 }

@@ -47,6 +47,8 @@ pub struct MapLayer {
     pub scope: Option<Arc<Vec<bool>>>,
     image: Option<(ViewBox, u64, TextureHandle)>,
     job: Option<RenderJob>,
+    /// The style last used of each kind (single, categorized, graduated): switching back restores it.
+    pub saved_styles: [Option<LayerStyle>; 3],
 }
 
 impl MapLayer {
@@ -67,6 +69,7 @@ impl MapLayer {
             version: 1,
             image: None,
             job: None,
+            saved_styles: [None, None, None],
         }
     }
 

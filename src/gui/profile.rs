@@ -13,6 +13,9 @@ use crate::core::analysis::roles::Role;
 use crate::core::data::cache::Cache;
 use crate::core::model::progress::Progress;
 use crate::core::output::charts::{self, AreaUnit};
+
+/// What the panel's charts were drawn for: village code, unit, width in pixels.
+type ChartKey = (String, AreaUnit, u32);
 use crate::core::output::package;
 use crate::core::output::report;
 use egui::{Context, TextureHandle, Ui};
@@ -63,7 +66,8 @@ pub struct ProfileUi {
     pub role_choices: Vec<(Role, String)>,
     /// The project's layers (what a role can be given).
     file_layers: Vec<String>,
-    charts: Option<(String, AreaUnit, Vec<TextureHandle>)>,
+    /// The charts drawn for (village, unit, width in pixels) and the size they show at (points).
+    charts: Option<(ChartKey, egui::Vec2, Vec<TextureHandle>)>,
 }
 
 /// The app's village layer: a layer named CJDCQ or one of the village aliases (村界…), or else
@@ -235,8 +239,8 @@ impl ProfileUi {
         p.villages.iter().find(|v| &v.code == code)
     }
 
-    /// The panel at the right of the map (docked, so the map beside it still shows the whole
-    /// scope). Returns what the map should do.
+    /// The panel's contents at the right of the map (the app docks it, so the map beside it still shows the
+    /// whole scope; it shares the dock with identify). Returns what the map should do.
     pub fn panel(
         &mut self,
         ui: &mut Ui,
@@ -248,12 +252,9 @@ impl ProfileUi {
         if !self.open {
             return None;
         }
-        let mut request = None;
-        egui::Panel::right("village-files")
-            .resizable(true)
-            .default_size(660.0)
-            .min_size(420.0)
-            .show(ui, |ui| {
+        let request;
+        {
+            {
                 ui.horizontal(|ui| {
                     ui.heading(lang.tr("一村一档", "Village files"));
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -268,7 +269,8 @@ impl ProfileUi {
                 });
                 ui.separator();
                 request = self.contents(ui, layers, basemap, lang);
-            });
+            }
+        }
         if self.busy() {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(100));
@@ -294,7 +296,7 @@ impl ProfileUi {
             return None;
         };
         let mut request = None;
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label(lang.tr("单位", "Unit"));
             ui.radio_value(&mut self.unit, AreaUnit::Mu, "亩");
             ui.radio_value(&mut self.unit, AreaUnit::Hectare, lang.tr("公顷", "ha"));
@@ -321,7 +323,7 @@ impl ProfileUi {
             ui.label(format!("{n} {}", lang.tr("个村", "villages")));
         });
         self.roles_ui(ui, &all, layers, lang);
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let busy = self.busy();
             if ui
                 .add_enabled(
@@ -402,9 +404,15 @@ impl ProfileUi {
             }
         });
         ui.separator();
-        egui::Panel::left("profile-tree")
-            .resizable(true)
-            .default_size(230.0)
+        // Wide: the town → village tree at the left of the file. Narrow (the dock shares the window with the map
+        // and the layers): the tree folds above the file, so nothing is cut or drawn over the map.
+        let narrow = ui.available_width() < 560.0;
+        if narrow {
+            egui::CollapsingHeader::new(
+                lang.tr("选择村（乡镇 → 村）", "Choose a village (town → village)"),
+            )
+            .id_salt("profile-tree-folded")
+            .default_open(false)
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
                     ui.label(lang.tr("查找", "Find"));
@@ -414,13 +422,39 @@ impl ProfileUi {
                             .id_salt("profile-search"),
                     );
                 });
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    if let Some(r) = self.tree(ui, &all, layers) {
-                        request = Some(r);
-                    }
-                });
+                egui::ScrollArea::vertical()
+                    .id_salt("profile-tree-scroll")
+                    .max_height(240.0)
+                    .show(ui, |ui| {
+                        if let Some(r) = self.tree(ui, &all, layers) {
+                            request = Some(r);
+                        }
+                    });
             });
-        egui::ScrollArea::vertical()
+        } else {
+            egui::Panel::left("profile-tree")
+                .resizable(true)
+                .default_size(190.0)
+                .min_size(140.0)
+                .max_size(260.0)
+                .show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        ui.label(lang.tr("查找", "Find"));
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.search)
+                                .hint_text(lang.tr("村名或代码", "name or code"))
+                                .id_salt("profile-search"),
+                        );
+                    });
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        if let Some(r) = self.tree(ui, &all, layers) {
+                            request = Some(r);
+                        }
+                    });
+                });
+        }
+        // The file scrolls both ways inside the dock: never wider than it.
+        egui::ScrollArea::both()
             .id_salt("profile-body")
             .show(ui, |ui| self.body(ui, &all, lang));
         request
@@ -516,6 +550,8 @@ impl ProfileUi {
         ui.heading(format!("{} · {}", v.name, v.town_name));
         ui.label(format!("{} {}", lang.tr("村代码", "Code"), v.code));
         for f in &v.flags {
+            let f = unit.convert_text(f);
+            let f = f.as_str();
             let text = match lang {
                 Lang::Zh => f.split(" / ").next().unwrap_or(f),
                 Lang::En => f.split(" / ").nth(1).unwrap_or(f),
@@ -568,7 +604,7 @@ impl ProfileUi {
                     (
                         lang.tr("人均耕地", "Farmland per head"),
                         v.farmland_per_head_mu
-                            .map(|x| format!("{:.3}", unit.from_mu(x)))
+                            .map(|x| format!("{} {u}/人", unit.per_head(x)))
                             .unwrap_or_else(|| "—".into()),
                         "farmland_per_head_mu",
                     ),
@@ -590,16 +626,19 @@ impl ProfileUi {
                 }
             });
         ui.add_space(6.0);
-        // Charts (plotters, the same pictures as the PDF).
-        let stale = self
-            .charts
-            .as_ref()
-            .is_none_or(|(c, un, _)| c != &v.code || *un != unit);
+        // Charts (plotters, the same pictures as the PDF), drawn at the screen's pixels per point for the width
+        // they show at, so they are sharp and their text legible.
+        let ppp = ui.ctx().pixels_per_point();
+        let w_pt = (ui.available_width() - 8.0).clamp(260.0, 480.0).floor();
+        let size = egui::vec2(w_pt, (w_pt * 0.6).floor());
+        let (px_w, px_h) = ((size.x * ppp).round() as u32, (size.y * ppp).round() as u32);
+        let key = (v.code.clone(), unit, px_w);
+        let stale = self.charts.as_ref().is_none_or(|(k, _, _)| *k != key);
         if stale {
             let imgs = [
-                charts::ledger_chart(&v, unit, 520, 300),
-                charts::landuse_chart(&v, unit, 520, 300),
-                charts::town_chart(all, &v, 520, 300),
+                charts::ledger_chart(&v, unit, px_w, px_h),
+                charts::landuse_chart(&v, unit, px_w, px_h),
+                charts::town_chart(all, &v, px_w, px_h),
             ];
             let tex = imgs
                 .iter()
@@ -610,16 +649,16 @@ impl ProfileUi {
                     ui.ctx().load_texture(
                         format!("profile-chart-{i}"),
                         img,
-                        egui::TextureOptions::LINEAR,
+                        egui::TextureOptions::NEAREST,
                     )
                 })
                 .collect();
-            self.charts = Some((v.code.clone(), unit, tex));
+            self.charts = Some((key, size, tex));
         }
-        if let Some((_, _, tex)) = &self.charts {
+        if let Some((_, size, tex)) = &self.charts {
             ui.horizontal_wrapped(|ui| {
                 for t in tex {
-                    ui.image((t.id(), egui::vec2(390.0, 225.0)));
+                    ui.image((t.id(), *size));
                 }
             });
         }

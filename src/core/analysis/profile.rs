@@ -29,6 +29,10 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+/// The ledger row of the 田坎 deducted from the farmland parcels (Σ KCMJ of 0101–0103 parcels): what it is,
+/// the same in the panel, the chart, the report and the exports (it is not the farmland after deduction).
+pub const FARMLAND_RIDGE_LABEL: &str = "耕地图斑扣除的田坎";
+
 /// m² per 亩.
 pub const M2_PER_MU: f64 = 10_000.0 / 15.0;
 
@@ -1511,7 +1515,7 @@ impl VillageProfile {
             ("  水田 0101", self.paddy_mu),
             ("  水浇地 0102", self.irrigated_mu),
             ("  旱地 0103", self.dry_mu),
-            ("耕地扣除田坎", self.farmland_ridge_mu),
+            (FARMLAND_RIDGE_LABEL, self.farmland_ridge_mu),
             ("永久基本农田", self.permanent_farmland_mu),
             ("  其中为耕地", self.farmland_in_permanent_mu),
             ("永农外耕地", self.farmland_outside_permanent_mu),

@@ -454,6 +454,26 @@ impl Cache {
             ));
         }
         let content_hash = format!("{hash:016x}");
+        // The same content imported before under another name is said.
+        {
+            let mut q = tx
+                .prepare(
+                    "SELECT d.name FROM versions v JOIN datasets d
+                     ON d.name = v.dataset AND d.active_version = v.version WHERE v.content_hash = ?1",
+                )
+                .map_err(|e| discard(e.into()))?;
+            let same: Vec<String> = q
+                .query_map([&content_hash], |r| r.get::<_, String>(0))
+                .map_err(|e| discard(e.into()))?
+                .filter_map(Result::ok)
+                .collect();
+            // (A new version of the same dataset with the same cells, say with a column retyped, is no news.)
+            for other in same.into_iter().filter(|o| o != name) {
+                notes.push(format!(
+                    "内容与已有数据集 {other} 相同（重复导入？）/ the same content as dataset {other} (imported twice?)"
+                ));
+            }
+        }
         if skip_unchanged {
             let active: Option<String> = tx
                 .query_row(

@@ -424,6 +424,9 @@ fn distinct_values(attrs: &AttributeTable, col: usize, limit: usize) -> Vec<Stri
     set.into_iter().collect()
 }
 
+/// The colour of features without a value in a graduated style (its 无数据 class).
+pub const NO_DATA: Rgba = Rgba([200, 200, 200, 120]);
+
 /// A style resolved against one layer: a palette and a palette index per feature
 /// (`u16::MAX` = hidden).
 #[derive(Clone)]
@@ -484,7 +487,7 @@ impl StyleIndex {
             }
             Symbology::Graduated { field, classes } => {
                 let mut palette: Vec<Rgba> = classes.iter().map(|c| c.color).collect();
-                palette.push(Rgba([200, 200, 200, 120]));
+                palette.push(NO_DATA);
                 let none = (palette.len() - 1) as u16;
                 let col = attrs.field_index(field);
                 let feature_color = (0..n)
@@ -515,7 +518,57 @@ impl StyleIndex {
     }
 }
 
-/// Legend entries of a style: (label, colour).
+/// The field a graduated style starts on: a measured quantity, never an identifier, a code, a number or a year
+/// (BSM, FID, *DM, *BH, SJNF…); among those an area first (TBMJ, TBDLMJ, DCMJ, 面积, area…). `None` when the
+/// layer has no such numeric field.
+pub fn measured_field(attrs: &AttributeTable) -> Option<String> {
+    use super::attrs::FieldType;
+    let is_id = |n: &str| {
+        let u = n.to_ascii_uppercase();
+        [
+            "BSM", "FID", "OBJECTID", "ID", "SJNF", "YEAR", "YSDM", "OID", "GID",
+        ]
+        .contains(&u.as_str())
+            || u.ends_with("DM")
+            || u.ends_with("BH")
+            || u.ends_with("_ID")
+            || u.ends_with("CODE")
+            || n.contains("代码")
+            || n.contains("编号")
+            || n.contains("年份")
+    };
+    let numeric: Vec<&str> = attrs
+        .fields
+        .iter()
+        .filter(|f| f.ftype != FieldType::Text && !is_id(&f.name))
+        .map(|f| f.name.as_str())
+        .collect();
+    let areaish = |n: &&&str| {
+        let u = n.to_ascii_uppercase();
+        u.ends_with("MJ")
+            || u.contains("AREA")
+            || u.contains("_MU")
+            || n.contains("面积")
+            || n.contains("亩")
+    };
+    numeric
+        .iter()
+        .find(areaish)
+        .or(numeric.first())
+        .map(|s| s.to_string())
+}
+
+/// The label of graduated class `i` of `n`: half-open (`87 ≤ x < 161`), the last one closed (`281 ≤ x ≤ 400`).
+pub fn class_label(c: &GradClass, last: bool) -> String {
+    format!(
+        "{} ≤ x {} {}",
+        fmt_num(c.min),
+        if last { "≤" } else { "<" },
+        fmt_num(c.max)
+    )
+}
+
+/// Legend entries of a style: (label, colour); a graduated style ends with its 无数据 (no data) class.
 pub fn legend(style: &LayerStyle) -> Vec<(String, Rgba)> {
     match &style.symbology {
         Symbology::Single { color } => vec![(
@@ -533,7 +586,9 @@ pub fn legend(style: &LayerStyle) -> Vec<(String, Rgba)> {
             .collect(),
         Symbology::Graduated { classes, .. } => classes
             .iter()
-            .map(|c| (format!("{} – {}", fmt_num(c.min), fmt_num(c.max)), c.color))
+            .enumerate()
+            .map(|(i, c)| (class_label(c, i + 1 == classes.len()), c.color))
+            .chain(std::iter::once(("无数据 / no data".to_string(), NO_DATA)))
             .collect(),
     }
 }

@@ -46,6 +46,95 @@ impl AreaUnit {
             AreaUnit::Hectare => "公顷",
         }
     }
+
+    /// A per-head area (given in 亩) in this unit with two significant decimals: 0.85 亩/人, 0.057 公顷/人;
+    /// at least two decimals.
+    pub fn per_head(&self, mu: f64) -> String {
+        let v = self.from_mu(mu);
+        if v == 0.0 || !v.is_finite() {
+            return format!("{v:.2}");
+        }
+        let d = (1 - v.abs().log10().floor() as i32).clamp(2, 6) as usize;
+        format!("{v:.d$}")
+    }
+
+    /// A text written in 亩 (a flag, a note: "村域 12.50 亩在生态保护红线内 / 12.50 mu of the village…") with
+    /// every "N 亩" and "N mu" turned into this unit, so a message follows the unit the user chose.
+    pub fn convert_text(&self, text: &str) -> String {
+        if *self == AreaUnit::Mu {
+            return text.to_string();
+        }
+        let chars: Vec<char> = text.chars().collect();
+        let mut out = String::with_capacity(text.len());
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            let starts_number = c.is_ascii_digit()
+                && (i == 0 || !(chars[i - 1].is_ascii_alphanumeric() || chars[i - 1] == '.'));
+            if starts_number {
+                let mut j = i;
+                while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == '.') {
+                    j += 1;
+                }
+                let mut k = j;
+                while k < chars.len() && chars[k] == ' ' {
+                    k += 1;
+                }
+                let num: String = chars[i..j].iter().collect();
+                let rest: String = chars[k..chars.len().min(k + 2)].iter().collect();
+                let (unit_len, zh) = if chars.get(k) == Some(&'亩') {
+                    (1, true)
+                } else if rest == "mu" && chars.get(k + 2).is_none_or(|c| !c.is_ascii_alphabetic())
+                {
+                    (2, false)
+                } else {
+                    (0, false)
+                };
+                match (unit_len, num.parse::<f64>()) {
+                    (n, Ok(v)) if n > 0 => {
+                        let ha = v / MU_PER_HA;
+                        out.push_str(&format!("{ha:.4}"));
+                        out.push_str(if zh { " 公顷" } else { " ha" });
+                        i = k + n;
+                        continue;
+                    }
+                    _ => {
+                        out.push_str(&num);
+                        i = j;
+                        continue;
+                    }
+                }
+            }
+            out.push(c);
+            i += 1;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod unit_tests {
+    use super::*;
+
+    #[test]
+    fn texts_and_per_head_values_follow_the_unit() {
+        let h = AreaUnit::Hectare;
+        assert_eq!(
+            h.convert_text("村域 15.00 亩在生态保护红线内 / 15.00 mu of the village"),
+            "村域 1.0000 公顷在生态保护红线内 / 1.0000 ha of the village"
+        );
+        assert_eq!(
+            h.convert_text("25° 以上坡耕地 3 亩"),
+            "25° 以上坡耕地 0.2000 公顷"
+        );
+        assert_eq!(
+            h.convert_text("图斑只覆盖村域的 97.5%"),
+            "图斑只覆盖村域的 97.5%"
+        );
+        assert_eq!(AreaUnit::Mu.per_head(0.85), "0.85");
+        assert_eq!(h.per_head(0.85), "0.057");
+        assert_eq!(h.per_head(15.0), "1.00");
+    }
 }
 
 const FAMILY: &str = "sans-serif";
@@ -493,7 +582,7 @@ pub fn ledger_bars(v: &VillageProfile, unit: AreaUnit) -> BarChart {
             RGBColor(240, 210, 150),
         ),
         (
-            "耕地田坎".into(),
+            crate::core::analysis::profile::FARMLAND_RIDGE_LABEL.into(),
             unit.from_mu(v.farmland_ridge_mu),
             RGBColor(200, 170, 130),
         ),

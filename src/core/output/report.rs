@@ -237,7 +237,7 @@ impl ReportMaps {
     }
 
     /// Legend entries of the parcel classes visible around a village, with their areas.
-    fn legend(&self, v: &VillageProfile) -> Vec<(String, Rgba)> {
+    fn legend(&self, v: &VillageProfile, unit: AreaUnit) -> Vec<(String, Rgba)> {
         let Some(pi) = self.parcels else {
             return vec![];
         };
@@ -251,7 +251,10 @@ impl ReportMaps {
             .into_iter()
             .filter_map(|(code, mu)| {
                 let c = categories.iter().find(|c| &c.value == code)?;
-                Some((format!("{}  {:.1} 亩", c.label, mu), c.color))
+                Some((
+                    format!("{}  {:.1} {}", c.label, unit.from_mu(*mu), unit.label()),
+                    c.color,
+                ))
             })
             .take(16)
             .collect()
@@ -491,7 +494,7 @@ pub fn village_pages(
     p1.rect(lx, ly + 10.0, 34.0, 2.0, [90, 90, 90, 255]);
     p1.text("相邻村界", lx + 44.0, ly, 17.0, INK);
     ly += 34.0;
-    for (label, c) in maps.legend(v) {
+    for (label, c) in maps.legend(v, unit) {
         p1.rect(lx, ly + 2.0, 34.0, 20.0, c.0);
         p1.line(lx, ly + 2.0, lx + 34.0, ly + 2.0, 1.0, [120, 120, 120, 255]);
         p1.line(
@@ -562,12 +565,12 @@ pub fn village_pages(
         ],
         vec![
             format!("人均耕地（{u}/人）"),
-            opt(v.farmland_per_head_mu.map(|x| unit.from_mu(x)), 3),
-            opt(
-                all.town_average(&v.town_code, "farmland_per_head_mu")
-                    .map(|x| unit.from_mu(x)),
-                3,
-            ),
+            v.farmland_per_head_mu
+                .map(|x| unit.per_head(x))
+                .unwrap_or_else(|| "—".into()),
+            all.town_average(&v.town_code, "farmland_per_head_mu")
+                .map(|x| unit.per_head(x))
+                .unwrap_or_else(|| "—".into()),
             rank("farmland_per_head_mu"),
         ],
         vec![
@@ -598,7 +601,8 @@ pub fn village_pages(
         );
     }
     for f in &v.flags {
-        let zh = f.split(" / ").next().unwrap_or(f);
+        let f = unit.convert_text(f);
+        let zh = f.split(" / ").next().unwrap_or(&f);
         p1.text("●", MARGIN + 4.0, y, 16.0, ACCENT);
         y = paragraph(p1, zh, MARGIN + 28.0, y, 19.0, w - 28.0, INK);
         if y > PAGE_H as f32 - 90.0 {
@@ -728,20 +732,6 @@ pub fn village_pages(
         w,
         INK,
     ) + 14.0;
-    if !v.indicators.is_empty() {
-        y = heading(p2, "部门指标", MARGIN, y);
-        let mut rows = vec![vec!["指标".into(), "数值".into(), "来源".into()]];
-        for i in v.indicators.iter().take(8) {
-            rows.push(vec![
-                i.name.clone(),
-                i.value
-                    .map(fmt_value)
-                    .unwrap_or_else(|| "—（无记录）".into()),
-                i.source.clone(),
-            ]);
-        }
-        y = table(p2, MARGIN, y, &[260.0, 180.0, w - 440.0], &rows, 16.0) + 16.0;
-    }
     let mut notes = String::from("数据来源：");
     let zh: Vec<String> = all
         .sources
@@ -781,15 +771,74 @@ pub fn village_pages(
             missing.join("、")
         ));
     }
-    paragraph(
-        p2,
-        &notes,
-        MARGIN,
-        y.min(PAGE_H as f32 - 190.0),
-        15.0,
-        w,
-        GREY,
-    );
+    // Nothing runs over other text: the indicators take the room the sources note leaves, the rest are said
+    // to be in the Excel export; the note itself is cut (with …) rather than run off the page.
+    let bottom = PAGE_H as f32 - 60.0;
+    let note_lines = wrap(&notes, 15.0, w);
+    let note_h = note_lines.len() as f32 * 15.0 * 1.45;
+    if !v.indicators.is_empty() {
+        let row_h = 16.0 * 1.75;
+        let room = bottom - note_h - 16.0 - y - 44.0 - row_h;
+        let fit = (room / row_h).floor().max(0.0) as usize;
+        let n = v.indicators.len();
+        let (shown, more) = if fit >= n {
+            (n, 0)
+        } else if fit >= 2 {
+            (fit - 1, n - (fit - 1))
+        } else {
+            (0, n)
+        };
+        if shown > 0 {
+            y = heading(p2, "部门指标", MARGIN, y);
+            let mut rows = vec![vec!["指标".into(), "数值".into(), "来源".into()]];
+            for i in v.indicators.iter().take(shown) {
+                rows.push(vec![
+                    i.name.clone(),
+                    i.value
+                        .map(fmt_value)
+                        .unwrap_or_else(|| "—（无记录）".into()),
+                    i.source.clone(),
+                ]);
+            }
+            if more > 0 {
+                rows.push(vec![
+                    format!("……另 {more} 项（见 Excel 导出）"),
+                    String::new(),
+                    String::new(),
+                ]);
+            }
+            y = table(p2, MARGIN, y, &[260.0, 180.0, w - 440.0], &rows, 16.0) + 16.0;
+        } else {
+            y = paragraph(
+                p2,
+                &format!("部门指标 {n} 项见 Excel 导出（本页篇幅不足）。"),
+                MARGIN,
+                y,
+                16.0,
+                w,
+                INK,
+            ) + 10.0;
+        }
+    }
+    let room_lines = (((bottom - y) / (15.0 * 1.45)).floor().max(0.0)) as usize;
+    let mut yy = y;
+    for (k, l) in note_lines.iter().enumerate() {
+        if k + 1 == room_lines && k + 1 < note_lines.len() {
+            p2.text(
+                &format!("{l}……（完整来源见 Excel 导出）"),
+                MARGIN,
+                yy,
+                15.0,
+                GREY,
+            );
+            break;
+        }
+        if k >= room_lines {
+            break;
+        }
+        p2.text(l, MARGIN, yy, 15.0, GREY);
+        yy += 15.0 * 1.45;
+    }
 }
 
 fn fmt_value(x: f64) -> String {
@@ -1069,10 +1118,13 @@ pub fn write_xlsx(
         if let Some(rk) = v.ranks.get("farmland_mu") {
             ws.write_number(r, 17, rk.county as f64)?;
         }
-        let flags: Vec<&str> = v
+        let flags: Vec<String> = v
             .flags
             .iter()
-            .map(|f| f.split(" / ").next().unwrap_or(f))
+            .map(|f| {
+                let f = unit.convert_text(f);
+                f.split(" / ").next().unwrap_or(&f).to_string()
+            })
             .collect();
         ws.write_string(r, 18, flags.join("；"))?;
     }
@@ -1113,7 +1165,7 @@ pub fn write_xlsx(
         "水田",
         "水浇地",
         "旱地",
-        "耕地田坎",
+        crate::core::analysis::profile::FARMLAND_RIDGE_LABEL,
         "田坎（全部）",
         "永久基本农田",
         "永农内耕地",
@@ -1213,7 +1265,7 @@ pub fn write_xlsx(
         for f in &v.flags {
             ws.write_string(r, 0, &v.code)?;
             ws.write_string(r, 1, &v.name)?;
-            ws.write_string(r, 2, f)?;
+            ws.write_string(r, 2, unit.convert_text(f))?;
             r += 1;
         }
     }
