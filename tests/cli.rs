@@ -225,6 +225,18 @@ fn commands_take_a_project_and_place_names() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("横塘村") && err.contains("350322"), "{err}");
+    // The chain measures take a town by name too.
+    let out = yitu()
+        .args(["chain", "measures"])
+        .arg(&project)
+        .args(["--town", "鲤南镇"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Digits of the wrong length are a mistyped code, said before anything is read.
     let out = profile("--town", "35032210");
     assert_eq!(out.status.code(), Some(2));

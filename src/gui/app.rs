@@ -1367,10 +1367,10 @@ impl YituApp {
             .map(|l| (l.name.clone(), l.data.clone(), l.style.clone()))
             .collect();
         if layers.is_empty() {
-            self.msg(self.lang.tr(
-                "先打开要出图的图层 / open the layers to map first",
-                "Open the layers to map first",
-            ));
+            self.msg(
+                self.lang
+                    .tr("先打开要出图的图层", "Open the layers to map first"),
+            );
             return;
         }
         let basemap = match &self.basemap_choice {
@@ -1876,7 +1876,7 @@ impl YituApp {
                 });
                 if active {
                     ui.indent(l.id, |ui| {
-                        ui.horizontal(|ui| {
+                        ui.horizontal_wrapped(|ui| {
                             if ui.small_button(lang.tr("上移", "Up")).clicked() {
                                 action = Some((idx, "up"));
                             }
@@ -2228,14 +2228,23 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
                 }
             });
         if kind_now > 0 {
+            // Fields by the names a cadre reads (图斑面积), the code beside them.
+            let named = |f: &str| {
+                let t = crate::core::model::fields::title(f, lang == Lang::Zh);
+                if t == f {
+                    f.to_string()
+                } else {
+                    format!("{t}（{f}）")
+                }
+            };
             egui::ComboBox::from_id_salt(("field", l.id))
-                .selected_text(field_now.clone())
+                .selected_text(named(&field_now))
                 .show_ui(ui, |ui| {
                     for (f, t) in &fields {
                         if kind_now == 2 && *t == FieldType::Text {
                             continue;
                         }
-                        if ui.selectable_label(*f == field_now, f).clicked() {
+                        if ui.selectable_label(*f == field_now, named(f)).clicked() {
                             let mut s = l.style.clone();
                             s.symbology = if kind_now == 1 {
                                 style::categories_for(&l.attrs, f)

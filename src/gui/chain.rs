@@ -346,7 +346,7 @@ impl ChainWindow {
             ui.label(
                 egui::RichText::new(lang.tr(
                     "全县以全县为参照没有区位熵：在一村一档面板的“范围”中选本镇或本村与全县比较，或选参照统计表（省、全国）",
-                    "The county against itself has no LQ: choose a town or village under 范围 in the village-file panel to compare it with the county, or a reference statistics table (province, nation)",
+                    "The county against itself has no LQ: choose a town or village under Scope in the village-file panel to compare it with the county, or a reference statistics table (province, nation)",
                 ))
                 .small()
                 .italics(),
@@ -375,8 +375,8 @@ impl ChainWindow {
                             for h in [
                                 lang.tr("环节", "Link"),
                                 lang.tr("企业", "Firms"),
-                                lang.tr("规上", "规上"),
-                                lang.tr("产值(万元)", "Output (万元)"),
+                                lang.tr("规上", "Above scale"),
+                                lang.tr("产值(万元)", "Output (10⁴ yuan)"),
                                 lang.tr("区位熵", "LQ"),
                                 "HHI",
                                 lang.tr("判定", "Status"),

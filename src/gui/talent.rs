@@ -472,7 +472,7 @@ impl TalentWindow {
                 .button(lang.tr("来源与流向上图…", "Sources and flows on the map…"))
                 .on_hover_text(lang.tr(
                     "在工具箱中运行“人才来源排名”，输出 GeoPackage 后自动加到地图",
-                    "Runs 人才来源排名 in the toolbox; its GeoPackage goes onto the map",
+                    "Runs the talent-source ranking in the toolbox; its GeoPackage goes onto the map",
                 ))
                 .clicked()
             {

@@ -4,7 +4,7 @@
 //! ([`load_register`]) for every chain algorithm (the spatial ones are in [`super::chain_spatial`]) and for the
 //! app's chain window. The work is [`crate::core::analysis::chain`].
 
-use super::{input_param, scope_of, scope_params};
+use super::{input_param, scope_params};
 use super::{Algorithm, AlgorithmError, Outcome, Param, ParamKind, Params};
 use crate::core::analysis::chain::{
     check_register, measures, measures_against, place, Firm, FirmRecord, LqBasis, Reference,
@@ -1392,7 +1392,7 @@ impl Algorithm for ChainMeasures {
     fn run(&self, params: &Params, progress: &Progress) -> Result<Outcome, AlgorithmError> {
         let params = self.check(params)?;
         let chains = load_chains(&params, progress)?;
-        let area = match scope_of(&params)? {
+        let area = match super::scope_resolved(&params, progress)? {
             Scope::County => String::new(),
             Scope::Town(c) | Scope::Village(c) => c,
         };

@@ -8,7 +8,7 @@ use super::chain::{
 };
 use super::chain_recruit::recruit_lists;
 use super::optional_param as param;
-use super::{scope_of, scope_params, Algorithm, AlgorithmError, Outcome, Param, ParamKind, Params};
+use super::{scope_params, Algorithm, AlgorithmError, Outcome, Param, ParamKind, Params};
 use crate::core::analysis::chain::{measures_against, LqBasis, Reference, StatusRule};
 use crate::core::analysis::profile::Scope;
 use crate::core::analysis::roles::Role;
@@ -87,7 +87,7 @@ impl Algorithm for ChainReportPdf {
         let file = params.path("file").expect("required");
         let out = params.path("out").expect("required");
         crate::core::io::files::check_output(&out, &[&file]).map_err(AlgorithmError::Failed)?;
-        let area = match scope_of(&params)? {
+        let area = match super::scope_resolved(&params, progress)? {
             Scope::County => String::new(),
             Scope::Town(c) | Scope::Village(c) => c,
         };
@@ -170,7 +170,7 @@ impl Algorithm for ChainReportPdf {
             }
             None => (Vec::new(), Vec::new()),
         };
-        let area_label = match scope_of(&params)? {
+        let area_label = match super::scope_resolved(&params, progress)? {
             Scope::County => "全县".to_string(),
             Scope::Town(c) => place_name(&file, Role::Towns, &["XZQDM"], &["XZQMC"], &c),
             Scope::Village(c) => place_name(

@@ -430,6 +430,54 @@ pub fn scope_of(params: &Params) -> Result<Scope, AlgorithmError> {
     }
 }
 
+/// [`scope_of`] with a village or town given by name (横塘村, 鲤南镇) turned into its code from the village layer of
+/// the run's `file` (a data file, or a project's village layer); a code or the county is returned as given,
+/// without reading anything. Errors: an unknown or shared name (the closest names listed with their codes), no
+/// village layer.
+pub fn scope_resolved(params: &Params, progress: &Progress) -> Result<Scope, AlgorithmError> {
+    let scope = scope_of(params)?;
+    let named = match &scope {
+        Scope::Village(v) | Scope::Town(v) => !v.chars().all(|c| c.is_ascii_digit()),
+        Scope::County => false,
+    };
+    if !named {
+        return Ok(scope);
+    }
+    let fail = |e: String| AlgorithmError::Failed(e);
+    let file = params
+        .path("file")
+        .ok_or_else(|| fail("需要数据文件 / a data file is needed".into()))?;
+    let (path, layer) = if file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yitu"))
+    {
+        let p = crate::core::io::project::Project::load(&file).map_err(fail)?;
+        let l = p
+            .layers
+            .iter()
+            .find(|l| Role::Villages.names(&l.layer))
+            .ok_or_else(|| fail("项目中没有村界图层 / the project has no village layer".into()))?;
+        (l.path.clone(), Some(l.layer.clone()))
+    } else {
+        let info = crate::core::io::read::inspect(&file).map_err(|e| fail(e.to_string()))?;
+        let c = crate::core::analysis::roles::resolve(
+            &info,
+            Role::Villages,
+            params.text("villages"),
+            &[],
+        )
+        .map_err(|e| fail(format!("{e:#}")))?;
+        (file.clone(), c.layer)
+    };
+    let v = crate::core::io::read::load_layer(&path, layer.as_deref(), progress)
+        .map_err(|e| fail(e.to_string()))?;
+    match crate::core::analysis::scope::ScopeArea::new(&v, &scope) {
+        Ok(Some(area)) => Ok(area.scope),
+        Ok(None) => Ok(scope),
+        Err(e) => Err(fail(format!("{e:#}"))),
+    }
+}
+
 /// The input parameter `file` (positional, required): a data file or a project; `help` says what each gives.
 pub fn input_param(help: (&'static str, &'static str)) -> Param {
     Param {
