@@ -75,8 +75,8 @@ pub struct ProposalWindow {
     pub crs_text: String,
     context: Option<(PathBuf, Arc<Context>)>,
     job: Option<Job<Checked>>,
-    /// The last check.
-    pub result: Option<Check>,
+    /// The last check (shared: the window reads it every frame without copying it).
+    pub result: Option<Arc<Check>>,
     /// What the last action said.
     pub message: Option<String>,
     hover: Option<Snapped>,
@@ -321,7 +321,7 @@ impl ProposalWindow {
         match job.try_result() {
             Ok(Ok((ctx, check))) => {
                 self.context = Some((data.to_path_buf(), ctx));
-                self.result = Some(check);
+                self.result = Some(Arc::new(check));
                 self.job = None;
             }
             Ok(Err(e)) => {
@@ -357,8 +357,8 @@ impl ProposalWindow {
             .unwrap_or_else(|| "项目".into());
         let out = base.with_file_name(format!("{stem}_选址.gpkg"));
         // The file keeps the sites kept before (this session or an earlier one); this one is added.
-        crate::core::algorithms::proposal::write_sites_gpkg(&out, ctx, std::slice::from_ref(c))?;
-        self.kept.push(c.clone());
+        crate::core::algorithms::proposal::write_sites_gpkg(&out, ctx, std::slice::from_ref(&**c))?;
+        self.kept.push((**c).clone());
         Ok(out)
     }
 

@@ -70,7 +70,6 @@ pub struct Context {
     pub crs: Crs,
     villages: FeatureRead,
     village_zones: Zones,
-    village_areas: Vec<f64>,
     village_extent: BBox,
     /// Code, name and town of each village.
     village_ids: Vec<(String, String, String)>,
@@ -344,9 +343,6 @@ impl Context {
         let crs = profile::analysis_crs_of(&villages.crs, &villages.geoms)?;
         profile::reproject(&mut villages, &crs, &mut warnings)?;
         let village_zones = Zones::new(&villages.geoms);
-        let village_areas: Vec<f64> = (0..villages.geoms.len())
-            .map(|v| village_zones.area(v))
-            .collect();
         let (vcode, vname, vtown) = (
             field(&villages, profile::VILLAGE_CODE_FIELDS),
             field(&villages, profile::VILLAGE_NAME_FIELDS),
@@ -461,7 +457,6 @@ impl Context {
             crs,
             villages,
             village_zones,
-            village_areas,
             village_ids,
             parcels,
             controls,
@@ -642,7 +637,6 @@ impl Context {
                 outside_villages_m2 / M2_PER_MU
             ));
         }
-        let _ = &self.village_areas;
         // Parcels: geometric overlaps on the ellipsoid's basis (planar × the site's ellipsoidal/planar ratio).
         let site_zone = Zones::new(&geom);
         let mut parts = Vec::new();
@@ -904,14 +898,9 @@ impl Context {
         &self.villages.geoms
     }
 
-    /// The parcels (analysis CRS) and the DLBM of each, when a parcel layer was loaded.
-    pub fn parcels(&self) -> Option<(&GeometryStore, Vec<String>)> {
-        self.parcels.as_ref().map(|p| {
-            let codes = (0..p.read.geoms.len())
-                .map(|f| text(&p.read, Some(p.dlbm), f))
-                .collect();
-            (&p.read.geoms, codes)
-        })
+    /// The parcels (analysis CRS), when a parcel layer was loaded; [`Context::parcel_code`] gives a DLBM.
+    pub fn parcels(&self) -> Option<&GeometryStore> {
+        self.parcels.as_ref().map(|p| &p.read.geoms)
     }
 
     /// The parcels meeting box `bb` (analysis CRS): indices into [`Context::parcels`].

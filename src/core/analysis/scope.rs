@@ -80,21 +80,30 @@ impl ScopeArea {
         let name_col = find(super::profile::VILLAGE_NAME_FIELDS);
         let town_col =
             find(&["XZMC", "乡镇", "乡镇名称", "XZQMC"]).filter(|c| Some(*c) != name_col);
-        let ids: Vec<(String, String, String)> = (0..village_layer.len())
-            .map(|f| {
-                let text = |c: Option<usize>| {
-                    c.map(|c| attrs.get(f, c).to_string().trim().to_string())
-                        .unwrap_or_default()
-                };
-                (village_code(attrs, col, f), text(name_col), text(town_col))
-            })
-            .collect();
-        let resolved = scope
-            .resolve(
-                ids.iter()
-                    .map(|(c, n, t)| (c.as_str(), n.as_str(), t.as_str())),
-            )
-            .map_err(|e| anyhow::anyhow!(e))?;
+        // (Names only: a code needs no lookup.)
+        let named = match scope {
+            Scope::Village(v) | Scope::Town(v) => !v.chars().all(|c| c.is_ascii_digit()),
+            Scope::County => false,
+        };
+        let resolved = if named {
+            let ids: Vec<(String, String, String)> = (0..village_layer.len())
+                .map(|f| {
+                    let text = |c: Option<usize>| {
+                        c.map(|c| attrs.get(f, c).to_string().trim().to_string())
+                            .unwrap_or_default()
+                    };
+                    (village_code(attrs, col, f), text(name_col), text(town_col))
+                })
+                .collect();
+            scope
+                .resolve(
+                    ids.iter()
+                        .map(|(c, n, t)| (c.as_str(), n.as_str(), t.as_str())),
+                )
+                .map_err(|e| anyhow::anyhow!(e))?
+        } else {
+            scope.clone()
+        };
         let scope = &resolved;
         let mut outline = GeometryStore::new();
         let mut villages = Vec::new();

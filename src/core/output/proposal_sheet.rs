@@ -71,7 +71,7 @@ impl Sheet {
             max_y: bb.max_y + pad,
         };
         let parcels = match ctx.parcels() {
-            Some((geoms, _)) => ctx
+            Some(geoms) => ctx
                 .parcels_in(&extent)
                 .into_iter()
                 .flat_map(|f| {
