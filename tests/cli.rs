@@ -241,3 +241,137 @@ fn commands_take_a_project_and_place_names() {
     let out = profile("--town", "35032210");
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `yitu attributes` (issue 15 §3): a GBK shapefile ogr2ogr wrote, exported to XLSX, has its columns headed by
+/// name, code and unit, codes as text and the values ogr2ogr's own CSV export gives; a project's layer comes with
+/// its joined department data; a wrong layer or format is refused and writes nothing.
+#[test]
+fn attributes_export_heads_columns_by_name_and_agrees_with_ogr2ogr() {
+    use calamine::{Data, Reader};
+    let dir = tempfile::tempdir().unwrap();
+    let shp = dir.path().join("地类图斑.shp");
+    let ogr = |args: &[&std::ffi::OsStr]| {
+        Command::new("ogr2ogr")
+            .args(args)
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    let gpkg = common::sample_gpkg();
+    if !ogr(&[
+        "-f".as_ref(),
+        "ESRI Shapefile".as_ref(),
+        "-lco".as_ref(),
+        "ENCODING=GBK".as_ref(),
+        shp.as_os_str(),
+        gpkg.as_os_str(),
+        "DLTB".as_ref(),
+    ]) {
+        common::skip("attributes of a GBK shapefile", "ogr2ogr not installed");
+        return;
+    }
+    let reference = dir.path().join("ref.csv");
+    assert!(ogr(&[
+        "-f".as_ref(),
+        "CSV".as_ref(),
+        reference.as_os_str(),
+        shp.as_os_str(),
+    ]));
+    let out = dir.path().join("图斑.xlsx");
+    let o = yitu()
+        .arg("attributes")
+        .arg(&shp)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&out).unwrap();
+    let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    let col = |h: &str| {
+        header
+            .iter()
+            .position(|x| x == h)
+            .unwrap_or_else(|| panic!("{h} in {header:?}"))
+    };
+    let (dm, mc, mj) = (
+        col("坐落单位代码 (ZLDWDM)"),
+        col("坐落单位名称 (ZLDWMC)"),
+        col("图斑面积 (TBMJ, m²)"),
+    );
+    let mut r = csv::Reader::from_path(&reference).unwrap();
+    let names = r.headers().unwrap().clone();
+    let at = |n: &str| names.iter().position(|x| x == n).unwrap();
+    let (rdm, rmc, rmj) = (at("ZLDWDM"), at("ZLDWMC"), at("TBMJ"));
+    let mut n = 0;
+    for (rec, row) in r.records().zip(&rows[1..]) {
+        let rec = rec.unwrap();
+        assert!(
+            matches!(&row[dm], Data::String(s) if s == &rec[rdm]),
+            "code as text: {:?}",
+            row[dm]
+        );
+        assert_eq!(row[mc].to_string(), &rec[rmc], "GBK names read");
+        let v = match &row[mj] {
+            Data::Float(v) => *v,
+            other => panic!("a number: {other:?}"),
+        };
+        assert!((v - rec[rmj].parse::<f64>().unwrap()).abs() < 1e-6);
+        n += 1;
+    }
+    assert_eq!(n, rows.len() - 1);
+    assert!(n > 10_000);
+    // A project's village layer with its joined population, headed by codes.
+    let csv_out = dir.path().join("村界.csv");
+    let o = yitu()
+        .arg("attributes")
+        .arg(
+            common::root()
+                .join("sample-data")
+                .join("xianyou_sample.yitu"),
+        )
+        .args(["--layer", "村界", "--headers", "code", "--cache"])
+        .arg(dir.path().join("cache.sqlite"))
+        .arg("--out")
+        .arg(&csv_out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&csv_out).unwrap();
+    let head = text.lines().next().unwrap();
+    assert!(
+        head.starts_with("\u{feff}BSM,") && head.contains(",人口_户籍人口,"),
+        "{head}"
+    );
+    assert_eq!(text.lines().count(), 63, "62 villages");
+    // Refused: a layer the project lacks (the layers listed), an output format not offered.
+    let o = yitu()
+        .arg("attributes")
+        .arg(
+            common::root()
+                .join("sample-data")
+                .join("xianyou_sample.yitu"),
+        )
+        .args(["--layer", "道路", "--out"])
+        .arg(dir.path().join("x.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("没有图层 道路") && e.contains("村界（CJDCQ）"),
+        "{e}"
+    );
+    let o = yitu()
+        .arg("attributes")
+        .arg(&shp)
+        .arg("--out")
+        .arg(dir.path().join("x.docx"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!dir.path().join("x.docx").exists());
+    assert!(!dir.path().join("x.csv").exists());
+}

@@ -92,6 +92,22 @@ fn click_at(h: &mut Harness<'_, YituApp>, pos: egui::Pos2) {
     h.step();
 }
 
+/// `times` turns of the wheel to the right, 200 points each, with the pointer at `at`.
+fn scroll_sideways(h: &mut Harness<'_, YituApp>, at: egui::Pos2, times: usize) {
+    h.event(egui::Event::PointerMoved(at));
+    for _ in 0..times {
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(-200.0, 0.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.step();
+    }
+    h.step();
+}
+
 #[test]
 fn open_sample_project_toggle_layer_identify_parcel() {
     let mut h = sample_app();
@@ -1380,20 +1396,7 @@ fn the_attribute_table_selects_by_text_scrolls_sideways_and_closes() {
         "BZ starts off screen at {:?}",
         last(&h)
     );
-    h.event(egui::Event::PointerMoved(
-        label.center() + egui::vec2(300.0, 60.0),
-    ));
-    for _ in 0..20 {
-        h.event(egui::Event::MouseWheel {
-            unit: egui::MouseWheelUnit::Point,
-            delta: egui::vec2(-200.0, 0.0),
-            phase: egui::TouchPhase::Move,
-            source: egui::MouseWheelSource::Wheel,
-            modifiers: egui::Modifiers::NONE,
-        });
-        h.step();
-    }
-    h.step();
+    scroll_sideways(&mut h, label.center() + egui::vec2(300.0, 60.0), 20);
     let r = last(&h);
     assert!(
         r.right() <= 1400.0 && r.left() > 0.0,
@@ -1602,4 +1605,117 @@ fn text_fields_take_input_method_composition() {
     h.step();
     h.step();
     assert_eq!(h.state().proposal.info.name, "横塘村仓库");
+}
+
+/// Field aliases (issue 15 §3): right-click a column title, type the alias, 确定: the title shows it, the
+/// project keeps it (saved and read back), and the table's export heads the column with it and the code; the 三调
+/// fields are headed by the dictionary's names with their codes and units, and codes stay text.
+#[test]
+fn a_field_alias_is_set_in_the_table_saved_with_the_project_and_heads_the_export() {
+    let mut h = sample_app();
+    let villages = layer_index(&h, "村界");
+    let id = h.state().layers[villages].id;
+    settle(&mut h, "the population joined", |a| {
+        a.layers
+            .iter()
+            .any(|l| l.id == id && l.attrs.field_index("人口_户籍人口").is_some())
+    });
+    h.state_mut().active = Some(id);
+    h.state_mut().show_table = true;
+    settle(&mut h, "the table rows", |a| {
+        !a.table_rows().is_empty() && !a.busy()
+    });
+    h.step();
+    // 调查面积 is the dictionary's name of DCMJ.
+    assert!(h
+        .get_all_by_label_contains("调查面积")
+        .any(|n| n.rect().top() > 400.0));
+    // Scrolled sideways to the joined fields.
+    scroll_sideways(&mut h, egui::pos2(700.0, 700.0), 6);
+    let title = h
+        .get_all_by_label("人口_户籍人口")
+        .find(|n| n.rect().top() > 400.0)
+        .expect("the joined field's title")
+        .rect();
+    assert!(title.right() < 1400.0, "{title:?}");
+    h.event(egui::Event::PointerMoved(title.center()));
+    h.step();
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: title.center(),
+            button: egui::PointerButton::Secondary,
+            pressed,
+            modifiers: Default::default(),
+        });
+        h.step();
+    }
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("字段别名").is_some(),
+        "a right-click opens the alias window"
+    );
+    h.event(egui::Event::Text("户籍人口数".into()));
+    h.step();
+    h.get_by_label("确定").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("字段别名").is_none(), "the window closes");
+    assert_eq!(
+        h.state().layers[villages]
+            .style
+            .field_aliases
+            .get("人口_户籍人口")
+            .map(String::as_str),
+        Some("户籍人口数")
+    );
+    assert!(
+        h.get_all_by_label_contains("户籍人口数")
+            .any(|n| n.rect().top() > 400.0),
+        "the title shows the alias"
+    );
+    assert!(h.state().unsaved(), "an alias is a change to save");
+    // Saved with the project and read back.
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("别名.yitu");
+    h.state_mut().save_project(&saved);
+    let p = yitu::core::io::project::Project::load(&saved).unwrap();
+    let l = p.layers.iter().find(|l| l.name == "村界").unwrap();
+    assert_eq!(l.style.field_aliases["人口_户籍人口"], "户籍人口数");
+    // The export: the rows shown, headed by name, code and unit.
+    let rows = h.state().table_rows().to_vec();
+    let out = dir.path().join("村界.csv");
+    let n = yitu::gui::table::export(
+        &h.state().layers[villages],
+        &rows,
+        &out,
+        yitu::gui::Lang::Zh,
+    )
+    .unwrap();
+    assert_eq!(n, rows.len());
+    let text = std::fs::read_to_string(&out).unwrap();
+    let header = text.lines().next().unwrap();
+    for h in [
+        "户籍人口数 (人口_户籍人口)",
+        "\"调查面积 (DCMJ, m²)\"",
+        "坐落单位代码 (ZLDWDM)",
+    ] {
+        assert!(header.contains(h), "{h} in {header}");
+    }
+    // The codes as written, not as numbers.
+    let first = text.lines().nth(1).unwrap();
+    assert!(
+        first
+            .split(',')
+            .any(|c| c.len() == 19 && c.starts_with("350322")),
+        "{first}"
+    );
+    // A failed export leaves nothing.
+    let bad = dir.path().join("村界.docx");
+    assert!(yitu::gui::table::export(
+        &h.state().layers[villages],
+        &rows,
+        &bad,
+        yitu::gui::Lang::Zh
+    )
+    .is_err());
+    assert!(!bad.exists());
 }

@@ -842,3 +842,42 @@ fn the_example_templates_are_valid() {
     }
     assert!(n >= 1);
 }
+
+/// A graduated layer's legend says what its classes measure, by the user's alias of the field with its unit (issue
+/// 15 §3): `村界 · 村域面积 (m²)` above the classes.
+#[test]
+fn a_graduated_legend_is_headed_by_the_fields_alias_and_unit() {
+    use yitu::core::io::project::Project;
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = Project::load(std::path::Path::new(&project())).unwrap();
+    let v = p.layers.iter_mut().find(|l| l.layer == "CJDCQ").unwrap();
+    let layer = yitu::core::io::read::load_layer(
+        &v.path,
+        Some("CJDCQ"),
+        &yitu::core::model::progress::Progress::new(),
+    )
+    .unwrap();
+    v.style.symbology = yitu::core::model::style::graduated_for(&layer.attrs, "DCMJ", 4);
+    v.style
+        .field_aliases
+        .insert("DCMJ".into(), "村域面积".into());
+    let saved = dir.path().join("分级.yitu");
+    p.save(&saved).unwrap();
+    let pdf = dir.path().join("分级.pdf");
+    let o = yitu(&[
+        "layout",
+        saved.to_str().unwrap(),
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let Ok(text) = Command::new("pdftotext").arg(&pdf).arg("-").output() else {
+        common::skip("layout legend heading", "poppler-utils not installed");
+        return;
+    };
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    assert!(
+        text.contains("村界 · 村域面积 (m²)"),
+        "the heading in the legend:\n{text}"
+    );
+}

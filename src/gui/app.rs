@@ -225,6 +225,62 @@ impl YituApp {
         self.ctx = ctx;
     }
 
+    /// Gives field `field` of layer `id` the alias `alias` (empty: removes it); kept with the layer's style, so
+    /// it is saved with the project. The change is said in the messages.
+    pub fn set_field_alias(&mut self, id: u64, field: &str, alias: &str) {
+        let Some(l) = self.layers.iter_mut().find(|l| l.id == id) else {
+            return;
+        };
+        let mut s = l.style.clone();
+        let alias = alias.trim();
+        if alias.is_empty() {
+            s.field_aliases.remove(field);
+        } else {
+            s.field_aliases.insert(field.to_string(), alias.to_string());
+        }
+        l.set_style(s);
+        let m = if alias.is_empty() {
+            format!("{field}：别名已清除 / alias removed")
+        } else {
+            format!("{field} → {alias}：别名已设置 / alias set")
+        };
+        self.msg(m);
+    }
+
+    /// Asks where to export rows `rows` of layer `id`'s attribute table and writes them there
+    /// ([`super::table::export`]); the outcome is said in the messages.
+    fn export_table_rows(&mut self, id: u64, rows: &[u32]) {
+        let lang = self.lang;
+        let Some(l) = self.layers.iter().find(|l| l.id == id) else {
+            return;
+        };
+        let stem = crate::core::io::files::safe_file_stem(&l.name, 120)
+            .unwrap_or_else(|| "attributes".to_string());
+        let Some(path) = rfd::FileDialog::new()
+            .add_filter("Excel", &["xlsx"])
+            .add_filter("CSV (UTF-8)", &["csv"])
+            .set_file_name(format!("{stem}.xlsx"))
+            .save_file()
+        else {
+            return;
+        };
+        let path = if path.extension().is_none() {
+            path.with_extension("xlsx")
+        } else {
+            path
+        };
+        let m = match super::table::export(l, rows, &path, lang) {
+            Ok(n) => format!(
+                "{} {n} {} → {}",
+                lang.tr("已导出", "Exported"),
+                lang.tr("行", "rows"),
+                path.display()
+            ),
+            Err(e) => format!("{}：{e}", lang.tr("导出失败", "Export failed")),
+        };
+        self.msg(m);
+    }
+
     fn msg(&mut self, m: impl Into<String>) {
         let m = m.into();
         eprintln!("{m}");
@@ -943,6 +999,10 @@ impl YituApp {
                                 }
                                 TableAction::ZoomTo(f) => self.zoom_to_feature(id, f),
                                 TableAction::Close => self.show_table = false,
+                                TableAction::SetAlias { field, alias } => {
+                                    self.set_field_alias(id, &field, &alias)
+                                }
+                                TableAction::Export(rows) => self.export_table_rows(id, &rows),
                             }
                         }
                     });
@@ -2045,9 +2105,20 @@ impl YituApp {
                     .striped(true)
                     .num_columns(2)
                     .show(ui, |ui| {
+                        let no_aliases = Default::default();
+                        let aliases = self
+                            .layers
+                            .iter()
+                            .find(|l| l.id == id.layer_id)
+                            .map(|l| &l.style.field_aliases)
+                            .unwrap_or(&no_aliases);
                         for (k, v) in &id.rows {
-                            ui.strong(crate::core::model::fields::title(k, lang == Lang::Zh))
-                                .on_hover_text(crate::core::model::fields::tooltip(k));
+                            ui.strong(crate::core::model::fields::title_in(
+                                aliases,
+                                k,
+                                lang == Lang::Zh,
+                            ))
+                            .on_hover_text(crate::core::model::fields::tooltip_in(aliases, k));
                             ui.label(v);
                             ui.end_row();
                         }
@@ -2200,7 +2271,9 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
                     if ui.selectable_label(i == kind_now, *n).clicked() && i != kind_now {
                         // The style left is kept: switching back restores it.
                         l.saved_styles[kind_now] = Some(l.style.clone());
-                        if let Some(saved) = l.saved_styles[i].clone() {
+                        if let Some(mut saved) = l.saved_styles[i].clone() {
+                            // The aliases are the layer's, whatever the symbology.
+                            saved.field_aliases = l.style.field_aliases.clone();
                             new_style = Some(saved);
                             continue;
                         }
@@ -2230,7 +2303,7 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
         if kind_now > 0 {
             // Fields by the names a cadre reads (图斑面积), the code beside them.
             let named = |f: &str| {
-                let t = crate::core::model::fields::title(f, lang == Lang::Zh);
+                let t = l.style.field_title(f, lang == Lang::Zh);
                 if t == f {
                     f.to_string()
                 } else {
@@ -2322,7 +2395,17 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
                 }
             });
     });
-    // Legend (first entries), with toggles for categories.
+    // Legend (first entries), with toggles for categories, under the field's name a cadre reads.
+    if let (
+        Some(heading),
+        Symbology::Categorized { field, .. } | Symbology::Graduated { field, .. },
+    ) = (l.style.legend_heading(lang == Lang::Zh), &l.style.symbology)
+    {
+        ui.label(
+            egui::RichText::new(format!("{}：{heading}", lang.tr("按字段", "By field"))).weak(),
+        )
+        .on_hover_text(l.style.field_tooltip(field));
+    }
     let mut toggled = None;
     if let Symbology::Categorized { categories, .. } = &l.style.symbology {
         egui::CollapsingHeader::new(lang.tr("图例", "Legend"))

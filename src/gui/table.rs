@@ -2,7 +2,9 @@
 //! smoothly), sort by a column, filter by text, and selection shared with the map. Sorting and
 //! filtering run in a background thread. A click anywhere on a row selects it (Ctrl adds, Shift
 //! extends from the last row clicked), a double click zooms to it; the columns scroll sideways with
-//! the FID column kept in view; the table has its own close button.
+//! the FID column kept in view; the table has its own close button. Column titles are the fields' names a cadre
+//! reads (the user's alias, else the field dictionary's), set by right-clicking a title; 导出 writes the rows shown
+//! (or the rows selected) with bilingual headers ([`crate::core::output::attributes`]).
 
 use super::layers::MapLayer;
 use super::Lang;
@@ -31,6 +33,15 @@ pub enum TableAction {
     ZoomTo(u32),
     /// Close the table.
     Close,
+    /// Give field `field` the alias `alias` (empty: remove the alias).
+    SetAlias {
+        /// Field name.
+        field: String,
+        /// The alias, trimmed; empty removes it.
+        alias: String,
+    },
+    /// Export these rows (feature indices, in display order): the app asks where.
+    Export(Vec<u32>),
 }
 
 /// State of the table between frames.
@@ -48,6 +59,8 @@ pub struct TableState {
     pub scroll_to: Option<usize>,
     /// The display row last clicked (the anchor of a Shift-click).
     pub anchor: Option<usize>,
+    /// The alias being edited: (field, text typed).
+    pub alias_edit: Option<(String, String)>,
     job: Option<Receiver<Vec<u32>>>,
     computed_for: Option<(u64, u64, String, Option<(usize, bool)>)>,
 }
@@ -174,6 +187,47 @@ pub fn show(
             {
                 actions.push(TableAction::Close);
             }
+            ui.menu_button(lang.tr("导出…", "Export…"), |ui| {
+                if ui
+                    .button(format!(
+                        "{} {} {}",
+                        lang.tr("导出显示的", "Export the"),
+                        state.rows.len(),
+                        lang.tr("行", "rows shown")
+                    ))
+                    .clicked()
+                {
+                    actions.push(TableAction::Export(state.rows.clone()));
+                    ui.close();
+                }
+                if !selected_here.is_empty()
+                    && ui
+                        .button(format!(
+                            "{} {} {}",
+                            lang.tr("导出所选的", "Export the"),
+                            selected_here.len(),
+                            lang.tr("行", "rows selected")
+                        ))
+                        .clicked()
+                {
+                    // In the table's order.
+                    let rows = state
+                        .rows
+                        .iter()
+                        .copied()
+                        .filter(|r| selected_here.contains(r))
+                        .collect();
+                    actions.push(TableAction::Export(rows));
+                    ui.close();
+                }
+                ui.label(
+                    egui::RichText::new(lang.tr(
+                        "表头：中文名（代码，单位），XLSX 或 CSV",
+                        "Headers: name (code, unit), XLSX or CSV",
+                    ))
+                    .weak(),
+                );
+            });
         });
     });
     let attrs = &layer.attrs;
@@ -213,16 +267,17 @@ pub fn show(
                         ui.strong("FID");
                     });
                     for (i, f) in fields.iter().enumerate() {
-                        header.col(|ui| {
+                        let mut right_clicked = false;
+                        let (_, cell) = header.col(|ui| {
                             let arrow = match state.sort {
                                 Some((c, true)) if c == i => " ▼",
                                 Some((c, false)) if c == i => " ▲",
                                 _ => "",
                             };
-                            // The field's name a cadre reads (图斑面积 for TBMJ), the code and unit on hover.
-                            let title =
-                                crate::core::model::fields::title(&f.name, lang == Lang::Zh);
-                            if ui
+                            // The field's name a cadre reads (the user's alias, or 图斑面积 for TBMJ), the code
+                            // and unit on hover; a right-click opens the alias window.
+                            let title = layer.style.field_title(&f.name, lang == Lang::Zh);
+                            let resp = ui
                                 .add(
                                     egui::Button::new(
                                         egui::RichText::new(format!("{title}{arrow}")).strong(),
@@ -231,14 +286,31 @@ pub fn show(
                                 )
                                 .on_hover_text(format!(
                                     "{}\n{}",
-                                    crate::core::model::fields::tooltip(&f.name),
-                                    lang.tr("点击排序", "click to sort")
-                                ))
-                                .clicked()
-                            {
+                                    layer.style.field_tooltip(&f.name),
+                                    lang.tr(
+                                        "点击排序，右键设置别名",
+                                        "click to sort, right-click to set an alias"
+                                    )
+                                ));
+                            if resp.clicked() {
                                 clicked_header = Some(i);
                             }
+                            right_clicked = resp.secondary_clicked();
                         });
+                        // The cell (over the title, as the table senses clicks) sorts too, and its right-click
+                        // sets the alias.
+                        if cell.clicked() {
+                            clicked_header = Some(i);
+                        }
+                        if cell.secondary_clicked() || right_clicked {
+                            let now = layer
+                                .style
+                                .field_aliases
+                                .get(&f.name)
+                                .cloned()
+                                .unwrap_or_default();
+                            state.alias_edit = Some((f.name.clone(), now));
+                        }
                     }
                 })
                 .body(|body| {
@@ -312,6 +384,7 @@ pub fn show(
             egui::Stroke::new(1.0, visuals.widgets.noninteractive.bg_stroke.color),
         );
     }
+    alias_window(ui.ctx(), state, layer, lang, &mut actions);
     if let Some(i) = clicked_header {
         state.sort = match state.sort {
             Some((c, false)) if c == i => Some((i, true)),
@@ -320,4 +393,94 @@ pub fn show(
         };
     }
     actions
+}
+
+/// The small window where a field's alias is typed: 确定 sets it, 清除 removes it, 取消 or Escape leaves it.
+fn alias_window(
+    ctx: &egui::Context,
+    state: &mut TableState,
+    layer: &MapLayer,
+    lang: Lang,
+    actions: &mut Vec<TableAction>,
+) {
+    let Some((field, text)) = state.alias_edit.as_mut() else {
+        return;
+    };
+    let mut done: Option<Option<String>> = None;
+    egui::Window::new(lang.tr("字段别名", "Field alias"))
+        .id(egui::Id::unique(("field-alias", layer.id)))
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .show(ctx, |ui| {
+            ui.label(format!("{} {field}", lang.tr("字段", "Field")));
+            if let Some(a) = crate::core::model::fields::alias(field) {
+                ui.label(
+                    egui::RichText::new(format!(
+                        "{}：{}",
+                        lang.tr("标准名称", "Standard name"),
+                        if lang == Lang::Zh { a.zh } else { a.en }
+                    ))
+                    .weak(),
+                );
+            }
+            let r = ui.add(
+                egui::TextEdit::singleline(text)
+                    .id_salt("field-alias-text")
+                    .desired_width(240.0)
+                    .hint_text(lang.tr("如：户籍人口", "e.g. registered population")),
+            );
+            if !r.has_focus() && !r.lost_focus() {
+                r.request_focus();
+            }
+            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            ui.horizontal(|ui| {
+                if ui.button(lang.tr("确定", "OK")).clicked() || enter {
+                    done = Some(Some(text.trim().to_string()));
+                }
+                if ui.button(lang.tr("清除别名", "Remove alias")).clicked() {
+                    done = Some(Some(String::new()));
+                }
+                if ui.button(lang.tr("取消", "Cancel")).clicked()
+                    || ui.input(|i| i.key_pressed(egui::Key::Escape))
+                {
+                    done = Some(None);
+                }
+            });
+        });
+    if let Some(d) = done {
+        if let (Some(alias), Some((field, _))) = (d, state.alias_edit.as_ref()) {
+            actions.push(TableAction::SetAlias {
+                field: field.clone(),
+                alias,
+            });
+        }
+        state.alias_edit = None;
+    }
+}
+
+/// Writes rows `rows` (feature indices) of `layer`'s attribute table to `path` (.xlsx, .csv or .json, by its
+/// extension), headed in the interface's language with the code and unit (`图斑面积 (TBMJ, m²)`), with the layer's
+/// aliases. Returns the number of rows written; errors in Chinese and English, and nothing left at `path`.
+pub fn export(
+    layer: &MapLayer,
+    rows: &[u32],
+    path: &std::path::Path,
+    lang: Lang,
+) -> Result<usize, String> {
+    use crate::core::output::attributes::{table, write, Headers};
+    let headers = if lang == Lang::Zh {
+        Headers::Bilingual
+    } else {
+        Headers::English
+    };
+    let t = table(
+        &layer.attrs,
+        rows,
+        &layer.style.field_aliases,
+        headers,
+        &layer.name,
+    );
+    write(&t, path)?;
+    Ok(t.rows.len())
 }

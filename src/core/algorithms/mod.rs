@@ -9,6 +9,7 @@
 //!
 //! May use: everything below it (output, analysis, data, io, model).
 
+pub mod attributes;
 pub mod chain;
 pub mod chain_recruit;
 pub mod chain_report;
@@ -562,6 +563,7 @@ pub fn registry() -> Vec<&'static dyn Algorithm> {
         &village_file::VillageFile,
         &data_package::DataPackage,
         &layout::LayoutExport,
+        &attributes::AttributeExport,
         &chain::ChainList,
         &chain::ChainShow,
         &chain::ChainMeasures,

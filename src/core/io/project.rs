@@ -306,6 +306,7 @@ mod tests {
             point_radius: 3.0,
             opacity: 0.5,
             label_field: Some("ZLDWMC".into()),
+            field_aliases: [("RK".to_string(), "户籍人口".to_string())].into(),
         };
         let p = Project {
             title: "测试".into(),

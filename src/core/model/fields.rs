@@ -111,6 +111,56 @@ pub fn tooltip(code: &str) -> String {
     }
 }
 
+/// A layer's own field aliases, field name → alias, set by the user (attribute table › right-click a title). Like
+/// QGIS, YiTu keeps them with the layer's style ([`crate::core::model::style::LayerStyle::field_aliases`]), so they
+/// travel with the project and with a copied style.
+pub type UserAliases = std::collections::BTreeMap<String, String>;
+
+/// The user's alias of `code` in `user` (exact name first, then ignoring ASCII case), if set and not blank.
+pub fn user_alias<'a>(user: &'a UserAliases, code: &str) -> Option<&'a str> {
+    user.get(code)
+        .or_else(|| {
+            user.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(code))
+                .map(|(_, v)| v)
+        })
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+}
+
+/// [`title`] with the user's aliases first.
+pub fn title_in(user: &UserAliases, code: &str, zh: bool) -> String {
+    match user_alias(user, code) {
+        Some(a) => a.to_string(),
+        None => title(code, zh),
+    }
+}
+
+/// [`tooltip`] with the user's alias first (`RK · 户籍人口（别名）`), followed by the dictionary's entry when the
+/// code has one.
+pub fn tooltip_in(user: &UserAliases, code: &str) -> String {
+    match (user_alias(user, code), alias(code)) {
+        (Some(u), Some(_)) => format!("{} · {u}（别名 / alias）\n{}", code.trim(), tooltip(code)),
+        (Some(u), None) => format!("{} · {u}（别名 / alias）", code.trim()),
+        (None, _) => tooltip(code),
+    }
+}
+
+/// A bilingual column header for exports: the name a cadre reads with the code (and unit) a machine reads,
+/// `图斑面积 (TBMJ, m²)` (English: `parcel area (TBMJ, m²)`); the user's alias first; a field without an alias keeps
+/// its code. The code is kept so the file can be matched back to the data.
+pub fn header_in(user: &UserAliases, code: &str, zh: bool) -> String {
+    let unit = alias(code).map(|a| a.unit).unwrap_or("");
+    let name = title_in(user, code, zh);
+    let code = code.trim();
+    match (name == code, unit.is_empty()) {
+        (true, true) => code.to_string(),
+        (true, false) => format!("{code} ({unit})"),
+        (false, true) => format!("{name} ({code})"),
+        (false, false) => format!("{name} ({code}, {unit})"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +182,30 @@ mod tests {
         let n = codes.len();
         codes.dedup();
         assert_eq!(codes.len(), n, "no code twice");
+    }
+
+    #[test]
+    fn user_aliases_come_first_and_headers_keep_the_code() {
+        let mut user = UserAliases::new();
+        user.insert("rk".into(), " 户籍人口 ".into());
+        user.insert("TBMJ".into(), "图斑面积（平方米）".into());
+        user.insert("BLANK".into(), "  ".into());
+        assert_eq!(title_in(&user, "RK", true), "户籍人口");
+        assert_eq!(title_in(&user, "RK", false), "户籍人口");
+        assert_eq!(title_in(&user, "BLANK", true), "BLANK");
+        assert_eq!(title_in(&user, "DLBM", true), "地类编码");
+        assert_eq!(header_in(&user, "RK", true), "户籍人口 (RK)");
+        assert_eq!(
+            header_in(&user, "TBMJ", true),
+            "图斑面积（平方米） (TBMJ, m²)"
+        );
+        assert_eq!(
+            header_in(&UserAliases::new(), "TBMJ", false),
+            "parcel area (TBMJ, m²)"
+        );
+        assert_eq!(header_in(&user, "DLBM", true), "地类编码 (DLBM)");
+        assert_eq!(header_in(&user, "own", true), "own");
+        assert!(tooltip_in(&user, "TBMJ").contains("图斑面积 / parcel area (m²)"));
+        assert_eq!(tooltip_in(&user, "RK"), "RK · 户籍人口（别名 / alias）");
     }
 }

@@ -85,9 +85,45 @@ pub struct LayerStyle {
     pub opacity: f32,
     /// Field to label features with.
     pub label_field: Option<String>,
+    /// The user's aliases of this layer's fields (field name → alias), shown in the table, identify, legends and
+    /// exports before the field dictionary's names ([`crate::core::model::fields`]); kept with the style as QGIS
+    /// keeps them in its layer style.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub field_aliases: crate::core::model::fields::UserAliases,
 }
 
 impl LayerStyle {
+    /// The name field `code` shows under ([`crate::core::model::fields::title_in`] with this layer's aliases).
+    pub fn field_title(&self, code: &str, zh: bool) -> String {
+        crate::core::model::fields::title_in(&self.field_aliases, code, zh)
+    }
+
+    /// The tooltip of field `code` ([`crate::core::model::fields::tooltip_in`] with this layer's aliases).
+    pub fn field_tooltip(&self, code: &str) -> String {
+        crate::core::model::fields::tooltip_in(&self.field_aliases, code)
+    }
+
+    /// The legend's heading for a classified layer's field: its name with its unit (`调查面积 (m²)`), the user's
+    /// alias first; `None` for a single symbol.
+    pub fn legend_heading(&self, zh: bool) -> Option<String> {
+        let field = match &self.symbology {
+            Symbology::Categorized { field, .. } | Symbology::Graduated { field, .. } => field,
+            Symbology::Single { .. } => return None,
+        };
+        let name = self.field_title(field, zh);
+        Some(
+            match crate::core::model::fields::alias(field).map(|a| a.unit) {
+                Some(u) if !u.is_empty() => format!("{name} ({u})"),
+                _ => name,
+            },
+        )
+    }
+
+    /// The bilingual export header of field `code` ([`crate::core::model::fields::header_in`]).
+    pub fn field_header(&self, code: &str, zh: bool) -> String {
+        crate::core::model::fields::header_in(&self.field_aliases, code, zh)
+    }
+
     /// A sensible default for a layer: 三调 colours for a DLBM field, outlines only for
     /// boundary layers (villages, towns, controls), a single colour otherwise.
     pub fn default_for(
@@ -113,6 +149,7 @@ impl LayerStyle {
             point_radius: 4.0,
             opacity: 1.0,
             label_field: None,
+            field_aliases: Default::default(),
         };
         if kind == GeomKind::Polygon {
             if attrs.field_index("DLBM").is_some() && upper != "YJJBNTTB" {

@@ -4,6 +4,7 @@
 //!
 //! May use: [`crate::core::analysis`], [`crate::core::data`], [`crate::core::io`], [`crate::core::model`].
 
+pub mod attributes;
 pub mod canvas;
 pub mod chain_report;
 pub mod charts;

@@ -839,6 +839,18 @@ fn draw_legend(
                 }
             }
         }
+        // A classified layer's classes under what they measure (`村界 · 调查面积 (m²)`), the 三调 classes aside
+        // (their labels name themselves).
+        let dlbm = matches!(&l.style.symbology, Symbology::Categorized { field, .. }
+            if field.eq_ignore_ascii_case("DLBM"));
+        if let (Some(h), false, false) = (l.style.legend_heading(true), dlbm, got.is_empty()) {
+            entries.push((
+                format!("{} · {h}", l.name),
+                Rgba::TRANSPARENT,
+                GeomKind::Empty,
+                stroke,
+            ));
+        }
         entries.extend(got.into_iter().map(|(label, c)| (label, c, kind, stroke)));
     }
     if entries.is_empty() {
@@ -878,6 +890,11 @@ fn draw_legend(
         let y = top + k as f32 * row;
         let sq = Rect { x, y, w: sw, h: sh };
         // The glyph says what the layer is: a line, a dot, or an area (outlined in its own outline colour).
+        if *kind == GeomKind::Empty {
+            // A heading: no glyph, the text across the column.
+            canvas.text(x, y + sh * 0.85, pt, &fit_text(label, pt, col_w - 2.0), ink);
+            continue;
+        }
         match kind {
             GeomKind::Line => canvas.stroke(
                 &[vec![[x, y + sh / 2.0], [x + sw, y + sh / 2.0]]],
