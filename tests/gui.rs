@@ -574,6 +574,13 @@ fn village_file_window_opens_a_profile() {
             .count(),
         1
     );
+    // No 亩 left anywhere (issue 15 §4, §9): only the unit's own radio button says it.
+    let mu: Vec<String> = h
+        .get_all_by_label_contains("亩")
+        .filter_map(|n| egui_kittest::kittest::NodeT::accesskit_node(&n).label())
+        .filter(|l| l != "亩")
+        .collect();
+    assert!(mu.is_empty(), "亩 in 公顷 mode: {mu:?}");
     // A click on the map picks the village there.
     let (m, code) = {
         let l = &h.state().layers[vl];

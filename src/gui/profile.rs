@@ -287,7 +287,11 @@ impl ProfileUi {
     ) -> Option<MapRequest> {
         super::job_rows(ui, &self.jobs, lang);
         if !self.status.is_empty() {
-            ui.label(egui::RichText::new(&self.status).color(egui::Color32::from_rgb(150, 90, 0)));
+            // Areas in the status (a data warning) in the unit chosen.
+            ui.label(
+                egui::RichText::new(self.unit.convert_text(&self.status))
+                    .color(egui::Color32::from_rgb(150, 90, 0)),
+            );
         }
         let Some(all) = self.profiles.clone() else {
             if self.jobs.is_empty() {
@@ -746,7 +750,10 @@ impl ProfileUi {
                         ui.label(c.describe());
                     }
                     for w in &all.warnings {
-                        ui.colored_label(egui::Color32::from_rgb(160, 90, 0), format!("！{w}"));
+                        ui.colored_label(
+                            egui::Color32::from_rgb(160, 90, 0),
+                            format!("！{}", self.unit.convert_text(w)),
+                        );
                     }
                 });
         }

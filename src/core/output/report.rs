@@ -1271,7 +1271,7 @@ pub fn write_xlsx(
     }
     for w in &all.warnings {
         ws.write_string(r, 0, "（数据）")?;
-        ws.write_string(r, 2, w)?;
+        ws.write_string(r, 2, unit.convert_text(w))?;
         r += 1;
     }
     let ws = wb.add_worksheet().set_name("来源")?;
