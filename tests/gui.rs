@@ -2,7 +2,7 @@
 
 mod common;
 
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use std::time::{Duration, Instant};
 use yitu::core::io::project::Settings;
@@ -577,7 +577,7 @@ fn village_file_window_opens_a_profile() {
     // No 亩 left anywhere (issue 15 §4, §9): only the unit's own radio button says it.
     let mu: Vec<String> = h
         .get_all_by_label_contains("亩")
-        .filter_map(|n| egui_kittest::kittest::NodeT::accesskit_node(&n).label())
+        .filter_map(|n| n.accesskit_node().label())
         .filter(|l| l != "亩")
         .collect();
     assert!(mu.is_empty(), "亩 in 公顷 mode: {mu:?}");
@@ -1725,4 +1725,167 @@ fn a_field_alias_is_set_in_the_table_saved_with_the_project_and_heads_the_export
     )
     .is_err());
     assert!(!bad.exists());
+}
+
+/// The runs of Chinese characters in `s` (`村界 (62)` → `村界`).
+fn cjk_runs(s: &str) -> Vec<String> {
+    let cjk = |c: char| ('\u{3400}'..='\u{9fff}').contains(&c);
+    let mut runs = vec![];
+    let mut run = String::new();
+    for c in s.chars() {
+        if cjk(c) {
+            run.push(c);
+        } else if !run.is_empty() {
+            runs.push(std::mem::take(&mut run));
+        }
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    runs
+}
+
+/// The English interface (issue 15 §3): with every view opened — the village files with a village chosen, the
+/// chains, the talent map, proposals, the layout designer, every menu, the attribute table, identify, the data
+/// windows and every algorithm's dialog — no label holds Chinese other than the data's own names (layer names,
+/// the values of the layers' fields, the chain templates' links, dataset names) and the 中文 switch.
+#[test]
+fn the_english_interface_shows_no_chinese_beyond_the_datas_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = sample_app_with_cache(Some(&dir.path().join("cache.sqlite")));
+    settle(&mut h, "the project's datasets and joins", |a| {
+        !a.busy() && a.data.datasets.len() == 3
+    });
+    h.get_by_label("视图").click();
+    h.run_steps(3);
+    h.get_by_label("English").click();
+    h.run_steps(3);
+    let mut seen: Vec<(String, String)> = vec![];
+    let mut look = |h: &Harness<'_, YituApp>, what: &str| {
+        for n in h.root().children_recursive() {
+            if let Some(l) = n.accesskit_node().label() {
+                if !cjk_runs(&l).is_empty() && !seen.iter().any(|(_, s)| *s == l) {
+                    seen.push((what.to_string(), l));
+                }
+            }
+        }
+    };
+    let wait = |h: &mut Harness<'_, YituApp>| {
+        for _ in 0..30 {
+            h.run_steps(3);
+            if !h.state().busy() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        h.run_steps(3);
+    };
+    h.get_by_label("Analysis").click();
+    h.run_steps(2);
+    h.get_by_label("Village files (panel)…").click();
+    settle(&mut h, "the village files", |a| {
+        !a.busy() && a.profile.profiles.is_some()
+    });
+    h.get_by_label("Choose a village (town → village)").click();
+    h.step();
+    h.state_mut().profile.search = "横塘".into();
+    h.run_steps(2);
+    h.get_by_label("横塘村 215").click();
+    wait(&mut h);
+    assert!(h.query_by_label("横塘村 · 鲤南镇").is_some());
+    look(&h, "village file");
+    // In 公顷 too.
+    h.get_by_label("ha").click();
+    h.run_steps(2);
+    look(&h, "village file (ha)");
+    for item in [
+        "Industry chains…",
+        "Talent map…",
+        "Land-use proposal check…",
+        "Meeting map (layout designer)…",
+    ] {
+        h.get_by_label("Analysis").click();
+        h.run_steps(2);
+        h.get_by_label(item).click();
+        wait(&mut h);
+        look(&h, item);
+    }
+    for m in ["File", "Basemap", "View", "Data", "Settings"] {
+        h.get_by_label(m).click();
+        h.run_steps(2);
+        look(&h, m);
+        h.key_press(egui::Key::Escape);
+        h.run_steps(2);
+    }
+    let parcels = layer_index(&h, "地类图斑");
+    let id = h.state().layers[parcels].id;
+    h.state_mut().active = Some(id);
+    h.state_mut().show_table = true;
+    settle(&mut h, "the table rows", |a| {
+        !a.table_rows().is_empty() && !a.busy()
+    });
+    h.step();
+    look(&h, "table");
+    let m = {
+        let l = &h.state().layers[parcels];
+        let f = h.state().table_rows()[0];
+        let ring = l.data.display.rings(f as usize).next().unwrap();
+        let n = ring.len() as f64;
+        let c = ring
+            .iter()
+            .fold([0.0, 0.0], |a, p| [a[0] + p[0] / n, a[1] + p[1] / n]);
+        c
+    };
+    h.state_mut().identify(m, 1.0, false);
+    h.run_steps(3);
+    look(&h, "identify");
+    for item in ["Department data…", "Import table…", "Join to layer…"] {
+        h.get_by_label("Data").click();
+        h.run_steps(2);
+        h.get_all_by_label(item).last().unwrap().click();
+        h.run_steps(4);
+        look(&h, item);
+    }
+    for a in yitu::core::algorithms::registry() {
+        h.state_mut().open_algorithm(a.id());
+        h.run_steps(3);
+        look(&h, a.id());
+        h.state_mut().algorithm_dialogs.clear();
+    }
+    // The data's own names.
+    let mut data: std::collections::HashSet<String> = ["中文".to_string()].into();
+    let app = h.state();
+    for l in &app.layers {
+        data.extend(cjk_runs(&l.name));
+        for c in 0..l.attrs.fields.len() {
+            data.extend(cjk_runs(&l.attrs.fields[c].name));
+            for r in 0..l.attrs.len() {
+                if let Value::Text(t) = l.attrs.get(r, c) {
+                    data.extend(cjk_runs(t));
+                }
+            }
+        }
+    }
+    for c in &app.chain.chains {
+        data.extend(cjk_runs(&c.name));
+        for k in &c.links {
+            data.extend(cjk_runs(&k.name));
+        }
+    }
+    for d in &app.data.datasets {
+        data.extend(cjk_runs(&d.dataset));
+    }
+    let bad: Vec<&(String, String)> = seen
+        .iter()
+        .filter(|(_, l)| cjk_runs(l).iter().any(|r| !data.contains(r)))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "Chinese in the English interface (view: label):\n{}",
+        bad.iter()
+            .map(|(w, l)| format!("[{w}] {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(seen.len() > 20, "the views were looked at: {}", seen.len());
 }

@@ -1895,6 +1895,8 @@ impl YituApp {
             }
             if let Some(m) = self.messages.last() {
                 ui.separator();
+                // In the interface's language (the half of a bilingual message).
+                let m = lang.pick(m);
                 // One line: a long or multi-line message must not push the map up; all of it on hover.
                 let first: String = m.lines().next().unwrap_or("").chars().take(160).collect();
                 let more = first.chars().count() < m.chars().count();
@@ -1902,7 +1904,7 @@ impl YituApp {
                 ui.label(egui::RichText::new(shown).color(egui::Color32::from_rgb(170, 60, 0)))
                     .on_hover_ui(|ui| {
                         for m in self.messages.iter().rev().take(12) {
-                            ui.label(m);
+                            ui.label(lang.pick(m));
                         }
                     });
             }

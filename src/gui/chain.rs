@@ -335,7 +335,7 @@ impl ChainWindow {
                         rule.strong_lq, rule.weak_lq, rule.min_firms
                     ),
                     &format!(
-                        "strong: LQ ≥ {} with a 规上 or lead firm; weak: LQ < {} or no 规上 firm; missing: no firm here; an LQ on fewer than {} firms is indicative",
+                        "strong: LQ ≥ {} with an above-scale or lead firm; weak: LQ < {} or no above-scale firm; missing: no firm here; an LQ on fewer than {} firms is indicative",
                         rule.strong_lq, rule.weak_lq, rule.min_firms
                     )
                 )

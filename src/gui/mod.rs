@@ -106,17 +106,24 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// The half of a bilingual message `中文 / English` for this language; a message of several such parts joined
-    /// by `；` keeps each part's half. Text without ` / ` is kept whole.
+    /// The half of a bilingual message `中文 / English` (or `中文（注）/ English`) for this language. A message
+    /// with one such separator splits there, whatever `；` its Chinese half holds; a message of several parts
+    /// joined by `；`, each bilingual, keeps each part's half. Text without a separator is kept whole.
     pub fn pick(self, text: &str) -> String {
-        text.split('；')
-            .map(|part| match part.split_once(" / ") {
+        let half = |part: &str| -> String {
+            match split_bilingual(part) {
                 Some((zh, en)) => match self {
                     Lang::Zh => zh.trim().to_string(),
                     Lang::En => en.trim().to_string(),
                 },
                 None => part.to_string(),
-            })
+            }
+        };
+        if bilingual_separators(text).len() <= 1 {
+            return half(text);
+        }
+        text.split('；')
+            .map(half)
             .collect::<Vec<_>>()
             .join(match self {
                 Lang::Zh => "；",
@@ -151,6 +158,27 @@ impl Lang {
     }
 }
 
+/// Where `text` changes from Chinese to English: each `/ ` after a space or a closing full-width mark (`）`, `。`,
+/// `」`) with Chinese before it and none of the Chinese marks after it up to the next separator. Byte offsets of
+/// the `/`.
+fn bilingual_separators(text: &str) -> Vec<usize> {
+    let cjk = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+    text.match_indices("/ ")
+        .map(|(i, _)| i)
+        .filter(|&i| {
+            let before = &text[..i];
+            matches!(before.chars().last(), Some(' ' | '）' | '。' | '」' | '】'))
+                && before.chars().any(cjk)
+        })
+        .collect()
+}
+
+/// `text` split at its first bilingual separator into (Chinese, English), if it has one.
+fn split_bilingual(text: &str) -> Option<(&str, &str)> {
+    let i = *bilingual_separators(text).first()?;
+    Some((&text[..i], &text[i + 2..]))
+}
+
 /// Opens the desktop window, optionally with a project or data file, and cut to a scope (a town
 /// or a village of its village layer).
 pub fn run(
@@ -182,4 +210,32 @@ pub fn run(
             Ok(Box::new(app))
         }),
     )
+}
+
+#[cfg(test)]
+mod lang_tests {
+    use super::Lang;
+
+    #[test]
+    fn pick_takes_each_half() {
+        let en = |s: &str| Lang::En.pick(s);
+        let zh = |s: &str| Lang::Zh.pick(s);
+        assert_eq!(en("别名已设置 / alias set"), "alias set");
+        assert_eq!(zh("别名已设置 / alias set"), "别名已设置");
+        // A Chinese half with its own ；.
+        let s = "有规上或链主企业；无参照区域，不算区位熵 / a 规上 or lead firm; no reference region, so no LQ";
+        assert_eq!(en(s), "a 规上 or lead firm; no reference region, so no LQ");
+        assert_eq!(zh(s), "有规上或链主企业；无参照区域，不算区位熵");
+        // A closing bracket before the slash.
+        assert_eq!(
+            en("本地无企业（LQ 0.5）/ no local firm (LQ 0.5)"),
+            "no local firm (LQ 0.5)"
+        );
+        // Several bilingual parts.
+        assert_eq!(en("甲 / a；乙 / b"), "a; b");
+        assert_eq!(zh("甲 / a；乙 / b"), "甲；乙");
+        // Paths and fractions are not separators.
+        assert_eq!(en("/tmp/a b/ c"), "/tmp/a b/ c");
+        assert_eq!(en("3 / 4 rows"), "3 / 4 rows");
+    }
 }

@@ -289,7 +289,7 @@ impl ProfileUi {
         if !self.status.is_empty() {
             // Areas in the status (a data warning) in the unit chosen.
             ui.label(
-                egui::RichText::new(self.unit.convert_text(&self.status))
+                egui::RichText::new(lang.pick(&self.unit.convert_text(&self.status)))
                     .color(egui::Color32::from_rgb(150, 90, 0)),
             );
         }
@@ -302,7 +302,7 @@ impl ProfileUi {
         let mut request = None;
         ui.horizontal_wrapped(|ui| {
             ui.label(lang.tr("单位", "Unit"));
-            ui.radio_value(&mut self.unit, AreaUnit::Mu, "亩");
+            ui.radio_value(&mut self.unit, AreaUnit::Mu, lang.tr("亩", "mu"));
             ui.radio_value(&mut self.unit, AreaUnit::Hectare, lang.tr("公顷", "ha"));
             ui.separator();
             ui.label(lang.tr("范围", "Scope"));
@@ -752,7 +752,7 @@ impl ProfileUi {
                     for w in &all.warnings {
                         ui.colored_label(
                             egui::Color32::from_rgb(160, 90, 0),
-                            format!("！{}", self.unit.convert_text(w)),
+                            format!("！{}", lang.pick(&self.unit.convert_text(w))),
                         );
                     }
                 });

@@ -1410,7 +1410,7 @@ impl Algorithm for ChainMeasures {
         let records = &reg.records;
         if !reg.has_above_field {
             progress.note(
-                "没有规上标志字段：按产值 ≥ 2000 万元计为规上 / no 规上 field: firms with an output of 2 000 万元 or more count as 规上",
+                "没有规上标志字段：按产值 ≥ 2000 万元计为规上 / no above-scale flag: firms with an output of 20 million yuan or more count as above-scale",
             );
         }
         if !reg.has_area_field && !area.is_empty() {

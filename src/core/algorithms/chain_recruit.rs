@@ -58,7 +58,7 @@ impl Algorithm for ChainRecruit {
             ("候选企业名单", "Candidate firms"),
             (
                 "省或全国候选企业名单（CSV/XLSX：企业名称、统一社会信用代码、省份、县级代码、行业代码、产值、从业人员、规上）；首次使用时建立索引",
-                "A provincial or national list of candidate firms (CSV/XLSX: name, credit code, province, county code, industry code, output, employees, 规上); indexed on first use",
+                "A provincial or national list of candidate firms (CSV/XLSX: name, credit code, province, county code, industry code, output, employees, above-scale flag); indexed on first use",
             ),
             ParamKind::InputFile { extensions: &["csv", "xlsx", "xls"] },
             None,

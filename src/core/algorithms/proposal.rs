@@ -108,7 +108,7 @@ fn site_params() -> Vec<Param> {
             ("界址点坐标", "Boundary points"),
             (
                 "界址点坐标表（TXT/CSV/XLSX：J1,X,Y 或 点号 X Y 或 点号,圈号,X,Y，X 为北坐标）",
-                "A boundary-point list (TXT/CSV/XLSX: J1,X,Y or 点号 X Y or point,ring,X,Y; X is the northing)",
+                "A boundary-point list (TXT/CSV/XLSX: J1,X,Y, or point X Y, or point,ring,X,Y, with Chinese or English headers; X is the northing)",
             ),
             ParamKind::InputFile {
                 extensions: &["txt", "csv", "xlsx", "dat"],
@@ -685,7 +685,7 @@ impl Algorithm for ProposalCompare {
         sites.required = true;
         sites.help = (
             "候选选址：每个面（或界址点表的每个地块）一个选址，名称取自“项目名称/名称/name”字段",
-            "The candidate sites: each polygon (or each 地块 of a coordinate list) is one site, named by a 项目名称/名称/name field",
+            "The candidate sites: each polygon (or each parcel block of a coordinate list) is one site, named by its project-name field when it has one",
         );
         ps.push(sites);
         ps.push(site_params().remove(3));

@@ -63,7 +63,7 @@ impl Algorithm for VillageFile {
 
     fn parameters(&self) -> Vec<Param> {
         let mut ps = vec![input_param(("含三调图层的数据文件（GeoPackage…），或项目（.yitu）：项目中连接到村图层的部门数据成为指标",
-                "The data file (GeoPackage with the 三调 layers), or a project (.yitu): then the department tables joined to its village layer become indicators",))];
+                "The data file (GeoPackage with the land survey layers DLTB, CJDCQ…), or a project (.yitu): then the department tables joined to its village layer become indicators",))];
         ps.extend(scope_params());
         ps.extend([
             Param {

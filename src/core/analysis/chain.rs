@@ -713,19 +713,19 @@ pub fn measures_against(
                 if has_anchor {
                     (
                         Status::Medium,
-                        "有规上或链主企业；无参照区域，不算区位熵 / a 规上 or lead firm; no reference region, so no LQ".to_string(),
+                        "有规上或链主企业；无参照区域，不算区位熵 / an above-scale or lead firm; no reference region, so no LQ".to_string(),
                     )
                 } else {
                     (
                         Status::Weak,
-                        "无规上企业；无参照区域，不算区位熵 / no 规上 firm; no reference region, so no LQ".to_string(),
+                        "无规上企业；无参照区域，不算区位熵 / no above-scale firm; no reference region, so no LQ".to_string(),
                     )
                 }
             } else if lq.is_some_and(|v| v >= rule.strong_lq) && has_anchor {
                 (
                     Status::Strong,
                     format!(
-                        "LQ {lq_text} ≥ {}，且有规上或链主企业 / LQ {lq_text} ≥ {} with a 规上 or lead firm",
+                        "LQ {lq_text} ≥ {}，且有规上或链主企业 / LQ {lq_text} ≥ {} with an above-scale or lead firm",
                         rule.strong_lq, rule.strong_lq
                     ),
                 )
@@ -733,7 +733,7 @@ pub fn measures_against(
                 (
                     Status::Weak,
                     if above == 0 {
-                        format!("无规上企业（LQ {lq_text}）/ no 规上 firm (LQ {lq_text})")
+                        format!("无规上企业（LQ {lq_text}）/ no above-scale firm (LQ {lq_text})")
                     } else {
                         format!(
                             "LQ {lq_text} < {} / LQ {lq_text} below {}",
