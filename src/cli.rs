@@ -78,10 +78,10 @@ pub fn print_notes(warnings: &[String]) {
 pub struct Cli {
     /// A project (.yitu) or data file to open in the app.
     pub open: Option<PathBuf>,
-    /// Open the app on this town's villages (9-digit code): the map and tables cut to it.
+    /// Open the app on this town's villages (9-digit code, or the town's name): the map and tables cut to it.
     #[arg(long)]
     pub town: Option<String>,
-    /// Open the app on this village (12-digit code).
+    /// Open the app on this village (12-digit code, or the village's name).
     #[arg(long)]
     pub village: Option<String>,
     /// What to run headless.
