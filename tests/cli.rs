@@ -342,7 +342,7 @@ fn attributes_export_heads_columns_by_name_and_agrees_with_ogr2ogr() {
     let text = std::fs::read_to_string(&csv_out).unwrap();
     let head = text.lines().next().unwrap();
     assert!(
-        head.starts_with("\u{feff}BSM,") && head.contains(",人口_户籍人口,"),
+        head.starts_with("\u{feff}FID,BSM,") && head.contains(",人口_户籍人口,"),
         "{head}"
     );
     assert_eq!(text.lines().count(), 63, "62 villages");

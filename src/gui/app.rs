@@ -232,6 +232,8 @@ impl YituApp {
             return;
         };
         let mut s = l.style.clone();
+        // One line: a header, a legend heading.
+        let alias = alias.replace(['\r', '\n', '\t'], " ");
         let alias = alias.trim();
         if alias.is_empty() {
             s.field_aliases.remove(field);
@@ -247,9 +249,9 @@ impl YituApp {
         self.msg(m);
     }
 
-    /// Asks where to export rows `rows` of layer `id`'s attribute table and writes them there
-    /// ([`super::table::export`]); the outcome is said in the messages.
-    fn export_table_rows(&mut self, id: u64, rows: &[u32]) {
+    /// Asks where to export rows `rows` of layer `id`'s attribute table and starts writing them there in the
+    /// background ([`super::table::start_export`]); the outcome is said in the messages.
+    fn export_table_rows(&mut self, id: u64, rows: Vec<u32>, ctx: &egui::Context) {
         let lang = self.lang;
         let Some(l) = self.layers.iter().find(|l| l.id == id) else {
             return;
@@ -269,16 +271,7 @@ impl YituApp {
         } else {
             path
         };
-        let m = match super::table::export(l, rows, &path, lang) {
-            Ok(n) => format!(
-                "{} {n} {} → {}",
-                lang.tr("已导出", "Exported"),
-                lang.tr("行", "rows"),
-                path.display()
-            ),
-            Err(e) => format!("{}：{e}", lang.tr("导出失败", "Export failed")),
-        };
-        self.msg(m);
+        super::table::start_export(&mut self.table, l, rows, path, lang, ctx);
     }
 
     fn msg(&mut self, m: impl Into<String>) {
@@ -1002,7 +995,10 @@ impl YituApp {
                                 TableAction::SetAlias { field, alias } => {
                                     self.set_field_alias(id, &field, &alias)
                                 }
-                                TableAction::Export(rows) => self.export_table_rows(id, &rows),
+                                TableAction::Export(rows) => {
+                                    self.export_table_rows(id, rows, ui.ctx())
+                                }
+                                TableAction::Message(m) => self.msg(m),
                             }
                         }
                     });
@@ -2369,10 +2365,20 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
     });
     ui.horizontal(|ui| {
         ui.label(lang.tr("标注", "Labels"));
+        // Fields by the names a cadre reads, as the style's field picker.
+        let named = |f: &str| {
+            let t = l.style.field_title(f, lang == Lang::Zh);
+            if t == f {
+                f.to_string()
+            } else {
+                format!("{t}（{f}）")
+            }
+        };
         let current = l
             .style
             .label_field
-            .clone()
+            .as_deref()
+            .map(named)
             .unwrap_or_else(|| lang.tr("（无）", "(none)").to_string());
         egui::ComboBox::from_id_salt(("label", l.id))
             .selected_text(current)
@@ -2387,7 +2393,7 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
                 }
                 for (f, _) in &fields {
                     if ui
-                        .selectable_label(l.style.label_field.as_deref() == Some(f), f)
+                        .selectable_label(l.style.label_field.as_deref() == Some(f), named(f))
                         .clicked()
                     {
                         let mut s = l.style.clone();
@@ -2404,7 +2410,7 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
     ) = (l.style.legend_heading(lang == Lang::Zh), &l.style.symbology)
     {
         ui.label(
-            egui::RichText::new(format!("{}：{heading}", lang.tr("按字段", "By field"))).weak(),
+            egui::RichText::new(format!("{}{heading}", lang.tr("按字段：", "By field: "))).weak(),
         )
         .on_hover_text(l.style.field_tooltip(field));
     }
@@ -2436,7 +2442,10 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
                 }
             });
     } else {
-        for (label, c) in style::legend(&l.style).into_iter().take(12) {
+        for (label, c) in style::legend(&l.style, lang == Lang::Zh)
+            .into_iter()
+            .take(12)
+        {
             ui.horizontal(|ui| {
                 let (r, _) = ui.allocate_exact_size(egui::vec2(18.0, 12.0), egui::Sense::hover());
                 ui.painter().rect_filled(

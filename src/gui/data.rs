@@ -404,13 +404,14 @@ impl DataUi {
                         if let Some(l) = layers.iter_mut().find(|l| l.id == layer_id) {
                             for j in &r {
                                 let rep = &j.report;
+                                // Both languages: the status bar shows the interface's half, even after a
+                                // switch.
                                 msgs.push(format!(
-                                    "{} ← {}: {} {}/{}",
-                                    l.name,
-                                    j.spec.dataset,
-                                    lang.tr("匹配", "matched"),
-                                    rep.matched_features,
-                                    rep.features
+                                    "{l} ← {d}：匹配 {m}/{n} / {l} ← {d}: matched {m}/{n}",
+                                    l = l.name,
+                                    d = j.spec.dataset,
+                                    m = rep.matched_features,
+                                    n = rep.features
                                 ));
                             }
                             if let Some(d) = &mut self.join {

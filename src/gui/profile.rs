@@ -15,7 +15,7 @@ use crate::core::model::progress::Progress;
 use crate::core::output::charts::{self, AreaUnit};
 
 /// What the panel's charts were drawn for: village code, unit, width in pixels.
-type ChartKey = (String, AreaUnit, u32);
+type ChartKey = (String, AreaUnit, u32, Lang);
 use crate::core::output::package;
 use crate::core::output::report;
 use egui::{Context, TextureHandle, Ui};
@@ -549,7 +549,7 @@ impl ProfileUi {
             return;
         };
         let unit = self.unit;
-        let u = unit.label();
+        let u = unit.label_in(lang == Lang::Zh);
         let a = |mu: f64| format!("{:.2}", unit.from_mu(mu));
         ui.heading(format!("{} · {}", v.name, v.town_name));
         ui.label(format!("{} {}", lang.tr("村代码", "Code"), v.code));
@@ -608,7 +608,9 @@ impl ProfileUi {
                     (
                         lang.tr("人均耕地", "Farmland per head"),
                         v.farmland_per_head_mu
-                            .map(|x| format!("{} {u}/人", unit.per_head(x)))
+                            .map(|x| {
+                                format!("{} {u}/{}", unit.per_head(x), lang.tr("人", "person"))
+                            })
                             .unwrap_or_else(|| "—".into()),
                         "farmland_per_head_mu",
                     ),
@@ -636,13 +638,13 @@ impl ProfileUi {
         let w_pt = (ui.available_width() - 8.0).clamp(260.0, 480.0).floor();
         let size = egui::vec2(w_pt, (w_pt * 0.6).floor());
         let (px_w, px_h) = ((size.x * ppp).round() as u32, (size.y * ppp).round() as u32);
-        let key = (v.code.clone(), unit, px_w);
+        let key = (v.code.clone(), unit, px_w, lang);
         let stale = self.charts.as_ref().is_none_or(|(k, _, _)| *k != key);
         if stale {
             let imgs = [
-                charts::ledger_chart(&v, unit, px_w, px_h),
-                charts::landuse_chart(&v, unit, px_w, px_h),
-                charts::town_chart(all, &v, px_w, px_h),
+                charts::ledger_chart(&v, unit, lang == Lang::Zh, px_w, px_h),
+                charts::landuse_chart(&v, unit, lang == Lang::Zh, px_w, px_h),
+                charts::town_chart(all, &v, lang == Lang::Zh, px_w, px_h),
             ];
             let tex = imgs
                 .iter()

@@ -42,6 +42,8 @@ pub enum TableAction {
     },
     /// Export these rows (feature indices, in display order): the app asks where.
     Export(Vec<u32>),
+    /// Something to say in the messages (an export finished or failed).
+    Message(String),
 }
 
 /// State of the table between frames.
@@ -61,6 +63,8 @@ pub struct TableState {
     pub anchor: Option<usize>,
     /// The alias being edited: (field, text typed).
     pub alias_edit: Option<(String, String)>,
+    /// An export running in the background.
+    pub export_job: Option<super::Job<Result<String, String>>>,
     job: Option<Receiver<Vec<u32>>>,
     computed_for: Option<(u64, u64, String, Option<(usize, bool)>)>,
 }
@@ -121,8 +125,10 @@ pub fn show(
 ) -> Vec<TableAction> {
     let mut actions = Vec::new();
     if state.layer_id != Some(layer.id) {
+        // An export running goes on whatever table is shown.
         *state = TableState {
             layer_id: Some(layer.id),
+            export_job: state.export_job.take(),
             ..Default::default()
         };
     }
@@ -132,6 +138,16 @@ pub fn show(
             state.rows = rows;
             state.job = None;
         }
+    }
+    if let Some(r) = state.export_job.as_ref().and_then(|j| j.try_result().ok()) {
+        state.export_job = None;
+        actions.push(TableAction::Message(match r {
+            Ok(m) => m,
+            Err(e) => format!("{}：{e}", lang.tr("导出失败", "Export failed")),
+        }));
+    }
+    if let Some(j) = &state.export_job {
+        super::job_rows(ui, std::slice::from_ref(j), lang);
     }
     let data = &layer.data;
     ui.horizontal(|ui| {
@@ -460,27 +476,89 @@ fn alias_window(
 }
 
 /// Writes rows `rows` (feature indices) of `layer`'s attribute table to `path` (.xlsx, .csv or .json, by its
-/// extension), headed in the interface's language with the code and unit (`图斑面积 (TBMJ, m²)`), with the layer's
-/// aliases. Returns the number of rows written; errors in Chinese and English, and nothing left at `path`.
+/// extension), the feature id first, headed in the interface's language with the code and unit
+/// (`图斑面积 (TBMJ, m²)`), with the layer's aliases ([`crate::core::output::attributes::Export`]). Returns the
+/// number of rows written; errors in Chinese and English, and nothing left at `path`.
 pub fn export(
     layer: &MapLayer,
     rows: &[u32],
     path: &std::path::Path,
     lang: Lang,
 ) -> Result<usize, String> {
-    use crate::core::output::attributes::{table, write, Headers};
-    let headers = if lang == Lang::Zh {
-        Headers::Bilingual
-    } else {
-        Headers::English
-    };
-    let t = table(
+    export_with(
         &layer.attrs,
-        rows,
+        &layer.data.fids,
         &layer.style.field_aliases,
-        headers,
         &layer.name,
+        rows,
+        path,
+        lang,
+        &crate::core::model::progress::Progress::new(),
+    )
+    .map(|w| w.rows)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn export_with(
+    attrs: &crate::core::model::attrs::AttributeTable,
+    fids: &[i64],
+    aliases: &crate::core::model::fields::UserAliases,
+    name: &str,
+    rows: &[u32],
+    path: &std::path::Path,
+    lang: Lang,
+    progress: &crate::core::model::progress::Progress,
+) -> Result<crate::core::output::attributes::Written, String> {
+    use crate::core::output::attributes::{Export, Headers};
+    Export {
+        attrs,
+        fids: Some(fids),
+        rows,
+        aliases,
+        headers: if lang == Lang::Zh {
+            Headers::Bilingual
+        } else {
+            Headers::English
+        },
+        title: name,
+    }
+    .write(path, progress)
+}
+
+/// Starts writing rows `rows` of `layer` to `path` in the background ([`export`]), its progress and cancel shown
+/// above the table; the outcome comes back as a [`TableAction::Message`].
+pub fn start_export(
+    state: &mut TableState,
+    layer: &MapLayer,
+    rows: Vec<u32>,
+    path: std::path::PathBuf,
+    lang: Lang,
+    ctx: &egui::Context,
+) {
+    let (attrs, data, aliases, name) = (
+        layer.attrs.clone(),
+        layer.data.clone(),
+        layer.style.field_aliases.clone(),
+        layer.name.clone(),
     );
-    write(&t, path)?;
-    Ok(t.rows.len())
+    state.export_job = Some(super::Job::spawn(
+        format!("{} {}", lang.tr("导出", "Exporting"), name),
+        ctx,
+        move |progress| {
+            let w = export_with(
+                &attrs, &data.fids, &aliases, &name, &rows, &path, lang, progress,
+            )?;
+            let mut m = format!(
+                "{} {} {} → {}",
+                lang.tr("已导出", "Exported"),
+                w.rows,
+                lang.tr("行", "rows"),
+                path.display()
+            );
+            for n in &w.notes {
+                m.push_str(&format!("；{}", lang.pick(n)));
+            }
+            Ok(m)
+        },
+    ));
 }

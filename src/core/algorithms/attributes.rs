@@ -6,7 +6,7 @@ use super::{cache_param, input_param, optional_param};
 use super::{Algorithm, AlgorithmError, Outcome, Param, ParamKind, Params};
 use crate::core::model::fields::UserAliases;
 use crate::core::model::progress::Progress;
-use crate::core::output::attributes::{self, Headers};
+use crate::core::output::attributes::{Export, Headers};
 
 /// The attribute export (`yitu attributes`).
 pub struct AttributeExport;
@@ -93,32 +93,40 @@ impl Algorithm for AttributeExport {
                 out.display()
             )));
         }
-        let (name, attrs, aliases) = read(&file, params.text("layer"), &params, progress)?;
-        progress
-            .check()
-            .map_err(|e| AlgorithmError::Failed(e.to_string()))?;
-        let rows: Vec<u32> = (0..attrs.len() as u32).collect();
-        let t = attributes::table(&attrs, &rows, &aliases, headers, &name);
-        attributes::write(&t, &out).map_err(AlgorithmError::Failed)?;
+        let (name, attrs, fids, aliases) = read(&file, params.text("layer"), &params, progress)?;
+        let rows: Vec<u32> = (0..attrs.len().max(fids.len()) as u32).collect();
+        let w = Export {
+            attrs: &attrs,
+            fids: Some(&fids),
+            rows: &rows,
+            aliases: &aliases,
+            headers,
+            title: &name,
+        }
+        .write(&out, progress)
+        .map_err(AlgorithmError::Failed)?;
+        for n in &w.notes {
+            progress.note(n.clone());
+        }
         let mut o = Outcome {
             summary: format!(
                 "{name}：{} 行 × {} 列 / rows × columns → {}",
-                t.rows.len(),
-                t.headers.len(),
+                w.rows,
+                w.columns,
                 out.display()
             ),
             notes: progress.notes(),
             ..Default::default()
         };
-        o.counts.insert("rows".into(), t.rows.len() as f64);
-        o.counts.insert("columns".into(), t.headers.len() as f64);
+        o.counts.insert("rows".into(), w.rows as f64);
+        o.counts.insert("columns".into(), w.columns as f64);
         o.files.push(out);
         Ok(o)
     }
 }
 
-/// The layer `layer` of `file` (a project or a data file): its name, its attributes (with a project's joins) and
-/// its field aliases.
+/// The layer `layer` of `file` (a project or a data file): its name, its attributes (with a project's joins), its
+/// feature ids and its field aliases.
 fn read(
     file: &std::path::Path,
     layer: Option<&str>,
@@ -128,6 +136,7 @@ fn read(
     (
         String,
         crate::core::model::attrs::AttributeTable,
+        Vec<i64>,
         UserAliases,
     ),
     AlgorithmError,
@@ -140,6 +149,12 @@ fn read(
     if !is_project {
         let info = inspect(file).map_err(|e| failed(e.to_string()))?;
         let names: Vec<&str> = info.layers.iter().map(|l| l.name.as_str()).collect();
+        if names.is_empty() {
+            return Err(failed(format!(
+                "{}：文件中没有图层 / the file holds no layer",
+                file.display()
+            )));
+        }
         let name = match layer {
             Some(l) => names
                 .iter()
@@ -167,7 +182,7 @@ fn read(
         for w in &v.warnings {
             progress.note(format!("注意 / note: {w}"));
         }
-        return Ok((name, v.attrs, UserAliases::new()));
+        return Ok((name, v.attrs, v.fids, UserAliases::new()));
     }
     let p = crate::core::io::project::Project::load(file).map_err(failed)?;
     let names: Vec<String> = p
@@ -205,7 +220,7 @@ fn read(
     for w in &v.warnings {
         progress.note(format!("注意 / note: {w}"));
     }
-    let mut attrs = v.attrs;
+    let mut attrs = v.attrs.clone();
     if !l.joins.is_empty() {
         // The project's department data, as the app shows it: imported from the project's files when the cache
         // lacks them; a join that cannot be made is said and the rest exported.
@@ -232,5 +247,5 @@ fn read(
         }
         attrs = crate::core::data::join::with_joins(&attrs, &results);
     }
-    Ok((l.name.clone(), attrs, l.style.field_aliases.clone()))
+    Ok((l.name.clone(), attrs, v.fids, l.style.field_aliases.clone()))
 }

@@ -605,8 +605,9 @@ pub fn class_label(c: &GradClass, last: bool) -> String {
     )
 }
 
-/// Legend entries of a style: (label, colour); a graduated style ends with its 无数据 (no data) class.
-pub fn legend(style: &LayerStyle) -> Vec<(String, Rgba)> {
+/// Legend entries of a style: (label, colour); a graduated style ends with its 无数据 (no data) class, named in
+/// Chinese (`zh`) or English.
+pub fn legend(style: &LayerStyle, zh: bool) -> Vec<(String, Rgba)> {
     match &style.symbology {
         Symbology::Single { color } => vec![(
             String::new(),
@@ -625,7 +626,10 @@ pub fn legend(style: &LayerStyle) -> Vec<(String, Rgba)> {
             .iter()
             .enumerate()
             .map(|(i, c)| (class_label(c, i + 1 == classes.len()), c.color))
-            .chain(std::iter::once(("无数据 / no data".to_string(), NO_DATA)))
+            .chain(std::iter::once((
+                if zh { "无数据" } else { "no data" }.to_string(),
+                NO_DATA,
+            )))
             .collect(),
     }
 }

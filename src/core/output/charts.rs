@@ -41,9 +41,16 @@ impl AreaUnit {
 
     /// The unit's Chinese name.
     pub fn label(&self) -> &'static str {
-        match self {
-            AreaUnit::Mu => "亩",
-            AreaUnit::Hectare => "公顷",
+        self.label_in(true)
+    }
+
+    /// The unit's name in Chinese (`zh`: 亩, 公顷) or English (mu, ha).
+    pub fn label_in(&self, zh: bool) -> &'static str {
+        match (self, zh) {
+            (AreaUnit::Mu, true) => "亩",
+            (AreaUnit::Hectare, true) => "公顷",
+            (AreaUnit::Mu, false) => "mu",
+            (AreaUnit::Hectare, false) => "ha",
         }
     }
 
@@ -510,13 +517,25 @@ fn area_fmt(unit: AreaUnit) -> impl Fn(f64) -> String {
     }
 }
 
-/// The land-use composition as a `width × height` RGB image.
-pub fn landuse_chart(v: &VillageProfile, unit: AreaUnit, width: u32, height: u32) -> Chart {
-    landuse_bars(v, unit).rgb(width, height)
+/// The land-use composition as a `width × height` RGB image, its words in Chinese (`zh`) or English (the classes
+/// keep their 三调 names: they are the data's).
+pub fn landuse_chart(
+    v: &VillageProfile,
+    unit: AreaUnit,
+    zh: bool,
+    width: u32,
+    height: u32,
+) -> Chart {
+    landuse_bars_in(v, unit, zh).rgb(width, height)
 }
 
 /// Land-use composition: the largest classes (三调 colours) and the rest together.
 pub fn landuse_bars(v: &VillageProfile, unit: AreaUnit) -> BarChart {
+    landuse_bars_in(v, unit, true)
+}
+
+/// [`landuse_bars`] with its words in Chinese (`zh`) or English.
+pub fn landuse_bars_in(v: &VillageProfile, unit: AreaUnit, zh: bool) -> BarChart {
     let mut classes: Vec<(&String, &f64)> = v.landuse_mu.iter().collect();
     classes.sort_by(|a, b| b.1.total_cmp(a.1));
     let mut bars: Vec<Bar> = classes
@@ -535,26 +554,42 @@ pub fn landuse_bars(v: &VillageProfile, unit: AreaUnit) -> BarChart {
     let rest: f64 = classes.iter().skip(8).map(|(_, m)| **m).sum();
     if rest > 0.0 {
         bars.push((
-            "其他地类".into(),
+            if zh { "其他地类" } else { "other classes" }.into(),
             unit.from_mu(rest),
             RGBColor(190, 190, 190),
         ));
     }
     BarChart {
-        title: format!("土地利用构成（{}）", unit.label()),
+        title: if zh {
+            format!("土地利用构成（{}）", unit.label())
+        } else {
+            format!("Land use ({})", unit.label_in(false))
+        },
         bars,
         format: ValueFormat::Area(unit),
         reference: None,
     }
 }
 
-/// The farmland ledger as a `width × height` RGB image.
-pub fn ledger_chart(v: &VillageProfile, unit: AreaUnit, width: u32, height: u32) -> Chart {
-    ledger_bars(v, unit).rgb(width, height)
+/// The farmland ledger as a `width × height` RGB image, in Chinese (`zh`) or English.
+pub fn ledger_chart(
+    v: &VillageProfile,
+    unit: AreaUnit,
+    zh: bool,
+    width: u32,
+    height: u32,
+) -> Chart {
+    ledger_bars_in(v, unit, zh).rgb(width, height)
 }
 
 /// The farmland ledger as bars.
 pub fn ledger_bars(v: &VillageProfile, unit: AreaUnit) -> BarChart {
+    ledger_bars_in(v, unit, true)
+}
+
+/// [`ledger_bars`] in Chinese (`zh`) or English.
+pub fn ledger_bars_in(v: &VillageProfile, unit: AreaUnit, zh: bool) -> BarChart {
+    let t = |c: &'static str, e: &'static str| -> String { if zh { c } else { e }.into() };
     let c = |code: &str| {
         rgb3(
             landuse::class(code)
@@ -563,53 +598,74 @@ pub fn ledger_bars(v: &VillageProfile, unit: AreaUnit) -> BarChart {
         )
     };
     let bars: Vec<Bar> = vec![
-        ("水田".into(), unit.from_mu(v.paddy_mu), c("0101")),
-        ("水浇地".into(), unit.from_mu(v.irrigated_mu), c("0102")),
-        ("旱地".into(), unit.from_mu(v.dry_mu), c("0103")),
         (
-            "耕地合计".into(),
+            t("水田", "paddy field"),
+            unit.from_mu(v.paddy_mu),
+            c("0101"),
+        ),
+        (
+            t("水浇地", "irrigated land"),
+            unit.from_mu(v.irrigated_mu),
+            c("0102"),
+        ),
+        (t("旱地", "dry land"), unit.from_mu(v.dry_mu), c("0103")),
+        (
+            t("耕地合计", "farmland total"),
             unit.from_mu(v.farmland_mu),
             RGBColor(230, 170, 60),
         ),
         (
-            "永久基本农田".into(),
+            t("永久基本农田", "permanent farmland"),
             unit.from_mu(v.permanent_farmland_mu),
             RGBColor(120, 170, 80),
         ),
         (
-            "永农外耕地".into(),
+            t("永农外耕地", "farmland outside permanent"),
             unit.from_mu(v.farmland_outside_permanent_mu),
             RGBColor(240, 210, 150),
         ),
         (
-            crate::core::analysis::profile::FARMLAND_RIDGE_LABEL.into(),
+            t(
+                crate::core::analysis::profile::FARMLAND_RIDGE_LABEL,
+                "field ridges deducted",
+            ),
             unit.from_mu(v.farmland_ridge_mu),
             RGBColor(200, 170, 130),
         ),
         (
-            "可恢复耕地".into(),
+            t("可恢复耕地", "recoverable farmland"),
             unit.from_mu(v.recoverable_total_mu),
             RGBColor(150, 200, 150),
         ),
     ];
     BarChart {
-        title: format!("耕地一本账（{}）", unit.label()),
+        title: if zh {
+            format!("耕地一本账（{}）", unit.label())
+        } else {
+            format!("Farmland ledger ({})", unit.label_in(false))
+        },
         bars,
         format: ValueFormat::Area(unit),
         reference: None,
     }
 }
 
-/// The comparison with the town average as a `width × height` RGB image.
-pub fn town_chart(all: &Profiles, v: &VillageProfile, width: u32, height: u32) -> Chart {
-    town_bars(all, v).rgb(width, height)
+/// The comparison with the town average as a `width × height` RGB image, in Chinese (`zh`) or English.
+pub fn town_chart(all: &Profiles, v: &VillageProfile, zh: bool, width: u32, height: u32) -> Chart {
+    town_bars_in(all, v, zh).rgb(width, height)
 }
 
 /// The main indicators as a percentage of the town average (100 % = the average village of the
 /// town), so that areas, counts and money fit one chart.
 pub fn town_bars(all: &Profiles, v: &VillageProfile) -> BarChart {
+    town_bars_in(all, v, true)
+}
+
+/// [`town_bars`] in Chinese (`zh`) or English.
+pub fn town_bars_in(all: &Profiles, v: &VillageProfile, zh: bool) -> BarChart {
+    let in_zh = zh;
     let mut bars: Vec<Bar> = Vec::new();
-    for (key, zh, _) in RANKED {
+    for (key, zh, en) in RANKED {
         let (Some(x), Some(avg)) = (v.metric(key), all.town_average(&v.town_code, key)) else {
             continue;
         };
@@ -622,10 +678,15 @@ pub fn town_bars(all: &Profiles, v: &VillageProfile) -> BarChart {
         } else {
             RGBColor(230, 150, 80)
         };
-        bars.push((zh.to_string(), pct, color));
+        bars.push((if in_zh { zh } else { en }.to_string(), pct, color));
     }
     BarChart {
-        title: "与本镇村均值比较（%）".into(),
+        title: if in_zh {
+            "与本镇村均值比较（%）"
+        } else {
+            "Against the town's average village (%)"
+        }
+        .into(),
         bars,
         format: ValueFormat::Percent,
         reference: Some(100.0),

@@ -770,7 +770,7 @@ fn legend_entries(l: &MapLayer, drawn: &BTreeSet<u16>) -> Vec<(String, Rgba)> {
             .filter(|(i, c)| c.visible && drawn.contains(&(*i as u16)))
             .map(|(_, c)| (c.label.clone(), c.color))
             .collect(),
-        Symbology::Graduated { .. } => crate::core::model::style::legend(&l.style)
+        Symbology::Graduated { .. } => crate::core::model::style::legend(&l.style, true)
             .into_iter()
             .enumerate()
             .filter(|(i, _)| drawn.contains(&(*i as u16)))
