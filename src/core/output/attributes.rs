@@ -341,7 +341,7 @@ impl Export<'_> {
 
     /// Progress every 10 000 rows; an error when cancelled.
     fn tick(&self, rows: usize, progress: &Progress) -> Result<(), String> {
-        if rows % 10_000 == 0 {
+        if rows.is_multiple_of(10_000) {
             progress
                 .set(rows as u64)
                 .map_err(|_| "已取消 / cancelled".to_string())?;
