@@ -2305,10 +2305,13 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
                 if t == f {
                     f.to_string()
                 } else {
-                    format!("{t}（{f}）")
+                    format!("{t}{}{f}{}", lang.tr("（", " ("), lang.tr("）", ")"))
                 }
             };
+            // Never wider than the panel: a long name is cut with "…" (the list shows it whole).
             egui::ComboBox::from_id_salt(("field", l.id))
+                .width((ui.available_width() - 24.0).clamp(60.0, 220.0))
+                .truncate()
                 .selected_text(named(&field_now))
                 .show_ui(ui, |ui| {
                     for (f, t) in &fields {
@@ -2371,7 +2374,7 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
             if t == f {
                 f.to_string()
             } else {
-                format!("{t}（{f}）")
+                format!("{t}{}{f}{}", lang.tr("（", " ("), lang.tr("）", ")"))
             }
         };
         let current = l
