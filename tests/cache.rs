@@ -324,3 +324,41 @@ fn repairs_are_reported_and_bad_tables_refused() {
     assert_eq!(c.history("表").unwrap().len(), versions);
     assert_eq!(c.integrity().unwrap(), "ok");
 }
+
+/// A project's department file changed after its import (a new table under the old name) is imported as a new
+/// version when the project is opened again, and said; unchanged, nothing happens.
+#[test]
+fn a_projects_changed_file_becomes_a_new_version() {
+    use yitu::core::io::project::ProjectDataset;
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Cache::open(&dir.path().join("cache.sqlite")).unwrap();
+    let csv = dir.path().join("人口.csv");
+    std::fs::write(&csv, "村代码,户籍人口\n350322104215,1412\n").unwrap();
+    let ds = [ProjectDataset {
+        name: "人口".into(),
+        department: "公安".into(),
+        path: csv.clone(),
+        header_row: None,
+    }];
+    let p = yitu::core::model::progress::Progress::new();
+    let m = c.ensure(&ds, &p);
+    assert!(m[0].contains("已导入"), "{m:?}");
+    assert!(c.ensure(&ds, &p).is_empty(), "unchanged: nothing said");
+    // Changed a while later.
+    std::fs::write(&csv, "村代码,户籍人口\n350322104215,9999\n").unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(&csv)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let m = c.ensure(&ds, &p);
+    assert!(
+        m.len() == 1 && m[0].contains("改过") && m[0].contains("v2"),
+        "{m:?}"
+    );
+    let t = c.load_table("人口", None).unwrap();
+    let col = t.attrs.field_index("户籍人口").unwrap();
+    assert_eq!(t.attrs.get(0, col).to_string(), "9999");
+}

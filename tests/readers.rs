@@ -265,3 +265,41 @@ fn gdal_info_agrees_with_ogrinfo_counts() {
         assert_eq!(gl.defn().fields().count(), l.fields.len(), "{}", l.name);
     }
 }
+
+/// A CSV layer written in GBK (as Excel saves a CSV on a Chinese Windows) is read with its Chinese names and
+/// values, and the encoding is said; a UTF-8 one is read as it is.
+#[test]
+fn a_gbk_csv_layer_is_read_as_gbk() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "名称,村代码,WKT\n仙游县木兰社区,350322001001,POINT (118.7 25.4)\n横塘村,350322104215,POINT (118.8 25.3)\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(text);
+    let p = dir.path().join("村点.csv");
+    std::fs::write(&p, &gbk).unwrap();
+    let l =
+        yitu::core::io::read::load_layer(&p, None, &yitu::core::model::progress::Progress::new())
+            .unwrap();
+    let c = l
+        .attrs
+        .field_index("名称")
+        .expect("the GBK field name decoded");
+    assert_eq!(l.attrs.get(1, c).to_string(), "横塘村");
+    let code = l.attrs.field_index("村代码").unwrap();
+    assert_eq!(l.attrs.get(0, code).to_string(), "350322001001");
+    assert!(
+        l.warnings.iter().any(|w| w.contains("GBK")),
+        "{:?}",
+        l.warnings
+    );
+    let u = dir.path().join("utf8.csv");
+    std::fs::write(&u, text).unwrap();
+    let l =
+        yitu::core::io::read::load_layer(&u, None, &yitu::core::model::progress::Progress::new())
+            .unwrap();
+    assert_eq!(
+        l.attrs
+            .get(0, l.attrs.field_index("名称").unwrap())
+            .to_string(),
+        "仙游县木兰社区"
+    );
+    assert!(l.warnings.iter().all(|w| !w.contains("UTF-8")));
+}

@@ -309,7 +309,18 @@ impl Cache {
                 continue;
             };
             let source = source.display().to_string();
-            if source == v.source || v.source.starts_with("http") {
+            if v.source.starts_with("http") {
+                continue;
+            }
+            // The same file, changed since it was imported (a department sent a new table under the old
+            // name): imported as a new version when its content differs, and said.
+            let changed = source == v.source
+                && std::fs::metadata(&d.path)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .is_some_and(|t| utc_string(t.as_secs() as i64) > v.imported_at);
+            if source == v.source && !changed {
                 continue;
             }
             let opts = ImportOptions {
@@ -317,6 +328,10 @@ impl Cache {
                 ..Default::default()
             };
             match self.import_as(&d.name, &d.department, &d.path, &source, &opts, progress, true) {
+                Ok(Some(n)) if changed => msgs.push(format!(
+                    "数据集 {} 的文件（{}）在 {} 导入后改过，已导入为新版本 v{}（旧版本可回退）/ the file of dataset {} ({}) changed after its import at {}: imported as version {} (the old one can be rolled back to)",
+                    d.name, source, v.imported_at, n.version, d.name, source, v.imported_at, n.version
+                )),
                 Ok(Some(n)) => msgs.push(format!(
                     "数据集 {} 在缓存中来自另一个文件（{}），已从本项目的文件导入为新版本 v{} / dataset {} in the cache came from another file ({}): this project's file imported as version {}",
                     d.name, v.source, n.version, d.name, v.source, n.version

@@ -69,7 +69,7 @@ fn open_dataset(path: &Path) -> Result<(Dataset, TextMode), YituError> {
     match Dataset::open_ex(path, opts) {
         Ok(ds) => Ok((
             ds,
-            match dbf {
+            match dbf.or_else(|| csv_encoding(path)) {
                 Some(d) => TextMode::Dbf(d),
                 None => TextMode::Gdal,
             },
@@ -96,6 +96,39 @@ fn open_dataset(path: &Path) -> Result<(Dataset, TextMode), YituError> {
             }
         }
     }
+}
+
+/// The encoding of a CSV/TSV file that is not UTF-8 (GDAL's CSV driver hands its bytes over undecoded): GBK or
+/// GB18030 as [`super::table_import::detect_file_encoding`] decides from the whole file, said in a warning;
+/// `None` for UTF-8 (with or without a BOM) and for other files.
+fn csv_encoding(path: &Path) -> Option<super::dbf::DbfEncoding> {
+    let ext = path.extension()?.to_string_lossy().to_ascii_lowercase();
+    if !matches!(ext.as_str(), "csv" | "tsv") || !path.is_file() {
+        return None;
+    }
+    let mut head = vec![0u8; 64 * 1024];
+    let n = std::io::Read::read(&mut std::fs::File::open(path).ok()?, &mut head).ok()?;
+    head.truncate(n);
+    let enc = super::table_import::detect_file_encoding(path, &head);
+    if enc == encoding_rs::UTF_8 || enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
+        return None;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    Some(super::dbf::DbfEncoding {
+        encoding: enc,
+        source: super::dbf::Source::Bytes,
+        warning: Some(format!(
+            "{name}：文字不是 UTF-8，按 {0} 读取 / the text is not UTF-8: read as {0}",
+            if enc == encoding_rs::GB18030 {
+                "GBK (GB18030)"
+            } else {
+                enc.name()
+            }
+        )),
+    })
 }
 
 /// Whether GDAL opens `path` as raster data (an image, an elevation model, tiles).
