@@ -325,8 +325,8 @@ fn repairs_are_reported_and_bad_tables_refused() {
     assert_eq!(c.integrity().unwrap(), "ok");
 }
 
-/// A project's department file changed after its import (a new table under the old name) is imported as a new
-/// version when the project is opened again, and said; unchanged, nothing happens.
+/// A project's department file changed after its import (a new table under the old name, even with an older
+/// date) is imported as a new version when the project is opened again, and said; unchanged, nothing happens.
 #[test]
 fn a_projects_changed_file_becomes_a_new_version() {
     use yitu::core::io::project::ProjectDataset;
@@ -344,14 +344,14 @@ fn a_projects_changed_file_becomes_a_new_version() {
     let m = c.ensure(&ds, &p);
     assert!(m[0].contains("已导入"), "{m:?}");
     assert!(c.ensure(&ds, &p).is_empty(), "unchanged: nothing said");
-    // Changed a while later.
+    // Changed, with an older date (a copy, an unzipped archive).
     std::fs::write(&csv, "村代码,户籍人口\n350322104215,9999\n").unwrap();
-    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    let earlier = std::time::SystemTime::now() - std::time::Duration::from_secs(30 * 86400);
     std::fs::File::options()
         .write(true)
         .open(&csv)
         .unwrap()
-        .set_modified(later)
+        .set_modified(earlier)
         .unwrap();
     let m = c.ensure(&ds, &p);
     assert!(

@@ -313,13 +313,17 @@ impl Cache {
                 continue;
             }
             // The same file, changed since it was imported (a department sent a new table under the old
-            // name): imported as a new version when its content differs, and said.
+            // name): imported as a new version when its content differs, and said. A file up to 20 MB is
+            // compared by content every time (a copy or an unzipped archive may carry an older date); a larger
+            // one when it was modified after the import.
             let changed = source == v.source
-                && std::fs::metadata(&d.path)
-                    .and_then(|m| m.modified())
-                    .ok()
-                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                    .is_some_and(|t| utc_string(t.as_secs() as i64) > v.imported_at);
+                && std::fs::metadata(&d.path).is_ok_and(|m| {
+                    m.len() <= 20 * 1024 * 1024
+                        || m.modified()
+                            .ok()
+                            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                            .is_some_and(|t| utc_string(t.as_secs() as i64) >= v.imported_at)
+                });
             if source == v.source && !changed {
                 continue;
             }
@@ -329,7 +333,7 @@ impl Cache {
             };
             match self.import_as(&d.name, &d.department, &d.path, &source, &opts, progress, true) {
                 Ok(Some(n)) if changed => msgs.push(format!(
-                    "数据集 {} 的文件（{}）在 {} 导入后改过，已导入为新版本 v{}（旧版本可回退）/ the file of dataset {} ({}) changed after its import at {}: imported as version {} (the old one can be rolled back to)",
+                    "数据集 {} 的文件（{}）自 {} 导入后内容改过，已导入为新版本 v{}（旧版本可回退）/ the file of dataset {} ({}) changed since its import at {}: imported as version {} (the old one can be rolled back to)",
                     d.name, source, v.imported_at, n.version, d.name, source, v.imported_at, n.version
                 )),
                 Ok(Some(n)) => msgs.push(format!(

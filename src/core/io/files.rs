@@ -106,19 +106,32 @@ pub fn write_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<()>
     let _writing = writing();
     let path = &resolve_output(path)?;
     let tmp = temp_beside(path);
-    let r = std::fs::write(&tmp, bytes).and_then(|_| {
-        if interrupted() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::Interrupted,
-                "已中断 / interrupted",
-            ));
-        }
-        std::fs::rename(&tmp, path)
-    });
+    let r = std::fs::write(&tmp, bytes).and_then(|_| rename_over(&tmp, path));
     if r.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     r
+}
+
+/// Moves the finished temporary file `tmp` over `path` (a path [`resolve_output`] gave): the file replaced keeps
+/// its permissions; nothing is moved once the process is being interrupted (the temporary is then removed by the
+/// interrupt). Errors: interrupted, or the rename failed.
+pub fn replace_with(tmp: &Path, path: &Path) -> std::io::Result<()> {
+    let _writing = writing();
+    rename_over(tmp, path)
+}
+
+fn rename_over(tmp: &Path, path: &Path) -> std::io::Result<()> {
+    if interrupted() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::Interrupted,
+            "已中断 / interrupted",
+        ));
+    }
+    if let Ok(m) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(tmp, m.permissions());
+    }
+    std::fs::rename(tmp, path)
 }
 
 /// A file name stem made from `name` (a village's, a page's) that every common file system takes: characters

@@ -155,6 +155,9 @@ impl Export<'_> {
             ));
         }
         progress.stage("导出属性表 / exporting attributes", n as u64);
+        // A link stays a link (its target gets the rows); the file replaced keeps its permissions.
+        let path = &crate::core::io::files::resolve_output(path)
+            .map_err(|e| crate::core::io::files::write_error(path, &e))?;
         let tmp = crate::core::io::files::temp_beside(path);
         let done = match ext.as_str() {
             "csv" => self.csv(&tmp, progress),
@@ -162,7 +165,7 @@ impl Export<'_> {
             _ => self.xlsx(&tmp, progress),
         }
         .and_then(|w| {
-            std::fs::rename(&tmp, path)
+            crate::core::io::files::replace_with(&tmp, path)
                 .map(|_| w)
                 .map_err(|e| crate::core::io::files::write_error(path, &e))
         });
@@ -192,8 +195,7 @@ impl Export<'_> {
                     Value::Null => String::new(),
                     Value::Int(i) => i.to_string(),
                     Value::Real(v) if !v.is_finite() => String::new(),
-                    // Every digit (Rust prints the shortest exact form, never in exponent notation).
-                    Value::Real(v) => format!("{v}"),
+                    Value::Real(v) => real_text(v),
                     Value::Text(t) => t.to_string(),
                 });
             }
@@ -350,6 +352,17 @@ impl Export<'_> {
     }
 }
 
+/// A real as text with every digit: Rust's shortest exact form (`1234.56`, `0.0000000001`), in exponent notation
+/// beyond 10¹⁵ or below 10⁻⁹ (`1e300`, `5e-324`), which every spreadsheet and CSV reader takes.
+fn real_text(v: f64) -> String {
+    let a = v.abs();
+    if a != 0.0 && !(1e-9..1e15).contains(&a) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 /// An integer cell: a number while Excel keeps it exactly (15 digits), else text, so no digit is lost.
 fn write_int(
     ws: &mut rust_xlsxwriter::Worksheet,
@@ -460,7 +473,7 @@ mod tests {
         );
         let text = std::fs::read_to_string(&csv).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[1], "8,,0.0000000001,");
+        assert_eq!(lines[1], "8,,1e-10,");
         assert_eq!(lines[2], "7,350322100001,1234.56,12");
         assert!(lines[3].ends_with(",0.1234567890123,9007199254740993"));
         let e = export(&a, None, &[0], &aliases, Headers::English);
@@ -511,6 +524,42 @@ mod tests {
         p.cancel_quietly();
         assert!(big.write(&dir.path().join("big.csv"), &p).is_err());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn reals_keep_every_digit_in_a_form_readers_take() {
+        assert_eq!(real_text(1234.56), "1234.56");
+        assert_eq!(real_text(1e-10), "1e-10");
+        assert_eq!(real_text(0.000_000_001), "0.000000001");
+        assert_eq!(real_text(1e300), "1e300");
+        assert_eq!(real_text(-0.0), "-0");
+        assert_eq!(real_text(123456789012345.0), "123456789012345");
+        for v in [1e300, 5e-324, 0.1 + 0.2, -7.25e-12] {
+            assert_eq!(real_text(v).parse::<f64>().unwrap(), v);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_file_keeps_its_permissions_and_a_link_stays_a_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let a = attrs();
+        let none = UserAliases::new();
+        let x = export(&a, None, &[0], &none, Headers::Code);
+        let target = dir.path().join("t.csv");
+        std::fs::write(&target, "old").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        x.write(&link, &Progress::new()).unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert!(std::fs::read_to_string(&target).unwrap().contains("ZLDWDM"));
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
     }
 
     #[test]
