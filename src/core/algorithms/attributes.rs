@@ -125,6 +125,39 @@ impl Algorithm for AttributeExport {
     }
 }
 
+/// The attributes, feature ids and warnings of layer `layer` of `path`. A GeoPackage is read by YiTu's own reader
+/// without the drawing copy and index (about half the memory of a layer loaded for the map); other formats, and
+/// GeoPackages that need GDAL, through [`crate::core::io::read::load_layer`].
+fn read_attributes(
+    path: &std::path::Path,
+    layer: &str,
+    progress: &Progress,
+) -> Result<
+    (
+        crate::core::model::attrs::AttributeTable,
+        Vec<i64>,
+        Vec<String>,
+    ),
+    AlgorithmError,
+> {
+    use crate::core::model::error::YituError;
+    let failed = |e: YituError| AlgorithmError::Failed(e.to_string());
+    if crate::core::io::read::is_geopackage(path) {
+        let opts = crate::core::io::gpkg::ReadOptions {
+            fields: None,
+            filter: None,
+            display: false,
+        };
+        match crate::core::io::gpkg::read(path, Some(layer), &opts, progress) {
+            Ok(r) => return Ok((r.attrs, r.fids, r.warnings)),
+            Err(YituError::NeedsGdal(_)) => {}
+            Err(e) => return Err(failed(e)),
+        }
+    }
+    let v = crate::core::io::read::load_layer(path, Some(layer), progress).map_err(failed)?;
+    Ok((v.attrs, v.fids, v.warnings))
+}
+
 /// The layer `layer` of `file` (a project or a data file): its name, its attributes (with a project's joins), its
 /// feature ids and its field aliases.
 fn read(
@@ -141,7 +174,7 @@ fn read(
     ),
     AlgorithmError,
 > {
-    use crate::core::io::read::{inspect, load_layer};
+    use crate::core::io::read::inspect;
     let failed = |e: String| AlgorithmError::Failed(e);
     let is_project = file
         .extension()
@@ -178,11 +211,11 @@ fn read(
                 )))
             }
         };
-        let v = load_layer(file, Some(&name), progress).map_err(|e| failed(e.to_string()))?;
-        for w in &v.warnings {
+        let (attrs, fids, warnings) = read_attributes(file, &name, progress)?;
+        for w in &warnings {
             progress.note(format!("注意 / note: {w}"));
         }
-        return Ok((name, v.attrs, v.fids, UserAliases::new()));
+        return Ok((name, attrs, fids, UserAliases::new()));
     }
     let p = crate::core::io::project::Project::load(file).map_err(failed)?;
     let names: Vec<String> = p
@@ -216,11 +249,10 @@ fn read(
             names.join(", ")
         ))
     })?;
-    let v = load_layer(&l.path, Some(&l.layer), progress).map_err(|e| failed(e.to_string()))?;
-    for w in &v.warnings {
+    let (mut attrs, fids, warnings) = read_attributes(&l.path, &l.layer, progress)?;
+    for w in &warnings {
         progress.note(format!("注意 / note: {w}"));
     }
-    let mut attrs = v.attrs.clone();
     if !l.joins.is_empty() {
         // The project's department data, as the app shows it: imported from the project's files when the cache
         // lacks them; a join that cannot be made is said and the rest exported.
@@ -247,5 +279,5 @@ fn read(
         }
         attrs = crate::core::data::join::with_joins(&attrs, &results);
     }
-    Ok((l.name.clone(), attrs, v.fids, l.style.field_aliases.clone()))
+    Ok((l.name.clone(), attrs, fids, l.style.field_aliases.clone()))
 }
