@@ -92,6 +92,19 @@ fn click_at(h: &mut Harness<'_, YituApp>, pos: egui::Pos2) {
     h.step();
 }
 
+/// Makes layer `name` active and opens its attribute table, its rows listed: (layer index, layer id).
+fn open_table(h: &mut Harness<'_, YituApp>, name: &str) -> (usize, u64) {
+    let i = layer_index(h, name);
+    let id = h.state().layers[i].id;
+    h.state_mut().active = Some(id);
+    h.state_mut().show_table = true;
+    settle(h, "the table rows", |a| {
+        !a.table_rows().is_empty() && !a.busy()
+    });
+    h.step();
+    (i, id)
+}
+
 /// `times` turns of the wheel to the right, 200 points each, with the pointer at `at`.
 fn scroll_sideways(h: &mut Harness<'_, YituApp>, at: egui::Pos2, times: usize) {
     h.event(egui::Event::PointerMoved(at));
@@ -1351,14 +1364,7 @@ fn the_proposal_window_draws_with_snapping_undoes_and_checks() {
 #[test]
 fn the_attribute_table_selects_by_text_scrolls_sideways_and_closes() {
     let mut h = sample_app();
-    let parcels = layer_index(&h, "地类图斑");
-    let id = h.state().layers[parcels].id;
-    h.state_mut().active = Some(id);
-    h.state_mut().show_table = true;
-    settle(&mut h, "the table rows", |a| {
-        !a.table_rows().is_empty() && !a.busy()
-    });
-    h.step();
+    let (parcels, id) = open_table(&mut h, "地类图斑");
     let f0 = h.state().table_rows()[0];
     let fid0 = h.state().layers[parcels].data.fids[f0 as usize].to_string();
     // The FID cell's text of the first row.
@@ -1628,12 +1634,7 @@ fn a_field_alias_is_set_in_the_table_saved_with_the_project_and_heads_the_export
             .iter()
             .any(|l| l.id == id && l.attrs.field_index("人口_户籍人口").is_some())
     });
-    h.state_mut().active = Some(id);
-    h.state_mut().show_table = true;
-    settle(&mut h, "the table rows", |a| {
-        !a.table_rows().is_empty() && !a.busy()
-    });
-    h.step();
+    open_table(&mut h, "村界");
     // 调查面积 is the dictionary's name of DCMJ.
     assert!(h
         .get_all_by_label_contains("调查面积")
@@ -1818,14 +1819,7 @@ fn the_english_interface_shows_no_chinese_beyond_the_datas_names() {
         h.key_press(egui::Key::Escape);
         h.run_steps(2);
     }
-    let parcels = layer_index(&h, "地类图斑");
-    let id = h.state().layers[parcels].id;
-    h.state_mut().active = Some(id);
-    h.state_mut().show_table = true;
-    settle(&mut h, "the table rows", |a| {
-        !a.table_rows().is_empty() && !a.busy()
-    });
-    h.step();
+    let (parcels, _) = open_table(&mut h, "地类图斑");
     look(&h, "table");
     let m = {
         let l = &h.state().layers[parcels];

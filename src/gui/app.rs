@@ -821,13 +821,7 @@ impl YituApp {
         }
         match hit {
             Some((l, f)) => {
-                let rows = l
-                    .attrs
-                    .fields
-                    .iter()
-                    .enumerate()
-                    .map(|(c, fd)| (fd.name.clone(), l.attrs.get(f as usize, c).to_string()))
-                    .collect();
+                let rows = l.attribute_rows(f);
                 let (lid, name) = (l.id, l.name.clone());
 
                 self.identified = Some(Identified {
@@ -2026,13 +2020,7 @@ impl YituApp {
         let Some(l) = self.layers.iter().find(|l| l.id == lid) else {
             return;
         };
-        let rows = l
-            .attrs
-            .fields
-            .iter()
-            .enumerate()
-            .map(|(c, fd)| (fd.name.clone(), l.attrs.get(f as usize, c).to_string()))
-            .collect();
+        let rows = l.attribute_rows(f);
         let name = l.name.clone();
         let mut others: Vec<(u64, String, u32)> = Vec::new();
         if let Some(old) = self.identified.take() {
@@ -2300,14 +2288,7 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
             });
         if kind_now > 0 {
             // Fields by the names a cadre reads (图斑面积), the code beside them.
-            let named = |f: &str| {
-                let t = l.style.field_title(f, lang == Lang::Zh);
-                if t == f {
-                    f.to_string()
-                } else {
-                    format!("{t}{}{f}{}", lang.tr("（", " ("), lang.tr("）", ")"))
-                }
-            };
+            let named = |f: &str| field_choice(&l.style, f, lang);
             // Never wider than the panel: a long name is cut with "…" (the list shows it whole).
             egui::ComboBox::from_id_salt(("field", l.id))
                 .width((ui.available_width() - 24.0).clamp(60.0, 220.0))
@@ -2369,14 +2350,7 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
     ui.horizontal(|ui| {
         ui.label(lang.tr("标注", "Labels"));
         // Fields by the names a cadre reads, as the style's field picker.
-        let named = |f: &str| {
-            let t = l.style.field_title(f, lang == Lang::Zh);
-            if t == f {
-                f.to_string()
-            } else {
-                format!("{t}{}{f}{}", lang.tr("（", " ("), lang.tr("）", ")"))
-            }
-        };
+        let named = |f: &str| field_choice(&l.style, f, lang);
         let current = l
             .style
             .label_field
@@ -2475,5 +2449,16 @@ fn style_editor(ui: &mut Ui, l: &mut MapLayer, lang: Lang) {
 impl eframe::App for YituApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         YituApp::ui(self, ui);
+    }
+}
+
+/// A field as a picker lists it: the name a cadre reads with the code (`图斑面积（TBMJ）`, `parcel area (TBMJ)`),
+/// or the code alone when it has no name.
+fn field_choice(style: &style::LayerStyle, f: &str, lang: Lang) -> String {
+    let t = style.field_title(f, lang == Lang::Zh);
+    if t == f {
+        f.to_string()
+    } else {
+        format!("{t}{}{f}{}", lang.tr("（", " ("), lang.tr("）", ")"))
     }
 }

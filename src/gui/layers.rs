@@ -115,12 +115,7 @@ impl MapLayer {
             return self.pick(x, y, tol);
         }
         let tol = tol * 0.6;
-        let bb = crate::core::model::geom::BBox {
-            min_x: x - tol,
-            min_y: y - tol,
-            max_x: x + tol,
-            max_y: y + tol,
-        };
+        let bb = crate::core::model::geom::BBox::around(x, y, tol);
         self.data
             .query(&bb)
             .filter(|&f| {
@@ -129,14 +124,19 @@ impl MapLayer {
             .max()
     }
 
+    /// The field names and values of feature `f`, in field order, values as the table shows them (identify).
+    pub fn attribute_rows(&self, f: u32) -> Vec<(String, String)> {
+        self.attrs
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(c, fd)| (fd.name.clone(), self.attrs.get(f as usize, c).to_string()))
+            .collect()
+    }
+
     /// The topmost feature in scope within `tol` of a Web Mercator point.
     pub fn pick(&self, x: f64, y: f64, tol: f64) -> Option<u32> {
-        let bb = crate::core::model::geom::BBox {
-            min_x: x - tol,
-            min_y: y - tol,
-            max_x: x + tol,
-            max_y: y + tol,
-        };
+        let bb = crate::core::model::geom::BBox::around(x, y, tol);
         self.data
             .query(&bb)
             .filter(|&f| self.in_scope(f as usize) && self.data.display.hit(f as usize, x, y, tol))

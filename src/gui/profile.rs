@@ -418,22 +418,9 @@ impl ProfileUi {
             .id_salt("profile-tree-folded")
             .default_open(false)
             .show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    ui.label(lang.tr("查找", "Find"));
-                    ui.add(
-                        egui::TextEdit::singleline(&mut self.search)
-                            .hint_text(lang.tr("村名或代码", "name or code"))
-                            .id_salt("profile-search"),
-                    );
-                });
-                egui::ScrollArea::vertical()
-                    .id_salt("profile-tree-scroll")
-                    .max_height(240.0)
-                    .show(ui, |ui| {
-                        if let Some(r) = self.tree(ui, &all, layers) {
-                            request = Some(r);
-                        }
-                    });
+                if let Some(r) = self.search_and_tree(ui, &all, layers, lang, Some(240.0)) {
+                    request = Some(r);
+                }
             });
         } else {
             egui::Panel::left("profile-tree")
@@ -442,19 +429,9 @@ impl ProfileUi {
                 .min_size(140.0)
                 .max_size(260.0)
                 .show(ui, |ui| {
-                    ui.horizontal(|ui| {
-                        ui.label(lang.tr("查找", "Find"));
-                        ui.add(
-                            egui::TextEdit::singleline(&mut self.search)
-                                .hint_text(lang.tr("村名或代码", "name or code"))
-                                .id_salt("profile-search"),
-                        );
-                    });
-                    egui::ScrollArea::vertical().show(ui, |ui| {
-                        if let Some(r) = self.tree(ui, &all, layers) {
-                            request = Some(r);
-                        }
-                    });
+                    if let Some(r) = self.search_and_tree(ui, &all, layers, lang, None) {
+                        request = Some(r);
+                    }
                 });
         }
         // The file scrolls both ways inside the dock: never wider than it.
@@ -462,6 +439,31 @@ impl ProfileUi {
             .id_salt("profile-body")
             .show(ui, |ui| self.body(ui, &all, lang));
         request
+    }
+
+    /// The search field and the town → village tree below it, scrolling within `max_height` when given; what
+    /// the tree asks of the map.
+    fn search_and_tree(
+        &mut self,
+        ui: &mut Ui,
+        all: &Profiles,
+        layers: &[MapLayer],
+        lang: Lang,
+        max_height: Option<f32>,
+    ) -> Option<MapRequest> {
+        ui.horizontal(|ui| {
+            ui.label(lang.tr("查找", "Find"));
+            ui.add(
+                egui::TextEdit::singleline(&mut self.search)
+                    .hint_text(lang.tr("村名或代码", "name or code"))
+                    .id_salt("profile-search"),
+            );
+        });
+        let mut scroll = egui::ScrollArea::vertical().id_salt("profile-tree-scroll");
+        if let Some(h) = max_height {
+            scroll = scroll.max_height(h);
+        }
+        scroll.show(ui, |ui| self.tree(ui, all, layers)).inner
     }
 
     fn scope_request(&self, layers: &[MapLayer]) -> Option<MapRequest> {

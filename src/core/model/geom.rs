@@ -43,6 +43,16 @@ impl BBox {
         max_y: f64::NEG_INFINITY,
     };
 
+    /// The square of half-side `r` centred on (`x`, `y`): what a click with a tolerance of `r` may hit.
+    pub fn around(x: f64, y: f64, r: f64) -> BBox {
+        BBox {
+            min_x: x - r,
+            min_y: y - r,
+            max_x: x + r,
+            max_y: y + r,
+        }
+    }
+
     /// Whether no point was added.
     pub fn is_empty(&self) -> bool {
         !(self.min_x <= self.max_x && self.min_y <= self.max_y)

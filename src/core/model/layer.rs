@@ -197,12 +197,7 @@ impl VectorLayer {
     /// The topmost (last drawn) feature at Web Mercator point `(x, y)`, with `tol` metres of
     /// tolerance for points and lines.
     pub fn pick(&self, x: f64, y: f64, tol: f64) -> Option<u32> {
-        let bb = BBox {
-            min_x: x - tol,
-            min_y: y - tol,
-            max_x: x + tol,
-            max_y: y + tol,
-        };
+        let bb = BBox::around(x, y, tol);
         self.query(&bb)
             .filter(|&f| self.display.hit(f as usize, x, y, tol))
             .max()
